@@ -1,0 +1,46 @@
+# The two commands a fresh machine needs are `make demo` and `make test`; both create .venv and
+# install the pinned stack (settings.ini + constraints.txt) first. A second run skips the install
+# unless settings.ini, setup.py or constraints.txt changed.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test export nbtest pytest bench lab docs clean
+
+$(STAMP): settings.ini setup.py constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip==26.3"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip check
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/mrm demo
+
+# Fails if mrm_research/ is out of sync with nbs/, then runs the notebook tests and pytest.
+test: $(STAMP)
+	$(BIN)/python tests/check_export.py
+	$(BIN)/nbdev_test --n_workers 2 --skip_folder_re '^(validation|[_.].*)$$'
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider
+
+export: $(STAMP)
+	$(BIN)/nbdev_export
+
+bench: $(STAMP)
+	$(BIN)/python tests/benchmarks/bench_pipeline.py
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=nbs
+
+docs: $(STAMP)
+	@if command -v quarto >/dev/null; then $(BIN)/nbdev_docs; \
+	else echo "make docs: quarto is not on PATH, and nbdev_docs needs it (it would try to download it with sudo)."; \
+	     echo "Install Quarto (conda env create -f environment.yml lists it), or read the notebooks in nbs/ with 'make lab'."; \
+	     echo "Exports and notebook tests do not need Quarto: 'make test' runs them."; fi
+
+clean:
+	rm -rf reports/build .bench

@@ -1,0 +1,41 @@
+"Shared fixtures: the `mrm` command, a keyring with trusted signers, and small synthetic data."
+import subprocess, sys
+from pathlib import Path
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO / "tests" / "notebooks"
+MRM = str(Path(sys.executable).parent / "mrm")
+
+
+def mrm(*args, cwd=None, check=None) -> subprocess.CompletedProcess:
+    "Run the `mrm` command; `check` asserts the exit code."
+    result = subprocess.run([MRM, *map(str, args)], cwd=cwd or REPO, capture_output=True, text=True, timeout=600)
+    if check is not None:
+        assert result.returncode == check, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory):
+    "Private keys of a preparer, validator and approver (trusted) and of mallory (not trusted), and the keyring."
+    folder = tmp_path_factory.mktemp("keys")
+    for name in ("preparer", "validator", "approver"):
+        mrm("keygen", name, "--out", folder, "--keyring", folder / "keyring", check=0)
+    mrm("keygen", "mallory", "--out", folder / "untrusted", check=0)
+    return {"preparer": folder / "preparer.key", "validator": folder / "validator.key", "approver": folder / "approver.key",
+            "mallory": folder / "untrusted" / "mallory.key", "keyring": folder / "keyring"}
+
+
+@pytest.fixture(scope="session")
+def small_bank(tmp_path_factory):
+    "A small synthetic bank written as Parquet (clean feed)."
+    from mrm_research.aml.synthetic import BankConfig, generate_bank, write_bank
+    folder = tmp_path_factory.mktemp("bank")
+    write_bank(generate_bank(BankConfig(customers=200, transactions=5_000, days=30, seed=11)), folder)
+    return folder
+
+
+def bundles(out: Path) -> list[Path]:
+    "Every finished bundle below an output folder."
+    return sorted(p.parent for p in Path(out).glob("*/*/manifest.json"))

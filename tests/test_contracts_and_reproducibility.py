@@ -1,0 +1,43 @@
+"Bad input gets a clear contract error; the same run twice gives byte-identical results."
+import json
+import pandas as pd
+from conftest import REPO, bundles, mrm
+
+
+def test_bad_csv_lists_every_failing_rule(tmp_path, small_bank):
+    transactions = pd.read_parquet(small_bank / "transactions.parquet").head(50).astype(str)
+    transactions.loc[3, "amount"] = "-12.5"            # range rule
+    transactions.loc[4, "amount"] = "twelve"            # type rule
+    transactions.loc[5, "channel"] = "pigeon"           # allowed values
+    transactions.loc[6, "transaction_id"] = transactions.loc[7, "transaction_id"]  # primary key
+    transactions.loc[8, "booked_at"] = None            # required value
+    bad = tmp_path / "transactions.csv"
+    transactions.to_csv(bad, index=False)
+    result = mrm("contracts", "check", "transactions", bad, check=2)
+    message = result.stderr
+    assert "fails contract transactions v1.0.0" in message
+    for column, rule in [("amount", "greater_than(0)"), ("amount", "type(float)"), ("channel", "isin("),
+                         ("transaction_id", "unique"), ("booked_at", "not_null")]:
+        assert f"column '{column}', rule {rule}" in message, (column, rule, message)
+    assert "row 3: -12.5" in message and "row 4: 'twelve'" in message
+
+
+def test_good_parquet_meets_its_contract_with_foreign_keys(small_bank):
+    result = mrm("contracts", "check", "accounts", small_bank / "accounts.parquet",
+                 "--related", f"customers={small_bank / 'customers.parquet'}", check=0)
+    assert "meets contract accounts v1.0.0" in result.stdout
+
+
+def test_same_run_twice_gives_identical_results(tmp_path, small_bank):
+    out = tmp_path / "build"
+    for _ in range(2):
+        mrm("run", REPO / "nbs/validation/data_quality.ipynb", "-p", "data_dir", small_bank, "-p", "as_of", "2025-01-31",
+            "--model-id", "DQ", "--out", out, "--no-progress", check=0)
+    first, second = bundles(out)
+    for name in ("results.json", "inputs.json", "params.yaml"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    results = json.loads((first / "results.json").read_text())
+    assert results["metrics"]["checks_failed"]["value"] == 0 and results["metrics"]["checks_run"]["value"] == 16
+    inputs = json.loads((first / "inputs.json").read_text())
+    assert set(inputs) == {"customers", "accounts", "transactions", "daily_control_totals"}
+    assert inputs["transactions"]["rows"] == 5_000 and len(inputs["transactions"]["sha256"]) == 64

@@ -1,0 +1,112 @@
+"End to end through the `mrm` command: run → render → sign → verify, tampering, untrusted keys, batches, timeouts."
+import json, shutil
+from pathlib import Path
+import yaml
+from conftest import NOTEBOOKS, REPO, bundles, mrm
+
+EXPECTED_FILES = {"params.yaml", "notebook.ipynb", "report.html", "report.pdf", "results.json", "inputs.json",
+                  "environment.json", "manifest.json", "run.log"}
+
+
+def run_tiny(tmp_path, *extra):
+    "Run the tiny notebook from a folder outside the project; return its bundle."
+    out = tmp_path / "build"
+    mrm("run", NOTEBOOKS / "tiny.ipynb", "-p", "scale", "3", "--model-id", "TINY-1", "--model-version", "1.2",
+        "--out", out, "--no-progress", *extra, cwd=tmp_path, check=0)
+    (bundle,) = bundles(out)
+    return bundle
+
+
+def test_run_render_sign_verify(tmp_path, keys):
+    bundle = run_tiny(tmp_path)
+    assert {p.name for p in bundle.iterdir() if p.is_file()} == EXPECTED_FILES
+    assert yaml.safe_load((bundle / "params.yaml").read_text()) == {"seed": 1, "scale": 3}
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert manifest["status"] == "succeeded" and manifest["model_id"] == "TINY-1" and manifest["model_version"] == "1.2"
+    assert set(manifest["files"]) == EXPECTED_FILES - {"manifest.json"}
+    assert (bundle / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    html = (bundle / "report.html").read_text()
+    assert "data:image/svg+xml" in html or "<svg" in html, "the figure is embedded in the HTML"
+    assert "TINY-1" in html and "record_metric(" not in html, "title block present, code hidden"
+    assert json.loads((bundle / "results.json").read_text())["tables"]["summary"]["columns"] == ["statistic", "value"]
+    mrm("verify", bundle, "--keyring", keys["keyring"], check=1)  # unsigned bundles do not verify
+    mrm("sign", bundle, "--key", keys["preparer"], "--role", "preparer", check=0)
+    mrm("sign", bundle, "--key", keys["validator"], "--role", "validator", check=0)
+    result = mrm("verify", bundle, "--keyring", keys["keyring"], check=0)
+    assert "preparer=preparer" in result.stdout and "validator=validator" in result.stdout
+    mrm("approve", bundle, "--key", keys["approver"], "--keyring", keys["keyring"], check=0)
+    assert not list(bundle.rglob("*.key")), "private keys never enter a bundle"
+    rerender = tmp_path / "rerendered"
+    mrm("render", bundle, "--out", rerender, check=0)
+    assert (rerender / "report.pdf").exists()
+
+
+def test_one_changed_byte_in_the_pdf_fails_verification(tmp_path, keys):
+    bundle = run_tiny(tmp_path)
+    mrm("sign", bundle, "--key", keys["preparer"], check=0)
+    pdf = bytearray((bundle / "report.pdf").read_bytes())
+    pdf[len(pdf) // 2] ^= 0x01
+    (bundle / "report.pdf").write_bytes(bytes(pdf))
+    result = mrm("verify", bundle, "--keyring", keys["keyring"], check=1)
+    assert "report.pdf" in result.stderr.splitlines()[0]
+
+
+def test_bundle_resigned_with_an_untrusted_key_fails(tmp_path, keys):
+    from mrm_research.reporting.bundle import write_manifest
+    bundle = run_tiny(tmp_path)
+    mrm("sign", bundle, "--key", keys["preparer"], check=0)
+    results = json.loads((bundle / "results.json").read_text())
+    results["metrics"]["mean"]["value"] = 0.0  # the forger's change
+    (bundle / "results.json").write_text(json.dumps(results))
+    facts = {k: v for k, v in json.loads((bundle / "manifest.json").read_text()).items() if k not in ("files", "bundle_format")}
+    write_manifest(bundle, facts)  # hashes now match the forged file
+    shutil.rmtree(bundle / "signatures")
+    mrm("sign", bundle, "--key", keys["mallory"], check=0)
+    result = mrm("verify", bundle, "--keyring", keys["keyring"], check=1)
+    assert "mallory" in result.stderr and "not from a trusted key" in result.stderr
+
+
+def test_batch_with_one_failing_notebook(tmp_path, keys):
+    plan = tmp_path / "plan.yml"
+    plan.write_text(yaml.safe_dump({"defaults": {"timeout": 300}, "runs": [
+        {"notebook": str(NOTEBOOKS / "tiny.ipynb"), "model_id": "GOOD-1"},
+        {"notebook": str(NOTEBOOKS / "failing.ipynb"), "model_id": "BAD-1"},
+        {"notebook": str(NOTEBOOKS / "tiny.ipynb"), "model_id": "GOOD-2", "parameters": {"seed": 2}}]}))
+    out = tmp_path / "build"
+    result = mrm("run", plan, "--jobs", "2", "--out", out, "--no-progress", check=1)
+    statuses = {b.parent.name: json.loads((b / "manifest.json").read_text())["status"] for b in bundles(out)}
+    assert statuses == {"GOOD-1": "succeeded", "BAD-1": "failed", "GOOD-2": "succeeded"}
+    for model in ("GOOD-1", "BAD-1", "GOOD-2"): assert model in result.stdout  # the summary table lists every run
+    (failed,) = [b for b in bundles(out) if b.parent.name == "BAD-1"]
+    manifest = json.loads((failed / "manifest.json").read_text())
+    assert "planted failure" in manifest["error"]
+    assert "planted failure" in (failed / "notebook.ipynb").read_text(), "the executed notebook keeps the error"
+    assert json.loads((failed / "results.json").read_text())["metrics"]["before_failure"]["value"] == 1
+    mrm("sign", failed, "--key", keys["preparer"], check=0)
+    mrm("verify", failed, "--keyring", keys["keyring"], check=0)
+    refused = mrm("approve", failed, "--key", keys["approver"], "--keyring", keys["keyring"], check=2)
+    assert "never approved" in refused.stderr
+
+
+def test_timeout_gives_a_failed_bundle(tmp_path):
+    out = tmp_path / "build"
+    mrm("run", NOTEBOOKS / "slow.ipynb", "--timeout", "3", "--out", out, "--no-progress", check=1)
+    (bundle,) = bundles(out)
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and "timed out after 3 s" in manifest["error"]
+    assert manifest["timings"]["execute_seconds"] < 60
+    assert "started" in (bundle / "notebook.ipynb").read_text(), "cells completed before the timeout are kept"
+
+
+def test_unknown_parameter_is_refused_before_execution(tmp_path):
+    out = tmp_path / "build"
+    result = mrm("run", NOTEBOOKS / "tiny.ipynb", "-p", "sclae", "3", "--out", out, check=2)
+    assert "has no parameter(s) 'sclae'" in result.stderr and "seed, scale" in result.stderr
+    assert not out.exists(), "nothing is executed or written"
+
+
+def test_plan_with_unknown_parameter_is_refused(tmp_path):
+    plan = tmp_path / "plan.yml"
+    plan.write_text(yaml.safe_dump({"runs": [{"notebook": str(NOTEBOOKS / "tiny.ipynb"), "model_id": "A", "parameters": {"sead": 1}}]}))
+    result = mrm("run", plan, "--out", tmp_path / "build", check=2)
+    assert "run 1 (A)" in result.stderr and "'sead'" in result.stderr
