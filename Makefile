@@ -30,8 +30,9 @@ test: $(STAMP)
 export: $(STAMP)
 	$(BIN)/nbdev_export
 
+# Benchmarks print measured figures and ratios against baselines measured in the same run.
 bench: $(STAMP)
-	$(BIN)/python tests/benchmarks/bench_pipeline.py
+	@for script in tests/benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=nbs
