@@ -15,7 +15,7 @@ def test_bad_csv_lists_every_failing_rule(tmp_path, small_bank):
     transactions.to_csv(bad, index=False)
     result = mrm("contracts", "check", "transactions", bad, check=2)
     message = result.stderr
-    assert "fails contract transactions v1.0.0" in message
+    assert "fails contract transactions v1.1.0" in message
     for column, rule in [("amount", "greater_than(0)"), ("amount", "type(float)"), ("channel", "isin("),
                          ("transaction_id", "unique"), ("booked_at", "not_null")]:
         assert f"column '{column}', rule {rule}" in message, (column, rule, message)
@@ -25,7 +25,7 @@ def test_bad_csv_lists_every_failing_rule(tmp_path, small_bank):
 def test_good_parquet_meets_its_contract_with_foreign_keys(small_bank):
     result = mrm("contracts", "check", "accounts", small_bank / "accounts.parquet",
                  "--related", f"customers={small_bank / 'customers.parquet'}", check=0)
-    assert "meets contract accounts v1.0.0" in result.stdout
+    assert "meets contract accounts v1.1.0" in result.stdout
 
 
 def test_same_run_twice_gives_identical_results(tmp_path, small_bank):

@@ -11,7 +11,8 @@ from ..core import ParameterError, write_atomic
 
 # %% auto #0
 __all__ = ['CHANNELS', 'SEGMENTS', 'COUNTRIES', 'HIGH_RISK_COUNTRIES', 'BankConfig', 'generate_customers', 'generate_accounts',
-           'generate_transactions', 'daily_control_totals', 'generate_bank', 'write_bank', 'plant_feed_defects']
+           'counterparty_ids', 'generate_transactions', 'daily_control_totals', 'generate_bank', 'write_bank',
+           'plant_feed_defects']
 
 # %% ../../nbs/10_aml_synthetic.ipynb #10-aml-synthetic-005
 CHANNELS = ["cash", "wire_domestic", "wire_cross_border", "ach", "card", "crypto"]
@@ -54,15 +55,18 @@ def generate_customers(config: BankConfig, rng: np.random.Generator) -> pd.DataF
     return pd.DataFrame({"customer_id": [f"C{i:08d}" for i in range(n)], "segment": segment, "country": country,
                          "risk_rating": np.array(["low", "medium", "high"])[risk], "onboarded_on": onboarded.normalize()})
 
-def generate_accounts(customers: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    "One to three accounts per customer, opened on or after onboarding."
+def generate_accounts(customers: pd.DataFrame, config: BankConfig, rng: np.random.Generator) -> pd.DataFrame:
+    "One to three accounts per customer, opened on or after onboarding, with the date of last activity before the period."
     per_customer = rng.choice([1, 2, 3], size=len(customers), p=[0.6, 0.3, 0.1])
     owner = customers.loc[customers.index.repeat(per_customer)].reset_index(drop=True)
     business = owner.segment.isin(["small_business", "corporate", "money_service_business"]).to_numpy()
     product = np.where(business, "business", rng.choice(["checking", "savings"], size=len(owner), p=[0.75, 0.25]))
     opened = owner.onboarded_on + pd.to_timedelta(rng.integers(0, 30, len(owner)), unit="D")
+    # last activity before the period: most accounts were used in the last three weeks; about 3 % have been dormant 6+ months
+    quiet_days = np.where(rng.random(len(owner)) < 0.03, rng.integers(180, 700, len(owner)), rng.integers(1, 21, len(owner)))
+    last_activity = np.maximum(pd.Timestamp(config.start) - pd.to_timedelta(quiet_days, unit="D"), opened)
     return pd.DataFrame({"account_id": [f"A{i:09d}" for i in range(len(owner))], "customer_id": owner.customer_id,
-                         "product": product, "currency": "USD", "opened_on": opened})
+                         "product": product, "currency": "USD", "opened_on": opened, "last_activity_on": last_activity})
 
 # %% ../../nbs/10_aml_synthetic.ipynb #10-aml-synthetic-014
 def _transaction_accounts(accounts: pd.DataFrame, segment: np.ndarray, config: BankConfig, rng: np.random.Generator) -> np.ndarray:
@@ -77,6 +81,12 @@ def _booking_times(n: int, config: BankConfig, rng: np.random.Generator) -> pd.D
     day = rng.choice(config.days, size=n, p=weight / weight.sum())
     seconds = np.clip(rng.normal(13 * 3600, 3.5 * 3600, n), 0, 86_399).astype(np.int64)
     return days[day] + pd.to_timedelta(seconds, unit="s")
+
+def counterparty_ids(is_card: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    "External counterparties: card payments go to one of 5,000 merchants (M...), other payments to one of 200,000 parties (X...)."
+    merchants = np.array([f"M{i:06d}" for i in range(5_000)])
+    parties = np.array([f"X{i:08d}" for i in range(200_000)])
+    return np.where(is_card, merchants[rng.integers(0, len(merchants), len(is_card))], parties[rng.integers(0, len(parties), len(is_card))])
 
 def generate_transactions(accounts: pd.DataFrame, customers: pd.DataFrame, config: BankConfig, rng: np.random.Generator) -> pd.DataFrame:
     "Normal-behaviour transactions: channel, direction, amount, counterparty country and booking time."
@@ -96,7 +106,8 @@ def generate_transactions(accounts: pd.DataFrame, customers: pd.DataFrame, confi
     direction = np.where(rng.random(len(rows)) < np.where(channel == 4, 0.05, 0.5), "credit", "debit")
     frame = pd.DataFrame({"account_id": accounts.account_id.to_numpy()[rows], "booked_at": _booking_times(len(rows), config, rng),
                           "channel": np.array(CHANNELS)[channel], "direction": direction, "amount": amount,
-                          "currency": "USD", "counterparty_country": counterparty})
+                          "currency": "USD", "counterparty_country": counterparty,
+                          "counterparty_id": counterparty_ids(channel == 4, rng)})
     frame = frame.sort_values(["booked_at", "account_id"], kind="stable").reset_index(drop=True)
     frame.insert(0, "transaction_id", [f"T{i:010d}" for i in range(len(frame))])
     return frame
@@ -114,7 +125,7 @@ def generate_bank(config: BankConfig) -> dict[str, pd.DataFrame]:
     "Customers, accounts, transactions and daily control totals of a synthetic bank."
     rng = np.random.default_rng(config.seed)
     customers = generate_customers(config, rng)
-    accounts = generate_accounts(customers, rng)
+    accounts = generate_accounts(customers, config, rng)
     transactions = generate_transactions(accounts, customers, config, rng)
     return {"customers": customers, "accounts": accounts, "transactions": transactions,
             "daily_control_totals": daily_control_totals(transactions)}
