@@ -11,7 +11,8 @@ from ..core import MRMError, ParameterError
 from .synthetic import HIGH_RISK_COUNTRIES
 
 # %% auto #0
-__all__ = ['SCENARIOS', 'Parameter', 'Scenario', 'ScenarioEngine', 'get_scenario', 'segment_thresholds', 'alerts']
+__all__ = ['SCENARIOS', 'Parameter', 'Scenario', 'ScenarioEngine', 'get_scenario', 'segment_thresholds', 'alerts',
+           'window_transactions']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -213,15 +214,23 @@ def alerts(engine: ScenarioEngine, # the data
     frame["transaction_ids"] = _triggering_transactions(engine, rule, values, frame)
     return frame[["alert_id", "customer_id", "scenario", "segment", "driving_value", "window_start", "window_end", "transaction_ids"]].reset_index(drop=True)
 
+def window_transactions(engine: ScenarioEngine, # the data
+                        keys: pd.DataFrame, # customer_id, window_index of the alerts or candidates
+                        window: int, # the scenario's window_days
+                        condition: str = "TRUE", # SQL condition on the transactions (a scenario's relevant filter)
+                       ) -> pd.DataFrame:
+    "Transactions (customer_id, window_index, transaction_id) inside each key's look-back days, for alerts and labels alike."
+    engine.connection.register("window_keys", keys[["customer_id", "window_index"]].drop_duplicates())
+    try:
+        return engine.query(f"""SELECT k.customer_id, k.window_index, tx.transaction_id
+            FROM tx JOIN window_keys k ON k.customer_id = tx.customer_id
+             AND tx.day_index >= k.window_index * {window} - {window // 2} AND tx.day_index < (k.window_index + 1) * {window}
+            WHERE {condition} ORDER BY tx.transaction_id""")
+    finally: engine.connection.unregister("window_keys")
+
 def _triggering_transactions(engine: ScenarioEngine, rule: Scenario, values: dict, alerted: pd.DataFrame) -> list[str]:
     "Comma-separated ids of each alert's relevant transactions."
     if alerted.empty: return []
-    engine.connection.register("alerted_keys", alerted[["customer_id", "window_index"]])
-    window = values["window_days"]
-    rows = engine.query(f"""SELECT k.customer_id, k.window_index, tx.transaction_id
-        FROM tx JOIN alerted_keys k ON k.customer_id = tx.customer_id
-         AND tx.day_index >= k.window_index * {window} - {window // 2} AND tx.day_index < (k.window_index + 1) * {window}
-        WHERE {rule.relevant.format(**values)} ORDER BY tx.transaction_id""")
-    engine.connection.unregister("alerted_keys")
+    rows = window_transactions(engine, alerted, values["window_days"], rule.relevant.format(**values))
     ids = rows.groupby(["customer_id", "window_index"]).transaction_id.agg(",".join)
     return [ids.get((c, w), "") for c, w in zip(alerted.customer_id, alerted.window_index)]

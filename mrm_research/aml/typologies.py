@@ -39,6 +39,7 @@ class _Planter:
         self.used: set[str] = set()
         self.rows: list[dict] = []
         self.pattern_number = 0
+        self.quiet_until: dict[str, pd.Timestamp] = {}  # accounts that must show no normal activity before a time
 
     def account(self, segments: tuple[str, ...] | None = None, dormant: bool = False) -> pd.Series:
         "An account not yet used by another pattern, from the given segments (dormant ones only if asked)."
@@ -124,8 +125,9 @@ def _high_risk_geography(p: _Planter):
               p.between(10_000, 80_000), p.party(), country=str(p.rng.choice(HIGH_RISK_COUNTRIES)))
 
 def _dormant_reactivation(p: _Planter):
-    subject = p.account(dormant=True)
-    p.leg("dormant_reactivation", subject.account_id, p.day(), "wire_domestic", str(p.rng.choice(["credit", "debit"])), p.between(20_000, 150_000), p.party())
+    subject = p.account(dormant=True); when = p.day()
+    p.quiet_until[subject.account_id] = when  # the account stays dormant until the planted transaction
+    p.leg("dormant_reactivation", subject.account_id, when, "wire_domestic", str(p.rng.choice(["credit", "debit"])), p.between(20_000, 150_000), p.party())
 
 def _round_amount(p: _Planter):
     subject = p.account(); when = p.day(30)
@@ -141,13 +143,13 @@ PLANTERS = {name: globals()[f"_{name}"] for name in TYPOLOGIES + LOOKALIKES}
 
 # %% ../../nbs/11_aml_typologies.ipynb #11-aml-typologies-012
 def plant_typologies(accounts: pd.DataFrame, customers: pd.DataFrame, config: BankConfig, typologies: TypologyConfig,
-                     rng: np.random.Generator) -> pd.DataFrame:
-    "Legs of every planted pattern, with their labels (`typology`, `is_sar`, `pattern_id`)."
+                     rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
+    "Legs of every planted pattern with their labels (`typology`, `is_sar`, `pattern_id`), and accounts to keep dormant until a time."
     planter = _Planter(accounts, customers, config, typologies.stealth, rng)
     for name, count in typologies.patterns.items():
         for _ in range(count):
             planter.pattern_number += 1; PLANTERS[name](planter)
-    return pd.DataFrame(planter.rows)
+    return pd.DataFrame(planter.rows), planter.quiet_until
 
 def generate_labelled_bank(config: BankConfig, # the normal bank
                            typologies: TypologyConfig | None = None, # what to plant (default: 8 of each, stealth 0.3)
@@ -157,7 +159,9 @@ def generate_labelled_bank(config: BankConfig, # the normal bank
     rng = np.random.default_rng(config.seed)
     customers = generate_customers(config, rng); accounts = generate_accounts(customers, config, rng)
     normal = generate_transactions(accounts, customers, config, rng).drop(columns="transaction_id")
-    planted = plant_typologies(accounts, customers, config, typologies, rng)
+    planted, quiet_until = plant_typologies(accounts, customers, config, typologies, rng)
+    quiet = normal.account_id.map(quiet_until)
+    normal = normal[~(quiet.notna() & (normal.booked_at < quiet))]
     label_columns = ["typology", "is_sar", "pattern_id"]
     merged = pd.concat([normal, planted], ignore_index=True) if len(planted) else normal.assign(**{c: None for c in label_columns})
     merged = merged.sort_values(["booked_at", "account_id"], kind="stable").reset_index(drop=True)
