@@ -160,7 +160,7 @@ def generate_labelled_bank(config: BankConfig, # the normal bank
     customers = generate_customers(config, rng); accounts = generate_accounts(customers, config, rng)
     normal = generate_transactions(accounts, customers, config, rng).drop(columns="transaction_id")
     planted, quiet_until = plant_typologies(accounts, customers, config, typologies, rng)
-    quiet = normal.account_id.map(quiet_until)
+    quiet = pd.to_datetime(normal.account_id.map(quiet_until)).astype(normal.booked_at.dtype)
     normal = normal[~(quiet.notna() & (normal.booked_at < quiet))]
     label_columns = ["typology", "is_sar", "pattern_id"]
     merged = pd.concat([normal, planted], ignore_index=True) if len(planted) else normal.assign(**{c: None for c in label_columns})
