@@ -67,7 +67,7 @@ class Contract:
         columns = {name: pa.Column(COLUMN_TYPES[col["type"]] if col["type"] != "integer" or not col.get("nullable") else "Int64",
                                    checks=[_check(k, v) for k, v in (col.get("checks") or {}).items()],
                                    nullable=bool(col.get("nullable", False)),
-                                   unique=bool(col.get("unique", False)) or name in single_key,
+                                   unique=bool(col.get("unique", False)) or name in single_key, required=bool(col.get("required", True)),
                                    description=col.get("description"), title=col.get("unit"))
                    for name, col in self.columns.items()}
         return pa.DataFrameSchema(columns, name=self.dataset, strict=False,
@@ -204,7 +204,7 @@ def check_frame(frame: pd.DataFrame, # the data, as read (text columns are conve
                ) -> tuple[pd.DataFrame, ContractReport]:
     "Check `frame` against its contract; return the typed frame and a report of every failed rule."
     contract = contract if isinstance(contract, Contract) else load_contract(contract)
-    missing = [c for c in contract.columns if c not in frame.columns]
+    missing = [c for c, spec in contract.columns.items() if c not in frame.columns and spec.get("required", True)]
     failures = [{"column": c, "rule": "column_present", "index": None, "value": "missing"} for c in missing]
     typed, type_failures = coerce_types(frame, contract)
     if not missing: failures += _pandera_failures(typed, contract)

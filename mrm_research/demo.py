@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 import pandas as pd
 from .core import project_root
-from .aml.synthetic import BankConfig, generate_bank, plant_feed_defects, write_bank
+from .aml.synthetic import BankConfig, plant_feed_defects, write_bank
+from .aml.typologies import TypologyConfig, generate_labelled_bank
 from .reporting.bundle import keygen, sign, approve, verify
 from .reporting.run import run
 
@@ -19,7 +20,7 @@ DEMO_SIGNERS = ("demo-preparer", "demo-validator", "demo-approver")
 
 def demo_data(out_dir: Path, seed: int, transactions: int = 100_000) -> dict[str, Path]:
     "Write the clean and the defective synthetic feeds; return their folders."
-    bank = generate_bank(BankConfig(customers=2_000, transactions=transactions, days=90, start="2025-01-01", seed=seed))
+    bank = generate_labelled_bank(BankConfig(customers=2_000, transactions=transactions, days=90, start="2025-01-01", seed=seed), TypologyConfig())
     damaged, defects = plant_feed_defects(bank, seed=seed)
     folders = {"clean": out_dir / "demo_data/clean", "defective": out_dir / "demo_data/defective"}
     write_bank(bank, folders["clean"]); write_bank(damaged, folders["defective"])

@@ -12,7 +12,10 @@ from .. import tuning
 
 # %% auto #0
 __all__ = ['SCENARIO_RISK', 'label_candidates', 'TuningConfig', 'ScenarioTuning', 'tune_scenario', 'pattern_detection',
-           'recall_by_typology', 'sensitivity', 'tuning_schedule']
+           'recall_by_typology', 'sensitivity', 'tuning_schedule', 'LibraryTuning', 'tune_library',
+           'scenario_pattern_recall', 'capacity_table', 'plot_threshold_curves', 'plot_precision_recall',
+           'plot_segment_heatmap', 'config_table', 'library_table', 'btl_table', 'recommendation_table',
+           'sensitivity_table', 'conclusion']
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-005
 def label_candidates(engine: ScenarioEngine, # the data (with transaction_labels.parquet beside it)
@@ -170,3 +173,144 @@ def tuning_schedule(recall: dict[str, float], # pattern recall per scenario at t
         rows.append({"scenario": scenario, "risk": risk, "pattern recall": recall[scenario], "alerts": alerts[scenario],
                      "months": months, "next tuning": (pd.Timestamp(as_of) + pd.DateOffset(months=months)).strftime("%Y-%m-%d"), "reason": reason})
     return pd.DataFrame(rows)
+
+# %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-021
+@dataclass
+class LibraryTuning:
+    "Tuning results for a set of scenarios."
+    scenarios: dict[str, ScenarioTuning]
+    recommendations: pd.DataFrame
+    detection: pd.DataFrame  # per planted pattern at the recommended thresholds
+    config: TuningConfig
+
+    def recommended_thresholds(self) -> dict[str, dict]:
+        "Per scenario, the recommended threshold per segment (with the scenario default for segments not tuned)."
+        return {name: {**dict(zip(t.recommendations.segment, t.recommendations.recommended_threshold)), "default": get_scenario(name).threshold.default}
+                for name, t in self.scenarios.items()}
+    def summary(self) -> str:
+        changed = self.recommendations[self.recommendations.recommended_threshold != self.recommendations.current_threshold]
+        return (f"{len(self.scenarios)} scenarios, {len(self.recommendations)} scenario-segments tuned, {len(changed)} thresholds changed; "
+                f"pattern recall at recommended thresholds {self.detection.detected.mean():.1%}")
+    def to_dict(self) -> dict: return {"recommendations": self.recommendations.to_dict(orient="records")}
+
+def tune_library(engine: ScenarioEngine, labels: pd.DataFrame, scenarios: list[str] | None = None,
+                 config: TuningConfig | None = None, segments: list[str] | None = None) -> LibraryTuning:
+    "Tune each scenario per segment, then measure typology recall at the recommended thresholds."
+    config = config or TuningConfig()
+    tuned = {name: tune_scenario(engine, name, labels, config, segments=segments) for name in (scenarios or list(SCENARIOS))}
+    recommendations = pd.concat([t.recommendations.assign(scenario=name) for name, t in tuned.items()], ignore_index=True)
+    recommendations = recommendations[["scenario", *[c for c in recommendations.columns if c != "scenario"]]]
+    result = LibraryTuning(tuned, recommendations, pd.DataFrame(), config)
+    result.detection = pattern_detection(engine, result.recommended_thresholds(), labels)
+    return result
+
+def scenario_pattern_recall(library: LibraryTuning) -> dict[str, float]:
+    "Per scenario: share of the patterns of its target typologies on which that scenario alerted at its recommended thresholds."
+    recall = {}
+    for name in library.scenarios:
+        targets = library.detection[library.detection.typology.isin(get_scenario(name).typologies)]
+        hit = targets.scenarios.str.split(", ").apply(lambda names: name in names)
+        recall[name] = float(hit.mean()) if len(targets) else float("nan")
+    return recall
+
+# %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-023
+def capacity_table(library: LibraryTuning) -> pd.DataFrame:
+    "Investigator hours needed at current and recommended thresholds, against capacity (information only)."
+    rows = []
+    for name, tuned in library.scenarios.items():
+        for segment, sweep in tuned.sweeps.items():
+            row = tuned.recommendations.set_index("segment").loc[segment]
+            rows.append({"scenario": name, "segment": segment, "hours at current": _at(sweep, row.current_threshold).investigator_hours,
+                         "hours at recommended": _at(sweep, row.recommended_threshold).investigator_hours})
+    table = pd.DataFrame(rows)
+    total = table[["hours at current", "hours at recommended"]].sum()
+    capacity = library.config.capacity_hours
+    summary = pd.DataFrame([{"scenario": "(all)", "segment": "(all)", **total.to_dict(),
+                             "capacity (hours)": capacity if capacity is not None else float("nan"),
+                             "used in the decision": "no"}])
+    return summary
+
+# %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-026
+def plot_threshold_curves(tuned: ScenarioTuning, segments: list[str] | None = None):
+    "Alert volume and productive rate against threshold, one panel per segment, with current and recommended thresholds marked."
+    import matplotlib.pyplot as plt
+    segments = segments or list(tuned.sweeps)
+    fig, axes = plt.subplots(1, len(segments), figsize=(3.2 * len(segments), 2.8), squeeze=False)
+    for ax, segment in zip(axes[0], segments):
+        sweep, row = tuned.sweeps[segment], tuned.recommendations.set_index("segment").loc[segment]
+        ax.plot(sweep.threshold, sweep.alerts, color="tab:blue"); ax.set_yscale("symlog"); ax.set_xlabel(get_scenario(tuned.scenario).threshold.unit)
+        ax.axvline(row.current_threshold, color="grey", ls="--", lw=1); ax.axvline(row.recommended_threshold, color="tab:red", lw=1)
+        twin = ax.twinx(); twin.plot(sweep.threshold, sweep.productive_rate, color="tab:green"); twin.set_ylim(0, 1.05)
+        ax.set_title(segment.replace("_", " "), fontsize=9)
+    axes[0][0].set_ylabel("alerts (blue)"); twin.set_ylabel("productive rate (green)")
+    fig.suptitle(f"{tuned.scenario}: grey = current, red = recommended", fontsize=10); fig.tight_layout()
+    return fig
+
+def plot_precision_recall(library: LibraryTuning):
+    "Precision-recall curve of each scenario (all segments pooled), against ground truth."
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import precision_recall_curve
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, tuned in library.scenarios.items():
+        if tuned.candidates.is_suspicious.nunique() < 2: continue
+        precision, recall, _ = precision_recall_curve(tuned.candidates.is_suspicious, tuned.candidates.driving_value)
+        ax.plot(recall, precision, label=name, lw=1.2)
+    ax.set(xlabel="recall (suspicious candidates)", ylabel="precision", title="Precision-recall per scenario (ground truth)")
+    ax.legend(fontsize=7, ncol=2); fig.tight_layout()
+    return fig
+
+def plot_segment_heatmap(library: LibraryTuning, value: str = "alerts"):
+    "Scenario × segment heat map of a recommendation column (alerts by default)."
+    import matplotlib.pyplot as plt, seaborn as sns
+    table = library.recommendations.pivot_table(index="scenario", columns="segment", values=value, aggfunc="sum")
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(table) + 1.5))
+    sns.heatmap(table, annot=True, fmt=".0f", cmap="Blues", cbar=False, ax=ax, annot_kws={"fontsize": 7})
+    ax.set(title=f"{value.replace('_', ' ')} at recommended thresholds", xlabel="", ylabel=""); fig.tight_layout()
+    return fig
+
+# %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-029
+def config_table(config: TuningConfig) -> pd.DataFrame:
+    "The stated choices of a tuning, one row each."
+    from dataclasses import asdict
+    return pd.DataFrame([{"choice": k.replace("_", " "), "value": str(v)} for k, v in asdict(config).items()])
+
+def library_table() -> pd.DataFrame:
+    "The scenario library: description, target typologies, threshold parameter and default."
+    return pd.DataFrame([{"scenario": s.name, "targets": ", ".join(s.typologies), "threshold": f"{s.threshold.name} ({s.threshold.unit})",
+                          "default": s.threshold.default, "window (days)": s.values()["window_days"]} for s in SCENARIOS.values()])
+
+def btl_table(library: LibraryTuning) -> pd.DataFrame:
+    "Every below-the-line band reviewed, by scenario and segment (bands with candidates only)."
+    rows = [band.assign(scenario=name, segment=segment) for name, tuned in library.scenarios.items() for segment, result in tuned.btl.items()
+            for band in [result.bands]]
+    table = pd.concat(rows, ignore_index=True)
+    table = table[table.candidates > 0].reset_index(drop=True)
+    return table[["scenario", "segment", "band", "candidates", "reviewed", "productive_found", "upper_bound", "decision"]].rename(
+        columns={"productive_found": "productive found", "upper_bound": "rate upper bound"})
+
+def recommendation_table(library: LibraryTuning) -> pd.DataFrame:
+    "Recommended thresholds with alerts, productive rate, precision, recall and the reason."
+    table = library.recommendations.copy()
+    return table[["scenario", "segment", "current_threshold", "recommended_threshold", "alerts", "productive_rate", "precision", "recall", "decision"]].rename(
+        columns={"current_threshold": "current", "recommended_threshold": "recommended", "productive_rate": "productive rate"})
+
+def sensitivity_table(engine: ScenarioEngine, labels: pd.DataFrame, scenarios: list[str]) -> pd.DataFrame:
+    "Sensitivity of the chosen scenarios, pivoted: one row per parameter, pattern recall and alerts per shift."
+    frames = [sensitivity(engine, name, labels).assign(scenario=name) for name in scenarios]
+    if not frames: return pd.DataFrame({"scenario": ["(none)"]})
+    table = pd.concat(frames)
+    table["cell"] = [f"{r:.0%} / {a:,}" for r, a in zip(table.pattern_recall, table.alerts)]
+    wide = table.pivot_table(index=["scenario", "parameter"], columns="shift", values="cell", aggfunc="first")
+    wide.columns = [f"{c:+.0%}" for c in wide.columns]
+    return wide.reset_index()
+
+def conclusion(library: LibraryTuning, recall: pd.DataFrame) -> str:
+    "The tuning's conclusion, computed from its results."
+    decisions = library.recommendations.decision.str.split().str[0].value_counts()
+    weak = recall[recall.recall < 0.8]
+    text = (f"Of {len(library.recommendations)} scenario-segment thresholds, {decisions.get('lower', 0)} are lowered on below-the-line evidence, "
+            f"{decisions.get('raise', 0)} raised within the above-the-line tolerance and {decisions.get('keep', 0)} kept. "
+            f"At the recommended thresholds the library detects {library.detection.detected.mean():.1%} of planted laundering patterns. ")
+    if len(weak): text += "Typologies below 80 % recall: " + ", ".join(f"{r.typology} ({r.recall:.0%})" for r in weak.itertuples()) + "; a finding is raised for each."
+    else: text += "Every typology is detected at 80 % or more."
+    return text
