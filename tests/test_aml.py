@@ -1,7 +1,7 @@
 "AML lab: each typology planted alone is found by its scenario and the scenario stays quiet without it; SQL stays portable."
 import tempfile
 from pathlib import Path
-import pytest, sqlglot
+import pandas as pd, pytest, sqlglot
 from sqlglot import ErrorLevel
 from mrm_research.aml.synthetic import BankConfig, write_bank
 from mrm_research.aml.typologies import TypologyConfig, generate_labelled_bank
@@ -46,3 +46,30 @@ def test_scenario_sql_transpiles_to_spark(name):
 def test_bad_scenario_parameter_is_a_clear_error():
     with pytest.raises(ParameterError, match="window_days = -7 days is outside its valid range"):
         SCENARIOS["rapid_movement"].candidate_sql({"window_days": -7})
+
+
+def test_aml_tuning_report_runs_end_to_end(tmp_path):
+    from conftest import REPO, bundles, mrm
+    import json
+    folder = tmp_path / "bank"
+    write_bank(generate_labelled_bank(BankConfig(customers=1_000, transactions=20_000, days=60, seed=9), TypologyConfig()), folder)
+    out = tmp_path / "build"
+    mrm("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", folder, "-p", "as_of", "2025-03-02",
+        "-p", "sensitivity_scenarios", "[structuring]", "--model-id", "TUNE", "--out", out, "--no-progress", check=0)
+    (bundle,) = bundles(out)
+    results = json.loads((bundle / "results.json").read_text())
+    assert results["metrics"]["scenario_segments_tuned"]["value"] >= 13
+    assert 0 < results["metrics"]["pattern_recall"]["value"] <= 1
+    recommendations = results["tables"]["recommendations"]
+    assert set(row[0] for row in recommendations["rows"]) == set(SCENARIOS)
+    assert {"transactions", "transaction_labels"} <= set(json.loads((bundle / "inputs.json").read_text()))
+    assert (bundle / "report.pdf").stat().st_size > 10_000
+
+
+def test_alerts_table_meets_its_contract():
+    from mrm_research.contracts import check_frame
+    engine, bank = engine_for({"structuring": 2, "fan_in": 2})
+    table = pd.concat([alerts(engine, "structuring"), alerts(engine, "fan_in")], ignore_index=True)
+    assert len(table) >= 4
+    _, report = check_frame(table, "alerts", related={"customers": bank["customers"]})
+    assert report.passed, report.summary()

@@ -31,7 +31,7 @@ def test_good_parquet_meets_its_contract_with_foreign_keys(small_bank):
 def test_same_run_twice_gives_identical_results(tmp_path, small_bank):
     out = tmp_path / "build"
     for _ in range(2):
-        mrm("run", REPO / "nbs/validation/data_quality.ipynb", "-p", "data_dir", small_bank, "-p", "as_of", "2025-01-31",
+        mrm("run", REPO / "nbs/validation/aml_data_quality.ipynb", "-p", "data_dir", small_bank, "-p", "as_of", "2025-01-31",
             "--model-id", "DQ", "--out", out, "--no-progress", check=0)
     first, second = bundles(out)
     for name in ("results.json", "inputs.json", "params.yaml"):

@@ -155,6 +155,7 @@ class ScenarioEngine:
     def __init__(self, data_dir: str | Path, # folder with customers, accounts and transactions .parquet
                  start: str | None = None, # first day of the period (default: the earliest booking date)
                  threads: int | None = None, # DuckDB threads (default: all cores)
+                 materialize: bool = True, # build `tx` once as a table (faster for many queries) rather than a view
                 ):
         self.data_dir = Path(data_dir)
         for name in ("customers", "accounts", "transactions"):
@@ -164,7 +165,8 @@ class ScenarioEngine:
         for name in ("customers", "accounts", "transactions"):
             self.connection.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{(self.data_dir / name).as_posix()}.parquet')")
         self.start = start or str(self.connection.execute("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").fetchone()[0])
-        self.connection.execute(f"""CREATE VIEW tx AS SELECT t.*, a.customer_id, c.segment,
+        kind = "TABLE" if materialize else "VIEW"
+        self.connection.execute(f"""CREATE {kind} tx AS SELECT t.* EXCLUDE (amount), CAST(t.amount AS DECIMAL(18, 2)) AS amount, a.customer_id, c.segment,
             DATE_DIFF('day', CAST('{self.start}' AS DATE), CAST(t.booked_at AS DATE)) AS day_index,
             DATE_DIFF('day', CAST(COALESCE(LAG(t.booked_at) OVER (PARTITION BY t.account_id ORDER BY t.booked_at, t.transaction_id), a.last_activity_on) AS DATE),
                       CAST(t.booked_at AS DATE)) AS days_since_previous
@@ -178,6 +180,7 @@ class ScenarioEngine:
         "Every customer-window with a positive driving value, before any threshold."
         scenario = scenario if isinstance(scenario, Scenario) else get_scenario(scenario)
         frame = self.query(scenario.candidate_sql(parameters))
+        frame["driving_value"] = frame.driving_value.astype(float)
         return frame.sort_values(["customer_id", "window_index"]).reset_index(drop=True)
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-014

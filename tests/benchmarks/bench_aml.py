@@ -1,0 +1,118 @@
+"""AML lab benchmarks (issue: AML transaction monitoring lab), measured in one run.
+
+(a) Threshold sweep over 200 thresholds: one candidate query + sort and cumulative counts, against
+    re-running the scenario once per threshold (rapid_movement, 10^6 transactions). Target ratio >= 100.
+(b) Generation of 10^7 transactions (target < 120 s, < 4 GiB) and all 13 scenarios over them
+    (target < 60 s on 2 cores), each stage in its own process so peak memory is its own.
+(c) The structuring scenario in DuckDB against the same logic in pandas (10^6 transactions), as a
+    ratio; the two must give identical candidates.
+
+Set MRM_BENCH_LARGE to a smaller number of transactions (e.g. 1000000) for a quicker run.
+"""
+import json, os, resource, subprocess, sys, tempfile, time
+from pathlib import Path
+import numpy as np, pandas as pd
+
+LARGE = int(os.environ.get("MRM_BENCH_LARGE", 10_000_000))
+MEDIUM = 1_000_000
+
+
+def peak_mib() -> float:
+    "Peak resident memory of this process, MiB."
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def stage_generate(folder: str, transactions: int) -> dict:
+    from mrm_research.aml.synthetic import BankConfig, write_bank
+    from mrm_research.aml.typologies import TypologyConfig, generate_labelled_bank
+    started = time.perf_counter()
+    bank = generate_labelled_bank(BankConfig(customers=max(2_000, transactions // 50), transactions=transactions, days=90, seed=1),
+                                  TypologyConfig({name: 50 for name in TypologyConfig().patterns}))
+    write_bank(bank, folder)
+    return {"seconds": time.perf_counter() - started, "peak_mib": peak_mib(), "rows": len(bank["transactions"])}
+
+
+def stage_scenarios(folder: str) -> dict:
+    from mrm_research.aml.scenarios import SCENARIOS, ScenarioEngine
+    engine = ScenarioEngine(folder, start="2025-01-01")
+    started, sizes = time.perf_counter(), {}
+    for name in SCENARIOS: sizes[name] = len(engine.candidates(name))
+    return {"seconds": time.perf_counter() - started, "peak_mib": peak_mib(), "candidates": sizes}
+
+
+def in_process(stage: str, *args) -> dict:
+    "Run a stage in a fresh Python process and return what it measured."
+    out = subprocess.run([sys.executable, __file__, stage, *map(str, args)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def sweep_ratio(folder: str) -> tuple[float, float]:
+    "Seconds for the sort-based sweep and for 200 re-runs of the scenario."
+    from mrm_research.aml.scenarios import ScenarioEngine, alerts
+    from mrm_research.tuning import candidate_thresholds, threshold_sweep
+    engine = ScenarioEngine(folder, start="2025-01-01")
+    started = time.perf_counter()
+    candidates = engine.candidates("rapid_movement")
+    thresholds = candidate_thresholds(candidates.driving_value.to_numpy(), 200)
+    sweep = threshold_sweep(candidates.driving_value.to_numpy(), thresholds=thresholds)
+    fast = time.perf_counter() - started
+    started = time.perf_counter()
+    volumes = [len(alerts(engine, "rapid_movement", float(t))) for t in thresholds]
+    slow = time.perf_counter() - started
+    assert volumes == sweep.alerts.tolist(), "the sweep and the re-runs disagree"
+    return fast, slow
+
+
+def structuring_pandas(folder: str, start: str = "2025-01-01", window: int = 14, floor: float = 8_000, ceiling: float = 10_000) -> pd.DataFrame:
+    "The structuring scenario written in pandas: same windows, same driving value."
+    tx = pd.read_parquet(Path(folder) / "transactions.parquet", columns=["account_id", "booked_at", "channel", "direction", "amount"])
+    accounts = pd.read_parquet(Path(folder) / "accounts.parquet", columns=["account_id", "customer_id"])
+    customers = pd.read_parquet(Path(folder) / "customers.parquet", columns=["customer_id", "segment"])
+    tx = tx[(tx.channel == "cash") & (tx.direction == "credit") & (tx.amount >= floor) & (tx.amount < ceiling)]
+    tx = tx.merge(accounts, on="account_id").merge(customers, on="customer_id")
+    day = (tx.booked_at.dt.normalize() - pd.Timestamp(start)).dt.days
+    frames = [tx.assign(window_index=np.floor(day / window).astype(int)), tx.assign(window_index=np.floor((day + window / 2) / window).astype(int))]
+    counts = [f.groupby(["customer_id", "segment", "window_index"]).size().rename("driving_value").reset_index() for f in frames]
+    return (pd.concat(counts).groupby(["customer_id", "segment", "window_index"]).driving_value.max().reset_index()
+            .sort_values(["customer_id", "window_index"]).reset_index(drop=True))
+
+
+def duckdb_vs_pandas(folder: str) -> tuple[float, float]:
+    from mrm_research.aml.scenarios import ScenarioEngine
+    engine = ScenarioEngine(folder, start="2025-01-01")
+    started = time.perf_counter(); duck = engine.candidates("structuring"); duck_seconds = time.perf_counter() - started
+    started = time.perf_counter(); panda = structuring_pandas(folder); pandas_seconds = time.perf_counter() - started
+    pd.testing.assert_frame_equal(duck.astype({"driving_value": float, "window_index": int}).reset_index(drop=True),
+                                  panda.astype({"driving_value": float, "window_index": int}), check_dtype=False)
+    return duck_seconds, pandas_seconds
+
+
+def main() -> int:
+    rows = []
+    with tempfile.TemporaryDirectory() as medium, tempfile.TemporaryDirectory() as large:
+        in_process("generate", medium, MEDIUM)
+        fast, slow = sweep_ratio(medium)
+        rows += [("(a) sweep by sort, 200 thresholds, s", f"{fast:.2f}", "", None),
+                 ("(a) 200 scenario re-runs, s", f"{slow:.2f}", "", None),
+                 ("(a) ratio re-runs / sweep", f"{slow / fast:.0f}", ">= 100", slow / fast >= 100)]
+        duck, panda = duckdb_vs_pandas(medium)
+        rows += [("(c) structuring in DuckDB, 1e6 transactions, s", f"{duck:.3f}", "", None),
+                 ("(c) same logic in pandas, s", f"{panda:.3f}", "", None),
+                 ("(c) ratio pandas / DuckDB", f"{panda / duck:.1f}", "", None)]
+        generated = in_process("generate", large, LARGE)
+        scenarios = in_process("scenarios", large)
+        rows += [(f"(b) generate {generated['rows']:,} transactions, s", f"{generated['seconds']:.1f}", "< 120", generated["seconds"] < 120),
+                 ("(b) generation peak memory, MiB", f"{generated['peak_mib']:.0f}", "< 4096", generated["peak_mib"] < 4096),
+                 ("(b) all 13 scenarios, s", f"{scenarios['seconds']:.1f}", "< 60", scenarios["seconds"] < 60),
+                 ("(b) scenarios peak memory, MiB", f"{scenarios['peak_mib']:.0f}", "", None)]
+    print("\nAML benchmark")
+    for name, value, target, met in rows:
+        print(f"  {name:52s} {value:>10s}  {target:>7s}  {'' if met is None else ('met' if met else 'MISSED')}")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        stage = {"generate": lambda: stage_generate(sys.argv[2], int(sys.argv[3])), "scenarios": lambda: stage_scenarios(sys.argv[2])}[sys.argv[1]]
+        print(json.dumps(stage())); sys.exit(0)
+    sys.exit(main())
