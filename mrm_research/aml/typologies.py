@@ -5,12 +5,14 @@
 # %% ../../nbs/11_aml_typologies.ipynb #11-aml-typologies-002
 from __future__ import annotations
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 import numpy as np, pandas as pd
 from ..core import ParameterError
-from .synthetic import BankConfig, HIGH_RISK_COUNTRIES, daily_control_totals, generate_customers, generate_accounts, generate_transactions
+from .synthetic import BankConfig, HIGH_RISK_COUNTRIES, daily_control_totals, generate_customers, generate_accounts, generate_transactions, prefixed_ids
 
 # %% auto #0
-__all__ = ['TYPOLOGIES', 'LOOKALIKES', 'PLANTERS', 'TypologyConfig', 'plant_typologies', 'generate_labelled_bank']
+__all__ = ['TYPOLOGIES', 'LOOKALIKES', 'PLANTERS', 'TypologyConfig', 'concat_categorical', 'plant_typologies',
+           'generate_labelled_bank']
 
 # %% ../../nbs/11_aml_typologies.ipynb #11-aml-typologies-005
 TYPOLOGIES = ("structuring", "rapid_movement", "fan_in", "fan_out", "cycle", "funnel", "mule_network",
@@ -34,22 +36,25 @@ class _Planter:
     "Shared state of the typology planters."
     def __init__(self, accounts: pd.DataFrame, customers: pd.DataFrame, config: BankConfig, stealth: float, rng: np.random.Generator):
         self.rng, self.stealth, self.config = rng, stealth, config
-        self.accounts = accounts.merge(customers[["customer_id", "segment"]], on="customer_id")
         self.start = pd.Timestamp(config.start)
-        self.used: set[str] = set()
+        merged = accounts.merge(customers[["customer_id", "segment"]], on="customer_id")
+        self.account_ids, self.customer_ids = merged.account_id.to_numpy(), merged.customer_id.to_numpy()
+        self.segments = merged.segment.to_numpy()
+        self.dormant = ((self.start - merged.last_activity_on).dt.days >= 180).to_numpy()
+        self.free = np.ones(len(merged), dtype=bool)  # accounts not yet used by a pattern
         self.rows: list[dict] = []
         self.pattern_number = 0
         self.quiet_until: dict[str, pd.Timestamp] = {}  # accounts that must show no normal activity before a time
 
-    def account(self, segments: tuple[str, ...] | None = None, dormant: bool = False) -> pd.Series:
+    def account(self, segments: tuple[str, ...] | None = None, dormant: bool = False) -> SimpleNamespace:
         "An account not yet used by another pattern, from the given segments (dormant ones only if asked)."
-        pool = self.accounts[~self.accounts.account_id.isin(self.used)]
-        if segments: pool = pool[pool.segment.isin(segments)]
-        quiet = (self.start - pool.last_activity_on).dt.days >= 180
-        pool = pool[quiet] if dormant else pool[~quiet]
-        if pool.empty: raise ParameterError(f"not enough accounts to plant the typologies (segments {segments}); use more customers")
-        chosen = pool.iloc[int(self.rng.integers(len(pool)))]
-        self.used.add(chosen.account_id); return chosen
+        mask = self.free & (self.dormant == dormant)
+        if segments: mask &= np.isin(self.segments, segments)
+        pool = np.flatnonzero(mask)
+        if not len(pool): raise ParameterError(f"not enough accounts to plant the typologies (segments {segments}); use more customers")
+        chosen = pool[int(self.rng.integers(len(pool)))]
+        self.free[chosen] = False
+        return SimpleNamespace(account_id=self.account_ids[chosen], customer_id=self.customer_ids[chosen], segment=self.segments[chosen])
 
     def day(self, span: int = 0) -> pd.Timestamp:
         "A random start time that leaves `span` days before the end of the period."
@@ -142,6 +147,17 @@ def _payroll_lookalike(p: _Planter):
 PLANTERS = {name: globals()[f"_{name}"] for name in TYPOLOGIES + LOOKALIKES}
 
 # %% ../../nbs/11_aml_typologies.ipynb #11-aml-typologies-012
+def concat_categorical(normal: pd.DataFrame, planted: pd.DataFrame) -> pd.DataFrame:
+    "Stack planted rows under normal ones, keeping the normal frame's categorical columns categorical (categories united)."
+    normal, planted = normal.copy(), planted.copy()
+    for column in normal.columns:
+        if isinstance(normal[column].dtype, pd.CategoricalDtype):
+            extra = pd.Index(planted[column].dropna().unique()).difference(normal[column].cat.categories)
+            categories = normal[column].cat.categories.append(extra.sort_values())
+            normal[column] = normal[column].cat.set_categories(categories)
+            planted[column] = pd.Categorical(planted[column], categories=categories)
+    return pd.concat([normal, planted], ignore_index=True)
+
 def plant_typologies(accounts: pd.DataFrame, customers: pd.DataFrame, config: BankConfig, typologies: TypologyConfig,
                      rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
     "Legs of every planted pattern with their labels (`typology`, `is_sar`, `pattern_id`), and accounts to keep dormant until a time."
@@ -163,9 +179,9 @@ def generate_labelled_bank(config: BankConfig, # the normal bank
     quiet = pd.to_datetime(normal.account_id.map(quiet_until)).astype(normal.booked_at.dtype)
     normal = normal[~(quiet.notna() & (normal.booked_at < quiet))]
     label_columns = ["typology", "is_sar", "pattern_id"]
-    merged = pd.concat([normal, planted], ignore_index=True) if len(planted) else normal.assign(**{c: None for c in label_columns})
-    merged = merged.sort_values(["booked_at", "account_id"], kind="stable").reset_index(drop=True)
-    merged.insert(0, "transaction_id", [f"T{i:010d}" for i in range(len(merged))])
+    merged = concat_categorical(normal, planted) if len(planted) else normal.assign(**{c: None for c in label_columns})
+    merged = merged.take(np.lexsort((merged.account_id.cat.codes.to_numpy(), merged.booked_at.to_numpy()))).reset_index(drop=True)
+    merged.insert(0, "transaction_id", prefixed_ids("T", len(merged), 10))
     labelled = merged[merged.pattern_id.notna()] if "pattern_id" in merged else merged.iloc[:0]
     transaction_labels = labelled[["transaction_id", *label_columns]].assign(is_sar=lambda f: f.is_sar.astype(bool)).reset_index(drop=True)
     transactions = merged.drop(columns=label_columns, errors="ignore")
