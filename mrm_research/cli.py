@@ -134,6 +134,8 @@ def demo(out: Path = typer.Option(Path("reports/build"), help="Output folder"),
     for column in table.columns: summary.add_column(column)
     for row in table.astype(str).itertuples(index=False): summary.add_row(*row)
     console.print(summary)
+    console.print(f"Reports: report.pdf and report.html in each bundle folder. Check one yourself with\n"
+                  f"  mrm verify {table.bundle.iloc[0]} --keyring {out / 'demo_keys' / 'keyring'}")
     if (table.verified != "yes").any(): raise typer.Exit(1)
 
 # %% ../nbs/99_cli.ipynb #99-cli-011

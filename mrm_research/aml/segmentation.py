@@ -86,6 +86,10 @@ class SegmentationReport:
     def to_dict(self) -> dict:
         return {"k": self.k, "silhouette_by_k": self.silhouette_by_k, "stability_ari": self.stability_ari, "kyc_agreement_ari": self.kyc_agreement_ari}
 
+def _readable(frame: pd.DataFrame) -> pd.DataFrame:
+    "Column names with spaces instead of underscores, so report tables can wrap them."
+    return frame.rename(columns=lambda c: str(c).replace("_", " "))
+
 def segmentation_report(engine: ScenarioEngine, days: int, random_state: int = 0, k_range: tuple[int, int] = (2, 8)) -> SegmentationReport:
     "Fit on the whole period, test stability between its two halves, compare with KYC segments."
     whole = behaviour_features(engine, 0, days - 1)
@@ -101,7 +105,7 @@ def segmentation_report(engine: ScenarioEngine, days: int, random_state: int = 0
                             "dominant KYC segment": crosstab.idxmax(axis=1).to_numpy(),
                             "share of cluster": (crosstab.max(axis=1) / crosstab.sum(axis=1)).to_numpy()})
     return SegmentationReport(fitted.k_, fitted.silhouette_by_k_, fitted.inertia_by_k_, float(stability),
-                              float(adjusted_rand_score(whole.segment, clusters)), fitted.profiles(whole).reset_index(), mapping)
+                              float(adjusted_rand_score(whole.segment, clusters)), _readable(fitted.profiles(whole).reset_index()), mapping)
 
 # %% ../../nbs/15_aml_segmentation.ipynb #15-aml-segmentation-013
 def plot_k_selection(report: SegmentationReport):
