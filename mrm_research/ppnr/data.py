@@ -10,8 +10,9 @@ import numpy as np, pandas as pd
 from ..core import ParameterError, write_atomic
 
 # %% auto #0
-__all__ = ['MACRO_VARIABLES', 'SCENARIO_VERSION', 'HORIZON', 'SHAPES', 'COMPONENT_PROCESS', 'macro_history', 'ScenarioShape',
-           'scenario_paths', 'generate_panel', 'write_ppnr_data']
+__all__ = ['MACRO_VARIABLES', 'SCENARIO_VERSION', 'HORIZON', 'SHAPES', 'COMPONENT_PROCESS', 'DRIVERS', 'macro_history',
+           'ScenarioShape', 'scenario_paths', 'generate_panel', 'write_ppnr_data', 'BankPanelDataset', 'pad_collate',
+           'panel_loader', 'ScenarioDataset']
 
 # %% ../../nbs/20_ppnr_data.ipynb #20-ppnr-data-005
 MACRO_VARIABLES = pd.DataFrame.from_records([
@@ -122,3 +123,49 @@ def write_ppnr_data(folder: str | Path, banks: int = 100, quarters: int = 60, se
         frame = frame.assign(quarter=frame.quarter.astype(str))
         paths[name] = write_atomic(folder / f"{name}.parquet", frame.to_parquet(index=False))
     return paths
+
+# %% ../../nbs/20_ppnr_data.ipynb #20-ppnr-data-019
+DRIVERS = ["gdp_growth", "unemployment", "unemployment_change", "inflation", "short_rate"]
+
+class BankPanelDataset:
+    "One item per bank: drivers [quarters, drivers], target [quarters] and the quarters, from a panel Parquet file."
+    def __init__(self, path: str | Path, target: str = "ppnr", drivers: list[str] = DRIVERS):
+        import torch
+        panel = pd.read_parquet(path).sort_values(["bank_id", "quarter"])
+        missing = [c for c in [target, *drivers] if c not in panel.columns]
+        if missing: raise ParameterError(f"panel {path} lacks column(s) {', '.join(missing)}")
+        self.target, self.drivers = target, list(drivers)
+        self.items = [{"bank_id": bank, "quarters": list(group.quarter),
+                       "drivers": torch.tensor(group[drivers].to_numpy(), dtype=torch.float64),
+                       "target": torch.tensor(group[target].to_numpy(), dtype=torch.float64)} for bank, group in panel.groupby("bank_id", sort=True)]
+    def __len__(self) -> int: return len(self.items)
+    def __getitem__(self, index: int) -> dict: return self.items[index]
+
+def pad_collate(items: list[dict]) -> dict:
+    "Batch banks of different lengths: zero-padded drivers [B, T, K] and target [B, T], and a mask of real quarters."
+    import torch
+    longest = max(len(item["target"]) for item in items)
+    drivers = torch.zeros(len(items), longest, items[0]["drivers"].shape[1], dtype=torch.float64)
+    target = torch.zeros(len(items), longest, dtype=torch.float64); mask = torch.zeros(len(items), longest, dtype=torch.bool)
+    for row, item in enumerate(items):
+        n = len(item["target"]); drivers[row, :n] = item["drivers"]; target[row, :n] = item["target"]; mask[row, :n] = True
+    return {"bank_id": [item["bank_id"] for item in items], "drivers": drivers, "target": target, "mask": mask}
+
+def panel_loader(path: str | Path, batch_size: int = 32, target: str = "ppnr", shuffle: bool = False, seed: int = 0):
+    "A DataLoader over the panel, batching banks (padded, with a mask)."
+    import torch
+    generator = torch.Generator().manual_seed(seed)
+    return torch.utils.data.DataLoader(BankPanelDataset(path, target), batch_size=batch_size, shuffle=shuffle, collate_fn=pad_collate, generator=generator)
+
+# %% ../../nbs/20_ppnr_data.ipynb #20-ppnr-data-020
+class ScenarioDataset:
+    "One item per (bank, scenario): the bank's last observed target and the scenario's drivers [horizon, drivers]."
+    def __init__(self, panel_path: str | Path, scenarios_path: str | Path, target: str = "ppnr", drivers: list[str] = DRIVERS):
+        import torch
+        banks = BankPanelDataset(panel_path, target, drivers)
+        scenarios = pd.read_parquet(scenarios_path).sort_values(["scenario", "quarter"])
+        paths = {name: torch.tensor(group[drivers].to_numpy(), dtype=torch.float64) for name, group in scenarios.groupby("scenario")}
+        self.items = [{"bank_id": bank["bank_id"], "scenario": name, "last_target": bank["target"][-1], "drivers": path}
+                      for bank in banks.items for name, path in paths.items()]
+    def __len__(self) -> int: return len(self.items)
+    def __getitem__(self, index: int) -> dict: return self.items[index]
