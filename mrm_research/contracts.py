@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 import os
 from pathlib import Path
 from typing import Any
-import pandas as pd, yaml
+import numpy as np, pandas as pd, yaml
 import pandera.pandas as pa
 from .core import MRMError, project_root, sha256_file
 
 # %% auto #0
 __all__ = ['COLUMN_TYPES', 'ContractViolation', 'Contract', 'contracts_dir', 'load_contract', 'read_table', 'coerce_types',
-           'ContractReport', 'check_frame', 'fingerprint', 'check_dataset', 'load_dataset']
+           'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint', 'check_dataset', 'load_dataset']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -139,15 +139,19 @@ def _pandera_failures(frame: pd.DataFrame, contract: Contract) -> list[dict]:
              "rule": names.get(str(row.check), str(row.check)),
              "index": row.index, "value": row.failure_case} for row in cases.itertuples()]
 
+def orphan_mask(child: pd.DataFrame, child_key: list[str], parent: pd.DataFrame, parent_key: list[str]) -> np.ndarray:
+    "For each child row, whether its key (compared as text) has no match among the parent's keys."
+    known = pd.MultiIndex.from_frame(parent[parent_key].astype(str))
+    return ~pd.MultiIndex.from_frame(child[child_key].astype(str)).isin(known)
+
 def _foreign_key_failures(frame: pd.DataFrame, contract: Contract, related: dict[str, pd.DataFrame]) -> list[dict]:
     "Rows whose foreign key has no match in the referenced dataset (only for datasets supplied in `related`)."
     failures = []
     for key in contract.foreign_keys:
         if key["references"] not in related: continue
         target = related[key["references"]][key.get("referenced_columns", key["columns"])]
-        known = pd.MultiIndex.from_frame(target.astype(str))
         mine = frame[key["columns"]]
-        orphan = ~pd.MultiIndex.from_frame(mine.astype(str)).isin(known) & mine.notna().all(axis=1).to_numpy()
+        orphan = orphan_mask(frame, key["columns"], target, list(target.columns)) & mine.notna().all(axis=1).to_numpy()  # missing keys are not_null failures
         rule = f"foreign_key({key['references']}.{', '.join(target.columns)})"
         failures += [{"column": ", ".join(key["columns"]), "rule": rule, "index": i, "value": ", ".join(map(str, v))}
                      for i, v in zip(mine.index[orphan], mine[orphan].itertuples(index=False))]

@@ -6,7 +6,7 @@
 from __future__ import annotations
 from pathlib import Path
 import pandas as pd
-from .contracts import ContractReport
+from .contracts import ContractReport, orphan_mask
 from .validation.checks import CheckDefinition, CheckResult
 
 # %% auto #0
@@ -75,9 +75,8 @@ def duplicate_keys(frame: pd.DataFrame, key: list[str]) -> int:
     return int(frame.duplicated(subset=key, keep=False).sum())
 
 def orphan_rows(child: pd.DataFrame, child_key: list[str], parent: pd.DataFrame, parent_key: list[str]) -> int:
-    "Number of child rows whose key has no match among the parent's keys."
-    known = pd.MultiIndex.from_frame(parent[parent_key].astype(str))
-    return int((~pd.MultiIndex.from_frame(child[child_key].astype(str)).isin(known)).sum())
+    "Number of child rows whose key has no match among the parent's keys (a missing key counts as an orphan)."
+    return int(orphan_mask(child, child_key, parent, parent_key).sum())
 
 # %% ../nbs/07_data_quality.ipynb #07-data-quality-013
 TIMELINESS = CheckDefinition(

@@ -28,34 +28,35 @@ class Recorder:
         self.results: dict[str, Any] = {"metrics": {}, "tables": {}, "findings": [], "checks": []}
         self.inputs: dict[str, dict] = {}
 
-    def _flush(self):
+    def flush(self):
+        "Write `results.json` and `inputs.json` (atomically) to the run folder, if there is one."
         if self.run_dir is None: return
         write_atomic(self.run_dir / "results.json", dump_json(self.results))
         write_atomic(self.run_dir / "inputs.json", dump_json(self.inputs))
 
     def metric(self, name: str, value: Any, unit: str = "", description: str = ""):
         "Record one named number (or short value)."
-        self.results["metrics"][name] = {"value": value, "unit": unit, "description": description}; self._flush()
+        self.results["metrics"][name] = {"value": value, "unit": unit, "description": description}; self.flush()
 
     def table(self, name: str, frame: pd.DataFrame, caption: str = ""):
         "Record a table (all rows) under `name`."
         rows = frame.reset_index(drop=frame.index.name is None and isinstance(frame.index, pd.RangeIndex))
         self.results["tables"][name] = {"caption": caption, "columns": [str(c) for c in rows.columns],
                                         "rows": rows.astype(object).where(rows.notna(), None).values.tolist()}
-        self._flush()
+        self.flush()
 
     def finding(self, finding_id: str, severity: str, title: str, detail: str = ""):
         "Record a validation finding; severity is one of high, medium, low, info."
         if severity not in ("high", "medium", "low", "info"): raise MRMError(f"finding {finding_id}: severity must be high, medium, low or info, not {severity!r}")
-        self.results["findings"].append({"id": finding_id, "severity": severity, "title": title, "detail": detail}); self._flush()
+        self.results["findings"].append({"id": finding_id, "severity": severity, "title": title, "detail": detail}); self.flush()
 
     def check(self, result: dict):
         "Record the outcome of a validation check (`CheckResult.to_dict()`)."
-        self.results["checks"].append(result); self._flush()
+        self.results["checks"].append(result); self.flush()
 
     def dataset(self, name: str, fingerprint: dict):
         "Record the fingerprint of an input dataset."
-        self.inputs[name] = fingerprint; self._flush()
+        self.inputs[name] = fingerprint; self.flush()
 
 # %% ../nbs/02_report.ipynb #02-report-011
 _recorder: Recorder | None = None

@@ -12,7 +12,7 @@ from .core import MRMError, ParameterError
 
 # %% auto #0
 __all__ = ['DISPOSITIONS', 'simulate_dispositions', 'is_productive', 'candidate_thresholds', 'threshold_sweep', 'btl_sample_size',
-           'clopper_pearson_upper', 'BelowTheLineResult', 'below_the_line', 'above_the_line']
+           'clopper_pearson_upper', 'BelowTheLineResult', 'below_the_line', 'sweep_row', 'above_the_line']
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-005
 DISPOSITIONS = ("sar_filed", "productive", "closed")
@@ -145,14 +145,18 @@ def below_the_line(values: np.ndarray, # driving value per candidate
     return BelowTheLineResult(current_threshold, recommended, pd.DataFrame(rows), confidence, max_rate)
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-018
+def sweep_row(sweep: pd.DataFrame, threshold: float) -> pd.Series:
+    "The sweep row of the smallest swept threshold at or above `threshold` (the last row if none)."
+    index = int(np.searchsorted(sweep.threshold.to_numpy(), threshold, side="left"))
+    return sweep.iloc[min(index, len(sweep) - 1)]
+
 def above_the_line(sweep: pd.DataFrame, # output of threshold_sweep with productive_alerts
                    current_threshold: float, # the threshold in force
                    tolerance: float = 0.05, # share of current productive alerts that may be lost
                   ) -> dict:
     "The highest threshold losing at most `tolerance` of the productive alerts, with what it saves and loses."
     if "productive_alerts" not in sweep: raise MRMError("above_the_line needs a sweep with productive alerts (dispositions)")
-    at = lambda t: sweep.iloc[int(np.searchsorted(sweep.threshold.to_numpy(), t, side="left").clip(0, len(sweep) - 1))]
-    current = at(current_threshold)
+    current = sweep_row(sweep, current_threshold)
     allowed = math.floor(tolerance * current.productive_alerts)
     higher = sweep[(sweep.threshold >= current_threshold) & (current.productive_alerts - sweep.productive_alerts <= allowed)]
     best = higher.iloc[-1] if len(higher) else current

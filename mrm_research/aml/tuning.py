@@ -70,19 +70,15 @@ def _decide(segment: str, values, productive, sweep, current: float, config: Tun
     "BTL first (lower on evidence), else ATL (raise within tolerance), else keep; with the evidence."
     btl = tuning.below_the_line(values, productive, current, rng, confidence=config.btl_confidence, max_rate=config.btl_max_rate)
     atl = tuning.above_the_line(sweep, current, config.atl_tolerance)
+    productive_now = int(tuning.sweep_row(sweep, current).productive_alerts)
     if btl.recommended_threshold < current: recommended, decision = btl.recommended_threshold, "lower (BTL found productive alerts below the line)"
-    elif atl["recommended_threshold"] > current and _at(sweep, current).productive_alerts < config.atl_min_productive:
-        recommended, decision = current, f"keep (only {int(_at(sweep, current).productive_alerts)} productive alerts: too few to support a raise)"
+    elif atl["recommended_threshold"] > current and productive_now < config.atl_min_productive:
+        recommended, decision = current, f"keep (only {productive_now} productive alerts: too few to support a raise)"
     elif atl["recommended_threshold"] > current: recommended, decision = atl["recommended_threshold"], f"raise (ATL loses {atl['productive_lost']} productive alerts, within {config.atl_tolerance:.0%})"
     else: recommended, decision = current, "keep (no BTL evidence to lower; raising would lose productive alerts)"
     return {"segment": segment, "current_threshold": current, "recommended_threshold": recommended, "decision": decision,
             "btl_reviewed": int(btl.bands.reviewed.sum()), "btl_productive_found": int(btl.bands.productive_found.sum()),
             "atl_alerts_saved": atl["alerts_saved"]}, btl
-
-def _at(sweep: pd.DataFrame, threshold: float) -> pd.Series:
-    "The sweep row of the smallest swept threshold at or above `threshold` (the last row if none)."
-    index = int(np.searchsorted(sweep.threshold.to_numpy(), threshold, side="left"))
-    return sweep.iloc[min(index, len(sweep) - 1)]
 
 def tune_scenario(engine: ScenarioEngine, # the data
                   scenario: str, # scenario name
@@ -107,7 +103,7 @@ def tune_scenario(engine: ScenarioEngine, # the data
         sweep = tuning.threshold_sweep(part.driving_value, part.productive, part.is_suspicious, thresholds=grid,
                                        beta=config.beta, minutes_per_alert=config.minutes_per_alert)
         row, btls[segment] = _decide(segment, part.driving_value.to_numpy(), part.productive.to_numpy(), sweep, threshold, config, rng)
-        chosen = _at(sweep, row["recommended_threshold"])
+        chosen = tuning.sweep_row(sweep, row["recommended_threshold"])
         row.update({"alerts": int(chosen.alerts), "productive_rate": chosen.productive_rate, "precision": chosen.precision,
                     "recall": chosen.recall, "investigator_hours": chosen.investigator_hours})
         sweeps[segment] = sweep; rows.append(row)
@@ -220,8 +216,8 @@ def capacity_table(library: LibraryTuning) -> pd.DataFrame:
     for name, tuned in library.scenarios.items():
         for segment, sweep in tuned.sweeps.items():
             row = tuned.recommendations.set_index("segment").loc[segment]
-            rows.append({"scenario": name, "segment": segment, "hours at current": _at(sweep, row.current_threshold).investigator_hours,
-                         "hours at recommended": _at(sweep, row.recommended_threshold).investigator_hours})
+            rows.append({"scenario": name, "segment": segment, "hours at current": tuning.sweep_row(sweep, row.current_threshold).investigator_hours,
+                         "hours at recommended": tuning.sweep_row(sweep, row.recommended_threshold).investigator_hours})
     table = pd.DataFrame(rows)
     total = table[["hours at current", "hours at recommended"]].sum()
     capacity = library.config.capacity_hours

@@ -35,13 +35,17 @@ def write_legacy_inputs(folder: str | Path, inputs: dict[str, pd.DataFrame] | No
     return folder
 
 # %% ../../nbs/21_ppnr_legacy.ipynb #21-ppnr-legacy-008
+def _repository() -> Path:
+    "The project folder this package belongs to (the current project when run from a notebook)."
+    return project_root(Path(globals().get("__file__", Path.cwd() / "x")).resolve().parent)
+
 def legacy_script() -> Path:
     "The legacy R script."
-    return project_root(Path(globals().get("__file__", Path.cwd() / "x")).resolve().parent) / "nbs" / "legacy" / "ppnr_legacy.R"
+    return _repository() / "nbs" / "legacy" / "ppnr_legacy.R"
 
 def golden_path() -> Path:
     "Where the committed R goldens live."
-    return project_root(Path(globals().get("__file__", Path.cwd() / "x")).resolve().parent) / "tests" / "goldens" / "ppnr" / "legacy_r.json"
+    return _repository() / "tests" / "goldens" / "ppnr" / "legacy_r.json"
 
 def r_available() -> bool:
     "Whether Rscript with the forecast and lme4 packages can run here."

@@ -12,6 +12,7 @@ import yaml
 from ..core import MRMError, ParameterError, dump_json, load_yaml, project_root, utc_now, write_atomic
 from .render import render_report, render_engine
 from .bundle import environment_record, write_manifest
+from ..report import Recorder
 
 # %% auto #0
 __all__ = ['GRACE_SECONDS', 'notebook_parameters', 'resolve_parameters', 'parse_cli_parameters', 'new_run_id', 'RunSpec',
@@ -139,8 +140,7 @@ def finalize(spec: RunSpec, # the run
             ) -> RunResult:
     "Render (when there is a notebook), write environment, results, run log and manifest, and move the bundle into place."
     staging = spec.staging
-    for name in ("results.json", "inputs.json"):
-        if not (staging / name).exists(): write_atomic(staging / name, dump_json({"metrics": {}, "tables": {}, "findings": []} if name == "results.json" else {}))
+    if not (staging / "results.json").exists(): Recorder(staging).flush()  # a run that recorded nothing still has both files
     facts = {"model_id": spec.model_id, "model_version": spec.model_version, "run_id": spec.run_id, "date": utc_now(),
              "status": status, "preparer": spec.preparer, "notebook": Path(spec.notebook).name}
     engine = None
