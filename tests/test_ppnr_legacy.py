@@ -1,6 +1,6 @@
 "Legacy R references: the committed goldens are what R produces today (when R is installed), and statsmodels OLS matches them."
 import numpy as np, pytest
-from mrm_research.ppnr.legacy import legacy_inputs, load_goldens, r_available, run_legacy_r, statsmodels_ols
+from mrm_research.ppnr.legacy import ARIMAX_DRIVERS, legacy_inputs, load_goldens, r_available, run_legacy_r, statsmodels_ols
 
 
 def test_statsmodels_ols_matches_the_r_goldens():
@@ -15,7 +15,19 @@ def test_statsmodels_ols_matches_the_r_goldens():
 def test_goldens_are_reproduced_by_r(tmp_path):
     fresh, committed = run_legacy_r(tmp_path / "legacy_r.json"), load_goldens()
     assert fresh["versions"] == committed["versions"], "goldens were made with other R / package versions: regenerate and commit them"
-    for model, keys in {"ols": ["coef", "se", "loglik"], "arimax": ["coef", "loglik", "forecast_baseline", "forecast_severely_adverse"],
-                        "lmer_ml": ["fixef", "loglik", "theta"], "lmer_reml": ["fixef", "loglik"]}.items():
+    checked = {"ols": ["coef", "se", "loglik", "forecast_adverse"], "lmer_ml": ["fixef", "loglik", "theta", "ranef", "forecast_severely_adverse"],
+               "lmer_reml": ["fixef", "loglik", "forecast_baseline"]}
+    checked |= {f"arimax.{series}": ["coef", "loglik", "forecast_baseline", "forecast_severely_adverse", "backtest"] for series in ARIMAX_DRIVERS}
+    for model, keys in checked.items():
+        fresh_model, committed_model = fresh, committed
+        for part in model.split("."): fresh_model, committed_model = fresh_model[part], committed_model[part]
         for key in keys:
-            np.testing.assert_allclose(fresh[model][key], committed[model][key], rtol=1e-10, atol=1e-12, err_msg=f"{model}.{key}")
+            np.testing.assert_allclose(fresh_model[key], committed_model[key], rtol=1e-10, atol=1e-12, err_msg=f"{model}.{key}")
+    np.testing.assert_allclose(fresh["arimax"]["aggregate"]["forecast_adverse"], committed["arimax"]["aggregate"]["forecast_adverse"], rtol=1e-10)
+
+
+def test_goldens_name_the_drivers_python_uses():
+    "The R script's driver lists and Python's ARIMAX_DRIVERS must not drift apart."
+    goldens = load_goldens()["arimax"]
+    for series, drivers in ARIMAX_DRIVERS.items():
+        assert goldens[series]["names"] == ["ar1", "intercept", *drivers], series

@@ -11,19 +11,25 @@ from ..core import MRMError, project_root, write_atomic, dump_json
 from .data import macro_history, scenario_paths, generate_panel
 
 # %% auto #0
-__all__ = ['LEGACY_DRIVERS', 'OLS_FORMULA', 'legacy_inputs', 'write_legacy_inputs', 'legacy_script', 'golden_path', 'r_available',
-           'run_legacy_r', 'load_goldens', 'statsmodels_ols', 'statsmodels_mixed']
+__all__ = ['LEGACY_DRIVERS', 'COMPONENTS', 'ARIMAX_DRIVERS', 'OLS_FORMULA', 'legacy_inputs', 'write_legacy_inputs',
+           'legacy_script', 'golden_path', 'r_available', 'run_legacy_r', 'load_goldens', 'statsmodels_ols',
+           'statsmodels_mixed']
 
 # %% ../../nbs/21_ppnr_legacy.ipynb #21-ppnr-legacy-005
 LEGACY_DRIVERS = ["short_rate", "unemployment", "gdp_growth"]
+COMPONENTS = ["net_interest_income", "noninterest_income", "noninterest_expense"]
+ARIMAX_DRIVERS = {  # the drivers of each legacy ARIMAX model (the R script lists the same)
+    "ppnr": LEGACY_DRIVERS, "net_interest_income": LEGACY_DRIVERS,
+    "noninterest_income": ["gdp_growth", "unemployment_change"], "noninterest_expense": ["unemployment", "inflation"]}
 
 def legacy_inputs(seed: int = 0, banks: int = 100, quarters: int = 60) -> dict[str, pd.DataFrame]:
-    "The panel with each bank's lagged NII, the industry PPNR series (mean over banks present) and the scenarios."
+    "The panel with each bank's lagged NII, the industry series (mean over banks present) and the scenarios."
     history = macro_history()
     panel = generate_panel(history, banks, quarters, seed).sort_values(["bank_id", "quarter"]).reset_index(drop=True)
     panel["lag"] = panel.groupby("bank_id").net_interest_income.shift()
     panel = panel.dropna(subset=["lag"]).reset_index(drop=True)
-    series = panel.groupby("quarter").agg(ppnr=("ppnr", "mean"), **{d: (d, "first") for d in LEGACY_DRIVERS}).reset_index()
+    drivers = sorted({d for ds in ARIMAX_DRIVERS.values() for d in ds})
+    series = panel.groupby("quarter").agg(**{c: (c, "mean") for c in ["ppnr", *COMPONENTS]}, **{d: (d, "first") for d in drivers}).reset_index()
     return {"panel": panel.assign(quarter=panel.quarter.astype(str)), "series": series.assign(quarter=series.quarter.astype(str)),
             "scenarios": scenario_paths(history).assign(quarter=lambda f: f.quarter.astype(str))}
 
