@@ -4,16 +4,16 @@
 
 # %% ../../nbs/21_ppnr_legacy.ipynb #21-ppnr-legacy-002
 from __future__ import annotations
-import json, shutil, subprocess, tempfile
+import hashlib, json, shutil, subprocess, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd
 from ..core import MRMError, project_root, write_atomic, dump_json
 from .data import macro_history, scenario_paths, generate_panel
 
 # %% auto #0
-__all__ = ['LEGACY_DRIVERS', 'COMPONENTS', 'ARIMAX_DRIVERS', 'OLS_FORMULA', 'legacy_inputs', 'write_legacy_inputs',
-           'legacy_script', 'golden_path', 'r_available', 'run_legacy_r', 'load_goldens', 'statsmodels_ols',
-           'statsmodels_mixed']
+__all__ = ['LEGACY_DRIVERS', 'COMPONENTS', 'ARIMAX_DRIVERS', 'OLS_FORMULA', 'legacy_inputs', 'inputs_fingerprint',
+           'write_legacy_inputs', 'legacy_script', 'golden_path', 'r_available', 'run_legacy_r', 'load_goldens',
+           'statsmodels_ols', 'statsmodels_arimax', 'statsmodels_mixed']
 
 # %% ../../nbs/21_ppnr_legacy.ipynb #21-ppnr-legacy-005
 LEGACY_DRIVERS = ["short_rate", "unemployment", "gdp_growth"]
@@ -22,16 +22,23 @@ ARIMAX_DRIVERS = {  # the drivers of each legacy ARIMAX model (the R script list
     "ppnr": LEGACY_DRIVERS, "net_interest_income": LEGACY_DRIVERS,
     "noninterest_income": ["gdp_growth", "unemployment_change"], "noninterest_expense": ["unemployment", "inflation"]}
 
-def legacy_inputs(seed: int = 0, banks: int = 100, quarters: int = 60) -> dict[str, pd.DataFrame]:
+def legacy_inputs(panel: pd.DataFrame | None = None, # a bank panel (ppnr_panel); None: generate_panel(seed, banks, quarters)
+                  scenarios: pd.DataFrame | None = None, # scenario paths (ppnr_scenarios); None: scenario_paths()
+                  seed: int = 0, banks: int = 100, quarters: int = 60) -> dict[str, pd.DataFrame]:
     "The panel with each bank's lagged NII, the industry series (mean over banks present) and the scenarios."
     history = macro_history()
-    panel = generate_panel(history, banks, quarters, seed).sort_values(["bank_id", "quarter"]).reset_index(drop=True)
+    panel = generate_panel(history, banks, quarters, seed) if panel is None else panel.copy()
+    panel = panel.assign(quarter=panel.quarter.astype(str)).sort_values(["bank_id", "quarter"]).reset_index(drop=True)
     panel["lag"] = panel.groupby("bank_id").net_interest_income.shift()
     panel = panel.dropna(subset=["lag"]).reset_index(drop=True)
     drivers = sorted({d for ds in ARIMAX_DRIVERS.values() for d in ds})
     series = panel.groupby("quarter").agg(**{c: (c, "mean") for c in ["ppnr", *COMPONENTS]}, **{d: (d, "first") for d in drivers}).reset_index()
-    return {"panel": panel.assign(quarter=panel.quarter.astype(str)), "series": series.assign(quarter=series.quarter.astype(str)),
-            "scenarios": scenario_paths(history).assign(quarter=lambda f: f.quarter.astype(str))}
+    scenarios = scenario_paths(history) if scenarios is None else scenarios
+    return {"panel": panel, "series": series, "scenarios": scenarios.assign(quarter=scenarios.quarter.astype(str)).reset_index(drop=True)}
+
+def inputs_fingerprint(inputs: dict[str, pd.DataFrame]) -> dict[str, str]:
+    "sha256 of each input exactly as R reads it (the 17-digit CSV): ties goldens to their data."
+    return {name: hashlib.sha256(frame.to_csv(index=False, float_format="%.17g").encode()).hexdigest() for name, frame in inputs.items()}
 
 def write_legacy_inputs(folder: str | Path, inputs: dict[str, pd.DataFrame] | None = None) -> Path:
     "Write the inputs as CSV with 17 significant digits (exact float64 round trip)."
@@ -60,13 +67,16 @@ def r_available() -> bool:
     return check.returncode == 0
 
 def run_legacy_r(output: str | Path, inputs: dict[str, pd.DataFrame] | None = None) -> dict:
-    "Run the legacy R script on the reference inputs; write and return its outputs."
+    "Run the legacy R script on the reference inputs; write its outputs (with the inputs' fingerprint) and return them."
     if not r_available(): raise MRMError("R with forecast and lme4 is not installed: apt-get install r-base-core r-cran-forecast r-cran-lme4")
+    inputs = inputs or legacy_inputs()
     with tempfile.TemporaryDirectory() as folder:
-        write_legacy_inputs(folder, inputs)
-        result = subprocess.run(["Rscript", str(legacy_script()), folder, str(output)], capture_output=True, text=True)
-    if result.returncode != 0: raise MRMError(f"legacy R script failed: {result.stderr.strip()[-800:]}")
-    return json.loads(Path(output).read_text())
+        write_legacy_inputs(folder, inputs); raw = Path(folder) / "legacy_r.json"
+        result = subprocess.run(["Rscript", str(legacy_script()), folder, str(raw)], capture_output=True, text=True)
+        if result.returncode != 0: raise MRMError(f"legacy R script failed: {result.stderr.strip()[-800:]}")
+        outputs = {**json.loads(raw.read_text()), "inputs_sha256": inputs_fingerprint(inputs)}
+    write_atomic(output, json.dumps(outputs, indent=1))
+    return outputs
 
 def load_goldens(path: str | Path | None = None) -> dict:
     "The committed golden outputs of the legacy R models."
@@ -81,6 +91,11 @@ def statsmodels_ols(panel: pd.DataFrame):
     "The pooled OLS NII model in statsmodels."
     import statsmodels.formula.api as smf
     return smf.ols(OLS_FORMULA, data=panel).fit()
+
+def statsmodels_arimax(series: pd.DataFrame, target: str):
+    "The ARIMAX of one industry series in statsmodels (unfitted: parity evaluates it at R's parameters and fits it)."
+    from statsmodels.tsa.arima.model import ARIMA
+    return ARIMA(series[target].to_numpy(), exog=series[ARIMAX_DRIVERS[target]].to_numpy(), order=(1, 0, 0), trend="c")
 
 def statsmodels_mixed(panel: pd.DataFrame, reml: bool = False):
     "The mixed model (random intercept and short-rate slope per bank) in statsmodels."
