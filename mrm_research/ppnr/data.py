@@ -80,9 +80,9 @@ def scenario_paths(history: pd.DataFrame, horizon: int = HORIZON) -> pd.DataFram
 # %% ../../nbs/20_ppnr_data.ipynb #20-ppnr-data-011
 COMPONENT_PROCESS = {
     # component: (mean intercept α, AR φ, {driver: β}, σ_α, σ_u on the first driver, σ_ε)
-    "net_interest_income": (1.2, 0.55, {"short_rate": 0.06, "unemployment": -0.05, "gdp_growth": 0.01}, 0.25, 0.02, 0.08),
-    "noninterest_income": (0.6, 0.45, {"gdp_growth": 0.02, "unemployment_change": -0.08}, 0.15, 0.01, 0.10),
-    "noninterest_expense": (0.8, 0.70, {"unemployment": 0.02, "inflation": 0.01}, 0.20, 0.005, 0.05),
+    "net_interest_income": (1.6, 0.55, {"short_rate": 0.06, "unemployment": -0.05, "gdp_growth": 0.01}, 0.25, 0.02, 0.08),
+    "noninterest_income": (0.9, 0.45, {"gdp_growth": 0.02, "unemployment_change": -0.08}, 0.15, 0.01, 0.10),
+    "noninterest_expense": (0.75, 0.70, {"unemployment": 0.02, "inflation": 0.01}, 0.20, 0.005, 0.05),
 }
 
 def generate_panel(history: pd.DataFrame, # macro drivers (macro_history())

@@ -24,7 +24,7 @@ def default_device() -> str:
 
 def as_tensor(values, device: str | None = None) -> torch.Tensor:
     "A float64 tensor on `device` (default: default_device())."
-    return torch.as_tensor(np.asarray(values, dtype=np.float64) if not isinstance(values, torch.Tensor) else values, dtype=torch.float64, device=device or default_device())
+    return torch.as_tensor(np.array(values, dtype=np.float64) if not isinstance(values, torch.Tensor) else values, dtype=torch.float64, device=device or default_device())
 
 # %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-008
 class PraisWinsten(torch.autograd.Function):
