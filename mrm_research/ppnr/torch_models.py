@@ -421,16 +421,15 @@ class PPNRAggregate(torch.nn.Module):
                 ):
         super().__init__()
         if set(forecasters) != set(COMPONENT_SIGNS): raise ParameterError(f"need forecasters for {', '.join(COMPONENT_SIGNS)}")
-        self.components = list(COMPONENT_SIGNS)
-        self.forecasters = torch.nn.ModuleList([forecasters[c] for c in self.components])
-        for i, c in enumerate(self.components): self.register_buffer(f"index_{i}", torch.tensor(driver_index[c], dtype=torch.long))
-        self.register_buffer("signs", torch.tensor([COMPONENT_SIGNS[c] for c in self.components], dtype=torch.float64))
+        self.net_interest_income, self.noninterest_income, self.noninterest_expense = (forecasters[c] for c in COMPONENT_SIGNS)
+        for c in COMPONENT_SIGNS: self.register_buffer(f"{c}_drivers", torch.tensor(driver_index[c], dtype=torch.long))
 
     def forward(self, drivers: torch.Tensor) -> torch.Tensor:
         "drivers [..., series, horizon, all drivers] -> [..., series, horizon, 4]: the three components, then PPNR."
-        parts = [forecaster(drivers.index_select(-1, getattr(self, f"index_{i}"))) for i, forecaster in enumerate(self.forecasters)]
-        stacked = torch.stack(parts, dim=-1)
-        return torch.cat([stacked, (stacked * self.signs.to(stacked.dtype)).sum(-1, keepdim=True)], dim=-1)
+        interest = self.net_interest_income(drivers.index_select(-1, self.net_interest_income_drivers))
+        income = self.noninterest_income(drivers.index_select(-1, self.noninterest_income_drivers))
+        expense = self.noninterest_expense(drivers.index_select(-1, self.noninterest_expense_drivers))
+        return torch.stack([interest, income, expense, interest + income - expense], dim=-1)
 
 # %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-045
 def fit_components(series: pd.DataFrame, # industry series: the components and the drivers, one row per quarter
