@@ -9,6 +9,7 @@ import pandas as pd
 from .core import project_root
 from .aml.synthetic import BankConfig, plant_feed_defects, write_bank
 from .aml.typologies import TypologyConfig, generate_labelled_bank
+from .ppnr.data import write_ppnr_data
 from .reporting.bundle import keygen, sign, approve, verify
 from .reporting.run import run
 
@@ -25,6 +26,8 @@ def demo_data(out_dir: Path, seed: int, transactions: int = 100_000) -> dict[str
     folders = {"clean": out_dir / "demo_data/clean", "defective": out_dir / "demo_data/defective"}
     write_bank(bank, folders["clean"]); write_bank(damaged, folders["defective"])
     defects.to_csv(folders["defective"] / "planted_defects.csv", index=False)
+    folders["ppnr"] = out_dir / "demo_data/ppnr"
+    write_ppnr_data(folders["ppnr"], seed=0)  # the reference seed: the committed R goldens were made from this panel
     return folders
 
 def demo_keys(out_dir: Path) -> tuple[dict[str, Path], Path]:

@@ -92,8 +92,9 @@ def table_markdown(frame: pd.DataFrame, # table to show
     show_index = not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None
     shown = frame.reset_index() if show_index else frame
     align = ["right" if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype) else "left" for dtype in shown.dtypes]
-    text = shown.astype(object).map(format_value) if len(shown) else shown
-    return text.to_markdown(index=False, disable_numparse=True, colalign=align)
+    escape = lambda value: str(value).replace("|", "\\|")  # a bare | would end the Markdown cell
+    text = shown.astype(object).map(lambda v: escape(format_value(v))) if len(shown) else shown
+    return text.rename(columns=escape).to_markdown(index=False, disable_numparse=True, colalign=align)
 
 def show_table(frame: pd.DataFrame, # table to show
                caption: str = "", # shown above the table

@@ -17,7 +17,7 @@ from .torch_models import (ARIMAXRegression, COMPONENT_SIGNS, MixedLinearModel, 
 __all__ = ['TOLERANCES', 'SCENARIOS', 'MIXED_FIXED', 'MIXED_RANDOM', 'ARCHITECTURE_CHANGES', 'Tolerance', 'equivalence_test',
            'compare', 'scenario_tensor', 'ols_parity', 'arimax_parity', 'aggregation_parity', 'mixed_parity',
            'mixed_loglik_at', 'backtest_forecasts', 'accuracy', 'BacktestResult', 'backtest', 'documented_differences',
-           'ParityReport', 'parity_report']
+           'criterion', 'ParityReport', 'parity_report']
 
 # %% ../../nbs/23_ppnr_parity.ipynb #23-ppnr-parity-005
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def arimax_parity(inputs: dict, goldens: dict, device: str) -> tuple[list[dict],
     "Every ARIMAX series against R (and statsmodels), plus the PPNR aggregation; also returns the torch fits."
     series, rows, fits, at_legacy = inputs["series"], [], {}, {}
     for target, drivers in ARIMAX_DRIVERS.items():
-        gold, name = goldens["arimax"][target], f"ARIMAX {target}"
+        gold, name = goldens["arimax"][target], f"ARIMAX {target.replace('_', ' ')}"
         y, X, mask = _batch(series[target].to_numpy(), series[drivers].to_numpy(), None, device)
         legacy = torch.tensor([gold["coef"]], dtype=torch.float64, device=y.device)
         at_r = at_legacy[target] = ARIMAXRegression.results_at(y, X, mask, legacy[:, 1:], legacy[:, 0], [target], drivers)
@@ -210,7 +210,7 @@ def backtest(inputs: dict, goldens: dict, device: str | None = None) -> Backtest
         frames.append(pd.DataFrame({"series": target, "origin": np.repeat([series.quarter.iloc[t - 1] for t in origins], legacy.shape[1]),
                                     "horizon": np.tile(np.arange(1, legacy.shape[1] + 1), len(origins)),
                                     "actual": actual.ravel(), "R": legacy.ravel(), "torch": new.ravel()}))
-        rows.append(compare(f"ARIMAX {target}", "back-test forecasts (12 origins x 9 quarters)", "actual drivers", "R forecast::Arima", new, legacy, "forecast equivalence"))
+        rows.append(compare(f"ARIMAX {target.replace('_', ' ')}", "back-test forecasts (12 origins x 9 quarters)", "actual drivers", "R forecast::Arima", new, legacy, "forecast equivalence"))
     return BacktestResult(pd.concat(frames, ignore_index=True), pd.DataFrame(scores), rows)
 
 # %% ../../nbs/23_ppnr_parity.ipynb #23-ppnr-parity-025
@@ -265,6 +265,13 @@ ARCHITECTURE_CHANGES = pd.DataFrame.from_records([
 ], columns=["component", "legacy (R)", "migrated (PyTorch)"])
 
 # %% ../../nbs/23_ppnr_parity.ipynb #23-ppnr-parity-030
+def criterion(row: pd.Series) -> str:
+    "A parity row's pass rule as a reader sees it, e.g. '|Δ| ≤ 1e-10' or 'TOST ±0.0001: p = 3e-29'."
+    if row.rule == "absolute": return f"|Δ| ≤ {row.tolerance:g}"
+    if row.rule == "relative": return f"|Δ / legacy| ≤ {row.tolerance:g}"
+    if row.rule == "at least": return f"torch − legacy ≥ −{row.tolerance:g}"
+    return f"TOST ±{row.tolerance:g}: p = {row.p_value:.2g}"
+
 @dataclass
 class ParityReport:
     "Every parity row, the back-test and the documented differences."
@@ -272,6 +279,12 @@ class ParityReport:
 
     @property
     def passed(self) -> bool: return bool(self.table.passed.all())
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        "The rows of each model as a readable table: quantity, scenario, reference, measured value, criterion, passed."
+        shown = self.table.assign(scenario=self.table.scenario.str.replace("_", " "), criterion=self.table.apply(criterion, axis=1))
+        return {model: group[["quantity", "scenario", "reference", "measured", "criterion", "passed"]].reset_index(drop=True)
+                for model, group in shown.groupby("model", sort=False)}
 
     def by_model(self) -> pd.DataFrame:
         "Rows, passes and failures per model and reference."

@@ -14,7 +14,8 @@ from .parity import SCENARIOS, MIXED_FIXED, MIXED_RANDOM, scenario_tensor
 
 # %% auto #0
 __all__ = ['SHOCKED_DRIVERS', 'PERCENTILES', 'ProjectionModels', 'fit_projection_models', 'project', 'bank_projections',
-           'shock_scenario', 'sensitivity', 'monte_carlo', 'plot_fan_charts']
+           'shock_scenario', 'sensitivity', 'monte_carlo', 'plot_fan_charts', 'legacy_projection_models',
+           'compare_sensitivity']
 
 # %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-005
 @dataclass
@@ -111,3 +112,29 @@ def plot_fan_charts(models: ProjectionModels, bands: pd.DataFrame, history_quart
     axes[0].set_ylabel("industry PPNR (% of assets, annualised)"); axes[0].legend(fontsize=8, loc="lower left")
     figure.tight_layout()
     return figure
+
+# %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-018
+def legacy_projection_models(inputs: dict, goldens: dict, device: str | None = None) -> ProjectionModels:
+    "ProjectionModels at the legacy R parameters (ARIMAX coefficients from forecast::Arima, theta from lme4)."
+    from mrm_research.ppnr.torch_models import _batch, mixed_model_data
+    device = device or default_device(); series = inputs["series"]; results = {}
+    for target, drivers in ARIMAX_DRIVERS.items():
+        y, X, mask = _batch(series[target].to_numpy(), series[drivers].to_numpy(), None, device)
+        legacy = torch.tensor([goldens["arimax"][target]["coef"]], dtype=torch.float64, device=y.device)
+        results[target] = ARIMAXRegression.results_at(y, X, mask, legacy[:, 1:], legacy[:, 0], [target], drivers)
+    drivers = sorted({d for c in COMPONENT_SIGNS for d in ARIMAX_DRIVERS[c]})
+    aggregate = PPNRAggregate({c: results[c].forecaster for c in COMPONENT_SIGNS}, {c: [drivers.index(d) for d in ARIMAX_DRIVERS[c]] for c in COMPONENT_SIGNS})
+    mixed = MixedLinearModel(device=device)
+    data = mixed_model_data(inputs["panel"], "net_interest_income", MIXED_FIXED, MIXED_RANDOM, "bank_id", device)
+    theta = torch.tensor(goldens["lmer_ml"]["theta"], dtype=torch.float64, device=data.y.device)
+    mixed.results_ = MixedLinearModel.results_at(theta, data, False, ["intercept", *MIXED_FIXED], ["intercept", *MIXED_RANDOM])
+    return ProjectionModels({c: results[c] for c in COMPONENT_SIGNS}, aggregate, drivers, results["ppnr"], mixed, inputs, device)
+
+def compare_sensitivity(torch_models: ProjectionModels, legacy_models: ProjectionModels, sizes: tuple = (-2, -1, 1, 2)) -> pd.DataFrame:
+    "Sensitivity of the torch fit and of the legacy parameters side by side, with the largest difference per driver."
+    new, old = sensitivity(torch_models, sizes=sizes).set_index("driver"), sensitivity(legacy_models, sizes=sizes).set_index("driver")
+    columns = [f"ΔPPNR at {k:+d} sd" for k in sizes]
+    table = pd.DataFrame({"standard deviation": new["standard deviation"], **{f"{c} (torch)": new[c] for c in columns},
+                          "elasticity (torch)": new.elasticity, "elasticity (legacy)": old.elasticity})
+    table["max |torch − legacy| (ΔPPNR)"] = (new[columns] - old[columns]).abs().max(axis=1)
+    return table.reset_index()

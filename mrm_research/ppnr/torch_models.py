@@ -10,17 +10,25 @@ import numpy as np, pandas as pd, torch
 from ..core import ParameterError
 
 # %% auto #0
-__all__ = ['COMPONENT_SIGNS', 'default_device', 'as_tensor', 'PraisWinsten', 'prais_winsten', 'ar1_regression_loglik',
-           'kalman_ar1_loglik', 'gls_given_phi', 'profile_loglik', 'maximise_profile', 'ar1_regression_covariance',
-           'ARIMAXForecaster', 'ARIMAXResults', 'ARIMAXRegression', 'pad_groups', 'MixedModelData', 'relative_factor',
-           'mixed_pieces', 'mixed_loglik', 'MixedModelResults', 'mixed_model_data', 'MixedLinearModel', 'OLSResults',
-           'OrdinaryLeastSquares', 'RecursiveForecaster', 'PPNRAggregate', 'fit_components', 'simulate_arimax',
-           'fan_chart_percentiles']
+__all__ = ['COMPONENT_SIGNS', 'default_device', 'resolve_device', 'as_tensor', 'PraisWinsten', 'prais_winsten',
+           'ar1_regression_loglik', 'kalman_ar1_loglik', 'gls_given_phi', 'profile_loglik', 'maximise_profile',
+           'ar1_regression_covariance', 'ARIMAXForecaster', 'ARIMAXResults', 'ARIMAXRegression', 'pad_groups',
+           'MixedModelData', 'relative_factor', 'mixed_pieces', 'mixed_loglik', 'MixedModelResults', 'mixed_model_data',
+           'MixedLinearModel', 'OLSResults', 'OrdinaryLeastSquares', 'RecursiveForecaster', 'PPNRAggregate',
+           'fit_components', 'simulate_arimax', 'fan_chart_percentiles']
 
 # %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-005
 def default_device() -> str:
     "CUDA when a GPU is present, else CPU."
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+def resolve_device(device: str = "auto") -> str:
+    "A report's device parameter checked: 'auto' gives default_device(); 'cuda' must be present."
+    if device == "auto": return default_device()
+    try: kind = torch.device(device).type
+    except RuntimeError as error: raise ParameterError(f"device {device!r} is not a torch device: use 'auto', 'cpu' or 'cuda'") from error
+    if kind == "cuda" and not torch.cuda.is_available(): raise ParameterError(f"device {device!r} was requested but no CUDA device is available here")
+    return device
 
 def as_tensor(values, device: str | None = None) -> torch.Tensor:
     "A float64 tensor on `device` (default: default_device())."

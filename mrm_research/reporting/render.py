@@ -80,8 +80,14 @@ function Div(el)
     return kept
   end
 end
+-- Tables size their columns to their content (pipe tables would get widths from the Markdown dashes).
+local function auto_widths(t)
+  for i, spec in ipairs(t.colspecs) do t.colspecs[i] = {spec[1], pandoc.ColWidthDefault} end
+  return t
+end
+Table = auto_widths
 function RawBlock(el)
-  if el.format == "markdown" then return pandoc.read(el.text, "markdown").blocks end
+  if el.format == "markdown" then return pandoc.read(el.text, "markdown").blocks:walk({Table = auto_widths}) end
 end
 '''
 
@@ -92,6 +98,8 @@ TYPST_HEADER = r'''
 #show raw: set text(size: 7.5pt)
 #show heading.where(level: 1): set text(size: 14pt)
 #set table(stroke: 0.4pt + luma(180))
+#show figure: set block(breakable: true)
+#show table: set par(justify: false)
 '''
 
 HTML_STYLE = '''<style>
