@@ -80,9 +80,39 @@ function Div(el)
     return kept
   end
 end
--- Tables size their columns to their content (pipe tables would get widths from the Markdown dashes).
+-- Column widths from the content: a table that fits the page keeps automatic widths; a wider one gives
+-- every column room for its longest word (so no word runs into the next cell) and shares the rest of
+-- the page in proportion to how much longer each column's longest text is. Sizes in points: A4 text
+-- width 482 pt, about 4.1 pt per character at 8 pt, 11 pt of cell padding.
+local function text_length(s) return utf8.len(s) or #s end
+local function points(characters) return 4.1 * characters + 11 end
 local function auto_widths(t)
-  for i, spec in ipairs(t.colspecs) do t.colspecs[i] = {spec[1], pandoc.ColWidthDefault} end
+  local n = #t.colspecs
+  local natural, minimum = {}, {}
+  for i = 1, n do natural[i], minimum[i] = 1, 1 end
+  local function visit(row)
+    for i, cell in ipairs(row.cells) do
+      if i <= n then
+        local text = pandoc.utils.stringify(cell.contents)
+        natural[i] = math.max(natural[i], math.min(text_length(text), 60))
+        for word in text:gmatch("%S+") do minimum[i] = math.max(minimum[i], math.min(text_length(word), 30)) end
+      end
+    end
+  end
+  for _, row in ipairs(t.head.rows) do visit(row) end
+  for _, body in ipairs(t.bodies) do for _, row in ipairs(body.body) do visit(row) end end
+  local total_natural, total_minimum = 0, 0
+  for i = 1, n do total_natural = total_natural + points(natural[i]); total_minimum = total_minimum + points(minimum[i]) end
+  if total_natural <= 482 then
+    for i = 1, n do t.colspecs[i] = {t.colspecs[i][1], pandoc.ColWidthDefault} end
+    return t
+  end
+  local spare, stretch, widths, sum = math.max(482 - total_minimum, 0), total_natural - total_minimum, {}, 0
+  for i = 1, n do
+    widths[i] = points(minimum[i]) + (stretch > 0 and spare * (points(natural[i]) - points(minimum[i])) / stretch or 0)
+    sum = sum + widths[i]
+  end
+  for i = 1, n do t.colspecs[i] = {t.colspecs[i][1], widths[i] / sum} end
   return t
 end
 Table = auto_widths
@@ -178,7 +208,7 @@ def render_report(notebook: str | Path, # executed notebook (.ipynb)
                   engine: str = "auto", # auto, quarto or pandoc-typst
                  ) -> dict[str, Path]:
     "Render an executed notebook to a self-contained HTML report and a PDF."
-    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = Path(out_dir).resolve(); out_dir.mkdir(parents=True, exist_ok=True)  # absolute: pandoc runs in the scratch folder
     prepared, title = prepare_notebook(nbformat.read(str(notebook), as_version=4), facts)
     with tempfile.TemporaryDirectory(prefix="render-", dir=out_dir) as scratch:
         path = Path(scratch) / "report.ipynb"
