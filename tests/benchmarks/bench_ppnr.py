@@ -62,8 +62,9 @@ def statsmodels_side(banks, future):
             fits.append(ARIMA(group.ppnr.to_numpy(), exog=group[DRIVERS].to_numpy(), order=(1, 0, 0), trend="c").fit())
         fit_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        for result in fits:
-            means.append(np.asarray(result.simulate(nsimulations=len(future), repetitions=PATHS, anchor="end", exog=future)).reshape(len(future), PATHS).mean(1))
+        for bank, result in enumerate(fits):
+            paths = result.simulate(nsimulations=len(future), repetitions=PATHS, anchor="end", exog=future, rng=np.random.default_rng(bank))
+            means.append(np.asarray(paths).reshape(len(future), PATHS).mean(1))
         simulate_seconds = time.perf_counter() - started
     return {"fit": fit_seconds, "simulate": simulate_seconds, "loglik": np.array([f.llf for f in fits]), "mean": np.array(means)}
 
