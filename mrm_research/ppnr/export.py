@@ -11,7 +11,7 @@ import numpy as np, pandas as pd, torch
 from ..core import VerificationError, sha256_file
 from .legacy import ARIMAX_DRIVERS, LEGACY_DRIVERS
 from .parity import scenario_tensor
-from .torch_models import RecursiveForecaster, as_tensor
+from .projection import bank_forecaster
 
 # %% auto #0
 __all__ = ['EXPORT_TOLERANCE', 'export_torchscript', 'export_onnx', 'check_inputs', 'check_export', 'ExportReport',
@@ -78,12 +78,10 @@ class ExportReport:
 def production_modules(models) -> dict[str, tuple[torch.nn.Module, torch.Tensor]]:
     "Each production module of fitted ProjectionModels with the scenario drivers it takes."
     scenarios, device = models.inputs["scenarios"], models.device
-    results = models.mixed.results_; panel = models.inputs["panel"]
-    last = as_tensor(panel.groupby("bank_id").net_interest_income.last().loc[results.groups].to_numpy(), device)
-    banks = RecursiveForecaster(results.group_coefficients(), last)
+    banks = bank_forecaster(models)
     return {"ppnr_bottom_up": (models.aggregate, scenario_tensor(scenarios, models.aggregate_drivers, device)[:, None]),
             "ppnr_top_down": (models.top_down.forecaster, scenario_tensor(scenarios, ARIMAX_DRIVERS["ppnr"], device)[:, None]),
-            "bank_nii": (banks, scenario_tensor(scenarios, LEGACY_DRIVERS, device)[:, None].expand(-1, len(last), -1, -1).contiguous())}
+            "bank_nii": (banks, scenario_tensor(scenarios, LEGACY_DRIVERS, device)[:, None].expand(-1, len(banks.last_value), -1, -1).contiguous())}
 
 def export_models(models, folder: str | Path, seed: int = 0) -> ExportReport:
     "Export every production module to TorchScript and ONNX in `folder`, check each against its module, raise on disagreement."

@@ -15,9 +15,9 @@ from .torch_models import (ARIMAXRegression, COMPONENT_SIGNS, MixedLinearModel, 
 
 # %% auto #0
 __all__ = ['TOLERANCES', 'SCENARIOS', 'MIXED_FIXED', 'MIXED_RANDOM', 'ARCHITECTURE_CHANGES', 'Tolerance', 'equivalence_test',
-           'compare', 'scenario_tensor', 'ols_parity', 'arimax_parity', 'aggregation_parity', 'mixed_parity',
-           'mixed_loglik_at', 'backtest_forecasts', 'accuracy', 'BacktestResult', 'backtest', 'documented_differences',
-           'criterion', 'ParityReport', 'parity_report']
+           'compare', 'scenario_tensor', 'last_observed', 'arimax_at_legacy', 'ols_parity', 'arimax_parity',
+           'aggregation_parity', 'mixed_parity', 'mixed_loglik_at', 'backtest_forecasts', 'accuracy', 'BacktestResult',
+           'backtest', 'documented_differences', 'criterion', 'ParityReport', 'parity_report']
 
 # %% ../../nbs/23_ppnr_parity.ipynb #23-ppnr-parity-005
 @dataclass(frozen=True)
@@ -71,6 +71,17 @@ def scenario_tensor(scenarios: pd.DataFrame, drivers: list[str], device: str) ->
     "Scenario drivers as [scenario, horizon, drivers], in SCENARIOS order."
     return as_tensor(np.stack([scenarios[scenarios.scenario == s].sort_values("quarter")[drivers].to_numpy() for s in SCENARIOS]), device)
 
+def last_observed(panel: pd.DataFrame, banks, device: str, column: str = "net_interest_income") -> torch.Tensor:
+    "Each bank's last observed value of `column` (the start of its recursive projection), in the order of `banks`."
+    return as_tensor(panel.groupby("bank_id")[column].last().loc[list(banks)].to_numpy(), device)
+
+def arimax_at_legacy(series: pd.DataFrame, target: str, goldens: dict, device: str):
+    "The torch ARIMAX results of one industry series at R's fitted parameters."
+    drivers = ARIMAX_DRIVERS[target]
+    y, X, mask = _batch(series[target].to_numpy(), series[drivers].to_numpy(), None, device)
+    legacy = torch.tensor([goldens["arimax"][target]["coef"]], dtype=torch.float64, device=y.device)
+    return ARIMAXRegression.results_at(y, X, mask, legacy[:, 1:], legacy[:, 0], [target], drivers)
+
 def ols_parity(inputs: dict, goldens: dict, device: str) -> list[dict]:
     "Pooled OLS (closed form) against R lm and statsmodels OLS, and its recursive bank forecasts against R."
     panel, gold = inputs["panel"], goldens["ols"]; regressors = ["lag", *LEGACY_DRIVERS]
@@ -82,7 +93,7 @@ def ols_parity(inputs: dict, goldens: dict, device: str) -> list[dict]:
             compare("OLS", "fitted values", "-", "R lm", fit.fitted.cpu(), gold["fitted"], "closed form"),
             compare("OLS", "coefficients", "-", "statsmodels OLS", fit.coefficients.cpu(), reference.params, "closed form"),
             compare("OLS", "standard errors", "-", "statsmodels OLS", fit.standard_errors.cpu(), reference.bse, "closed form")]
-    last = as_tensor(panel.groupby("bank_id").net_interest_income.last().loc[gold["banks"]].to_numpy(), device)
+    last = last_observed(panel, gold["banks"], device)
     forecaster = RecursiveForecaster(fit.coefficients.repeat(len(last), 1), last)
     paths = forecaster(scenario_tensor(inputs["scenarios"], LEGACY_DRIVERS, device)[:, None].expand(-1, len(last), -1, -1)).cpu()
     return rows + [compare("OLS", "bank forecasts", s, "R lm", paths[i], gold[f"forecast_{s}"], "closed form") for i, s in enumerate(SCENARIOS)]
@@ -101,9 +112,7 @@ def arimax_parity(inputs: dict, goldens: dict, device: str) -> tuple[list[dict],
     series, rows, fits, at_legacy = inputs["series"], [], {}, {}
     for target, drivers in ARIMAX_DRIVERS.items():
         gold, name = goldens["arimax"][target], f"ARIMAX {target.replace('_', ' ')}"
-        y, X, mask = _batch(series[target].to_numpy(), series[drivers].to_numpy(), None, device)
-        legacy = torch.tensor([gold["coef"]], dtype=torch.float64, device=y.device)
-        at_r = at_legacy[target] = ARIMAXRegression.results_at(y, X, mask, legacy[:, 1:], legacy[:, 0], [target], drivers)
+        at_r = at_legacy[target] = arimax_at_legacy(series, target, goldens, device)
         fit = fits[target] = ARIMAXRegression(device=device).fit(series[target].to_numpy(), series[drivers].to_numpy(), names=[target], driver_names=drivers).results_
         future = scenario_tensor(inputs["scenarios"], drivers, device)[:, None]
         legacy_paths, own_paths = at_r.forecaster(future).cpu(), fit.forecaster(future).cpu()
@@ -145,7 +154,7 @@ def mixed_parity(inputs: dict, goldens: dict, device: str) -> list[dict]:
     panel, rows = inputs["panel"], []
     data = mixed_model_data(panel, "net_interest_income", MIXED_FIXED, MIXED_RANDOM, "bank_id", device)
     future = scenario_tensor(inputs["scenarios"], LEGACY_DRIVERS, device)[:, None].expand(-1, len(data.groups), -1, -1)
-    last = as_tensor(panel.groupby("bank_id").net_interest_income.last().loc[data.groups].to_numpy(), device)
+    last = last_observed(panel, data.groups, device)
     for key, reml in (("lmer_ml", False), ("lmer_reml", True)):
         gold, name = goldens[key], f"mixed model ({'REML' if reml else 'ML'})"
         if list(data.groups) != gold["banks"]: raise ParameterError(f"{name}: banks differ from the goldens'")
@@ -219,9 +228,9 @@ def documented_differences(inputs: dict, goldens: dict, device: str | None = Non
     from statsmodels.tsa.statespace.sarimax import SARIMAX
     from mrm_research.ppnr.torch_models import ar1_regression_loglik
     series, gold = inputs["series"], goldens["arimax"]["ppnr"]; drivers = ARIMAX_DRIVERS["ppnr"]
-    y, X, mask = _batch(series.ppnr.to_numpy(), series[drivers].to_numpy(), None, device or default_device())
-    legacy = torch.tensor([gold["coef"]], dtype=torch.float64, device=y.device)
-    at_r = ARIMAXRegression.results_at(y, X, mask, legacy[:, 1:], legacy[:, 0])
+    device = device or default_device()
+    y, X, mask = _batch(series.ppnr.to_numpy(), series[drivers].to_numpy(), None, device)
+    at_r = arimax_at_legacy(series, "ppnr", goldens, device); legacy = at_r.coefficients
     phi, mean = gold["coef"][0], gold["coef"][1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

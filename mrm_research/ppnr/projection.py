@@ -10,12 +10,12 @@ from ..core import ParameterError
 from .legacy import ARIMAX_DRIVERS, LEGACY_DRIVERS
 from .torch_models import (ARIMAXRegression, ARIMAXResults, COMPONENT_SIGNS, MixedLinearModel, PPNRAggregate, RecursiveForecaster,
                                             as_tensor, default_device, fan_chart_percentiles, fit_components, simulate_arimax)
-from .parity import SCENARIOS, MIXED_FIXED, MIXED_RANDOM, scenario_tensor
+from .parity import SCENARIOS, MIXED_FIXED, MIXED_RANDOM, arimax_at_legacy, last_observed, scenario_tensor
 
 # %% auto #0
-__all__ = ['SHOCKED_DRIVERS', 'PERCENTILES', 'ProjectionModels', 'fit_projection_models', 'project', 'bank_projections',
-           'shock_scenario', 'sensitivity', 'monte_carlo', 'plot_fan_charts', 'legacy_projection_models',
-           'compare_sensitivity']
+__all__ = ['SHOCKED_DRIVERS', 'PERCENTILES', 'ProjectionModels', 'fit_projection_models', 'project', 'bank_forecaster',
+           'bank_projections', 'shock_scenario', 'sensitivity', 'monte_carlo', 'plot_fan_charts',
+           'legacy_projection_models', 'compare_sensitivity']
 
 # %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-005
 @dataclass
@@ -45,13 +45,16 @@ def project(models: ProjectionModels, scenarios: pd.DataFrame | None = None) -> 
               for i, s in enumerate(SCENARIOS)]
     return pd.concat(frames, ignore_index=True)
 
+def bank_forecaster(models: ProjectionModels) -> RecursiveForecaster:
+    "The per-bank NII projection module: each bank's mixed-model coefficients and its last observed NII."
+    results = models.mixed.results_
+    return RecursiveForecaster(results.group_coefficients(), last_observed(models.inputs["panel"], results.groups, models.device))
+
 def bank_projections(models: ProjectionModels, scenarios: pd.DataFrame | None = None) -> np.ndarray:
     "Each bank's recursive NII projection from the mixed model (own coefficients): [scenario, bank, quarter]."
     scenarios = models.inputs["scenarios"] if scenarios is None else scenarios
-    results = models.mixed.results_; panel = models.inputs["panel"]
-    last = as_tensor(panel.groupby("bank_id").net_interest_income.last().loc[results.groups].to_numpy(), models.device)
-    future = scenario_tensor(scenarios, LEGACY_DRIVERS, models.device)[:, None].expand(-1, len(results.groups), -1, -1)
-    return RecursiveForecaster(results.group_coefficients(), last)(future).cpu().numpy()
+    future = scenario_tensor(scenarios, LEGACY_DRIVERS, models.device)[:, None].expand(-1, len(models.mixed.results_.groups), -1, -1)
+    return bank_forecaster(models)(future).cpu().numpy()
 
 # %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-011
 SHOCKED_DRIVERS = ["gdp_growth", "unemployment", "inflation", "short_rate"]
@@ -116,12 +119,9 @@ def plot_fan_charts(models: ProjectionModels, bands: pd.DataFrame, history_quart
 # %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-018
 def legacy_projection_models(inputs: dict, goldens: dict, device: str | None = None) -> ProjectionModels:
     "ProjectionModels at the legacy R parameters (ARIMAX coefficients from forecast::Arima, theta from lme4)."
-    from mrm_research.ppnr.torch_models import _batch, mixed_model_data
-    device = device or default_device(); series = inputs["series"]; results = {}
-    for target, drivers in ARIMAX_DRIVERS.items():
-        y, X, mask = _batch(series[target].to_numpy(), series[drivers].to_numpy(), None, device)
-        legacy = torch.tensor([goldens["arimax"][target]["coef"]], dtype=torch.float64, device=y.device)
-        results[target] = ARIMAXRegression.results_at(y, X, mask, legacy[:, 1:], legacy[:, 0], [target], drivers)
+    from mrm_research.ppnr.torch_models import mixed_model_data
+    device = device or default_device(); series = inputs["series"]
+    results = {target: arimax_at_legacy(series, target, goldens, device) for target in ARIMAX_DRIVERS}
     drivers = sorted({d for c in COMPONENT_SIGNS for d in ARIMAX_DRIVERS[c]})
     aggregate = PPNRAggregate({c: results[c].forecaster for c in COMPONENT_SIGNS}, {c: [drivers.index(d) for d in ARIMAX_DRIVERS[c]] for c in COMPONENT_SIGNS})
     mixed = MixedLinearModel(device=device)
