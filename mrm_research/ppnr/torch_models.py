@@ -11,11 +11,11 @@ from ..core import ParameterError
 
 # %% auto #0
 __all__ = ['COMPONENT_SIGNS', 'default_device', 'resolve_device', 'as_tensor', 'PraisWinsten', 'prais_winsten',
-           'ar1_regression_loglik', 'kalman_ar1_loglik', 'gls_given_phi', 'profile_loglik', 'maximise_profile',
-           'ar1_regression_covariance', 'ARIMAXForecaster', 'ARIMAXResults', 'ARIMAXRegression', 'pad_groups',
-           'MixedModelData', 'relative_factor', 'mixed_pieces', 'mixed_loglik', 'MixedModelResults', 'mixed_model_data',
-           'MixedLinearModel', 'OLSResults', 'OrdinaryLeastSquares', 'RecursiveForecaster', 'PPNRAggregate',
-           'fit_components', 'simulate_arimax', 'fan_chart_percentiles']
+           'ar1_regression_loglik', 'kalman_ar1_loglik', 'AR1RegressionLikelihood', 'gls_given_phi', 'profile_loglik',
+           'maximise_profile', 'ar1_regression_covariance', 'ARIMAXForecaster', 'ARIMAXResults', 'ARIMAXRegression',
+           'pad_groups', 'MixedModelData', 'relative_factor', 'mixed_pieces', 'mixed_loglik', 'MixedModelLikelihood',
+           'MixedModelResults', 'mixed_model_data', 'MixedLinearModel', 'OLSResults', 'OrdinaryLeastSquares',
+           'RecursiveForecaster', 'PPNRAggregate', 'fit_components', 'simulate_arimax', 'fan_chart_percentiles']
 
 # %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-005
 def default_device() -> str:
@@ -86,6 +86,17 @@ def kalman_ar1_loglik(y: torch.Tensor, X: torch.Tensor, beta: torch.Tensor, phi:
     return total
 
 # %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-015
+class AR1RegressionLikelihood(torch.nn.Module):
+    "Exact log-likelihood of regressions with AR(1) errors as a module: parameters beta [series, k] and phi [series] (sigma2 concentrated)."
+    def __init__(self, beta: torch.Tensor, phi: torch.Tensor):
+        super().__init__()
+        self.beta, self.phi = torch.nn.Parameter(beta.detach().clone()), torch.nn.Parameter(phi.detach().clone())
+
+    def forward(self, y: torch.Tensor, X: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        "Log-likelihood of each series [series]."
+        return ar1_regression_loglik(y, X, self.beta, self.phi, mask)
+
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-017
 def gls_given_phi(y: torch.Tensor, X: torch.Tensor, phi: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     "Generalised least squares coefficients of each series given its AR coefficient: [series, k]."
     series, quarters, k = X.shape
@@ -127,7 +138,7 @@ def ar1_regression_covariance(y: torch.Tensor, X: torch.Tensor, beta: torch.Tens
     rows = [torch.autograd.grad(gradient[:, j].sum(), params, retain_graph=True)[0] for j in range(params.shape[1])]
     return torch.linalg.inv(-torch.stack(rows, dim=1)).detach()
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-017
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-019
 class ARIMAXForecaster(torch.nn.Module):
     "Forecasts of regressions with AR(1) errors: x_(T+h)' beta + phi^h u_T, for every series at once."
     def __init__(self, beta: torch.Tensor, phi: torch.Tensor, last_residual: torch.Tensor):
@@ -142,7 +153,7 @@ class ARIMAXForecaster(torch.nn.Module):
         regression = self.beta[:, :1] + torch.einsum("...bhk,bk->...bh", drivers, self.beta[:, 1:])
         return regression + self.phi.unsqueeze(-1) ** steps * self.last_residual.unsqueeze(-1)
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-019
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-021
 @dataclass
 class ARIMAXResults:
     "A fitted batch of regressions with AR(1) errors (one row per series), in R's parameter order."
@@ -174,7 +185,7 @@ class ARIMAXResults:
         return {"names": self.names, "parameters": self.parameter_names, "coefficients": self.coefficients.tolist(),
                 "standard_errors": self.standard_errors.tolist(), "loglik": self.loglik.tolist(), "sigma2": self.sigma2.tolist()}
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-020
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-022
 def _batch(y, drivers, mask, device):
     "Tensors [series, quarters] and [series, quarters, k] with an intercept column, and the mask."
     y, drivers = as_tensor(y, device), as_tensor(drivers, device)
@@ -221,7 +232,7 @@ class ARIMAXRegression:
         y, X, mask = _batch(y, drivers, mask, self.results_.coefficients.device.type)
         return ar1_regression_loglik(y, X, self.results_.coefficients[:, 1:], self.results_.coefficients[:, 0], mask).detach()
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-026
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-028
 def pad_groups(values: np.ndarray, # rows [n, ...], sorted so that each group's rows are contiguous
                groups: np.ndarray, # group label per row
                device: str | None = None) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
@@ -235,7 +246,7 @@ def pad_groups(values: np.ndarray, # rows [n, ...], sorted so that each group's 
     device = device or default_device()
     return torch.tensor(padded, dtype=torch.float64, device=device), torch.tensor(mask, device=device), np.asarray(names)
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-028
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-030
 @dataclass
 class MixedModelData:
     "A linear mixed model's data, padded per group: y [G, T], X [G, T, p], Z [G, T, q], mask [G, T]."
@@ -252,7 +263,7 @@ def relative_factor(theta: torch.Tensor, q: int) -> torch.Tensor:
     order = torch.argsort(cols * q + rows)
     return torch.zeros(q, q, dtype=theta.dtype, device=theta.device).index_put((rows[order], cols[order]), theta)
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-030
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-032
 def mixed_pieces(theta: torch.Tensor, data: MixedModelData, beta: torch.Tensor | None = None) -> dict:
     "Given theta: beta (GLS, unless given), penalised residual sum of squares, log|V|, X'V^-1 X and the BLUPs."
     q = data.Z.shape[-1]; factor = relative_factor(theta, q)
@@ -280,7 +291,18 @@ def mixed_loglik(theta: torch.Tensor, data: MixedModelData, reml: bool = False,
     value = pieces["logdet_V"] + dof * torch.log(2 * math.pi * variance) + pieces["pwrss"] / variance
     return -0.5 * (value + (torch.logdet(pieces["XtVX"]) if reml else 0))
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-032
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-033
+class MixedModelLikelihood(torch.nn.Module):
+    "lme4's profiled (restricted) log-likelihood as a module with theta as its parameter (start: identity, as lme4)."
+    def __init__(self, q: int, reml: bool = False):
+        super().__init__()
+        self.reml = reml
+        self.theta = torch.nn.Parameter(torch.eye(q, dtype=torch.float64)[tuple(torch.tril_indices(q, q))])
+
+    def forward(self, data: MixedModelData) -> torch.Tensor:
+        return mixed_loglik(self.theta, data, self.reml)
+
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-035
 @dataclass
 class MixedModelResults:
     "A fitted linear mixed model, in lme4's terms."
@@ -315,7 +337,7 @@ class MixedModelResults:
         return {"fixed_effects": dict(zip(self.fixed_names, self.fixed_effects.tolist())), "standard_errors": self.standard_errors.tolist(),
                 "loglik": self.loglik.item(), "theta": self.theta.tolist(), "sigma": self.sigma.item(), "reml": self.reml}
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-033
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-036
 def mixed_model_data(frame: pd.DataFrame, target: str, fixed: list[str], random: list[str], group: str, device: str | None = None) -> MixedModelData:
     "Padded mixed-model tensors from a long frame sorted by group (an intercept is added to both parts)."
     values = np.column_stack([frame[target], np.ones(len(frame)), frame[fixed], np.ones(len(frame)), frame[random]]).astype(np.float64)
@@ -331,12 +353,12 @@ class MixedLinearModel:
     def fit(self, frame: pd.DataFrame, target: str, fixed: list[str], random: list[str], group: str = "bank_id") -> "MixedLinearModel":
         "Fit on a long frame sorted by group."
         data = mixed_model_data(frame, target, fixed, random, group, self.device or default_device())
-        q = data.Z.shape[-1]; theta = torch.eye(q, dtype=torch.float64, device=data.y.device)[tuple(torch.tril_indices(q, q))].requires_grad_(True)
-        optimiser = torch.optim.LBFGS([theta], lr=1, max_iter=self.max_iter, tolerance_grad=1e-12, tolerance_change=1e-15, history_size=20, line_search_fn="strong_wolfe")
+        likelihood = MixedModelLikelihood(data.Z.shape[-1], self.reml).to(data.y.device)
+        optimiser = torch.optim.LBFGS(likelihood.parameters(), lr=1, max_iter=self.max_iter, tolerance_grad=1e-12, tolerance_change=1e-15, history_size=20, line_search_fn="strong_wolfe")
         def closure():
-            optimiser.zero_grad(); value = -mixed_loglik(theta, data, self.reml); value.backward(); return value
+            optimiser.zero_grad(); value = -likelihood(data); value.backward(); return value
         optimiser.step(closure)
-        self.results_ = self.results_at(theta.detach(), data, self.reml, ["intercept", *fixed], ["intercept", *random])
+        self.results_ = self.results_at(likelihood.theta.detach(), data, self.reml, ["intercept", *fixed], ["intercept", *random])
         return self
 
     @staticmethod
@@ -365,7 +387,7 @@ class MixedLinearModel:
         "Root mean squared error of predictions on a frame."
         return float(np.sqrt(np.mean((frame[target].to_numpy() - self.predict(frame)) ** 2)))
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-037
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-040
 @dataclass
 class OLSResults:
     "A fitted OLS regression, in R's terms."
@@ -403,7 +425,7 @@ class OrdinaryLeastSquares:
         y = as_tensor(y, self.results_.coefficients.device.type); residual = y - self.predict(X)
         return float(1 - (residual ** 2).sum() / ((y - y.mean()) ** 2).sum())
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-040
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-043
 class RecursiveForecaster(torch.nn.Module):
     "Projections of an autoregressive panel model: y_h = c0 + c_lag y_(h-1) + c'x_h, per bank."
     def __init__(self, coefficients: torch.Tensor, # [banks, 2 + k]: intercept, lag, then the drivers
@@ -419,7 +441,7 @@ class RecursiveForecaster(torch.nn.Module):
             previous = exogenous[..., h] + self.coefficients[:, 1] * previous; steps.append(previous)
         return torch.stack(steps, dim=-1)
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-044
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-047
 COMPONENT_SIGNS = {"net_interest_income": 1.0, "noninterest_income": 1.0, "noninterest_expense": -1.0}
 
 class PPNRAggregate(torch.nn.Module):
@@ -439,7 +461,7 @@ class PPNRAggregate(torch.nn.Module):
         expense = self.noninterest_expense(drivers.index_select(-1, self.noninterest_expense_drivers))
         return torch.stack([interest, income, expense, interest + income - expense], dim=-1)
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-045
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-048
 def fit_components(series: pd.DataFrame, # industry series: the components and the drivers, one row per quarter
                    drivers: dict[str, list[str]], # drivers of each component model
                    device: str | None = None) -> tuple[dict[str, ARIMAXResults], PPNRAggregate, list[str]]:
@@ -449,7 +471,7 @@ def fit_components(series: pd.DataFrame, # industry series: the components and t
     aggregate = PPNRAggregate({c: r.forecaster for c, r in results.items()}, {c: [all_drivers.index(d) for d in drivers[c]] for c in COMPONENT_SIGNS})
     return results, aggregate, all_drivers
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-048
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-051
 def simulate_arimax(results: ARIMAXResults,
                     future_drivers, # [series, horizon, k] or [horizon, k] shared by all series (no intercept column)
                     paths: int = 10_000, # Monte Carlo paths
