@@ -232,7 +232,7 @@ class ARIMAXRegression:
         y, X, mask = _batch(y, drivers, mask, self.results_.coefficients.device.type)
         return ar1_regression_loglik(y, X, self.results_.coefficients[:, 1:], self.results_.coefficients[:, 0], mask).detach()
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-028
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-030
 def pad_groups(values: np.ndarray, # rows [n, ...], sorted so that each group's rows are contiguous
                groups: np.ndarray, # group label per row
                device: str | None = None) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
@@ -246,7 +246,7 @@ def pad_groups(values: np.ndarray, # rows [n, ...], sorted so that each group's 
     device = device or default_device()
     return torch.tensor(padded, dtype=torch.float64, device=device), torch.tensor(mask, device=device), np.asarray(names)
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-030
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-032
 @dataclass
 class MixedModelData:
     "A linear mixed model's data, padded per group: y [G, T], X [G, T, p], Z [G, T, q], mask [G, T]."
@@ -263,7 +263,7 @@ def relative_factor(theta: torch.Tensor, q: int) -> torch.Tensor:
     order = torch.argsort(cols * q + rows)
     return torch.zeros(q, q, dtype=theta.dtype, device=theta.device).index_put((rows[order], cols[order]), theta)
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-032
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-034
 def mixed_pieces(theta: torch.Tensor, data: MixedModelData, beta: torch.Tensor | None = None) -> dict:
     "Given theta: beta (GLS, unless given), penalised residual sum of squares, log|V|, X'V^-1 X and the BLUPs."
     q = data.Z.shape[-1]; factor = relative_factor(theta, q)
@@ -291,7 +291,7 @@ def mixed_loglik(theta: torch.Tensor, data: MixedModelData, reml: bool = False,
     value = pieces["logdet_V"] + dof * torch.log(2 * math.pi * variance) + pieces["pwrss"] / variance
     return -0.5 * (value + (torch.logdet(pieces["XtVX"]) if reml else 0))
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-033
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-035
 class MixedModelLikelihood(torch.nn.Module):
     "lme4's profiled (restricted) log-likelihood as a module with theta as its parameter (start: identity, as lme4)."
     def __init__(self, q: int, reml: bool = False):
@@ -302,7 +302,7 @@ class MixedModelLikelihood(torch.nn.Module):
     def forward(self, data: MixedModelData) -> torch.Tensor:
         return mixed_loglik(self.theta, data, self.reml)
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-035
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-037
 @dataclass
 class MixedModelResults:
     "A fitted linear mixed model, in lme4's terms."
@@ -337,7 +337,7 @@ class MixedModelResults:
         return {"fixed_effects": dict(zip(self.fixed_names, self.fixed_effects.tolist())), "standard_errors": self.standard_errors.tolist(),
                 "loglik": self.loglik.item(), "theta": self.theta.tolist(), "sigma": self.sigma.item(), "reml": self.reml}
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-036
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-038
 def mixed_model_data(frame: pd.DataFrame, target: str, fixed: list[str], random: list[str], group: str, device: str | None = None) -> MixedModelData:
     "Padded mixed-model tensors from a long frame sorted by group (an intercept is added to both parts)."
     values = np.column_stack([frame[target], np.ones(len(frame)), frame[fixed], np.ones(len(frame)), frame[random]]).astype(np.float64)
@@ -387,7 +387,7 @@ class MixedLinearModel:
         "Root mean squared error of predictions on a frame."
         return float(np.sqrt(np.mean((frame[target].to_numpy() - self.predict(frame)) ** 2)))
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-040
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-042
 @dataclass
 class OLSResults:
     "A fitted OLS regression, in R's terms."
@@ -425,7 +425,7 @@ class OrdinaryLeastSquares:
         y = as_tensor(y, self.results_.coefficients.device.type); residual = y - self.predict(X)
         return float(1 - (residual ** 2).sum() / ((y - y.mean()) ** 2).sum())
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-043
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-045
 class RecursiveForecaster(torch.nn.Module):
     "Projections of an autoregressive panel model: y_h = c0 + c_lag y_(h-1) + c'x_h, per bank."
     def __init__(self, coefficients: torch.Tensor, # [banks, 2 + k]: intercept, lag, then the drivers
@@ -441,7 +441,7 @@ class RecursiveForecaster(torch.nn.Module):
             previous = exogenous[..., h] + self.coefficients[:, 1] * previous; steps.append(previous)
         return torch.stack(steps, dim=-1)
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-047
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-049
 COMPONENT_SIGNS = {"net_interest_income": 1.0, "noninterest_income": 1.0, "noninterest_expense": -1.0}
 
 class PPNRAggregate(torch.nn.Module):
@@ -461,7 +461,7 @@ class PPNRAggregate(torch.nn.Module):
         expense = self.noninterest_expense(drivers.index_select(-1, self.noninterest_expense_drivers))
         return torch.stack([interest, income, expense, interest + income - expense], dim=-1)
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-048
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-050
 def fit_components(series: pd.DataFrame, # industry series: the components and the drivers, one row per quarter
                    drivers: dict[str, list[str]], # drivers of each component model
                    device: str | None = None) -> tuple[dict[str, ARIMAXResults], PPNRAggregate, list[str]]:
@@ -471,7 +471,7 @@ def fit_components(series: pd.DataFrame, # industry series: the components and t
     aggregate = PPNRAggregate({c: r.forecaster for c, r in results.items()}, {c: [all_drivers.index(d) for d in drivers[c]] for c in COMPONENT_SIGNS})
     return results, aggregate, all_drivers
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-051
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-053
 def simulate_arimax(results: ARIMAXResults,
                     future_drivers, # [series, horizon, k] or [horizon, k] shared by all series (no intercept column)
                     paths: int = 10_000, # Monte Carlo paths

@@ -12,24 +12,22 @@
 
 Set MRM_BENCH_PPNR_BANKS to fewer banks for a quicker run.
 """
-import os, time, warnings
+import os, tempfile, time, warnings
 import numpy as np, torch
 
 BANKS = int(os.environ.get("MRM_BENCH_PPNR_BANKS", 100))
 PATHS, DRIVERS = 10_000, ["short_rate", "unemployment", "gdp_growth"]
 
 
-def bank_data():
-    "Each bank's PPNR and drivers (padded batch), and the severely adverse scenario's drivers."
-    from mrm_research.ppnr.data import generate_panel, macro_history, scenario_paths
-    history = macro_history()
-    panel = generate_panel(history, BANKS, 60, seed=0).sort_values(["bank_id", "quarter"])
-    banks = [group for _, group in panel.groupby("bank_id")]
-    longest = max(len(g) for g in banks)
-    y = np.zeros((len(banks), longest)); X = np.zeros((len(banks), longest, len(DRIVERS))); mask = np.zeros((len(banks), longest), bool)
-    for b, group in enumerate(banks):
-        y[b, :len(group)], X[b, :len(group)], mask[b, :len(group)] = group.ppnr, group[DRIVERS], True
-    scenarios = scenario_paths(history)
+def bank_data(folder):
+    "Each bank's PPNR and drivers as one padded batch from the panel's torch DataLoader, and the severely adverse drivers."
+    from mrm_research.ppnr.data import DRIVERS as ALL_DRIVERS, macro_history, panel_loader, scenario_paths, write_ppnr_data
+    files = write_ppnr_data(folder, banks=BANKS, quarters=60, seed=0)
+    batch = next(iter(panel_loader(files["ppnr_panel"], batch_size=BANKS, target="ppnr")))
+    columns = [ALL_DRIVERS.index(d) for d in DRIVERS]
+    y, X, mask = batch["target"].numpy(), batch["drivers"][..., columns].numpy(), batch["mask"].numpy()
+    banks = [(y[b, mask[b]], X[b, mask[b]]) for b in range(len(y))]
+    scenarios = scenario_paths(macro_history())
     return banks, y, X, mask, scenarios[scenarios.scenario == "severely_adverse"][DRIVERS].to_numpy()
 
 
@@ -58,8 +56,8 @@ def statsmodels_side(banks, future):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         started = time.perf_counter()
-        for group in banks:
-            fits.append(ARIMA(group.ppnr.to_numpy(), exog=group[DRIVERS].to_numpy(), order=(1, 0, 0), trend="c").fit())
+        for target, drivers in banks:
+            fits.append(ARIMA(target, exog=drivers, order=(1, 0, 0), trend="c").fit())
         fit_seconds = time.perf_counter() - started
         started = time.perf_counter()
         for bank, result in enumerate(fits):
@@ -70,7 +68,7 @@ def statsmodels_side(banks, future):
 
 
 def main():
-    banks, y, X, mask, future = bank_data()
+    with tempfile.TemporaryDirectory() as folder: banks, y, X, mask, future = bank_data(folder)
     print(f"PPNR benchmark: {len(banks)} banks, {PATHS:,} paths x {len(future)} quarters, torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
     baseline = statsmodels_side(banks, future)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
