@@ -13,9 +13,10 @@ from ..core import ParameterError
 __all__ = ['COMPONENT_SIGNS', 'default_device', 'resolve_device', 'as_tensor', 'PraisWinsten', 'prais_winsten',
            'ar1_regression_loglik', 'kalman_ar1_loglik', 'AR1RegressionLikelihood', 'gls_given_phi', 'profile_loglik',
            'maximise_profile', 'ar1_regression_covariance', 'ARIMAXForecaster', 'ARIMAXResults', 'ARIMAXRegression',
-           'pad_groups', 'MixedModelData', 'relative_factor', 'mixed_pieces', 'mixed_loglik', 'MixedModelLikelihood',
-           'MixedModelResults', 'mixed_model_data', 'MixedLinearModel', 'OLSResults', 'OrdinaryLeastSquares',
-           'RecursiveForecaster', 'PPNRAggregate', 'fit_components', 'simulate_arimax', 'fan_chart_percentiles']
+           'pad_groups', 'MixedModelData', 'relative_factor', 'mixed_pieces', 'mixed_loglik',
+           'mixed_observed_standard_errors', 'MixedModelLikelihood', 'MixedModelResults', 'mixed_model_data',
+           'MixedLinearModel', 'OLSResults', 'OrdinaryLeastSquares', 'RecursiveForecaster', 'PPNRAggregate',
+           'fit_components', 'simulate_arimax', 'fan_chart_percentiles']
 
 # %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-005
 def default_device() -> str:
@@ -291,7 +292,15 @@ def mixed_loglik(theta: torch.Tensor, data: MixedModelData, reml: bool = False,
     value = pieces["logdet_V"] + dof * torch.log(2 * math.pi * variance) + pieces["pwrss"] / variance
     return -0.5 * (value + (torch.logdet(pieces["XtVX"]) if reml else 0))
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-035
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-036
+def mixed_observed_standard_errors(data: MixedModelData, beta: torch.Tensor, theta: torch.Tensor, sigma2: torch.Tensor) -> torch.Tensor:
+    "Fixed-effect standard errors from the inverse observed information of the full ML likelihood in (beta, theta, sigma2)."
+    p, t = len(beta), len(theta)
+    point = torch.cat([beta, theta, sigma2.reshape(1)]).detach()
+    loglik = lambda q: mixed_loglik(q[p:p + t], data, False, sigma2=q[p + t], beta=q[:p])
+    return torch.linalg.inv(-torch.autograd.functional.hessian(loglik, point)).diagonal()[:p].sqrt()
+
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-037
 class MixedModelLikelihood(torch.nn.Module):
     "lme4's profiled (restricted) log-likelihood as a module with theta as its parameter (start: identity, as lme4)."
     def __init__(self, q: int, reml: bool = False):
@@ -302,7 +311,7 @@ class MixedModelLikelihood(torch.nn.Module):
     def forward(self, data: MixedModelData) -> torch.Tensor:
         return mixed_loglik(self.theta, data, self.reml)
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-037
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-039
 @dataclass
 class MixedModelResults:
     "A fitted linear mixed model, in lme4's terms."
@@ -337,7 +346,7 @@ class MixedModelResults:
         return {"fixed_effects": dict(zip(self.fixed_names, self.fixed_effects.tolist())), "standard_errors": self.standard_errors.tolist(),
                 "loglik": self.loglik.item(), "theta": self.theta.tolist(), "sigma": self.sigma.item(), "reml": self.reml}
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-038
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-040
 def mixed_model_data(frame: pd.DataFrame, target: str, fixed: list[str], random: list[str], group: str, device: str | None = None) -> MixedModelData:
     "Padded mixed-model tensors from a long frame sorted by group (an intercept is added to both parts)."
     values = np.column_stack([frame[target], np.ones(len(frame)), frame[fixed], np.ones(len(frame)), frame[random]]).astype(np.float64)
@@ -387,7 +396,7 @@ class MixedLinearModel:
         "Root mean squared error of predictions on a frame."
         return float(np.sqrt(np.mean((frame[target].to_numpy() - self.predict(frame)) ** 2)))
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-042
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-044
 @dataclass
 class OLSResults:
     "A fitted OLS regression, in R's terms."
@@ -425,7 +434,7 @@ class OrdinaryLeastSquares:
         y = as_tensor(y, self.results_.coefficients.device.type); residual = y - self.predict(X)
         return float(1 - (residual ** 2).sum() / ((y - y.mean()) ** 2).sum())
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-045
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-047
 class RecursiveForecaster(torch.nn.Module):
     "Projections of an autoregressive panel model: y_h = c0 + c_lag y_(h-1) + c'x_h, per bank."
     def __init__(self, coefficients: torch.Tensor, # [banks, 2 + k]: intercept, lag, then the drivers
@@ -441,7 +450,7 @@ class RecursiveForecaster(torch.nn.Module):
             previous = exogenous[..., h] + self.coefficients[:, 1] * previous; steps.append(previous)
         return torch.stack(steps, dim=-1)
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-049
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-051
 COMPONENT_SIGNS = {"net_interest_income": 1.0, "noninterest_income": 1.0, "noninterest_expense": -1.0}
 
 class PPNRAggregate(torch.nn.Module):
@@ -461,7 +470,7 @@ class PPNRAggregate(torch.nn.Module):
         expense = self.noninterest_expense(drivers.index_select(-1, self.noninterest_expense_drivers))
         return torch.stack([interest, income, expense, interest + income - expense], dim=-1)
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-050
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-052
 def fit_components(series: pd.DataFrame, # industry series: the components and the drivers, one row per quarter
                    drivers: dict[str, list[str]], # drivers of each component model
                    device: str | None = None) -> tuple[dict[str, ARIMAXResults], PPNRAggregate, list[str]]:
@@ -471,7 +480,7 @@ def fit_components(series: pd.DataFrame, # industry series: the components and t
     aggregate = PPNRAggregate({c: r.forecaster for c, r in results.items()}, {c: [all_drivers.index(d) for d in drivers[c]] for c in COMPONENT_SIGNS})
     return results, aggregate, all_drivers
 
-# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-053
+# %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-055
 def simulate_arimax(results: ARIMAXResults,
                     future_drivers, # [series, horizon, k] or [horizon, k] shared by all series (no intercept column)
                     paths: int = 10_000, # Monte Carlo paths
