@@ -14,8 +14,8 @@ from .parity import SCENARIOS, MIXED_FIXED, MIXED_RANDOM, arimax_at_legacy, last
 
 # %% auto #0
 __all__ = ['SHOCKED_DRIVERS', 'PERCENTILES', 'ProjectionModels', 'fit_projection_models', 'project', 'bank_forecaster',
-           'bank_projections', 'shock_scenario', 'sensitivity', 'monte_carlo', 'plot_fan_charts',
-           'legacy_projection_models', 'compare_sensitivity']
+           'bank_projections', 'scenario_loader', 'project_pairs', 'shock_scenario', 'sensitivity', 'monte_carlo',
+           'plot_fan_charts', 'legacy_projection_models', 'compare_sensitivity']
 
 # %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-005
 @dataclass
@@ -57,6 +57,26 @@ def bank_projections(models: ProjectionModels, scenarios: pd.DataFrame | None = 
     return bank_forecaster(models)(future).cpu().numpy()
 
 # %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-011
+def scenario_loader(panel_path, scenarios_path, batch_size: int = 64):
+    "A DataLoader of (bank, scenario) pairs for NII projections: last observed NII and the scenario's legacy drivers."
+    from mrm_research.ppnr.data import ScenarioDataset
+    return torch.utils.data.DataLoader(ScenarioDataset(panel_path, scenarios_path, "net_interest_income", LEGACY_DRIVERS), batch_size=batch_size)
+
+def project_pairs(models: ProjectionModels, loader) -> pd.DataFrame:
+    "NII projections of every (bank, scenario) pair the loader yields, batch by batch: one row per pair and quarter."
+    results = models.mixed.results_
+    coefficients = pd.DataFrame(results.group_coefficients().cpu().numpy(), index=results.groups)
+    frames = []
+    for batch in loader:
+        unknown = sorted(set(batch["bank_id"]) - set(results.groups))
+        if unknown: raise ParameterError(f"the loader yields banks the model was not fitted on: {', '.join(unknown[:5])}")
+        forecaster = RecursiveForecaster(as_tensor(coefficients.loc[batch["bank_id"]].to_numpy(), models.device), batch["last_target"].to(models.device))
+        paths = forecaster(batch["drivers"].to(models.device)).cpu().numpy(); horizon = paths.shape[1]
+        frames.append(pd.DataFrame({"bank_id": np.repeat(batch["bank_id"], horizon), "scenario": np.repeat(batch["scenario"], horizon),
+                                    "horizon": np.tile(np.arange(1, horizon + 1), len(paths)), "net_interest_income": paths.ravel()}))
+    return pd.concat(frames, ignore_index=True)
+
+# %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-014
 SHOCKED_DRIVERS = ["gdp_growth", "unemployment", "inflation", "short_rate"]
 
 def shock_scenario(path: pd.DataFrame, # one scenario's drivers, quarters in order
@@ -86,7 +106,7 @@ def sensitivity(models: ProjectionModels, scenario: str = "baseline", sizes: tup
                      "note": "" if abs(mean) >= near_zero else f"baseline mean below {near_zero}: elasticity not meaningful"})
     return pd.DataFrame(rows).assign(**{"baseline cumulative PPNR": base})
 
-# %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-015
+# %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-018
 PERCENTILES = (5, 25, 50, 75, 95)
 
 def monte_carlo(models: ProjectionModels, paths: int = 10_000, seed: int = 0, percentiles: tuple = PERCENTILES) -> pd.DataFrame:
@@ -116,7 +136,7 @@ def plot_fan_charts(models: ProjectionModels, bands: pd.DataFrame, history_quart
     figure.tight_layout()
     return figure
 
-# %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-018
+# %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-021
 def legacy_projection_models(inputs: dict, goldens: dict, device: str | None = None) -> ProjectionModels:
     "ProjectionModels at the legacy R parameters (ARIMAX coefficients from forecast::Arima, theta from lme4)."
     from mrm_research.ppnr.torch_models import mixed_model_data
