@@ -5,7 +5,7 @@
 # %% ../nbs/13_tuning.ipynb #13-tuning-002
 from __future__ import annotations
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import numpy as np, pandas as pd
 from scipy import stats
 from .core import MRMError, ParameterError

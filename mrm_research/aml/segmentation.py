@@ -9,7 +9,7 @@ import numpy as np, pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.preprocessing import StandardScaler
-from ..core import MRMError, ParameterError
+from ..core import MRMError
 from .scenarios import ScenarioEngine
 
 # %% auto #0

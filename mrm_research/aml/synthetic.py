@@ -4,7 +4,7 @@
 
 # %% ../../nbs/10_aml_synthetic.ipynb #10-aml-synthetic-002
 from __future__ import annotations
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
 from ..core import ParameterError, write_atomic

@@ -4,9 +4,8 @@
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-002
 from __future__ import annotations
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import numpy as np, pandas as pd
-from ..core import MRMError, ParameterError
 from .scenarios import SCENARIOS, ScenarioEngine, get_scenario, window_transactions, alerts as scenario_alerts
 from .. import tuning
 

@@ -6,8 +6,8 @@
 from __future__ import annotations
 import hashlib, json, shutil, subprocess, tempfile
 from pathlib import Path
-import numpy as np, pandas as pd
-from ..core import MRMError, project_root, write_atomic, dump_json
+import pandas as pd
+from ..core import MRMError, project_root, write_atomic
 from .data import macro_history, scenario_paths, generate_panel
 
 # %% auto #0

@@ -8,7 +8,7 @@ import warnings
 from dataclasses import dataclass
 import numpy as np, pandas as pd, torch
 from ..core import ParameterError
-from .legacy import (ARIMAX_DRIVERS, COMPONENTS, LEGACY_DRIVERS, legacy_inputs, load_goldens, statsmodels_arimax,
+from .legacy import (ARIMAX_DRIVERS, LEGACY_DRIVERS, legacy_inputs, load_goldens, statsmodels_arimax,
                                       statsmodels_mixed, statsmodels_ols)
 from .torch_models import (ARIMAXRegression, COMPONENT_SIGNS, MixedLinearModel, OrdinaryLeastSquares, PPNRAggregate,
                                             RecursiveForecaster, _batch, as_tensor, default_device, mixed_model_data)

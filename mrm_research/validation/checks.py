@@ -4,7 +4,7 @@
 
 # %% ../../nbs/06_validation_checks.ipynb #06-validation-checks-002
 from __future__ import annotations
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass
 import math
 import pandas as pd
 from ..core import MRMError
