@@ -46,6 +46,7 @@ class Contract:
     columns: dict[str, dict]
     primary_key: list[str] = field(default_factory=list)
     foreign_keys: list[dict] = field(default_factory=list)
+    identities: list[dict] = field(default_factory=list)  # {column, equals: expression of other columns, tolerance}
     source: str | None = None
 
     @classmethod
@@ -59,7 +60,7 @@ class Contract:
                 raise MRMError(f"contract {path}: column '{name}' has type {col.get('type')!r}; use one of {', '.join(COLUMN_TYPES)}")
         return cls(**{k: spec[k] for k in ("dataset", "version", "owner", "description", "columns")},
                    primary_key=list(spec.get("primary_key", [])), foreign_keys=list(spec.get("foreign_keys", [])),
-                   source=str(path))
+                   identities=list(spec.get("identities", [])), source=str(path))
 
     def schema(self) -> pa.DataFrameSchema:
         "The pandera schema for this contract (types are coerced beforehand by `coerce_types`)."
@@ -144,6 +145,17 @@ def orphan_mask(child: pd.DataFrame, child_key: list[str], parent: pd.DataFrame,
     known = pd.MultiIndex.from_frame(parent[parent_key].astype(str))
     return ~pd.MultiIndex.from_frame(child[child_key].astype(str)).isin(known)
 
+def _identity_failures(frame: pd.DataFrame, contract: Contract) -> list[dict]:
+    "Rows where an accounting identity (column = expression of other columns, within a tolerance) does not hold."
+    failures = []
+    for identity in contract.identities:
+        column, expression, tolerance = identity["column"], identity["equals"], float(identity.get("tolerance", 0))
+        gap = (frame[column] - frame.eval(expression)).abs()
+        broken = gap > tolerance  # missing values are reported by not_null, not here
+        rule = f"identity({column} = {expression}, ±{tolerance:g})"
+        failures += [{"column": column, "rule": rule, "index": i, "value": v} for i, v in frame.loc[broken, column].items()]
+    return failures
+
 def _foreign_key_failures(frame: pd.DataFrame, contract: Contract, related: dict[str, pd.DataFrame]) -> list[dict]:
     "Rows whose foreign key has no match in the referenced dataset (only for datasets supplied in `related`)."
     failures = []
@@ -214,10 +226,10 @@ def check_frame(frame: pd.DataFrame, # the data, as read (text columns are conve
     if not missing: failures += _pandera_failures(typed, contract)
     failed_type = {(f["column"], f["index"]) for f in type_failures}
     failures = type_failures + [f for f in failures if (f["column"], f["index"]) not in failed_type]
-    failures += _foreign_key_failures(typed, contract, related or {}) if not missing else []
+    failures += (_foreign_key_failures(typed, contract, related or {}) + _identity_failures(typed, contract)) if not missing else []
     return typed, ContractReport(contract.dataset, str(contract.version), source, len(frame), _summarise(failures))
 
-# %% ../nbs/01_contracts.ipynb #01-contracts-026
+# %% ../nbs/01_contracts.ipynb #01-contracts-028
 def fingerprint(path: str | Path, # the file read
                 contract: Contract, # the contract it was checked against
                 rows: int, # number of rows read

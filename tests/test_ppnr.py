@@ -55,12 +55,14 @@ def test_scenario_report_projects_every_scenario(tmp_path, ppnr_data):
 def test_bad_panel_is_refused_naming_dataset_column_rule_and_rows(tmp_path, ppnr_data):
     panel = pd.read_parquet(ppnr_data / "ppnr_panel.parquet")
     panel.loc[[3, 7, 11], "ppnr"] = np.nan
+    panel.loc[20, "ppnr"] += 0.5  # PPNR no longer equals NII + non-interest income - non-interest expense
     (tmp_path / "data").mkdir(); panel.to_parquet(tmp_path / "data" / "ppnr_panel.parquet")
     (tmp_path / "data" / "ppnr_scenarios.parquet").write_bytes((ppnr_data / "ppnr_scenarios.parquet").read_bytes())
     result = mrm("run", REPO / "nbs/validation/ppnr_scenarios.ipynb", "-p", "data_dir", tmp_path / "data", "-p", "device", "cpu", "--out", tmp_path / "out", "--no-progress", check=1)
     bundle, = bundles(tmp_path / "out")
     message = (bundle / "manifest.json").read_text()
-    assert "ppnr_panel" in message and "ppnr" in message and "3 row" in message, message
+    assert "ppnr_panel" in message and "not_null" in message and "3 row" in message, message
+    assert "identity(ppnr = net_interest_income + noninterest_income - noninterest_expense" in message, message
 
 
 def test_unknown_device_is_a_clear_error(tmp_path, ppnr_data):
