@@ -11,7 +11,7 @@ from ..core import ParameterError
 from .legacy import (ARIMAX_DRIVERS, LEGACY_DRIVERS, legacy_inputs, load_goldens, statsmodels_arimax,
                                       statsmodels_mixed, statsmodels_ols)
 from .torch_models import (ARIMAXRegression, COMPONENT_SIGNS, MixedLinearModel, OrdinaryLeastSquares, PPNRAggregate,
-                                            RecursiveForecaster, _batch, as_tensor, default_device, mixed_model_data)
+                                            RecursiveForecaster, regression_batch, as_tensor, default_device, mixed_model_data)
 
 # %% auto #0
 __all__ = ['TOLERANCES', 'SCENARIOS', 'MIXED_FIXED', 'MIXED_RANDOM', 'ARCHITECTURE_CHANGES', 'Tolerance', 'equivalence_test',
@@ -81,7 +81,7 @@ def last_observed(panel: pd.DataFrame, banks, device: str, column: str = "net_in
 def arimax_at_legacy(series: pd.DataFrame, target: str, goldens: dict, device: str):
     "The torch ARIMAX results of one industry series at R's fitted parameters."
     drivers = ARIMAX_DRIVERS[target]
-    y, X, mask = _batch(series[target].to_numpy(), series[drivers].to_numpy(), None, device)
+    y, X, mask = regression_batch(series[target].to_numpy(), series[drivers].to_numpy(), None, device)
     legacy = torch.tensor([goldens["arimax"][target]["coef"]], dtype=torch.float64, device=y.device)
     return ARIMAXRegression.results_at(y, X, mask, legacy[:, 1:], legacy[:, 0], [target], drivers)
 
@@ -267,7 +267,7 @@ def documented_differences(inputs: dict, goldens: dict, device: str | None = Non
     from mrm_research.ppnr.torch_models import ar1_regression_loglik
     series, gold = inputs["series"], goldens["arimax"]["ppnr"]; drivers = ARIMAX_DRIVERS["ppnr"]
     device = device or default_device()
-    y, X, mask = _batch(series.ppnr.to_numpy(), series[drivers].to_numpy(), None, device)
+    y, X, mask = regression_batch(series.ppnr.to_numpy(), series[drivers].to_numpy(), None, device)
     at_r = arimax_at_legacy(series, "ppnr", goldens, device); legacy = at_r.coefficients
     phi, mean = gold["coef"][0], gold["coef"][1]
     with warnings.catch_warnings():

@@ -12,8 +12,8 @@ from ..core import ParameterError
 # %% auto #0
 __all__ = ['COMPONENT_SIGNS', 'default_device', 'resolve_device', 'as_tensor', 'PraisWinsten', 'prais_winsten',
            'ar1_regression_loglik', 'kalman_ar1_loglik', 'AR1RegressionLikelihood', 'gls_given_phi', 'profile_loglik',
-           'maximise_profile', 'ar1_regression_covariance', 'ARIMAXForecaster', 'ARIMAXResults', 'ARIMAXRegression',
-           'pad_groups', 'MixedModelData', 'relative_factor', 'mixed_pieces', 'mixed_loglik',
+           'maximise_profile', 'ar1_regression_covariance', 'ARIMAXForecaster', 'ARIMAXResults', 'regression_batch',
+           'ARIMAXRegression', 'pad_groups', 'MixedModelData', 'relative_factor', 'mixed_pieces', 'mixed_loglik',
            'mixed_observed_standard_errors', 'MixedModelLikelihood', 'MixedModelResults', 'mixed_model_data',
            'MixedLinearModel', 'OLSResults', 'OrdinaryLeastSquares', 'RecursiveForecaster', 'PPNRAggregate',
            'fit_components', 'simulate_arimax', 'fan_chart_percentiles']
@@ -187,8 +187,11 @@ class ARIMAXResults:
                 "standard_errors": self.standard_errors.tolist(), "loglik": self.loglik.tolist(), "sigma2": self.sigma2.tolist()}
 
 # %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-022
-def _batch(y, drivers, mask, device):
-    "Tensors [series, quarters] and [series, quarters, k] with an intercept column, and the mask."
+def regression_batch(y, # targets [series, quarters] or one series [quarters]
+                     drivers, # [series, quarters, k] or [quarters, k]
+                     mask, # True for real quarters (padding at the end); None: all real
+                     device: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    "Float64 tensors y [series, quarters] and X [series, quarters, 1 + k] (intercept first), zeroed at padding, and the mask."
     y, drivers = as_tensor(y, device), as_tensor(drivers, device)
     if y.dim() == 1: y, drivers = y.unsqueeze(0), drivers.unsqueeze(0)
     mask = torch.ones_like(y, dtype=torch.bool) if mask is None else torch.as_tensor(mask, device=y.device)
@@ -203,7 +206,7 @@ class ARIMAXRegression:
 
     def fit(self, y, drivers, mask=None, names: list[str] | None = None, driver_names: list[str] | None = None) -> "ARIMAXRegression":
         "Fit every series: y [series, quarters] (or [quarters]), drivers [series, quarters, k]."
-        y, X, mask = _batch(y, drivers, mask, self.device or default_device())
+        y, X, mask = regression_batch(y, drivers, mask, self.device or default_device())
         phi = maximise_profile(y, X, mask, self.grid, self.tolerance)
         beta = gls_given_phi(y, X, phi, mask).detach()
         self.results_ = self.results_at(y, X, mask, beta, phi, names, driver_names)
@@ -230,7 +233,7 @@ class ARIMAXRegression:
 
     def score(self, y, drivers, mask=None) -> torch.Tensor:
         "Exact log-likelihood of each series at the fitted parameters."
-        y, X, mask = _batch(y, drivers, mask, self.results_.coefficients.device.type)
+        y, X, mask = regression_batch(y, drivers, mask, self.results_.coefficients.device.type)
         return ar1_regression_loglik(y, X, self.results_.coefficients[:, 1:], self.results_.coefficients[:, 0], mask).detach()
 
 # %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-030
