@@ -148,6 +148,7 @@ def legacy_projection_models(inputs: dict, goldens: dict, device: str | None = N
     data = mixed_model_data(inputs["panel"], "net_interest_income", MIXED_FIXED, MIXED_RANDOM, "bank_id", device)
     theta = torch.tensor(goldens["lmer_ml"]["theta"], dtype=torch.float64, device=data.y.device)
     mixed.results_ = MixedLinearModel.results_at(theta, data, False, ["intercept", *MIXED_FIXED], ["intercept", *MIXED_RANDOM])
+    mixed.fixed_, mixed.group_ = list(MIXED_FIXED), "bank_id"
     return ProjectionModels({c: results[c] for c in COMPONENT_SIGNS}, aggregate, drivers, results["ppnr"], mixed, inputs, device)
 
 def compare_sensitivity(torch_models: ProjectionModels, legacy_models: ProjectionModels, sizes: tuple = (-2, -1, 1, 2)) -> pd.DataFrame:

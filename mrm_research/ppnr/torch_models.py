@@ -371,6 +371,7 @@ class MixedLinearModel:
             optimiser.zero_grad(); value = -likelihood(data); value.backward(); return value
         optimiser.step(closure)
         self.results_ = self.results_at(likelihood.theta.detach(), data, self.reml, ["intercept", *fixed], ["intercept", *random])
+        self.fixed_, self.group_ = list(fixed), group
         return self
 
     @staticmethod
@@ -388,12 +389,11 @@ class MixedLinearModel:
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         "Each row's prediction with its group's own coefficients (groups seen in fit)."
-        coefficients = pd.DataFrame(self.results_.group_coefficients().cpu().numpy(), index=self.results_.groups, columns=self.results_.fixed_names)
-        rows = coefficients.loc[frame[self._group(frame)]].to_numpy()
-        design = np.column_stack([np.ones(len(frame)), frame[self.results_.fixed_names[1:]]])
-        return (rows * design).sum(axis=1)
-
-    def _group(self, frame): return next(c for c in frame.columns if set(frame[c].unique()) <= set(self.results_.groups))
+        unknown = sorted(set(frame[self.group_]) - set(self.results_.groups))
+        if unknown: raise ParameterError(f"cannot predict for {self.group_} not seen in fit: {', '.join(map(str, unknown[:5]))}")
+        coefficients = pd.DataFrame(self.results_.group_coefficients().cpu().numpy(), index=self.results_.groups)
+        design = np.column_stack([np.ones(len(frame)), frame[self.fixed_]])
+        return (coefficients.loc[frame[self.group_]].to_numpy() * design).sum(axis=1)
 
     def score(self, frame: pd.DataFrame, target: str) -> float:
         "Root mean squared error of predictions on a frame."
