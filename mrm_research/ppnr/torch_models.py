@@ -228,8 +228,10 @@ class ARIMAXRegression:
                              y.gather(1, last.unsqueeze(1)).squeeze(1), forecaster)
 
     def predict(self, future_drivers) -> torch.Tensor:
-        "Forecasts [..., series, horizon] from future drivers [..., series, horizon, k]."
-        return self.forecaster_(as_tensor(future_drivers, self.results_.coefficients.device.type))
+        "Forecasts [..., series, horizon] from future drivers [..., series, horizon, k]; [horizon, k] is shared by every series."
+        future = as_tensor(future_drivers, self.results_.coefficients.device.type)
+        if future.dim() == 2: future = future.expand(self.results_.coefficients.shape[0], *future.shape)
+        return self.forecaster_(future)
 
     def score(self, y, drivers, mask=None) -> torch.Tensor:
         "Exact log-likelihood of each series at the fitted parameters."
