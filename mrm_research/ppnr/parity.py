@@ -16,9 +16,9 @@ from .torch_models import (ARIMAXRegression, COMPONENT_SIGNS, MixedLinearModel, 
 # %% auto #0
 __all__ = ['TOLERANCES', 'SCENARIOS', 'MIXED_FIXED', 'MIXED_RANDOM', 'ARCHITECTURE_CHANGES', 'Tolerance', 'equivalence_test',
            'compare', 'scenario_tensor', 'last_observed', 'arimax_at_legacy', 'ols_parity', 'r_arima_standard_errors',
-           'arimax_parity', 'aggregation_parity', 'mixed_parity', 'statsmodels_standard_errors', 'mixed_loglik_at',
-           'backtest_forecasts', 'accuracy', 'BacktestResult', 'backtest', 'documented_differences', 'criterion',
-           'ParityReport', 'parity_report']
+           'arimax_parity', 'aggregation_parity', 'mixed_parity', 'statsmodels_bank_coefficients',
+           'statsmodels_standard_errors', 'mixed_loglik_at', 'backtest_forecasts', 'accuracy', 'BacktestResult',
+           'backtest', 'documented_differences', 'criterion', 'ParityReport', 'parity_report']
 
 # %% ../../nbs/23_ppnr_parity.ipynb #23-ppnr-parity-005
 @dataclass(frozen=True)
@@ -95,7 +95,8 @@ def ols_parity(inputs: dict, goldens: dict, device: str) -> list[dict]:
             compare("OLS", "log-likelihood", "-", "R lm", [fit.loglik.item()], gold["loglik"], "log-likelihood at legacy parameters"),
             compare("OLS", "fitted values", "-", "R lm", fit.fitted.cpu(), gold["fitted"], "closed form"),
             compare("OLS", "coefficients", "-", "statsmodels OLS", fit.coefficients.cpu(), reference.params, "closed form"),
-            compare("OLS", "standard errors", "-", "statsmodels OLS", fit.standard_errors.cpu(), reference.bse, "closed form")]
+            compare("OLS", "standard errors", "-", "statsmodels OLS", fit.standard_errors.cpu(), reference.bse, "closed form"),
+            compare("OLS", "fitted values", "-", "statsmodels OLS", fit.fitted.cpu(), reference.fittedvalues, "closed form")]
     last = last_observed(panel, gold["banks"], device)
     forecaster = RecursiveForecaster(fit.coefficients.repeat(len(last), 1), last)
     paths = forecaster(scenario_tensor(inputs["scenarios"], LEGACY_DRIVERS, device)[:, None].expand(-1, len(last), -1, -1)).cpu()
@@ -158,6 +159,9 @@ def arimax_parity(inputs: dict, goldens: dict, device: str) -> tuple[list[dict],
                  compare(name, "standard errors at R's parameters", "-", "R forecast::Arima", at_r.standard_errors.cpu(), gold["se"], "finite-difference standard errors"),
                  compare(name, "standard errors by R's finite-difference procedure", "-", "R forecast::Arima", r_arima_standard_errors(series, target, goldens), gold["se"], "replicated finite differences"),
                  compare(name, "log-likelihood at R's parameters", "-", "statsmodels ARIMA", [at_r.loglik.item()], [sm_at_r.llf], "log-likelihood at legacy parameters"),
+                 compare(name, "fitted values from the 2nd quarter at R's parameters", "-", "statsmodels ARIMA", at_r.fitted[0, 1:].cpu(), sm_at_r.fittedvalues[1:], "closed form"),
+                 *[compare(name, "forecasts at R's parameters", s, "statsmodels ARIMA", legacy_paths[i], sm_at_r.forecast(steps=legacy_paths.shape[-1], exog=future[i, 0].cpu().numpy()), "closed form")
+                   for i, s in enumerate(SCENARIOS)],
                  compare(name, "standard errors at R's parameters", "-", "statsmodels ARIMA", at_r.standard_errors.cpu(), _r_order(np.sqrt(np.diag(sm_at_r.cov_params()))), "exact standard errors"),
                  compare(name, "log-likelihood: torch optimum vs statsmodels'", "-", "statsmodels ARIMA", [fit.loglik.item()], [sm_fit.llf], "optimum at least as good")]
     rows += aggregation_parity(inputs, goldens, at_legacy, fits, device)
@@ -205,10 +209,20 @@ def mixed_parity(inputs: dict, goldens: dict, device: str) -> list[dict]:
                  compare(name, "fixed effects (own optimum)", "-", "R lme4::lmer", fit.fixed_effects.cpu(), gold["fixef"], "iterative parameters"),
                  *[compare(name, "bank forecasts (own optimum)", s, "R lme4::lmer", own_paths[i], gold[f"forecast_{s}"], "forecast equivalence") for i, s in enumerate(SCENARIOS)],
                  compare(name, "log-likelihood: torch optimum vs statsmodels'", "-", "statsmodels MixedLM", [fit.loglik.item()], [reference.llf], "optimum at least as good"),
-                 compare(name, "fixed effects (own optima)", "-", "statsmodels MixedLM", fit.fixed_effects.cpu(), reference.fe_params, "iterative parameters")]
+                 compare(name, "fixed effects (own optima)", "-", "statsmodels MixedLM", fit.fixed_effects.cpu(), reference.fe_params, "iterative parameters"),
+                 compare(name, "fitted values (own optima)", "-", "statsmodels MixedLM", fit.fitted_values(), reference.fittedvalues, "iterative parameters")]
+        reference_paths = RecursiveForecaster(statsmodels_bank_coefficients(reference, data.groups, device), last)(future).cpu()
+        rows += [compare(name, "bank forecasts (own optima)", s, "statsmodels MixedLM", own_paths[i], reference_paths[i], "forecast equivalence") for i, s in enumerate(SCENARIOS)]
         if not reml: rows.append(compare(name, "standard errors, observed information, at statsmodels' parameters", "-", "statsmodels MixedLM",
                                          statsmodels_standard_errors(reference, data).cpu(), reference.bse_fe, "observed information"))
     return rows
+
+def statsmodels_bank_coefficients(reference, banks, device: str) -> torch.Tensor:
+    "Each bank's coefficients from a statsmodels MixedLM fit: fixed effects plus its predicted intercept and short-rate effects."
+    effects = pd.DataFrame(reference.random_effects).T.loc[list(banks)]  # columns: Group (intercept), short_rate
+    coefficients = np.tile(reference.fe_params.to_numpy(), (len(banks), 1))
+    coefficients[:, 0] += effects.iloc[:, 0].to_numpy(); coefficients[:, list(reference.fe_params.index).index("short_rate")] += effects["short_rate"].to_numpy()
+    return as_tensor(coefficients, device)
 
 def statsmodels_standard_errors(reference, data) -> torch.Tensor:
     "statsmodels' definition of the fixed-effect standard errors (observed information) by torch, at statsmodels' fitted parameters."
@@ -274,6 +288,7 @@ def documented_differences(inputs: dict, goldens: dict, device: str | None = Non
         warnings.simplefilter("ignore")
         sarimax = SARIMAX(series.ppnr.to_numpy(), exog=series[drivers].to_numpy(), order=(1, 0, 0), trend="c")
         sarimax_loglik = sarimax.loglike(np.r_[mean * (1 - phi), gold["coef"][2:], phi, at_r.sigma2.item()])
+        sm_first_fitted = statsmodels_arimax(series, "ppnr").smooth(_statsmodels_parameters(np.array(gold["coef"]), at_r.sigma2.item())).fittedvalues[0]
         mixed = statsmodels_mixed(inputs["panel"], reml=False)
     plugged = ar1_regression_loglik(y, X, legacy[:, 1:], legacy[:, 0], mask, torch.tensor(gold["sigma2"], dtype=torch.float64, device=y.device)).item()
     lme4 = goldens["lmer_ml"]
@@ -286,6 +301,8 @@ def documented_differences(inputs: dict, goldens: dict, device: str | None = Non
          "change in log-likelihood", abs(plugged - gold["loglik"][0]), "never done: the ML variance is used"),
         ("ARIMAX standard errors", "R's arima inverts a finite-difference Hessian (optim, ndeps 1e-3); torch an exact autograd Hessian; statsmodels a complex-step Hessian",
          "max relative difference, R vs exact", float(np.max(np.abs(at_r.standard_errors.cpu().numpy() / np.array(gold["se"]) - 1))), "torch reports exact values; R's procedure, replicated, reproduces R's values to about 1e-9 (parity rows)"),
+        ("ARIMAX first fitted value", "R's residuals are the standardised innovations, so its first fitted value is y₁ − √(1 − φ²)·u₁; statsmodels' is the one-step prediction x₁'β",
+         "|R − statsmodels| in the first quarter, at R's parameters", abs(gold["fitted"][0] - sm_first_fitted), "torch reproduces R's definition; statsmodels is compared from the second quarter on"),
         ("ARIMAX parameter order", "R: (ar1, intercept, drivers); statsmodels ARIMA: (const, drivers, ar.L1, sigma2)",
          "-", np.nan, "torch follows R's order; statsmodels values are reordered"),
         ("mixed-model covariance", "lme4 optimises θ, the Cholesky factor of G/σ²; statsmodels reports cov_re on the absolute scale",
