@@ -4,13 +4,13 @@
 
 # %% ../../nbs/25_ppnr_export.ipynb #25-ppnr-export-002
 from __future__ import annotations
-import os, tempfile, warnings
+import io, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from ..core import VerificationError, sha256_file
-from .legacy import ARIMAX_DRIVERS, LEGACY_DRIVERS
-from .parity import scenario_tensor
+from ..core import VerificationError, sha256_file, write_atomic
+from .legacy import ARIMAX_DRIVERS
+from .parity import bank_scenario_tensor, scenario_tensor
 from .projection import bank_forecaster
 
 # %% auto #0
@@ -20,30 +20,22 @@ __all__ = ['EXPORT_TOLERANCE', 'export_torchscript', 'export_onnx', 'check_input
 # %% ../../nbs/25_ppnr_export.ipynb #25-ppnr-export-005
 EXPORT_TOLERANCE = 1e-12  # absolute, % of assets, float64 exports against the eager module
 
-def _atomic_target(path: Path):
-    "A temporary file name beside `path` (renamed into place once written)."
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"); os.close(handle)
-    return Path(temporary)
+def _serialised(save) -> bytes:
+    "The bytes a torch save / export function writes to a file object."
+    buffer = io.BytesIO(); save(buffer); return buffer.getvalue()
 
 def export_torchscript(module: torch.nn.Module, path: str | Path) -> Path:
-    "Script the module (control flow kept) and save it; written to a temporary file, then renamed."
-    path = Path(path); temporary = _atomic_target(path)
-    try: torch.jit.save(torch.jit.script(module.eval()), str(temporary)); os.replace(temporary, path)
-    finally: temporary.unlink(missing_ok=True)
-    return path
+    "Script the module (control flow kept) and save it atomically (core.write_atomic)."
+    scripted = torch.jit.script(module.eval())
+    return write_atomic(path, _serialised(lambda file: torch.jit.save(scripted, file)))
 
 def export_onnx(module: torch.nn.Module, path: str | Path, example: torch.Tensor, opset: int = 17) -> Path:
-    "Export to ONNX (float64, the scenario axis dynamic); written to a temporary file, then renamed."
-    path = Path(path); temporary = _atomic_target(path)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the TorchScript-based exporter announces its deprecation
-            torch.onnx.export(module.eval(), (example,), str(temporary), dynamo=False, input_names=["drivers"], output_names=["forecasts"],
-                              dynamic_axes={"drivers": {0: "scenarios"}, "forecasts": {0: "scenarios"}}, opset_version=opset)
-        os.replace(temporary, path)
-    finally: temporary.unlink(missing_ok=True)
-    return path
+    "Export to ONNX (float64, the scenario axis dynamic) and save it atomically (core.write_atomic)."
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript-based exporter announces its deprecation
+        payload = _serialised(lambda file: torch.onnx.export(module.eval(), (example,), file, dynamo=False, input_names=["drivers"], output_names=["forecasts"],
+                                                             dynamic_axes={"drivers": {0: "scenarios"}, "forecasts": {0: "scenarios"}}, opset_version=opset))
+    return write_atomic(path, payload)
 
 # %% ../../nbs/25_ppnr_export.ipynb #25-ppnr-export-007
 def check_inputs(example: torch.Tensor, paths: int = 64, seed: int = 0) -> torch.Tensor:
@@ -81,7 +73,7 @@ def production_modules(models) -> dict[str, tuple[torch.nn.Module, torch.Tensor]
     banks = bank_forecaster(models)
     return {"ppnr_bottom_up": (models.aggregate, scenario_tensor(scenarios, models.aggregate_drivers, device)[:, None]),
             "ppnr_top_down": (models.top_down.forecaster, scenario_tensor(scenarios, ARIMAX_DRIVERS["ppnr"], device)[:, None]),
-            "bank_nii": (banks, scenario_tensor(scenarios, LEGACY_DRIVERS, device)[:, None].expand(-1, len(banks.last_value), -1, -1).contiguous())}
+            "bank_nii": (banks, bank_scenario_tensor(scenarios, len(banks.last_value), device).contiguous())}
 
 def export_models(models, folder: str | Path, seed: int = 0) -> ExportReport:
     "Export every production module to TorchScript and ONNX in `folder`, check each against its module, raise on disagreement."

@@ -7,18 +7,21 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 import numpy as np, pandas as pd, torch
-from ..core import ParameterError
 from .legacy import (ARIMAX_DRIVERS, LEGACY_DRIVERS, legacy_inputs, load_goldens, statsmodels_arimax,
                                       statsmodels_mixed, statsmodels_ols)
-from .torch_models import (ARIMAXRegression, COMPONENT_SIGNS, MixedLinearModel, OrdinaryLeastSquares, PPNRAggregate,
-                                            RecursiveForecaster, regression_batch, as_tensor, default_device, mixed_model_data)
+from ..core import ParameterError, VerificationError
+from .legacy import inputs_fingerprint
+from .torch_models import (ARIMAXRegression, MixedLinearModel, OrdinaryLeastSquares, RecursiveForecaster, aggregate_components,
+                                            ar1_regression_loglik, as_tensor, default_device, mixed_loglik, mixed_model_data,
+                                            mixed_observed_standard_errors, regression_batch)
 
 # %% auto #0
 __all__ = ['TOLERANCES', 'SCENARIOS', 'MIXED_FIXED', 'MIXED_RANDOM', 'ARCHITECTURE_CHANGES', 'Tolerance', 'equivalence_test',
-           'compare', 'scenario_tensor', 'last_observed', 'arimax_at_legacy', 'ols_parity', 'r_arima_standard_errors',
-           'arimax_parity', 'aggregation_parity', 'mixed_parity', 'statsmodels_bank_coefficients',
-           'statsmodels_standard_errors', 'mixed_loglik_at', 'backtest_forecasts', 'accuracy', 'BacktestResult',
-           'backtest', 'documented_differences', 'criterion', 'ParityReport', 'parity_report']
+           'compare', 'scenario_tensor', 'bank_scenario_tensor', 'last_observed', 'arimax_at_legacy', 'ols_parity',
+           'r_arima_standard_errors', 'arimax_parity', 'aggregation_parity', 'mixed_parity',
+           'statsmodels_bank_coefficients', 'statsmodels_standard_errors', 'mixed_loglik_at', 'backtest_forecasts',
+           'accuracy', 'BacktestResult', 'backtest', 'documented_differences', 'criterion', 'ParityReport',
+           'parity_report']
 
 # %% ../../nbs/23_ppnr_parity.ipynb #23-ppnr-parity-005
 @dataclass(frozen=True)
@@ -74,6 +77,10 @@ def scenario_tensor(scenarios: pd.DataFrame, drivers: list[str], device: str) ->
     "Scenario drivers as [scenario, horizon, drivers], in SCENARIOS order."
     return as_tensor(np.stack([scenarios[scenarios.scenario == s].sort_values("quarter")[drivers].to_numpy() for s in SCENARIOS]), device)
 
+def bank_scenario_tensor(scenarios: pd.DataFrame, banks: int, device: str) -> torch.Tensor:
+    "The legacy drivers of every scenario for every bank: [scenario, bank, horizon, drivers] (the recursive bank models' input)."
+    return scenario_tensor(scenarios, LEGACY_DRIVERS, device)[:, None].expand(-1, banks, -1, -1)
+
 def last_observed(panel: pd.DataFrame, banks, device: str, column: str = "net_interest_income") -> torch.Tensor:
     "Each bank's last observed value of `column` (the start of its recursive projection), in the order of `banks`."
     return as_tensor(panel.groupby("bank_id")[column].last().loc[list(banks)].to_numpy(), device)
@@ -99,7 +106,7 @@ def ols_parity(inputs: dict, goldens: dict, device: str) -> list[dict]:
             compare("OLS", "fitted values", "-", "statsmodels OLS", fit.fitted.cpu(), reference.fittedvalues, "closed form")]
     last = last_observed(panel, gold["banks"], device)
     forecaster = RecursiveForecaster(fit.coefficients.repeat(len(last), 1), last)
-    paths = forecaster(scenario_tensor(inputs["scenarios"], LEGACY_DRIVERS, device)[:, None].expand(-1, len(last), -1, -1)).cpu()
+    paths = forecaster(bank_scenario_tensor(inputs["scenarios"], len(last), device)).cpu()
     return rows + [compare("OLS", "bank forecasts", s, "R lm", paths[i], gold[f"forecast_{s}"], "closed form") for i, s in enumerate(SCENARIOS)]
 
 # %% ../../nbs/23_ppnr_parity.ipynb #23-ppnr-parity-015
@@ -113,11 +120,10 @@ def _r_order(statsmodels_values: np.ndarray) -> np.ndarray:
 
 def r_arima_standard_errors(series: pd.DataFrame, target: str, goldens: dict, ndeps: float = 1e-3) -> np.ndarray:
     "R's ARIMAX standard errors recomputed the way stats::arima computes them, on the torch likelihood (see below)."
-    from mrm_research.ppnr.torch_models import ar1_regression_loglik
     drivers = ARIMAX_DRIVERS[target]; y = series[target].to_numpy()
     X = np.column_stack([np.ones(len(y)), series[drivers].to_numpy()])
     V = np.linalg.svd(X, full_matrices=False)[2].T; rotated = X @ V  # arima rotates the regressors by their SVD
-    fit, rss = np.linalg.lstsq(rotated, y, rcond=None)[:2]
+    rss = np.linalg.lstsq(rotated, y, rcond=None)[1]
     parscale = np.r_[1.0, 10 * np.sqrt(np.diag(rss[0] / (len(y) - X.shape[1]) * np.linalg.inv(rotated.T @ rotated)))]
     phi, beta = goldens["arimax"][target]["coef"][0], np.array(goldens["arimax"][target]["coef"][1:])
     par = np.r_[np.arctanh(phi), V.T @ beta]  # optim's parameters: tanh-transformed AR, rotated coefficients
@@ -135,8 +141,8 @@ def r_arima_standard_errors(series: pd.DataFrame, target: str, goldens: dict, nd
     rotate = np.eye(len(par)); rotate[1:, 1:] = V
     return np.sqrt(np.diag(rotate @ (A.T @ np.linalg.solve(hessian * len(y), A)) @ rotate.T))
 
-def arimax_parity(inputs: dict, goldens: dict, device: str) -> tuple[list[dict], dict]:
-    "Every ARIMAX series against R (and statsmodels), plus the PPNR aggregation; also returns the torch fits."
+def arimax_parity(inputs: dict, goldens: dict, device: str) -> list[dict]:
+    "Every ARIMAX series against R (and statsmodels), plus the PPNR aggregation."
     series, rows, fits, at_legacy = inputs["series"], [], {}, {}
     for target, drivers in ARIMAX_DRIVERS.items():
         gold, name = goldens["arimax"][target], f"ARIMAX {target.replace('_', ' ')}"
@@ -164,17 +170,14 @@ def arimax_parity(inputs: dict, goldens: dict, device: str) -> tuple[list[dict],
                    for i, s in enumerate(SCENARIOS)],
                  compare(name, "standard errors at R's parameters", "-", "statsmodels ARIMA", at_r.standard_errors.cpu(), _r_order(np.sqrt(np.diag(sm_at_r.cov_params()))), "exact standard errors"),
                  compare(name, "log-likelihood: torch optimum vs statsmodels'", "-", "statsmodels ARIMA", [fit.loglik.item()], [sm_fit.llf], "optimum at least as good")]
-    rows += aggregation_parity(inputs, goldens, at_legacy, fits, device)
-    return rows, fits
+    return rows + aggregation_parity(inputs, goldens, at_legacy, fits, device)
 
 def aggregation_parity(inputs: dict, goldens: dict, at_legacy: dict, fits: dict, device: str) -> list[dict]:
     "Bottom-up PPNR (NII + non-II - non-IE) from the torch aggregation module against R's aggregation."
     gold, rows = goldens["arimax"]["aggregate"], []
-    all_drivers = sorted({d for c in COMPONENT_SIGNS for d in ARIMAX_DRIVERS[c]})
-    future = scenario_tensor(inputs["scenarios"], all_drivers, device)[:, None]
     for label, results, tolerance in (("at R's parameters", at_legacy, "closed form"), ("own optimum", fits, "forecast equivalence")):
-        aggregate = PPNRAggregate({c: results[c].forecaster for c in COMPONENT_SIGNS}, {c: [all_drivers.index(d) for d in ARIMAX_DRIVERS[c]] for c in COMPONENT_SIGNS})
-        ppnr = aggregate(future)[..., 3].cpu()
+        aggregate, all_drivers = aggregate_components(results, ARIMAX_DRIVERS)
+        ppnr = aggregate(scenario_tensor(inputs["scenarios"], all_drivers, device)[:, None])[..., 3].cpu()
         rows += [compare("PPNR aggregation", f"bottom-up forecasts ({label})", s, "R (sum of Arima forecasts)", ppnr[i], gold[f"forecast_{s}"], tolerance) for i, s in enumerate(SCENARIOS)]
     return rows
 
@@ -185,7 +188,7 @@ def mixed_parity(inputs: dict, goldens: dict, device: str) -> list[dict]:
     "The mixed model (ML and REML) against lme4 and statsmodels MixedLM."
     panel, rows = inputs["panel"], []
     data = mixed_model_data(panel, "net_interest_income", MIXED_FIXED, MIXED_RANDOM, "bank_id", device)
-    future = scenario_tensor(inputs["scenarios"], LEGACY_DRIVERS, device)[:, None].expand(-1, len(data.groups), -1, -1)
+    future = bank_scenario_tensor(inputs["scenarios"], len(data.groups), device)
     last = last_observed(panel, data.groups, device)
     for key, reml in (("lmer_ml", False), ("lmer_reml", True)):
         gold, name = goldens[key], f"mixed model ({'REML' if reml else 'ML'})"
@@ -226,7 +229,6 @@ def statsmodels_bank_coefficients(reference, banks, device: str) -> torch.Tensor
 
 def statsmodels_standard_errors(reference, data) -> torch.Tensor:
     "statsmodels' definition of the fixed-effect standard errors (observed information) by torch, at statsmodels' fitted parameters."
-    from mrm_research.ppnr.torch_models import mixed_observed_standard_errors
     as_torch = lambda v: torch.as_tensor(np.asarray(v, dtype=np.float64), device=data.y.device)
     factor = np.linalg.cholesky(reference.cov_re.to_numpy() / reference.scale)  # statsmodels' cov_re / scale = lme4's Lambda Lambda'
     theta = [factor[0, 0], factor[1, 0], factor[1, 1]]  # lme4's order: the lower triangle column by column
@@ -234,7 +236,6 @@ def statsmodels_standard_errors(reference, data) -> torch.Tensor:
 
 def mixed_loglik_at(theta: torch.Tensor, data, reml: bool, gold: dict) -> float:
     "The torch (restricted) log-likelihood at every one of lme4's parameters: theta, sigma and (ML) the fixed effects."
-    from mrm_research.ppnr.torch_models import mixed_loglik
     beta = None if reml else torch.tensor(gold["fixef"], dtype=torch.float64, device=theta.device)
     return mixed_loglik(theta, data, reml, sigma2=torch.tensor(gold["sigma"][0] ** 2, dtype=torch.float64, device=theta.device), beta=beta).item()
 
@@ -278,7 +279,6 @@ def backtest(inputs: dict, goldens: dict, device: str | None = None) -> Backtest
 def documented_differences(inputs: dict, goldens: dict, device: str | None = None) -> pd.DataFrame:
     "Each parameterisation or definition difference between R, statsmodels and torch, with its measured size and how it is handled."
     from statsmodels.tsa.statespace.sarimax import SARIMAX
-    from mrm_research.ppnr.torch_models import ar1_regression_loglik
     series, gold = inputs["series"], goldens["arimax"]["ppnr"]; drivers = ARIMAX_DRIVERS["ppnr"]
     device = device or default_device()
     y, X, mask = regression_batch(series.ppnr.to_numpy(), series[drivers].to_numpy(), None, device)
@@ -364,13 +364,10 @@ class ParityReport:
 
 def parity_report(inputs: dict | None = None, goldens: dict | None = None, device: str | None = None) -> ParityReport:
     "Parity of every torch model and scenario against the R goldens and statsmodels, with back-tests and documented differences."
-    from mrm_research.core import VerificationError
-    from mrm_research.ppnr.legacy import inputs_fingerprint
     inputs, goldens, device = inputs or legacy_inputs(), goldens or load_goldens(), device or default_device()
     fingerprint = inputs_fingerprint(inputs)
     differing = [name for name, digest in goldens["inputs_sha256"].items() if fingerprint.get(name) != digest]
     if differing: raise VerificationError(f"the goldens were made from other data ({', '.join(differing)} differ): regenerate them with R on these inputs")
-    arimax_rows, _ = arimax_parity(inputs, goldens, device)
     result = backtest(inputs, goldens, device)
-    table = pd.DataFrame(ols_parity(inputs, goldens, device) + arimax_rows + mixed_parity(inputs, goldens, device) + result.rows)
+    table = pd.DataFrame(ols_parity(inputs, goldens, device) + arimax_parity(inputs, goldens, device) + mixed_parity(inputs, goldens, device) + result.rows)
     return ParityReport(table, result, documented_differences(inputs, goldens, device), device)

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 import numpy as np, pandas as pd, torch
 from ..core import ParameterError
 from .legacy import ARIMAX_DRIVERS, LEGACY_DRIVERS
+from .data import ScenarioDataset
 from .torch_models import (ARIMAXRegression, ARIMAXResults, COMPONENT_SIGNS, MixedLinearModel, PPNRAggregate, RecursiveForecaster,
-                                            as_tensor, default_device, fan_chart_percentiles, fit_components, simulate_arimax)
-from .parity import SCENARIOS, MIXED_FIXED, MIXED_RANDOM, arimax_at_legacy, last_observed, scenario_tensor
+                                            aggregate_components, as_tensor, default_device, fan_chart_percentiles, fit_components,
+                                            mixed_model_data, simulate_arimax)
+from .parity import (SCENARIOS, MIXED_FIXED, MIXED_RANDOM, arimax_at_legacy, bank_scenario_tensor, last_observed,
+                                      scenario_tensor)
 
 # %% auto #0
 __all__ = ['SHOCKED_DRIVERS', 'PERCENTILES', 'ProjectionModels', 'fit_projection_models', 'project', 'bank_forecaster',
@@ -53,13 +56,11 @@ def bank_forecaster(models: ProjectionModels) -> RecursiveForecaster:
 def bank_projections(models: ProjectionModels, scenarios: pd.DataFrame | None = None) -> np.ndarray:
     "Each bank's recursive NII projection from the mixed model (own coefficients): [scenario, bank, quarter]."
     scenarios = models.inputs["scenarios"] if scenarios is None else scenarios
-    future = scenario_tensor(scenarios, LEGACY_DRIVERS, models.device)[:, None].expand(-1, len(models.mixed.results_.groups), -1, -1)
-    return bank_forecaster(models)(future).cpu().numpy()
+    return bank_forecaster(models)(bank_scenario_tensor(scenarios, len(models.mixed.results_.groups), models.device)).cpu().numpy()
 
 # %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-011
 def scenario_loader(panel_path, scenarios_path, batch_size: int = 64):
     "A DataLoader of (bank, scenario) pairs for NII projections: last observed NII and the scenario's legacy drivers."
-    from mrm_research.ppnr.data import ScenarioDataset
     return torch.utils.data.DataLoader(ScenarioDataset(panel_path, scenarios_path, "net_interest_income", LEGACY_DRIVERS), batch_size=batch_size)
 
 def project_pairs(models: ProjectionModels, loader) -> pd.DataFrame:
@@ -139,11 +140,9 @@ def plot_fan_charts(models: ProjectionModels, bands: pd.DataFrame, history_quart
 # %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-021
 def legacy_projection_models(inputs: dict, goldens: dict, device: str | None = None) -> ProjectionModels:
     "ProjectionModels at the legacy R parameters (ARIMAX coefficients from forecast::Arima, theta from lme4)."
-    from mrm_research.ppnr.torch_models import mixed_model_data
     device = device or default_device(); series = inputs["series"]
     results = {target: arimax_at_legacy(series, target, goldens, device) for target in ARIMAX_DRIVERS}
-    drivers = sorted({d for c in COMPONENT_SIGNS for d in ARIMAX_DRIVERS[c]})
-    aggregate = PPNRAggregate({c: results[c].forecaster for c in COMPONENT_SIGNS}, {c: [drivers.index(d) for d in ARIMAX_DRIVERS[c]] for c in COMPONENT_SIGNS})
+    aggregate, drivers = aggregate_components(results, ARIMAX_DRIVERS)
     mixed = MixedLinearModel(device=device)
     data = mixed_model_data(inputs["panel"], "net_interest_income", MIXED_FIXED, MIXED_RANDOM, "bank_id", device)
     theta = torch.tensor(goldens["lmer_ml"]["theta"], dtype=torch.float64, device=data.y.device)

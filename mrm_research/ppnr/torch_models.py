@@ -16,7 +16,7 @@ __all__ = ['COMPONENT_SIGNS', 'default_device', 'resolve_device', 'as_tensor', '
            'ARIMAXRegression', 'pad_groups', 'MixedModelData', 'relative_factor', 'mixed_pieces', 'mixed_loglik',
            'mixed_observed_standard_errors', 'MixedModelLikelihood', 'MixedModelResults', 'mixed_model_data',
            'MixedLinearModel', 'OLSResults', 'OrdinaryLeastSquares', 'RecursiveForecaster', 'PPNRAggregate',
-           'fit_components', 'simulate_arimax', 'fan_chart_percentiles']
+           'fit_components', 'aggregate_components', 'simulate_arimax', 'fan_chart_percentiles']
 
 # %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-005
 def default_device() -> str:
@@ -124,11 +124,16 @@ def maximise_profile(y: torch.Tensor, X: torch.Tensor, mask: torch.Tensor,
         values, _ = profile_loglik(repeat(y), repeat(X), points.repeat(series), repeat(mask))
         best = values.reshape(series, grid).argmax(dim=1); step = points[1] - points[0]
         low, high = (points[best] - step).clamp(min=-bound), (points[best] + step).clamp(max=bound)
-        ratio = (math.sqrt(5) - 1) / 2
-        while (high - low).max() > tolerance:
-            left, right = high - ratio * (high - low), low + ratio * (high - low)
-            left_better = profile_loglik(y, X, left, mask)[0] > profile_loglik(y, X, right, mask)[0]
+        ratio, evaluate = (math.sqrt(5) - 1) / 2, lambda points: profile_loglik(y, X, points, mask)[0]
+        left, right = high - ratio * (high - low), low + ratio * (high - low)
+        value_left, value_right = evaluate(left), evaluate(right)
+        while (high - low).max() > tolerance:  # one new evaluation per step: the surviving interior point is reused
+            left_better = value_left > value_right
             high, low = torch.where(left_better, right, high), torch.where(left_better, low, left)
+            kept, value_kept = torch.where(left_better, left, right), torch.where(left_better, value_left, value_right)
+            new = torch.where(left_better, high - ratio * (high - low), low + ratio * (high - low)); value_new = evaluate(new)
+            left, right = torch.where(left_better, new, kept), torch.where(left_better, kept, new)
+            value_left, value_right = torch.where(left_better, value_new, value_kept), torch.where(left_better, value_kept, value_new)
     return (low + high) / 2
 
 def ar1_regression_covariance(y: torch.Tensor, X: torch.Tensor, beta: torch.Tensor, phi: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -480,10 +485,15 @@ def fit_components(series: pd.DataFrame, # industry series: the components and t
                    drivers: dict[str, list[str]], # drivers of each component model
                    device: str | None = None) -> tuple[dict[str, ARIMAXResults], PPNRAggregate, list[str]]:
     "Fit each component's ARIMAX; return the results, the PPNR aggregation module and its driver order."
-    all_drivers = sorted({d for c in COMPONENT_SIGNS for d in drivers[c]})
     results = {c: ARIMAXRegression(device=device).fit(series[c].to_numpy(), series[drivers[c]].to_numpy(), names=[c], driver_names=drivers[c]).results_ for c in COMPONENT_SIGNS}
-    aggregate = PPNRAggregate({c: r.forecaster for c, r in results.items()}, {c: [all_drivers.index(d) for d in drivers[c]] for c in COMPONENT_SIGNS})
-    return results, aggregate, all_drivers
+    return (results, *aggregate_components(results, drivers))
+
+def aggregate_components(results: dict[str, ARIMAXResults], # fitted (or legacy-parameter) results of each component
+                         drivers: dict[str, list[str]], # drivers of each component model
+                        ) -> tuple[PPNRAggregate, list[str]]:
+    "The PPNR aggregation module over the components' forecasters, and the order of its common driver columns."
+    all_drivers = sorted({d for c in COMPONENT_SIGNS for d in drivers[c]})
+    return PPNRAggregate({c: results[c].forecaster for c in COMPONENT_SIGNS}, {c: [all_drivers.index(d) for d in drivers[c]] for c in COMPONENT_SIGNS}), all_drivers
 
 # %% ../../nbs/22_ppnr_torch_models.ipynb #22-ppnr-torch-models-055
 def simulate_arimax(results: ARIMAXResults,
