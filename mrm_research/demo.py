@@ -9,6 +9,9 @@ import pandas as pd
 from .core import project_root
 from .aml.synthetic import BankConfig, plant_feed_defects, write_bank
 from .aml.typologies import TypologyConfig, generate_labelled_bank
+from .aml.scenarios import ScenarioEngine
+from .aml.tuning import TuningConfig, alert_history_from_bank
+from .core import write_atomic
 from .ppnr.data import write_ppnr_data
 from .reporting.bundle import keygen, sign, approve, verify
 from .reporting.run import run
@@ -20,12 +23,15 @@ __all__ = ['DEMO_SIGNERS', 'demo_data', 'demo_keys', 'sign_off', 'demo']
 DEMO_SIGNERS = ("demo-preparer", "demo-validator", "demo-approver")
 
 def demo_data(out_dir: Path, seed: int, transactions: int = 100_000) -> dict[str, Path]:
-    "Write the clean and the defective synthetic feeds; return their folders."
+    "Write the clean and the defective synthetic feeds, the bank's alert history and the PPNR data; return their folders."
     bank = generate_labelled_bank(BankConfig(customers=2_000, transactions=transactions, days=90, start="2025-01-01", seed=seed), TypologyConfig())
     damaged, defects = plant_feed_defects(bank, seed=seed)
     folders = {"clean": out_dir / "demo_data/clean", "defective": out_dir / "demo_data/defective"}
     write_bank(bank, folders["clean"]); write_bank(damaged, folders["defective"])
     defects.to_csv(folders["defective"] / "planted_defects.csv", index=False)
+    history = alert_history_from_bank(ScenarioEngine(folders["clean"], start="2025-01-01"), bank["transaction_labels"], TuningConfig(seed=seed))
+    folders["history"] = out_dir / "demo_data/history"
+    write_atomic(folders["history"] / "alert_history.parquet", history.to_parquet(index=False))
     folders["ppnr"] = out_dir / "demo_data/ppnr"
     write_ppnr_data(folders["ppnr"], seed=0)  # the reference seed: the committed R goldens were made from this panel
     return folders

@@ -12,7 +12,8 @@ from .core import MRMError, ParameterError
 
 # %% auto #0
 __all__ = ['DISPOSITIONS', 'simulate_dispositions', 'is_productive', 'candidate_thresholds', 'threshold_sweep', 'btl_sample_size',
-           'clopper_pearson_upper', 'BelowTheLineResult', 'below_the_line', 'sweep_row', 'above_the_line']
+           'clopper_pearson_upper', 'BelowTheLineResult', 'review_bands', 'btl_samples', 'below_the_line', 'sweep_row',
+           'above_the_line']
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-005
 DISPOSITIONS = ("sar_filed", "productive", "closed")
@@ -112,11 +113,50 @@ class BelowTheLineResult:
     def summary(self) -> str:
         lines = [f"BTL review at confidence {self.confidence:.0%}, productive rate of interest {self.max_rate:.1%}: "
                  f"threshold {self.current_threshold:g} -> {self.recommended_threshold:g}"]
-        lines += [f"  band {r.band}: {r.reviewed}/{r.candidates} reviewed, {r.productive_found} productive, upper bound {r.upper_bound:.2%} -> {r.decision}"
+        lines += [f"  band {r.band}: {r.reviewed} reviewed (required {r.required}), {r.productive_found} productive, upper bound {r.upper_bound:.2%} -> {r.decision}"
                   for r in self.bands.itertuples()]
         return "\n".join(lines)
     def to_dict(self) -> dict: return {"current_threshold": self.current_threshold, "recommended_threshold": self.recommended_threshold,
                                        "confidence": self.confidence, "max_rate": self.max_rate, "bands": self.bands.to_dict(orient="records")}
+
+def review_bands(values: np.ndarray, # driving value of each reviewed below-the-line candidate
+                 productive: np.ndarray, # review outcome of each
+                 current_threshold: float, # the threshold in force
+                 bands: tuple[float, ...] = (1.0, 0.9, 0.8, 0.7), # band edges as shares of the threshold
+                 confidence: float = 0.95, # C of the sample size
+                 max_rate: float = 0.05, # p: productive rate worth alerting on
+                 band_sizes: list[int] | None = None, # candidates in each band (None: unknown, binomial sample sizes)
+                ) -> BelowTheLineResult:
+    "Judge reviewed below-the-line samples band by band: required size, observed rate, upper bound, and whether they support lowering."
+    values, productive = np.asarray(values, float), np.asarray(productive, bool)
+    if len(values) != len(productive): raise ParameterError(f"{len(values)} driving values but {len(productive)} review outcomes")
+    rows, recommended, still_lowering = [], current_threshold, True
+    for number, (high, low) in enumerate(zip(bands[:-1], bands[1:])):
+        inside = (values >= low * current_threshold) & (values < high * current_threshold)
+        size = None if band_sizes is None else int(band_sizes[number])
+        reviewed, found = int(inside.sum()), int(productive[inside].sum())
+        required = btl_sample_size(max_rate, confidence, population=size)
+        rate = found / reviewed if reviewed else float("nan")
+        lower = bool(reviewed) and rate >= max_rate and still_lowering
+        if lower: recommended = low * current_threshold
+        still_lowering = still_lowering and lower
+        decision = ("lower into this band" if lower else "empty band" if size == 0 else "not reviewed" if not reviewed
+                    else "keep" if found or reviewed >= required else f"keep, but the sample is below the {required} required")
+        rows.append({"band": f"{low:.0%}-{high:.0%}", "from": low * current_threshold, "to": high * current_threshold,
+                     "candidates": size if size is not None else np.nan, "reviewed": reviewed, "required": required, "productive_found": found,
+                     "observed_rate": rate, "upper_bound": clopper_pearson_upper(found, reviewed, confidence) if reviewed else float("nan"), "decision": decision})
+    return BelowTheLineResult(current_threshold, recommended, pd.DataFrame(rows), confidence, max_rate)
+
+def btl_samples(values: np.ndarray, # driving value per candidate
+                current_threshold: float, rng: np.random.Generator, bands: tuple[float, ...] = (1.0, 0.9, 0.8, 0.7), confidence: float = 0.95, max_rate: float = 0.05,
+               ) -> tuple[np.ndarray, list[int]]:
+    "Indices of the candidates drawn for review from each band below the threshold (at the required sample size), and each band's size."
+    values = np.asarray(values, float); sampled, sizes = [], []
+    for high, low in zip(bands[:-1], bands[1:]):
+        in_band = np.flatnonzero((values >= low * current_threshold) & (values < high * current_threshold))
+        size = btl_sample_size(max_rate, confidence, population=len(in_band)); sizes.append(len(in_band))
+        sampled.append(rng.choice(in_band, size=size, replace=False) if size else in_band)
+    return np.concatenate(sampled).astype(int), sizes
 
 def below_the_line(values: np.ndarray, # driving value per candidate
                    productive: np.ndarray, # review outcome per candidate
@@ -126,23 +166,10 @@ def below_the_line(values: np.ndarray, # driving value per candidate
                    confidence: float = 0.95, # C of the sample size
                    max_rate: float = 0.05, # p: productive rate worth alerting on
                   ) -> BelowTheLineResult:
-    "Sample each band below the threshold, review, bound the productive rate, and decide whether to lower."
+    "Sample each band below the threshold at the required size, review the samples (their dispositions), and judge them with review_bands."
     values, productive = np.asarray(values, float), np.asarray(productive, bool)
-    rows, recommended, still_lowering = [], current_threshold, True
-    for high, low in zip(bands[:-1], bands[1:]):
-        in_band = np.flatnonzero((values >= low * current_threshold) & (values < high * current_threshold))
-        size = btl_sample_size(max_rate, confidence, population=len(in_band))
-        sample = rng.choice(in_band, size=size, replace=False) if size else in_band
-        found = int(productive[sample].sum())
-        rate = found / size if size else float("nan")
-        lower = bool(size) and rate >= max_rate and still_lowering
-        if lower: recommended = low * current_threshold
-        still_lowering = still_lowering and lower
-        rows.append({"band": f"{low:.0%}-{high:.0%}", "from": low * current_threshold, "to": high * current_threshold,
-                     "candidates": len(in_band), "reviewed": size, "productive_found": found, "observed_rate": rate,
-                     "upper_bound": clopper_pearson_upper(found, size, confidence) if size else float("nan"),
-                     "decision": "lower into this band" if lower else ("empty band" if not size else "keep")})
-    return BelowTheLineResult(current_threshold, recommended, pd.DataFrame(rows), confidence, max_rate)
+    chosen, sizes = btl_samples(values, current_threshold, rng, bands, confidence, max_rate)
+    return review_bands(values[chosen], productive[chosen], current_threshold, bands, confidence, max_rate, sizes)
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-018
 def sweep_row(sweep: pd.DataFrame, threshold: float) -> pd.Series:

@@ -1,33 +1,51 @@
-"Legacy R references: the committed goldens are what R produces today (when R is installed), and statsmodels OLS matches them."
+"Legacy R references: the committed goldens of both suites are what R produces today from the committed inputs (when R is installed), and statsmodels OLS matches them."
 import numpy as np, pytest
-from mrm_research.ppnr.legacy import ARIMAX_DRIVERS, legacy_inputs, load_goldens, r_available, run_legacy_r, statsmodels_ols
+from mrm_research.ppnr.legacy import demo_suite, golden_folder, legacy_inputs, load_goldens, r_available, run_legacy_r, statsmodels_ols
+from ppnr_external import FOLDER as EXTERNAL, external_inputs, external_suite
+
+R_MISSING = "R with forecast, lme4 and jsonlite is not installed (apt-get install r-base-core r-cran-forecast r-cran-lme4 r-cran-jsonlite); the committed goldens still drive the parity checks"
+COMPARED = {"ols": ["coef", "se", "loglik", "fitted"], "arimax": ["coef", "se", "loglik", "aic", "fitted", "forecasts", "backtest"],
+            "mixed": ["fixef", "se", "loglik", "theta", "ranef", "fitted", "recursive"]}
+
+
+def flat(value) -> np.ndarray:
+    "Every number in a nested golden entry, in order (missing values as NaN)."
+    if isinstance(value, dict): return np.concatenate([flat(value[k]) for k in sorted(value) if k != "groups"] or [np.zeros(0)])
+    if isinstance(value, list): return np.concatenate([flat(v) for v in value] or [np.zeros(0)]) if value and isinstance(value[0], (list, dict)) else np.array(value, dtype=float)
+    return np.array([np.nan if value is None else value], dtype=float)
 
 
 def test_statsmodels_ols_matches_the_r_goldens():
-    goldens, fit = load_goldens()["ols"], statsmodels_ols(legacy_inputs()["panel"])
-    assert list(fit.params.index) == ["Intercept", *goldens["names"][1:]]
-    np.testing.assert_allclose(fit.params.to_numpy(), goldens["coef"], rtol=0, atol=1e-10)
-    np.testing.assert_allclose(fit.fittedvalues.to_numpy(), goldens["fitted"], rtol=0, atol=1e-10)
-    assert abs(fit.llf - goldens["loglik"][0]) < 1e-8
+    goldens = load_goldens(); model = demo_suite().model("OLS"); gold = goldens.model("OLS")
+    fit = statsmodels_ols(goldens.inputs[model.data], model.formula)
+    np.testing.assert_allclose(fit.params.to_numpy(), gold["coef"], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(fit.fittedvalues.to_numpy(), gold["fitted"], rtol=0, atol=1e-10)
+    assert abs(fit.llf - gold["loglik"]) < 1e-8
 
 
-@pytest.mark.skipif(not r_available(), reason="R with forecast and lme4 is not installed (apt-get install r-base-core r-cran-forecast r-cran-lme4); the committed goldens still drive the parity checks")
-def test_goldens_are_reproduced_by_r(tmp_path):
-    fresh, committed = run_legacy_r(tmp_path / "legacy_r.json"), load_goldens()
-    assert fresh["versions"] == committed["versions"], "goldens were made with other R / package versions: regenerate and commit them"
-    checked = {"ols": ["coef", "se", "loglik", "forecast_adverse"], "lmer_ml": ["fixef", "loglik", "theta", "ranef", "forecast_severely_adverse"],
-               "lmer_reml": ["fixef", "loglik", "forecast_baseline"]}
-    checked |= {f"arimax.{series}": ["coef", "loglik", "forecast_baseline", "forecast_severely_adverse", "backtest"] for series in ARIMAX_DRIVERS}
-    for model, keys in checked.items():
-        fresh_model, committed_model = fresh, committed
-        for part in model.split("."): fresh_model, committed_model = fresh_model[part], committed_model[part]
-        for key in keys:
-            np.testing.assert_allclose(fresh_model[key], committed_model[key], rtol=1e-10, atol=1e-12, err_msg=f"{model}.{key}")
-    np.testing.assert_allclose(fresh["arimax"]["aggregate"]["forecast_adverse"], committed["arimax"]["aggregate"]["forecast_adverse"], rtol=1e-10)
+def test_the_demo_data_is_the_data_the_goldens_were_made_from():
+    "The demo's generator, run on this machine, gives the goldens' inputs (identical, or within 1e-12 relative where a CPU rounds differently)."
+    from mrm_research.ppnr.legacy import compare_inputs
+    table = compare_inputs(legacy_inputs(), load_goldens())
+    assert table["same data"].all(), table.to_string()
 
 
-def test_goldens_name_the_drivers_python_uses():
-    "The R script's driver lists and Python's ARIMAX_DRIVERS must not drift apart."
-    goldens = load_goldens()["arimax"]
-    for series, drivers in ARIMAX_DRIVERS.items():
-        assert goldens[series]["names"] == ["ar1", "intercept", *drivers], series
+def test_the_external_inputs_are_the_committed_ones():
+    "The builder in tests/ppnr_external.py still makes the inputs the external goldens were made from."
+    from mrm_research.ppnr.legacy import compare_inputs
+    table = compare_inputs(external_inputs(), load_goldens(EXTERNAL))
+    assert table["same data"].all(), table.to_string()
+
+
+@pytest.mark.skipif(not r_available(), reason=R_MISSING)
+@pytest.mark.parametrize("which", ["demo", "external"])
+def test_goldens_are_reproduced_by_r(tmp_path, which):
+    "R, run on the committed inputs with the committed suite, reproduces every committed number."
+    folder, suite = (golden_folder("demo"), demo_suite()) if which == "demo" else (EXTERNAL, external_suite())
+    committed = load_goldens(folder)
+    fresh = run_legacy_r(suite, committed.inputs, tmp_path)
+    assert fresh.versions == committed.versions, "goldens were made with other R / package versions: regenerate and commit them"
+    for model in suite.models:
+        for key in COMPARED[model.kind]:
+            if key in committed.model(model.name):
+                np.testing.assert_allclose(flat(fresh.model(model.name)[key]), flat(committed.model(model.name)[key]), rtol=1e-9, atol=1e-11, err_msg=f"{model.name}.{key}")

@@ -6,15 +6,16 @@
 from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np, pandas as pd
-from .scenarios import SCENARIOS, ScenarioEngine, get_scenario, window_transactions, alerts as scenario_alerts
+from .scenarios import SCENARIOS, ScenarioEngine, get_scenario, segment_thresholds, window_transactions, alerts as scenario_alerts
 from .. import tuning
+from ..core import ParameterError
 
 # %% auto #0
-__all__ = ['SCENARIO_RISK', 'label_candidates', 'TuningConfig', 'ScenarioTuning', 'tune_scenario', 'pattern_detection',
-           'recall_by_typology', 'sensitivity', 'tuning_schedule', 'LibraryTuning', 'tune_library',
-           'scenario_pattern_recall', 'capacity_table', 'plot_threshold_curves', 'plot_precision_recall',
-           'plot_segment_heatmap', 'config_table', 'library_table', 'btl_table', 'recommendation_table',
-           'sensitivity_table', 'conclusion']
+__all__ = ['EVIDENCE', 'SCENARIO_RISK', 'HISTORY_KINDS', 'label_candidates', 'TuningConfig', 'ScenarioTuning', 'tune_scenario',
+           'pattern_detection', 'recall_by_typology', 'sensitivity', 'tuning_schedule', 'LibraryTuning', 'tune_library',
+           'scenario_pattern_recall', 'capacity_table', 'check_history', 'tune_from_history', 'alert_history_from_bank',
+           'plot_threshold_curves', 'plot_precision_recall', 'plot_segment_heatmap', 'config_table', 'library_table',
+           'btl_table', 'recommendation_table', 'sensitivity_table', 'conclusion']
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-005
 def label_candidates(engine: ScenarioEngine, # the data (with transaction_labels.parquet beside it)
@@ -50,6 +51,10 @@ class TuningConfig:
     beta: float = 2.0  # F-beta weight: recall matters more than precision in AML
     seed: int = 0
 
+EVIDENCE = {  # what each kind of tuning's numbers rest on, as a report states it
+    "ground truth": "precision and recall: planted ground truth (synthetic); productive rates, BTL and ATL: simulated investigator dispositions",
+    "history": "productive rates and ATL: the bank's investigator dispositions; BTL: its below-the-line sample reviews; precision and recall: not measurable (no ground truth)"}
+
 @dataclass
 class ScenarioTuning:
     "Everything the tuning of one scenario produced."
@@ -65,9 +70,8 @@ class ScenarioTuning:
             self.recommendations[["segment", "current_threshold", "recommended_threshold", "decision"]].to_string(index=False)
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-009
-def _decide(segment: str, values, productive, sweep, current: float, config: TuningConfig, rng) -> tuple[dict, tuning.BelowTheLineResult]:
+def _decide(segment: str, btl: tuning.BelowTheLineResult, sweep: pd.DataFrame, current: float, config: TuningConfig) -> dict:
     "BTL first (lower on evidence), else ATL (raise within tolerance), else keep; with the evidence."
-    btl = tuning.below_the_line(values, productive, current, rng, confidence=config.btl_confidence, max_rate=config.btl_max_rate)
     atl = tuning.above_the_line(sweep, current, config.atl_tolerance)
     productive_now = int(tuning.sweep_row(sweep, current).productive_alerts)
     if btl.recommended_threshold < current: recommended, decision = btl.recommended_threshold, "lower (BTL found productive alerts below the line)"
@@ -77,7 +81,7 @@ def _decide(segment: str, values, productive, sweep, current: float, config: Tun
     else: recommended, decision = current, "keep (no BTL evidence to lower; raising would lose productive alerts)"
     return {"segment": segment, "current_threshold": current, "recommended_threshold": recommended, "decision": decision,
             "btl_reviewed": int(btl.bands.reviewed.sum()), "btl_productive_found": int(btl.bands.productive_found.sum()),
-            "atl_alerts_saved": atl["alerts_saved"]}, btl
+            "atl_alerts_saved": atl["alerts_saved"]}
 
 def tune_scenario(engine: ScenarioEngine, # the data
                   scenario: str, # scenario name
@@ -101,10 +105,11 @@ def tune_scenario(engine: ScenarioEngine, # the data
         grid = np.union1d(tuning.candidate_thresholds(part.driving_value.to_numpy()), [threshold])
         sweep = tuning.threshold_sweep(part.driving_value, part.productive, part.is_suspicious, thresholds=grid,
                                        beta=config.beta, minutes_per_alert=config.minutes_per_alert)
-        row, btls[segment] = _decide(segment, part.driving_value.to_numpy(), part.productive.to_numpy(), sweep, threshold, config, rng)
+        btls[segment] = tuning.below_the_line(part.driving_value.to_numpy(), part.productive.to_numpy(), threshold, rng, confidence=config.btl_confidence, max_rate=config.btl_max_rate)
+        row = _decide(segment, btls[segment], sweep, threshold, config)
         chosen = tuning.sweep_row(sweep, row["recommended_threshold"])
         row.update({"alerts": int(chosen.alerts), "productive_rate": chosen.productive_rate, "precision": chosen.precision,
-                    "recall": chosen.recall, "investigator_hours": chosen.investigator_hours})
+                    "recall": chosen.recall, "investigator_hours": chosen.investigator_hours, "evidence": EVIDENCE["ground truth"]})
         sweeps[segment] = sweep; rows.append(row)
     return ScenarioTuning(scenario, labelled, pattern_values, sweeps, pd.DataFrame(rows), btls)
 
@@ -132,9 +137,9 @@ def recall_by_typology(detection: pd.DataFrame) -> pd.DataFrame:
     return table
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-015
-def sensitivity(engine: ScenarioEngine, scenario: str, labels: pd.DataFrame,
+def sensitivity(engine: ScenarioEngine, scenario: str, labels: pd.DataFrame | None,
                 shifts: tuple[float, ...] = (-0.5, -0.25, -0.1, 0.0, 0.1, 0.25, 0.5), parameters: dict | None = None) -> pd.DataFrame:
-    "Alert volume and pattern recall as each parameter moves by the given relative shifts."
+    "Alert volume and pattern recall (NaN without ground-truth labels) as each parameter moves by the given relative shifts."
     rule = get_scenario(scenario); base = rule.values(parameters)
     specs = {p.name: p for p in (rule.threshold, *rule.parameters)}
     rows = []
@@ -145,7 +150,7 @@ def sensitivity(engine: ScenarioEngine, scenario: str, labels: pd.DataFrame,
             moved = {**base, name: value}
             candidates = engine.candidates(rule, moved)
             threshold = moved[rule.threshold.name]
-            _, pattern_values = label_candidates(engine, scenario, candidates, labels, moved)
+            pattern_values = label_candidates(engine, scenario, candidates, labels, moved)[1] if labels is not None else np.zeros(0)
             rows.append({"parameter": name, "shift": shift, "value": value, "alerts": int((candidates.driving_value >= threshold).sum()),
                          "pattern_recall": float(np.mean(pattern_values >= threshold)) if len(pattern_values) else float("nan")})
     return pd.DataFrame(rows)
@@ -155,17 +160,20 @@ SCENARIO_RISK = {"structuring": "high", "funnel": "high", "mule_pass_through": "
                  "fan_in": "medium", "fan_out": "medium", "high_risk_geography": "medium", "dormant_reactivation": "medium",
                  "profile_deviation": "medium", "round_amount": "low", "large_cash": "low", "velocity": "low"}
 
-def tuning_schedule(recall: dict[str, float], # pattern recall per scenario at the recommended thresholds
+def tuning_schedule(recall: dict[str, float], # pattern recall per scenario at the recommended thresholds (NaN: not measurable)
                     alerts: dict[str, int], # alert volume per scenario at the recommended thresholds
                     as_of: str, # date of this tuning
+                    risk: dict[str, str] | None = None, # each scenario's risk (high, medium, low); default SCENARIO_RISK, else medium
                    ) -> pd.DataFrame:
-    "Next tuning date per scenario, from its risk and its recall."
-    rows = []
+    "Next tuning date per scenario, from its risk and its recall (where recall can be measured)."
+    rows, ratings = [], {**SCENARIO_RISK, **(risk or {})}
     for scenario in recall:
-        risk = SCENARIO_RISK.get(scenario, "medium")
-        months = 6 if risk == "high" or recall[scenario] < 0.8 else (12 if risk == "medium" else 18)
-        reason = "high-risk scenario" if risk == "high" else ("recall below 80 %" if recall[scenario] < 0.8 else f"{risk}-risk scenario")
-        rows.append({"scenario": scenario, "risk": risk, "pattern recall": recall[scenario], "alerts": alerts[scenario],
+        rating = ratings.get(scenario, "medium"); weak = recall[scenario] < 0.8  # False for NaN: no evidence of weakness either way
+        months = 6 if rating == "high" or weak else (12 if rating == "medium" else 18)
+        reason = "high-risk scenario" if rating == "high" else ("recall below 80 %" if weak else f"{rating}-risk scenario")
+        if recall[scenario] != recall[scenario]: reason += " (recall not measurable: no ground truth)"
+        risk_of = rating
+        rows.append({"scenario": scenario, "risk": risk_of, "pattern recall": recall[scenario], "alerts": alerts[scenario],
                      "months": months, "next tuning": (pd.Timestamp(as_of) + pd.DateOffset(months=months)).strftime("%Y-%m-%d"), "reason": reason})
     return pd.DataFrame(rows)
 
@@ -175,17 +183,18 @@ class LibraryTuning:
     "Tuning results for a set of scenarios."
     scenarios: dict[str, ScenarioTuning]
     recommendations: pd.DataFrame
-    detection: pd.DataFrame  # per planted pattern at the recommended thresholds
+    detection: pd.DataFrame  # per planted pattern at the recommended thresholds (empty without ground truth)
     config: TuningConfig
+    evidence: str = "ground truth"  # "ground truth" (synthetic bank, simulated dispositions) or "history" (the bank's own dispositions)
 
     def recommended_thresholds(self) -> dict[str, dict]:
-        "Per scenario, the recommended threshold per segment (with the scenario default for segments not tuned)."
-        return {name: {**dict(zip(t.recommendations.segment, t.recommendations.recommended_threshold)), "default": get_scenario(name).threshold.default}
-                for name, t in self.scenarios.items()}
+        "Per scenario, the recommended threshold per segment (with the library scenario's default for segments not tuned)."
+        return {name: {**dict(zip(t.recommendations.segment, t.recommendations.recommended_threshold)),
+                       **({"default": SCENARIOS[name].threshold.default} if name in SCENARIOS else {})} for name, t in self.scenarios.items()}
     def summary(self) -> str:
         changed = self.recommendations[self.recommendations.recommended_threshold != self.recommendations.current_threshold]
-        return (f"{len(self.scenarios)} scenarios, {len(self.recommendations)} scenario-segments tuned, {len(changed)} thresholds changed; "
-                f"pattern recall at recommended thresholds {self.detection.detected.mean():.1%}")
+        recall = f"pattern recall at recommended thresholds {self.detection.detected.mean():.1%}" if len(self.detection) else "pattern recall not measurable (no ground truth)"
+        return f"{len(self.scenarios)} scenarios, {len(self.recommendations)} scenario-segments tuned, {len(changed)} thresholds changed; {recall}"
     def to_dict(self) -> dict: return {"recommendations": self.recommendations.to_dict(orient="records")}
 
 def tune_library(engine: ScenarioEngine, labels: pd.DataFrame, scenarios: list[str] | None = None,
@@ -203,6 +212,7 @@ def scenario_pattern_recall(library: LibraryTuning) -> dict[str, float]:
     "Per scenario: share of the patterns of its target typologies on which that scenario alerted at its recommended thresholds."
     recall = {}
     for name in library.scenarios:
+        if library.detection.empty or name not in SCENARIOS: recall[name] = float("nan"); continue
         targets = library.detection[library.detection.typology.isin(get_scenario(name).typologies)]
         hit = targets.scenarios.str.split(", ").apply(lambda names: name in names)
         recall[name] = float(hit.mean()) if len(targets) else float("nan")
@@ -224,6 +234,85 @@ def capacity_table(library: LibraryTuning) -> pd.DataFrame:
                              "capacity (hours)": capacity if capacity is not None else float("nan"),
                              "used in the decision": "no"}])
     return summary
+
+# %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-032
+HISTORY_KINDS = ("above_the_line", "below_the_line_sample")
+
+def check_history(history: pd.DataFrame, dataset: str = "alert_history") -> pd.DataFrame:
+    "The history with a boolean `productive`, after refusing rows that contradict their review kind (naming them)."
+    needed = ["alert_id", "scenario", "segment", "driving_value", "threshold_in_force", "window_end", "review_kind", "disposition"]
+    absent = [c for c in needed if c not in history.columns]
+    if absent: raise ParameterError(f"{dataset} lacks column(s) {', '.join(absent)}")
+    unknown = ~history.review_kind.isin(HISTORY_KINDS)
+    above_wrong = (history.review_kind == "above_the_line") & (history.driving_value < history.threshold_in_force)
+    below_wrong = (history.review_kind == "below_the_line_sample") & (history.driving_value >= history.threshold_in_force)
+    problems = [f"{rule}: {int(mask.sum())} row(s), e.g. alert {', '.join(history.alert_id[mask].astype(str).head(3))}" for rule, mask in
+                (("review_kind not one of " + ", ".join(HISTORY_KINDS), unknown), ("an above-the-line alert below its threshold in force", above_wrong),
+                 ("a below-the-line sample at or above its threshold in force", below_wrong)) if mask.any()]
+    if problems: raise ParameterError(f"{dataset}: " + "; ".join(problems))
+    return history.assign(productive=tuning.is_productive(history.disposition.to_numpy()))
+
+def _threshold_in_force(rows: pd.DataFrame) -> tuple[float, str]:
+    "The latest threshold of a scenario-segment, and a note when it changed during the history."
+    ordered = rows.sort_values("window_end"); latest = float(ordered.threshold_in_force.iloc[-1])
+    earlier = sorted(set(ordered.threshold_in_force.astype(float)) - {latest})
+    return latest, f"threshold changed during the history (earlier: {', '.join(f'{v:g}' for v in earlier)})" if earlier else ""
+
+def tune_from_history(history: pd.DataFrame, # alert_history rows (see the contract)
+                      config: TuningConfig | None = None, # stated choices (investigator error rates are not used: dispositions are real)
+                      scenarios: list[str] | None = None, # default: every scenario in the history
+                      segments: list[str] | None = None, # default: every segment with rows
+                     ) -> LibraryTuning:
+    "Sweep, BTL and ATL per scenario and segment from investigators' dispositions alone; recall is not measured."
+    config, history = config or TuningConfig(), check_history(history)
+    tuned = {}
+    for scenario in scenarios or sorted(history.scenario.unique()):
+        rows_of = history[history.scenario == scenario]
+        if rows_of.empty: raise ParameterError(f"alert_history has no rows for scenario {scenario!r}")
+        sweeps, rows, btls = {}, [], {}
+        for segment in segments or sorted(rows_of.segment.unique()):
+            part = rows_of[rows_of.segment == segment]
+            if part.empty: continue
+            current, note = _threshold_in_force(part)
+            above, below = part[part.driving_value >= current], part[part.review_kind == "below_the_line_sample"]
+            grid = np.union1d(tuning.candidate_thresholds(above.driving_value.to_numpy()) if len(above) else [], [current])
+            sweeps[segment] = sweep = tuning.threshold_sweep(above.driving_value.to_numpy(), above.productive.to_numpy(), thresholds=grid, minutes_per_alert=config.minutes_per_alert)
+            btls[segment] = tuning.review_bands(below.driving_value.to_numpy(), below.productive.to_numpy(), current, confidence=config.btl_confidence, max_rate=config.btl_max_rate)
+            row = _decide(segment, btls[segment], sweep, current, config)
+            chosen = tuning.sweep_row(sweep, row["recommended_threshold"])
+            if not len(below): row["decision"] += "; no below-the-line sample in the history"
+            row.update({"alerts": int(chosen.alerts), "productive_rate": chosen.productive_rate, "precision": float("nan"), "recall": float("nan"),
+                        "investigator_hours": chosen.investigator_hours, "evidence": EVIDENCE["history"], "note": note})
+            rows.append(row)
+        tuned[scenario] = ScenarioTuning(scenario, rows_of, np.zeros(0), sweeps, pd.DataFrame(rows), btls)
+    recommendations = pd.concat([t.recommendations.assign(scenario=name) for name, t in tuned.items()], ignore_index=True)
+    recommendations = recommendations[["scenario", *[c for c in recommendations.columns if c != "scenario"]]]
+    return LibraryTuning(tuned, recommendations, pd.DataFrame(), config, "history")
+
+# %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-034
+def alert_history_from_bank(engine: ScenarioEngine, labels: pd.DataFrame, config: TuningConfig | None = None, scenarios: list[str] | None = None,
+                            current: dict | None = None, # thresholds in force per scenario (a number or per-segment dict); default: the library's
+                           ) -> pd.DataFrame:
+    "The alert history (alert_history contract) of a synthetic bank: alerts and below-the-line samples, each with a simulated disposition."
+    config = config or TuningConfig(); rng = np.random.default_rng(config.seed); frames = []
+    for name in scenarios or list(SCENARIOS):
+        rule = get_scenario(name); values = rule.values()
+        labelled, _ = label_candidates(engine, name, engine.candidates(rule), labels)
+        threshold = segment_thresholds((current or {}).get(name, values[rule.threshold.name]), labelled.segment)
+        labelled["disposition"] = tuning.simulate_dispositions(labelled.is_suspicious.to_numpy(), rng, config.miss_rate, config.false_escalation_rate, config.sar_share)
+        labelled["threshold_in_force"] = threshold
+        keep = labelled.driving_value.to_numpy() >= threshold
+        for segment in sorted(labelled.segment.unique()):
+            inside = np.flatnonzero((labelled.segment == segment).to_numpy())
+            chosen, _ = tuning.btl_samples(labelled.driving_value.to_numpy()[inside], float(threshold[inside][0]), rng, confidence=config.btl_confidence, max_rate=config.btl_max_rate)
+            keep[inside[chosen]] = True
+        reviewed = labelled[keep]
+        frames.append(pd.DataFrame({"alert_id": name + "-" + reviewed.customer_id + "-" + reviewed.window_index.astype(str), "scenario": name,
+                                    "segment": reviewed.segment.astype(str), "customer_id": reviewed.customer_id.astype(str), "driving_value": reviewed.driving_value.astype(float),
+                                    "threshold_in_force": reviewed.threshold_in_force, "window_end": pd.Timestamp(engine.start) + pd.to_timedelta((reviewed.window_index + 1) * values["window_days"] - 1, unit="D"),
+                                    "review_kind": np.where(reviewed.driving_value >= reviewed.threshold_in_force, "above_the_line", "below_the_line_sample"),
+                                    "disposition": reviewed.disposition.astype(str)}))
+    return pd.concat(frames, ignore_index=True)
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-026
 def plot_threshold_curves(tuned: ScenarioTuning, segments: list[str] | None = None):
@@ -279,33 +368,35 @@ def btl_table(library: LibraryTuning) -> pd.DataFrame:
     rows = [band.assign(scenario=name, segment=segment) for name, tuned in library.scenarios.items() for segment, result in tuned.btl.items()
             for band in [result.bands]]
     table = pd.concat(rows, ignore_index=True)
-    table = table[table.candidates > 0].reset_index(drop=True)
-    return table[["scenario", "segment", "band", "candidates", "reviewed", "productive_found", "upper_bound", "decision"]].rename(
-        columns={"productive_found": "productive found", "upper_bound": "rate upper bound"})
+    table = table[(table.candidates > 0) | (table.reviewed > 0)].reset_index(drop=True)  # candidates unknown (NaN) in a history: the reviewed bands
+    return table[["scenario", "segment", "band", "candidates", "reviewed", "required", "productive_found", "upper_bound", "decision"]].rename(
+        columns={"productive_found": "productive found", "upper_bound": "rate upper bound", "required": "required sample"}).dropna(axis=1, how="all")
 
 def recommendation_table(library: LibraryTuning) -> pd.DataFrame:
-    "Recommended thresholds with alerts, productive rate, precision, recall and the reason."
+    "Recommended thresholds with alerts, productive rate, precision and recall (where there is ground truth) and the reason."
     table = library.recommendations.copy()
     return table[["scenario", "segment", "current_threshold", "recommended_threshold", "alerts", "productive_rate", "precision", "recall", "decision"]].rename(
-        columns={"current_threshold": "current", "recommended_threshold": "recommended", "productive_rate": "productive rate"})
+        columns={"current_threshold": "current", "recommended_threshold": "recommended", "productive_rate": "productive rate"}).dropna(axis=1, how="all")
 
-def sensitivity_table(engine: ScenarioEngine, labels: pd.DataFrame, scenarios: list[str]) -> pd.DataFrame:
-    "Sensitivity of the chosen scenarios, pivoted: one row per parameter, pattern recall and alerts per shift."
+def sensitivity_table(engine: ScenarioEngine, labels: pd.DataFrame | None, scenarios: list[str]) -> pd.DataFrame:
+    "Sensitivity of the chosen scenarios, pivoted: one row per parameter, 'pattern recall / alerts' (alerts only without labels) per shift."
     frames = [sensitivity(engine, name, labels).assign(scenario=name) for name in scenarios]
     if not frames: return pd.DataFrame({"scenario": ["(none)"]})
     table = pd.concat(frames)
-    table["cell"] = [f"{r:.0%} / {a:,}" for r, a in zip(table.pattern_recall, table.alerts)]
+    table["cell"] = [f"{a:,}" if r != r else f"{r:.0%} / {a:,}" for r, a in zip(table.pattern_recall, table.alerts)]
     wide = table.pivot_table(index=["scenario", "parameter"], columns="shift", values="cell", aggfunc="first")
     wide.columns = [f"{c:+.0%}" for c in wide.columns]
     return wide.reset_index()
 
-def conclusion(library: LibraryTuning, recall: pd.DataFrame) -> str:
-    "The tuning's conclusion, computed from its results."
+def conclusion(library: LibraryTuning, recall: pd.DataFrame | None) -> str:
+    "The tuning's conclusion, computed from its results (recall only where there is ground truth)."
     decisions = library.recommendations.decision.str.split().str[0].value_counts()
-    weak = recall[recall.recall < 0.8]
     text = (f"Of {len(library.recommendations)} scenario-segment thresholds, {decisions.get('lower', 0)} are lowered on below-the-line evidence, "
-            f"{decisions.get('raise', 0)} raised within the above-the-line tolerance and {decisions.get('keep', 0)} kept. "
-            f"At the recommended thresholds the library detects {library.detection.detected.mean():.1%} of planted laundering patterns. ")
+            f"{decisions.get('raise', 0)} raised within the above-the-line tolerance and {decisions.get('keep', 0)} kept. ")
+    if recall is None or library.detection.empty:
+        return text + "The evidence is the bank's own dispositions: recall cannot be measured without ground truth, and the productive alerts each raise would lose stand in for it."
+    weak = recall[recall.recall < 0.8]
+    text += f"At the recommended thresholds the library detects {library.detection.detected.mean():.1%} of planted laundering patterns. "
     if len(weak): text += "Typologies below 80 % recall: " + ", ".join(f"{r.typology} ({r.recall:.0%})" for r in weak.itertuples()) + "; a finding is raised for each."
     else: text += "Every typology is detected at 80 % or more."
     return text

@@ -102,7 +102,8 @@ def generate_panel(history: pd.DataFrame, # macro drivers (macro_history())
         for component, (alpha, phi, betas, s_alpha, s_slope, s_eps) in COMPONENT_PROCESS.items():
             intercept = alpha + s_alpha * rng.standard_normal(); drivers = list(betas)
             slopes = np.array([betas[d] for d in drivers]); slopes[0] += s_slope * rng.standard_normal()
-            signal = intercept + window[drivers].to_numpy() @ slopes + s_eps * rng.standard_normal(len(window))
+            effect = sum(window[d].to_numpy() * s for d, s in zip(drivers, slopes))  # elementwise, not a BLAS product: the same bits on every CPU
+            signal = intercept + effect + s_eps * rng.standard_normal(len(window))
             values = np.empty(len(window)); previous = signal[0] / (1 - phi)
             for t in range(len(window)): previous = values[t] = signal[t] + phi * previous
             frame[component] = values
@@ -128,44 +129,48 @@ def write_ppnr_data(folder: str | Path, banks: int = 100, quarters: int = 60, se
 DRIVERS = ["gdp_growth", "unemployment", "unemployment_change", "inflation", "short_rate"]
 
 class BankPanelDataset:
-    "One item per bank: drivers [quarters, drivers], target [quarters] and the quarters, from a panel Parquet file."
-    def __init__(self, path: str | Path, target: str = "ppnr", drivers: list[str] = DRIVERS):
+    "One item per group: its drivers [quarters, drivers], target [quarters] and quarters, from a panel Parquet file (or frame)."
+    def __init__(self, path: str | Path | pd.DataFrame, target: str = "ppnr", drivers: list[str] = DRIVERS, group: str = "bank_id", time: str = "quarter"):
         import torch
-        panel = pd.read_parquet(path).sort_values(["bank_id", "quarter"])
-        missing = [c for c in [target, *drivers] if c not in panel.columns]
-        if missing: raise ParameterError(f"panel {path} lacks column(s) {', '.join(missing)}")
+        panel = path if isinstance(path, pd.DataFrame) else pd.read_parquet(path)
+        missing = [c for c in [group, time, target, *drivers] if c not in panel.columns]
+        if missing: raise ParameterError(f"panel {'frame' if isinstance(path, pd.DataFrame) else path} lacks column(s) {', '.join(missing)}")
+        panel = panel.sort_values([group, time], kind="stable")
         self.target, self.drivers = target, list(drivers)
-        self.items = [{"bank_id": bank, "quarters": list(group.quarter),
-                       "drivers": torch.tensor(group[drivers].to_numpy(), dtype=torch.float64),
-                       "target": torch.tensor(group[target].to_numpy(), dtype=torch.float64)} for bank, group in panel.groupby("bank_id", sort=True)]
+        self.items = [{"group": str(name), "quarters": list(rows[time].astype(str)),
+                       "drivers": torch.tensor(rows[drivers].to_numpy(dtype=float), dtype=torch.float64),
+                       "target": torch.tensor(rows[target].to_numpy(dtype=float), dtype=torch.float64)} for name, rows in panel.groupby(group, sort=True)]
     def __len__(self) -> int: return len(self.items)
     def __getitem__(self, index: int) -> dict: return self.items[index]
 
 def pad_collate(items: list[dict]) -> dict:
-    "Batch banks of different lengths: zero-padded drivers [B, T, K] and target [B, T], and a mask of real quarters."
+    "Batch groups of different lengths: zero-padded drivers [B, T, K] and target [B, T], and a mask of real quarters."
     import torch
     longest = max(len(item["target"]) for item in items)
     drivers = torch.zeros(len(items), longest, items[0]["drivers"].shape[1], dtype=torch.float64)
     target = torch.zeros(len(items), longest, dtype=torch.float64); mask = torch.zeros(len(items), longest, dtype=torch.bool)
     for row, item in enumerate(items):
         n = len(item["target"]); drivers[row, :n] = item["drivers"]; target[row, :n] = item["target"]; mask[row, :n] = True
-    return {"bank_id": [item["bank_id"] for item in items], "drivers": drivers, "target": target, "mask": mask}
+    return {"group": [item["group"] for item in items], "drivers": drivers, "target": target, "mask": mask}
 
-def panel_loader(path: str | Path, batch_size: int = 32, target: str = "ppnr", shuffle: bool = False, seed: int = 0):
-    "A DataLoader over the panel, batching banks (padded, with a mask)."
+def panel_loader(path: str | Path, batch_size: int = 32, target: str = "ppnr", shuffle: bool = False, seed: int = 0, **columns):
+    "A DataLoader over the panel, batching groups (padded, with a mask); columns: drivers, group, time as BankPanelDataset takes them."
     import torch
     generator = torch.Generator().manual_seed(seed)
-    return torch.utils.data.DataLoader(BankPanelDataset(path, target), batch_size=batch_size, shuffle=shuffle, collate_fn=pad_collate, generator=generator)
+    return torch.utils.data.DataLoader(BankPanelDataset(path, target, **columns), batch_size=batch_size, shuffle=shuffle, collate_fn=pad_collate, generator=generator)
 
 # %% ../../nbs/20_ppnr_data.ipynb #20-ppnr-data-020
 class ScenarioDataset:
-    "One item per (bank, scenario): the bank's last observed target and the scenario's drivers [horizon, drivers]."
-    def __init__(self, panel_path: str | Path, scenarios_path: str | Path, target: str = "ppnr", drivers: list[str] = DRIVERS):
+    "One item per (group, scenario): the group's last observed target and the scenario's drivers over the horizon [horizon, drivers]."
+    def __init__(self, panel_path: str | Path | pd.DataFrame, scenarios_path: str | Path | pd.DataFrame, target: str = "ppnr", drivers: list[str] = DRIVERS,
+                 group: str = "bank_id", time: str = "quarter", scenario: str = "scenario", horizon: int | None = None):
         import torch
-        banks = BankPanelDataset(panel_path, target, drivers)
-        scenarios = pd.read_parquet(scenarios_path).sort_values(["scenario", "quarter"])
-        paths = {name: torch.tensor(group[drivers].to_numpy(), dtype=torch.float64) for name, group in scenarios.groupby("scenario")}
-        self.items = [{"bank_id": bank["bank_id"], "scenario": name, "last_target": bank["target"][-1], "drivers": path}
-                      for bank in banks.items for name, path in paths.items()]
+        groups = BankPanelDataset(panel_path, target, drivers, group, time)
+        scenarios = scenarios_path if isinstance(scenarios_path, pd.DataFrame) else pd.read_parquet(scenarios_path)
+        scenarios = scenarios.sort_values([scenario, time], kind="stable")
+        paths = {name: torch.tensor(rows[drivers].to_numpy(dtype=float)[:horizon], dtype=torch.float64) for name, rows in scenarios.groupby(scenario, sort=False)}
+        last = lambda values: values[~torch.isnan(values)][-1]  # the last observed value: a missing last quarter is not a starting point
+        self.items = [{"group": item["group"], "scenario": name, "last_target": last(item["target"]), "drivers": path}
+                      for item in groups.items for name, path in paths.items()]
     def __len__(self) -> int: return len(self.items)
     def __getitem__(self, index: int) -> dict: return self.items[index]

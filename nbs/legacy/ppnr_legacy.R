@@ -1,88 +1,135 @@
-# Legacy PPNR reference models, as the bank's R code runs them: lm (OLS), forecast::Arima (ARIMAX,
-# regression with AR(1) errors, one model per PPNR component plus a top-down PPNR model) and
-# lme4::lmer (mixed model with a random slope), fitted on the CSV inputs written by
-# mrm_research.ppnr.legacy.write_legacy_inputs. Optimizer settings are tight and recorded, because
-# goldens of iterative fits depend on them (see ../shared/notes/ppnr-parity.md).
-# Usage: Rscript ppnr_legacy.R INPUT_DIR OUTPUT_JSON
-suppressPackageStartupMessages({ library(forecast); library(lme4) })
+# Legacy PPNR reference models, run as a bank's R code runs them, for any model suite described by a spec
+# (mrm_research.ppnr.legacy.LegacySuite): lm (OLS), forecast::Arima (regression with AR(p) errors),
+# lme4::lmer (linear mixed model), scenario forecasts with prediction intervals, recursive per-group
+# forecasts of lagged panel models, rolling-origin back-tests and aggregations of series forecasts.
+# Optimizer settings are tight and written into the output, because goldens of iterative fits depend on
+# them (see ../shared/notes/ppnr-parity.md). Numbers are written with 17 significant digits (exact doubles).
+# Usage: Rscript ppnr_legacy.R INPUT_DIR OUTPUT_JSON   (INPUT_DIR holds spec.json and one CSV per dataset)
+suppressPackageStartupMessages({ library(forecast); library(lme4); library(jsonlite) })
 args <- commandArgs(trailingOnly = TRUE)
 input <- args[1]; output <- args[2]
-panel <- read.csv(file.path(input, "panel.csv"), stringsAsFactors = FALSE)
-series <- read.csv(file.path(input, "series.csv"), stringsAsFactors = FALSE)
-scenarios <- read.csv(file.path(input, "scenarios.csv"), stringsAsFactors = FALSE)
-scenario_names <- c("baseline", "adverse", "severely_adverse")
+spec <- fromJSON(file.path(input, "spec.json"), simplifyVector = FALSE)
+data <- lapply(setNames(nm = unlist(spec$datasets)), function(name) read.csv(file.path(input, paste0(name, ".csv")), stringsAsFactors = FALSE))
 
-num <- function(x) paste0("[", paste(sprintf("%.17g", as.numeric(x)), collapse = ", "), "]")
-str_list <- function(x) paste0("[", paste0('"', x, '"', collapse = ", "), "]")
-obj <- function(...) { items <- list(...); paste0("{", paste0('"', names(items), '": ', unlist(items), collapse = ", "), "}") }
-rows <- function(m) paste0("[", paste(apply(m, 1, num), collapse = ", "), "]")  # a matrix as a list of rows
-
-# Drivers of each ARIMAX model (must match mrm_research.ppnr.legacy.ARIMAX_DRIVERS)
-arimax_drivers <- list(ppnr = c("short_rate", "unemployment", "gdp_growth"),
-                       net_interest_income = c("short_rate", "unemployment", "gdp_growth"),
-                       noninterest_income = c("gdp_growth", "unemployment_change"),
-                       noninterest_expense = c("unemployment", "inflation"))
-ctrl <- list(reltol = 1e-14, maxit = 10000)
-horizon <- 9; backtest_origins <- 12
-fit_arimax <- function(y, x) Arima(y, order = c(1, 0, 0), xreg = x, include.mean = TRUE, method = "ML", optim.control = ctrl)
-
-# 1. OLS: the pooled NII model, and each bank's recursive 9-quarter NII forecast per scenario
-ols <- lm(net_interest_income ~ lag + short_rate + unemployment + gdp_growth, data = panel)
-banks <- sort(unique(panel$bank_id))
-last_nii <- sapply(banks, function(b) { p <- panel[panel$bank_id == b, ]; p$net_interest_income[nrow(p)] })
-recursive <- function(coefs) sapply(scenario_names, function(s) {
-  x <- scenarios[scenarios$scenario == s, ]
-  path <- matrix(NA, length(banks), horizon); previous <- last_nii
-  for (h in 1:horizon) {
-    previous <- coefs[, 1] + coefs[, "lag"] * previous + coefs[, "short_rate"] * x$short_rate[h] + coefs[, "unemployment"] * x$unemployment[h] + coefs[, "gdp_growth"] * x$gdp_growth[h]
-    path[, h] <- previous
+# ---- a JSON writer with 17 significant digits (jsonlite rounds to 15) ----
+to_json <- function(x) {
+  if (is.null(x)) return("null")
+  if (is.list(x)) {
+    items <- vapply(x, to_json, "")
+    if (!is.null(names(x))) return(paste0("{", paste0(vapply(names(x), function(n) as.character(toJSON(n, auto_unbox = TRUE)), ""), ": ", items, collapse = ", "), "}"))
+    return(paste0("[", paste(items, collapse = ", "), "]"))
   }
-  rows(path)
-})
-ols_coefs <- matrix(coef(ols), length(banks), 5, byrow = TRUE, dimnames = list(banks, names(coef(ols))))
-ols_forecasts <- recursive(ols_coefs)
-ols_json <- obj(names = str_list(names(coef(ols))), coef = num(coef(ols)), se = num(sqrt(diag(vcov(ols)))),
-                loglik = num(as.numeric(logLik(ols))), sigma2 = num(summary(ols)$sigma^2), fitted = num(fitted(ols)),
-                banks = str_list(banks), forecast_baseline = ols_forecasts[["baseline"]], forecast_adverse = ols_forecasts[["adverse"]],
-                forecast_severely_adverse = ols_forecasts[["severely_adverse"]])
-
-# 2. ARIMAX per series: industry PPNR (top-down) and each component (bottom-up), forecasts under each
-#    scenario, and a rolling-origin back-test (refit on the first t quarters, forecast 9 with actual drivers)
-arimax_model <- function(target) {
-  drivers <- arimax_drivers[[target]]; x <- as.matrix(series[, drivers]); y <- series[[target]]
-  fit <- fit_arimax(y, x)
-  forecasts <- sapply(scenario_names, function(s) num(forecast(fit, xreg = as.matrix(scenarios[scenarios$scenario == s, drivers]), h = horizon)$mean))
-  n <- length(y); origins <- (n - horizon - backtest_origins + 1):(n - horizon)
-  backtest <- t(sapply(origins, function(t0) {
-    refit <- fit_arimax(y[1:t0], x[1:t0, , drop = FALSE])
-    as.numeric(forecast(refit, xreg = x[(t0 + 1):(t0 + horizon), , drop = FALSE], h = horizon)$mean)
-  }))
-  list(json = obj(names = str_list(names(coef(fit))), coef = num(coef(fit)), se = num(sqrt(diag(fit$var.coef))),
-                  loglik = num(fit$loglik), sigma2 = num(fit$sigma2), fitted = num(fitted(fit)),
-                  forecast_baseline = forecasts[["baseline"]], forecast_adverse = forecasts[["adverse"]],
-                  forecast_severely_adverse = forecasts[["severely_adverse"]], backtest_origins = num(origins), backtest = rows(backtest)),
-       forecasts = sapply(scenario_names, function(s) forecast(fit, xreg = as.matrix(scenarios[scenarios$scenario == s, drivers]), h = horizon)$mean))
+  if (is.matrix(x)) return(to_json(lapply(seq_len(nrow(x)), function(i) as.vector(x[i, ]))))
+  values <- if (is.character(x)) ifelse(is.na(x), "null", vapply(x, function(s) as.character(toJSON(s, auto_unbox = TRUE)), ""))
+            else if (is.logical(x)) ifelse(is.na(x), "null", ifelse(x, "true", "false"))
+            else ifelse(is.na(x), "null", sprintf("%.17g", as.numeric(x)))
+  if (!is.null(attr(x, "scalar"))) return(values)
+  paste0("[", paste(values, collapse = ", "), "]")
 }
-arimax <- lapply(names(arimax_drivers), arimax_model); names(arimax) <- names(arimax_drivers)
-# PPNR aggregation (bottom-up): NII + non-interest income - non-interest expense
-aggregate <- arimax$net_interest_income$forecasts + arimax$noninterest_income$forecasts - arimax$noninterest_expense$forecasts
-arimax_json <- paste0("{", paste0('"', names(arimax), '": ', sapply(arimax, function(m) m$json), collapse = ", "),
-                      ', "aggregate": ', obj(forecast_baseline = num(aggregate[, "baseline"]), forecast_adverse = num(aggregate[, "adverse"]),
-                                             forecast_severely_adverse = num(aggregate[, "severely_adverse"])),
-                      ', "optim_reltol": ', num(1e-14), "}")
+scalar <- function(x) structure(x, scalar = TRUE)
 
-# 3. Mixed model: random intercept and short-rate slope per bank, ML and REML; per-bank recursive
-#    forecasts with the bank's own coefficients (fixed effects + predicted random effects)
-mixed <- function(reml) {
-  fit <- lmer(net_interest_income ~ lag + short_rate + unemployment + gdp_growth + (1 + short_rate | bank_id), data = panel, REML = reml,
-              control = lmerControl(optimizer = "bobyqa", optCtrl = list(rhobeg = 2e-4, rhoend = 2e-10, maxfun = 1e5)))
-  bank_coefs <- as.matrix(coef(fit)$bank_id[banks, ]); forecasts <- recursive(bank_coefs)
-  obj(names = str_list(names(fixef(fit))), fixef = num(fixef(fit)), se = num(sqrt(diag(as.matrix(vcov(fit))))),
-      loglik = num(as.numeric(logLik(fit))), theta = num(getME(fit, "theta")), sigma = num(sigma(fit)),
-      cov_re = num(as.numeric(VarCorr(fit)$bank_id)), fitted = num(fitted(fit)), banks = str_list(banks),
-      ranef = rows(as.matrix(ranef(fit)$bank_id[banks, ])), forecast_baseline = forecasts[["baseline"]],
-      forecast_adverse = forecasts[["adverse"]], forecast_severely_adverse = forecasts[["severely_adverse"]])
+arima_control <- list(reltol = 1e-14, maxit = 10000)
+lmer_control <- lmerControl(optimizer = "bobyqa", optCtrl = list(rhoend = 1e-10, maxfun = 1e5))
+horizon <- spec$horizon
+scenario_names <- unlist(spec$scenarios$names)
+scenario_rows <- function(s) { d <- data[[spec$scenarios$data]]; d <- d[d[[spec$scenarios$column]] == s, ]; d[order(d[[spec$time]]), ] }
+by_time <- function(d) d[order(d[[spec$time]]), ]
+
+# ---- OLS and mixed models: coefficients per group for recursive forecasts ----
+recursive_forecasts <- function(coefs, rec, d) {
+  # coefs: one row per group (columns named as the model's coefficients); projections y_h = c0 + c_lag y_(h-1) + c'x_h
+  d <- d[order(d[[rec$group]], d[[spec$time]]), ]
+  last <- tapply(d[[rec$of]], d[[rec$group]], function(v) tail(v[!is.na(v)], 1))[rownames(coefs)]
+  drivers <- setdiff(colnames(coefs), c("(Intercept)", rec$lag))
+  out <- list()
+  for (s in scenario_names) {
+    x <- scenario_rows(s); path <- matrix(NA, nrow(coefs), horizon); previous <- as.numeric(last)
+    intercept <- if ("(Intercept)" %in% colnames(coefs)) coefs[, "(Intercept)"] else 0
+    for (h in 1:horizon) {
+      previous <- intercept + coefs[, rec$lag] * previous + as.vector(coefs[, drivers, drop = FALSE] %*% unlist(x[h, drivers]))
+      path[, h] <- previous
+    }
+    out[[s]] <- path
+  }
+  list(groups = rownames(coefs), forecasts = out)
 }
-versions <- obj(R = paste0('"', R.version.string, '"'), forecast = paste0('"', packageVersion("forecast"), '"'),
-                lme4 = paste0('"', packageVersion("lme4"), '"'))
-writeLines(obj(versions = versions, ols = ols_json, arimax = arimax_json, lmer_ml = mixed(FALSE), lmer_reml = mixed(TRUE)), output)
+
+fit_ols <- function(m) {
+  d <- data[[m$data]]; fit <- lm(as.formula(m$formula), data = d)
+  out <- list(kind = scalar("ols"), names = names(coef(fit)), coef = unname(coef(fit)), se = unname(sqrt(diag(vcov(fit)))),
+              loglik = scalar(as.numeric(logLik(fit))), sigma2 = scalar(summary(fit)$sigma^2), fitted = unname(fitted(fit)),
+              used_rows = as.integer(names(fitted(fit))) - 1L, nobs = scalar(nobs(fit)))
+  if (!is.null(m$recursive)) {
+    groups <- sort(unique(d[[m$recursive$group]]))
+    coefs <- matrix(coef(fit), length(groups), length(coef(fit)), byrow = TRUE, dimnames = list(groups, names(coef(fit))))
+    out$recursive <- recursive_forecasts(coefs, m$recursive, d)
+  }
+  out
+}
+
+fit_mixed <- function(m) {
+  d <- data[[m$data]]
+  fit <- lmer(as.formula(m$formula), data = d, REML = isTRUE(m$reml), control = lmer_control)
+  group <- names(getME(fit, "flist"))[1]
+  effects <- as.matrix(ranef(fit)[[group]]); coefs <- as.matrix(coef(fit)[[group]])
+  out <- list(kind = scalar("mixed"), names = names(fixef(fit)), fixef = unname(fixef(fit)), se = unname(sqrt(diag(as.matrix(vcov(fit))))),
+              loglik = scalar(as.numeric(logLik(fit))), theta = unname(getME(fit, "theta")), theta_names = names(getME(fit, "theta")),
+              sigma = scalar(sigma(fit)), fitted = unname(fitted(fit)), used_rows = as.integer(names(fitted(fit))) - 1L,
+              groups = rownames(effects), ranef_names = colnames(effects), ranef = unname(effects),
+              singular = scalar(isSingular(fit)), optimizer = scalar(fit@optinfo$optimizer),
+              convergence_messages = as.character(c(fit@optinfo$conv$lme4$messages, fit@optinfo$message)))
+  if (!is.null(m$recursive)) out$recursive <- recursive_forecasts(coefs, m$recursive, d)
+  out
+}
+
+# ---- regressions with AR(p) errors ----
+fit_arimax <- function(y, x, m) {
+  if (is.null(x)) Arima(y, order = c(m$ar_order, 0, 0), include.mean = isTRUE(m$include_mean), method = "ML", optim.control = arima_control)
+  else Arima(y, order = c(m$ar_order, 0, 0), xreg = x, include.mean = isTRUE(m$include_mean), method = "ML", optim.control = arima_control)
+}
+arimax_forecast <- function(fit, x, h) {
+  if (is.null(x)) forecast(fit, h = h, level = c(80, 95)) else forecast(fit, xreg = x, h = h, level = c(80, 95))
+}
+fit_arimax_model <- function(m) {
+  d <- by_time(data[[m$data]]); drivers <- unlist(m$drivers)
+  y <- d[[m$target]]; x <- if (length(drivers)) as.matrix(d[, drivers, drop = FALSE]) else NULL
+  fit <- fit_arimax(y, x, m)
+  forecasts <- list()
+  for (s in scenario_names) {
+    fx <- if (length(drivers)) as.matrix(scenario_rows(s)[, drivers, drop = FALSE]) else NULL
+    fc <- arimax_forecast(fit, fx, horizon)
+    forecasts[[s]] <- list(mean = as.numeric(fc$mean), lower80 = as.numeric(fc$lower[, 1]), upper80 = as.numeric(fc$upper[, 1]),
+                           lower95 = as.numeric(fc$lower[, 2]), upper95 = as.numeric(fc$upper[, 2]))
+  }
+  out <- list(kind = scalar("arimax"), names = names(coef(fit)), coef = unname(coef(fit)), se = unname(sqrt(diag(fit$var.coef))),
+              loglik = scalar(fit$loglik), sigma2 = scalar(fit$sigma2), aic = scalar(fit$aic), bic = scalar(fit$bic), aicc = scalar(fit$aicc),
+              nobs = scalar(fit$nobs), fitted = as.numeric(fitted(fit)), forecasts = forecasts, convergence_code = scalar(fit$code))
+  if (!is.null(m$backtest)) {  # refit on the first t quarters, forecast `horizon` with the drivers that happened
+    n <- length(y); origins <- (n - horizon - m$backtest + 1):(n - horizon)
+    paths <- t(sapply(origins, function(t0) {
+      refit <- fit_arimax(y[1:t0], if (is.null(x)) NULL else x[1:t0, , drop = FALSE], m)
+      as.numeric(arimax_forecast(refit, if (is.null(x)) NULL else x[(t0 + 1):(t0 + horizon), , drop = FALSE], horizon)$mean)
+    }))
+    out$backtest <- list(origins = as.integer(origins), forecasts = paths)
+  }
+  out
+}
+
+models <- list()
+for (m in spec$models) {
+  models[[m$name]] <- switch(m$kind, ols = fit_ols(m), mixed = fit_mixed(m), arimax = fit_arimax_model(m), stop(paste("unknown model kind", m$kind)))
+}
+aggregations <- list()
+for (a in spec$aggregations) {
+  forecasts <- list()
+  for (s in scenario_names) {
+    total <- 0
+    for (term in names(a$terms)) total <- total + a$terms[[term]] * models[[term]]$forecasts[[s]]$mean
+    forecasts[[s]] <- total
+  }
+  aggregations[[a$name]] <- list(forecasts = forecasts)
+}
+versions <- list(R = scalar(R.version.string), forecast = scalar(as.character(packageVersion("forecast"))), lme4 = scalar(as.character(packageVersion("lme4"))))
+settings <- list(arima = list(method = scalar("ML"), optim_reltol = scalar(arima_control$reltol), optim_maxit = scalar(arima_control$maxit)),
+                 lmer = list(optimizer = scalar("bobyqa"), rhoend = scalar(1e-10), maxfun = scalar(1e5)))
+writeLines(to_json(list(versions = versions, settings = settings, models = models, aggregations = aggregations)), output)

@@ -23,7 +23,7 @@ def bank_data(folder):
     "Each bank's PPNR and drivers as one padded batch from the panel's torch DataLoader, and the severely adverse drivers."
     from mrm_research.ppnr.data import DRIVERS as ALL_DRIVERS, macro_history, panel_loader, scenario_paths, write_ppnr_data
     files = write_ppnr_data(folder, banks=BANKS, quarters=60, seed=0)
-    batch = next(iter(panel_loader(files["ppnr_panel"], batch_size=BANKS, target="ppnr")))
+    batch = next(iter(panel_loader(files["ppnr_panel"], batch_size=BANKS, target="ppnr")))  # padded banks with a mask
     columns = [ALL_DRIVERS.index(d) for d in DRIVERS]
     y, X, mask = batch["target"].numpy(), batch["drivers"][..., columns].numpy(), batch["mask"].numpy()
     banks = [(y[b, mask[b]], X[b, mask[b]]) for b in range(len(y))]

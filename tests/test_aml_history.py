@@ -1,0 +1,63 @@
+"""AML tuning from a bank's own alert history: no ground truth, no transactions, the bank's own scenario and segment names.
+
+The history below is not made by the project's generator: it is written from a stated process, so each tuning decision has a
+known right answer. Threshold 100 everywhere (units of the bank's driving value).
+- wire_velocity / personal: 15 % of the candidates just below the threshold are productive, and 60 were reviewed -> lower.
+- wire_velocity / business: below-the-line samples of 60 per band, none productive; productive alerts only well above 130 -> raise.
+- cash_in_band / personal: no below-the-line sample at all -> never lowered, and a finding says BTL testing is missing.
+"""
+import json
+import numpy as np, pandas as pd
+from conftest import REPO, bundles, mrm
+
+
+def bank_history(seed: int = 4) -> pd.DataFrame:
+    rng = np.random.default_rng(seed); rows = []
+    def add(scenario, segment, kind, values, productive):
+        for value, good in zip(values, productive):
+            rows.append({"scenario": scenario, "segment": segment, "customer_id": f"KD-{rng.integers(1e6):06d}", "driving_value": float(value),
+                         "threshold_in_force": 100.0, "window_end": "2025-06-30", "review_kind": kind,
+                         "disposition": ("sar_filed" if rng.random() < 0.5 else "productive") if good else "closed"})
+    above = 100 + rng.exponential(40, 400)
+    add("wire_velocity", "personal", "above_the_line", above, rng.random(400) < 0.3)
+    for low in (0.9, 0.8, 0.7):  # 60 reviewed per band: more than the 59 the zero-failure rule needs at 95 % / 5 %
+        add("wire_velocity", "personal", "below_the_line_sample", rng.uniform(low * 100, (low + 0.1) * 100, 60), rng.random(60) < (0.15 if low == 0.9 else 0.0))
+    above = 100 + rng.exponential(60, 500)
+    add("wire_velocity", "business", "above_the_line", above, (above > 130) & (rng.random(500) < 0.5))
+    for low in (0.9, 0.8, 0.7):
+        add("wire_velocity", "business", "below_the_line_sample", rng.uniform(low * 100, (low + 0.1) * 100, 60), np.zeros(60, bool))
+    above = 100 + rng.exponential(20, 200)
+    add("cash_in_band", "personal", "above_the_line", above, rng.random(200) < 0.2)
+    frame = pd.DataFrame(rows); frame.insert(0, "alert_id", [f"H{i:06d}" for i in range(len(frame))])
+    return frame
+
+
+def test_tuning_from_dispositions_alone(tmp_path):
+    history = tmp_path / "alert_history.csv"; bank_history().to_csv(history, index=False)
+    (tmp_path / "no_transactions").mkdir()
+    mrm("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", tmp_path / "no_transactions", "-p", "alert_history", history,
+        "-p", "scenarios", "[wire_velocity, cash_in_band]", "--model-id", "BANK-HISTORY", "--out", tmp_path / "out", "--no-progress", check=0)
+    (bundle,) = bundles(tmp_path / "out")
+    results = json.loads((bundle / "results.json").read_text())
+    assert results["metrics"]["evidence"]["value"] == "history"
+    table = results["tables"]["recommendations"]
+    rows = {(r[0], r[1]): dict(zip(table["columns"], r)) for r in table["rows"]}
+    assert "recall" not in table["columns"] and "precision" not in table["columns"]  # not measurable without ground truth
+    assert rows[("wire_velocity", "personal")]["recommended"] == 90.0 and rows[("wire_velocity", "personal")]["decision"].startswith("lower")
+    assert rows[("wire_velocity", "business")]["recommended"] > 100 and rows[("wire_velocity", "business")]["decision"].startswith("raise")
+    assert rows[("cash_in_band", "personal")]["recommended"] >= 100 and "no below-the-line sample" in rows[("cash_in_band", "personal")]["decision"]  # never lowered without BTL evidence
+    assert [f["id"] for f in results["findings"]] == ["BTL-cash_in_band"]
+    assert "recall_by_typology" not in results["tables"] and "pattern_recall" not in results["metrics"]
+    inputs = json.loads((bundle / "inputs.json").read_text())
+    assert set(inputs) == {"alert_history"}  # no labels, no transactions were read
+    notebook = (bundle / "notebook.ipynb").read_text()
+    assert "Not run:** segmentation" in notebook and "Not measurable:** recall" in notebook
+
+
+def test_a_history_that_contradicts_itself_is_refused_by_row(tmp_path):
+    history = bank_history(); history.loc[[3, 4], "driving_value"] = 50.0  # alerts below their threshold in force
+    path = tmp_path / "alert_history.csv"; history.to_csv(path, index=False)
+    result = mrm("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", tmp_path, "-p", "alert_history", path, "--out", tmp_path / "out", "--no-progress", check=1)
+    (bundle,) = bundles(tmp_path / "out")
+    said = " ".join(((bundle / "manifest.json").read_text() + result.stdout).split())
+    assert "an above-the-line alert below its threshold in force: 2 row(s), e.g. alert H000003, H000004" in said, said
