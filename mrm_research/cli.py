@@ -13,7 +13,7 @@ from rich.table import Table
 from .core import MRMError
 
 # %% auto #0
-__all__ = ['app', 'contracts_app', 'console', 'parameter_pairs', 'run', 'render', 'keygen', 'sign', 'verify', 'approve',
+__all__ = ['app', 'contracts_app', 'console', 'parameter_pairs', 'run', 'render', 'keygen', 'sign', 'verify', 'index', 'approve',
            'contracts_check', 'contracts_list', 'demo', 'main']
 
 # %% ../nbs/99_cli.ipynb #99-cli-005
@@ -99,6 +99,13 @@ def verify(bundle: Path = typer.Argument(..., help="Bundle folder"),
     console.print(report.summary())
 
 @app.command()
+def index(out: Path = typer.Argument(Path("reports/build"), help="Folder holding <model>/<run>/ bundles"),
+          keyring: Optional[Path] = typer.Option(None, help="Trusted public keys, to show whether each bundle verifies")):
+    "Write OUT/index.html: every bundle with its status, outcome, findings, sign-offs and links."
+    from mrm_research.reporting.bundle import write_index
+    console.print(f"index: {write_index(out, keyring)}")
+
+@app.command()
 def approve(bundle: Path = typer.Argument(..., help="Bundle folder"),
             key: Path = typer.Option(..., help="The approver's private key"),
             keyring: Optional[Path] = typer.Option(None, help="Folder of trusted public keys")):
@@ -134,7 +141,7 @@ def demo(out: Path = typer.Option(Path("reports/build"), help="Output folder"),
     for column in table.columns: summary.add_column(column)
     for row in table.astype(str).itertuples(index=False): summary.add_row(*row)
     console.print(summary)
-    console.print(f"Reports: report.pdf and report.html in each bundle folder. Check one yourself with\n"
+    console.print(f"Reports: report.pdf and report.html in each bundle folder; the sign-off certificate in its signatures/ folder; every bundle listed in {out / 'index.html'}. Check one yourself with\n"
                   f"  mrm verify {table.bundle.iloc[0]} --keyring {out / 'demo_keys' / 'keyring'}")
     if (table.verified != "yes").any(): raise typer.Exit(1)
 

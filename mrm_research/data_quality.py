@@ -12,8 +12,8 @@ from .validation.checks import CheckDefinition, CheckResult
 # %% auto #0
 __all__ = ['COMPLETENESS', 'VALIDITY', 'UNIQUENESS', 'REFERENTIAL_INTEGRITY', 'TIMELINESS', 'RECONCILIATION', 'missing_values',
            'check_completeness', 'check_validity', 'duplicate_keys', 'orphan_rows', 'daily_reconciliation',
-           'check_timeliness', 'check_reconciliation', 'review_datasets', 'results_for', 'inputs_table',
-           'contract_failures', 'unreconciled_days', 'conclusion']
+           'check_timeliness', 'check_reconciliation', 'plot_reconciliation', 'review_datasets', 'results_for',
+           'inputs_table', 'contract_failures', 'unreconciled_days', 'conclusion']
 
 # %% ../nbs/07_data_quality.ipynb #07-data-quality-005
 COMPLETENESS = CheckDefinition(
@@ -118,6 +118,17 @@ def check_reconciliation(table: pd.DataFrame) -> CheckResult:
     "Number of days that do not reconcile."
     bad = int((~table.reconciled).sum())
     return RECONCILIATION.evaluate(bad, f"{bad} of {len(table)} day(s) do not reconcile; net count difference {int(table.count_difference.sum()):+,}")
+
+# %% ../nbs/07_data_quality.ipynb #07-data-quality-023
+def plot_reconciliation(reconciliation: pd.DataFrame):
+    "Daily transaction counts, monitoring feed against source system."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6.5, 2.6), layout="constrained")
+    ax.plot(reconciliation.booking_date, reconciliation.source_count, label="source system", lw=2)
+    ax.plot(reconciliation.booking_date, reconciliation.feed_count, label="monitoring feed", lw=1, ls="--")
+    ax.set_ylabel("transactions per day"); ax.tick_params(axis="x", labelrotation=30)
+    fig.legend(loc="outside lower center", ncol=2)
+    return fig
 
 # %% ../nbs/07_data_quality.ipynb #07-data-quality-016
 from .contracts import Contract, load_contract

@@ -13,7 +13,7 @@ from .aml.scenarios import ScenarioEngine
 from .aml.tuning import TuningConfig, alert_history_from_bank
 from .core import write_atomic
 from .ppnr.data import write_ppnr_data
-from .reporting.bundle import keygen, sign, approve, verify
+from .reporting.bundle import keygen, sign, approve, verify, write_index
 from .reporting.run import run
 
 # %% auto #0
@@ -74,4 +74,5 @@ def demo(out_dir: str | Path = "reports/build", # where data, keys and bundles g
         check = verify(result.bundle, keyring)
         rows.append({"model": result.model_id, "status": result.status, "seconds": result.seconds, "sign-off": sign_off_state,
                      "verified": "yes" if check.ok else "NO: " + check.problems[0], "bundle": _relative(result.bundle)})
+    write_index(out_dir, keyring)
     return pd.DataFrame(rows)

@@ -8,12 +8,16 @@ import os
 from pathlib import Path
 from typing import Any
 import numpy as np, pandas as pd
-from .core import MRMError, dump_json, write_atomic, seed_everything
+from .core import MRMError, ParameterError, dump_json, write_atomic, seed_everything
 from . import contracts
 
 # %% auto #0
-__all__ = ['run_context', 'Recorder', 'recorder', 'record_metric', 'record_finding', 'format_value', 'table_markdown',
-           'show_table', 'load_dataset', 'inspect_dataset', 'show_checks', 'setup_report']
+__all__ = ['SEVERITIES', 'OUTCOME_RULE', 'PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'POINTS_PER_CHARACTER', 'CELL_PADDING_POINTS',
+           'CHECK_FINDING_SEVERITY', 'PAGE_WIDTH_INCHES', 'MINIMUM_FONT_POINTS', 'MAXIMUM_PANELS_PER_ROW',
+           'PRINT_STYLE', 'run_context', 'Recorder', 'recorder', 'record_metric', 'record_finding', 'record_scope',
+           'record_limitation', 'report_outcome', 'format_value', 'table_markdown', 'with_notes', 'minimum_width',
+           'show_table', 'load_dataset', 'inspect_dataset', 'show_checks', 'figure_problems', 'show_figure', 'panels',
+           'setup_report']
 
 # %% ../nbs/02_report.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
@@ -21,11 +25,13 @@ def run_context() -> dict[str, str | None]:
     return {key: os.environ.get(f"MRM_{key.upper()}") for key in ("run_dir", "run_id", "model_id", "model_version")}
 
 # %% ../nbs/02_report.ipynb #02-report-008
+SEVERITIES = ("high", "medium", "low", "info")
+
 class Recorder:
     "Collects a run's results and inputs, writing them to the run folder when there is one."
     def __init__(self, run_dir: str | Path | None = None):
         self.run_dir = Path(run_dir) if run_dir else None
-        self.results: dict[str, Any] = {"metrics": {}, "tables": {}, "findings": [], "checks": []}
+        self.results: dict[str, Any] = {"scope": {}, "metrics": {}, "tables": {}, "figures": {}, "findings": [], "checks": [], "limitations": []}
         self.inputs: dict[str, dict] = {}
 
     def flush(self):
@@ -34,9 +40,14 @@ class Recorder:
         write_atomic(self.run_dir / "results.json", dump_json(self.results))
         write_atomic(self.run_dir / "inputs.json", dump_json(self.inputs))
 
-    def metric(self, name: str, value: Any, unit: str = "", description: str = ""):
-        "Record one named number (or short value)."
-        self.results["metrics"][name] = {"value": value, "unit": unit, "description": description}; self.flush()
+    def scope(self, **facts: str):
+        "Record what the report covers (purpose, model, data period, evidence ...), shown first in the executive summary."
+        self.results["scope"].update({k: str(v) for k, v in facts.items() if v is not None}); self.flush()
+
+    def metric(self, name: str, value: Any, unit: str = "", description: str = "", key: bool = False, see: str | None = None):
+        "Record one named number (or short value); key metrics are shown in the executive summary, `see` names the table or figure behind it."
+        self.results["metrics"][name] = {"value": value, "unit": unit, "description": description, **({"key": True} if key else {}), **({"see": see} if see else {})}
+        self.flush()
 
     def table(self, name: str, frame: pd.DataFrame, caption: str = ""):
         "Record a table (all rows) under `name`."
@@ -45,14 +56,23 @@ class Recorder:
                                         "rows": rows.astype(object).where(rows.notna(), None).values.tolist()}
         self.flush()
 
-    def finding(self, finding_id: str, severity: str, title: str, detail: str = ""):
-        "Record a validation finding; severity is one of high, medium, low, info."
-        if severity not in ("high", "medium", "low", "info"): raise MRMError(f"finding {finding_id}: severity must be high, medium, low or info, not {severity!r}")
-        self.results["findings"].append({"id": finding_id, "severity": severity, "title": title, "detail": detail}); self.flush()
+    def figure(self, name: str, caption: str):
+        "Record that a figure was shown, with its caption."
+        self.results["figures"][name] = {"caption": caption}; self.flush()
 
-    def check(self, result: dict):
-        "Record the outcome of a validation check (`CheckResult.to_dict()`)."
-        self.results["checks"].append(result); self.flush()
+    def finding(self, finding_id: str, severity: str, title: str, detail: str = "", see: str | None = None):
+        "Record a validation finding; severity is one of high, medium, low, info; `see` names the table or figure with its evidence."
+        if severity not in SEVERITIES: raise MRMError(f"finding {finding_id}: severity must be high, medium, low or info, not {severity!r}")
+        if any(f["id"] == finding_id for f in self.results["findings"]): raise MRMError(f"finding {finding_id} is recorded twice: finding ids must be unique")
+        self.results["findings"].append({"id": finding_id, "severity": severity, "title": title, "detail": detail, **({"see": see} if see else {})}); self.flush()
+
+    def limitation(self, text: str):
+        "Record a limitation of the report (shown in the executive summary)."
+        self.results["limitations"].append(text); self.flush()
+
+    def check(self, *results: dict):
+        "Record the outcomes of validation checks (each a `CheckResult.to_dict()`: check, status, value, detail, rule); one write for all."
+        self.results["checks"].extend(results); self.flush()
 
     def dataset(self, name: str, fingerprint: dict):
         "Record the fingerprint of an input dataset."
@@ -67,15 +87,51 @@ def recorder() -> Recorder:
     if _recorder is None: _recorder = Recorder(run_context()["run_dir"])
     return _recorder
 
-def record_metric(name: str, value: Any, unit: str = "", description: str = "") -> Any:
+def record_metric(name: str, value: Any, unit: str = "", description: str = "",
+                  key: bool = False, # show it in the executive summary
+                  see: str | None = None, # the name of the table or figure behind it
+                 ) -> Any:
     "Record a metric in `results.json` and return its value, so a cell can record and show in one line."
-    recorder().metric(name, value, unit, description); return value
+    recorder().metric(name, value, unit, description, key, see); return value
 
-def record_finding(finding_id: str, severity: str, title: str, detail: str = "") -> None:
-    "Record a validation finding in `results.json`."
-    recorder().finding(finding_id, severity, title, detail)
+def record_finding(finding_id: str, severity: str, title: str, detail: str = "",
+                   see: str | None = None, # the name of the table or figure with the evidence
+                  ) -> None:
+    "Record a validation finding in `results.json` and show it where it arises."
+    from IPython.display import display
+    recorder().finding(finding_id, severity, title, detail, see)
+    text = f"**Finding {finding_id} ({severity}): {title}.**" + (f" {detail}" if detail else "")
+    display({"text/markdown": f"> {text}", "text/plain": text}, metadata={"mrm": {"kind": "finding", "id": finding_id}}, raw=True)
+
+def record_scope(purpose: str, # what the report decides, in one sentence
+                 **facts: str, # model, data period, evidence, ... as the report states them
+                ) -> None:
+    "Record the report's scope: the first lines of its executive summary."
+    recorder().scope(purpose=purpose, **facts)
+
+def record_limitation(text: str) -> None:
+    "Record a limitation (listed in the executive summary)."
+    recorder().limitation(text)
+
+# %% ../nbs/02_report.ipynb #02-report-028
+OUTCOME_RULE = {"not fit for use": "the run failed, or at least one high-severity finding",
+                "fit for use with conditions": "at least one medium-severity finding and none high: each needs remediation or an accepted risk before use",
+                "fit for use": "no finding above low severity"}
+
+def report_outcome(results: dict, # a run's results.json
+                   status: str = "succeeded", # the run's status
+                  ) -> tuple[str, str]:
+    "The report's outcome by OUTCOME_RULE, and the reason in words."
+    counts = {s: sum(f["severity"] == s for f in results.get("findings", [])) for s in SEVERITIES}
+    if status != "succeeded": return "not fit for use", "the run failed: its results are incomplete and it cannot be approved"
+    if counts["high"]: return "not fit for use", f"{counts['high']} high-severity finding(s)"
+    if counts["medium"]: return "fit for use with conditions", f"{counts['medium']} medium-severity finding(s), none high"
+    return "fit for use", "no finding above low severity" + (f" ({counts['low']} low)" if counts["low"] else "")
 
 # %% ../nbs/02_report.ipynb #02-report-014
+PORTRAIT_POINTS, LANDSCAPE_POINTS = 482, 728  # text width of an A4 page with 2 cm margins, portrait and landscape
+POINTS_PER_CHARACTER, CELL_PADDING_POINTS = 4.4, 12  # 8 pt table text (measured: 4.2 pt per character in typst's default font) and typst's 10 pt cell inset, with a margin
+
 def format_value(value: Any) -> str:
     "A cell as a reader wants it: integers with thousands separators, large floats to cents, small ones to 6 significant digits."
     if value is None or (isinstance(value, float) and value != value): return ""
@@ -86,27 +142,70 @@ def format_value(value: Any) -> str:
     if isinstance(value, pd.Timestamp): return value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat(sep=" ")
     return str(value)
 
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    "The frame as shown: the index as columns when it carries information (a name, or labels that are not row positions)."
+    positional = frame.index.name is None and pd.api.types.is_integer_dtype(frame.index.dtype) and not isinstance(frame.index, pd.MultiIndex)
+    return frame.reset_index(drop=True) if positional else frame.reset_index()
+
 def table_markdown(frame: pd.DataFrame, # table to show
                   ) -> str:
     "The table as GitHub-flavoured Markdown (numbers formatted and right-aligned), index included when it carries information."
-    show_index = not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None
-    shown = frame.reset_index() if show_index else frame
+    shown = _shown(frame)
     align = ["right" if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype) else "left" for dtype in shown.dtypes]
     escape = lambda value: str(value).replace("|", "\\|")  # a bare | would end the Markdown cell
     text = shown.astype(object).map(lambda v: escape(format_value(v))) if len(shown) else shown
     return text.rename(columns=escape).to_markdown(index=False, disable_numparse=True, colalign=align)
 
+def with_notes(frame: pd.DataFrame, columns: list[str] | None = None, note_width: int = 80) -> tuple[pd.DataFrame, list[str]]:
+    "The frame with texts longer than note_width replaced by note numbers [n] (all texts of the given columns), and the notes (identical texts share one)."
+    shown = _shown(frame).copy()
+    text_column = lambda column: shown[column].dtype == object or pd.api.types.is_string_dtype(shown[column].dtype)
+    notes: list[str] = []
+    def number(value, always: bool):
+        text = format_value(value)
+        if not text or (not always and len(text) <= note_width): return text
+        if text not in notes: notes.append(text)
+        return f"[{notes.index(text) + 1}]"
+    for column in (columns if columns is not None else [c for c in shown.columns if text_column(c)]):
+        shown[column] = shown[column].astype(object).map(lambda v: number(v, columns is not None))
+    return shown, notes
+
+def minimum_width(frame: pd.DataFrame) -> float:
+    "Points a table needs, as the renderer sizes columns: each as wide as its longest word (at most 30 characters) and a quarter of its longest text (at most 60)."
+    shown = _shown(frame); texts = lambda column: [str(column), *map(format_value, shown[column])]
+    word = lambda column: max(min(len(w), 30) for text in texts(column) for w in [*text.split(), ""])
+    quarter = lambda column: -(-max(min(len(text), 60) for text in texts(column)) // 4)
+    return sum(POINTS_PER_CHARACTER * max(word(c), quarter(c), 1) + CELL_PADDING_POINTS for c in shown.columns)
+
+_tables_shown = 0
+
 def show_table(frame: pd.DataFrame, # table to show
-               caption: str = "", # shown above the table
-               name: str | None = None, # if given, the table is also recorded in `results.json` under this name
+               caption: str = "", # shown with the table's number
+               name: str | None = None, # if given, the whole table is also recorded in `results.json` under this name
+               max_rows: int = 30, # more rows than this: the body shows `summary` (or the first rows), the appendix the whole table
+               summary: pd.DataFrame | None = None, # what the body shows of a long table
+               notes: list[str] | None = None, # columns shown as numbered notes (None: text columns longer than note_width)
+               note_width: int = 80, # texts longer than this become notes
+               appendix_only: bool = False, # the whole table in the appendix, nothing in the body (the body summarises it in prose or another table)
               ) -> None:
-    "Display a table as Markdown + HTML + text (for PDF and HTML reports alike), optionally recording it."
+    "Display a table as Markdown + HTML + text, with long text as notes, a long table summarised in the body and whole in the appendix."
     from IPython.display import display
+    global _tables_shown
     if name: recorder().table(name, frame, caption)
-    markdown = table_markdown(frame)
-    if caption: markdown = f"**{caption}**\n\n{markdown}"
-    display({"text/markdown": markdown, "text/html": (f"<p><b>{caption}</b></p>" if caption else "") + frame.to_html(),
-             "text/plain": (caption + "\n" if caption else "") + frame.to_string()}, raw=True)
+    _tables_shown += 1; key = name or f"table-{_tables_shown}"
+    long = len(frame) > max_rows
+    if summary is not None and len(summary) > max_rows: raise ParameterError(f"the summary of table '{caption or key}' has {len(summary)} rows, more than the {max_rows} a body table may have: summarise further")
+    parts = [("appendix", frame)] if appendix_only else [("body", (summary if summary is not None else frame.head(max_rows)) if long else frame)] + ([("appendix", frame)] if long else [])
+    for place, part in parts:
+        shown, texts = with_notes(part, notes, note_width)
+        markdown = table_markdown(shown)
+        note_lines = "\n".join(f"[{i}] {text}" for i, text in enumerate(texts, 1))
+        meta = {"kind": "table", "caption": caption, "key": key, "place": place, "rows": len(frame), "body": markdown, "notes": texts,
+                "landscape": minimum_width(shown) > PORTRAIT_POINTS, **({"summarised": True} if long else {})}
+        shown_caption = caption + (" (whole table)" if place == "appendix" else f" (summary of {len(frame):,} rows; the whole table is in the appendix)" if long else "")
+        display({"text/markdown": (f"**{shown_caption}**\n\n" if caption else "") + markdown + (f"\n\n{note_lines}" if texts else ""),
+                 "text/html": (f"<p><b>{shown_caption}</b></p>" if caption else "") + part.to_html(),
+                 "text/plain": (shown_caption + "\n" if caption else "") + part.to_string()}, metadata={"mrm": meta}, raw=True)
 
 # %% ../nbs/02_report.ipynb #02-report-017
 def load_dataset(file: str | Path, # CSV or Parquet file
@@ -130,26 +229,89 @@ def inspect_dataset(file: str | Path, # CSV or Parquet file
     return typed, report
 
 # %% ../nbs/02_report.ipynb #02-report-021
+CHECK_FINDING_SEVERITY = {"fail": "high", "warn": "low"}  # a failed check is a high-severity finding, a warning a low one
+
 def show_checks(results: list, # `CheckResult`s of one check (e.g. completeness for each dataset)
+                findings: str | None = None, # id prefix: each failing or warning result becomes a finding <prefix>-NN, shown here
                ) -> None:
-    "Record check results and display the check's explanation once, then one row per result."
+    "Record check results and display the check's explanation once, then one row per result; failures and warnings as findings."
     from IPython.display import display, Markdown
     from mrm_research.validation.checks import explanation_markdown, results_table
     if not results: return
     for result in results: recorder().check(result.to_dict())
+    name = results[0].definition.name
     display(Markdown(f"> {explanation_markdown(results[0].definition)}"))
-    show_table(results_table(results).drop(columns="value"))
+    show_table(results_table(results).drop(columns="value"), f"Results of the {name.replace('_', ' ')} check", name=f"check_{name}")
+    if findings is None: return
+    for result in (r for r in results if r.status in CHECK_FINDING_SEVERITY):
+        number = 1 + sum(f["id"].startswith(f"{findings}-") for f in recorder().results["findings"])
+        record_finding(f"{findings}-{number:02d}", CHECK_FINDING_SEVERITY[result.status], f"{name.replace('_', ' ')} check {'failed' if result.status == 'fail' else 'warns'}", result.detail, see=f"check_{name}")
 
-# %% ../nbs/02_report.ipynb #02-report-024
+# %% ../nbs/02_report.ipynb #02-report-030
+PAGE_WIDTH_INCHES, MINIMUM_FONT_POINTS, MAXIMUM_PANELS_PER_ROW = 6.7, 8.0, 3
+
+def figure_problems(fig) -> list[str]:
+    "Every way a matplotlib figure breaks the print rules: panels per row, text size at printed size, legends over the data."
+    from matplotlib.legend import Legend
+    from matplotlib.text import Text
+    fig.canvas.draw(); scale = min(1.0, PAGE_WIDTH_INCHES / fig.get_figwidth()); problems = []
+    small = sorted({round(text.get_fontsize() * scale, 1) for text in fig.findobj(Text) if text.get_visible() and text.get_text().strip() and text.get_fontsize() * scale < MINIMUM_FONT_POINTS})
+    if small: problems.append(f"text at {', '.join(map(str, small))} pt when printed (at least {MINIMUM_FONT_POINTS:g} pt; the figure is {fig.get_figwidth():.1f} in wide, the page {PAGE_WIDTH_INCHES} in)")
+    panels = [a for a in fig.axes if a.get_visible() and a.has_data()]
+    columns = {round(a.get_position().x0, 2) for a in panels if not getattr(a, "_colorbar", None)}
+    if len(columns) > MAXIMUM_PANELS_PER_ROW: problems.append(f"{len(columns)} panels per row (at most {MAXIMUM_PANELS_PER_ROW})")
+    renderer = fig.canvas.get_renderer()
+    for legend in fig.findobj(Legend):
+        box = legend.get_window_extent(renderer)
+        for axis in panels:
+            if box.overlaps(axis.get_window_extent(renderer)): problems.append(f"a legend lies over the plotting area of '{axis.get_title() or 'a panel'}'"); break
+    return problems
+
+_figures_shown = 0
+
+def show_figure(fig, # a matplotlib figure
+                caption: str, # what the figure shows (the renderer numbers it)
+                name: str | None = None, # recorded in results.json under this name (others can refer to it)
+               ) -> None:
+    "Show a figure with its caption after checking it can be read in print; the figure is closed."
+    import io, matplotlib.pyplot as plt
+    from IPython.display import display
+    global _figures_shown
+    problems = figure_problems(fig)
+    if problems: plt.close(fig); raise MRMError(f"figure '{caption}' cannot be read in print: " + "; ".join(problems))
+    if not caption: plt.close(fig); raise MRMError("every figure needs a caption")
+    _figures_shown += 1; key = name or f"figure-{_figures_shown}"
+    if name: recorder().figure(name, caption)
+    buffer = io.StringIO(); fig.savefig(buffer, format="svg", bbox_inches="tight"); plt.close(fig)
+    display({"image/svg+xml": buffer.getvalue(), "text/plain": f"[figure] {caption}"}, metadata={"mrm": {"kind": "figure", "caption": caption, "key": key}}, raw=True)
+
+# %% ../nbs/02_report.ipynb #02-report-032
+def panels(count: int, # panels wanted
+           row_height: float = 2.3, # inches per row of panels
+           width: float = 6.5, # figure width in inches (the page is 6.7)
+           sharey: bool = False,
+          ):
+    "A figure of `count` panels, at most three per row, constrained layout; returns the figure and the used axes."
+    import matplotlib.pyplot as plt
+    columns = min(MAXIMUM_PANELS_PER_ROW, max(count, 1)); rows = -(-max(count, 1) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(width, row_height * rows + 0.4), sharey=sharey, squeeze=False, layout="constrained")
+    flat = list(axes.ravel())
+    for axis in flat[count:]: axis.set_visible(False)
+    return figure, flat[:count]
+
+# %% ../nbs/02_report.ipynb #02-report-025
+PRINT_STYLE = {"font.size": 9, "axes.titlesize": 9, "axes.labelsize": 8.5, "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8,
+               "figure.titlesize": 9.5, "figure.figsize": (6.5, 3.0), "legend.frameon": False, "svg.fonttype": "path"}
+
 def setup_report(seed: int | None = None, # the run's seed; None leaves generators alone
                 ) -> dict:
-    "Configure inline SVG figures and the plotting theme, and seed the generators; return the run context."
+    "Configure inline SVG figures and the print style, and seed the generators; return the run context."
     from IPython import get_ipython
     shell = get_ipython()
     if shell is not None and "IPKernelApp" in getattr(shell, "config", {}):
         shell.run_line_magic("config", "InlineBackend.figure_formats = ['svg']")
     import seaborn as sns
-    sns.set_theme(context="notebook", style="whitegrid")
+    sns.set_theme(context="notebook", style="whitegrid", rc=PRINT_STYLE)
     pd.set_option("display.max_columns", 50)
     context = run_context()
     if seed is not None: context["seeds"] = seed_everything(seed)

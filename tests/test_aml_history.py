@@ -46,7 +46,10 @@ def test_tuning_from_dispositions_alone(tmp_path):
     assert rows[("wire_velocity", "personal")]["recommended"] == 90.0 and rows[("wire_velocity", "personal")]["decision"].startswith("lower")
     assert rows[("wire_velocity", "business")]["recommended"] > 100 and rows[("wire_velocity", "business")]["decision"].startswith("raise")
     assert rows[("cash_in_band", "personal")]["recommended"] >= 100 and "no below-the-line sample" in rows[("cash_in_band", "personal")]["decision"]  # never lowered without BTL evidence
-    assert [f["id"] for f in results["findings"]] == ["BTL-cash_in_band"]
+    findings = {f["id"]: f for f in results["findings"]}
+    assert sorted(findings) == ["BTL-LOWER", "BTL-UNREVIEWED"]  # wire_velocity/personal is lowered; cash_in_band has no BTL review
+    assert "wire_velocity (personal)" in findings["BTL-LOWER"]["detail"] and "cash_in_band" not in findings["BTL-LOWER"]["detail"]
+    assert "cash_in_band (personal)" in findings["BTL-UNREVIEWED"]["detail"] and "wire_velocity" not in findings["BTL-UNREVIEWED"]["detail"]
     assert "recall_by_typology" not in results["tables"] and "pattern_recall" not in results["metrics"]
     inputs = json.loads((bundle / "inputs.json").read_text())
     assert set(inputs) == {"alert_history"}  # no labels, no transactions were read

@@ -112,9 +112,9 @@ def plot_k_selection(report: SegmentationReport):
     "Silhouette (choice of k) and inertia (elbow) against the number of clusters."
     import matplotlib.pyplot as plt
     ks = sorted(report.silhouette_by_k)
-    fig, ax = plt.subplots(figsize=(6, 3))
+    fig, ax = plt.subplots(figsize=(6, 2.4), layout="constrained")
     ax.plot(ks, [report.silhouette_by_k[k] for k in ks], marker="o", color="tab:blue"); ax.set(xlabel="clusters k", ylabel="silhouette (blue)")
     ax.axvline(report.k, color="tab:red", lw=1)
     twin = ax.twinx(); twin.plot(ks, [report.inertia_by_k[k] for k in ks], marker="s", color="tab:grey"); twin.set_ylabel("inertia (grey)")
-    ax.set_title(f"Choice of k: {report.k} (highest silhouette)", fontsize=10); fig.tight_layout()
+    ax.set_title(f"Choice of k: {report.k} (highest silhouette)", fontsize=9)
     return fig

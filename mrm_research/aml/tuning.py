@@ -15,7 +15,7 @@ __all__ = ['EVIDENCE', 'SCENARIO_RISK', 'HISTORY_KINDS', 'label_candidates', 'Tu
            'pattern_detection', 'recall_by_typology', 'sensitivity', 'tuning_schedule', 'LibraryTuning', 'tune_library',
            'scenario_pattern_recall', 'capacity_table', 'check_history', 'tune_from_history', 'alert_history_from_bank',
            'plot_threshold_curves', 'plot_precision_recall', 'plot_segment_heatmap', 'config_table', 'library_table',
-           'btl_table', 'recommendation_table', 'sensitivity_table', 'conclusion']
+           'btl_table', 'btl_scenario_summary', 'recommendation_table', 'sensitivity_table', 'conclusion']
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-005
 def label_candidates(engine: ScenarioEngine, # the data (with transaction_labels.parquet beside it)
@@ -77,7 +77,7 @@ def _decide(segment: str, btl: tuning.BelowTheLineResult, sweep: pd.DataFrame, c
     if btl.recommended_threshold < current: recommended, decision = btl.recommended_threshold, "lower (BTL found productive alerts below the line)"
     elif atl["recommended_threshold"] > current and productive_now < config.atl_min_productive:
         recommended, decision = current, f"keep (only {productive_now} productive alerts: too few to support a raise)"
-    elif atl["recommended_threshold"] > current: recommended, decision = atl["recommended_threshold"], f"raise (ATL loses {atl['productive_lost']} productive alerts, within {config.atl_tolerance:.0%})"
+    elif atl["recommended_threshold"] > current: recommended, decision = atl["recommended_threshold"], f"raise (ATL loses {atl['productive_lost']} productive alert{'' if atl['productive_lost'] == 1 else 's'}, within {config.atl_tolerance:.0%})"
     else: recommended, decision = current, "keep (no BTL evidence to lower; raising would lose productive alerts)"
     return {"segment": segment, "current_threshold": current, "recommended_threshold": recommended, "decision": decision,
             "btl_reviewed": int(btl.bands.reviewed.sum()), "btl_productive_found": int(btl.bands.productive_found.sum()),
@@ -315,41 +315,53 @@ def alert_history_from_bank(engine: ScenarioEngine, labels: pd.DataFrame, config
     return pd.concat(frames, ignore_index=True)
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-026
+def _compact(value: float, position=None) -> str:
+    "An axis tick as a reader wants it: 50k, 1.2M, 0.5."
+    for size, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(value) >= size: return f"{value / size:g}{suffix}"
+    return f"{value:g}"
+
 def plot_threshold_curves(tuned: ScenarioTuning, segments: list[str] | None = None):
-    "Alert volume and productive rate against threshold, one panel per segment, with current and recommended thresholds marked."
-    import matplotlib.pyplot as plt
+    "Alert volume and productive rate against threshold, one panel per segment (three per row), current and recommended thresholds marked."
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from mrm_research.report import panels
     segments = segments or list(tuned.sweeps)
-    fig, axes = plt.subplots(1, len(segments), figsize=(3.2 * len(segments), 2.8), squeeze=False)
-    for ax, segment in zip(axes[0], segments):
-        sweep, row = tuned.sweeps[segment], tuned.recommendations.set_index("segment").loc[segment]
-        ax.plot(sweep.threshold, sweep.alerts, color="tab:blue"); ax.set_yscale("symlog"); ax.set_xlabel(get_scenario(tuned.scenario).threshold.unit)
-        ax.axvline(row.current_threshold, color="grey", ls="--", lw=1); ax.axvline(row.recommended_threshold, color="tab:red", lw=1)
-        twin = ax.twinx(); twin.plot(sweep.threshold, sweep.productive_rate, color="tab:green"); twin.set_ylim(0, 1.05)
-        ax.set_title(segment.replace("_", " "), fontsize=9)
-    axes[0][0].set_ylabel("alerts (blue)"); twin.set_ylabel("productive rate (green)")
-    fig.suptitle(f"{tuned.scenario}: grey = current, red = recommended", fontsize=10); fig.tight_layout()
+    fig, axes = panels(len(segments), row_height=1.9)
+    recommendations = tuned.recommendations.set_index("segment")
+    for ax, segment in zip(axes, segments):
+        sweep, row = tuned.sweeps[segment], recommendations.loc[segment]
+        ax.plot(sweep.threshold, sweep.alerts, color="tab:blue", label="alerts (left axis, log scale)"); ax.set_yscale("symlog")
+        ax.set_ylim(0, max(10, 2 * sweep.alerts.max())); ax.yaxis.set_major_formatter(FuncFormatter(_compact))  # 0, 1, 10, 100, 1k: no 1.055×10⁰ ticks on a flat series
+        ax.axvline(row.current_threshold, color="grey", ls="--", lw=1, label="current threshold"); ax.axvline(row.recommended_threshold, color="tab:red", lw=1, label="recommended threshold")
+        twin = ax.twinx(); twin.plot(sweep.threshold, sweep.productive_rate, color="tab:green", label="productive rate (right axis)"); twin.set_ylim(0, 1.05)
+        ax.xaxis.set_major_locator(MaxNLocator(4)); ax.xaxis.set_major_formatter(FuncFormatter(_compact))
+        ax.set_title(segment.replace("_", " "), fontsize=9); ax.set_xlabel(get_scenario(tuned.scenario).threshold.unit if tuned.scenario in SCENARIOS else "threshold", fontsize=8)
+    handles = [h for a in (axes[0], twin) for h in a.get_legend_handles_labels()[0]]
+    fig.legend(handles, [h.get_label() for h in handles], loc="outside lower center", ncol=2)
     return fig
 
 def plot_precision_recall(library: LibraryTuning):
-    "Precision-recall curve of each scenario (all segments pooled), against ground truth."
+    "Precision-recall curve of each scenario (all segments pooled), against ground truth; legend beside the plot."
     import matplotlib.pyplot as plt
     from sklearn.metrics import precision_recall_curve
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(6.5, 3.4), layout="constrained")
     for name, tuned in library.scenarios.items():
         if tuned.candidates.is_suspicious.nunique() < 2: continue
         precision, recall, _ = precision_recall_curve(tuned.candidates.is_suspicious, tuned.candidates.driving_value)
-        ax.plot(recall, precision, label=name, lw=1.2)
-    ax.set(xlabel="recall (suspicious candidates)", ylabel="precision", title="Precision-recall per scenario (ground truth)")
-    ax.legend(fontsize=7, ncol=2); fig.tight_layout()
+        ax.plot(recall, precision, label=name.replace("_", " "), lw=1.2)
+    ax.set(xlabel="recall (suspicious candidates)", ylabel="precision")
+    fig.legend(loc="outside right center", ncol=1)
     return fig
 
 def plot_segment_heatmap(library: LibraryTuning, value: str = "alerts"):
-    "Scenario × segment heat map of a recommendation column (alerts by default)."
+    "Scenario x segment heat map of a recommendation column (alerts by default)."
     import matplotlib.pyplot as plt, seaborn as sns
     table = library.recommendations.pivot_table(index="scenario", columns="segment", values=value, aggfunc="sum")
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(table) + 1.5))
-    sns.heatmap(table, annot=True, fmt=".0f", cmap="Blues", cbar=False, ax=ax, annot_kws={"fontsize": 7})
-    ax.set(title=f"{value.replace('_', ' ')} at recommended thresholds", xlabel="", ylabel=""); fig.tight_layout()
+    import textwrap
+    table.columns = [textwrap.fill(c.replace("_", " "), 14) for c in table.columns]  # long segment names on two lines, not over each other
+    fig, ax = plt.subplots(figsize=(6.5, 0.28 * len(table) + 1.6), layout="constrained")
+    sns.heatmap(table, annot=True, fmt=".0f", cmap="Blues", cbar=False, ax=ax, annot_kws={"fontsize": 8})
+    ax.set(xlabel="", ylabel=""); ax.tick_params(labelsize=8); ax.set_title(f"{value.replace('_', ' ')} at recommended thresholds", fontsize=9)
     return fig
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-029
@@ -371,6 +383,16 @@ def btl_table(library: LibraryTuning) -> pd.DataFrame:
     table = table[(table.candidates > 0) | (table.reviewed > 0)].reset_index(drop=True)  # candidates unknown (NaN) in a history: the reviewed bands
     return table[["scenario", "segment", "band", "candidates", "reviewed", "required", "productive_found", "upper_bound", "decision"]].rename(
         columns={"productive_found": "productive found", "upper_bound": "rate upper bound", "required": "required sample"}).dropna(axis=1, how="all")
+
+def btl_scenario_summary(bands: pd.DataFrame, # `btl_table`: one row per reviewed band
+                        ) -> pd.DataFrame:
+    "One row per scenario: segments and bands reviewed, cases reviewed, productive found, bands that support lowering, bands reviewed too thinly."
+    lowering = bands.decision.str.startswith("lower")
+    thin = (bands.reviewed < bands["required sample"]) & (bands["productive found"] == 0)
+    grouped = bands.assign(lowering=lowering, thin=thin).groupby("scenario", sort=True)
+    return pd.DataFrame({"segments": grouped.segment.nunique(), "bands": grouped.size(), "cases reviewed": grouped.reviewed.sum(),
+                         "productive found": grouped["productive found"].sum(), "bands supporting lowering": grouped.lowering.sum(),
+                         "bands reviewed too thinly": grouped.thin.sum()}).reset_index()
 
 def recommendation_table(library: LibraryTuning) -> pd.DataFrame:
     "Recommended thresholds with alerts, productive rate, precision and recall (where there is ground truth) and the reason."

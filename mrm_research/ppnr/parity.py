@@ -20,7 +20,8 @@ __all__ = ['TOLERANCES', 'ARCHITECTURE_CHANGES', 'Tolerance', 'equivalence_test'
            'scenario_tensor', 'last_observed', 'recursive_paths', 'ols_parity', 'arimax_arrays', 'arimax_at_legacy',
            'arimax_fit', 'r_arima_standard_errors', 'arimax_parity', 'aggregation_parity', 'statsmodels_group_table',
            'statsmodels_theta', 'mixed_parity', 'backtest_forecasts', 'accuracy', 'BacktestResult', 'backtest',
-           'documented_differences', 'fit_diagnostics', 'criterion', 'ParityReport', 'parity_report']
+           'plot_backtest_errors', 'documented_differences', 'fit_diagnostics', 'criterion', 'ParityReport',
+           'parity_report']
 
 # %% ../../nbs/23_ppnr_parity.ipynb #23-ppnr-parity-005
 @dataclass(frozen=True)
@@ -353,6 +354,20 @@ def backtest(suite: LegacySuite, inputs: dict, goldens: Goldens, device: str | N
         rows.append(compare(model.name, f"back-test forecasts ({len(origins)} origins x {legacy.shape[1]} quarters)", "actual drivers", "R forecast::Arima", new, legacy, "forecast equivalence", margin))
     if not frames: return BacktestResult(pd.DataFrame(), pd.DataFrame(), [])
     return BacktestResult(pd.concat(frames, ignore_index=True), pd.DataFrame(scores), rows)
+
+# %% ../../nbs/23_ppnr_parity.ipynb #23-ppnr-parity-013
+def plot_backtest_errors(result: BacktestResult):
+    "Back-test RMSE by horizon, R against torch, one panel per model (three per row)."
+    from mrm_research.report import panels
+    errors = result.forecasts.assign(error_R=lambda f: f.R - f.actual, error_torch=lambda f: f.torch - f.actual)
+    names = list(errors.model.unique()); figure, axes = panels(len(names))
+    for axis, (name, group) in zip(axes, errors.groupby("model", sort=False)):
+        rmse = group.groupby("horizon")[["error_R", "error_torch"]].apply(lambda g: (g ** 2).mean() ** 0.5)
+        axis.plot(rmse.index, rmse.error_R, "o-", label="R forecast::Arima"); axis.plot(rmse.index, rmse.error_torch, "x--", label="torch")
+        axis.set_title(name, fontsize=8); axis.set_xlabel("horizon", fontsize=8)
+    axes[0].set_ylabel("RMSE", fontsize=8)
+    figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
+    return figure
 
 # %% ../../nbs/23_ppnr_parity.ipynb #23-ppnr-parity-025
 def documented_differences(suite: LegacySuite, inputs: dict, goldens: Goldens, device: str | None = None) -> pd.DataFrame:

@@ -17,7 +17,8 @@ from .parity import arimax_at_legacy, arimax_fit, last_observed, ordered, scenar
 # %% auto #0
 __all__ = ['PERCENTILES', 'ProjectionModels', 'fit_projection_models', 'legacy_projection_models', 'group_forecaster',
            'group_drivers', 'group_projections', 'scenario_periods', 'project', 'scenario_loader', 'project_pairs',
-           'shock_scenario', 'sensitivity', 'monte_carlo', 'plot_fan_charts', 'compare_sensitivity']
+           'shock_scenario', 'sensitivity', 'monte_carlo', 'plot_fan_charts', 'plot_scenario_drivers',
+           'plot_projections', 'compare_sensitivity']
 
 # %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-005
 @dataclass
@@ -190,25 +191,48 @@ def monte_carlo(models: ProjectionModels, paths: int = 10_000, seed: int = 0, pe
     return pd.concat(frames, ignore_index=True)
 
 def plot_fan_charts(models: ProjectionModels, bands: pd.DataFrame, history: int = 20):
-    "One panel per scenario (at most three per row): the last observed periods of the total, the median path and the 50 % and 90 % bands."
-    import matplotlib.pyplot as plt
+    "One panel per scenario (three per row): the last observed periods of the total, the median path and the 50 % and 90 % bands."
+    from mrm_research.report import panels
     suite, model = models.suite, models.suite.model(models.roles["top_down"])
     observed = ordered(suite, models.inputs[model.data]).tail(history)
-    names = suite.scenario_names; rows = -(-len(names) // 3)
-    figure, axes = plt.subplots(rows, min(3, len(names)), figsize=(7.2, 2.6 * rows), sharey=True, squeeze=False)
-    for axis, s in zip(axes.ravel(), names):
+    figure, axes = panels(len(suite.scenario_names), sharey=True)
+    for axis, s in zip(axes, suite.scenario_names):
         band = bands[bands.scenario == s]; x_history = np.arange(len(observed)); x_future = len(observed) + np.arange(len(band))
         axis.plot(x_history, observed[model.target], color="black", label="observed")
         axis.fill_between(x_future, band.p5, band.p95, alpha=0.2, color="tab:blue", label="5–95 %")
         axis.fill_between(x_future, band.p25, band.p75, alpha=0.35, color="tab:blue", label="25–75 %")
         axis.plot(x_future, band.p50, color="tab:blue", label="median")
-        ticks = [0, len(observed) - 1, x_future[-1]]
-        axis.set_xticks(ticks, [observed[suite.time].iloc[0], observed[suite.time].iloc[-1], band[suite.time].iloc[-1]], fontsize=8)
-        axis.set_title(s.replace("_", " "), fontsize=9); axis.axhline(0, color="grey", lw=0.5); axis.tick_params(labelsize=8)
-    for axis in axes.ravel()[len(names):]: axis.set_visible(False)
-    axes[0][0].set_ylabel(f"{models.label} ({suite.units})" if suite.units else models.label, fontsize=8)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False); figure.tight_layout(rect=(0, 0.08, 1, 1))
+        axis.set_xticks([0, x_future[-1]], [observed[suite.time].iloc[0], band[suite.time].iloc[-1]])
+        axis.set_title(s.replace("_", " "), fontsize=9); axis.axhline(0, color="grey", lw=0.5)
+    axes[0].set_ylabel(f"{models.label} ({suite.units})" if suite.units else models.label, fontsize=8)
+    figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4)
+    return figure
+
+def plot_scenario_drivers(models: ProjectionModels, drivers: list[str], units: dict[str, str] | None = None):
+    "Each driver's path under every scenario, one panel per driver (three per row)."
+    from mrm_research.report import panels
+    suite = models.suite; frame = models.inputs[suite.scenarios["data"]]
+    figure, axes = panels(len(drivers))
+    for axis, driver in zip(axes, drivers):
+        for name in suite.scenario_names:
+            path = ordered(suite, frame[frame[suite.scenarios["column"]] == name]).head(suite.horizon)
+            axis.plot(np.arange(1, len(path) + 1), path[driver], label=name.replace("_", " "))
+        unit = (units or {}).get(driver)
+        axis.set_title(driver.replace("_", " ") + (f" ({unit})" if unit else ""), fontsize=9); axis.set_xlabel("period ahead", fontsize=8)
+    figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=len(suite.scenario_names))
+    return figure
+
+def plot_projections(models: ProjectionModels, projections: pd.DataFrame):
+    "The total bottom-up (components) against top-down (challenger), one panel per scenario (three per row)."
+    from mrm_research.report import panels
+    suite = models.suite; bottom, top = f"{models.label} (bottom-up)", f"{models.label} (top-down)"
+    figure, axes = panels(len(suite.scenario_names), sharey=True)
+    for axis, (name, group) in zip(axes, projections.groupby("scenario", sort=False)):
+        steps = np.arange(1, len(group) + 1)
+        axis.plot(steps, group[bottom], "o-", label="bottom-up (components)"); axis.plot(steps, group[top], "x--", label="top-down (challenger)")
+        axis.set_title(name.replace("_", " "), fontsize=9); axis.set_xlabel("period ahead", fontsize=8)
+    axes[0].set_ylabel(f"{models.label} ({suite.units})" if suite.units else models.label, fontsize=8)
+    figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
     return figure
 
 # %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-021

@@ -11,11 +11,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.exceptions import InvalidSignature
 from ..core import MRMError, VerificationError, dump_json, project_root, sha256_file, utc_now, write_atomic
+from ..report import SEVERITIES, report_outcome
 
 # %% auto #0
-__all__ = ['MANIFEST', 'SIGNATURES', 'ROLES', 'git_state', 'environment_record', 'bundle_files', 'write_manifest',
-           'read_manifest', 'check_files', 'key_id', 'keygen', 'default_keyring', 'load_keyring', 'load_private_key',
-           'sign', 'VerificationReport', 'verify', 'approve']
+__all__ = ['MANIFEST', 'SIGNATURES', 'ROLES', 'CERTIFICATE', 'INDEX_STYLE', 'git_state', 'environment_record', 'bundle_files',
+           'write_manifest', 'read_manifest', 'check_files', 'key_id', 'keygen', 'default_keyring', 'load_keyring',
+           'load_private_key', 'sign', 'signature_files', 'certificate_record', 'certificate_markdown',
+           'write_certificate', 'certificate_problems', 'bundle_row', 'write_index', 'refresh_index',
+           'VerificationReport', 'verify', 'approve']
 
 # %% ../../nbs/04_reporting_bundle.ipynb #04-reporting-bundle-005
 def git_state(folder: str | Path | None = None) -> dict:
@@ -151,7 +154,123 @@ def sign(bundle: str | Path, # the bundle folder
     if role not in ROLES: raise MRMError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
     problems = check_files(bundle)
     if problems: raise VerificationError(f"refusing to sign {bundle}: {problems[0]}")
-    return _sign(bundle, key, role, replace)
+    signed = _sign(bundle, key, role, replace)
+    write_certificate(bundle); refresh_index(bundle)
+    return signed
+
+# %% ../../nbs/04_reporting_bundle.ipynb #04-reporting-bundle-027
+CERTIFICATE = "certificate"
+
+def signature_files(bundle: Path) -> list[Path]:
+    "The bundle's signature files (the certificate beside them is not one)."
+    return sorted(p for p in (Path(bundle) / SIGNATURES).glob("*.json") if p.stem != CERTIFICATE)
+
+def certificate_record(bundle: str | Path) -> dict:
+    "What the sign-off certificate states, derived from the manifest, the results and the signature files."
+    bundle = Path(bundle); manifest = read_manifest(bundle)
+    results = json.loads((bundle / "results.json").read_text()) if (bundle / "results.json").exists() else {}
+    outcome, reason = report_outcome(results, manifest.get("status", "unknown"))
+    signatures = []
+    for path in signature_files(bundle):
+        try: record = json.loads(path.read_text())
+        except json.JSONDecodeError: record = {"role": path.stem}
+        signatures.append({k: record.get(k) for k in ("role", "signer", "key_id", "signed_at", "manifest_sha256")})
+    signatures.sort(key=lambda s: ROLES.index(s["role"]) if s["role"] in ROLES else len(ROLES))
+    return {"bundle": f"{manifest.get('model_id')}/{manifest.get('run_id')}", "model_id": manifest.get("model_id"), "model_version": manifest.get("model_version"),
+            "run_id": manifest.get("run_id"), "status": manifest.get("status"), "outcome": outcome, "outcome_reason": reason,
+            "manifest_sha256": sha256_file(bundle / MANIFEST), "report_files": {n: f["sha256"] for n, f in manifest.get("files", {}).items() if n.startswith("report.")},
+            "signatures": signatures}
+
+def certificate_markdown(record: dict) -> str:
+    "The certificate as Markdown."
+    rows = [("Bundle", record["bundle"]), ("Model", f"{record['model_id']}, version {record['model_version']}"), ("Run status", record["status"]),
+            ("Report outcome", f"{record['outcome']} ({record['outcome_reason']})"), ("Manifest sha256", f"`{record['manifest_sha256']}`"),
+            *[(name, f"`{digest}`") for name, digest in sorted(record["report_files"].items())]]
+    facts = "| | |\n|:----------|:------------------------------------|\n" + "\n".join(f"| {a} | {b} |" for a, b in rows)  # dashes: a quarter / three quarters of the width
+    signed = "| Role | Signer (from the signing key) | Key id | Signed at (UTC) |\n|:---|:---|:---|:---|\n" + "\n".join(
+        f"| {s['role']} | {s['signer']} | `{s['key_id']}` | {s['signed_at']} |" for s in record["signatures"])
+    missing = [r for r in ROLES if r not in {s["role"] for s in record["signatures"]}]
+    return (f"{facts}\n\n**Sign-offs**\n\n{signed}\n\n" + (f"*Not yet signed:* {', '.join(missing)}.\n\n" if missing else "") +
+            "Each signature is an Ed25519 signature, by the key named, of the statement \"mrm_research bundle sign-off / role / manifest sha256\" for the manifest above, "
+            "which lists the sha256 of every file of the bundle. Check it against the trusted keys with `mrm verify BUNDLE --keyring KEYRING`: "
+            "any changed byte, signature or certificate fails it.")
+
+def write_certificate(bundle: str | Path) -> dict:
+    "Write signatures/certificate.{html,pdf,json} for the bundle's current signatures; return the record."
+    from mrm_research.reporting.render import render_markdown
+    bundle = Path(bundle); record = certificate_record(bundle)
+    made = render_markdown(certificate_markdown(record), bundle / SIGNATURES, CERTIFICATE, "Sign-off certificate")
+    record["files"] = {path.name: sha256_file(path) for path in made.values()}
+    write_atomic(bundle / SIGNATURES / f"{CERTIFICATE}.json", dump_json(record))
+    return record
+
+def certificate_problems(bundle: str | Path) -> list[str]:
+    "Every way the certificate disagrees with the signatures, or its rendered files with the certificate; empty when they agree."
+    bundle = Path(bundle); path = bundle / SIGNATURES / f"{CERTIFICATE}.json"
+    if not path.exists(): return [f"{SIGNATURES}/{CERTIFICATE}.json: missing (the bundle was signed without writing its sign-off certificate)"]
+    try: stored = json.loads(path.read_text())
+    except json.JSONDecodeError: return [f"{SIGNATURES}/{CERTIFICATE}.json: not valid JSON"]
+    expected, problems = certificate_record(bundle), []
+    for key, value in expected.items():
+        if stored.get(key) != value: problems.append(f"{SIGNATURES}/{CERTIFICATE}.json: its {key.replace('_', ' ')} does not agree with the bundle's signatures and manifest")
+    for name, digest in (stored.get("files") or {}).items():
+        if not (bundle / SIGNATURES / name).exists() or sha256_file(bundle / SIGNATURES / name) != digest: problems.append(f"{SIGNATURES}/{name}: content differs from the certificate record")
+    return problems
+
+# %% ../../nbs/04_reporting_bundle.ipynb #04-reporting-bundle-029
+INDEX_STYLE = """body { font-family: system-ui, sans-serif; margin: 2em; } table { border-collapse: collapse; font-size: 0.9em; }
+th, td { border: 1px solid #bbb; padding: 0.3em 0.6em; text-align: left; vertical-align: top; } th { background: #f0f0f0; }
+.failed, .no { color: #b00020; font-weight: bold; } .conditions { color: #8a5a00; } .fit { color: #1b6e20; }"""
+
+def bundle_row(bundle: Path, keyring: str | Path | None = None) -> dict:
+    "One bundle as the index lists it."
+    manifest = read_manifest(bundle)
+    results = json.loads((bundle / "results.json").read_text()) if (bundle / "results.json").exists() else {}
+    outcome, reason = report_outcome(results, manifest.get("status", "unknown"))
+    severities = [f["severity"] for f in results.get("findings", [])]
+    signers = {}
+    for path in signature_files(bundle):
+        try: record = json.loads(path.read_text()); signers[record.get("role", path.stem)] = record.get("signer", "?")
+        except json.JSONDecodeError: signers[path.stem] = "unreadable"
+    if keyring is None: verified = "not checked (no keyring)"
+    else:
+        check = verify(bundle, keyring); verified = "yes" if check.ok else f"NO: {check.problems[0]}"
+    return {"model": manifest.get("model_id"), "version": manifest.get("model_version"), "run": manifest.get("run_id"), "date": manifest.get("date"),
+            "status": manifest.get("status"), "outcome": outcome, "reason": reason, "findings": {s: severities.count(s) for s in SEVERITIES if s in severities},
+            "signers": dict(sorted(signers.items(), key=lambda item: ROLES.index(item[0]) if item[0] in ROLES else len(ROLES))), "verified": verified, "folder": bundle}  # in sign-off order
+
+def write_index(out_dir: str | Path, # the folder holding <model>/<run>/ bundles
+                keyring: str | Path | None = None, # trusted keys; None: the default keyring if it exists, else verification is not checked
+               ) -> Path:
+    "Write out_dir/index.html listing every bundle below it; return its path."
+    import html
+    out_dir = Path(out_dir).resolve()
+    keyring = keyring if keyring is not None else (default_keyring() if default_keyring().exists() else None)
+    rows = sorted((bundle_row(m.parent, keyring) for m in out_dir.glob("*/*/" + MANIFEST)), key=lambda r: (r["model"] or "", r["run"] or ""), reverse=False)
+    escape = lambda value: html.escape(str(value))
+    def link(row, name, label):
+        path = row["folder"] / name
+        return f'<a href="{escape(path.relative_to(out_dir))}">{label}</a>' if path.exists() else ""
+    css = lambda row: "failed" if row["status"] != "succeeded" or row["outcome"] == "not fit for use" else "conditions" if "conditions" in row["outcome"] else "fit"
+    body = "\n".join(
+        f"<tr><td>{escape(r['model'])}<br><small>version {escape(r['version'])}</small></td><td>{escape(r['run'])}<br><small>{escape(r['date'])}</small></td>"
+        f"<td class='{'fit' if r['status'] == 'succeeded' else 'failed'}'>{escape(r['status'])}</td><td class='{css(r)}'>{escape(r['outcome'])}<br><small>{escape(r['reason'])}</small></td>"
+        f"<td>{escape(', '.join(f'{n} {s}' for s, n in r['findings'].items()) or 'none')}</td>"
+        f"<td>{'<br>'.join(f'{escape(role)}: {escape(name)}' for role, name in r['signers'].items()) or 'unsigned'}</td>"
+        f"<td class='{'no' if r['verified'].startswith('NO') else ''}'>{escape(r['verified'])}</td>"
+        f"<td>{' '.join(filter(None, [link(r, 'report.html', 'report'), link(r, 'report.pdf', 'PDF'), link(r, SIGNATURES + '/certificate.pdf', 'certificate')]))}</td></tr>"
+        for r in rows)
+    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Validation bundles</title><style>{INDEX_STYLE}</style></head><body>"
+            f"<h1>Validation bundles</h1><p>{len(rows)} bundle(s) in {escape(out_dir)}, listed {utc_now()}. Outcome rule: the run failed or a high-severity finding: not fit for use; "
+            f"a medium-severity finding: fit for use with conditions; otherwise fit for use.</p>"
+            "<table><tr><th>Model</th><th>Run</th><th>Status</th><th>Outcome</th><th>Findings</th><th>Sign-off</th><th>Verified</th><th>Files</th></tr>"
+            f"{body}</table></body></html>")
+    return write_atomic(out_dir / "index.html", page)
+
+def refresh_index(bundle: Path, keyring: str | Path | None = None) -> None:
+    "Rewrite the index of the folder a bundle lives in, if it has one (after a signature changed)."
+    index = Path(bundle).resolve().parent.parent / "index.html"
+    if index.exists(): write_index(index.parent, keyring)
 
 # %% ../../nbs/04_reporting_bundle.ipynb #04-reporting-bundle-019
 @dataclass
@@ -191,12 +310,13 @@ def verify(bundle: str | Path, # the bundle folder
     manifest = read_manifest(bundle)
     report = VerificationReport(str(bundle), manifest.get("status", "unknown"), problems=check_files(bundle))
     trusted, manifest_sha256 = load_keyring(keyring), sha256_file(bundle / MANIFEST)
-    signatures = sorted((bundle / SIGNATURES).glob("*.json"))
+    signatures = signature_files(bundle)
     if not signatures: report.problems.append("the bundle is unsigned")
     for path in signatures:
         role, outcome = _check_signature(path, manifest_sha256, trusted)
         if role: report.signers[role] = outcome
         else: report.problems.append(outcome)
+    if signatures: report.problems += certificate_problems(bundle)
     return report
 
 # %% ../../nbs/04_reporting_bundle.ipynb #04-reporting-bundle-024
@@ -216,4 +336,5 @@ def approve(bundle: str | Path, # the bundle folder
     if approver in (report.signers["preparer"], report.signers["validator"]):
         raise MRMError(f"cannot approve {bundle}: '{approver}' already signed as preparer or validator (segregation of duties)")
     _sign(bundle, key, "approver", replace=False)
+    write_certificate(bundle); refresh_index(bundle, keyring)
     return verify(bundle, keyring)

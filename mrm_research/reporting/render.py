@@ -6,13 +6,15 @@
 from __future__ import annotations
 import copy, re, shutil, subprocess, tempfile
 from pathlib import Path
-import nbformat
+import nbformat, pandas as pd
 from ..core import MRMError
+from ..report import CELL_PADDING_POINTS, LANDSCAPE_POINTS, OUTCOME_RULE, POINTS_PER_CHARACTER, PORTRAIT_POINTS, SEVERITIES, report_outcome, table_markdown
 
 # %% auto #0
-__all__ = ['DROPPED_TAGS', 'LUA_FILTER', 'TYPST_HEADER', 'HTML_STYLE', 'title_block', 'prepare_notebook',
-           'render_with_pandoc_typst', 'quarto_commands', 'render_with_quarto', 'render_engine', 'render_report',
-           'render']
+__all__ = ['DROPPED_TAGS', 'FACT_LABELS', 'SUMMARY_FINDINGS', 'SHORT_TABLE_ROWS', 'LUA_FILTER', 'TYPST_HEADER', 'HTML_STYLE',
+           'title_block', 'pandoc_identifier', 'executive_summary', 'prepare_notebook', 'render_with_pandoc_typst',
+           'render_markdown', 'quarto_commands', 'render_with_quarto', 'render_engine', 'render_report', 'render',
+           'report_layout']
 
 # %% ../../nbs/03_reporting_render.ipynb #03-reporting-render-005
 DROPPED_TAGS = {"parameters", "injected-parameters", "remove-cell"}
@@ -36,99 +38,248 @@ def _clean_output(output: dict) -> dict | None:
     return cleaned if cleaned["data"] else None
 
 # %% ../../nbs/03_reporting_render.ipynb #03-reporting-render-007
-def title_block(facts: dict[str, str], # model_id, model_version, run_id, date, status, preparer, ...
+FACT_LABELS = {"model_id": "Model id", "model_version": "Model version", "run_id": "Run id", "date": "Date (UTC)", "status": "Status",
+               "executed_by": "Executed by (system account)", "notebook": "Notebook"}
+
+def title_block(facts: dict[str, str], # model_id, model_version, run_id, date, status, executed_by, ...
                ) -> str:
-    "Markdown for the report's title block: a two-column table of run facts, and a warning for a failed run."
-    labels = {"model_id": "Model id", "model_version": "Model version", "run_id": "Run id", "date": "Date (UTC)",
-              "status": "Status", "preparer": "Preparer", "notebook": "Notebook"}
-    rows = [f"| {labels.get(k, k)} | {str(v).replace('|', '/')} |" for k, v in facts.items() if k != "error"]
+    "Markdown table of the run facts, and a warning for a failed run."
+    rows = [f"| {FACT_LABELS.get(k, k)} | {str(v).replace('|', '/')} |" for k, v in facts.items() if k != "error"]
     text = "| Run fact | Value |\n|---|---|\n" + "\n".join(rows)
     if facts.get("status") == "failed":
         text += ("\n\n> **This run failed.** Its results are incomplete and it cannot be approved. "
                  f"Error: `{str(facts.get('error', 'unknown'))[:300]}`")
     return text
 
+def _marker(kind: str, inline: bool = False, **fields) -> str:
+    "An invisible Typst marker recording the page and height where it is typeset (read back by `report_layout`): a raw block, or a raw inline for a table cell."
+    values = ", ".join(f'{k}: "{v}"' for k, v in {"kind": kind, **fields}.items())
+    code = f"#context [#metadata(({values}, page: here().page(), y: here().position().y.pt())) <mrm-layout>]"
+    return f"`{code}`{{=typst}}" if inline else f"\n```{{=typst}}\n{code}\n```\n"
+
+def pandoc_identifier(text: str) -> str:
+    "The identifier pandoc gives a heading (its auto_identifiers rule), for links to sections."
+    text = re.sub(r"[^\w\s.-]", "", text.strip().lower()); text = re.sub(r"\s+", "-", text)
+    return re.sub(r"^[^a-z]+", "", text) or "section"
+
+# %% ../../nbs/03_reporting_render.ipynb #03-reporting-render-024
+SUMMARY_FINDINGS = 15  # findings listed on the summary page; all of them are in the appendix when there are more
+SHORT_TABLE_ROWS = 10  # a body table of at most this many rows is kept on one page
+
+def executive_summary(results: dict, # the run's results.json
+                      facts: dict, # run facts: model, run id, date, status, ...
+                      sections: dict[str, str], # finding id -> the numbered section it arose in
+                      references: dict[str, str], # table / figure name -> its number ("Table 3")
+                     ) -> tuple[str, pd.DataFrame | None]:
+    "The executive summary as Markdown, and the full findings table when it is too long for the summary page."
+    outcome, reason = report_outcome(results, facts.get("status", "succeeded"))
+    lines = ["## Executive summary {.unnumbered}", _marker("summary"),
+             " · ".join(f"**{FACT_LABELS[k]}** {facts[k]}" for k in ("model_id", "model_version", "run_id", "date", "status") if facts.get(k))]
+    if facts.get("status") == "failed": lines.append(f"> **This run failed.** Its results are incomplete and it cannot be approved. Error: `{str(facts.get('error', 'unknown'))[:300]}`")
+    scope = results.get("scope") or {}
+    if scope: lines.append("| Scope | |\n|:---|:---|\n" + "\n".join(f"| {k.replace('_', ' ').capitalize()} | {str(v).replace('|', '/')} |" for k, v in scope.items()))
+    lines.append(f"**Outcome: {outcome}** ({reason}). *Rule:* " + "; ".join(f"{label} when {rule}" for label, rule in OUTCOME_RULE.items()) + ".")
+    findings = pd.DataFrame([{"id": f["id"], "severity": f["severity"], "finding": f["title"], "section": sections.get(f["id"], ""),
+                              "evidence": references.get(f.get("see", ""), "")} for f in results.get("findings", [])])
+    full = None
+    if findings.empty: lines.append("**Findings:** none. Every limit the report states was met.")
+    else:
+        findings = findings.sort_values("severity", key=lambda s: s.map(SEVERITIES.index), kind="stable").reset_index(drop=True)
+        counts = findings.severity.value_counts()
+        lines.append("::: keep-with-next\n" + f"**Findings ({len(findings)}: " + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if s in counts) + ")**" +
+                     (f" — the {SUMMARY_FINDINGS} most severe; all are in the appendix" if len(findings) > SUMMARY_FINDINGS else "") + "\n:::")
+        lines.append(table_markdown(findings.head(SUMMARY_FINDINGS).loc[:, lambda f: f.columns if f.evidence.any() else f.columns.drop("evidence")]))
+        full = findings if len(findings) > SUMMARY_FINDINGS else None
+    metrics = [(name, m) for name, m in results.get("metrics", {}).items() if m.get("key")]
+    if metrics:
+        rows = pd.DataFrame([{"metric": m.get("description") or name.replace("_", " "), "value": m["value"], "unit": m.get("unit", ""),
+                              "evidence": references.get(m.get("see", ""), "")} for name, m in metrics])
+        lines.append("::: keep-with-next\n**Key metrics**\n:::\n\n" + table_markdown(rows if rows.evidence.any() else rows.drop(columns="evidence")))
+    checks = pd.Series([c["status"] for c in results.get("checks", [])], dtype=object)
+    lines.append("**Checks:** " + (", ".join(f"{int((checks == s).sum())} {s}" for s in ("pass", "warn", "fail", "not run") if (checks == s).any()) + f" (of {len(checks)})." if len(checks)
+                                   else "none recorded as pass / fail checks; the report's evidence is in its tables and figures."))
+    limitations = results.get("limitations") or []
+    lines.append("::: keep-with-next\n**Limitations**\n:::\n\n" + ("\n".join(f"- {text}" for text in limitations) if limitations else "- none stated"))
+    lines.append("*Sign-off:* the preparer, validator and approver, named from their signing keys, are on the bundle's sign-off certificate (`signatures/certificate.pdf`).")
+    return "\n\n".join(lines), full
+
 # %% ../../nbs/03_reporting_render.ipynb #03-reporting-render-009
+def _table_block(meta: dict, label: str, pointer: str = "") -> str:
+    "A table output as the report shows it: numbered caption, the table, its notes; a landscape page when too wide; page markers."
+    caption = f"**{label}.** {meta.get('caption') or ''}" + (f" {pointer}" if pointer else "")
+    notes = "\n\n".join(f"[{i}] {text}" for i, text in enumerate(meta.get("notes") or [], 1))
+    table = f"::: keep-with-next\n{caption}\n:::\n\n{_mark_rows(meta['body'], label)}"
+    if meta.get("landscape"): return f"::: landscape\n{table}" + (f"\n\n{notes}" if notes else "") + "\n:::"
+    if meta["body"].count("\n") - 1 <= SHORT_TABLE_ROWS: table = f"::: keep-together\n{table}\n:::"  # a short table is not split over two pages (its notes may be)
+    return table + (f"\n\n{notes}" if notes else "")
+
+def _figure_block(output: dict, caption: str) -> str:
+    "A figure output as Markdown: the image (a data URI) with its caption, one figure that stays together on the page."
+    import base64
+    data = output.get("data", {})
+    kind = next(k for k in ("image/svg+xml", "image/png", "image/jpeg") if k in data)
+    payload = data[kind] if kind != "image/svg+xml" else base64.b64encode((data[kind] if isinstance(data[kind], str) else "".join(data[kind])).encode()).decode()
+    return f"![{caption}](data:{kind};base64,{payload.strip()})"
+
+def _mark_rows(table: str, label: str) -> str:
+    "The Markdown table with page markers inside its first and last rows, so the table's own extent is measured."
+    lines = table.split("\n")
+    if len(lines) < 3: return table
+    put = lambda line, kind: line.replace("|", "| " + _marker(kind, inline=True, label=label) + " ", 1)
+    lines[0], lines[-1] = put(lines[0], "table-start"), put(lines[-1], "table-end")
+    return "\n".join(lines)
+
 def prepare_notebook(notebook: nbformat.NotebookNode, # executed notebook
-                     facts: dict[str, str], # run facts for the title block
+                     facts: dict[str, str], # run facts
+                     results: dict | None = None, # the run's results.json (findings, scope, metrics, ...)
                     ) -> tuple[nbformat.NotebookNode, str]:
-    "A copy of the notebook ready to render, and the report title (the notebook's first level-1 heading)."
-    prepared, title = copy.deepcopy(notebook), None
-    cells = []
+    "A copy of the notebook ready to render (summary first, numbered, appendix last), and the report title."
+    results = results or {}
+    prepared, title, cells, appendix = copy.deepcopy(notebook), None, [], []
+    numbers, references, sections, section, headings = {"table": 0, "figure": 0, "appendix": 0}, {}, {}, "", []
+    markdown = lambda text: nbformat.from_dict({"output_type": "display_data", "data": {"text/markdown": text}, "metadata": {}})
     for cell in prepared.cells:
         if DROPPED_TAGS & set(cell.get("metadata", {}).get("tags", [])): continue
-        if cell.cell_type == "markdown" and title is None:
-            match = re.search(r"^# (.+)$", cell.source, flags=re.M)
-            if match:
+        if cell.cell_type == "markdown":
+            if title is None and (match := re.search(r"^# (.+)$", cell.source, flags=re.M)):
                 title = match.group(1).strip(); cell.source = cell.source.replace(match.group(0), "", 1)
-        if cell.cell_type == "code":
-            cell.outputs = [nbformat.from_dict(o) for o in map(_clean_output, cell.outputs) if o is not None]
-        cells.append(cell)
-    cells.insert(0, nbformat.v4.new_markdown_cell(title_block(facts)))
-    prepared.cells = cells
+            for heading in re.findall(r"^## (.+)$", cell.source, flags=re.M):
+                headings.append(heading.strip()); section = f"{len(headings)} {heading.strip()}"
+            cells.append(cell); continue
+        if cell.cell_type != "code": cells.append(cell); continue
+        outputs = []
+        for output in cell.outputs:
+            meta = output.get("metadata", {}).get("mrm")
+            if not meta:
+                cleaned = _clean_output(output)
+                if cleaned is not None: outputs.append(nbformat.from_dict(cleaned))
+            elif meta["kind"] == "finding":
+                sections[meta["id"]] = section; outputs.append(nbformat.from_dict(_best_representation(output)))
+            elif meta["kind"] == "figure":
+                numbers["figure"] += 1; label = references[meta["key"]] = f"Figure {numbers['figure']}"
+                outputs.append(markdown(_figure_block(output, f"**{label}.** {meta['caption']}")))
+            elif meta["place"] == "appendix":
+                numbers["appendix"] += 1; label = f"Table A.{numbers['appendix']}"; references.setdefault(meta["key"], label)
+                appendix.append(markdown(_table_block(meta, label, "(whole table)")))
+                if not meta.get("summarised"): outputs.append(markdown(f"*In the appendix: {label}, {meta.get('caption') or 'a table'}.*"))  # shown only there: the body says where
+            else:
+                numbers["table"] += 1; label = references[meta["key"]] = f"Table {numbers['table']}"
+                pointer = f"(summary of {meta['rows']:,} rows; the whole table is Table A.{numbers['appendix'] + 1} in the appendix)" if meta.get("summarised") else ""
+                outputs.append(markdown(_table_block(meta, label, pointer)))
+        cell.outputs = outputs; cells.append(cell)
+    summary, all_findings = executive_summary(results, facts, sections, references)
+    import html
+    contents = "".join(f'<li><a href="#{pandoc_identifier(heading)}">{html.escape(heading)}</a></li>' for heading in headings)
+    front = [nbformat.v4.new_markdown_cell(summary),
+             nbformat.v4.new_markdown_cell("```{=typst}\n#outline(title: [Contents], depth: 1)\n```\n\n"
+                                           f"```{{=html}}\n<nav class=\"contents\"><b>Contents</b><ol>{contents}</ol></nav>\n```")]
+    back = [nbformat.v4.new_markdown_cell("## Appendix {.unnumbered}\n" + _marker("appendix"))]
+    if all_findings is not None: back.append(nbformat.v4.new_markdown_cell("**All findings**\n\n" + table_markdown(all_findings)))
+    if appendix: back.append(nbformat.v4.new_code_cell("", outputs=appendix))
+    back.append(nbformat.v4.new_markdown_cell("**Run facts**\n\n" + title_block(facts)))
+    prepared.cells = front + cells + back
     return prepared, title or facts.get("notebook", "Validation report")
 
 # %% ../../nbs/03_reporting_render.ipynb #03-reporting-render-012
 LUA_FILTER = r'''
--- Hide code, keep outputs; parse Markdown outputs (raw blocks) into real document elements.
+-- A caption (or a heading-like paragraph) stays on the page of what follows it: a sticky block in the PDF.
+local function keep_with_next(div)
+  if not div.classes:includes("keep-with-next") then return nil end
+  if FORMAT ~= "typst" then return div.content end
+  local blocks = {pandoc.RawBlock("typst", "#block(sticky: true)[")}
+  for _, block in ipairs(div.content) do table.insert(blocks, block) end
+  table.insert(blocks, pandoc.RawBlock("typst", "]"))
+  return blocks
+end
+-- Hide code, keep outputs (unwrapped, so that a landscape page is not inside a container); parse Markdown outputs
+-- (raw blocks) into real document elements.
 function Div(el)
   if el.classes:includes("cell") and el.classes:includes("code") then
     local kept = {}
     for _, block in ipairs(el.content) do
-      if block.t == "Div" then table.insert(kept, block) end
+      if block.t == "Div" then for _, inner in ipairs(block.content) do table.insert(kept, inner) end end
     end
     return kept
   end
+  if el.classes:includes("cell") then return el.content end  -- a Markdown cell: unwrapped, so a heading stays with what follows it
+  return keep_with_next(el)
 end
--- Column widths from the content: a table that fits the page keeps automatic widths; a wider one gives
--- every column room for its longest word (so no word runs into the next cell) and shares the rest of
--- the page in proportion to how much longer each column's longest text is. Sizes in points: A4 text
--- width 482 pt, about 4.1 pt per character at 8 pt, 11 pt of cell padding.
+-- Column widths from the content: a table that fits the text width keeps automatic widths; a wider one gives
+-- every column room for its longest word (so no word runs into the next cell) and for a quarter of its longest
+-- text (so no cell wraps to more than about four lines), and shares the rest of the width in proportion to how
+-- much longer each column's longest text is. Sizes in points: PORTRAIT pt of text width on a portrait page,
+-- LANDSCAPE on a landscape one, CHARACTER pt per character at 8 pt, PADDING pt of cell padding.
 local function text_length(s) return utf8.len(s) or #s end
-local function points(characters) return 4.1 * characters + 11 end
-local function auto_widths(t)
-  local n = #t.colspecs
-  local natural, minimum = {}, {}
-  for i = 1, n do natural[i], minimum[i] = 1, 1 end
-  local function visit(row)
-    for i, cell in ipairs(row.cells) do
-      if i <= n then
-        local text = pandoc.utils.stringify(cell.contents)
-        natural[i] = math.max(natural[i], math.min(text_length(text), 60))
-        for word in text:gmatch("%S+") do minimum[i] = math.max(minimum[i], math.min(text_length(word), 30)) end
+local function points(characters) return CHARACTER * characters + PADDING end
+local function widths_for(page)
+  return function(t)
+    local n = #t.colspecs
+    local natural, minimum = {}, {}
+    for i = 1, n do natural[i], minimum[i] = 1, 1 end
+    local function visit(row)
+      for i, cell in ipairs(row.cells) do
+        if i <= n then
+          local text = pandoc.utils.stringify(cell.contents)
+          natural[i] = math.max(natural[i], math.min(text_length(text), 60))
+          for word in text:gmatch("%S+") do minimum[i] = math.max(minimum[i], math.min(text_length(word), 30)) end
+        end
       end
     end
-  end
-  for _, row in ipairs(t.head.rows) do visit(row) end
-  for _, body in ipairs(t.bodies) do for _, row in ipairs(body.body) do visit(row) end end
-  local total_natural, total_minimum = 0, 0
-  for i = 1, n do total_natural = total_natural + points(natural[i]); total_minimum = total_minimum + points(minimum[i]) end
-  if total_natural <= 482 then
-    for i = 1, n do t.colspecs[i] = {t.colspecs[i][1], pandoc.ColWidthDefault} end
+    for _, row in ipairs(t.head.rows) do visit(row) end
+    for _, body in ipairs(t.bodies) do for _, row in ipairs(body.body) do visit(row) end end
+    for i = 1, n do minimum[i] = math.max(minimum[i], math.ceil(natural[i] / 4)) end
+    local total_natural, total_minimum = 0, 0
+    for i = 1, n do total_natural = total_natural + points(natural[i]); total_minimum = total_minimum + points(minimum[i]) end
+    if total_natural <= page then
+      for i = 1, n do t.colspecs[i] = {t.colspecs[i][1], pandoc.ColWidthDefault} end
+      return t
+    end
+    local spare, stretch, widths, sum = math.max(page - total_minimum, 0), total_natural - total_minimum, {}, 0
+    for i = 1, n do
+      widths[i] = points(minimum[i]) + (stretch > 0 and spare * (points(natural[i]) - points(minimum[i])) / stretch or 0)
+      sum = sum + widths[i]
+    end
+    for i = 1, n do t.colspecs[i] = {t.colspecs[i][1], widths[i] / sum} end
     return t
   end
-  local spare, stretch, widths, sum = math.max(482 - total_minimum, 0), total_natural - total_minimum, {}, 0
-  for i = 1, n do
-    widths[i] = points(minimum[i]) + (stretch > 0 and spare * (points(natural[i]) - points(minimum[i])) / stretch or 0)
-    sum = sum + widths[i]
-  end
-  for i = 1, n do t.colspecs[i] = {t.colspecs[i][1], widths[i] / sum} end
-  return t
 end
-Table = auto_widths
+Table = widths_for(PORTRAIT)
+-- A short table (with its caption and notes) on one page: an unbreakable block in the PDF.
+local function keep_together(div)
+  if FORMAT ~= "typst" then return div.content end
+  local blocks = {pandoc.RawBlock("typst", "#block(breakable: false, width: 100%)[")}
+  for _, block in ipairs(div.content) do table.insert(blocks, block) end
+  table.insert(blocks, pandoc.RawBlock("typst", "]"))
+  return blocks
+end
+-- A table too wide for a portrait page is sized for, and in the PDF typeset on, a landscape page.
+local function landscape(div)
+  if div.classes:includes("keep-together") then return pandoc.Blocks(keep_together(div)):walk({Div = keep_with_next, Table = widths_for(PORTRAIT)}) end
+  if not div.classes:includes("landscape") then return keep_with_next(div) end
+  local content = div.content:walk({Table = widths_for(LANDSCAPE), Div = keep_with_next})
+  if FORMAT ~= "typst" then return content end
+  local blocks = {pandoc.RawBlock("typst", "#page(flipped: true)[")}
+  for _, block in ipairs(content) do table.insert(blocks, block) end
+  table.insert(blocks, pandoc.RawBlock("typst", "]"))
+  return blocks
+end
 function RawBlock(el)
-  if el.format == "markdown" then return pandoc.read(el.text, "markdown").blocks:walk({Table = auto_widths}) end
+  if el.format == "markdown" then
+    return pandoc.read(el.text, "markdown").blocks:walk({traverse = "topdown", Div = landscape, Table = widths_for(PORTRAIT)})
+  end
 end
-'''
+'''.replace("PORTRAIT", str(PORTRAIT_POINTS)).replace("LANDSCAPE", str(LANDSCAPE_POINTS)).replace("CHARACTER", str(POINTS_PER_CHARACTER)).replace("PADDING", str(CELL_PADDING_POINTS))
 
 TYPST_HEADER = r'''
 #set page(paper: "a4", margin: (x: 2cm, y: 2.2cm), numbering: "1 / 1")
 #set text(size: 10pt)
 #show table: set text(size: 8pt)
 #show raw: set text(size: 7.5pt)
-#show heading.where(level: 1): set text(size: 14pt)
+#show heading.where(level: 1): set text(size: 13pt)
+#show heading.where(level: 2): set text(size: 11pt)
 #set table(stroke: 0.4pt + luma(180))
-#show figure: set block(breakable: true)
+#show figure.where(kind: table): set block(breakable: true)
+#set figure(numbering: none)
 #show table: set par(justify: false)
 '''
 
@@ -140,6 +291,7 @@ th { background: #f0f0f0; }
 pre { background: #f7f7f7; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
 img { max-width: 100%; }
 blockquote { border-left: 4px solid #c0392b; margin-left: 0; padding-left: 1em; }
+nav.contents { background: #f7f7f7; padding: 0.4em 1em; margin: 1em 0; }
 </style>'''
 
 # %% ../../nbs/03_reporting_render.ipynb #03-reporting-render-013
@@ -148,9 +300,9 @@ def _pandoc(source: Path, target: Path, to: str, title: str, extra: list[str]) -
     import pypandoc
     filter_path = source.parent / "report_filter.lua"
     filter_path.write_text(LUA_FILTER)
-    args = ["--ipynb-output=all", f"--lua-filter={filter_path}", "--standalone", "--toc", "--toc-depth=2",
-            f"--metadata=title:{title}", *extra]
-    try: pypandoc.convert_file(str(source), to, format="ipynb", outputfile=str(target), extra_args=args, cworkdir=str(source.parent))
+    args = ["--ipynb-output=all", f"--lua-filter={filter_path}", "--standalone", "--number-sections", "--shift-heading-level-by=-1",
+            f"--metadata=title:{title}", *extra]  # no pandoc contents: the summary comes first, the contents after it
+    try: pypandoc.convert_file(str(source), to, format="ipynb+raw_markdown", outputfile=str(target), extra_args=args, cworkdir=str(source.parent))  # Markdown cells read by the filter as pandoc Markdown (attributes, raw blocks)
     except RuntimeError as error: raise MRMError(f"pandoc could not render {source.name} to {to}: {error}") from error
 
 def render_with_pandoc_typst(notebook_path: Path, # the prepared notebook
@@ -172,6 +324,29 @@ def render_with_pandoc_typst(notebook_path: Path, # the prepared notebook
         made["pdf"] = out_dir / "report.pdf"
         try: typst.compile(str(source), output=str(made["pdf"]), root=str(work))
         except Exception as error: raise MRMError(f"typst could not compile the PDF of {notebook_path.name}: {error}") from error
+    return made
+
+# %% ../../nbs/03_reporting_render.ipynb #03-reporting-render-026
+def render_markdown(markdown: str, # the document
+                    out_dir: str | Path, # where <stem>.html and <stem>.pdf go
+                    stem: str, # file name without extension
+                    title: str, # document title
+                    formats: tuple[str, ...] = ("html", "pdf"),
+                   ) -> dict[str, Path]:
+    "A short Markdown document as self-contained HTML and PDF (pandoc + Typst), written atomically."
+    import pypandoc, typst
+    from mrm_research.core import write_atomic
+    out_dir = Path(out_dir).resolve(); made = {}
+    with tempfile.TemporaryDirectory(prefix="markdown-") as scratch:
+        work = Path(scratch); (work / "style.html").write_text(HTML_STYLE); (work / "header.typ").write_text(TYPST_HEADER)
+        arguments = ["--standalone", f"--metadata=title:{title}"]
+        if "html" in formats:
+            html = pypandoc.convert_text(markdown, "html", format="markdown", extra_args=[*arguments, "--embed-resources", f"--include-in-header={work / 'style.html'}"])
+            made["html"] = write_atomic(out_dir / f"{stem}.html", html)
+        if "pdf" in formats:
+            source = pypandoc.convert_text(markdown, "typst", format="markdown", extra_args=[*arguments, f"--include-in-header={work / 'header.typ'}"])
+            (work / "document.typ").write_text(source)
+            made["pdf"] = write_atomic(out_dir / f"{stem}.pdf", typst.compile(str(work / "document.typ"), root=str(work)))
     return made
 
 # %% ../../nbs/03_reporting_render.ipynb #03-reporting-render-015
@@ -203,13 +378,14 @@ def render_engine(engine: str = "auto") -> str:
 
 def render_report(notebook: str | Path, # executed notebook (.ipynb)
                   out_dir: str | Path, # folder for report.html and report.pdf
-                  facts: dict[str, str], # run facts for the title block
+                  facts: dict[str, str], # run facts
                   formats: tuple[str, ...] = ("html", "pdf"), # outputs to make
                   engine: str = "auto", # auto, quarto or pandoc-typst
+                  results: dict | None = None, # the run's results.json: the executive summary is built from it
                  ) -> dict[str, Path]:
-    "Render an executed notebook to a self-contained HTML report and a PDF."
+    "Render an executed notebook to a self-contained HTML report and a PDF, executive summary first."
     out_dir = Path(out_dir).resolve(); out_dir.mkdir(parents=True, exist_ok=True)  # absolute: pandoc runs in the scratch folder
-    prepared, title = prepare_notebook(nbformat.read(str(notebook), as_version=4), facts)
+    prepared, title = prepare_notebook(nbformat.read(str(notebook), as_version=4), facts, results)
     with tempfile.TemporaryDirectory(prefix="render-", dir=out_dir) as scratch:
         path = Path(scratch) / "report.ipynb"
         nbformat.write(prepared, str(path))
@@ -224,14 +400,40 @@ def render(notebook: str | Path, # executed notebook, or a bundle folder (its no
     "Render an executed notebook (or a bundle's) to HTML and PDF, with the bundle's run facts when there are any."
     import json
     source = Path(notebook)
-    facts = {"notebook": source.name}
+    facts, results = {"notebook": source.name}, None
     if source.is_dir():
         manifest = source / "manifest.json"
-        if manifest.exists():
-            facts = {k: v for k, v in json.loads(manifest.read_text()).items()
-                     if k in ("model_id", "model_version", "run_id", "date", "status", "preparer", "notebook", "error")}
+        if manifest.exists(): facts = {k: v for k, v in json.loads(manifest.read_text()).items() if k in (*FACT_LABELS, "error")}
+        if (source / "results.json").exists(): results = json.loads((source / "results.json").read_text())
         source = source / "notebook.ipynb"
     if not source.exists(): raise MRMError(f"no executed notebook at {source}")
     if Path(out_dir).resolve() == source.parent.resolve() and (source.parent / "manifest.json").exists():
         raise MRMError("refusing to render into a bundle folder: that would change its signed files; choose another --out")
-    return render_report(source, out_dir, facts, engine=engine)
+    return render_report(source, out_dir, facts, engine=engine, results=results)
+
+# %% ../../nbs/03_reporting_render.ipynb #03-reporting-render-029
+def report_layout(bundle: str | Path, # a bundle folder (its notebook.ipynb, results.json and manifest.json)
+                 ) -> dict:
+    "Pages of the typeset report: total, executive summary, appendix start, each body table's first and last page; and uncaptioned items."
+    import json, typst
+    bundle = Path(bundle).resolve(); manifest = json.loads((bundle / "manifest.json").read_text())
+    facts = {k: v for k, v in manifest.items() if k in (*FACT_LABELS, "error")}
+    prepared, title = prepare_notebook(nbformat.read(str(bundle / "notebook.ipynb"), as_version=4), facts, json.loads((bundle / "results.json").read_text()))
+    uncaptioned = sum(1 for cell in prepared.cells if cell.cell_type == "code" for o in cell.outputs if any(k.startswith("image/") for k in o.get("data", {})))  # a captioned figure is Markdown
+    uncaptioned += sum(1 for cell in prepared.cells if cell.cell_type == "code" for o in cell.outputs
+                       if "text/markdown" in o.get("data", {}) and re.search(r"^\|.*\|\s*$", o["data"]["text/markdown"], flags=re.M) and "**Table" not in o["data"]["text/markdown"])
+    with tempfile.TemporaryDirectory(prefix="layout-") as scratch:
+        path = Path(scratch) / "report.ipynb"; nbformat.write(prepared, str(path))
+        (Path(scratch) / "header.typ").write_text(TYPST_HEADER)
+        _pandoc(path, Path(scratch) / "report.typ", "typst", title, ["--extract-media=media", f"--include-in-header={Path(scratch) / 'header.typ'}"])
+        markers = json.loads(typst.query(str(Path(scratch) / "report.typ"), "<mrm-layout>", field="value", root=scratch))
+        pages = len(typst.compile(str(Path(scratch) / "report.typ"), root=scratch, format="svg"))
+    first = lambda kind: next((m["page"] for m in markers if m["kind"] == kind), None)
+    starts = {}
+    for m in markers:  # the first: Typst repeats a table's header row, and its marker, on every page the table runs over
+        if m["kind"] == "table-start": starts.setdefault(m["label"], (m["page"], m["y"]))
+    ends = {m["label"]: (m["page"], m["y"]) for m in markers if m["kind"] == "table-end"}
+    taller = lambda s, e: e[0] - s[0] >= 2 or (e[0] - s[0] == 1 and e[1] > s[1])  # its rows reach lower on the next page than where they began
+    return {"pages": pages, "summary_page": first("summary"), "appendix_page": first("appendix"), "uncaptioned": uncaptioned,
+            "tables": [{"table": label, "first_page": starts[label][0], "last_page": ends[label][0], "taller_than_a_page": taller(starts[label], ends[label])}
+                       for label in starts if not label.startswith("Table A.") and label in ends]}

@@ -11,12 +11,13 @@ from typing import Any
 import yaml
 from ..core import MRMError, ParameterError, dump_json, load_yaml, project_root, utc_now, write_atomic
 from .render import render_report, render_engine
-from .bundle import environment_record, write_manifest
+from .bundle import environment_record, write_index, write_manifest
 from ..report import Recorder
 
 # %% auto #0
 __all__ = ['GRACE_SECONDS', 'notebook_parameters', 'resolve_parameters', 'parse_cli_parameters', 'new_run_id', 'RunSpec',
-           'RunResult', 'RunTimeout', 'run_log', 'finalize', 'execute_run', 'load_plan', 'run_batch', 'run']
+           'RunResult', 'RunTimeout', 'IPCKernelManager', 'run_log', 'finalize', 'execute_run', 'load_plan',
+           'worker_context', 'run_batch', 'run']
 
 # %% ../../nbs/05_reporting_run.ipynb #05-reporting-run-005
 def notebook_parameters(notebook: str | Path, # the validation notebook
@@ -60,7 +61,7 @@ class RunSpec:
     parameters: dict = field(default_factory=dict)
     timeout: float = 1800.0  # seconds of notebook execution before the run is stopped and marked failed
     out_dir: str = "reports/build"
-    preparer: str = ""
+    executed_by: str = ""  # the system account that ran it (sign-off names come from the signing keys, not from here)
     engine: str = "auto"
     formats: tuple = ("html", "pdf")
     cwd: str = ""
@@ -70,7 +71,7 @@ class RunSpec:
         if not self.model_id or "/" in self.model_id: raise ParameterError(f"model id {self.model_id!r} must be non-empty without '/'")
         if self.timeout <= 0: raise ParameterError(f"timeout must be positive, got {self.timeout}")
         self.run_id = self.run_id or new_run_id()
-        self.preparer = self.preparer or os.environ.get("MRM_PREPARER") or getpass.getuser()
+        self.executed_by = self.executed_by or getpass.getuser()
         self.cwd = self.cwd or os.getcwd()
 
     @property
@@ -106,6 +107,18 @@ def _error_excerpt(error: BaseException, limit: int = 600) -> str:
     if isinstance(error, papermill.PapermillExecutionError): return f"cell {error.exec_count}: {error.ename}: {error.evalue}"[:limit]
     return f"{type(error).__name__}: {error}"[:limit]
 
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import default
+
+class IPCKernelManager(AsyncKernelManager):
+    "A kernel that talks to papermill over local (IPC) sockets: no network port is opened, so nothing travels unencrypted over TCP (and the kernel does not warn that it would)."
+    @default("transport")
+    def _default_transport(self) -> str: return "ipc"
+    @default("ip")
+    def _default_ip(self) -> str:  # a socket path of its own: jupyter's default, kernel-ipc-N in the working folder, collides between parallel runs
+        import tempfile
+        return os.path.join(tempfile.gettempdir(), f"mrm-kernel-{uuid.uuid4().hex[:12]}")
+
 def _execute(spec: RunSpec, parameters: dict) -> str | None:
     "Execute the notebook into the staging folder; return an error excerpt, or None on success."
     import papermill
@@ -117,7 +130,7 @@ def _execute(spec: RunSpec, parameters: dict) -> str | None:
     if use_alarm: signal.setitimer(signal.ITIMER_REAL, spec.timeout)
     try:
         papermill.execute_notebook(spec.notebook, str(spec.staging / "notebook.ipynb"), parameters=parameters, cwd=spec.cwd,
-                                   kernel_name="python3", progress_bar=False, log_output=False, start_timeout=120)
+                                   kernel_name="python3", progress_bar=False, log_output=False, start_timeout=120, kernel_manager_class=IPCKernelManager)
         return None
     except RunTimeout: return f"timed out after {spec.timeout:g} s of execution"
     except Exception as error: return _error_excerpt(error)
@@ -142,13 +155,14 @@ def finalize(spec: RunSpec, # the run
     staging = spec.staging
     if not (staging / "results.json").exists(): Recorder(staging).flush()  # a run that recorded nothing still has both files
     facts = {"model_id": spec.model_id, "model_version": spec.model_version, "run_id": spec.run_id, "date": utc_now(),
-             "status": status, "preparer": spec.preparer, "notebook": Path(spec.notebook).name}
+             "status": status, "executed_by": spec.executed_by, "notebook": Path(spec.notebook).name}
     engine = None
     if (staging / "notebook.ipynb").exists():
         started = time.perf_counter()
         try:
             engine = render_engine(spec.engine)
-            render_report(staging / "notebook.ipynb", staging, {**facts, "error": error}, spec.formats, spec.engine)
+            results = json.loads((staging / "results.json").read_text())
+            render_report(staging / "notebook.ipynb", staging, {**facts, "error": error}, spec.formats, spec.engine, results)
         except Exception as render_error:
             if status == "succeeded": status, error = "failed", f"rendering failed: {render_error}"[:600]
         timings["render_seconds"] = round(time.perf_counter() - started, 3)
@@ -202,6 +216,12 @@ def load_plan(plan: str | Path, # the batch plan (YAML)
 # %% ../../nbs/05_reporting_run.ipynb #05-reporting-run-020
 GRACE_SECONDS = 120  # time a child gets after its execution timeout to render and bundle before the parent kills it
 
+def worker_context() -> multiprocessing.context.BaseContext:
+    "Worker processes come from a fork server that has imported this module (never forked from the caller's threads)."
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["mrm_research.reporting.run"])
+    return context
+
 def _child(spec: RunSpec) -> None:
     "Body of a batch worker process: own process group, output to the run log, then execute."
     os.setsid(); os.environ["MRM_IN_CHILD"] = "1"
@@ -230,7 +250,7 @@ def run_batch(specs: list[RunSpec], # the runs
     "Execute runs in parallel worker processes; every run ends as a succeeded or failed bundle."
     from tqdm.auto import tqdm
     if jobs < 1: raise ParameterError(f"jobs must be at least 1, got {jobs}")
-    context = multiprocessing.get_context("fork")
+    context = worker_context()
     pending, running, results = list(specs), {}, {}
     bar = tqdm(total=len(specs), desc="runs", unit="run", disable=not progress, file=sys.stderr)
     while pending or running:
@@ -272,4 +292,6 @@ def run(target: str | Path, # a validation notebook (.ipynb) or a batch plan (.y
         given = {**(given or {}), **(parameters or {})}
         resolve_parameters(target, given)
         specs = [RunSpec(str(target), model_id or target.stem, model_version, given, float(timeout or 1800), out_dir)]
-    return run_batch(specs, jobs, progress)
+    results = run_batch(specs, jobs, progress)
+    write_index(specs[0].out_dir)  # the page listing every bundle of the output folder
+    return results

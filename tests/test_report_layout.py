@@ -1,0 +1,106 @@
+"""The demo reports as a committee reads them: typeset each one and check its pages.
+
+One `mrm demo` run (session fixture) gives six bundles. For each, `report_layout` typesets the
+prepared report and reads page markers placed by the render filter: where the executive summary,
+every body table and the appendix fall. The checks are those of issue 10: the executive summary on
+page 1, every figure and table numbered and captioned, no body table taller than a page, and the
+body within its page budget (the rest of each report is in its appendix). Then the sign-off
+certificate, the batch index and the run log.
+"""
+import json, re, shutil
+from pathlib import Path
+import pytest
+from conftest import bundles, mrm
+
+# Body pages (before the appendix) allowed per demo report. Measured on 2026-11-30 (body pages in
+# brackets), with one page of slack for small changes in the synthetic data or the typesetter.
+BODY_PAGE_BUDGETS = {"TM-FEED-DQ": 6, "TM-FEED-DQ-DEFECTS": 7, "TM-SCENARIO-LIBRARY": 12, "TM-SCENARIO-LIBRARY-HISTORY": 10,
+                     "PPNR-MIGRATION": 11, "PPNR-PROJECTION": 10}
+
+
+@pytest.fixture(scope="module")
+def demo_build(tmp_path_factory):
+    "The output folder of one `mrm demo` run."
+    out = tmp_path_factory.mktemp("demo") / "build"
+    mrm("demo", "--out", out, check=0)
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo_bundles(demo_build):
+    "model id -> bundle folder."
+    return {bundle.parent.name: bundle for bundle in bundles(demo_build)}
+
+
+@pytest.fixture(scope="module")
+def layouts(demo_bundles):
+    "model id -> the typeset report's layout."
+    from mrm_research.reporting.render import report_layout
+    return {model: report_layout(bundle) for model, bundle in demo_bundles.items()}
+
+
+def test_every_demo_run_succeeds(demo_bundles):
+    assert set(demo_bundles) == set(BODY_PAGE_BUDGETS)
+    for model, bundle in demo_bundles.items():
+        assert json.loads((bundle / "manifest.json").read_text())["status"] == "succeeded", model
+
+
+@pytest.mark.parametrize("model", sorted(BODY_PAGE_BUDGETS))
+def test_report_layout(layouts, model):
+    layout = layouts[model]
+    assert layout["summary_page"] == 1, f"{model}: the executive summary is on page {layout['summary_page']}"
+    assert layout["uncaptioned"] == 0, f"{model}: {layout['uncaptioned']} figure(s) or table(s) without a number and caption"
+    tall = [t["table"] for t in layout["tables"] if t["taller_than_a_page"]]
+    assert not tall, f"{model}: body tables taller than a page: {tall}"
+    body_pages = (layout["appendix_page"] or layout["pages"] + 1) - 1
+    assert body_pages <= BODY_PAGE_BUDGETS[model], f"{model}: body runs {body_pages} pages, budget {BODY_PAGE_BUDGETS[model]}"
+
+
+def test_summary_names_outcome_and_refers_to_numbered_items(demo_bundles):
+    from mrm_research.report import OUTCOME_RULE
+    for model, bundle in demo_bundles.items():
+        html = (bundle / "report.html").read_text()
+        head = html[:html.find("Executive summary") + 20_000]
+        assert "Executive summary" in html, model
+        assert any(outcome in head for outcome in OUTCOME_RULE), f"{model}: no outcome in the summary"
+        captions = re.findall(r"(?:Figure|Table) \d+[.:]", html)
+        assert captions, f"{model}: nothing numbered"
+
+
+def test_defective_feed_report_has_findings_and_clean_one_has_no_high(demo_bundles):
+    defective = json.loads((demo_bundles["TM-FEED-DQ-DEFECTS"] / "results.json").read_text())
+    clean = json.loads((demo_bundles["TM-FEED-DQ"] / "results.json").read_text())
+    assert any(f["severity"] == "high" for f in defective["findings"])
+    assert all(f["id"].startswith("DQ-") and f.get("see") for f in defective["findings"] if f["id"].startswith("DQ-"))
+    assert not any(f["severity"] == "high" for f in clean["findings"])
+
+
+def test_certificate_agrees_with_signatures_and_tampering_fails(demo_build, demo_bundles, tmp_path):
+    keyring = demo_build / "demo_keys" / "keyring"
+    bundle = demo_bundles["TM-FEED-DQ"]
+    certificate = json.loads((bundle / "signatures" / "certificate.json").read_text())
+    assert [s["role"] for s in certificate["signatures"]] == ["preparer", "validator", "approver"]
+    assert [s["signer"] for s in certificate["signatures"]] == ["demo-preparer", "demo-validator", "demo-approver"]
+    assert (bundle / "signatures" / "certificate.pdf").read_bytes()[:5] == b"%PDF-"
+    assert "demo-approver" in (bundle / "signatures" / "certificate.html").read_text()
+    mrm("verify", bundle, "--keyring", keyring, check=0)
+    copy = tmp_path / "copy"; shutil.copytree(bundle, copy)
+    certificate["signatures"][2]["signer"] = "someone-else"
+    (copy / "signatures" / "certificate.json").write_text(json.dumps(certificate))
+    result = mrm("verify", copy, "--keyring", keyring, check=1)
+    assert "certificate.json" in result.stderr and "signatures" in result.stderr
+
+
+def test_index_lists_every_bundle(demo_build, demo_bundles):
+    index = (demo_build / "index.html").read_text()
+    assert index.count("<tr>") == len(demo_bundles) + 1
+    for model, bundle in demo_bundles.items():
+        assert model in index and str(bundle.relative_to(demo_build) / "report.pdf") in index
+    assert index.count("approver: demo-approver") == len(demo_bundles)
+    assert "verified" in index.lower() and "NO:" not in index
+
+
+def test_run_log_has_no_kernel_transport_warning(demo_bundles):
+    for model, bundle in demo_bundles.items():
+        log = (bundle / "run.log").read_text()
+        assert "TCP" not in log and "encryption" not in log, f"{model}: {log[:300]}"
