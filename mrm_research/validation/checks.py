@@ -26,16 +26,18 @@ class CheckDefinition:
     limitations: str
     warn_above: float | None = None  # value above which the check warns (None: never warns)
     fail_above: float | None = None  # value above which the check fails
+    warn_below: float | None = None  # value below which the check warns (for measures where higher is better: AUC, a p-value)
+    fail_below: float | None = None  # value below which the check fails
 
-    def evaluate(self, value: float, # the measured value (higher is worse)
+    def evaluate(self, value: float, # the measured value, compared with the thresholds
                  detail: str = "", # what was measured, in words
                 ) -> "CheckResult":
         "Apply the thresholds to a measured value."
         if value is None or (isinstance(value, float) and math.isnan(value)):
             raise MRMError(f"check '{self.name}': measured value is missing; use not_run() with the reason instead")
-        status = "pass"
-        if self.warn_above is not None and value > self.warn_above: status = "warn"
-        if self.fail_above is not None and value > self.fail_above: status = "fail"
+        warn = (self.warn_above is not None and value > self.warn_above) or (self.warn_below is not None and value < self.warn_below)
+        fail = (self.fail_above is not None and value > self.fail_above) or (self.fail_below is not None and value < self.fail_below)
+        status = "fail" if fail else "warn" if warn else "pass"
         return CheckResult(self, status, value, detail)
 
     def not_run(self, reason: str) -> "CheckResult":
