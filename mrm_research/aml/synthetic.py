@@ -38,16 +38,24 @@ class BankConfig:
     start: str = "2025-01-01"  # first day of the period
     days: int = 90  # length of the period in days
     seed: int = 0  # seed of the random generator
+    segment_shares: dict | None = None  # share of customers per segment (default: SEGMENTS.share); a changed mix is a documented population shift
 
     def __post_init__(self):
         for name in ("customers", "transactions", "days"):
             if getattr(self, name) <= 0: raise ParameterError(f"BankConfig.{name} must be positive, got {getattr(self, name)}")
+        if self.segment_shares is not None:
+            if set(self.segment_shares) != set(SEGMENTS.index): raise ParameterError(f"BankConfig.segment_shares must give a share for each of {', '.join(SEGMENTS.index)}")
+            if abs(sum(self.segment_shares.values()) - 1) > 1e-9 or min(self.segment_shares.values()) < 0: raise ParameterError("BankConfig.segment_shares must be non-negative and sum to 1")
+
+    def shares(self) -> np.ndarray:
+        "Share of customers per segment, in SEGMENTS order."
+        return SEGMENTS.share.to_numpy() if self.segment_shares is None else np.array([self.segment_shares[s] for s in SEGMENTS.index])
 
 # %% ../../nbs/10_aml_synthetic.ipynb #10-aml-synthetic-011
 def generate_customers(config: BankConfig, rng: np.random.Generator) -> pd.DataFrame:
     "Customers with segment, country, risk rating and onboarding date."
     n = config.customers
-    segment = rng.choice(SEGMENTS.index.to_numpy(), size=n, p=SEGMENTS.share.to_numpy())
+    segment = rng.choice(SEGMENTS.index.to_numpy(), size=n, p=config.shares())
     country = rng.choice(list(COUNTRIES), size=n, p=list(COUNTRIES.values()))
     base = np.where(np.isin(segment, ["money_service_business"]) | np.isin(country, HIGH_RISK_COUNTRIES), 2, 0)
     risk = np.minimum(base + (rng.random(n) < 0.15), 2)

@@ -16,8 +16,10 @@ __all__ = ['FAIRNESS_RATES', 'DISPARATE_IMPACT', 'EQUALIZED_ODDS', 'PROXY', 'gro
 FAIRNESS_RATES = {"selection_rate": "alert_rate", "true_positive_rate": "recall", "precision": "precision"}
 
 def group_rates(labels, scores, groups, # 0 / 1 labels, scores and a protected-attribute value per row
-                threshold: float = 0.5, replicates: int = 500, confidence: float = 0.95, seed: int = 0, attribute: str = "attribute") -> pd.DataFrame:
-    "Per group: rows, positives, and each fairness rate with a bootstrap interval."
+                threshold: float = 0.5, replicates: int = 500, confidence: float = 0.95, seed: int = 0, attribute: str = "attribute",
+                minimum_rows: int = 30, # groups smaller than this are shown but not used in the summary measures
+               ) -> pd.DataFrame:
+    "Per group: rows, positives, each fairness rate with a bootstrap interval, and whether the group is large enough to compare."
     y, s = check_scored(labels, scores, attribute)
     groups = pd.Series(groups).astype(object).to_numpy()
     if len(groups) != len(y): raise MetricError(f"{attribute}: {len(groups)} group values for {len(y)} rows")
@@ -28,7 +30,7 @@ def group_rates(labels, scores, groups, # 0 / 1 labels, scores and a protected-a
         mask = groups == group; yg, sg = y[mask], s[mask]
         point = metrics_from_weights(np.ones((1, len(yg))), yg, sg, threshold, probabilities=False)
         draws = metrics_from_weights(bootstrap_weights(len(yg), replicates, np.random.default_rng(seed + number)), yg, sg, threshold, probabilities=False)
-        row = {"attribute": attribute, "group": group, "rows": int(mask.sum()), "positives": int(yg.sum())}
+        row = {"attribute": attribute, "group": group, "rows": int(mask.sum()), "positives": int(yg.sum()), "compared": bool(mask.sum() >= minimum_rows)}
         for name, key in [*FAIRNESS_RATES.items(), ("false_positive_rate", "specificity")]:
             estimate, sample = point[key][0], draws[key]
             if name == "false_positive_rate": estimate, sample = 1 - estimate, 1 - sample
@@ -39,11 +41,13 @@ def group_rates(labels, scores, groups, # 0 / 1 labels, scores and a protected-a
 
 # %% ../../nbs/35_validation_fairness.ipynb #fe697331
 def fairness_summary(rates: pd.DataFrame) -> dict:
-    "Demographic-parity and equalised-odds differences and the disparate-impact ratio of one attribute's group rates."
-    if len(rates) < 2: raise MetricError(f"{rates.attribute.iloc[0] if len(rates) else 'attribute'}: fairness needs at least two groups, got {len(rates)}")
-    spread = lambda column: float(rates[column].max() - rates[column].min())
+    "Demographic-parity and equalised-odds differences and the disparate-impact ratio over the groups large enough to compare."
+    attribute, small = rates.attribute.iloc[0] if len(rates) else "attribute", rates.group[~rates.compared].tolist()
+    rates = rates[rates.compared].reset_index(drop=True)
+    if len(rates) < 2: raise MetricError(f"{attribute}: fairness needs at least two groups large enough to compare, got {len(rates)} (too small: {', '.join(map(str, small)) or 'none'})")
+    spread = lambda column: float(rates[column].max() - rates[column].min())  # a rate undefined in a group (no positives) is left out of its spread
     selection = rates.selection_rate
-    return {"attribute": rates.attribute.iloc[0], "groups": len(rates), "demographic_parity_difference": spread("selection_rate"),
+    return {"attribute": attribute, "groups": len(rates), "groups_too_small": small, "demographic_parity_difference": spread("selection_rate"),
             "equalized_odds_difference": max(spread("true_positive_rate"), spread("false_positive_rate")),
             "disparate_impact_ratio": float(selection.min() / selection.max()) if selection.max() > 0 else np.nan,
             "lowest_selection_group": rates.group[selection.idxmin()], "highest_selection_group": rates.group[selection.idxmax()]}
