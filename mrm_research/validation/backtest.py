@@ -11,7 +11,8 @@ from .metrics import MetricError, check_scored, metrics_from_weights, performanc
 
 # %% auto #0
 __all__ = ['BACKTEST_TRAFFIC_LIGHT', 'THRESHOLD_COST', 'periods_of', 'performance_by_period', 'predicted_against_realised',
-           'traffic_light_check', 'threshold_costs', 'cost_optimal_threshold', 'cost_at', 'threshold_cost_check']
+           'traffic_light_check', 'threshold_costs', 'cost_optimal_threshold', 'cost_at', 'threshold_cost_check',
+           'plot_predicted_realised']
 
 # %% ../../nbs/33_validation_backtest.ipynb #4b211c33
 def periods_of(dates, frequency: str = "M", name: str = "data") -> np.ndarray:
@@ -95,3 +96,17 @@ def threshold_cost_check(costs: pd.DataFrame, operating_threshold: float) -> Che
     best, at = cost_optimal_threshold(costs), cost_at(costs, operating_threshold)
     excess = (at - best["expected_cost"]) / best["expected_cost"] if best["expected_cost"] > 0 else 0.0
     return THRESHOLD_COST.evaluate(excess, f"cost {at:,.0f} at threshold {operating_threshold:g} against {best['expected_cost']:,.0f} at the optimum {best['threshold']:.3g} ({excess:+.0%})")
+
+# %% ../../nbs/33_validation_backtest.ipynb #214bbd40
+def plot_predicted_realised(table: pd.DataFrame):
+    "Predicted against realised event rate per period, realised points in their traffic-light colour."
+    from mrm_research.report import panels
+    figure, (axis,) = panels(1, row_height=2.6, width=4.5)
+    colours = table.traffic_light.map({"green": "#1b6e20", "amber": "#c98a00", "red": "#b00020"})
+    axis.plot(table.period, table.predicted_rate, marker="o", color="#2a5d9f", label="predicted (mean score)")
+    axis.plot(table.period, table.realised_rate, color="#777777", linewidth=1)
+    axis.scatter(table.period, table.realised_rate, c=colours, s=30, zorder=3, label="realised (traffic light)")
+    axis.set(xlabel="period", ylabel="event rate", title="Predicted and realised event rate", ylim=(0, None))
+    axis.tick_params(axis="x", rotation=45)
+    figure.legend(loc="outside lower center", ncols=2)
+    return figure

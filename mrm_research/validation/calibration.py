@@ -12,7 +12,7 @@ from .metrics import MetricError, check_scored
 
 # %% auto #0
 __all__ = ['EXPECTED_CALIBRATION_ERROR', 'HOSMER_LEMESHOW', 'SPIEGELHALTER', 'calibration_bins', 'CalibrationResult',
-           'hosmer_lemeshow', 'spiegelhalter', 'calibration', 'calibration_checks']
+           'hosmer_lemeshow', 'spiegelhalter', 'calibration', 'calibration_checks', 'plot_reliability']
 
 # %% ../../nbs/32_validation_calibration.ipynb #a32d84a6
 def calibration_bins(labels, scores, n_bins: int = 10, strategy: str = "uniform", name: str = "data") -> pd.DataFrame:
@@ -119,3 +119,17 @@ def calibration_checks(result: CalibrationResult) -> list[CheckResult]:
     return [EXPECTED_CALIBRATION_ERROR.evaluate(result.expected_calibration_error, f"ECE {result.expected_calibration_error:.4f} over {result.binning}"),
             HOSMER_LEMESHOW.evaluate(result.hosmer_lemeshow_p, f"statistic {result.hosmer_lemeshow:.2f} on {result.hosmer_lemeshow_df} df, p = {result.hosmer_lemeshow_p:.3g}"),
             SPIEGELHALTER.evaluate(result.spiegelhalter_p, f"z = {result.spiegelhalter_z:.2f}, p = {result.spiegelhalter_p:.3g}")]
+
+# %% ../../nbs/32_validation_calibration.ipynb #1d51238e
+def plot_reliability(results: dict[str, CalibrationResult]):
+    "Reliability curves (observed rate against mean score per bin), one per sample."
+    from mrm_research.report import panels
+    figure, (axis,) = panels(1, row_height=3.0, width=4.2)
+    top = 0.0
+    for label, result in results.items():
+        bins = result.bins; top = max(top, bins.mean_score.max(), bins.observed_rate.max())
+        axis.plot(bins.mean_score, bins.observed_rate, marker="o", label=f"{label} (ECE {result.expected_calibration_error:.3f})")
+    axis.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1, label="perfect calibration")
+    axis.set(xlim=(0, min(1, top * 1.1 + 0.02)), ylim=(0, min(1, top * 1.1 + 0.02)), xlabel="mean score in bin", ylabel="observed event rate", title="Reliability")
+    figure.legend(loc="outside lower center", ncols=1)
+    return figure

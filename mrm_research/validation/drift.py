@@ -15,7 +15,7 @@ from .metrics import metrics_from_weights, score_groups, MetricError
 # %% auto #0
 __all__ = ['PSI_BANDS', 'POPULATION_STABILITY', 'DriftError', 'Bins', 'reference_bins', 'population_stability_index',
            'feature_drift', 'drift_table', 'stability_checks', 'revalidation_triggers',
-           'ConfidenceBasedPerformanceEstimator']
+           'ConfidenceBasedPerformanceEstimator', 'plot_stability', 'plot_estimated_realised']
 
 # %% ../../nbs/34_validation_drift.ipynb #4be62589
 class DriftError(MRMError):
@@ -168,3 +168,27 @@ class ConfidenceBasedPerformanceEstimator:
         from mrm_research.validation.metrics import performance
         realised = performance(labels, scores, self.threshold, probabilities=False)
         return pd.DataFrame([{"metric": k, "estimated": v, "realised": realised[k]} for k, v in self.predict(scores).items()])
+
+# %% ../../nbs/34_validation_drift.ipynb #64d5a5be
+def plot_stability(table: pd.DataFrame):
+    "Worst PSI per feature over the windows, with the 0.1 and 0.25 bands."
+    from mrm_research.report import panels
+    worst = table.dropna(subset=["psi"]).groupby("feature").psi.max().sort_values()
+    figure, (axis,) = panels(1, row_height=0.25 * len(worst) + 1.0, width=5.5)
+    colours = ["#1b6e20" if v <= PSI_BANDS[0] else "#c98a00" if v <= PSI_BANDS[1] else "#b00020" for v in worst]
+    axis.barh(worst.index, worst.to_numpy(), color=colours)
+    for limit in PSI_BANDS: axis.axvline(limit, color="grey", linestyle=":", linewidth=1)
+    axis.set(xlabel="largest PSI over the windows (bands 0.1 and 0.25)", title="Population stability per feature")
+    return figure
+
+def plot_estimated_realised(table: pd.DataFrame, # columns window, estimated, realised (realised may be missing)
+                            metric: str):
+    "A metric per window: estimated without labels against realised."
+    from mrm_research.report import panels
+    figure, (axis,) = panels(1, row_height=2.6, width=4.5)
+    axis.plot(table.window, table.estimated, marker="o", label="estimated from scores (CBPE)")
+    axis.plot(table.window, table.realised, marker="s", label="realised (labels)")
+    axis.set(xlabel="window", ylabel=metric.replace("_", " "), title=f"{metric.replace('_', ' ').capitalize()}: estimated and realised")
+    axis.tick_params(axis="x", rotation=45)
+    figure.legend(loc="outside lower center", ncols=2)
+    return figure

@@ -12,7 +12,7 @@ from .metrics import MetricError
 
 # %% auto #0
 __all__ = ['IMPORTANCE_STABILITY', 'permutation_importance', 'Explanation', 'shap_values', 'partial_dependence',
-           'importance_stability', 'reason_codes']
+           'importance_stability', 'reason_codes', 'plot_importance', 'plot_partial_dependence']
 
 # %% ../../nbs/36_validation_explain.ipynb #8ea71d97
 class _ScorerAdapter:
@@ -122,3 +122,26 @@ def reason_codes(explanation: Explanation, data: pd.DataFrame, top: int = 3) -> 
         rows.append({"row": index, "log_odds": explanation.base_value + contributions.sum(),
                      **{f"reason_{i + 1}": f"{name} = {data.at[index, name]} ({value:+.2f})" for i, (name, value) in enumerate(raised.items())}})
     return pd.DataFrame(rows)
+
+# %% ../../nbs/36_validation_explain.ipynb #0bb74d1c
+def plot_importance(explanation: Explanation, top: int = 15):
+    "Mean absolute SHAP value per feature, largest at the top."
+    from mrm_research.report import panels
+    importance = explanation.importance().head(top).iloc[::-1]
+    figure, (axis,) = panels(1, row_height=0.25 * len(importance) + 1.0, width=5.0)
+    axis.barh(importance.feature, importance.mean_abs_shap, color="#2a5d9f")
+    axis.set(xlabel="mean |SHAP value| (log-odds)", title="Drivers of the score")
+    return figure
+
+def plot_partial_dependence(curves: dict[str, tuple[pd.DataFrame, pd.DataFrame]]):
+    "Partial dependence (thick) over ICE curves (thin), one panel per feature, at most three."
+    from mrm_research.report import panels
+    figure, axes = panels(min(len(curves), 3), row_height=2.4)
+    for axis, (feature, (average, ice)) in zip(axes, list(curves.items())[:3]):
+        categorical = not pd.api.types.is_numeric_dtype(average.value)
+        x = np.arange(len(average)) if categorical else average.value.to_numpy(float)
+        for _, row in ice.iterrows(): axis.plot(x, row.to_numpy(float), color="#9a9a9a", linewidth=0.5, alpha=0.5)
+        axis.plot(x, average.average_score, color="#b00020", linewidth=2)
+        if categorical: axis.set_xticks(x, average.value.astype(str), rotation=45, ha="right")
+        axis.set(title=feature, xlabel="value", ylabel="score")
+    return figure

@@ -10,7 +10,7 @@ from .metrics import MetricError, check_scored, bootstrap_weights, metrics_from_
 
 # %% auto #0
 __all__ = ['FAIRNESS_RATES', 'DISPARATE_IMPACT', 'EQUALIZED_ODDS', 'PROXY', 'group_rates', 'fairness_summary', 'proxy_analysis',
-           'fairness_checks']
+           'fairness_checks', 'plot_group_rates']
 
 # %% ../../nbs/35_validation_fairness.ipynb #3caf4dd9
 FAIRNESS_RATES = {"selection_rate": "alert_rate", "true_positive_rate": "recall", "precision": "precision"}
@@ -123,3 +123,18 @@ def fairness_checks(summary: dict, proxy_auc: float | None = None) -> list[Check
               EQUALIZED_ODDS.evaluate(summary["equalized_odds_difference"], f"{attribute}: largest spread of true- or false-positive rates {summary['equalized_odds_difference']:.3f}")]
     if proxy_auc is not None: checks.append(PROXY.evaluate(proxy_auc, f"{attribute}: predicted from the features with cross-validated AUC {proxy_auc:.3f}"))
     return checks
+
+# %% ../../nbs/35_validation_fairness.ipynb #e4407e4a
+def plot_group_rates(rates: pd.DataFrame):
+    "Three panels: selection, true-positive and false-positive rate per group with bootstrap intervals."
+    from mrm_research.report import panels
+    figure, axes = panels(3, row_height=0.22 * len(rates) + 1.2, sharey=True)
+    positions = np.arange(len(rates))
+    for axis, (name, title) in zip(axes, [("selection_rate", "Selection rate"), ("true_positive_rate", "True-positive rate"), ("false_positive_rate", "False-positive rate")]):
+        colours = np.where(rates.compared, "#2a5d9f", "#9a9a9a")
+        errors = np.vstack([(rates[name] - rates[f"{name}_lower"]).clip(lower=0), (rates[f"{name}_upper"] - rates[name]).clip(lower=0)]).astype(float)
+        axis.errorbar(rates[name], positions, xerr=np.nan_to_num(errors), fmt="none", ecolor="#777777", linewidth=1)
+        axis.scatter(rates[name], positions, c=colours, s=18, zorder=3)
+        axis.set(title=title, xlabel="rate"); axis.tick_params(axis="x", rotation=45)
+    axes[0].set_yticks(positions, rates.group.astype(str)); axes[0].set_ylabel(str(rates.attribute.iloc[0]))
+    return figure

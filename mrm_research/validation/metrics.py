@@ -10,9 +10,10 @@ from scipy import stats
 from ..core import MRMError
 
 # %% auto #0
-__all__ = ['THRESHOLD_METRICS', 'RANKING_METRICS', 'PROBABILITY_METRICS', 'UNDEFINED', 'MetricError', 'check_scored',
-           'score_groups', 'metrics_from_weights', 'performance', 'BootstrapResult', 'bootstrap_weights',
-           'bootstrap_performance', 'gains_table', 'performance_by_segment', 'DeLongResult', 'delong_test']
+__all__ = ['THRESHOLD_METRICS', 'RANKING_METRICS', 'PROBABILITY_METRICS', 'UNDEFINED', 'DISCRIMINATION', 'DETERIORATION',
+           'MetricError', 'check_scored', 'score_groups', 'metrics_from_weights', 'performance', 'BootstrapResult',
+           'bootstrap_weights', 'bootstrap_performance', 'gains_table', 'performance_by_segment', 'DeLongResult',
+           'delong_test', 'plot_roc_pr', 'plot_gains']
 
 # %% ../../nbs/31_validation_metrics.ipynb #ab3d5fc6
 class MetricError(MRMError):
@@ -212,3 +213,53 @@ def delong_test(labels, first, second, # 0 / 1 labels and the two models' scores
     if variance <= 0: raise MetricError(f"{name}: the two scores rank the rows identically (variance of the AUC difference {variance:.3g}); there is nothing to test")
     z = (auc_a - auc_b) / np.sqrt(variance)
     return DeLongResult(float(auc_a), float(auc_b), float(auc_a - auc_b), variance, covariance, float(z), float(2 * stats.norm.sf(abs(z))), m, n)
+
+# %% ../../nbs/31_validation_metrics.ipynb #068b766a
+def plot_roc_pr(curves: dict[str, tuple], # label -> (labels, scores)
+               ):
+    "ROC and precision-recall curves, one line per entry; AUCs in the legend."
+    from sklearn.metrics import roc_curve, precision_recall_curve
+    from mrm_research.report import panels
+    figure, (roc, pr) = panels(2, row_height=2.6)
+    for label, (y, s) in curves.items():
+        values = performance(y, s, probabilities=False, threshold=float(np.max(s)))
+        fpr, tpr, _ = roc_curve(y, s); precision, recall, _ = precision_recall_curve(y, s)
+        roc.plot(fpr, tpr, label=f"{label}: ROC-AUC {values['roc_auc']:.3f}, PR-AUC {values['pr_auc']:.3f}")
+        pr.step(recall, precision, where="post")
+    roc.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1)
+    roc.set(xlabel="false-positive rate", ylabel="true-positive rate (recall)", title="ROC curve")
+    pr.set(xlabel="recall", ylabel="precision", title="Precision-recall curve", ylim=(0, 1.02))
+    figure.legend(loc="outside lower center", ncols=1)
+    return figure
+
+def plot_gains(gains: pd.DataFrame):
+    "Cumulative share of events found against share of rows reviewed, with the random-order diagonal."
+    from mrm_research.report import panels
+    figure, (axis,) = panels(1, row_height=2.6, width=3.4)
+    reviewed = gains.rows.cumsum() / gains.rows.sum()
+    axis.plot(np.r_[0, reviewed], np.r_[0, gains.cumulative_gain], marker="o", markersize=3, label="model")
+    axis.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1, label="random order")
+    axis.set(xlabel="share of rows reviewed (highest scores first)", ylabel="share of events found", title="Cumulative gains")
+    figure.legend(loc="outside lower center", ncols=2)
+    return figure
+
+# %% ../../nbs/31_validation_metrics.ipynb #fd0513ce
+from .checks import CheckDefinition, CheckResult
+
+DISCRIMINATION = CheckDefinition(
+    "discrimination",
+    purpose="Show that the model ranks positives above negatives well enough for its use (ordering an investigation queue).",
+    mechanism="ROC-AUC on the test rows with a percentile bootstrap interval (vectorised, seeded); value = the interval's lower bound.",
+    rule="Pass at 0.70 or above; warn below 0.70; fail below 0.60 (0.5 is a random order).",
+    high_risk_signs="A wide interval (few positives); AUC much lower in one segment; PR-AUC close to the base rate.",
+    limitations="AUC summarises all thresholds, most of which are never used; see precision and recall at the operating threshold and the gains table.",
+    warn_below=0.70, fail_below=0.60)
+
+DETERIORATION = CheckDefinition(
+    "performance deterioration",
+    purpose="Show that the model ranks as well in the monitoring period as it did when validated.",
+    mechanism="ROC-AUC of the monitoring period minus ROC-AUC of the test period; value = the fall (positive when worse).",
+    rule="Pass at a fall of 0.03 or less; warn above 0.03; fail above 0.07.",
+    high_risk_signs="A fall together with population drift in the model's main drivers; a fall concentrated in a new segment or typology.",
+    limitations="Needs monitoring labels, which arrive late in AML (the confidence-based estimate covers the gap); sampling noise on small periods (see the intervals).",
+    warn_above=0.03, fail_above=0.07)
