@@ -13,8 +13,8 @@ from rich.table import Table
 from .core import MRMError
 
 # %% auto #0
-__all__ = ['app', 'contracts_app', 'console', 'parameter_pairs', 'run', 'render', 'keygen', 'sign', 'verify', 'index', 'approve',
-           'contracts_check', 'contracts_list', 'demo', 'main']
+__all__ = ['app', 'contracts_app', 'console', 'parameter_pairs', 'run', 'validate', 'render', 'keygen', 'sign', 'verify', 'index',
+           'approve', 'contracts_check', 'contracts_list', 'demo', 'main']
 
 # %% ../nbs/99_cli.ipynb #99-cli-005
 app = typer.Typer(help="mrm_research: run, render, sign, verify and approve model-validation reports.", no_args_is_help=True, add_completion=False)
@@ -59,6 +59,22 @@ def run(ctx: typer.Context,
     failed = [r for r in results if r.status != "succeeded"]
     for r in failed: console.print(f"[red]failed[/] {r.model_id}: {r.error}")
     if failed: raise typer.Exit(1)
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def validate(ctx: typer.Context,
+             model_card: Path = typer.Argument(..., help="Model card (YAML) of the model under validation. Other notebook parameters: -p NAME VALUE"),
+             train: Path = typer.Option(..., "--train", help="Training data (CSV or Parquet)"),
+             test: Path = typer.Option(..., "--test", help="Test data"),
+             monitor: Optional[Path] = typer.Option(None, "--monitor", help="Monitoring-period data"),
+             timeout: Optional[float] = typer.Option(None, help="Seconds of execution"),
+             out: Path = typer.Option(Path("reports/build"), help="Output folder for the bundle"),
+             progress: bool = typer.Option(True, help="Show a progress bar")):
+    "Independently validate a model from its card and data; write the bundle. Exit 1 if the run failed."
+    from mrm_research.reporting import run as runner
+    results = runner.validate(model_card, train, test, monitor, runner.parse_cli_parameters(parameter_pairs(ctx.args)), timeout, str(out), progress)
+    console.print(_results_table(results))
+    for r in results:
+        if r.status != "succeeded": console.print(f"[red]failed[/] {r.model_id}: {r.error}"); raise typer.Exit(1)
 
 @app.command()
 def render(notebook: Path = typer.Argument(..., help="Executed notebook or bundle folder"),

@@ -13,6 +13,7 @@ from .aml.scenarios import ScenarioEngine
 from .aml.tuning import TuningConfig, alert_history_from_bank
 from .core import write_atomic
 from .ppnr.data import write_ppnr_data
+from .aml.alert_scoring import alert_scoring_data, train_alert_scorer
 from .reporting.bundle import keygen, sign, approve, verify, write_index
 from .reporting.run import run
 
@@ -23,7 +24,7 @@ __all__ = ['DEMO_SIGNERS', 'demo_data', 'demo_keys', 'sign_off', 'demo']
 DEMO_SIGNERS = ("demo-preparer", "demo-validator", "demo-approver")
 
 def demo_data(out_dir: Path, seed: int, transactions: int = 100_000) -> dict[str, Path]:
-    "Write the clean and the defective synthetic feeds, the bank's alert history and the PPNR data; return their folders."
+    "Write the clean and the defective synthetic feeds, the bank's alert history, the PPNR data and the alert-scoring model with its data; return their folders."
     bank = generate_labelled_bank(BankConfig(customers=2_000, transactions=transactions, days=90, start="2025-01-01", seed=seed), TypologyConfig())
     damaged, defects = plant_feed_defects(bank, seed=seed)
     folders = {"clean": out_dir / "demo_data/clean", "defective": out_dir / "demo_data/defective"}
@@ -34,6 +35,9 @@ def demo_data(out_dir: Path, seed: int, transactions: int = 100_000) -> dict[str
     write_atomic(folders["history"] / "alert_history.parquet", history.to_parquet(index=False))
     folders["ppnr"] = out_dir / "demo_data/ppnr"
     write_ppnr_data(folders["ppnr"], seed=0)  # the reference seed: the committed R goldens were made from this panel
+    folders["alert_scoring"] = out_dir / "demo_data/alert_scoring"
+    scoring = alert_scoring_data(folders["alert_scoring"], seed=seed)
+    train_alert_scorer(pd.read_parquet(scoring["train"]), folders["alert_scoring"] / "model", seed=seed)
     return folders
 
 def demo_keys(out_dir: Path) -> tuple[dict[str, Path], Path]:

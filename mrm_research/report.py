@@ -231,21 +231,21 @@ def inspect_dataset(file: str | Path, # CSV or Parquet file
 # %% ../nbs/02_report.ipynb #02-report-021
 CHECK_FINDING_SEVERITY = {"fail": "high", "warn": "low"}  # a failed check is a high-severity finding, a warning a low one
 
-def show_checks(results: list, # `CheckResult`s of one check (e.g. completeness for each dataset)
+def show_checks(results: list, # `CheckResult`s (e.g. completeness for each dataset; several checks are shown one after another)
                 findings: str | None = None, # id prefix: each failing or warning result becomes a finding <prefix>-NN, shown here
                ) -> None:
-    "Record check results and display the check's explanation once, then one row per result; failures and warnings as findings."
+    "Record check results; per check, its explanation once, then one row per result; failures and warnings as findings."
     from IPython.display import display, Markdown
     from mrm_research.validation.checks import explanation_markdown, results_table
-    if not results: return
     for result in results: recorder().check(result.to_dict())
-    name = results[0].definition.name
-    display(Markdown(f"> {explanation_markdown(results[0].definition)}"))
-    show_table(results_table(results).drop(columns="value"), f"Results of the {name.replace('_', ' ')} check", name=f"check_{name}")
-    if findings is None: return
-    for result in (r for r in results if r.status in CHECK_FINDING_SEVERITY):
-        number = 1 + sum(f["id"].startswith(f"{findings}-") for f in recorder().results["findings"])
-        record_finding(f"{findings}-{number:02d}", CHECK_FINDING_SEVERITY[result.status], f"{name.replace('_', ' ')} check {'failed' if result.status == 'fail' else 'warns'}", result.detail, see=f"check_{name}")
+    for definition in dict.fromkeys(r.definition for r in results):  # each check in the order first given
+        mine, name = [r for r in results if r.definition == definition], definition.name
+        display(Markdown(f"> {explanation_markdown(definition)}"))
+        show_table(results_table(mine).drop(columns="value"), f"Results of the {name.replace('_', ' ')} check", name=f"check_{name}")
+        if findings is None: continue
+        for result in (r for r in mine if r.status in CHECK_FINDING_SEVERITY):
+            number = 1 + sum(f["id"].startswith(f"{findings}-") for f in recorder().results["findings"])
+            record_finding(f"{findings}-{number:02d}", CHECK_FINDING_SEVERITY[result.status], f"{name.replace('_', ' ')} check {'failed' if result.status == 'fail' else 'warns'}", result.detail, see=f"check_{name}")
 
 # %% ../nbs/02_report.ipynb #02-report-030
 PAGE_WIDTH_INCHES, MINIMUM_FONT_POINTS, MAXIMUM_PANELS_PER_ROW = 6.7, 8.0, 3

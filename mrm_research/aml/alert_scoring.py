@@ -37,9 +37,10 @@ def alert_features(bank: dict[str, pd.DataFrame], # customers, accounts, transac
     frame["tenure_days"] = (frame.window_end - customers.onboarded_on.reindex(frame.customer_id).to_numpy()).dt.days.astype(float)
     frame[PROTECTED_ATTRIBUTE] = customers.country.reindex(frame.customer_id).to_numpy()
     owner = bank["accounts"].set_index("account_id").customer_id
+    data_end = bank["transactions"].booked_at.max().normalize()  # a scenario's last window may end after the data does: look back from the last day with data
     moves = bank["transactions"].assign(customer_id=lambda t: owner.reindex(t.account_id).to_numpy())[["customer_id", "booked_at", "amount", "channel", "counterparty_id", "counterparty_country"]]
     joined = frame[["alert_id", "customer_id", "window_end", PROTECTED_ATTRIBUTE]].merge(moves, on="customer_id")
-    end = joined.window_end + pd.Timedelta(days=1)
+    end = joined.window_end.clip(upper=data_end) + pd.Timedelta(days=1)
     joined = joined[(joined.booked_at < end) & (joined.booked_at >= end - pd.Timedelta(days=lookback_days))]
     joined = joined.assign(cross=joined.amount * (joined.counterparty_country != joined[PROTECTED_ATTRIBUTE]), risky=joined.amount * joined.counterparty_country.isin(HIGH_RISK_COUNTRIES),
                            cash=joined.amount * (joined.channel == "cash"))
@@ -90,7 +91,8 @@ def alert_scoring_data(out_dir: str | Path, # folder for train / test / monitori
         bank = _period_bank(start, plan, seed + (period == "monitoring"), shares, new)
         folder = out_dir / f"{period}_bank"; write_bank(bank, folder)
         history = alert_history_from_bank(ScenarioEngine(folder, start=start), bank["transaction_labels"], TuningConfig(seed=seed))
-        frames[period] = alert_features(bank, history)
+        features = alert_features(bank, history)
+        frames[period] = features[features.window_end <= bank["transactions"].booked_at.max().normalize()]  # a window that ends after the data is incomplete
     development = frames["development"]
     split = development.window_end <= pd.Timestamp(plan.train_until)
     paths = {"train": development[split], "test": development[~split], "monitoring": frames["monitoring"]}

@@ -15,9 +15,9 @@ from .bundle import environment_record, write_index, write_manifest
 from ..report import Recorder
 
 # %% auto #0
-__all__ = ['GRACE_SECONDS', 'notebook_parameters', 'resolve_parameters', 'parse_cli_parameters', 'new_run_id', 'RunSpec',
-           'RunResult', 'RunTimeout', 'IPCKernelManager', 'run_log', 'finalize', 'execute_run', 'load_plan',
-           'worker_context', 'run_batch', 'run']
+__all__ = ['GRACE_SECONDS', 'MODEL_VALIDATION_NOTEBOOK', 'notebook_parameters', 'resolve_parameters', 'parse_cli_parameters',
+           'new_run_id', 'RunSpec', 'RunResult', 'RunTimeout', 'IPCKernelManager', 'run_log', 'finalize', 'execute_run',
+           'load_plan', 'worker_context', 'run_batch', 'run', 'validate']
 
 # %% ../../nbs/05_reporting_run.ipynb #05-reporting-run-005
 def notebook_parameters(notebook: str | Path, # the validation notebook
@@ -295,3 +295,24 @@ def run(target: str | Path, # a validation notebook (.ipynb) or a batch plan (.y
     results = run_batch(specs, jobs, progress)
     write_index(specs[0].out_dir)  # the page listing every bundle of the output folder
     return results
+
+# %% ../../nbs/05_reporting_run.ipynb #ff6e54b0
+MODEL_VALIDATION_NOTEBOOK = "nbs/validation/model_validation.ipynb"
+
+def validate(model_card: str | Path, # the model card (YAML) of the model under validation
+             train: str | Path, # training data (CSV or Parquet)
+             test: str | Path, # test data
+             monitor: str | Path | None = None, # monitoring-period data, if any
+             parameters: dict | None = None, # other parameters of the validation notebook (seed, costs, mutable_features, ...)
+             timeout: float | None = None, # seconds of execution
+             out_dir: str = "reports/build", # where the bundle goes
+             progress: bool = True,
+            ) -> list[RunResult]:
+    "Validate a model from its card and data: one run of the model-validation notebook, one bundle."
+    from mrm_research.validation.model import load_model_card, verify_artifact
+    card = load_model_card(model_card); verify_artifact(card)  # a bad card or a swapped artifact stops here, before a kernel starts
+    for role, path in (("train", train), ("test", test), ("monitor", monitor)):
+        if path and not Path(path).exists(): raise ParameterError(f"--{role}: no file at {path}")
+    given = {"model_card": str(Path(model_card).resolve()), "train": str(Path(train).resolve()), "test": str(Path(test).resolve()),
+             "monitor": str(Path(monitor).resolve()) if monitor else "", **(parameters or {})}
+    return run(project_root() / MODEL_VALIDATION_NOTEBOOK, given, model_id=card.model_id, model_version=card.version, timeout=timeout, out_dir=out_dir, progress=progress)

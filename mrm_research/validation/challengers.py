@@ -54,7 +54,7 @@ def compare_challengers(card, train: pd.DataFrame, train_labels, test: pd.DataFr
     for name, (model, supervised) in challenger_models(card, seed).items():
         if supervised: scores[name] = model.fit(prepare(train), y_train).predict_proba(prepare(test))[:, 1]
         else: scores[name] = -model.fit(prepare(train)).score_samples(prepare(test))  # higher = more anomalous
-    rows = []
+    rows, scores_auc = [], performance(y_test, champion, card.threshold, name="champion")["roc_auc"]
     for name, score in scores.items():
         probability = "unsupervised" not in name
         values = performance(y_test, score, card.threshold, probabilities=probability, name=name)
@@ -62,8 +62,11 @@ def compare_challengers(card, train: pd.DataFrame, train_labels, test: pd.DataFr
         row = {"model": name, "roc_auc": values["roc_auc"], "pr_auc": values["pr_auc"], "brier": values.get("brier", np.nan),
                "precision_at_volume": precision, "recall_at_volume": recall}
         if not name.startswith("champion"):
-            test = delong_test(y_test, score, champion, name=name)
-            row |= {"auc_difference": test.difference, "difference_se": float(np.sqrt(test.variance)), "delong_p": test.p_value}
+            try:
+                test = delong_test(y_test, score, champion, name=name)
+                row |= {"auc_difference": test.difference, "difference_se": float(np.sqrt(test.variance)), "delong_p": test.p_value, "note": ""}
+            except MetricError:  # the same ranking as the champion's (e.g. the champion is itself a logistic regression): no difference to test
+                row |= {"auc_difference": values["roc_auc"] - scores_auc, "difference_se": 0.0, "delong_p": 1.0, "note": "ranks the test rows exactly as the champion does"}
         rows.append(row)
     table = pd.DataFrame(rows)
     table.attrs["alerts"] = alerts

@@ -69,13 +69,19 @@ def _best_separation(feature: pd.Series, groups: np.ndarray) -> float:
     return float(max(max(a, 1 - a) for a in aucs)) if aucs else 0.5
 
 def proxy_analysis(data: pd.DataFrame, features: dict[str, str], # column -> numeric | categorical
-                   attribute: str, folds: int = 5, seed: int = 0) -> tuple[pd.DataFrame, float]:
+                   attribute: str, folds: int = 5, seed: int = 0,
+                   minimum_rows: int = 30, # groups smaller than this are pooled into one "(small groups)" class
+                  ) -> tuple[pd.DataFrame, float]:
     "Per-feature association with the protected attribute, and the cross-validated AUC of predicting it from all features."
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.metrics import roc_auc_score
     if attribute not in data.columns: raise MetricError(f"no protected-attribute column '{attribute}' in the data")
     groups = data[attribute].astype(str).to_numpy()
+    sizes = pd.Series(groups).value_counts(); small = sorted(sizes.index[sizes < minimum_rows])
+    if small:  # too few rows to learn or to stratify folds: pooled, and dropped if even the pool is too small
+        groups = np.where(np.isin(groups, small), "(small groups)", groups)
+        if sizes[small].sum() < folds: data, groups = data[groups != "(small groups)"], groups[groups != "(small groups)"]
     per_feature = pd.DataFrame([{"feature": name, "kind": kind, "measure": "Cramér's V" if kind == "categorical" else "one-vs-rest AUC",
                                  "association": _cramers_v(data[name], groups) if kind == "categorical" else _best_separation(data[name], groups)}
                                 for name, kind in features.items()]).sort_values("association", ascending=False, ignore_index=True)
@@ -86,6 +92,7 @@ def proxy_analysis(data: pd.DataFrame, features: dict[str, str], # column -> num
     probabilities = cross_val_predict(model, matrix, groups, cv=StratifiedKFold(folds, shuffle=True, random_state=seed), method="predict_proba")
     classes = np.unique(groups)
     auc = roc_auc_score(groups == classes[1], probabilities[:, 1]) if len(classes) == 2 else roc_auc_score(groups, probabilities, multi_class="ovr", average="macro", labels=classes)
+    per_feature.attrs["pooled_groups"] = small
     return per_feature, float(auc)
 
 # %% ../../nbs/35_validation_fairness.ipynb #6b78b1d8

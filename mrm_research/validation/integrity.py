@@ -28,7 +28,16 @@ def read_validation_data(path: str | Path, card, dataset: str) -> tuple[pd.DataF
     frame = read_table(path)
     missing = [c for c in card_columns(card) if c not in frame.columns]
     if missing: raise MetricError(f"{dataset} ({path.name}): missing column(s) {', '.join(missing)} that model card {card.model_id} names")
-    if card.time_column: frame[card.time_column] = pd.to_datetime(frame[card.time_column], errors="coerce")
+    for feature in (f.name for f in card.features if f.type == "numeric"):  # a CSV is read as text: numbers are converted here, and refused if they are not numbers
+        values = pd.to_numeric(frame[feature], errors="coerce")
+        bad = np.flatnonzero(values.isna().to_numpy() & frame[feature].notna().to_numpy())
+        if len(bad): raise MetricError(f"{dataset} ({path.name}): numeric feature '{feature}' has {len(bad)} value(s) that are not numbers, e.g. row(s) {bad[:5].tolist()}: {frame[feature].iloc[bad[:3]].tolist()}")
+        frame[feature] = values.astype(float)
+    if card.time_column:
+        dates = pd.to_datetime(frame[card.time_column], errors="coerce")
+        bad = np.flatnonzero(dates.isna().to_numpy())
+        if len(bad): raise MetricError(f"{dataset} ({path.name}): time column '{card.time_column}' has {len(bad)} missing or unreadable date(s), e.g. row(s) {bad[:5].tolist()}")
+        frame[card.time_column] = dates
     return frame, {"path": str(path), "sha256": sha256_file(path), "bytes": path.stat().st_size, "rows": len(frame), "columns": len(frame.columns), "role": dataset}
 
 # %% ../../nbs/39_validation_integrity.ipynb #48930af1
@@ -96,7 +105,7 @@ COMPARABILITY = CheckDefinition(
     "train / test comparability",
     purpose="Show whether the test population is the training population, so the reader knows what test performance speaks for.",
     mechanism="Adversarial validation: cross-validated ROC-AUC (5 folds) of a gradient-boosted classifier telling training rows from test rows with the model's features.",
-    rule="Pass at or below 0.60; warn above 0.60 (explain the difference: an out-of-time test may rightly differ); fail above 0.80.",
+    rule="Pass at or below 0.70; warn above 0.70. Never fails: an out-of-time test rightly differs from training, so a difference is something to explain (see drift and out-of-time performance), not a defect in itself.",
     high_risk_signs="A new category or a feature whose range moved; the separating features are among the model's most important.",
     limitations="Says that the samples differ, not whether the difference matters to the model (see drift and out-of-time performance).",
-    warn_above=0.60, fail_above=0.80)
+    warn_above=0.70)

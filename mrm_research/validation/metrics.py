@@ -12,8 +12,8 @@ from ..core import MRMError
 # %% auto #0
 __all__ = ['THRESHOLD_METRICS', 'RANKING_METRICS', 'PROBABILITY_METRICS', 'UNDEFINED', 'DISCRIMINATION', 'DETERIORATION',
            'MetricError', 'check_scored', 'score_groups', 'metrics_from_weights', 'performance', 'BootstrapResult',
-           'bootstrap_weights', 'bootstrap_performance', 'gains_table', 'performance_by_segment', 'DeLongResult',
-           'delong_test', 'plot_roc_pr', 'plot_gains']
+           'bootstrap_weights', 'bootstrap_performance', 'with_intervals', 'gains_table', 'performance_by_segment',
+           'DeLongResult', 'delong_test', 'plot_roc_pr', 'plot_gains']
 
 # %% ../../nbs/31_validation_metrics.ipynb #ab3d5fc6
 class MetricError(MRMError):
@@ -139,6 +139,17 @@ def bootstrap_performance(labels, scores, threshold: float = 0.5, beta: float = 
     lower = {k: float(np.nanquantile(v, tail)) if np.isfinite(v).any() else np.nan for k, v in draws.items()}
     upper = {k: float(np.nanquantile(v, 1 - tail)) if np.isfinite(v).any() else np.nan for k, v in draws.items()}
     return BootstrapResult(estimates, lower, upper, replicates, confidence, seed, {k: int(np.isnan(v).sum()) for k, v in draws.items() if np.isnan(v).any()})
+
+# %% ../../nbs/31_validation_metrics.ipynb #9fff9738
+def with_intervals(frame: pd.DataFrame, metrics: list[str], digits: int = 3) -> pd.DataFrame:
+    "Each metric column with its `_lower` / `_upper` columns folded into one text column 'estimate [lower, upper]'."
+    out = frame.copy()
+    for metric in metrics:
+        if metric not in out: continue
+        text = lambda v: "" if pd.isna(v) else f"{v:.{digits}f}"
+        out[metric] = [f"{text(e)} [{text(l)}, {text(u)}]" if pd.notna(e) else "" for e, l, u in zip(out[metric], out.get(f"{metric}_lower", np.nan), out.get(f"{metric}_upper", np.nan))]
+        out = out.drop(columns=[c for c in (f"{metric}_lower", f"{metric}_upper") if c in out])
+    return out
 
 # %% ../../nbs/31_validation_metrics.ipynb #fd148034
 def gains_table(labels, scores, groups: int = 10, name: str = "data") -> pd.DataFrame:

@@ -61,7 +61,7 @@ def label_noise_robustness(refit: Callable, train_labels, test: pd.DataFrame, te
         noisy = labels.copy(); flip = rng.random(len(labels)) < rate; noisy[flip] = 1 - noisy[flip]
         values = performance(test_labels, refit(labels_override=noisy).predict_proba(test), threshold)
         rows.append({"flipped_share": rate, "labels_flipped": int(flip.sum()), "roc_auc": values["roc_auc"], "recall": values["recall"], "precision": values["precision"]})
-    table = pd.DataFrame(rows); table["recall_drop"] = table.recall.iloc[0] - table.recall
+    table = pd.DataFrame(rows); table["roc_auc_drop"] = table.roc_auc.iloc[0] - table.roc_auc  # recall at a fixed threshold is no measure here: noisy labels shift every score
     return table
 
 # %% ../../nbs/37_validation_robustness.ipynb #9ac64545
@@ -79,6 +79,7 @@ def evasion_attack(scorer, data: pd.DataFrame, labels, mutable: list[str], # fea
     if len(caught) > max_cases: caught = np.sort(np.random.default_rng(seed).choice(caught, max_cases, replace=False))
     ranges = {f: np.quantile(data[f].dropna().to_numpy(float), [0.01, 0.99]) for f in mutable}
     cases = data.iloc[caught].copy(); current = scores[caught].copy(); changed = np.zeros((len(cases), len(mutable)), bool)
+    cases[mutable] = cases[mutable].astype(float)  # a count column takes the grid's fractional values
     for _ in range(budget):
         best_score, best_value, best_feature = current.copy(), np.full(len(cases), np.nan), np.full(len(cases), -1)
         for j, feature in enumerate(mutable):
@@ -116,11 +117,11 @@ EVASION = CheckDefinition(
 LABEL_NOISE = CheckDefinition(
     "label-noise robustness",
     purpose="Show that a plausible share of wrong dispositions in the training labels does not break detection.",
-    mechanism="Refit with 10 % of the training labels flipped at random (seeded); value = fall in test recall at the operating threshold.",
-    rule="Pass at a fall of 0.05 or less; warn above 0.05; fail above 0.15.",
+    mechanism="Refit with 10 % of the training labels flipped at random (seeded); value = fall in test ROC-AUC. (Not recall at the threshold: flipped labels raise the base rate the model learns and so every score, which moves recall without any change in ranking.)",
+    rule="Pass at a fall of 0.02 or less; warn above 0.02; fail above 0.05.",
     high_risk_signs="Recall collapsing with a few flipped labels (the model memorises rare positives).",
     limitations="Random flips, not the systematic errors real dispositions carry (closed cases that were productive); one seed.",
-    warn_above=0.05, fail_above=0.15)
+    warn_above=0.02, fail_above=0.05)
 
 HYPERPARAMETER_SENSITIVITY = CheckDefinition(
     "hyperparameter sensitivity",
