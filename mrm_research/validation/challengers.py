@@ -32,9 +32,9 @@ def challenger_models(card, seed: int = 0) -> dict:
     numeric, categorical = [f.name for f in card.features if f.type == "numeric"], card.categorical_features
     return {"logistic regression": (make_pipeline(_preprocessor(numeric, categorical, True), LogisticRegression(max_iter=2000)), True),
             "decision tree": (make_pipeline(_preprocessor(numeric, categorical, False), DecisionTreeClassifier(max_depth=5, min_samples_leaf=20, random_state=seed)), True),
-            "random forest": (make_pipeline(_preprocessor(numeric, categorical, False), RandomForestClassifier(n_estimators=200, min_samples_leaf=5, n_jobs=2, random_state=seed)), True),
+            "random forest": (make_pipeline(_preprocessor(numeric, categorical, False), RandomForestClassifier(n_estimators=100, min_samples_leaf=5, n_jobs=2, random_state=seed)), True),
             "CatBoost (default settings)": (CatBoostClassifier(iterations=300, verbose=False, random_seed=seed, allow_writing_files=False, thread_count=2, cat_features=categorical), True),
-            "isolation forest (unsupervised)": (make_pipeline(_preprocessor(numeric, categorical, True), IsolationForest(n_estimators=200, random_state=seed)), False)}
+            "isolation forest (unsupervised)": (make_pipeline(_preprocessor(numeric, categorical, True), IsolationForest(n_estimators=100, random_state=seed)), False)}
 
 # %% ../../nbs/38_validation_challengers.ipynb #d4200b06
 def _at_volume(labels: np.ndarray, scores: np.ndarray, alerts: int) -> tuple[float, float]:
@@ -43,9 +43,14 @@ def _at_volume(labels: np.ndarray, scores: np.ndarray, alerts: int) -> tuple[flo
     caught = labels[top].sum()
     return float(caught / max(alerts, 1)), float(caught / max(labels.sum(), 1))
 
-def compare_challengers(card, train: pd.DataFrame, train_labels, test: pd.DataFrame, test_labels, champion_scores, seed: int = 0) -> pd.DataFrame:
+def compare_challengers(card, train: pd.DataFrame, train_labels, test: pd.DataFrame, test_labels, champion_scores, seed: int = 0,
+                        max_train_rows: int = 100_000, # challengers are fitted on a seeded sample of at most this many training rows
+                       ) -> pd.DataFrame:
     "Champion and challengers on the same test rows: AUCs, Brier, precision/recall at the champion's alert volume, DeLong against the champion."
     features = card.feature_names
+    if len(train) > max_train_rows:
+        keep = np.sort(np.random.default_rng(seed).choice(len(train), max_train_rows, replace=False))
+        train, train_labels = train.iloc[keep], np.asarray(train_labels)[keep]
     prepare = lambda frame: frame[features].assign(**{c: frame[c].astype(str) for c in card.categorical_features})
     y_train, y_test, champion = np.asarray(train_labels).astype(int), np.asarray(test_labels).astype(int), np.asarray(champion_scores, float)
     alerts = int((champion >= card.threshold).sum())

@@ -71,12 +71,14 @@ def _best_separation(feature: pd.Series, groups: np.ndarray) -> float:
 def proxy_analysis(data: pd.DataFrame, features: dict[str, str], # column -> numeric | categorical
                    attribute: str, folds: int = 5, seed: int = 0,
                    minimum_rows: int = 30, # groups smaller than this are pooled into one "(small groups)" class
+                   max_rows: int = 50_000, # a seeded sample of at most this many rows is used (the measures need no more)
                   ) -> tuple[pd.DataFrame, float]:
     "Per-feature association with the protected attribute, and the cross-validated AUC of predicting it from all features."
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.metrics import roc_auc_score
     if attribute not in data.columns: raise MetricError(f"no protected-attribute column '{attribute}' in the data")
+    if len(data) > max_rows: data = data.sample(max_rows, random_state=seed)
     groups = data[attribute].astype(str).to_numpy()
     sizes = pd.Series(groups).value_counts(); small = sorted(sizes.index[sizes < minimum_rows])
     if small:  # too few rows to learn or to stratify folds: pooled, and dropped if even the pool is too small

@@ -11,9 +11,9 @@ from ..core import MRMError
 
 # %% auto #0
 __all__ = ['THRESHOLD_METRICS', 'RANKING_METRICS', 'PROBABILITY_METRICS', 'UNDEFINED', 'DISCRIMINATION', 'DETERIORATION',
-           'MetricError', 'check_scored', 'score_groups', 'metrics_from_weights', 'performance', 'BootstrapResult',
-           'bootstrap_weights', 'bootstrap_performance', 'with_intervals', 'gains_table', 'performance_by_segment',
-           'DeLongResult', 'delong_test', 'plot_roc_pr', 'plot_gains']
+           'MetricError', 'check_scored', 'score_groups', 'sorted_metrics', 'metrics_from_weights', 'performance',
+           'BootstrapResult', 'bootstrap_weights', 'bootstrap_performance', 'with_intervals', 'gains_table',
+           'performance_by_segment', 'DeLongResult', 'delong_test', 'plot_roc_pr', 'plot_gains']
 
 # %% ../../nbs/31_validation_metrics.ipynb #ab3d5fc6
 class MetricError(MRMError):
@@ -50,6 +50,44 @@ def score_groups(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
 def _safe_divide(a, b):
     with np.errstate(divide="ignore", invalid="ignore"): return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
 
+def sorted_metrics(weights: np.ndarray, # (replicates, rows): how often each row counts, rows in descending score order
+                   labels: np.ndarray, scores: np.ndarray, # in the same order (labels may be fractional: expected labels)
+                   starts: np.ndarray, distinct: np.ndarray, # first row of each run of equal scores, and those scores (from score_groups)
+                   threshold: float, beta: float = 2.0, probabilities: bool = True) -> dict[str, np.ndarray]:
+    "Every metric for each row of weights, the rows already sorted by descending score."
+    integral = np.issubdtype(np.asarray(weights).dtype, np.integer) and np.issubdtype(np.asarray(labels).dtype, np.integer)
+    positive = weights * (labels.astype(weights.dtype) if integral else labels); negative = weights - positive
+    tied = len(starts) < len(scores)
+    if tied: pos, neg = np.add.reduceat(positive, starts, axis=1), np.add.reduceat(negative, starts, axis=1)  # one column per distinct score
+    else: pos, neg = positive, negative
+    accumulate = np.int64 if integral else float  # exact counts; floats only for fractional weights or labels
+    cum_tp, cum_fp = np.cumsum(pos, 1, dtype=accumulate), np.cumsum(neg, 1, dtype=accumulate)
+    P, N = cum_tp[:, -1].astype(float), cum_fp[:, -1].astype(float)
+    # only scores some positive row holds contribute to ROC-AUC and average precision: the same columns in every replicate
+    has_positive = np.add.reduceat(labels > 0, starts) > 0 if tied else labels > 0
+    columns = np.flatnonzero(has_positive)
+    pos_c, tp_c, fp_c = pos[:, columns].astype(float), cum_tp[:, columns].astype(float), cum_fp[:, columns].astype(float)
+    row_dot = lambda a, b: np.einsum("ij,ij->i", a, b)
+    # ROC-AUC: sum over positives of (negatives scored lower + half the tied) = P*N - sum pos*cum_fp + half sum pos*neg
+    lower = P * N - row_dot(pos_c, fp_c) + (0.5 * row_dot(pos_c, neg[:, columns].astype(float)) if tied else 0.0)
+    out = {"roc_auc": _safe_divide(lower, P * N)}
+    out["gini"] = 2 * out["roc_auc"] - 1
+    precision = np.divide(tp_c, tp_c + fp_c, out=np.zeros_like(tp_c), where=pos_c > 0)  # a score no replicate row holds adds nothing
+    out["pr_auc"] = _safe_divide(row_dot(pos_c, precision), P)
+    gap = np.abs(cum_tp * N[:, None] - cum_fp * P[:, None]).max(1) if len(scores) else np.zeros(len(P))  # max |TPR - FPR| = max |cum_tp N - cum_fp P| / (P N)
+    out["ks"] = _safe_divide(gap, P * N)
+    alerted = int((distinct >= threshold).sum())  # the distinct scores at or above the threshold come first
+    tp, fp = (cum_tp[:, alerted - 1].astype(float), cum_fp[:, alerted - 1].astype(float)) if alerted else (np.zeros_like(P), np.zeros_like(N))
+    fn, tn = P - tp, N - fp
+    out |= {"tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": _safe_divide(tp, tp + fp), "recall": _safe_divide(tp, P), "specificity": _safe_divide(tn, N),
+            "f1": _safe_divide(2 * tp, 2 * tp + fp + fn), "f_beta": _safe_divide((1 + beta**2) * tp, (1 + beta**2) * tp + beta**2 * fn + fp),
+            "alert_rate": _safe_divide(tp + fp, P + N), "base_rate": _safe_divide(P, P + N)}
+    if probabilities:
+        clipped = np.clip(scores, np.finfo(float).eps, 1 - np.finfo(float).eps); total = P + N
+        out["brier"] = weights @ (scores - labels) ** 2 / total
+        out["log_loss"] = -(weights @ (labels * np.log(clipped) + (1 - labels) * np.log1p(-clipped))) / total
+    return out
+
 def metrics_from_weights(weights: np.ndarray, # (replicates, rows): how often each row counts
                          labels: np.ndarray, scores: np.ndarray, threshold: float, beta: float = 2.0,
                          groups: tuple | None = None, # score_groups(scores), when already computed
@@ -57,24 +95,7 @@ def metrics_from_weights(weights: np.ndarray, # (replicates, rows): how often ea
                         ) -> dict[str, np.ndarray]:
     "Every metric for each row of weights (one replicate per row)."
     order, starts, distinct = groups or score_groups(scores)
-    positive_weights, negative_weights = weights * labels, weights * (1 - labels)
-    pos = np.add.reduceat(positive_weights[:, order], starts, axis=1); neg = np.add.reduceat(negative_weights[:, order], starts, axis=1)
-    P, N = pos.sum(1), neg.sum(1)
-    cum_tp, cum_fp = np.cumsum(pos, 1), np.cumsum(neg, 1)
-    out = {"roc_auc": _safe_divide((pos * (N[:, None] - cum_fp + 0.5 * neg)).sum(1), P * N)}
-    out["gini"] = 2 * out["roc_auc"] - 1
-    out["pr_auc"] = _safe_divide(np.where(pos > 0, pos * _safe_divide(cum_tp, cum_tp + cum_fp), 0).sum(1), P)  # a score no replicate row holds adds nothing
-    out["ks"] = np.where((P > 0) & (N > 0), np.abs(_safe_divide(cum_tp, P[:, None]) - _safe_divide(cum_fp, N[:, None])).max(1), np.nan)
-    alerted = distinct >= threshold
-    tp, fp = pos[:, alerted].sum(1), neg[:, alerted].sum(1); fn, tn = P - tp, N - fp
-    out |= {"tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": _safe_divide(tp, tp + fp), "recall": _safe_divide(tp, P), "specificity": _safe_divide(tn, N),
-            "f1": _safe_divide(2 * tp, 2 * tp + fp + fn), "f_beta": _safe_divide((1 + beta**2) * tp, (1 + beta**2) * tp + beta**2 * fn + fp),
-            "alert_rate": _safe_divide(tp + fp, P + N), "base_rate": _safe_divide(P, P + N)}
-    if probabilities:
-        clipped = np.clip(scores, np.finfo(float).eps, 1 - np.finfo(float).eps)
-        out["brier"] = weights @ (scores - labels) ** 2 / weights.sum(1)
-        out["log_loss"] = -(weights @ (labels * np.log(clipped) + (1 - labels) * np.log1p(-clipped))) / weights.sum(1)
-    return out
+    return sorted_metrics(np.asarray(weights)[:, order], np.asarray(labels)[order], np.asarray(scores)[order], starts, distinct, threshold, beta, probabilities)
 
 # %% ../../nbs/31_validation_metrics.ipynb #25da3599
 UNDEFINED = {"roc_auc": "only one class is present", "gini": "only one class is present", "pr_auc": "there are no positives", "ks": "only one class is present",
@@ -116,24 +137,26 @@ class BootstrapResult:
     def to_dict(self) -> dict: return self.__dict__.copy()
 
 def bootstrap_weights(rows: int, replicates: int, rng: np.random.Generator) -> np.ndarray:
-    "Counts of each row in each bootstrap replicate (replicates × rows), from one draw of row indices."
-    draws = rng.integers(0, rows, size=(replicates, rows)) + np.arange(replicates)[:, None] * rows
-    return np.bincount(draws.ravel(), minlength=replicates * rows).reshape(replicates, rows).astype(float)
+    "Counts of each row in each bootstrap replicate (replicates × rows, integers), from one draw of row indices."
+    kind = np.int32 if replicates * rows < 2**31 else np.int64
+    draws = rng.integers(0, rows, size=(replicates, rows), dtype=kind) + np.arange(replicates, dtype=kind)[:, None] * kind(rows)
+    return np.bincount(draws.ravel(), minlength=replicates * rows).reshape(replicates, rows).astype(np.int32)
 
 def bootstrap_performance(labels, scores, threshold: float = 0.5, beta: float = 2.0,
                           replicates: int = 1000, # bootstrap replicates
                           confidence: float = 0.95, # coverage of the percentile intervals
                           seed: int = 0, # seed of the resampling
                           probabilities: bool = True, name: str = "data",
-                          chunk_cells: int = 20_000_000, # replicates × rows held in memory at once
+                          chunk_cells: int = 5_000_000, # replicates × rows held in memory at once
                          ) -> BootstrapResult:
     "Every metric with a percentile bootstrap interval."
     estimates = performance(labels, scores, threshold, beta, probabilities, name)
     y, s = check_scored(labels, scores, name, probabilities)
-    rng, groups, chunks = np.random.default_rng(seed), score_groups(s), []
-    step = max(1, chunk_cells // len(y))
+    order, starts, distinct = score_groups(s)
+    y_sorted, s_sorted = y[order], s[order]  # rows are resampled by their position in score order: the same distribution, no reordering per replicate
+    rng, chunks, step = np.random.default_rng(seed), [], max(1, chunk_cells // len(y))
     for start in range(0, replicates, step):
-        chunks.append(metrics_from_weights(bootstrap_weights(len(y), min(step, replicates - start), rng), y, s, threshold, beta, groups, probabilities))
+        chunks.append(sorted_metrics(bootstrap_weights(len(y), min(step, replicates - start), rng), y_sorted, s_sorted, starts, distinct, threshold, beta, probabilities))
     draws = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0] if k not in ("tp", "fp", "fn", "tn")}
     tail = (1 - confidence) / 2
     lower = {k: float(np.nanquantile(v, tail)) if np.isfinite(v).any() else np.nan for k, v in draws.items()}
