@@ -56,7 +56,7 @@ def test_validate_a_model_the_demo_does_not_contain(tmp_path, fraud_model):
     assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(roc_auc_score(labels, scores), abs=1e-12)
     assert results["metrics"]["test_pr_auc"]["value"] == pytest.approx(average_precision_score(labels, scores), abs=1e-12)
     statuses = {c["check"]: c["status"] for c in results["checks"]}
-    for check in ("performance deterioration", "population stability", "hyperparameter sensitivity", "label-noise robustness", "adversarial evasion"):
+    for check in ("data contract", "performance deterioration", "population stability", "hyperparameter sensitivity", "label-noise robustness", "adversarial evasion"):
         assert statuses[check] == "not run", check  # no monitoring sample, not a CatBoost card, no mutable features: each says why
     reasons = {c["check"]: c["detail"] for c in results["checks"] if c["status"] == "not run"}
     assert "no monitoring sample" in reasons["performance deterioration"] and "only CatBoost cards" in reasons["label-noise robustness"]

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import numpy as np, pandas as pd
 from .checks import CheckDefinition, CheckResult
-from .metrics import MetricError, check_scored, bootstrap_weights, metrics_from_weights, score_groups
+from .metrics import MetricError, check_scored, bootstrap_replicates, metrics_from_weights
 
 # %% auto #0
 __all__ = ['FAIRNESS_RATES', 'DISPARATE_IMPACT', 'EQUALIZED_ODDS', 'PROXY', 'group_rates', 'fairness_summary', 'proxy_analysis',
@@ -29,7 +29,7 @@ def group_rates(labels, scores, groups, # 0 / 1 labels, scores and a protected-a
     for number, group in enumerate(sorted(pd.unique(groups).tolist(), key=str)):
         mask = groups == group; yg, sg = y[mask], s[mask]
         point = metrics_from_weights(np.ones((1, len(yg))), yg, sg, threshold, probabilities=False)
-        draws = metrics_from_weights(bootstrap_weights(len(yg), replicates, np.random.default_rng(seed + number)), yg, sg, threshold, probabilities=False)
+        draws = bootstrap_replicates(yg, sg, threshold, replicates=replicates, seed=seed + number, probabilities=False)
         row = {"attribute": attribute, "group": group, "rows": int(mask.sum()), "positives": int(yg.sum()), "compared": bool(mask.sum() >= minimum_rows)}
         for name, key in [*FAIRNESS_RATES.items(), ("false_positive_rate", "specificity")]:
             estimate, sample = point[key][0], draws[key]

@@ -13,8 +13,9 @@ from .fairness import proxy_analysis
 from .metrics import MetricError
 
 # %% auto #0
-__all__ = ['TARGET_LEAKAGE', 'TIME_OVERLAP', 'COMPARABILITY', 'card_columns', 'read_validation_data', 'missingness',
-           'duplicate_rows', 'univariate_auc', 'time_overlap', 'adversarial_validation']
+__all__ = ['DATA_CONTRACT', 'TARGET_LEAKAGE', 'TIME_OVERLAP', 'COMPARABILITY', 'card_columns', 'read_validation_data',
+           'contract_check', 'missingness', 'duplicate_rows', 'univariate_auc', 'time_overlap',
+           'adversarial_validation']
 
 # %% ../../nbs/39_validation_integrity.ipynb #6dde43f7
 def card_columns(card) -> list[str]:
@@ -39,6 +40,25 @@ def read_validation_data(path: str | Path, card, dataset: str) -> tuple[pd.DataF
         if len(bad): raise MetricError(f"{dataset} ({path.name}): time column '{card.time_column}' has {len(bad)} missing or unreadable date(s), e.g. row(s) {bad[:5].tolist()}")
         frame[card.time_column] = dates
     return frame, {"path": str(path), "sha256": sha256_file(path), "bytes": path.stat().st_size, "rows": len(frame), "columns": len(frame.columns), "role": dataset}
+
+# %% ../../nbs/39_validation_integrity.ipynb #fecbec2a
+DATA_CONTRACT = CheckDefinition(
+    "data contract",
+    purpose="Show that every sample the validation uses meets the data contract its producer publishes (types, ranges, allowed values, keys).",
+    mechanism="The sample is checked against the contract with pandera (plus primary-key uniqueness); value = the number of rules broken.",
+    rule="Pass when no rule is broken; fail on any broken rule, because a metric computed on data outside its contract describes data the model was not built for.",
+    high_risk_signs="Values outside a stated range (a share above 1, a negative amount); unknown categories; duplicate keys.",
+    limitations="Checks what the contract states, nothing more; a plausible but wrong value passes.",
+    fail_above=0)
+
+def contract_check(path: str | Path, contract: str, dataset: str) -> CheckResult:
+    "One sample against its data contract."
+    from mrm_research.contracts import check_frame, load_contract
+    definition = load_contract(contract)
+    _, report = check_frame(read_table(path), definition, source=str(path))
+    broken = report.failures
+    detail = f"{dataset}: meets {definition.dataset} v{definition.version}" if report.passed else f"{dataset}: " + report.message(max_rules=5).replace(chr(10), " ")
+    return DATA_CONTRACT.evaluate(len(broken), detail)
 
 # %% ../../nbs/39_validation_integrity.ipynb #48930af1
 def missingness(frame: pd.DataFrame, card, dataset: str) -> pd.DataFrame:

@@ -12,8 +12,8 @@ from ..core import MRMError
 # %% auto #0
 __all__ = ['THRESHOLD_METRICS', 'RANKING_METRICS', 'PROBABILITY_METRICS', 'UNDEFINED', 'DISCRIMINATION', 'DETERIORATION',
            'MetricError', 'check_scored', 'score_groups', 'sorted_metrics', 'metrics_from_weights', 'performance',
-           'BootstrapResult', 'bootstrap_weights', 'bootstrap_performance', 'with_intervals', 'gains_table',
-           'performance_by_segment', 'DeLongResult', 'delong_test', 'plot_roc_pr', 'plot_gains']
+           'BootstrapResult', 'bootstrap_weights', 'bootstrap_replicates', 'bootstrap_performance', 'with_intervals',
+           'gains_table', 'performance_by_segment', 'DeLongResult', 'delong_test', 'plot_roc_pr', 'plot_gains']
 
 # %% ../../nbs/31_validation_metrics.ipynb #ab3d5fc6
 class MetricError(MRMError):
@@ -142,6 +142,18 @@ def bootstrap_weights(rows: int, replicates: int, rng: np.random.Generator) -> n
     draws = rng.integers(0, rows, size=(replicates, rows), dtype=kind) + np.arange(replicates, dtype=kind)[:, None] * kind(rows)
     return np.bincount(draws.ravel(), minlength=replicates * rows).reshape(replicates, rows).astype(np.int32)
 
+def bootstrap_replicates(labels: np.ndarray, scores: np.ndarray, # checked 0 / 1 labels and scores
+                         threshold: float, beta: float = 2.0, replicates: int = 1000, seed: int = 0, probabilities: bool = True,
+                         chunk_cells: int = 5_000_000, # replicates × rows held in memory at once
+                        ) -> dict[str, np.ndarray]:
+    "Every metric in each bootstrap replicate, computed a chunk of replicates at a time (memory bounded by chunk_cells)."
+    order, starts, distinct = score_groups(scores)
+    y_sorted, s_sorted = labels[order], scores[order]  # rows are resampled by their position in score order: the same distribution, no reordering per replicate
+    rng, chunks, step = np.random.default_rng(seed), [], max(1, chunk_cells // len(labels))
+    for start in range(0, replicates, step):
+        chunks.append(sorted_metrics(bootstrap_weights(len(labels), min(step, replicates - start), rng), y_sorted, s_sorted, starts, distinct, threshold, beta, probabilities))
+    return {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
+
 def bootstrap_performance(labels, scores, threshold: float = 0.5, beta: float = 2.0,
                           replicates: int = 1000, # bootstrap replicates
                           confidence: float = 0.95, # coverage of the percentile intervals
@@ -152,12 +164,8 @@ def bootstrap_performance(labels, scores, threshold: float = 0.5, beta: float = 
     "Every metric with a percentile bootstrap interval."
     estimates = performance(labels, scores, threshold, beta, probabilities, name)
     y, s = check_scored(labels, scores, name, probabilities)
-    order, starts, distinct = score_groups(s)
-    y_sorted, s_sorted = y[order], s[order]  # rows are resampled by their position in score order: the same distribution, no reordering per replicate
-    rng, chunks, step = np.random.default_rng(seed), [], max(1, chunk_cells // len(y))
-    for start in range(0, replicates, step):
-        chunks.append(sorted_metrics(bootstrap_weights(len(y), min(step, replicates - start), rng), y_sorted, s_sorted, starts, distinct, threshold, beta, probabilities))
-    draws = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0] if k not in ("tp", "fp", "fn", "tn")}
+    replicated = bootstrap_replicates(y, s, threshold, beta, replicates, seed, probabilities, chunk_cells)
+    draws = {k: v for k, v in replicated.items() if k not in ("tp", "fp", "fn", "tn")}
     tail = (1 - confidence) / 2
     lower = {k: float(np.nanquantile(v, tail)) if np.isfinite(v).any() else np.nan for k, v in draws.items()}
     upper = {k: float(np.nanquantile(v, 1 - tail)) if np.isfinite(v).any() else np.nan for k, v in draws.items()}
