@@ -84,3 +84,21 @@ def test_a_card_that_breaks_its_contract_names_every_field(tmp_path, fraud_model
     (tmp_path / "card.yaml").write_text(yaml.safe_dump(card))
     result = mrm("validate", tmp_path / "card.yaml", "--train", folder / "train.parquet", "--test", folder / "test.csv", "--out", tmp_path / "out", check=2)
     assert "fails contract model_card" in result.stderr and "'owner' is a required property" in result.stderr and "field 'threshold'" in result.stderr
+
+
+def test_monitoring_without_labels_is_estimated_not_measured(tmp_path, fraud_model):
+    "AML and fraud labels arrive late: a monitoring sample with an empty target gets drift and estimated (CBPE) performance only."
+    folder, _, _ = fraud_model
+    monitor = fraud_data(2000, "2025-05-10", 3).assign(is_fraud=None, txn_amount=lambda f: f.txn_amount * 1.8)  # larger amounts, no labels yet
+    monitor.to_csv(tmp_path / "monitor.csv", index=False)
+    mrm("validate", folder / "card.yaml", "--train", folder / "train.parquet", "--test", folder / "test.csv", "--monitor", tmp_path / "monitor.csv",
+        "-p", "replicates", "100", "-p", "mutable_features", "[txn_amount]", "--out", tmp_path / "out", "--no-progress", check=0)
+    (bundle,) = bundles(tmp_path / "out")
+    results = json.loads((bundle / "results.json").read_text())
+    checks = {c["check"]: c for c in results["checks"]}
+    assert checks["performance deterioration"]["status"] == "not run" and "no labels yet" in checks["performance deterioration"]["detail"]
+    estimated = results["tables"]["estimated_performance"]
+    assert estimated["rows"] and all(row[estimated["columns"].index("realised")] is None for row in estimated["rows"])
+    drift = {(r[1], r[3]) for r in results["tables"]["drift"]["rows"]}  # (feature, psi)
+    assert max(psi for feature, psi in drift if feature == "txn_amount") > 0.25 and results["metrics"]["revalidation_triggers"]["value"] >= 1
+    assert checks["adversarial evasion"]["status"] in ("pass", "warn", "fail")
