@@ -102,3 +102,25 @@ def test_monitoring_without_labels_is_estimated_not_measured(tmp_path, fraud_mod
     drift = {(r[1], r[3]) for r in results["tables"]["drift"]["rows"]}  # (feature, psi)
     assert max(psi for feature, psi in drift if feature == "txn_amount") > 0.25 and results["metrics"]["revalidation_triggers"]["value"] >= 1
     assert checks["adversarial evasion"]["status"] in ("pass", "warn", "fail")
+
+
+def test_an_onnx_model_is_validated_through_the_same_calls(tmp_path, fraud_model):
+    "A CatBoost model exported to ONNX (numeric features only): scored by onnxruntime, explained model-agnostically, its AUC CatBoost's own."
+    from catboost import CatBoostClassifier
+    folder, _, test = fraud_model
+    numeric = ["txn_amount", "hour", "device_age_days"]
+    train = pd.read_parquet(folder / "train.parquet")
+    model = CatBoostClassifier(iterations=80, depth=4, verbose=False, random_seed=0).fit(train[numeric], (train.is_fraud == "yes").astype(int))
+    model.save_model(str(tmp_path / "fraud.onnx"), format="onnx")
+    card = yaml.safe_load((folder / "card.yaml").read_text())
+    card |= {"model_id": "CARD-FRAUD-ONNX", "algorithm": "CatBoost exported to ONNX", "features": [{"name": n, "type": "numeric"} for n in numeric],
+             "artifact": {"path": "fraud.onnx", "sha256": sha256_file(tmp_path / "fraud.onnx"), "format": "onnx"}}
+    (tmp_path / "card.yaml").write_text(yaml.safe_dump(card))
+    mrm("validate", tmp_path / "card.yaml", "--train", folder / "train.parquet", "--test", folder / "test.csv", "-p", "replicates", "100",
+        "-p", "mutable_features", "[txn_amount]", "--out", tmp_path / "out", "--no-progress", check=0)
+    (bundle,) = bundles(tmp_path / "out")
+    results = json.loads((bundle / "results.json").read_text())
+    expected = roc_auc_score((test.is_fraud == "yes").astype(int), model.predict_proba(test[numeric])[:, 1])
+    assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(expected, abs=1e-5)  # onnxruntime computes in float32
+    assert results["metrics"]["shap_additivity_error"]["value"] < 1e-6
+    assert {c["check"]: c["status"] for c in results["checks"]}["hyperparameter sensitivity"] == "not run"
