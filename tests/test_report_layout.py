@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from conftest import bundles, mrm
 
-# Body pages (before the appendix) allowed per demo report: measured on 2026-11-30 (5, 6, 11, 9, 10, 9, 24 in
+# Body pages (before the appendix) allowed per demo report: measured on 2026-11-30 (5, 6, 11, 9, 10, 9, 25 in
 # this order), with one page of slack for small changes in the synthetic data or the typesetter. The issue asked
 # for the AML tuning report's body in at most 12 pages; the ML validation report covers ten test groups.
 BODY_PAGE_BUDGETS = {"TM-FEED-DQ": 6, "TM-FEED-DQ-DEFECTS": 7, "TM-SCENARIO-LIBRARY": 12, "TM-SCENARIO-LIBRARY-HISTORY": 10,
-                     "PPNR-MIGRATION": 11, "PPNR-PROJECTION": 10, "TM-ALERT-SCORER": 25}
+                     "PPNR-MIGRATION": 11, "PPNR-PROJECTION": 10, "TM-ALERT-SCORER": 26}
 
 
 @pytest.fixture(scope="module")
