@@ -13,8 +13,10 @@ from rich.table import Table
 from .core import MRMError
 
 # %% auto #0
-__all__ = ['app', 'contracts_app', 'console', 'parameter_pairs', 'run', 'validate', 'render', 'keygen', 'sign', 'verify', 'index',
-           'approve', 'contracts_check', 'contracts_list', 'demo', 'main']
+__all__ = ['app', 'contracts_app', 'console', 'findings_app', 'STORE_OPTION', 'ACTOR_OPTION', 'parameter_pairs', 'run',
+           'validate', 'render', 'keygen', 'sign', 'verify', 'index', 'approve', 'contracts_check', 'contracts_list',
+           'demo', 'findings_import', 'findings_list', 'findings_show', 'findings_update', 'findings_close',
+           'findings_overdue', 'findings_export', 'findings_verify_trail', 'main']
 
 # %% ../nbs/99_cli.ipynb #99-cli-005
 app = typer.Typer(help="mrm_research: run, render, sign, verify and approve model-validation reports.", no_args_is_help=True, add_completion=False)
@@ -160,6 +162,90 @@ def demo(out: Path = typer.Option(Path("reports/build"), help="Output folder"),
     console.print(f"Reports: report.pdf and report.html in each bundle folder; the sign-off certificate in its signatures/ folder; every bundle listed in {out / 'index.html'}. Check one yourself with\n"
                   f"  mrm verify {table.bundle.iloc[0]} --keyring {out / 'demo_keys' / 'keyring'}")
     if (table.verified != "yes").any(): raise typer.Exit(1)
+
+# %% ../nbs/99_cli.ipynb #d1ad8774
+findings_app = typer.Typer(help="Findings to closure in the governance store.", no_args_is_help=True)
+app.add_typer(findings_app, name="findings")
+STORE_OPTION = typer.Option(None, "--store", help="SQLAlchemy URL of the store (default $MRM_STORE_URL, else reports/governance.sqlite)")
+ACTOR_OPTION = typer.Option(None, "--actor", help="Who makes the change (default: the operating-system user)")
+
+def _actor(actor: str | None) -> str:
+    import getpass
+    return actor or getpass.getuser()
+
+def _print_frame(frame, title: str) -> None:
+    table = Table(title=title)
+    for column in frame.columns: table.add_column(str(column))
+    for row in frame.astype(str).itertuples(index=False): table.add_row(*row)
+    console.print(table)
+
+@findings_app.command("import")
+def findings_import(bundle: Path = typer.Argument(..., help="Bundle folder"), owner: Optional[str] = typer.Option(None, help="Owner of the imported findings"),
+                    store: Optional[str] = STORE_OPTION, actor: Optional[str] = ACTOR_OPTION):
+    "Record a bundle's findings (re-importing creates nothing twice)."
+    from mrm_research.governance import findings, store as store_
+    result = findings.import_bundle(store_.Store(store), bundle, owner, _actor(actor))
+    console.print(f"{result['model_id']} {result['run_id']}: {result['created']} finding(s) recorded, {result['already_recorded']} already in the store")
+
+@findings_app.command("list")
+def findings_list(status: Optional[str] = typer.Option(None), model: Optional[str] = typer.Option(None), severity: Optional[str] = typer.Option(None),
+                  store: Optional[str] = STORE_OPTION):
+    "List findings, most severe and oldest due first."
+    from mrm_research.governance import findings, store as store_
+    frame = findings.list_findings(store_.Store(store), status, model, severity)
+    _print_frame(frame[findings.LIST_COLUMNS], f"{len(frame)} finding(s)")
+
+@findings_app.command("show")
+def findings_show(key: str = typer.Argument(..., help="Finding key <model>/<run>/<id>"), store: Optional[str] = STORE_OPTION):
+    "One finding with its comments and history."
+    from mrm_research.governance import findings, store as store_
+    opened = store_.Store(store)
+    rows = opened.read("SELECT * FROM findings WHERE key = :k", k=key)
+    if not rows: raise MRMError(f"no finding {key!r} in the store")
+    for name, value in rows[0].items(): console.print(f"[bold]{name}[/]: {value}")
+    for entry in opened.read("SELECT sequence, at, actor, action FROM audit_trail WHERE entity_key = :k ORDER BY sequence", k=key): console.print(f"  #{entry['sequence']} {entry['at']} {entry['actor']}: {entry['action']}")
+
+@findings_app.command("update")
+def findings_update(key: str = typer.Argument(...), status: Optional[str] = typer.Option(None, help="New status"), owner: Optional[str] = typer.Option(None),
+                    note: str = typer.Option("", help="Comment recorded with the change"), approver: Optional[str] = typer.Option(None, help="Risk acceptance: approver"),
+                    expiry: Optional[str] = typer.Option(None, help="Risk acceptance: expiry date YYYY-MM-DD"), store: Optional[str] = STORE_OPTION, actor: Optional[str] = ACTOR_OPTION):
+    "Change a finding's status (lifecycle checked), owner or add a note."
+    from mrm_research.governance import findings, store as store_
+    opened, who = store_.Store(store), _actor(actor)
+    if owner: findings.set_owner(opened, key, owner, who)
+    if status: findings.transition(opened, key, status, who, note, approver, expiry)
+    elif note: findings.comment(opened, key, note, who)
+    console.print(f"{key}: updated")
+
+@findings_app.command("close")
+def findings_close(key: str = typer.Argument(...), note: str = typer.Option(""), store: Optional[str] = STORE_OPTION, actor: Optional[str] = ACTOR_OPTION):
+    "Close a validated finding."
+    from mrm_research.governance import findings, store as store_
+    findings.transition(store_.Store(store), key, "closed", _actor(actor), note); console.print(f"{key}: closed")
+
+@findings_app.command("overdue")
+def findings_overdue(as_of: Optional[str] = typer.Option(None, help="Date YYYY-MM-DD (default today)"), store: Optional[str] = STORE_OPTION):
+    "Findings past their due date, and risk acceptances past their expiry."
+    import datetime as dt
+    from mrm_research.governance import findings, store as store_
+    frame = findings.overdue(store_.Store(store), dt.date.fromisoformat(as_of) if as_of else None)
+    _print_frame(frame[[*findings.LIST_COLUMNS, "why"]] if len(frame) else frame, f"{len(frame)} overdue finding(s)")
+
+@findings_app.command("export")
+def findings_export(path: Path = typer.Argument(..., help="CSV file to write"), store: Optional[str] = STORE_OPTION):
+    "Open findings as CSV for an issue tracker (Summary, Description, Priority, Due date, Labels)."
+    from mrm_research.governance import findings, store as store_
+    console.print(f"written: {findings.export_tracker_csv(store_.Store(store), path)}")
+
+@findings_app.command("verify-trail")
+def findings_verify_trail(store: Optional[str] = STORE_OPTION):
+    "Recompute the audit trail's hash chain; exit 1 naming every edited, reordered or deleted entry."
+    from mrm_research.governance import store as store_
+    report = store_.verify_trail(store_.Store(store))
+    if not report.ok:
+        for problem in report.problems: typer.echo(f"FAILED: {problem}", err=True)
+        raise typer.Exit(1)
+    console.print(report.summary())
 
 # %% ../nbs/99_cli.ipynb #99-cli-011
 def main() -> None:

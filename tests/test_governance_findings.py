@@ -1,0 +1,79 @@
+"""Findings to closure through `mrm findings`: import once, lifecycle refusals that write nothing, concurrent updates that lose
+nothing, a tampered audit trail named, tracker export, bad store URL."""
+import json, multiprocessing, sqlite3
+import pandas as pd
+from conftest import mrm
+
+
+def fake_bundle(folder, model="TM-X", run="20260101T000000Z-abcdef"):
+    "A bundle as import reads it: manifest and results with three findings."
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text(json.dumps({"model_id": model, "run_id": run, "date": "2026-01-05T10:00:00Z", "status": "succeeded"}))
+    (folder / "results.json").write_text(json.dumps({"findings": [
+        {"id": "CAL-01", "severity": "high", "title": "Hosmer-Lemeshow check failed", "detail": "p = 1e-6", "see": "check_Hosmer-Lemeshow"},
+        {"id": "DRIFT-01", "severity": "low", "title": "population stability check warns (segment)", "detail": "PSI 0.14", "see": "check_population stability"},
+        {"id": "FAIR-01", "severity": "medium", "title": "disparate impact", "detail": "0.7"}]}))
+    return folder
+
+
+def comment_many(url: str, key: str, who: str, count: int) -> None:
+    from mrm_research.governance.findings import comment
+    from mrm_research.governance.store import Store
+    store = Store(url)
+    for i in range(count): comment(store, key, f"{who} {i}", who)
+
+
+def test_findings_workflow(tmp_path):
+    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
+    bundle = fake_bundle(tmp_path / "bundle")
+    assert "3 finding(s) recorded, 0 already" in mrm("findings", "import", bundle, "--owner", "olga", "--store", url, check=0).stdout
+    assert "0 finding(s) recorded, 3 already" in mrm("findings", "import", bundle, "--store", url, check=0).stdout
+    key = "TM-X/20260101T000000Z-abcdef/CAL-01"
+    listed = mrm("findings", "list", "--store", url, check=0).stdout
+    assert listed.index("CAL-01") < listed.index("FAIR-01") < listed.index("DRIFT-01")  # most severe first
+    refused = mrm("findings", "close", key, "--store", url, check=2)
+    assert "cannot go from 'open' to 'closed'; allowed: remediation planned, risk accepted" in refused.stderr
+    entries = lambda: sqlite3.connect(tmp_path / "g.sqlite").execute("SELECT COUNT(*) FROM audit_trail").fetchone()[0]
+    before = entries()
+    assert mrm("findings", "update", key, "--status", "risk accepted", "--approver", "olga", "--expiry", "2099-01-01", "--store", url, check=2).stderr.count("must not be the finding's owner")
+    assert entries() == before, "a refused change writes nothing"
+    for status in ("remediation planned", "remediation submitted", "validated"):
+        mrm("findings", "update", key, "--status", status, "--note", f"now {status}", "--actor", "val", "--store", url, check=0)
+    mrm("findings", "close", key, "--actor", "val", "--store", url, check=0)
+    assert "1 overdue finding(s)" in mrm("findings", "overdue", "--as-of", "2027-01-01", "--store", url, check=0).stdout
+    import datetime as dt
+    from mrm_research.governance.findings import overdue
+    from mrm_research.governance.store import Store
+    late = overdue(Store(url), dt.date(2027, 1, 1))
+    assert late[["finding_id", "due_date"]].values.tolist() == [["FAIR-01", "2026-07-04"]]  # medium: 180 days after the bundle's date; the low one is due 2027-01-05
+    export = pd.read_csv(tmp_path / "tracker.csv") if mrm("findings", "export", tmp_path / "tracker.csv", "--store", url, check=0) else None
+    assert len(export) == 2 and set(export.Priority) == {"High", "Medium"}
+    assert "chain intact" in mrm("findings", "verify-trail", "--store", url, check=0).stdout
+
+
+def test_two_processes_commenting_at_once_lose_nothing(tmp_path):
+    from mrm_research.governance.findings import add_finding
+    from mrm_research.governance.store import Store, verify_trail
+    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
+    key, _ = add_finding(Store(url), "M", "F-1", "high", "t")
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=comment_many, args=(url, key, who, 15)) for who in ("ana", "ben")]
+    for worker in workers: worker.start()
+    for worker in workers: worker.join(120); assert worker.exitcode == 0
+    comments = json.loads(Store(url).read("SELECT comments FROM findings WHERE key = :k", k=key)[0]["comments"])
+    assert sorted(c["text"] for c in comments) == sorted(f"{who} {i}" for who in ("ana", "ben") for i in range(15))
+    assert verify_trail(Store(url)).entries == 31 and verify_trail(Store(url)).ok
+
+
+def test_tampered_trail_is_named(tmp_path):
+    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
+    mrm("findings", "import", fake_bundle(tmp_path / "bundle"), "--store", url, check=0)
+    with sqlite3.connect(tmp_path / "g.sqlite") as db: db.execute("UPDATE audit_trail SET after = replace(after, 'high', 'low') WHERE sequence = 1")
+    result = mrm("findings", "verify-trail", "--store", url, check=1)
+    assert "entry 1 (create TM-X/20260101T000000Z-abcdef/CAL-01" in result.stderr and "was edited" in result.stderr
+
+
+def test_bad_store_url_and_unknown_finding_are_clear(tmp_path):
+    assert "not a store URL" in mrm("findings", "list", "--store", "no url", check=2).stderr
+    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
+    assert "no finding 'A/B/C'" in mrm("findings", "close", "A/B/C", "--store", url, check=2).stderr
