@@ -100,10 +100,11 @@ def keygen(name: str = typer.Argument(..., help="Signer name, e.g. jane.doe"),
 def sign(bundle: Path = typer.Argument(..., help="Bundle folder"),
          key: Path = typer.Option(..., help="Private key file"),
          role: str = typer.Option("preparer", help="preparer or validator"),
-         replace: bool = typer.Option(False, help="Replace an existing signature for this role")):
+         replace: bool = typer.Option(False, help="Replace an existing signature for this role"),
+         store: Optional[str] = typer.Option(None, "--store", help="Governance store URL where the sign-off is recorded (default $MRM_STORE_URL, else reports/governance.sqlite if it exists)")):
     "Sign a bundle's manifest for a sign-off role."
     from mrm_research.reporting.bundle import sign as sign_
-    console.print(f"signed: {sign_(bundle, key, role, replace)}")
+    console.print(f"signed: {sign_(bundle, key, role, replace, store)}")
 
 @app.command()
 def verify(bundle: Path = typer.Argument(..., help="Bundle folder"),
@@ -126,10 +127,11 @@ def index(out: Path = typer.Argument(Path("reports/build"), help="Folder holding
 @app.command()
 def approve(bundle: Path = typer.Argument(..., help="Bundle folder"),
             key: Path = typer.Option(..., help="The approver's private key"),
-            keyring: Optional[Path] = typer.Option(None, help="Folder of trusted public keys")):
-    "Approve a verified, succeeded, prepared and validated bundle."
+            keyring: Optional[Path] = typer.Option(None, help="Folder of trusted public keys"),
+            store: Optional[str] = typer.Option(None, "--store", help="Governance store consulted for open high-severity findings (default $MRM_STORE_URL, else reports/governance.sqlite if it exists)")):
+    "Approve a verified, succeeded, prepared and validated bundle whose model has no open high-severity finding."
     from mrm_research.reporting.bundle import approve as approve_
-    console.print(approve_(bundle, key, keyring).summary())
+    console.print(approve_(bundle, key, keyring, store).summary())
 
 # %% ../nbs/99_cli.ipynb #99-cli-008
 @contracts_app.command("check")

@@ -47,12 +47,12 @@ def demo_keys(out_dir: Path) -> tuple[dict[str, Path], Path]:
         if not (folder / f"{name}.key").exists(): keygen(name, folder, keyring=keyring)
     return {name.split("-")[1]: folder / f"{name}.key" for name in DEMO_SIGNERS}, keyring
 
-def sign_off(bundle: str | Path, status: str, keys: dict[str, Path], keyring: Path) -> str:
-    "Sign a demo bundle (preparer, validator, approver for a succeeded run; preparer only for a failed one)."
-    sign(bundle, keys["preparer"], "preparer")
+def sign_off(bundle: str | Path, status: str, keys: dict[str, Path], keyring: Path, store: str | None = None) -> str:
+    "Sign a demo bundle (preparer, validator, approver for a succeeded run; preparer only for a failed one), recording the sign-offs in the store."
+    sign(bundle, keys["preparer"], "preparer", store=store)
     if status != "succeeded": return "prepared only (failed runs are never approved)"
-    sign(bundle, keys["validator"], "validator")
-    approve(bundle, keys["approver"], keyring)
+    sign(bundle, keys["validator"], "validator", store=store)
+    approve(bundle, keys["approver"], keyring, store=store)
     return "approved"
 
 # %% ../nbs/90_demo.ipynb #90-demo-005
@@ -74,7 +74,7 @@ def demo(out_dir: str | Path = "reports/build", # where data, keys and bundles g
     results = run(plan or root / "reports/demo.yml", jobs=jobs, out_dir=str(out_dir))
     rows = []
     for result in results:
-        sign_off_state = sign_off(result.bundle, result.status, keys, keyring)
+        sign_off_state = sign_off(result.bundle, result.status, keys, keyring, f"sqlite:///{out_dir / 'governance.sqlite'}")  # the demo's own store: sign-offs recorded against each model
         check = verify(result.bundle, keyring)
         rows.append({"model": result.model_id, "status": result.status, "seconds": result.seconds, "sign-off": sign_off_state,
                      "verified": "yes" if check.ok else "NO: " + check.problems[0], "bundle": _relative(result.bundle)})

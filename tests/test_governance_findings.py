@@ -77,3 +77,22 @@ def test_bad_store_url_and_unknown_finding_are_clear(tmp_path):
     assert "not a store URL" in mrm("findings", "list", "--store", "no url", check=2).stderr
     url = f"sqlite:///{tmp_path / 'g.sqlite'}"
     assert "no finding 'A/B/C'" in mrm("findings", "close", "A/B/C", "--store", url, check=2).stderr
+
+
+def test_approval_is_gated_by_open_high_findings_and_signoffs_are_recorded(tmp_path, keys):
+    from conftest import NOTEBOOKS, bundles
+    from mrm_research.governance.findings import add_finding, transition
+    from mrm_research.governance.store import Store
+    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
+    mrm("run", NOTEBOOKS / "tiny.ipynb", "--model-id", "GATED-1", "--out", tmp_path / "build", "--no-progress", check=0)
+    (bundle,) = bundles(tmp_path / "build")
+    mrm("sign", bundle, "--key", keys["preparer"], "--role", "preparer", "--store", url, check=0)
+    mrm("sign", bundle, "--key", keys["validator"], "--role", "validator", "--store", url, check=0)
+    key, _ = add_finding(Store(url), "GATED-1", "PERF-01", "high", "discrimination fails", run_id="earlier-run", owner="olga")
+    refused = mrm("approve", bundle, "--key", keys["approver"], "--keyring", keys["keyring"], "--store", url, check=2)
+    assert "GATED-1 has 1 open high-severity finding(s) without an accepted risk: GATED-1/earlier-run/PERF-01" in " ".join(refused.stderr.split())
+    assert not (bundle / "signatures" / "approver.json").exists()
+    transition(Store(url), key, "risk accepted", "olga", approver="chief risk officer", expiry="2099-12-31")
+    mrm("approve", bundle, "--key", keys["approver"], "--keyring", keys["keyring"], "--store", url, check=0)
+    signoffs = Store(url).read("SELECT role, signer FROM signoffs WHERE model_id = 'GATED-1' ORDER BY role")
+    assert signoffs == [{"role": "approver", "signer": "approver"}, {"role": "preparer", "signer": "preparer"}, {"role": "validator", "signer": "validator"}]

@@ -12,7 +12,7 @@ from .store import Store, StoreError, append_audit
 
 # %% auto #0
 __all__ = ['TRANSITIONS', 'DUE_DAYS', 'LIST_COLUMNS', 'TRACKER_PRIORITY', 'add_finding', 'import_bundle', 'transition', 'comment',
-           'set_owner', 'list_findings', 'overdue', 'export_tracker_csv']
+           'set_owner', 'list_findings', 'overdue', 'export_tracker_csv', 'record_signoffs', 'approval_blockers']
 
 # %% ../../nbs/51_governance_findings.ipynb #bf17c18f
 TRANSITIONS = {"open": ("remediation planned", "risk accepted"), "remediation planned": ("remediation submitted", "risk accepted"),
@@ -125,3 +125,26 @@ def export_tracker_csv(store: Store, path: str | Path) -> Path:
                         "Priority": frame.get("severity", pd.Series(dtype=str)).map(TRACKER_PRIORITY), "Due date": frame.get("due_date", pd.Series(dtype=str)),
                         "Labels": [f"mrm model:{r.model_id} severity:{r.severity} status:{r.status.replace(' ', '-')}" for r in frame.itertuples()]})
     return write_atomic(path, out.to_csv(index=False))
+
+# %% ../../nbs/51_governance_findings.ipynb #ff0e6f90
+def record_signoffs(store: Store, bundle: str | Path, actor: str = "unknown") -> int:
+    "Record (or refresh) every signature of a bundle against its model; return how many were recorded."
+    bundle = Path(bundle); manifest = json.loads((bundle / "manifest.json").read_text()); count = 0
+    from mrm_research.core import sha256_file
+    with store.write() as connection:
+        for path in sorted((bundle / "signatures").glob("*.json")):
+            record = json.loads(path.read_text())
+            if "signature" not in record: continue  # the certificate is not a signature
+            row = {"run_id": manifest["run_id"], "role": record["role"], "model_id": manifest["model_id"], "model_version": manifest.get("model_version"),
+                   "signer": record["signer"], "key_id": record["key_id"], "signed_at": record["signed_at"], "manifest_sha256": record["manifest_sha256"], "bundle": str(bundle.resolve())}
+            old = connection.execute(sa.text("SELECT * FROM signoffs WHERE run_id = :run_id AND role = :role"), row).first()
+            if old and dict(old._mapping) == row: continue
+            if old: connection.execute(sa.text("DELETE FROM signoffs WHERE run_id = :run_id AND role = :role"), row)
+            connection.execute(sa.text(f"INSERT INTO signoffs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"), row)
+            append_audit(connection, actor, "signoff", f"{row['model_id']}/{row['run_id']}/{row['role']}", "sign", dict(old._mapping) if old else None, row); count += 1
+    return count
+
+def approval_blockers(store: Store, model_id: str) -> list[str]:
+    "Open high-severity findings of a model without an accepted risk: each one blocks approval."
+    rows = store.read("SELECT key, title, status FROM findings WHERE model_id = :m AND severity = 'high' AND status NOT IN ('closed', 'risk accepted') ORDER BY key", m=model_id)
+    return [f"{r['key']} ({r['title']}; {r['status']})" for r in rows]

@@ -13,7 +13,7 @@ from ..core import MRMError, project_root, utc_now
 
 # %% auto #0
 __all__ = ['DEFAULT_STORE', 'MIGRATIONS', 'StoreError', 'store_url', 'migrate', 'Store', 'append_audit', 'TrailReport',
-           'verify_trail']
+           'verify_trail', 'store_in_use']
 
 # %% ../../nbs/50_governance_store.ipynb #1c719e91
 class StoreError(MRMError):
@@ -45,7 +45,14 @@ def _migration_0001(op) -> None:
         sa.Column("previous_hash", sa.String(64), nullable=False), sa.Column("hash", sa.String(64), nullable=False))
     op.create_table("trail_head", sa.Column("id", sa.Integer, primary_key=True), sa.Column("entries", sa.Integer, nullable=False), sa.Column("hash", sa.String(64), nullable=False))
 
-MIGRATIONS = [(1, "findings and the audit trail", _migration_0001)]
+def _migration_0002(op) -> None:
+    "Sign-offs recorded against their model."
+    op.create_table("signoffs",
+        sa.Column("run_id", sa.String(100), primary_key=True), sa.Column("role", sa.String(20), primary_key=True), sa.Column("model_id", sa.String(100), nullable=False),
+        sa.Column("model_version", sa.String(100)), sa.Column("signer", sa.String(100), nullable=False), sa.Column("key_id", sa.String(64), nullable=False),
+        sa.Column("signed_at", sa.String(30), nullable=False), sa.Column("manifest_sha256", sa.String(64), nullable=False), sa.Column("bundle", sa.Text))
+
+MIGRATIONS = [(1, "findings and the audit trail", _migration_0001), (2, "sign-offs", _migration_0002)]
 
 def migrate(connection) -> int:
     "Apply every migration newer than the store's version (inside the caller's transaction); return the version."
@@ -130,3 +137,10 @@ def verify_trail(store: Store) -> TrailReport:
     if head and (head[0]["entries"] != len(rows) or (rows and head[0]["hash"] != rows[-1]["hash"])):
         problems.append(f"the trail has {len(rows)} entries but its head records {head[0]['entries']}: the last entries were removed or the head was changed")
     return TrailReport(len(rows), problems)
+
+# %% ../../nbs/50_governance_store.ipynb #de7140d3
+def store_in_use(url: str | None = None) -> Store | None:
+    "The store to record in and consult: the one given or configured, else the default file if it exists, else None."
+    if url or os.environ.get("MRM_STORE_URL"): return Store(url)
+    default = project_root() / DEFAULT_STORE
+    return Store() if default.exists() else None

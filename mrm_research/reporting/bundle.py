@@ -147,16 +147,24 @@ def sign(bundle: str | Path, # the bundle folder
          key: str | Path, # private key file (NAME.key)
          role: str = "preparer", # preparer or validator; approval goes through `approve`
          replace: bool = False, # replace an existing signature for this role
+         store: str | None = None, # governance store URL (default: configured, or the project's if it exists)
         ) -> Path:
-    "Sign a bundle's manifest for a sign-off role, after checking its files still match the manifest."
+    "Sign a bundle's manifest for a sign-off role, after checking its files still match the manifest; record the sign-off in the governance store."
     bundle = Path(bundle)
     if role == "approver": raise MRMError("approval is not a plain signature: use approve(), which checks the bundle first")
     if role not in ROLES: raise MRMError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
     problems = check_files(bundle)
     if problems: raise VerificationError(f"refusing to sign {bundle}: {problems[0]}")
     signed = _sign(bundle, key, role, replace)
-    write_certificate(bundle); refresh_index(bundle)
+    write_certificate(bundle); refresh_index(bundle); _record_signoffs(bundle, store)
     return signed
+
+def _record_signoffs(bundle: Path, store: str | None) -> None:
+    "Record the bundle's signatures against its model, when a governance store is in use."
+    from mrm_research.governance.store import store_in_use
+    from mrm_research.governance.findings import record_signoffs
+    opened = store_in_use(store)
+    if opened is not None: record_signoffs(opened, bundle)
 
 # %% ../../nbs/04_reporting_bundle.ipynb #04-reporting-bundle-027
 CERTIFICATE = "certificate"
@@ -323,8 +331,9 @@ def verify(bundle: str | Path, # the bundle folder
 def approve(bundle: str | Path, # the bundle folder
             key: str | Path, # the approver's private key file
             keyring: str | Path | None = None, # trusted public keys
+            store: str | None = None, # governance store URL (default: configured, or the project's if it exists)
            ) -> VerificationReport:
-    "Approve a verified, succeeded, prepared and validated bundle by adding the approver's signature."
+    "Approve a verified, succeeded, prepared and validated bundle whose model has no open high-severity finding, by adding the approver's signature."
     bundle = Path(bundle)
     report = verify(bundle, keyring)
     if not report.ok: raise VerificationError(f"cannot approve {bundle}: {report.problems[0]}")
@@ -335,6 +344,11 @@ def approve(bundle: str | Path, # the bundle folder
     if approver is None: raise MRMError(f"cannot approve {bundle}: the approver's key {key} is not in the keyring")
     if approver in (report.signers["preparer"], report.signers["validator"]):
         raise MRMError(f"cannot approve {bundle}: '{approver}' already signed as preparer or validator (segregation of duties)")
+    from mrm_research.governance.store import store_in_use
+    from mrm_research.governance.findings import approval_blockers
+    opened = store_in_use(store)
+    blockers = approval_blockers(opened, read_manifest(bundle)["model_id"]) if opened is not None else []
+    if blockers: raise MRMError(f"cannot approve {bundle}: model {read_manifest(bundle)['model_id']} has {len(blockers)} open high-severity finding(s) without an accepted risk: " + "; ".join(blockers))
     _sign(bundle, key, "approver", replace=False)
-    write_certificate(bundle); refresh_index(bundle, keyring)
+    write_certificate(bundle); refresh_index(bundle, keyring); _record_signoffs(bundle, store)
     return verify(bundle, keyring)
