@@ -13,10 +13,11 @@ from rich.table import Table
 from .core import MRMError
 
 # %% auto #0
-__all__ = ['app', 'contracts_app', 'console', 'findings_app', 'STORE_OPTION', 'ACTOR_OPTION', 'parameter_pairs', 'run',
-           'validate', 'render', 'keygen', 'sign', 'verify', 'index', 'approve', 'contracts_check', 'contracts_list',
-           'demo', 'findings_import', 'findings_list', 'findings_show', 'findings_update', 'findings_close',
-           'findings_overdue', 'findings_export', 'findings_verify_trail', 'main']
+__all__ = ['app', 'contracts_app', 'console', 'findings_app', 'STORE_OPTION', 'ACTOR_OPTION', 'inventory_app', 'parameter_pairs',
+           'run', 'validate', 'render', 'keygen', 'sign', 'verify', 'index', 'approve', 'contracts_check',
+           'contracts_list', 'demo', 'findings_import', 'findings_list', 'findings_show', 'findings_update',
+           'findings_close', 'findings_overdue', 'findings_export', 'inventory_add', 'inventory_list', 'inventory_show',
+           'inventory_tier', 'inventory_link', 'inventory_due', 'inventory_export', 'findings_verify_trail', 'main']
 
 # %% ../nbs/99_cli.ipynb #99-cli-005
 app = typer.Typer(help="mrm_research: run, render, sign, verify and approve model-validation reports.", no_args_is_help=True, add_completion=False)
@@ -238,6 +239,58 @@ def findings_export(path: Path = typer.Argument(..., help="CSV file to write"), 
     "Open findings as CSV for an issue tracker (Summary, Description, Priority, Due date, Labels)."
     from mrm_research.governance import findings, store as store_
     console.print(f"written: {findings.export_tracker_csv(store_.Store(store), path)}")
+
+inventory_app = typer.Typer(help="The model inventory: identification, tiering, AI classification, linked bundles, revalidation schedule.", no_args_is_help=True)
+app.add_typer(inventory_app, name="inventory")
+
+@inventory_app.command("add")
+def inventory_add(file: Path = typer.Argument(..., help="YAML or CSV of model records (one or a list)"), store: Optional[str] = STORE_OPTION, actor: Optional[str] = ACTOR_OPTION):
+    "Add or update model records (every record checked first; nothing written if any is wrong)."
+    from mrm_research.governance import inventory, store as store_
+    console.print(f"{inventory.import_inventory(store_.Store(store), file, _actor(actor))} model record(s) added or updated")
+
+@inventory_app.command("list")
+def inventory_list(store: Optional[str] = STORE_OPTION):
+    "The inventory, tier 1 first."
+    from mrm_research.governance import inventory, store as store_
+    frame = inventory.list_models(store_.Store(store)); _print_frame(frame, f"{len(frame)} model(s)")
+
+@inventory_app.command("show")
+def inventory_show(model_id: str = typer.Argument(...), store: Optional[str] = STORE_OPTION):
+    "One model: its record, tier and classification with their reasons, its bundles and open findings."
+    from mrm_research.governance import store as store_
+    opened = store_.Store(store)
+    rows = opened.read("SELECT * FROM models WHERE model_id = :m", m=model_id)
+    if not rows: raise MRMError(f"model {model_id} is not in the inventory")
+    for name, value in rows[0].items(): console.print(f"[bold]{name}[/]: {value}")
+    for bundle in opened.read("SELECT run_id, date, status, outcome, revalidation_triggers FROM model_bundles WHERE model_id = :m ORDER BY date", m=model_id): console.print(f"  bundle {bundle}")
+    for finding in opened.read("SELECT key, severity, status FROM findings WHERE model_id = :m AND status != 'closed'", m=model_id): console.print(f"  finding {finding}")
+
+@inventory_app.command("tier")
+def inventory_tier(store: Optional[str] = STORE_OPTION):
+    "Every model's tier and the reason."
+    from mrm_research.governance import store as store_
+    import pandas as pd
+    _print_frame(pd.DataFrame(store_.Store(store).read("SELECT model_id, tier, tier_reason, ai_act_category, ai_act_reason FROM models ORDER BY COALESCE(tier, 9), model_id")), "Tiers")
+
+@inventory_app.command("link")
+def inventory_link(bundle: Path = typer.Argument(..., help="Bundle folder"), store: Optional[str] = STORE_OPTION, actor: Optional[str] = ACTOR_OPTION):
+    "Record a report bundle against its model (dates its validation, carries its revalidation triggers)."
+    from mrm_research.governance import inventory, store as store_
+    row = inventory.link_bundle(store_.Store(store), bundle, _actor(actor)); console.print(f"{row['model_id']}: bundle {row['run_id']} linked ({row['outcome']})")
+
+@inventory_app.command("due")
+def inventory_due(as_of: Optional[str] = typer.Option(None, help="Date YYYY-MM-DD (default today)"), store: Optional[str] = STORE_OPTION):
+    "Models due or overdue for revalidation, and why."
+    import datetime as dt
+    from mrm_research.governance import inventory, store as store_
+    frame = inventory.due(store_.Store(store), dt.date.fromisoformat(as_of) if as_of else None); _print_frame(frame, f"{len(frame)} model(s) due for revalidation")
+
+@inventory_app.command("export")
+def inventory_export(path: Path = typer.Argument(..., help="YAML or CSV file"), store: Optional[str] = STORE_OPTION):
+    "Write every model record to YAML or CSV."
+    from mrm_research.governance import inventory, store as store_
+    console.print(f"written: {inventory.export_inventory(store_.Store(store), path)}")
 
 @findings_app.command("verify-trail")
 def findings_verify_trail(store: Optional[str] = STORE_OPTION):

@@ -52,7 +52,21 @@ def _migration_0002(op) -> None:
         sa.Column("model_version", sa.String(100)), sa.Column("signer", sa.String(100), nullable=False), sa.Column("key_id", sa.String(64), nullable=False),
         sa.Column("signed_at", sa.String(30), nullable=False), sa.Column("manifest_sha256", sa.String(64), nullable=False), sa.Column("bundle", sa.Text))
 
-MIGRATIONS = [(1, "findings and the audit trail", _migration_0001), (2, "sign-offs", _migration_0002)]
+def _migration_0003(op) -> None:
+    "The model inventory and its linked bundles."
+    op.create_table("models",
+        sa.Column("model_id", sa.String(100), primary_key=True), sa.Column("record", sa.Text, nullable=False),  # the whole record as JSON
+        sa.Column("name", sa.String(200), nullable=False), sa.Column("type", sa.String(100), nullable=False), sa.Column("status", sa.String(30), nullable=False),
+        sa.Column("owner", sa.String(100), nullable=False), sa.Column("tier", sa.Integer), sa.Column("tier_reason", sa.Text), sa.Column("is_model", sa.Boolean, nullable=False),
+        sa.Column("identification_reason", sa.Text), sa.Column("ai_act_category", sa.String(60)), sa.Column("ai_act_reason", sa.Text),
+        sa.Column("last_validated", sa.String(10)), sa.Column("material_change", sa.Boolean, nullable=False, default=False),
+        sa.Column("created_at", sa.String(30), nullable=False), sa.Column("updated_at", sa.String(30), nullable=False))
+    op.create_table("model_bundles",
+        sa.Column("run_id", sa.String(100), primary_key=True), sa.Column("model_id", sa.String(100), nullable=False), sa.Column("date", sa.String(30)),
+        sa.Column("status", sa.String(20)), sa.Column("outcome", sa.String(40)), sa.Column("revalidation_triggers", sa.Integer, nullable=False, default=0),
+        sa.Column("bundle", sa.Text))
+
+MIGRATIONS = [(1, "findings and the audit trail", _migration_0001), (2, "sign-offs", _migration_0002), (3, "model inventory", _migration_0003)]
 
 def migrate(connection) -> int:
     "Apply every migration newer than the store's version (inside the caller's transaction); return the version."

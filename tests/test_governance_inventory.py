@@ -1,0 +1,43 @@
+"""`mrm inventory`: records from a bank's own YAML, tiers with reasons, bundles linked, revalidation due with reasons, malformed input refused whole."""
+import json
+import yaml
+from conftest import mrm
+
+YES = {"quantitative_method": True, "estimates": True, "used_in_decisions": True, "deterministic_only": False}
+RECORDS = [{"model_id": "CARD-PD", "name": "card probability of default", "type": "credit model", "owner": "Retail credit", "status": "in use", "identification": YES,
+            "exposure_usd": 3.5e9, "decisions_per_year": 2_000_000, "complexity": "medium", "reliance": "high", "ai_system": True, "ai_use": "credit_scoring",
+            "last_validated": "2025-09-30", "upstream": ["BUREAU-FEED"], "vendor": "in-house"},
+           {"model_id": "SURV-SPOOF", "name": "spoofing detector", "type": "trade surveillance", "owner": "Compliance", "status": "validated", "identification": YES,
+            "exposure_usd": 2e8, "decisions_per_year": 30_000, "complexity": "high", "reliance": "medium", "ai_system": False, "last_validated": "2023-01-15"}]
+
+
+def test_inventory_from_a_banks_records(tmp_path):
+    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
+    (tmp_path / "models.yaml").write_text(yaml.safe_dump(RECORDS))
+    assert "2 model record(s)" in mrm("inventory", "add", tmp_path / "models.yaml", "--store", url, check=0).stdout
+    tiers = mrm("inventory", "tier", "--store", url, check=0).stdout
+    assert "high-risk" in tiers and "Annex III 5(b)" in " ".join(tiers.split())
+    bundle = tmp_path / "bundle"; bundle.mkdir()
+    (bundle / "manifest.json").write_text(json.dumps({"model_id": "CARD-PD", "run_id": "r9", "date": "2026-02-01T09:00:00Z", "status": "succeeded"}))
+    (bundle / "results.json").write_text(json.dumps({"metrics": {"revalidation_triggers": {"value": 1}}, "findings": []}))
+    mrm("inventory", "link", bundle, "--store", url, check=0)
+    due = " ".join(mrm("inventory", "due", "--as-of", "2026-06-01", "--store", url, check=0).stdout.split())
+    assert "2 model(s) due" in due
+    from mrm_research.governance.inventory import due as due_
+    from mrm_research.governance.store import Store
+    import datetime as dt
+    reasons = due_(Store(url), dt.date(2026, 6, 1)).set_index("model_id").why.to_dict()
+    assert reasons["CARD-PD"] == "triggered: bundle r9 recorded 1 revalidation trigger(s)"  # validated 2026-02-01 (tier 1, yearly): not periodic yet
+    assert reasons["SURV-SPOOF"].startswith("periodic: tier 2 every 2 year(s), last validated 2023-01-15, due 2025-01-15")
+    mrm("inventory", "export", tmp_path / "out.yaml", "--store", url, check=0)
+    assert [r["model_id"] for r in yaml.safe_load((tmp_path / "out.yaml").read_text())] == ["CARD-PD", "SURV-SPOOF"]
+
+
+def test_malformed_inventory_input_is_refused_whole(tmp_path):
+    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
+    (tmp_path / "bad.yaml").write_text("- model_id: X\n  name: [unclosed\n")
+    assert "malformed" in mrm("inventory", "add", tmp_path / "bad.yaml", "--store", url, check=2).stderr
+    (tmp_path / "wrong.yaml").write_text(yaml.safe_dump([RECORDS[0], {**RECORDS[1], "type": "crystal ball"}]))
+    refused = mrm("inventory", "add", tmp_path / "wrong.yaml", "--store", url, check=2).stderr
+    assert "nothing imported" in refused and "'crystal ball' is not one of" in refused
+    assert "0 model(s)" in mrm("inventory", "list", "--store", url, check=0).stdout
