@@ -39,3 +39,32 @@ def small_bank(tmp_path_factory):
 def bundles(out: Path) -> list[Path]:
     "Every finished bundle below an output folder."
     return sorted(p.parent for p in Path(out).glob("*/*/manifest.json"))
+
+
+GOVERNANCE_TABLES = "findings, audit_trail, trail_head, signoffs, models, model_bundles, schema_version"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    "A fresh governance store: a SQLite file always; the PostgreSQL server of $MRM_TEST_POSTGRES_URL when there is one (emptied first)."
+    if request.param == "sqlite": return f"sqlite:///{tmp_path / 'governance.sqlite'}"
+    import os, sqlalchemy as sa
+    url = os.environ.get("MRM_TEST_POSTGRES_URL")
+    if not url: pytest.skip("no PostgreSQL server here: MRM_TEST_POSTGRES_URL is not set (.ci/run installs Debian's postgresql, starts it on 127.0.0.1 and sets it)")
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection: connection.execute(sa.text(f"DROP TABLE IF EXISTS {GOVERNANCE_TABLES} CASCADE"))
+    except sa.exc.OperationalError as error: pytest.skip(f"the PostgreSQL server at {url} cannot be reached: {error.orig}")
+    finally: engine.dispose()
+    return url
+
+
+def store_scalar(url: str, query: str):
+    "One value from the store, read directly (not through the library)."
+    import sqlalchemy as sa
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(sa.text(query))
+            return result.scalar() if result.returns_rows else None
+    finally: engine.dispose()

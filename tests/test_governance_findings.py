@@ -1,8 +1,8 @@
 """Findings to closure through `mrm findings`: import once, lifecycle refusals that write nothing, concurrent updates that lose
 nothing, a tampered audit trail named, tracker export, bad store URL."""
-import json, multiprocessing, sqlite3
+import json, multiprocessing
 import pandas as pd
-from conftest import mrm
+from conftest import mrm, store_scalar
 
 
 def fake_bundle(folder, model="TM-X", run="20260101T000000Z-abcdef"):
@@ -23,8 +23,8 @@ def comment_many(url: str, key: str, who: str, count: int) -> None:
     for i in range(count): comment(store, key, f"{who} {i}", who)
 
 
-def test_findings_workflow(tmp_path):
-    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
+def test_findings_workflow(tmp_path, store_url):
+    url = store_url
     bundle = fake_bundle(tmp_path / "bundle")
     assert "3 finding(s) recorded, 0 already" in mrm("findings", "import", bundle, "--owner", "olga", "--store", url, check=0).stdout
     assert "0 finding(s) recorded, 3 already" in mrm("findings", "import", bundle, "--store", url, check=0).stdout
@@ -33,7 +33,7 @@ def test_findings_workflow(tmp_path):
     assert listed.index("CAL-01") < listed.index("FAIR-01") < listed.index("DRIFT-01")  # most severe first
     refused = mrm("findings", "close", key, "--store", url, check=2)
     assert "cannot go from 'open' to 'closed'; allowed: remediation planned, risk accepted" in refused.stderr
-    entries = lambda: sqlite3.connect(tmp_path / "g.sqlite").execute("SELECT COUNT(*) FROM audit_trail").fetchone()[0]
+    entries = lambda: store_scalar(url, "SELECT COUNT(*) FROM audit_trail")
     before = entries()
     assert mrm("findings", "update", key, "--status", "risk accepted", "--approver", "olga", "--expiry", "2099-01-01", "--store", url, check=2).stderr.count("must not be the finding's owner")
     assert entries() == before, "a refused change writes nothing"
@@ -51,10 +51,10 @@ def test_findings_workflow(tmp_path):
     assert "chain intact" in mrm("findings", "verify-trail", "--store", url, check=0).stdout
 
 
-def test_two_processes_commenting_at_once_lose_nothing(tmp_path):
+def test_two_processes_commenting_at_once_lose_nothing(store_url):
     from mrm_research.governance.findings import add_finding
     from mrm_research.governance.store import Store, verify_trail
-    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
+    url = store_url
     key, _ = add_finding(Store(url), "M", "F-1", "high", "t")
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=comment_many, args=(url, key, who, 15)) for who in ("ana", "ben")]
@@ -65,10 +65,10 @@ def test_two_processes_commenting_at_once_lose_nothing(tmp_path):
     assert verify_trail(Store(url)).entries == 31 and verify_trail(Store(url)).ok
 
 
-def test_tampered_trail_is_named(tmp_path):
-    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
+def test_tampered_trail_is_named(tmp_path, store_url):
+    url = store_url
     mrm("findings", "import", fake_bundle(tmp_path / "bundle"), "--store", url, check=0)
-    with sqlite3.connect(tmp_path / "g.sqlite") as db: db.execute("UPDATE audit_trail SET after = replace(after, 'high', 'low') WHERE sequence = 1")
+    store_scalar(url, "UPDATE audit_trail SET after = replace(after, 'high', 'low') WHERE sequence = 1")
     result = mrm("findings", "verify-trail", "--store", url, check=1)
     assert "entry 1 (create TM-X/20260101T000000Z-abcdef/CAL-01" in result.stderr and "was edited" in result.stderr
 
@@ -79,11 +79,11 @@ def test_bad_store_url_and_unknown_finding_are_clear(tmp_path):
     assert "no finding 'A/B/C'" in mrm("findings", "close", "A/B/C", "--store", url, check=2).stderr
 
 
-def test_approval_is_gated_by_open_high_findings_and_signoffs_are_recorded(tmp_path, keys):
+def test_approval_is_gated_by_open_high_findings_and_signoffs_are_recorded(tmp_path, keys, store_url):
     from conftest import NOTEBOOKS, bundles
     from mrm_research.governance.findings import add_finding, transition
     from mrm_research.governance.store import Store
-    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
+    url = store_url
     mrm("run", NOTEBOOKS / "tiny.ipynb", "--model-id", "GATED-1", "--out", tmp_path / "build", "--no-progress", check=0)
     (bundle,) = bundles(tmp_path / "build")
     mrm("sign", bundle, "--key", keys["preparer"], "--role", "preparer", "--store", url, check=0)

@@ -11,8 +11,8 @@ RECORDS = [{"model_id": "CARD-PD", "name": "card probability of default", "type"
             "exposure_usd": 2e8, "decisions_per_year": 30_000, "complexity": "high", "reliance": "medium", "ai_system": False, "last_validated": "2023-01-15"}]
 
 
-def test_inventory_from_a_banks_records(tmp_path):
-    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
+def test_inventory_from_a_banks_records(tmp_path, store_url):
+    url = store_url
     (tmp_path / "models.yaml").write_text(yaml.safe_dump(RECORDS))
     assert "2 model record(s)" in mrm("inventory", "add", tmp_path / "models.yaml", "--store", url, check=0).stdout
     tiers = mrm("inventory", "tier", "--store", url, check=0).stdout
@@ -33,8 +33,8 @@ def test_inventory_from_a_banks_records(tmp_path):
     assert [r["model_id"] for r in yaml.safe_load((tmp_path / "out.yaml").read_text())] == ["CARD-PD", "SURV-SPOOF"]
 
 
-def test_malformed_inventory_input_is_refused_whole(tmp_path):
-    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
+def test_malformed_inventory_input_is_refused_whole(tmp_path, store_url):
+    url = store_url
     (tmp_path / "bad.yaml").write_text("- model_id: X\n  name: [unclosed\n")
     assert "malformed" in mrm("inventory", "add", tmp_path / "bad.yaml", "--store", url, check=2).stderr
     (tmp_path / "wrong.yaml").write_text(yaml.safe_dump([RECORDS[0], {**RECORDS[1], "type": "crystal ball"}]))

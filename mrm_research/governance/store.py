@@ -34,14 +34,14 @@ def _migration_0001(op) -> None:
     op.create_table("findings",
         sa.Column("key", sa.String(200), primary_key=True),  # <model>/<run>/<finding id>, or <model>/manual/<id>
         sa.Column("model_id", sa.String(100), nullable=False), sa.Column("run_id", sa.String(100)), sa.Column("finding_id", sa.String(100), nullable=False),
-        sa.Column("test", sa.String(200)), sa.Column("title", sa.Text, nullable=False), sa.Column("detail", sa.Text), sa.Column("severity", sa.String(10), nullable=False),
+        sa.Column("test", sa.Text), sa.Column("title", sa.Text, nullable=False), sa.Column("detail", sa.Text), sa.Column("severity", sa.String(10), nullable=False),
         sa.Column("status", sa.String(30), nullable=False), sa.Column("owner", sa.String(100)), sa.Column("due_date", sa.String(10)),
         sa.Column("approver", sa.String(100)), sa.Column("risk_expiry", sa.String(10)), sa.Column("comments", sa.Text, nullable=False, default="[]"),
         sa.Column("created_at", sa.String(30), nullable=False), sa.Column("updated_at", sa.String(30), nullable=False))
     op.create_table("audit_trail",
         sa.Column("sequence", sa.Integer, primary_key=True, autoincrement=False), sa.Column("at", sa.String(30), nullable=False),
-        sa.Column("actor", sa.String(100), nullable=False), sa.Column("entity", sa.String(50), nullable=False), sa.Column("entity_key", sa.String(200), nullable=False),
-        sa.Column("action", sa.String(50), nullable=False), sa.Column("before", sa.Text), sa.Column("after", sa.Text),
+        sa.Column("actor", sa.String(100), nullable=False), sa.Column("entity", sa.String(50), nullable=False), sa.Column("entity_key", sa.Text, nullable=False),
+        sa.Column("action", sa.Text, nullable=False), sa.Column("before", sa.Text), sa.Column("after", sa.Text),
         sa.Column("previous_hash", sa.String(64), nullable=False), sa.Column("hash", sa.String(64), nullable=False))
     op.create_table("trail_head", sa.Column("id", sa.Integer, primary_key=True), sa.Column("entries", sa.Integer, nullable=False), sa.Column("hash", sa.String(64), nullable=False))
 
@@ -87,6 +87,7 @@ class Store:
     def __init__(self, url: str | None = None):
         self.url = store_url(url)
         parsed = sa.engine.make_url(self.url); self.sqlite = parsed.get_backend_name() == "sqlite"
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"): raise StoreError(f"cannot open store {self.url}: only SQLite and PostgreSQL stores are supported (writes must be serialised)")
         if self.sqlite and parsed.database and parsed.database != ":memory:": Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         try: self.engine = sa.create_engine(self.url, **({"connect_args": {"timeout": 30}} if self.sqlite else {}))
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error: raise StoreError(f"cannot open store {self.url}: {error}") from None
@@ -96,13 +97,15 @@ class Store:
             @sa.event.listens_for(self.engine, "begin")
             def _begin_immediate(connection): connection.exec_driver_sql("BEGIN IMMEDIATE")
         try:
-            with self.engine.begin() as connection: self.version = migrate(connection)
+            with self.write() as connection: self.version = migrate(connection)  # serialised too: two processes opening a new store migrate it once
         except sa.exc.OperationalError as error: raise StoreError(f"cannot open store {self.url}: {error.orig}") from None
 
     @contextmanager
     def write(self):
         "A serialised transaction: committed when the block ends, rolled back (nothing written) on any error."
-        with self.engine.begin() as connection: yield connection
+        with self.engine.begin() as connection:
+            if not self.sqlite: connection.execute(sa.text("SELECT pg_advisory_xact_lock(7202611)"))  # one lock for all governance writes
+            yield connection
 
     def read(self, query: str, **parameters) -> list[dict]:
         "Rows of a read-only query, as dicts."
