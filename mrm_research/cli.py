@@ -13,11 +13,12 @@ from rich.table import Table
 from .core import MRMError
 
 # %% auto #0
-__all__ = ['app', 'contracts_app', 'console', 'findings_app', 'STORE_OPTION', 'ACTOR_OPTION', 'inventory_app', 'parameter_pairs',
-           'run', 'validate', 'render', 'keygen', 'sign', 'verify', 'index', 'approve', 'contracts_check',
-           'contracts_list', 'demo', 'findings_import', 'findings_list', 'findings_show', 'findings_update',
-           'findings_close', 'findings_overdue', 'findings_export', 'inventory_add', 'inventory_list', 'inventory_show',
-           'inventory_tier', 'inventory_link', 'inventory_due', 'inventory_export', 'findings_verify_trail', 'main']
+__all__ = ['app', 'contracts_app', 'console', 'findings_app', 'STORE_OPTION', 'ACTOR_OPTION', 'LIMIT_OPTION', 'inventory_app',
+           'parameter_pairs', 'run', 'validate', 'render', 'keygen', 'sign', 'verify', 'index', 'approve',
+           'contracts_check', 'contracts_list', 'demo', 'findings_import', 'findings_list', 'findings_show',
+           'findings_update', 'findings_close', 'findings_overdue', 'findings_export', 'inventory_add',
+           'inventory_list', 'inventory_show', 'inventory_tier', 'inventory_link', 'inventory_due', 'inventory_export',
+           'findings_verify_trail', 'main']
 
 # %% ../nbs/99_cli.ipynb #99-cli-005
 app = typer.Typer(help="mrm_research: run, render, sign, verify and approve model-validation reports.", no_args_is_help=True, add_completion=False)
@@ -176,10 +177,13 @@ def _actor(actor: str | None) -> str:
     import getpass
     return actor or getpass.getuser()
 
-def _print_frame(frame, title: str) -> None:
-    table = Table(title=title)
+LIMIT_OPTION = typer.Option(100, "--limit", help="Rows shown (0: all); the title gives the full count")
+
+def _print_frame(frame, title: str, limit: int = 0) -> None:
+    total = frame.attrs.get("total", len(frame))
+    table = Table(title=title + (f" (first {limit} shown; --limit 0 for all)" if limit and total > limit else ""))
     for column in frame.columns: table.add_column(str(column))
-    for row in frame.astype(str).itertuples(index=False): table.add_row(*row)
+    for row in (frame.head(limit) if limit else frame).astype(str).itertuples(index=False): table.add_row(*row)
     console.print(table)
 
 @findings_app.command("import")
@@ -192,11 +196,11 @@ def findings_import(bundle: Path = typer.Argument(..., help="Bundle folder"), ow
 
 @findings_app.command("list")
 def findings_list(status: Optional[str] = typer.Option(None), model: Optional[str] = typer.Option(None), severity: Optional[str] = typer.Option(None),
-                  store: Optional[str] = STORE_OPTION):
+                  limit: int = LIMIT_OPTION, store: Optional[str] = STORE_OPTION):
     "List findings, most severe and oldest due first."
     from mrm_research.governance import findings, store as store_
-    frame = findings.list_findings(store_.Store(store), status, model, severity)
-    _print_frame(frame[findings.LIST_COLUMNS], f"{len(frame)} finding(s)")
+    frame = findings.list_findings(store_.Store(store), status, model, severity, limit or None)
+    _print_frame(frame[findings.LIST_COLUMNS], f"{frame.attrs['total']} finding(s)", limit)
 
 @findings_app.command("show")
 def findings_show(key: str = typer.Argument(..., help="Finding key <model>/<run>/<id>"), store: Optional[str] = STORE_OPTION):
@@ -227,12 +231,12 @@ def findings_close(key: str = typer.Argument(...), note: str = typer.Option(""),
     findings.transition(store_.Store(store), key, "closed", _actor(actor), note); console.print(f"{key}: closed")
 
 @findings_app.command("overdue")
-def findings_overdue(as_of: Optional[str] = typer.Option(None, help="Date YYYY-MM-DD (default today)"), store: Optional[str] = STORE_OPTION):
+def findings_overdue(as_of: Optional[str] = typer.Option(None, help="Date YYYY-MM-DD (default today)"), limit: int = LIMIT_OPTION, store: Optional[str] = STORE_OPTION):
     "Findings past their due date, and risk acceptances past their expiry."
     import datetime as dt
     from mrm_research.governance import findings, store as store_
-    frame = findings.overdue(store_.Store(store), dt.date.fromisoformat(as_of) if as_of else None)
-    _print_frame(frame[[*findings.LIST_COLUMNS, "why"]] if len(frame) else frame, f"{len(frame)} overdue finding(s)")
+    frame = findings.overdue(store_.Store(store), dt.date.fromisoformat(as_of) if as_of else None, limit or None)
+    _print_frame(frame[[*findings.LIST_COLUMNS, "why"]] if len(frame) else frame, f"{frame.attrs['total']} overdue finding(s)", limit)
 
 @findings_app.command("export")
 def findings_export(path: Path = typer.Argument(..., help="CSV file to write"), store: Optional[str] = STORE_OPTION):
@@ -250,10 +254,10 @@ def inventory_add(file: Path = typer.Argument(..., help="YAML or CSV of model re
     console.print(f"{inventory.import_inventory(store_.Store(store), file, _actor(actor))} model record(s) added or updated")
 
 @inventory_app.command("list")
-def inventory_list(store: Optional[str] = STORE_OPTION):
+def inventory_list(limit: int = LIMIT_OPTION, store: Optional[str] = STORE_OPTION):
     "The inventory, tier 1 first."
     from mrm_research.governance import inventory, store as store_
-    frame = inventory.list_models(store_.Store(store)); _print_frame(frame, f"{len(frame)} model(s)")
+    frame = inventory.list_models(store_.Store(store)); _print_frame(frame, f"{len(frame)} model(s)", limit)
 
 @inventory_app.command("show")
 def inventory_show(model_id: str = typer.Argument(...), store: Optional[str] = STORE_OPTION):
@@ -280,11 +284,11 @@ def inventory_link(bundle: Path = typer.Argument(..., help="Bundle folder"), sto
     row = inventory.link_bundle(store_.Store(store), bundle, _actor(actor)); console.print(f"{row['model_id']}: bundle {row['run_id']} linked ({row['outcome']})")
 
 @inventory_app.command("due")
-def inventory_due(as_of: Optional[str] = typer.Option(None, help="Date YYYY-MM-DD (default today)"), store: Optional[str] = STORE_OPTION):
+def inventory_due(as_of: Optional[str] = typer.Option(None, help="Date YYYY-MM-DD (default today)"), limit: int = LIMIT_OPTION, store: Optional[str] = STORE_OPTION):
     "Models due or overdue for revalidation, and why."
     import datetime as dt
     from mrm_research.governance import inventory, store as store_
-    frame = inventory.due(store_.Store(store), dt.date.fromisoformat(as_of) if as_of else None); _print_frame(frame, f"{len(frame)} model(s) due for revalidation")
+    frame = inventory.due(store_.Store(store), dt.date.fromisoformat(as_of) if as_of else None); _print_frame(frame, f"{len(frame)} model(s) due for revalidation", limit)
 
 @inventory_app.command("export")
 def inventory_export(path: Path = typer.Argument(..., help="YAML or CSV file"), store: Optional[str] = STORE_OPTION):

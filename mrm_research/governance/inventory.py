@@ -127,21 +127,26 @@ def link_bundle(store: Store, bundle: str | Path, actor: str = "unknown") -> dic
     return row
 
 def due(store: Store, as_of: dt.date | None = None) -> pd.DataFrame:
-    "Models due or overdue for revalidation, with every reason."
-    today = as_of or dt.date.today(); rows = []
-    for model in store.read("SELECT * FROM models WHERE is_model = :t AND status != 'retired' ORDER BY model_id", t=True):
+    "Models due or overdue for revalidation, with every reason (three queries, whatever the inventory's size)."
+    today = as_of or dt.date.today()
+    models = pd.DataFrame(store.read("SELECT model_id, name, tier, last_validated, material_change FROM models WHERE is_model = :t AND status != 'retired' ORDER BY model_id", t=True),
+                          columns=["model_id", "name", "tier", "last_validated", "material_change"])
+    latest = {r["model_id"]: r for r in store.read("SELECT b.model_id, b.run_id, b.revalidation_triggers FROM model_bundles b JOIN "
+                                                   "(SELECT model_id, MAX(date) AS date FROM model_bundles GROUP BY model_id) m ON b.model_id = m.model_id AND b.date = m.date")}
+    high = {r["model_id"]: r["n"] for r in store.read("SELECT model_id, COUNT(*) AS n FROM findings WHERE severity = 'high' AND status NOT IN ('closed', 'risk accepted') GROUP BY model_id")}
+    rows = []
+    for model in models.itertuples():
         reasons = []
-        if model["last_validated"] is None: reasons.append("never validated")
+        if model.last_validated is None: reasons.append("never validated")
         else:
-            last = dt.date.fromisoformat(model["last_validated"]); years = REVALIDATION_YEARS[model["tier"]]
+            last = dt.date.fromisoformat(model.last_validated); years = REVALIDATION_YEARS[int(model.tier)]
             next_due = last.replace(year=last.year + years) if not (last.month == 2 and last.day == 29) else dt.date(last.year + years, 3, 1)
-            if next_due <= today: reasons.append(f"periodic: tier {model['tier']} every {years} year(s), last validated {last}, due {next_due}")
-        latest = store.read("SELECT run_id, revalidation_triggers FROM model_bundles WHERE model_id = :m ORDER BY date DESC LIMIT 1", m=model["model_id"])
-        if latest and latest[0]["revalidation_triggers"]: reasons.append(f"triggered: bundle {latest[0]['run_id']} recorded {latest[0]['revalidation_triggers']} revalidation trigger(s)")
-        if model["material_change"]: reasons.append("triggered: a material change was recorded")
-        high = store.read("SELECT COUNT(*) AS n FROM findings WHERE model_id = :m AND severity = 'high' AND status NOT IN ('closed', 'risk accepted')", m=model["model_id"])[0]["n"]
-        if high: reasons.append(f"triggered: {high} open high-severity finding(s)")
-        if reasons: rows.append({"model_id": model["model_id"], "name": model["name"], "tier": model["tier"], "last_validated": model["last_validated"], "why": "; ".join(reasons)})
+            if next_due <= today: reasons.append(f"periodic: tier {int(model.tier)} every {years} year(s), last validated {last}, due {next_due}")
+        bundle = latest.get(model.model_id)
+        if bundle and bundle["revalidation_triggers"]: reasons.append(f"triggered: bundle {bundle['run_id']} recorded {bundle['revalidation_triggers']} revalidation trigger(s)")
+        if model.material_change: reasons.append("triggered: a material change was recorded")
+        if high.get(model.model_id): reasons.append(f"triggered: {high[model.model_id]} open high-severity finding(s)")
+        if reasons: rows.append({"model_id": model.model_id, "name": model.name, "tier": int(model.tier), "last_validated": model.last_validated, "why": "; ".join(reasons)})
     return pd.DataFrame(rows, columns=["model_id", "name", "tier", "last_validated", "why"])
 
 def list_models(store: Store) -> pd.DataFrame:

@@ -66,16 +66,23 @@ def _migration_0003(op) -> None:
         sa.Column("status", sa.String(20)), sa.Column("outcome", sa.String(40)), sa.Column("revalidation_triggers", sa.Integer, nullable=False, default=0),
         sa.Column("bundle", sa.Text))
 
-MIGRATIONS = [(1, "findings and the audit trail", _migration_0001), (2, "sign-offs", _migration_0002), (3, "model inventory", _migration_0003)]
+def _migration_0004(op) -> None:
+    "Indexes for the listings at scale (findings by model and by status, bundles and sign-offs by model)."
+    op.create_index("findings_model", "findings", ["model_id"]); op.create_index("findings_status", "findings", ["status", "due_date"])
+    op.create_index("model_bundles_model", "model_bundles", ["model_id", "date"]); op.create_index("signoffs_model", "signoffs", ["model_id"])
+
+MIGRATIONS = [(1, "findings and the audit trail", _migration_0001), (2, "sign-offs", _migration_0002), (3, "model inventory", _migration_0003),
+              (4, "indexes", _migration_0004)]
 
 def migrate(connection) -> int:
     "Apply every migration newer than the store's version (inside the caller's transaction); return the version."
-    from alembic.migration import MigrationContext
-    from alembic.operations import Operations
     inspector = sa.inspect(connection)
     if not inspector.has_table("schema_version"):
         connection.execute(sa.text("CREATE TABLE schema_version (version INTEGER NOT NULL)")); connection.execute(sa.text("INSERT INTO schema_version VALUES (0)"))
     current = connection.execute(sa.text("SELECT version FROM schema_version")).scalar_one()
+    if current >= MIGRATIONS[-1][0]: return current  # up to date: Alembic is not even imported (every command opens the store)
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
     op = Operations(MigrationContext.configure(connection))
     for version, _, upgrade in MIGRATIONS:
         if version > current: upgrade(op); connection.execute(sa.text("UPDATE schema_version SET version = :v"), {"v": version}); current = version
