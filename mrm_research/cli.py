@@ -15,8 +15,8 @@ from .core import MRMError
 # %% auto #0
 __all__ = ['app', 'contracts_app', 'console', 'findings_app', 'STORE_OPTION', 'ACTOR_OPTION', 'LIMIT_OPTION', 'inventory_app',
            'parameter_pairs', 'run', 'validate', 'render', 'keygen', 'sign', 'verify', 'index', 'approve',
-           'contracts_check', 'contracts_list', 'demo', 'findings_import', 'findings_list', 'findings_show',
-           'findings_update', 'findings_close', 'findings_overdue', 'findings_export', 'inventory_add',
+           'contracts_check', 'contracts_list', 'demo', 'findings_import', 'findings_add', 'findings_list',
+           'findings_show', 'findings_update', 'findings_close', 'findings_overdue', 'findings_export', 'inventory_add',
            'inventory_list', 'inventory_show', 'inventory_tier', 'inventory_link', 'inventory_due', 'inventory_export',
            'findings_verify_trail', 'main']
 
@@ -193,6 +193,15 @@ def findings_import(bundle: Path = typer.Argument(..., help="Bundle folder"), ow
     from mrm_research.governance import findings, store as store_
     result = findings.import_bundle(store_.Store(store), bundle, owner, _actor(actor))
     console.print(f"{result['model_id']} {result['run_id']}: {result['created']} finding(s) recorded, {result['already_recorded']} already in the store")
+
+@findings_app.command("add")
+def findings_add(model: str = typer.Option(..., help="Model id"), finding_id: str = typer.Option(..., "--id", help="Finding id, e.g. VAL-07"),
+                 severity: str = typer.Option(..., help="high, medium, low or info"), title: str = typer.Option(...), detail: str = typer.Option(""),
+                 owner: Optional[str] = typer.Option(None), store: Optional[str] = STORE_OPTION, actor: Optional[str] = ACTOR_OPTION):
+    "Record a finding by hand (key <model>/manual/<id>; adding it again creates nothing)."
+    from mrm_research.governance import findings, store as store_
+    key, new = findings.add_finding(store_.Store(store), model, finding_id, severity, title, detail, owner=owner, actor=_actor(actor))
+    console.print(f"{key}: {'recorded' if new else 'already in the store'}")
 
 @findings_app.command("list")
 def findings_list(status: Optional[str] = typer.Option(None), model: Optional[str] = typer.Option(None), severity: Optional[str] = typer.Option(None),

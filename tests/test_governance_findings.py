@@ -96,3 +96,11 @@ def test_approval_is_gated_by_open_high_findings_and_signoffs_are_recorded(tmp_p
     mrm("approve", bundle, "--key", keys["approver"], "--keyring", keys["keyring"], "--store", url, check=0)
     signoffs = Store(url).read("SELECT role, signer FROM signoffs WHERE model_id = 'GATED-1' ORDER BY role")
     assert signoffs == [{"role": "approver", "signer": "approver"}, {"role": "preparer", "signer": "preparer"}, {"role": "validator", "signer": "validator"}]
+
+
+def test_a_finding_recorded_by_hand(tmp_path):
+    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
+    args = ("findings", "add", "--model", "PPNR-FEES", "--id", "VAL-07", "--severity", "medium", "--title", "undocumented overlay", "--owner", "treasury", "--store", url)
+    assert "PPNR-FEES/manual/VAL-07: recorded" in mrm(*args, check=0).stdout
+    assert "already in the store" in mrm(*args, check=0).stdout
+    assert "severity must be one of" in mrm("findings", "add", "--model", "M", "--id", "X", "--severity", "urgent", "--title", "t", "--store", url, check=2).stderr
