@@ -159,10 +159,7 @@ def demo(out: Path = typer.Option(Path("reports/build"), help="Output folder"),
     "Generate synthetic data, run reports/demo.yml, sign, approve, verify and list the bundles."
     from mrm_research.demo import demo as demo_
     table = demo_(out, None, jobs, seed)
-    summary = Table(title="Demo bundles")
-    for column in table.columns: summary.add_column(column)
-    for row in table.astype(str).itertuples(index=False): summary.add_row(*row)
-    console.print(summary)
+    _print_frame(table, "Demo bundles")
     console.print(f"Reports: report.pdf and report.html in each bundle folder; the sign-off certificate in its signatures/ folder; every bundle listed in {out / 'index.html'}. Check one yourself with\n"
                   f"  mrm verify {table.bundle.iloc[0]} --keyring {out / 'demo_keys' / 'keyring'}")
     if (table.verified != "yes").any(): raise typer.Exit(1)

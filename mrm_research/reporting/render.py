@@ -183,13 +183,17 @@ def prepare_notebook(notebook: nbformat.NotebookNode, # executed notebook
 # %% ../../nbs/03_reporting_render.ipynb #03-reporting-render-012
 LUA_FILTER = r'''
 -- A caption (or a heading-like paragraph) stays on the page of what follows it: a sticky block in the PDF.
-local function keep_with_next(div)
-  if not div.classes:includes("keep-with-next") then return nil end
+-- The div's content inside a Typst block with the given arguments (PDF); other formats get the content unwrapped.
+local function typst_block(div, arguments)
   if FORMAT ~= "typst" then return div.content end
-  local blocks = {pandoc.RawBlock("typst", "#block(sticky: true)[")}
+  local blocks = {pandoc.RawBlock("typst", "#block(" .. arguments .. ")[")}
   for _, block in ipairs(div.content) do table.insert(blocks, block) end
   table.insert(blocks, pandoc.RawBlock("typst", "]"))
   return blocks
+end
+local function keep_with_next(div)
+  if not div.classes:includes("keep-with-next") then return nil end
+  return typst_block(div, "sticky: true")
 end
 -- Hide code, keep outputs (unwrapped, so that a landscape page is not inside a container); parse Markdown outputs
 -- (raw blocks) into real document elements.
@@ -245,13 +249,7 @@ local function widths_for(page)
 end
 Table = widths_for(PORTRAIT)
 -- A short table (with its caption and notes) on one page: an unbreakable block in the PDF.
-local function keep_together(div)
-  if FORMAT ~= "typst" then return div.content end
-  local blocks = {pandoc.RawBlock("typst", "#block(breakable: false, width: 100%)[")}
-  for _, block in ipairs(div.content) do table.insert(blocks, block) end
-  table.insert(blocks, pandoc.RawBlock("typst", "]"))
-  return blocks
-end
+local function keep_together(div) return typst_block(div, "breakable: false, width: 100%") end
 -- A table too wide for a portrait page is sized for, and in the PDF typeset on, a landscape page.
 local function landscape(div)
   if div.classes:includes("keep-together") then return pandoc.Blocks(keep_together(div)):walk({Div = keep_with_next, Table = widths_for(PORTRAIT)}) end
