@@ -14,11 +14,11 @@ from .core import MRMError
 
 # %% auto #0
 __all__ = ['app', 'contracts_app', 'console', 'findings_app', 'STORE_OPTION', 'ACTOR_OPTION', 'LIMIT_OPTION', 'inventory_app',
-           'parameter_pairs', 'run', 'validate', 'render', 'keygen', 'sign', 'verify', 'index', 'approve',
+           'docs_app', 'parameter_pairs', 'run', 'validate', 'render', 'keygen', 'sign', 'verify', 'index', 'approve',
            'contracts_check', 'contracts_list', 'demo', 'findings_import', 'findings_add', 'findings_list',
            'findings_show', 'findings_update', 'findings_close', 'findings_overdue', 'findings_export', 'inventory_add',
            'inventory_list', 'inventory_show', 'inventory_tier', 'inventory_link', 'inventory_due', 'inventory_export',
-           'findings_verify_trail', 'main']
+           'docs_review', 'docs_template', 'findings_verify_trail', 'main']
 
 # %% ../nbs/99_cli.ipynb #99-cli-005
 app = typer.Typer(help="mrm_research: run, render, sign, verify and approve model-validation reports.", no_args_is_help=True, add_completion=False)
@@ -54,11 +54,12 @@ def run(ctx: typer.Context,
         jobs: int = typer.Option(1, "--jobs", "-j", help="Runs in parallel (plans)"),
         timeout: Optional[float] = typer.Option(None, help="Seconds of execution per run"),
         out: Path = typer.Option(Path("reports/build"), help="Output folder for bundles"),
-        progress: bool = typer.Option(True, help="Show a progress bar")):
+        progress: bool = typer.Option(True, help="Show a progress bar"),
+        stage: Optional[int] = typer.Option(None, help="Run only this stage of a plan (default: every stage, in order)")):
     "Execute a notebook or a batch plan; write one bundle per run. Exit 1 if any run failed."
     from mrm_research.reporting import run as runner
     parameters = runner.parse_cli_parameters(parameter_pairs(ctx.args))
-    results = runner.run(target, parameters, params, model_id, model_version, jobs, timeout, str(out), progress)
+    results = runner.run(target, parameters, params, model_id, model_version, jobs, timeout, str(out), progress, stage)
     console.print(_results_table(results))
     failed = [r for r in results if r.status != "succeeded"]
     for r in failed: console.print(f"[red]failed[/] {r.model_id}: {r.error}")
@@ -301,6 +302,30 @@ def inventory_export(path: Path = typer.Argument(..., help="YAML or CSV file"), 
     "Write every model record to YAML or CSV."
     from mrm_research.governance import inventory, store as store_
     console.print(f"written: {inventory.export_inventory(store_.Store(store), path)}")
+
+docs_app = typer.Typer(help="Documentation review: a model's documentation (Markdown, Word, PDF) against a template of required sections.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
+
+@docs_app.command("review")
+def docs_review(document: Path = typer.Argument(..., help="Markdown (.md), Word (.docx) or PDF (.pdf)"),
+                template: Optional[Path] = typer.Option(None, help="Template YAML (default: the project's; see `mrm docs template`)"),
+                model_id: Optional[str] = typer.Option(None, "--model-id", help="Record each gap as a finding against this model"),
+                owner: Optional[str] = typer.Option(None, help="Owner of the findings recorded"),
+                store: Optional[str] = STORE_OPTION, actor: Optional[str] = ACTOR_OPTION):
+    "Review documentation for missing, empty, thin or incomplete sections; exit 1 when any required section is not complete."
+    from mrm_research.governance import documentation, store as store_
+    review = documentation.review_documentation(document, template)
+    console.print(review.summary())
+    if model_id:
+        recorded = documentation.record_documentation_findings(store_.Store(store), model_id, review, owner, _actor(actor))
+        console.print(f"{model_id}: {recorded['created']} finding(s) recorded, {recorded['already_recorded']} already recorded (run {recorded['run_id']})")
+    if len(review.gaps): raise typer.Exit(1)
+
+@docs_app.command("template")
+def docs_template():
+    "Print the default documentation template (YAML), to copy and adapt."
+    from mrm_research.governance.documentation import DEFAULT_DOCUMENTATION_TEMPLATE
+    typer.echo(DEFAULT_DOCUMENTATION_TEMPLATE.strip())
 
 @findings_app.command("verify-trail")
 def findings_verify_trail(store: Optional[str] = STORE_OPTION):

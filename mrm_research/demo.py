@@ -15,10 +15,11 @@ from .core import write_atomic
 from .ppnr.data import write_ppnr_data
 from .aml.alert_scoring import alert_scoring_data, train_alert_scorer
 from .reporting.bundle import keygen, sign, approve, verify, write_index
-from .reporting.run import run
+from .reporting.run import load_plan, run
+from .core import MRMError
 
 # %% auto #0
-__all__ = ['DEMO_SIGNERS', 'demo_data', 'demo_keys', 'sign_off', 'demo']
+__all__ = ['DEMO_SIGNERS', 'demo_data', 'demo_keys', 'sign_off', 'demo_governance', 'demo']
 
 # %% ../nbs/90_demo.ipynb #90-demo-004
 DEMO_SIGNERS = ("demo-preparer", "demo-validator", "demo-approver")
@@ -48,12 +49,33 @@ def demo_keys(out_dir: Path) -> tuple[dict[str, Path], Path]:
     return {name.split("-")[1]: folder / f"{name}.key" for name in DEMO_SIGNERS}, keyring
 
 def sign_off(bundle: str | Path, status: str, keys: dict[str, Path], keyring: Path, store: str | None = None) -> str:
-    "Sign a demo bundle (preparer, validator, approver for a succeeded run; preparer only for a failed one), recording the sign-offs in the store."
+    "Sign a demo bundle (preparer, validator, approver for a succeeded run; preparer only for a failed one), recording the sign-offs in the store; say if approval was refused."
     sign(bundle, keys["preparer"], "preparer", store=store)
     if status != "succeeded": return "prepared only (failed runs are never approved)"
     sign(bundle, keys["validator"], "validator", store=store)
-    approve(bundle, keys["approver"], keyring, store=store)
+    try: approve(bundle, keys["approver"], keyring, store=store)
+    except MRMError as refusal:
+        if "open high-severity finding" not in str(refusal): raise
+        return "approval refused: " + str(refusal).split(" has ", 1)[1].split(" without ")[0] + " (see the committee pack)"
     return "approved"
+
+def demo_governance(results: list, # `RunResult`s of the stage just run
+                    store_url: str, # the demo's governance store
+                    root: Path, # the project root (holding reports/demo_inventory.yaml and reports/demo_documentation/)
+                   ) -> None:
+    "Load the demo inventory, link each inventoried model's bundle and import its findings, and review the demo's model documentation."
+    from mrm_research.governance.store import Store
+    from mrm_research.governance.inventory import import_inventory, link_bundle
+    from mrm_research.governance.findings import import_bundle
+    from mrm_research.governance.documentation import record_documentation_findings, review_documentation
+    store = Store(store_url)
+    import_inventory(store, root / "reports/demo_inventory.yaml", actor="demo")
+    known = {row["model_id"]: row["owner"] for row in store.read("SELECT model_id, owner FROM models")}
+    for result in (r for r in results if r.model_id in known):
+        link_bundle(store, result.bundle, actor="demo"); import_bundle(store, result.bundle, owner=known[result.model_id], actor="demo")
+    for document in sorted((root / "reports/demo_documentation").glob("*.md")):
+        if document.stem in known: record_documentation_findings(store, document.stem, review_documentation(document), owner=known[document.stem], actor="demo")
+    store.engine.dispose()
 
 # %% ../nbs/90_demo.ipynb #90-demo-005
 def _relative(path: str | Path) -> str:
@@ -71,12 +93,15 @@ def demo(out_dir: str | Path = "reports/build", # where data, keys and bundles g
     out_dir = Path(out_dir) if Path(out_dir).is_absolute() else root / out_dir
     demo_data(out_dir, seed)
     keys, keyring = demo_keys(out_dir)
-    results = run(plan or root / "reports/demo.yml", jobs=jobs, out_dir=str(out_dir))
+    plan, store = plan or root / "reports/demo.yml", f"sqlite:///{out_dir / 'governance.sqlite'}"  # the demo's own store
     rows = []
-    for result in results:
-        sign_off_state = sign_off(result.bundle, result.status, keys, keyring, f"sqlite:///{out_dir / 'governance.sqlite'}")  # the demo's own store: sign-offs recorded against each model
-        check = verify(result.bundle, keyring)
-        rows.append({"model": result.model_id, "status": result.status, "seconds": result.seconds, "sign-off": sign_off_state,
-                     "verified": "yes" if check.ok else "NO: " + check.problems[0], "bundle": _relative(result.bundle)})
+    for stage in sorted({spec.stage for spec in load_plan(plan, str(out_dir))}):
+        results = run(plan, jobs=jobs, out_dir=str(out_dir), stage=stage)
+        demo_governance(results, store, root)
+        for result in results:
+            sign_off_state = sign_off(result.bundle, result.status, keys, keyring, store)
+            check = verify(result.bundle, keyring)
+            rows.append({"model": result.model_id, "status": result.status, "seconds": result.seconds, "sign-off": sign_off_state,
+                         "verified": "yes" if check.ok else "NO: " + check.problems[0], "bundle": _relative(result.bundle)})
     write_index(out_dir, keyring)
     return pd.DataFrame(rows)

@@ -22,7 +22,7 @@ __all__ = ['SEVERITIES', 'OUTCOME_RULE', 'PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 
 # %% ../nbs/02_report.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
     "Facts about the current run, set by `mrm run`; all `None` when a notebook runs by hand."
-    return {key: os.environ.get(f"MRM_{key.upper()}") for key in ("run_dir", "run_id", "model_id", "model_version")}
+    return {key: os.environ.get(f"MRM_{key.upper()}") for key in ("run_dir", "run_id", "model_id", "model_version", "notebook")}
 
 # %% ../nbs/02_report.ipynb #02-report-008
 SEVERITIES = ("high", "medium", "low", "info")

@@ -12,8 +12,9 @@ from .store import Store, StoreError, append_audit
 
 # %% auto #0
 __all__ = ['IDENTIFICATION_QUESTIONS', 'LEVELS', 'EXPOSURE_USD', 'DECISIONS_PER_YEAR', 'AI_USES', 'MODEL_TYPES', 'STATUSES',
-           'REQUIRED', 'REVALIDATION_YEARS', 'identify', 'tier', 'ai_act_category', 'check_record', 'add_model',
-           'link_bundle', 'due', 'list_models', 'export_inventory', 'import_inventory']
+           'REQUIRED', 'AI_RMF_FUNCTIONS', 'FS_AI_RMF_ADOPTION_STAGES', 'REVALIDATION_YEARS', 'identify', 'tier',
+           'ai_act_category', 'check_record', 'add_model', 'link_bundle', 'due', 'list_models', 'export_inventory',
+           'import_inventory']
 
 # %% ../../nbs/52_governance_inventory.ipynb #1b90ba48
 IDENTIFICATION_QUESTIONS = {
@@ -70,6 +71,8 @@ def ai_act_category(is_ai: bool, use: str | None) -> tuple[str, str]:
 MODEL_TYPES = ("AML scenario library", "trade surveillance", "ML classifier", "GenAI application", "PPNR forecast", "credit model", "market risk model", "other")
 STATUSES = ("development", "validated", "in use", "retired")
 REQUIRED = ("model_id", "name", "type", "owner", "status", "identification", "exposure_usd", "decisions_per_year", "complexity", "reliance")
+AI_RMF_FUNCTIONS = ("govern", "map", "measure", "manage")  # NIST AI RMF 1.0, and the Treasury FS AI RMF built on it
+FS_AI_RMF_ADOPTION_STAGES = ("initial", "minimal", "evolving", "embedded")
 
 def check_record(record: dict) -> list[str]:
     "Every problem with a model record, one line each naming the field."
@@ -78,6 +81,12 @@ def check_record(record: dict) -> list[str]:
     if record.get("status") and record["status"] not in STATUSES: problems.append(f"field 'status': {record['status']!r} is not one of {', '.join(STATUSES)}")
     for field in ("exposure_usd", "decisions_per_year"):
         if field in record and not isinstance(record[field], (int, float)): problems.append(f"field '{field}': a number is needed, got {record[field]!r}")
+    for name in ("nist_ai_rmf_functions", "fs_ai_rmf_functions"):
+        values = record.get(name) or []
+        if not isinstance(values, list) or any(str(v).lower() not in AI_RMF_FUNCTIONS for v in values):
+            problems.append(f"field '{name}': a list drawn from {', '.join(AI_RMF_FUNCTIONS)}, got {values!r}")
+    if record.get("fs_ai_rmf_adoption_stage") and record["fs_ai_rmf_adoption_stage"] not in FS_AI_RMF_ADOPTION_STAGES:
+        problems.append(f"field 'fs_ai_rmf_adoption_stage': {record['fs_ai_rmf_adoption_stage']!r} is not one of {', '.join(FS_AI_RMF_ADOPTION_STAGES)}")
     if record.get("last_validated"):
         try: dt.date.fromisoformat(str(record["last_validated"]))
         except ValueError: problems.append(f"field 'last_validated': not a date YYYY-MM-DD: {record['last_validated']!r}")
@@ -99,6 +108,7 @@ def add_model(store: Store, record: dict, actor: str = "unknown", material_chang
         old = connection.execute(sa.text("SELECT * FROM models WHERE model_id = :m"), {"m": row["model_id"]}).first()
         if old:
             row["created_at"] = old.created_at; row["material_change"] = bool(old.material_change) or material_change
+            row["last_validated"] = max(filter(None, [row["last_validated"], old.last_validated]), default=None)  # a re-imported record never forgets a linked validation
             connection.execute(sa.text("DELETE FROM models WHERE model_id = :m"), {"m": row["model_id"]})
         connection.execute(sa.text(f"INSERT INTO models ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"), row)
         append_audit(connection, actor, "model", row["model_id"], "update" if old else "create", dict(old._mapping) if old else None, row)
@@ -137,7 +147,7 @@ def due(store: Store, as_of: dt.date | None = None) -> pd.DataFrame:
     rows = []
     for model in models.itertuples():
         reasons = []
-        if model.last_validated is None: reasons.append("never validated")
+        if pd.isna(model.last_validated): reasons.append("never validated")
         else:
             last = dt.date.fromisoformat(model.last_validated); years = REVALIDATION_YEARS[int(model.tier)]
             next_due = last.replace(year=last.year + years) if not (last.month == 2 and last.day == 29) else dt.date(last.year + years, 3, 1)

@@ -66,9 +66,11 @@ class RunSpec:
     formats: tuple = ("html", "pdf")
     cwd: str = ""
     run_id: str = ""
+    stage: int = 1  # a plan's runs of stage 2 start once every run of stage 1 has ended (e.g. a committee pack reading their bundles)
 
     def __post_init__(self):
         if not self.model_id or "/" in self.model_id: raise ParameterError(f"model id {self.model_id!r} must be non-empty without '/'")
+        if not isinstance(self.stage, int) or isinstance(self.stage, bool) or self.stage < 1: raise ParameterError(f"run {self.model_id}: stage must be a whole number >= 1, got {self.stage!r}")
         if self.timeout <= 0: raise ParameterError(f"timeout must be positive, got {self.timeout}")
         self.run_id = self.run_id or new_run_id()
         self.executed_by = self.executed_by or getpass.getuser()
@@ -122,7 +124,8 @@ class IPCKernelManager(AsyncKernelManager):
 def _execute(spec: RunSpec, parameters: dict) -> str | None:
     "Execute the notebook into the staging folder; return an error excerpt, or None on success."
     import papermill
-    env = {"MRM_RUN_DIR": str(spec.staging.resolve()), "MRM_RUN_ID": spec.run_id, "MRM_MODEL_ID": spec.model_id, "MRM_MODEL_VERSION": spec.model_version}
+    env = {"MRM_RUN_DIR": str(spec.staging.resolve()), "MRM_RUN_ID": spec.run_id, "MRM_MODEL_ID": spec.model_id, "MRM_MODEL_VERSION": spec.model_version,
+           "MRM_NOTEBOOK": str(Path(spec.notebook).resolve())}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     use_alarm = hasattr(signal, "SIGALRM") and multiprocessing.current_process().name == "MainProcess" or os.environ.get("MRM_IN_CHILD")
@@ -207,7 +210,7 @@ def load_plan(plan: str | Path, # the batch plan (YAML)
         parameters = {**defaults.get("parameters", {}), **run.get("parameters", {})}
         notebook = Path(run["notebook"]) if Path(run["notebook"]).is_absolute() else root / run["notebook"]
         spec = RunSpec(str(notebook), str(run["model_id"]), str(run.get("model_version", defaults.get("model_version", "unversioned"))),
-                       parameters, float(timeout or run.get("timeout", defaults.get("timeout", 1800))), str(out_dir), cwd=str(root))
+                       parameters, float(timeout or run.get("timeout", defaults.get("timeout", 1800))), str(out_dir), cwd=str(root), stage=run.get("stage", 1))
         try: resolve_parameters(spec.notebook, spec.parameters)
         except MRMError as error: raise ParameterError(f"plan {path}, run {number} ({spec.model_id}): {error}") from error
         specs.append(spec)
@@ -281,6 +284,7 @@ def run(target: str | Path, # a validation notebook (.ipynb) or a batch plan (.y
         timeout: float | None = None, # seconds per run (default: the plan's, or 1800)
         out_dir: str = "reports/build", # where bundles go
         progress: bool = True, # progress bar
+        stage: int | None = None, # run only this stage of a plan; None: every stage, in order
        ) -> list[RunResult]:
     "Run one notebook or a batch plan; every run ends as a bundle (succeeded or failed)."
     target = Path(target)
@@ -292,7 +296,9 @@ def run(target: str | Path, # a validation notebook (.ipynb) or a batch plan (.y
         given = {**(given or {}), **(parameters or {})}
         resolve_parameters(target, given)
         specs = [RunSpec(str(target), model_id or target.stem, model_version, given, float(timeout or 1800), out_dir)]
-    results = run_batch(specs, jobs, progress)
+    stages = sorted({spec.stage for spec in specs}) if stage is None else [stage]
+    if stage is not None and stage not in {spec.stage for spec in specs}: raise ParameterError(f"{target} has no runs of stage {stage}")
+    results = [result for number in stages for result in run_batch([s for s in specs if s.stage == number], jobs, progress)]
     write_index(specs[0].out_dir)  # the page listing every bundle of the output folder
     return results
 
