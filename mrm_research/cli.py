@@ -181,7 +181,8 @@ def _print_frame(frame, title: str, limit: int = 0) -> None:
     total = frame.attrs.get("total", len(frame))
     table = Table(title=title + (f" (first {limit} shown; --limit 0 for all)" if limit and total > limit else ""))
     for column in frame.columns: table.add_column(str(column))
-    for row in (frame.head(limit) if limit else frame).astype(str).itertuples(index=False): table.add_row(*row)
+    from pandas import isna
+    for row in (frame.head(limit) if limit else frame).itertuples(index=False): table.add_row(*("" if isna(value) else str(value) for value in row))  # pandas 3 keeps a missing string missing under astype(str)
     console.print(table)
 
 @findings_app.command("import")
@@ -315,10 +316,10 @@ def docs_review(document: Path = typer.Argument(..., help="Markdown (.md), Word 
     "Review documentation for missing, empty, thin or incomplete sections; exit 1 when any required section is not complete."
     from mrm_research.governance import documentation, store as store_
     review = documentation.review_documentation(document, template)
-    console.print(review.summary())
+    typer.echo(review.summary())  # plain lines: each gap and its reason stay on one line, for reading and for grep
     if model_id:
         recorded = documentation.record_documentation_findings(store_.Store(store), model_id, review, owner, _actor(actor))
-        console.print(f"{model_id}: {recorded['created']} finding(s) recorded, {recorded['already_recorded']} already recorded (run {recorded['run_id']})")
+        typer.echo(f"{model_id}: {recorded['created']} finding(s) recorded, {recorded['already_recorded']} already recorded (run {recorded['run_id']})")
     if len(review.gaps): raise typer.Exit(1)
 
 @docs_app.command("template")

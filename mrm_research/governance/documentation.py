@@ -150,12 +150,18 @@ def pdf_headings(path: Path, sections: list[TemplateSection]) -> list[Heading]:
     from pypdf.errors import PdfReadError
     try: pages = [page.extract_text() or "" for page in PdfReader(path).pages]
     except (PdfReadError, ValueError, OSError) as error: raise DocumentationError(f"{path}: not a readable PDF ({error})") from None
-    names = {_normalise(name) for s in sections for name in [s.title, *s.aliases]}
+    names = [_normalise(name) for s in sections for name in [s.title, *s.aliases]]
     headings = []
     for line in "\n".join(pages).splitlines():
-        if _normalise(line) in names and len(line.split()) <= 12: headings.append(Heading(line.strip(), 1))
+        if _pdf_heading(line, names): headings.append(Heading(line.strip(), 1))
         elif headings: headings[-1].text += line + "\n"
     return headings
+
+def _pdf_heading(line: str, names: list[str]) -> bool:
+    "Whether a PDF text line reads as a section heading: short, capitalised or numbered, no full stop, beginning with a template name."
+    text, normal = line.strip(), _normalise(line)
+    return (0 < len(text.split()) <= 8 and (text[0].isupper() or text[0].isdigit()) and not text.endswith(".")
+            and any(normal == n or normal.startswith(n + " ") for n in names if n))
 
 def read_headings(path: str | Path, sections: list[TemplateSection]) -> list[Heading]:
     "The headings of a Markdown (.md, .markdown, .txt), Word (.docx) or PDF document."

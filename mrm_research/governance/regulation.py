@@ -349,7 +349,8 @@ def show_regulatory_coverage(notebook: str | Path | None = None, # the notebook 
     notebook = notebook or run_context()["notebook"]
     sections = notebook_sections(notebook) if notebook else []
     result = coverage([c["check"] for c in recorder().results["checks"]], sections, mapping)
-    display(Markdown(result.summary() + ("" if notebook else " The report's sections are not known (the notebook was not run by `mrm run`): only its checks are mapped.")))
+    evidenced = f"This report evidences {len(result.evidence)} of the {len(result.mapping.elements)} validation elements of {result.mapping.name} (v{result.mapping.version}); each element's evidence and provisions are in the appendix."
+    display(Markdown(evidenced + ("" if notebook else " The report's sections are not known (the notebook was not run by `mrm run`): only its checks are mapped.")))
     show_table(result.by_framework(), "Regulatory coverage: provisions this report's evidence serves, per framework", name="regulatory_coverage")
     show_table(result.evidence_table(), "Regulatory coverage: the sections and checks of this report that evidence each validation element", name="regulatory_evidence", appendix_only=True)
     show_table(result.matrix(), "Regulatory coverage matrix: each validation element, whether this report evidences it, and the provisions of each framework",
