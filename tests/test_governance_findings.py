@@ -104,3 +104,34 @@ def test_a_finding_recorded_by_hand(tmp_path):
     assert "PPNR-FEES/manual/VAL-07: recorded" in mrm(*args, check=0).stdout
     assert "already in the store" in mrm(*args, check=0).stdout
     assert "severity must be one of" in mrm("findings", "add", "--model", "M", "--id", "X", "--severity", "urgent", "--title", "t", "--store", url, check=2).stderr
+
+
+CRASHING_WRITER = """
+import sys, time
+from mrm_research.governance.store import Store
+from mrm_research.governance import findings
+store = Store(sys.argv[1])
+real_append = findings.append_audit
+def append_then_hang(*args, **kwargs):
+    real_append(*args, **kwargs)  # the finding row and its audit entry are written inside the open transaction ...
+    print("written, not committed", flush=True); time.sleep(600)  # ... and the process dies here
+findings.append_audit = append_then_hang
+findings.add_finding(store, "CRASH-MODEL", "F-1", "high", "never committed", actor="crasher")
+"""
+
+
+def test_a_process_killed_mid_write_leaves_the_store_consistent(tmp_path, store_url):
+    import signal, subprocess, sys
+    from mrm_research.governance.store import Store, verify_trail
+    from mrm_research.governance.findings import add_finding
+    add_finding(Store(store_url), "M", "F-0", "low", "before the crash", actor="ana")
+    script = tmp_path / "crash.py"; script.write_text(CRASHING_WRITER)
+    child = subprocess.Popen([sys.executable, str(script), store_url], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "written, not committed"
+    child.send_signal(signal.SIGKILL); child.wait(timeout=30)
+    store = Store(store_url)
+    assert store_scalar(store_url, "SELECT COUNT(*) FROM findings WHERE model_id = 'CRASH-MODEL'") == 0  # nothing half-written
+    assert verify_trail(store).ok and verify_trail(store).entries == 1
+    add_finding(store, "M", "F-2", "low", "after the crash", actor="ana")  # the lock died with the process: writes go on
+    assert verify_trail(store).ok and verify_trail(store).entries == 2
+    store.engine.dispose()
