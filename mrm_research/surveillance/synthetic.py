@@ -192,9 +192,11 @@ def bona_fide_orders(instruments: pd.DataFrame, accounts: pd.DataFrame, paths: d
     filled &= aggressive | (placed + lifetime < ends + 1e-9)  # an order still resting at the close is cancelled, not filled
     modified = np.where(~aggressive & (rng.random(n) < 0.1), placed + (ends - placed) / 2, np.nan)
     tick = instruments.tick_size.to_numpy()[instrument]
+    quantity = _quantity(instruments, instrument, spec.size_multiple.to_numpy(), rng)
+    quantity[pair] = quantity[pair][::2].repeat(2)  # a quote is the same size on both sides
     counterparty = rng.integers(0, len(accounts), n); counterparty = np.where(counterparty == account, (counterparty + 1) % len(accounts), counterparty)
     return pd.DataFrame({"account": account, "instrument": instrument, "side": side, "placed": placed, "price": price,
-                         "quantity": _quantity(instruments, instrument, spec.size_multiple.to_numpy(), rng), "aggressive": aggressive, "filled": filled, "ends": ends,
+                         "quantity": quantity, "aggressive": aggressive, "filled": filled, "ends": ends,
                          "modified": modified, "modified_price": np.where(np.isnan(modified), np.nan, price - side * tick), "counterparty": np.where(filled, counterparty, -1),
                          "counterparty_order": -1, "emits_execution": filled, "pattern": -1})
 
@@ -381,10 +383,10 @@ def generate_market(config: MarketConfig, # the market's parameters
                             "order_ids": ",".join(order_ids[orders.index[orders.pattern == n]])} for n, p in enumerate(patterns)],
                           columns=["pattern_id", "manipulation", "instrument_id", "account_ids", "start", "end", "stealth", "parameters", "order_ids"])
     news = announcements.assign(announced_at=_timestamps(config.start, announcements.second.to_numpy())).drop(columns="second")
-    return {"instruments": instruments, "accounts": accounts, "announcements": news, "order_events": order_events(orders, instruments, accounts, config),
+    return {"instruments": instruments, "trading_accounts": accounts, "announcements": news, "order_events": order_events(orders, instruments, accounts, config),
             "executions": executions(orders, instruments, accounts, config), "manipulation_labels": labels}
 
 def write_market(market: dict[str, pd.DataFrame], folder: str | Path) -> dict[str, Path]:
-    "Write each dataset to `<folder>/<name>.parquet` atomically; return the paths."
+    "Write each dataset to `<folder>/<name>.parquet` atomically (its name is its data contract's); return the paths."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     return {name: write_atomic(folder / f"{name}.parquet", frame.to_parquet(index=False)) for name, frame in market.items()}
