@@ -9,8 +9,8 @@ import duckdb, numpy as np, pandas as pd
 from ..core import ParameterError
 
 # %% auto #0
-__all__ = ['ALERT_COLUMNS', 'WASH_TRADE_SQL', 'MARKING_THE_CLOSE_SQL', 'PUMP_AND_DUMP_SQL', 'DETECTORS', 'alerts',
-           'SpoofingParameters', 'order_lifecycles', 'spoofing_candidates', 'WashTradeParameters',
+__all__ = ['ALERT_COLUMNS', 'WASH_TRADE_SQL', 'MARKING_THE_CLOSE_SQL', 'PUMP_AND_DUMP_SQL', 'DETECTORS', 'typed_candidates',
+           'alerts', 'SpoofingParameters', 'order_lifecycles', 'spoofing_candidates', 'WashTradeParameters',
            'wash_trade_candidates', 'MarkingTheCloseParameters', 'marking_the_close_candidates',
            'PumpAndDumpParameters', 'pump_and_dump_candidates', 'run_detectors', 'pattern_detection']
 
@@ -34,6 +34,12 @@ def _connection(market: dict[str, pd.DataFrame], *names: str) -> duckdb.DuckDBPy
         times = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
         connection.register(name, frame.assign(**{f"{c}_ns": _ns(frame[c]) for c in times}))
     return connection
+
+def typed_candidates(frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    "A candidate table with the alert layout's types (an empty one when no frame is given), so that an empty result behaves like a full one."
+    frame = pd.DataFrame(columns=ALERT_COLUMNS) if frame is None else frame[ALERT_COLUMNS]
+    return frame.astype({**{c: "str" for c in ALERT_COLUMNS if c not in ("driving_value", "window_start", "window_end")},
+                         "driving_value": "float64", "window_start": "datetime64[ns]", "window_end": "datetime64[ns]"})
 
 def alerts(candidates: pd.DataFrame, threshold: float | dict[str, float]) -> pd.DataFrame:
     "The candidates whose driving value reaches the threshold (one number, or one per segment)."
@@ -98,18 +104,18 @@ def spoofing_candidates(market: dict[str, pd.DataFrame], parameters: SpoofingPar
 
 def _spoof_table(fills: pd.DataFrame, cancels: pd.DataFrame, pair_fill: np.ndarray, pair_cancel: np.ndarray, same_side: np.ndarray, instruments: pd.DataFrame) -> pd.DataFrame:
     "Candidates from (fill, cancelled order) pairs: one per fill with at least one such order."
-    if len(pair_fill) == 0: return pd.DataFrame(columns=ALERT_COLUMNS)
+    if len(pair_fill) == 0: return typed_candidates()
     pairs = pd.DataFrame({"fill": pair_fill, "quantity": cancels.quantity.to_numpy()[pair_cancel], "placed": cancels.placed_ns.to_numpy()[pair_cancel],
                           "ended": cancels.end_ns.to_numpy()[pair_cancel], "order_id": cancels.order_id.to_numpy()[pair_cancel]})
     summary = pairs.groupby("fill").agg(cancelled=("quantity", "sum"), first=("placed", "min"), last=("ended", "max"), orders=("order_id", lambda o: ",".join(sorted(o))))
     anchor = fills.iloc[summary.index]
     segment = instruments.set_index("instrument_id").segment
-    return pd.DataFrame({"alert_id": "spoofing_layering-" + anchor.account_id + "-" + anchor.instrument_id + "-" + anchor.order_id,
+    return typed_candidates(pd.DataFrame({"alert_id": "spoofing_layering-" + anchor.account_id + "-" + anchor.instrument_id + "-" + anchor.order_id,
                          "account_id": anchor.account_id.to_numpy(), "account_ids": anchor.account_id.to_numpy(), "instrument_id": anchor.instrument_id.to_numpy(),
                          "scenario": "spoofing_layering", "segment": segment.reindex(anchor.instrument_id).to_numpy(),
                          "driving_value": (summary.cancelled.to_numpy() - same_side[summary.index]) / anchor.quantity.to_numpy(),
                          "window_start": pd.to_datetime(np.minimum(summary["first"].to_numpy(), anchor.placed_ns.to_numpy())),
-                         "window_end": pd.to_datetime(summary["last"].to_numpy()), "event_ids": anchor.order_id.to_numpy() + "," + summary.orders.to_numpy()}).reset_index(drop=True)
+                         "window_end": pd.to_datetime(summary["last"].to_numpy()), "event_ids": anchor.order_id.to_numpy() + "," + summary.orders.to_numpy()}).reset_index(drop=True))
 
 # %% ../../nbs/41_surveillance_detectors.ipynb #d5a623e5
 @dataclass
@@ -152,7 +158,7 @@ def _candidate_frame(scenario: str, accounts: pd.Series, instrument: pd.Series, 
                           "account_ids": [",".join(a) for a in accounts], "instrument_id": instrument.to_numpy(), "scenario": scenario,
                           "segment": segment.reindex(instrument).to_numpy(), "driving_value": value.astype(float).to_numpy(),
                           "window_start": pd.to_datetime(first_ns.to_numpy()), "window_end": pd.to_datetime(last_ns.to_numpy()), "event_ids": evidence.to_numpy()}, columns=ALERT_COLUMNS)
-    return frame.sort_values("alert_id").reset_index(drop=True)
+    return typed_candidates(frame.sort_values("alert_id").reset_index(drop=True))
 
 # %% ../../nbs/41_surveillance_detectors.ipynb #d6b4705c
 @dataclass
@@ -161,6 +167,7 @@ class MarkingTheCloseParameters:
     close_utc: str = "21:00:00"  # session close, UTC, for the instruments of `asset_class`
     window_minutes: float = 10.0
     asset_class: str = "equity"
+    min_trades: int = 2  # the account's aggressive trades in the window, at least (one trade is an order, not a campaign)
     threshold: float = 0.25  # aggressive share of the closing window's volume
 
 MARKING_THE_CLOSE_SQL = """
@@ -175,6 +182,7 @@ SELECT w.aggressor AS account_id, w.instrument_id, w.aggressor_side, w.close_ns,
        MIN(w.event_time_ns) AS first_ns, MAX(w.event_time_ns) AS last_ns, string_agg(w.execution_id, ',' ORDER BY w.execution_id) AS execution_ids
 FROM windowed w JOIN volume v USING (instrument_id, close_ns)
 GROUP BY w.aggressor, w.instrument_id, w.aggressor_side, w.close_ns
+HAVING COUNT(*) >= $min_trades
 """
 
 def marking_the_close_candidates(market: dict[str, pd.DataFrame], parameters: MarkingTheCloseParameters = MarkingTheCloseParameters()) -> pd.DataFrame:
@@ -182,7 +190,7 @@ def marking_the_close_candidates(market: dict[str, pd.DataFrame], parameters: Ma
     _need(market, "executions", "instruments")
     close = pd.Timedelta(parameters.close_utc)
     sql = (MARKING_THE_CLOSE_SQL.replace("$close_ns", str(close.value)).replace("$window_ns", str(int(parameters.window_minutes * 60e9)))
-           .replace("$asset_class", parameters.asset_class.replace("'", "''")))
+           .replace("$asset_class", parameters.asset_class.replace("'", "''")).replace("$min_trades", str(int(parameters.min_trades))))
     connection = _connection(market, "executions", "instruments"); found = connection.execute(sql).df(); connection.close()
     anchor = found.aggressor_side + "-" + pd.to_datetime(found.close_ns).dt.strftime("%Y%m%d")
     return _candidate_frame("marking_the_close", found.account_id.map(lambda a: [a]), found.instrument_id, found.share, found.first_ns, found.last_ns,
@@ -194,12 +202,14 @@ class PumpAndDumpParameters:
     "Parameters of the pump-and-dump detector."
     bucket_minutes: float = 10.0
     window_buckets: int = 6  # buying run and selling run, in buckets
+    liquidity: str | None = "thin"  # instruments of this liquidity class only (None: all)
     threshold: float = 0.05  # price rise over the buying run
 
 PUMP_AND_DUMP_SQL = """
 WITH trades AS (
     SELECT e.*, e.event_time_ns // $bucket_ns AS bucket,
-           CASE WHEN e.aggressor_side = 'buy' THEN e.buy_account_id ELSE e.sell_account_id END AS aggressor FROM executions e),
+           CASE WHEN e.aggressor_side = 'buy' THEN e.buy_account_id ELSE e.sell_account_id END AS aggressor
+    FROM executions e JOIN instruments i ON i.instrument_id = e.instrument_id WHERE $liquidity_rule),
 prices AS (SELECT instrument_id, bucket, arg_min(price, event_time_ns) AS first_price, arg_max(price, event_time_ns) AS last_price FROM trades GROUP BY ALL),
 activity AS (
     SELECT aggressor AS account_id, instrument_id, bucket, SUM(CASE WHEN aggressor_side = 'buy' THEN quantity ELSE 0 END) AS bought,
@@ -218,17 +228,22 @@ runs AS (
 candidates AS (SELECT * FROM runs WHERE bought > 0 AND sold > 0),  -- a run starts with a buy
 marked AS (
     SELECT *, CASE WHEN start - LAG(start) OVER (PARTITION BY account_id, instrument_id ORDER BY start) < $buckets THEN 0 ELSE 1 END AS starts_episode FROM candidates),
-episodes AS (SELECT *, SUM(starts_episode) OVER (PARTITION BY account_id, instrument_id ORDER BY start) AS episode FROM marked)
-SELECT account_id, instrument_id, MAX(rise) AS rise, MIN(start) * $bucket_ns AS first_ns, (MAX(start) + 2 * $buckets) * $bucket_ns - 1 AS last_ns, MIN(start) AS anchor
-FROM episodes GROUP BY account_id, instrument_id, episode
+episodes AS (SELECT *, SUM(starts_episode) OVER (PARTITION BY account_id, instrument_id ORDER BY start) AS episode FROM marked),
+found AS (
+    SELECT account_id, instrument_id, MAX(rise) AS rise, MIN(start) * $bucket_ns AS first_ns, (MAX(start) + 2 * $buckets) * $bucket_ns - 1 AS last_ns, MIN(start) AS anchor
+    FROM episodes GROUP BY account_id, instrument_id, episode)
+SELECT * FROM found f
+WHERE NOT EXISTS (SELECT 1 FROM announcements n WHERE n.instrument_id = f.instrument_id AND n.announced_at_ns BETWEEN f.first_ns AND f.last_ns)
 """
 
 def pump_and_dump_candidates(market: dict[str, pd.DataFrame], parameters: PumpAndDumpParameters = PumpAndDumpParameters()) -> pd.DataFrame:
     "Per account and instrument: episodes of aggressive buying then selling, valued by the price rise while buying."
     _need(market, "executions", "instruments")
     bucket = int(parameters.bucket_minutes * 60e9)
-    sql = PUMP_AND_DUMP_SQL.replace("$bucket_ns", str(bucket)).replace("$buckets", str(int(parameters.window_buckets)))
-    connection = _connection(market, "executions"); found = connection.execute(sql).df(); connection.close()
+    liquidity = "TRUE" if parameters.liquidity is None else "i.liquidity = '" + parameters.liquidity.replace("'", "''") + "'"
+    sql = PUMP_AND_DUMP_SQL.replace("$bucket_ns", str(bucket)).replace("$buckets", str(int(parameters.window_buckets))).replace("$liquidity_rule", liquidity)
+    news = market.get("announcements", pd.DataFrame({"instrument_id": pd.Series(dtype="str"), "announced_at": pd.Series(dtype="datetime64[ns]")}))
+    connection = _connection({**market, "announcements": news}, "executions", "instruments", "announcements"); found = connection.execute(sql).df(); connection.close()
     return _candidate_frame("pump_and_dump", found.account_id.map(lambda a: [a]), found.instrument_id, found.rise, found.first_ns, found.last_ns,
                             "buckets from " + found.anchor.astype(str), found.anchor.astype(str), market["instruments"])
 
@@ -248,7 +263,7 @@ def pattern_detection(alerts_by_detector: dict[str, pd.DataFrame], labels: pd.Da
     "Per planted pattern: detected or not by its own detector (an alert naming one of its accounts and its instrument, overlapping its window)."
     rows = []
     for pattern in labels.itertuples():
-        found = alerts_by_detector.get(pattern.manipulation, pd.DataFrame(columns=ALERT_COLUMNS))
+        found = alerts_by_detector.get(pattern.manipulation, typed_candidates())
         accounts = set(pattern.account_ids.split(","))
         hit = found[(found.instrument_id == pattern.instrument_id) & found.account_ids.str.split(",").map(lambda a: bool(accounts & set(a)))
                     & (found.window_start <= pattern.end) & (found.window_end >= pattern.start)]

@@ -49,7 +49,7 @@ class MarketConfig:
         if unknown: raise ParameterError(f"MarketConfig.instruments: unknown segment(s) {', '.join(sorted(unknown))}; known: {', '.join(INSTRUMENT_CLASSES.index)}")
         if sum(self.instruments.values()) <= 0 or min(self.instruments.values()) < 0: raise ParameterError("MarketConfig.instruments: counts must be >= 0 with at least one instrument")
         if self.accounts < 20: raise ParameterError(f"MarketConfig.accounts must be at least 20 (market makers, linked owners and manipulators need room), got {self.accounts}")
-        if pd.Timestamp(self.start).dayofweek >= 5 and self.days < 3: raise ParameterError("MarketConfig: a period starting on a weekend needs at least 3 days for the equities to trade")
+        if pd.Timestamp(self.start).day_of_week >= 5 and self.days < 3: raise ParameterError("MarketConfig: a period starting on a weekend needs at least 3 days for the equities to trade")
 
 # %% ../../nbs/40_surveillance_synthetic.ipynb #54d91c72
 def make_instruments(config: MarketConfig, rng: np.random.Generator) -> pd.DataFrame:
@@ -85,7 +85,7 @@ def trading_seconds(instrument: pd.Series, config: MarketConfig) -> np.ndarray:
     if instrument.asset_class == "crypto": return np.arange(total, dtype=np.int64)
     days = pd.date_range(config.start, periods=config.days, freq="D")
     open_, close = EQUITY_SESSION_SECONDS
-    return np.concatenate([np.arange(d * 86_400 + open_, d * 86_400 + close, dtype=np.int64) for d, day in enumerate(days) if day.dayofweek < 5] or [np.array([], np.int64)])
+    return np.concatenate([np.arange(d * 86_400 + open_, d * 86_400 + close, dtype=np.int64) for d, day in enumerate(days) if day.day_of_week < 5] or [np.array([], np.int64)])
 
 # %% ../../nbs/40_surveillance_synthetic.ipynb #f65342d4
 def make_announcements(instruments: pd.DataFrame, config: MarketConfig, rng: np.random.Generator) -> pd.DataFrame:
