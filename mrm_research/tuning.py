@@ -11,9 +11,9 @@ from scipy import stats
 from .core import MRMError, ParameterError
 
 # %% auto #0
-__all__ = ['DISPOSITIONS', 'simulate_dispositions', 'is_productive', 'candidate_thresholds', 'threshold_sweep', 'btl_sample_size',
-           'clopper_pearson_upper', 'BelowTheLineResult', 'review_bands', 'btl_samples', 'below_the_line', 'sweep_row',
-           'above_the_line']
+__all__ = ['DISPOSITIONS', 'EVIDENCE', 'simulate_dispositions', 'is_productive', 'candidate_thresholds', 'threshold_sweep',
+           'btl_sample_size', 'clopper_pearson_upper', 'BelowTheLineResult', 'review_bands', 'btl_samples',
+           'below_the_line', 'sweep_row', 'above_the_line', 'TuningConfig', 'decide_threshold', 'tune_segment']
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-005
 DISPOSITIONS = ("sar_filed", "productive", "closed")
@@ -190,3 +190,54 @@ def above_the_line(sweep: pd.DataFrame, # output of threshold_sweep with product
     return {"current_threshold": float(current_threshold), "recommended_threshold": float(max(best.threshold, current_threshold)),
             "alerts_saved": int(current.alerts - best.alerts), "productive_lost": int(current.productive_alerts - best.productive_alerts),
             "productive_lost_allowed": int(allowed), "tolerance": tolerance}
+
+# %% ../nbs/13_tuning.ipynb #3e5b17e5
+@dataclass
+class TuningConfig:
+    "The stated choices of a tuning exercise."
+    btl_confidence: float = 0.95
+    btl_max_rate: float = 0.05  # productive rate worth alerting on (BTL)
+    atl_tolerance: float = 0.05  # share of productive alerts an ATL raise may lose
+    atl_min_productive: int = 20  # productive alerts needed at the current threshold before a raise is considered
+    miss_rate: float = 0.1  # investigator misses a suspicious alert
+    false_escalation_rate: float = 0.02  # investigator escalates a false alert
+    sar_share: float = 0.6  # escalated alerts ending in a SAR
+    minutes_per_alert: float = 30.0
+    capacity_hours: float | None = None  # investigator hours available per period (information only)
+    beta: float = 2.0  # F-beta weight: recall matters more than precision in AML
+    seed: int = 0
+
+EVIDENCE = {  # what each kind of tuning's numbers rest on, as a report states it
+    "ground truth": "precision and recall: planted ground truth (synthetic); productive rates, BTL and ATL: simulated investigator dispositions",
+    "history": "productive rates and ATL: the bank's investigator dispositions; BTL: its below-the-line sample reviews; precision and recall: not measurable (no ground truth)"}
+
+def decide_threshold(segment: str, btl: BelowTheLineResult, sweep: pd.DataFrame, current: float, config: TuningConfig) -> dict:
+    "BTL first (lower on evidence), else ATL (raise within tolerance), else keep; with the evidence."
+    atl = above_the_line(sweep, current, config.atl_tolerance)
+    productive_now = int(sweep_row(sweep, current).productive_alerts)
+    if btl.recommended_threshold < current: recommended, decision = btl.recommended_threshold, "lower (BTL found productive alerts below the line)"
+    elif atl["recommended_threshold"] > current and productive_now < config.atl_min_productive:
+        recommended, decision = current, f"keep (only {productive_now} productive alerts: too few to support a raise)"
+    elif atl["recommended_threshold"] > current: recommended, decision = atl["recommended_threshold"], f"raise (ATL loses {atl['productive_lost']} productive alert{'' if atl['productive_lost'] == 1 else 's'}, within {config.atl_tolerance:.0%})"
+    else: recommended, decision = current, "keep (no BTL evidence to lower; raising would lose productive alerts)"
+    return {"segment": segment, "current_threshold": current, "recommended_threshold": recommended, "decision": decision,
+            "btl_reviewed": int(btl.bands.reviewed.sum()), "btl_productive_found": int(btl.bands.productive_found.sum()),
+            "atl_alerts_saved": atl["alerts_saved"]}
+
+def tune_segment(values: np.ndarray, # driving value per candidate
+                 productive: np.ndarray, # disposition per candidate (productive or not), as if alerted
+                 current: float, # the threshold in force
+                 config: TuningConfig, rng: np.random.Generator,
+                 truth: np.ndarray | None = None, # ground truth per candidate, when there is one (precision and recall)
+                 segment: str = "(all)", evidence: str = "",
+                ) -> tuple[pd.DataFrame, BelowTheLineResult, dict]:
+    "Sweep, below-the-line review and the decision for one segment's candidates; return the sweep, the BTL result and the recommendation row."
+    values, productive = np.asarray(values, float), np.asarray(productive, bool)
+    grid = np.union1d(candidate_thresholds(values), [current])
+    sweep = threshold_sweep(values, productive, truth, thresholds=grid, beta=config.beta, minutes_per_alert=config.minutes_per_alert)
+    btl = below_the_line(values, productive, current, rng, confidence=config.btl_confidence, max_rate=config.btl_max_rate)
+    row = decide_threshold(segment, btl, sweep, current, config)
+    chosen = sweep_row(sweep, row["recommended_threshold"])
+    row.update({"alerts": int(chosen.alerts), "productive_rate": chosen.productive_rate, "precision": chosen.get("precision", np.nan),
+                "recall": chosen.get("recall", np.nan), "investigator_hours": chosen.investigator_hours, "evidence": evidence})
+    return sweep, btl, row

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 import numpy as np, pandas as pd
 from .scenarios import SCENARIOS, ScenarioEngine, get_scenario, segment_thresholds, window_transactions, alerts as scenario_alerts
 from .. import tuning
+from ..tuning import EVIDENCE, TuningConfig  # the shared stated choices, re-exported for existing callers
 from ..core import ParameterError
 
 # %% auto #0
-__all__ = ['EVIDENCE', 'SCENARIO_RISK', 'HISTORY_KINDS', 'label_candidates', 'TuningConfig', 'ScenarioTuning', 'tune_scenario',
-           'pattern_detection', 'recall_by_typology', 'sensitivity', 'tuning_schedule', 'LibraryTuning', 'tune_library',
+__all__ = ['SCENARIO_RISK', 'HISTORY_KINDS', 'label_candidates', 'ScenarioTuning', 'tune_scenario', 'pattern_detection',
+           'recall_by_typology', 'sensitivity', 'tuning_schedule', 'LibraryTuning', 'tune_library',
            'scenario_pattern_recall', 'capacity_table', 'check_history', 'tune_from_history', 'alert_history_from_bank',
            'plot_threshold_curves', 'plot_precision_recall', 'plot_segment_heatmap', 'config_table', 'library_table',
            'btl_table', 'btl_scenario_summary', 'recommendation_table', 'sensitivity_table', 'conclusion']
@@ -37,25 +38,6 @@ def label_candidates(engine: ScenarioEngine, # the data (with transaction_labels
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-008
 @dataclass
-class TuningConfig:
-    "The stated choices of a tuning exercise."
-    btl_confidence: float = 0.95
-    btl_max_rate: float = 0.05  # productive rate worth alerting on (BTL)
-    atl_tolerance: float = 0.05  # share of productive alerts an ATL raise may lose
-    atl_min_productive: int = 20  # productive alerts needed at the current threshold before a raise is considered
-    miss_rate: float = 0.1  # investigator misses a suspicious alert
-    false_escalation_rate: float = 0.02  # investigator escalates a false alert
-    sar_share: float = 0.6  # escalated alerts ending in a SAR
-    minutes_per_alert: float = 30.0
-    capacity_hours: float | None = None  # investigator hours available per period (information only)
-    beta: float = 2.0  # F-beta weight: recall matters more than precision in AML
-    seed: int = 0
-
-EVIDENCE = {  # what each kind of tuning's numbers rest on, as a report states it
-    "ground truth": "precision and recall: planted ground truth (synthetic); productive rates, BTL and ATL: simulated investigator dispositions",
-    "history": "productive rates and ATL: the bank's investigator dispositions; BTL: its below-the-line sample reviews; precision and recall: not measurable (no ground truth)"}
-
-@dataclass
 class ScenarioTuning:
     "Everything the tuning of one scenario produced."
     scenario: str
@@ -70,19 +52,6 @@ class ScenarioTuning:
             self.recommendations[["segment", "current_threshold", "recommended_threshold", "decision"]].to_string(index=False)
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-009
-def _decide(segment: str, btl: tuning.BelowTheLineResult, sweep: pd.DataFrame, current: float, config: TuningConfig) -> dict:
-    "BTL first (lower on evidence), else ATL (raise within tolerance), else keep; with the evidence."
-    atl = tuning.above_the_line(sweep, current, config.atl_tolerance)
-    productive_now = int(tuning.sweep_row(sweep, current).productive_alerts)
-    if btl.recommended_threshold < current: recommended, decision = btl.recommended_threshold, "lower (BTL found productive alerts below the line)"
-    elif atl["recommended_threshold"] > current and productive_now < config.atl_min_productive:
-        recommended, decision = current, f"keep (only {productive_now} productive alerts: too few to support a raise)"
-    elif atl["recommended_threshold"] > current: recommended, decision = atl["recommended_threshold"], f"raise (ATL loses {atl['productive_lost']} productive alert{'' if atl['productive_lost'] == 1 else 's'}, within {config.atl_tolerance:.0%})"
-    else: recommended, decision = current, "keep (no BTL evidence to lower; raising would lose productive alerts)"
-    return {"segment": segment, "current_threshold": current, "recommended_threshold": recommended, "decision": decision,
-            "btl_reviewed": int(btl.bands.reviewed.sum()), "btl_productive_found": int(btl.bands.productive_found.sum()),
-            "atl_alerts_saved": atl["alerts_saved"]}
-
 def tune_scenario(engine: ScenarioEngine, # the data
                   scenario: str, # scenario name
                   labels: pd.DataFrame, # transaction_labels
@@ -102,15 +71,9 @@ def tune_scenario(engine: ScenarioEngine, # the data
         part = labelled[labelled.segment == segment]
         if part.empty: continue
         threshold = default.get(segment, default.get("default")) if isinstance(default, dict) else float(default)
-        grid = np.union1d(tuning.candidate_thresholds(part.driving_value.to_numpy()), [threshold])
-        sweep = tuning.threshold_sweep(part.driving_value, part.productive, part.is_suspicious, thresholds=grid,
-                                       beta=config.beta, minutes_per_alert=config.minutes_per_alert)
-        btls[segment] = tuning.below_the_line(part.driving_value.to_numpy(), part.productive.to_numpy(), threshold, rng, confidence=config.btl_confidence, max_rate=config.btl_max_rate)
-        row = _decide(segment, btls[segment], sweep, threshold, config)
-        chosen = tuning.sweep_row(sweep, row["recommended_threshold"])
-        row.update({"alerts": int(chosen.alerts), "productive_rate": chosen.productive_rate, "precision": chosen.precision,
-                    "recall": chosen.recall, "investigator_hours": chosen.investigator_hours, "evidence": EVIDENCE["ground truth"]})
-        sweeps[segment] = sweep; rows.append(row)
+        sweeps[segment], btls[segment], row = tuning.tune_segment(part.driving_value.to_numpy(), part.productive.to_numpy(), threshold, config, rng,
+                                                                  truth=part.is_suspicious.to_numpy(), segment=segment, evidence=EVIDENCE["ground truth"])
+        rows.append(row)
     return ScenarioTuning(scenario, labelled, pattern_values, sweeps, pd.DataFrame(rows), btls)
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-012
@@ -278,7 +241,7 @@ def tune_from_history(history: pd.DataFrame, # alert_history rows (see the contr
             grid = np.union1d(tuning.candidate_thresholds(above.driving_value.to_numpy()) if len(above) else [], [current])
             sweeps[segment] = sweep = tuning.threshold_sweep(above.driving_value.to_numpy(), above.productive.to_numpy(), thresholds=grid, minutes_per_alert=config.minutes_per_alert)
             btls[segment] = tuning.review_bands(below.driving_value.to_numpy(), below.productive.to_numpy(), current, confidence=config.btl_confidence, max_rate=config.btl_max_rate)
-            row = _decide(segment, btls[segment], sweep, current, config)
+            row = tuning.decide_threshold(segment, btls[segment], sweep, current, config)
             chosen = tuning.sweep_row(sweep, row["recommended_threshold"])
             if not len(below): row["decision"] += "; no below-the-line sample in the history"
             row.update({"alerts": int(chosen.alerts), "productive_rate": chosen.productive_rate, "precision": float("nan"), "recall": float("nan"),
