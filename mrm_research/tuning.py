@@ -13,7 +13,8 @@ from .core import MRMError, ParameterError
 # %% auto #0
 __all__ = ['DISPOSITIONS', 'EVIDENCE', 'simulate_dispositions', 'is_productive', 'candidate_thresholds', 'threshold_sweep',
            'btl_sample_size', 'clopper_pearson_upper', 'BelowTheLineResult', 'review_bands', 'btl_samples',
-           'below_the_line', 'sweep_row', 'above_the_line', 'TuningConfig', 'decide_threshold', 'tune_segment']
+           'below_the_line', 'sweep_row', 'above_the_line', 'TuningConfig', 'decide_threshold', 'tune_segment',
+           'tuning_schedule']
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-005
 DISPOSITIONS = ("sar_filed", "productive", "closed")
@@ -241,3 +242,21 @@ def tune_segment(values: np.ndarray, # driving value per candidate
     row.update({"alerts": int(chosen.alerts), "productive_rate": chosen.productive_rate, "precision": chosen.get("precision", np.nan),
                 "recall": chosen.get("recall", np.nan), "investigator_hours": chosen.investigator_hours, "evidence": evidence})
     return sweep, btl, row
+
+# %% ../nbs/13_tuning.ipynb #4adb102c
+def tuning_schedule(recall: dict[str, float], # pattern recall per scenario at the recommended thresholds (NaN: not measurable)
+                    alerts: dict[str, int], # alert volume per scenario at the recommended thresholds
+                    as_of: str, # date of this tuning
+                    risk: dict[str, str] | None = None, # each scenario's (or detector's) risk: high, medium or low; medium when not given
+                   ) -> pd.DataFrame:
+    "Next tuning date per scenario or detector, from its risk and its recall (where recall can be measured): 6 months for high risk or recall below 80 %, 12 for medium, 18 for low."
+    rows, ratings = [], dict(risk or {})
+    for scenario in recall:
+        rating = ratings.get(scenario, "medium"); weak = recall[scenario] < 0.8  # False for NaN: no evidence of weakness either way
+        months = 6 if rating == "high" or weak else (12 if rating == "medium" else 18)
+        reason = "high-risk scenario" if rating == "high" else ("recall below 80 %" if weak else f"{rating}-risk scenario")
+        if recall[scenario] != recall[scenario]: reason += " (recall not measurable: no ground truth)"
+        risk_of = rating
+        rows.append({"scenario": scenario, "risk": risk_of, "pattern recall": recall[scenario], "alerts": alerts[scenario],
+                     "months": months, "next tuning": (pd.Timestamp(as_of) + pd.DateOffset(months=months)).strftime("%Y-%m-%d"), "reason": reason})
+    return pd.DataFrame(rows)

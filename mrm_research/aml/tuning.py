@@ -128,17 +128,8 @@ def tuning_schedule(recall: dict[str, float], # pattern recall per scenario at t
                     as_of: str, # date of this tuning
                     risk: dict[str, str] | None = None, # each scenario's risk (high, medium, low); default SCENARIO_RISK, else medium
                    ) -> pd.DataFrame:
-    "Next tuning date per scenario, from its risk and its recall (where recall can be measured)."
-    rows, ratings = [], {**SCENARIO_RISK, **(risk or {})}
-    for scenario in recall:
-        rating = ratings.get(scenario, "medium"); weak = recall[scenario] < 0.8  # False for NaN: no evidence of weakness either way
-        months = 6 if rating == "high" or weak else (12 if rating == "medium" else 18)
-        reason = "high-risk scenario" if rating == "high" else ("recall below 80 %" if weak else f"{rating}-risk scenario")
-        if recall[scenario] != recall[scenario]: reason += " (recall not measurable: no ground truth)"
-        risk_of = rating
-        rows.append({"scenario": scenario, "risk": risk_of, "pattern recall": recall[scenario], "alerts": alerts[scenario],
-                     "months": months, "next tuning": (pd.Timestamp(as_of) + pd.DateOffset(months=months)).strftime("%Y-%m-%d"), "reason": reason})
-    return pd.DataFrame(rows)
+    "Next tuning date per AML scenario: the shared rule (`tuning.tuning_schedule`) with the scenarios' stated risk."
+    return tuning.tuning_schedule(recall, alerts, as_of, {**SCENARIO_RISK, **(risk or {})})
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-021
 @dataclass

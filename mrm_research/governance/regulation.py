@@ -165,6 +165,8 @@ checks:
   adversarial evasion: [sensitivity_and_robustness]
   benchmarking against challengers: [benchmarking]
   parity: [implementation_verification]
+  replication reconciliation: [implementation_verification]
+  user acceptance: [implementation_verification, outcomes_analysis]
 sections:
   Inputs: [data_integrity, documentation]
   Inputs and stated choices: [data_integrity, documentation]

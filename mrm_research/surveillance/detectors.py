@@ -12,7 +12,7 @@ from ..core import ParameterError
 __all__ = ['ALERT_COLUMNS', 'WASH_TRADE_SQL', 'MARKING_THE_CLOSE_SQL', 'PUMP_AND_DUMP_SQL', 'DETECTORS', 'typed_candidates',
            'alerts', 'SpoofingParameters', 'order_lifecycles', 'spoofing_candidates', 'WashTradeParameters',
            'wash_trade_candidates', 'MarkingTheCloseParameters', 'marking_the_close_candidates',
-           'PumpAndDumpParameters', 'pump_and_dump_candidates', 'run_detectors', 'pattern_detection']
+           'PumpAndDumpParameters', 'pump_and_dump_candidates', 'run_detectors', 'overlaps', 'pattern_detection']
 
 # %% ../../nbs/41_surveillance_detectors.ipynb #fffead0a
 ALERT_COLUMNS = ["alert_id", "account_id", "account_ids", "instrument_id", "scenario", "segment", "driving_value", "window_start", "window_end", "event_ids"]
@@ -259,14 +259,18 @@ def run_detectors(market: dict[str, pd.DataFrame], parameters: dict | None = Non
     chosen = {name: p if not isinstance(p := parameters.get(name, {}), dict) else spec(**p) for name, (_, spec) in DETECTORS.items()}
     return {name: find(market, chosen[name]) for name, (find, _) in DETECTORS.items()}
 
+def overlaps(found: pd.DataFrame, pattern) -> pd.Series:
+    "Which candidates or alerts meet a planted pattern: one of its accounts, its instrument, and a window that meets its window."
+    accounts = set(pattern.account_ids.split(","))
+    return ((found.instrument_id == pattern.instrument_id) & found.account_ids.str.split(",").map(lambda a: bool(accounts & set(a))).astype(bool)
+            & (found.window_start <= pattern.end) & (found.window_end >= pattern.start))
+
 def pattern_detection(alerts_by_detector: dict[str, pd.DataFrame], labels: pd.DataFrame) -> pd.DataFrame:
-    "Per planted pattern: detected or not by its own detector (an alert naming one of its accounts and its instrument, overlapping its window)."
+    "Per planted pattern: detected or not by its own detector (an alert that `overlaps` it)."
     rows = []
     for pattern in labels.itertuples():
         found = alerts_by_detector.get(pattern.manipulation, typed_candidates())
-        accounts = set(pattern.account_ids.split(","))
-        hit = found[(found.instrument_id == pattern.instrument_id) & found.account_ids.str.split(",").map(lambda a: bool(accounts & set(a)))
-                    & (found.window_start <= pattern.end) & (found.window_end >= pattern.start)]
+        hit = found[overlaps(found, pattern)]
         rows.append({"pattern_id": pattern.pattern_id, "manipulation": pattern.manipulation, "stealth": pattern.stealth, "detected": len(hit) > 0,
                      "alerts": len(hit), "best_value": float(hit.driving_value.max()) if len(hit) else np.nan})
     return pd.DataFrame(rows)

@@ -5,10 +5,11 @@
 # %% ../../nbs/42_surveillance_replication.ipynb #d34ec072
 from __future__ import annotations
 import numpy as np, pandas as pd
+from ..validation.checks import CheckDefinition
 from .detectors import (SpoofingParameters, WashTradeParameters, _candidate_frame, _connection, _need, _ns, typed_candidates)
 
 # %% auto #0
-__all__ = ['SPOOFING_SQL', 'spoofing_candidates_sql', 'wash_trade_candidates_python', 'reconcile']
+__all__ = ['SPOOFING_SQL', 'REPLICATION', 'spoofing_candidates_sql', 'wash_trade_candidates_python', 'reconcile']
 
 # %% ../../nbs/42_surveillance_replication.ipynb #dcb932b2
 SPOOFING_SQL = """
@@ -83,3 +84,12 @@ def _difference(row: pd.Series, threshold: float, tolerance: float) -> dict:
     return {"status": "evidence differs", "cause": evidence} if evidence else {"status": "agree", "cause": ""}
 
 def _ids(text) -> set[str]: return set(str(text).split(",")) if isinstance(text, str) and text else set()
+
+REPLICATION = CheckDefinition(
+    "replication reconciliation",
+    "Check the detector's programming logic against its written specification by an independent re-implementation in another language.",
+    "Both implementations run on the same data; their candidates are joined on the alert id and compared value by value (relative tolerance 1e-9) and evidence by evidence (the orders or executions counted); alerts are compared at the threshold.",
+    "Fail if any alert differs (present in one only, a different value or different evidence): each difference is a defect in one implementation or an ambiguity in the specification, to be explained before use.",
+    "Differences at window boundaries (inclusive / exclusive), in how orders are rebuilt from events, or in the treatment of missing counterparties.",
+    "Agreement shows both implement the same reading of the specification; it cannot show that the specification catches the manipulation (that is the detection and acceptance testing).",
+    fail_above=0.0)
