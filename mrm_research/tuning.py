@@ -14,7 +14,7 @@ from .core import MRMError, ParameterError
 __all__ = ['DISPOSITIONS', 'EVIDENCE', 'simulate_dispositions', 'is_productive', 'candidate_thresholds', 'threshold_sweep',
            'btl_sample_size', 'clopper_pearson_upper', 'BelowTheLineResult', 'review_bands', 'btl_samples',
            'below_the_line', 'sweep_row', 'above_the_line', 'TuningConfig', 'decide_threshold', 'tune_segment',
-           'tuning_schedule']
+           'tuning_schedule', 'compact_number', 'plot_threshold_curves']
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-005
 DISPOSITIONS = ("sar_filed", "productive", "closed")
@@ -260,3 +260,32 @@ def tuning_schedule(recall: dict[str, float], # pattern recall per scenario at t
         rows.append({"scenario": scenario, "risk": risk_of, "pattern recall": recall[scenario], "alerts": alerts[scenario],
                      "months": months, "next tuning": (pd.Timestamp(as_of) + pd.DateOffset(months=months)).strftime("%Y-%m-%d"), "reason": reason})
     return pd.DataFrame(rows)
+
+# %% ../nbs/13_tuning.ipynb #4adfad11
+def compact_number(value: float, position=None) -> str:
+    "An axis tick as a reader wants it: 50k, 1.2M, 0.5."
+    for size, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(value) >= size: return f"{value / size:g}{suffix}"
+    return f"{value:g}"
+
+def plot_threshold_curves(sweeps: dict[str, pd.DataFrame], # per segment: a threshold_sweep with productive rates
+                          recommendations: pd.DataFrame, # one row per segment: segment, current_threshold, recommended_threshold
+                          unit: str = "threshold", # the x axis label
+                          segments: list[str] | None = None):
+    "Alert volume and productive rate against threshold, one panel per segment (three per row), current and recommended thresholds marked."
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from mrm_research.report import panels
+    segments = segments or list(sweeps)
+    fig, axes = panels(len(segments), row_height=1.9)
+    recommendations = recommendations.set_index("segment")
+    for ax, segment in zip(axes, segments):
+        sweep, row = sweeps[segment], recommendations.loc[segment]
+        ax.plot(sweep.threshold, sweep.alerts, color="tab:blue", label="alerts (left axis, log scale)"); ax.set_yscale("symlog")
+        ax.set_ylim(0, max(10, 2 * sweep.alerts.max())); ax.yaxis.set_major_formatter(FuncFormatter(compact_number))  # 0, 1, 10, 100, 1k: no 1.055×10⁰ ticks on a flat series
+        ax.axvline(row.current_threshold, color="grey", ls="--", lw=1, label="current threshold"); ax.axvline(row.recommended_threshold, color="tab:red", lw=1, label="recommended threshold")
+        twin = ax.twinx(); twin.plot(sweep.threshold, sweep.productive_rate, color="tab:green", label="productive rate (right axis)"); twin.set_ylim(0, 1.05)
+        ax.xaxis.set_major_locator(MaxNLocator(4)); ax.xaxis.set_major_formatter(FuncFormatter(compact_number))
+        ax.set_title(segment.replace("_", " "), fontsize=9); ax.set_xlabel(unit, fontsize=8)
+    handles = [h for a in (axes[0], twin) for h in a.get_legend_handles_labels()[0]]
+    fig.legend(handles, [h.get_label() for h in handles], loc="outside lower center", ncol=2)
+    return fig

@@ -269,30 +269,10 @@ def alert_history_from_bank(engine: ScenarioEngine, labels: pd.DataFrame, config
     return pd.concat(frames, ignore_index=True)
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-026
-def _compact(value: float, position=None) -> str:
-    "An axis tick as a reader wants it: 50k, 1.2M, 0.5."
-    for size, suffix in ((1e6, "M"), (1e3, "k")):
-        if abs(value) >= size: return f"{value / size:g}{suffix}"
-    return f"{value:g}"
-
 def plot_threshold_curves(tuned: ScenarioTuning, segments: list[str] | None = None):
-    "Alert volume and productive rate against threshold, one panel per segment (three per row), current and recommended thresholds marked."
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
-    from mrm_research.report import panels
-    segments = segments or list(tuned.sweeps)
-    fig, axes = panels(len(segments), row_height=1.9)
-    recommendations = tuned.recommendations.set_index("segment")
-    for ax, segment in zip(axes, segments):
-        sweep, row = tuned.sweeps[segment], recommendations.loc[segment]
-        ax.plot(sweep.threshold, sweep.alerts, color="tab:blue", label="alerts (left axis, log scale)"); ax.set_yscale("symlog")
-        ax.set_ylim(0, max(10, 2 * sweep.alerts.max())); ax.yaxis.set_major_formatter(FuncFormatter(_compact))  # 0, 1, 10, 100, 1k: no 1.055×10⁰ ticks on a flat series
-        ax.axvline(row.current_threshold, color="grey", ls="--", lw=1, label="current threshold"); ax.axvline(row.recommended_threshold, color="tab:red", lw=1, label="recommended threshold")
-        twin = ax.twinx(); twin.plot(sweep.threshold, sweep.productive_rate, color="tab:green", label="productive rate (right axis)"); twin.set_ylim(0, 1.05)
-        ax.xaxis.set_major_locator(MaxNLocator(4)); ax.xaxis.set_major_formatter(FuncFormatter(_compact))
-        ax.set_title(segment.replace("_", " "), fontsize=9); ax.set_xlabel(get_scenario(tuned.scenario).threshold.unit if tuned.scenario in SCENARIOS else "threshold", fontsize=8)
-    handles = [h for a in (axes[0], twin) for h in a.get_legend_handles_labels()[0]]
-    fig.legend(handles, [h.get_label() for h in handles], loc="outside lower center", ncol=2)
-    return fig
+    "Alert volume and productive rate against threshold per segment (the shared `tuning.plot_threshold_curves`), with the scenario's unit."
+    unit = get_scenario(tuned.scenario).threshold.unit if tuned.scenario in SCENARIOS else "threshold"
+    return tuning.plot_threshold_curves(tuned.sweeps, tuned.recommendations, unit, segments)
 
 def plot_precision_recall(library: LibraryTuning):
     "Precision-recall curve of each scenario (all segments pooled), against ground truth; legend beside the plot."
