@@ -17,7 +17,8 @@ from conftest import bundles, mrm
 # or the typesetter, except the AML tuning report, whose body the issue limits to 12 pages; the ML validation report
 # covers ten test groups.
 BODY_PAGE_BUDGETS = {"TM-FEED-DQ": 7, "TM-FEED-DQ-DEFECTS": 8, "TM-SCENARIO-LIBRARY": 12, "TM-SCENARIO-LIBRARY-HISTORY": 11,
-                     "PPNR-MIGRATION": 12, "PPNR-PROJECTION": 10, "TM-ALERT-SCORER": 27, "GOV-COMMITTEE-PACK": 6}
+                     "PPNR-MIGRATION": 12, "PPNR-PROJECTION": 10, "TM-ALERT-SCORER": 27, "GOV-COMMITTEE-PACK": 6,
+                     "TS-DETECTOR-LIBRARY": 13}  # trade surveillance (issue 13): body measured at 12 pages
 # The demo's approver is refused for models with open high-severity findings (issue 12's approval gate).
 REFUSED = {"TM-FEED-DQ-DEFECTS", "TM-ALERT-SCORER"}
 
@@ -129,3 +130,12 @@ def test_demo_governance_store_and_committee_pack(demo_build, demo_bundles):
     assert pack["metrics"]["models_with_drift_triggers"]["value"] == 1
     assert [f["id"] for f in pack["findings"]] == ["GOV-SCHEDULE"] and "CRE-PD-LEGACY" in pack["findings"][0]["detail"]
     store.engine.dispose()
+
+
+def test_surveillance_report_states_detection_replication_and_acceptance(demo_bundles):
+    results = json.loads((demo_bundles["TS-DETECTOR-LIBRARY"] / "results.json").read_text())
+    assert results["metrics"]["textbook_patterns_missed"]["value"] == 0
+    assert {c["check"]: c["status"] for c in results["checks"]} == {"replication reconciliation": "pass", "user acceptance": "pass"}
+    replication = {row[0]: row for row in results["tables"]["replication"]["rows"]}
+    assert replication["spoofing_layering"][1] > 100 and replication["spoofing_layering"][1] == replication["spoofing_layering"][2]  # every candidate agrees
+    assert {"example_spoofing_layering", "example_marking_the_close"} <= set(results["figures"])

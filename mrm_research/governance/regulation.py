@@ -96,7 +96,7 @@ elements:
     NIST AI RMF: [MEASURE 2.11 fairness and bias evaluated]
     FS AI RMF: [Measure]
   threshold_tuning:
-    title: Threshold setting and tuning (BSA/AML)
+    title: Threshold setting and tuning (AML and surveillance)
     SR 26-2: [validation - outcomes analysis (BSA/AML systems now under the general guidance)]
     SR 11-7 / SR 21-8: ["SR 21-8 risk-based validation of BSA/AML transaction monitoring, including threshold setting"]
     EU AI Act: []
@@ -217,6 +217,13 @@ sections:
   Approvals: [effective_challenge]
   Every bundle's outcome: [effective_challenge, documentation]
   What each model's latest validation evidences: [documentation]
+  Detector library: [conceptual_soundness, documentation]
+  Detection of the planted manipulation: [outcomes_analysis]
+  "Replication: the code against its specification": [implementation_verification]
+  Threshold tuning per detector and segment: [threshold_tuning]
+  Sensitivity of every parameter: [sensitivity_and_robustness]
+  User acceptance: [implementation_verification, outcomes_analysis]
+  Example alerts: [explainability, documentation]
 """
 
 # %% ../../nbs/54_governance_regulation.ipynb #3b24267a

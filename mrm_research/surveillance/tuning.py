@@ -14,8 +14,8 @@ from .detectors import DETECTORS, alerts, overlaps, run_detectors
 from .synthetic import MANIPULATIONS, MarketConfig, generate_market
 
 # %% auto #0
-__all__ = ['EVIDENCE', 'ACCEPTANCE', 'label_candidates', 'DetectorTuning', 'tune_detector', 'detector_sensitivity',
-           'acceptance_cases']
+__all__ = ['EVIDENCE', 'ACCEPTANCE', 'DETECTOR_LOGIC', 'label_candidates', 'DetectorTuning', 'tune_detector',
+           'detector_sensitivity', 'acceptance_cases', 'detector_table']
 
 # %% ../../nbs/43_surveillance_tuning.ipynb #5914f7ec
 def label_candidates(candidates: pd.DataFrame, labels: pd.DataFrame, manipulation: str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -142,3 +142,19 @@ def acceptance_cases(seed: int = 0) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     frame["result"] = np.where(frame.expected == frame.actual, "pass", "fail")
     return frame
+
+# %% ../../nbs/43_surveillance_tuning.ipynb #cc208e2d
+DETECTOR_LOGIC = {  # one line each; the full logic, parameters and limitations are in surveillance.detectors
+    "spoofing_layering": ("Python (vectorised)", "orders on one side placed before and cancelled after a fill on the other, net of same-side cancellations", "x filled quantity"),
+    "wash_trade": ("SQL (DuckDB)", "trades between accounts of one beneficial owner, in episodes", "trades"),
+    "marking_the_close": ("SQL (DuckDB)", "an account's aggressive share of the closing window's volume (two trades at least)", "share of volume"),
+    "pump_and_dump": ("SQL (DuckDB)", "aggressive buying then selling on a thin instrument while its price rose, no news in the window", "price rise")}
+
+def detector_table() -> pd.DataFrame:
+    "One row per detector: language, logic, driving value, default threshold and other parameters."
+    rows = []
+    for name, (_, spec) in DETECTORS.items():
+        language, logic, unit = DETECTOR_LOGIC[name]; base = spec()
+        rows.append({"detector": name, "language": language, "logic": logic, "driving value": unit, "default threshold": base.threshold,
+                     "parameters": ", ".join(f"{f.name} = {getattr(base, f.name)}" for f in fields(spec) if f.name != "threshold")})
+    return pd.DataFrame(rows)
