@@ -14,7 +14,7 @@ from .aml.tuning import TuningConfig, alert_history_from_bank
 from .core import write_atomic
 from .ppnr.data import write_ppnr_data
 from .aml.alert_scoring import alert_scoring_data, train_alert_scorer
-from .surveillance.synthetic import MarketConfig, generate_market, write_market
+from .surveillance.synthetic import MANIPULATIONS, MarketConfig, generate_market, write_market
 from .reporting.bundle import keygen, sign, approve, verify, write_index
 from .reporting.run import load_plan, run
 from .core import MRMError
@@ -41,7 +41,7 @@ def demo_data(out_dir: Path, seed: int, transactions: int = 100_000) -> dict[str
     scoring = alert_scoring_data(folders["alert_scoring"], seed=seed)
     train_alert_scorer(pd.read_parquet(scoring["train"]), folders["alert_scoring"] / "model", seed=seed)
     folders["market"] = out_dir / "demo_data/market"
-    write_market(generate_market(MarketConfig(orders=150_000, seed=seed)), folders["market"])
+    write_market(generate_market(MarketConfig(orders=150_000, seed=seed), {m: 6 for m in MANIPULATIONS}), folders["market"])
     return folders
 
 def demo_keys(out_dir: Path) -> tuple[dict[str, Path], Path]:

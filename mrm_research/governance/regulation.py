@@ -224,6 +224,7 @@ sections:
   Sensitivity of every parameter: [sensitivity_and_robustness]
   User acceptance: [implementation_verification, outcomes_analysis]
   Example alerts: [explainability, documentation]
+  Rules against ML challengers: [benchmarking, explainability]
 """
 
 # %% ../../nbs/54_governance_regulation.ipynb #3b24267a
