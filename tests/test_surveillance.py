@@ -42,7 +42,8 @@ def test_market_makers_never_look_like_spoofers_and_stealth_is_monotone():
 
 
 def test_replication_agrees_alert_for_alert_on_a_market_the_demo_does_not_contain():
-    market = generate_market(MarketConfig(orders=50_000, seed=103, days=3, start="2025-06-06", instruments={"liquid_equity": 1, "thin_equity": 1, "thin_crypto": 3}))
+    market = generate_market(MarketConfig(orders=50_000, seed=103, days=3, start="2025-06-06", instruments={"liquid_equity": 1, "thin_equity": 1, "thin_crypto": 3}),
+                             {"spoofing_layering": 4, "wash_trade": 4, "pump_and_dump": 4})  # a weekend-spanning period: one equity session, so no insider pattern
     found = run_detectors(market)
     spoofing = reconcile(found["spoofing_layering"], spoofing_candidates_sql(market), threshold=-np.inf)
     wash = reconcile(found["wash_trade"], wash_trade_candidates_python(market), threshold=-np.inf)

@@ -9,10 +9,12 @@ import duckdb, numpy as np, pandas as pd
 from ..core import ParameterError
 
 # %% auto #0
-__all__ = ['ALERT_COLUMNS', 'WASH_TRADE_SQL', 'MARKING_THE_CLOSE_SQL', 'PUMP_AND_DUMP_SQL', 'DETECTORS', 'typed_candidates',
-           'alerts', 'SpoofingParameters', 'order_lifecycles', 'spoofing_candidates', 'WashTradeParameters',
-           'wash_trade_candidates', 'MarkingTheCloseParameters', 'marking_the_close_candidates',
-           'PumpAndDumpParameters', 'pump_and_dump_candidates', 'run_detectors', 'overlaps', 'pattern_detection']
+__all__ = ['ALERT_COLUMNS', 'WASH_TRADE_SQL', 'MARKING_THE_CLOSE_SQL', 'RUN_AND_REVERSAL_SQL', 'INSIDER_DEALING_SQL', 'DETECTORS',
+           'typed_candidates', 'alerts', 'SpoofingParameters', 'order_lifecycles', 'spoofing_candidates',
+           'WashTradeParameters', 'wash_trade_candidates', 'MarkingTheCloseParameters', 'marking_the_close_candidates',
+           'PumpAndDumpParameters', 'run_and_reversal', 'pump_and_dump_candidates', 'MomentumIgnitionParameters',
+           'momentum_ignition_candidates', 'InsiderDealingParameters', 'insider_dealing_candidates', 'run_detectors',
+           'overlaps', 'pattern_detection']
 
 # %% ../../nbs/41_surveillance_detectors.ipynb #fffead0a
 ALERT_COLUMNS = ["alert_id", "account_id", "account_ids", "instrument_id", "scenario", "segment", "driving_value", "window_start", "window_end", "event_ids"]
@@ -90,6 +92,17 @@ def _cancellation_pairs(fills: pd.DataFrame, cancels: pd.DataFrame, same_side: b
     keep = (placed >= at[pair_fill] - int(parameters.lookback_seconds * 1e9)) & (placed <= at[pair_fill])
     return pair_fill[keep], pair_cancel[keep]
 
+def _placed_same_side(orders: pd.DataFrame, fills: pd.DataFrame, parameters: SpoofingParameters) -> np.ndarray:
+    "Per fill: quantity of the account's other orders on the fill's own side placed in the look-back (whatever became of them), by prefix sums."
+    group = pd.MultiIndex.from_arrays([orders.account_id, orders.instrument_id, orders.side]); groups = pd.Index(group.unique())
+    codes = groups.get_indexer(group); order = np.lexsort((orders.placed_ns.to_numpy(), codes))
+    codes, placed, quantity = codes[order], orders.placed_ns.to_numpy()[order], orders.quantity.to_numpy()[order]
+    prefix = np.concatenate([[0.0], np.cumsum(quantity)])
+    fill_group, at = groups.get_indexer(pd.MultiIndex.from_arrays([fills.account_id, fills.instrument_id, fills.side])), fills.end_ns.to_numpy()
+    since = at - int(parameters.lookback_seconds * 1e9)
+    total = prefix[_count_up_to(codes, placed, fill_group, at)] - prefix[_count_up_to(codes, placed, fill_group, since - 1)]
+    return total - np.where(fills.placed_ns.to_numpy() >= since, fills.quantity.to_numpy(), 0.0)  # not the filled order itself
+
 def spoofing_candidates(market: dict[str, pd.DataFrame], parameters: SpoofingParameters = SpoofingParameters()) -> pd.DataFrame:
     "Every fill with opposite-side orders of its account placed just before and cancelled just after it, valued by the one-sided excess over its fill."
     _need(market, "order_events", "instruments")
@@ -98,8 +111,7 @@ def spoofing_candidates(market: dict[str, pd.DataFrame], parameters: SpoofingPar
     group = pd.MultiIndex.from_arrays([cancels.account_id, cancels.instrument_id, cancels.side])
     cancels = cancels.iloc[np.lexsort((cancels.end_ns.to_numpy(), pd.Index(group.unique()).get_indexer(group)))].reset_index(drop=True)
     opposite = _cancellation_pairs(fills, cancels, False, parameters)
-    same_fill, same_cancel = _cancellation_pairs(fills, cancels, True, parameters)
-    same_side = np.bincount(same_fill, weights=cancels.quantity.to_numpy()[same_cancel], minlength=len(fills))
+    same_side = _placed_same_side(orders, fills, parameters)
     return _spoof_table(fills, cancels, *opposite, same_side, market["instruments"])
 
 def _spoof_table(fills: pd.DataFrame, cancels: pd.DataFrame, pair_fill: np.ndarray, pair_cancel: np.ndarray, same_side: np.ndarray, instruments: pd.DataFrame) -> pd.DataFrame:
@@ -205,7 +217,7 @@ class PumpAndDumpParameters:
     liquidity: str | None = "thin"  # instruments of this liquidity class only (None: all)
     threshold: float = 0.05  # price rise over the buying run
 
-PUMP_AND_DUMP_SQL = """
+RUN_AND_REVERSAL_SQL = """
 WITH trades AS (
     SELECT e.*, e.event_time_ns // $bucket_ns AS bucket,
            CASE WHEN e.aggressor_side = 'buy' THEN e.buy_account_id ELSE e.sell_account_id END AS aggressor
@@ -213,43 +225,103 @@ WITH trades AS (
 prices AS (SELECT instrument_id, bucket, arg_min(price, event_time_ns) AS first_price, arg_max(price, event_time_ns) AS last_price FROM trades GROUP BY ALL),
 activity AS (
     SELECT aggressor AS account_id, instrument_id, bucket, SUM(CASE WHEN aggressor_side = 'buy' THEN quantity ELSE 0 END) AS bought,
-           SUM(CASE WHEN aggressor_side = 'sell' THEN quantity ELSE 0 END) AS sold, MIN(event_time_ns) AS first_ns, MAX(event_time_ns) AS last_ns
+           SUM(CASE WHEN aggressor_side = 'sell' THEN quantity ELSE 0 END) AS sold, COUNT(*) FILTER (WHERE aggressor_side = 'buy') AS buys, MIN(event_time_ns) AS first_ns, MAX(event_time_ns) AS last_ns
     FROM trades GROUP BY ALL),
 rises AS (
     SELECT instrument_id, bucket,
            arg_max(last_price, bucket) OVER w / arg_min(first_price, bucket) OVER w - 1 AS rise
-    FROM prices WINDOW w AS (PARTITION BY instrument_id ORDER BY bucket RANGE BETWEEN CURRENT ROW AND $buckets - 1 FOLLOWING)),
+    FROM prices WINDOW w AS (PARTITION BY instrument_id ORDER BY bucket RANGE BETWEEN CURRENT ROW AND $buy_buckets - 1 FOLLOWING)),
 runs AS (
     SELECT a.account_id, a.instrument_id, a.bucket AS start, a.bought,
-           SUM(a.bought) OVER (PARTITION BY a.account_id, a.instrument_id ORDER BY a.bucket RANGE BETWEEN CURRENT ROW AND $buckets - 1 FOLLOWING) AS bought_run,
-           SUM(a.sold) OVER (PARTITION BY a.account_id, a.instrument_id ORDER BY a.bucket RANGE BETWEEN $buckets FOLLOWING AND 2 * $buckets - 1 FOLLOWING) AS sold,
+           SUM(a.buys) OVER (PARTITION BY a.account_id, a.instrument_id ORDER BY a.bucket RANGE BETWEEN CURRENT ROW AND $buy_buckets - 1 FOLLOWING) AS buys_run,
+           SUM(a.sold) OVER (PARTITION BY a.account_id, a.instrument_id ORDER BY a.bucket RANGE BETWEEN $buy_buckets FOLLOWING AND $buy_buckets + $sell_buckets - 1 FOLLOWING) AS sold,
            r.rise
     FROM activity a JOIN rises r ON r.instrument_id = a.instrument_id AND r.bucket = a.bucket),
-candidates AS (SELECT * FROM runs WHERE bought > 0 AND sold > 0),  -- a run starts with a buy
+candidates AS (SELECT * FROM runs WHERE bought > 0 AND sold > 0 AND buys_run >= $min_trades),  -- a run starts with a buy
 marked AS (
-    SELECT *, CASE WHEN start - LAG(start) OVER (PARTITION BY account_id, instrument_id ORDER BY start) < $buckets THEN 0 ELSE 1 END AS starts_episode FROM candidates),
+    SELECT *, CASE WHEN start - LAG(start) OVER (PARTITION BY account_id, instrument_id ORDER BY start) < $buy_buckets THEN 0 ELSE 1 END AS starts_episode FROM candidates),
 episodes AS (SELECT *, SUM(starts_episode) OVER (PARTITION BY account_id, instrument_id ORDER BY start) AS episode FROM marked),
 found AS (
-    SELECT account_id, instrument_id, MAX(rise) AS rise, MIN(start) * $bucket_ns AS first_ns, (MAX(start) + 2 * $buckets) * $bucket_ns - 1 AS last_ns, MIN(start) AS anchor
+    SELECT account_id, instrument_id, MAX(rise) AS rise, MIN(start) * $bucket_ns AS first_ns, (MAX(start) + $buy_buckets + $sell_buckets) * $bucket_ns - 1 AS last_ns, MIN(start) AS anchor
     FROM episodes GROUP BY account_id, instrument_id, episode)
 SELECT * FROM found f
 WHERE NOT EXISTS (SELECT 1 FROM announcements n WHERE n.instrument_id = f.instrument_id AND n.announced_at_ns BETWEEN f.first_ns AND f.last_ns)
 """
 
-def pump_and_dump_candidates(market: dict[str, pd.DataFrame], parameters: PumpAndDumpParameters = PumpAndDumpParameters()) -> pd.DataFrame:
-    "Per account and instrument: episodes of aggressive buying then selling, valued by the price rise while buying."
+def run_and_reversal(market: dict[str, pd.DataFrame], scenario: str, bucket_seconds: float, buy_buckets: int, sell_buckets: int, liquidity: str | None, min_trades: int) -> pd.DataFrame:
+    "Episodes of an account's aggressive buying run followed by its selling run, valued by the price rise over the buying run (no news inside)."
     _need(market, "executions", "instruments")
-    bucket = int(parameters.bucket_minutes * 60e9)
-    liquidity = "TRUE" if parameters.liquidity is None else "i.liquidity = '" + parameters.liquidity.replace("'", "''") + "'"
-    sql = PUMP_AND_DUMP_SQL.replace("$bucket_ns", str(bucket)).replace("$buckets", str(int(parameters.window_buckets))).replace("$liquidity_rule", liquidity)
+    bucket = int(bucket_seconds * 1e9)
+    rule = "TRUE" if liquidity is None else "i.liquidity = '" + liquidity.replace("'", "''") + "'"
+    sql = (RUN_AND_REVERSAL_SQL.replace("$bucket_ns", str(bucket)).replace("$buy_buckets", str(int(buy_buckets))).replace("$sell_buckets", str(int(sell_buckets)))
+           .replace("$liquidity_rule", rule).replace("$min_trades", str(int(min_trades))))
     news = market.get("announcements", pd.DataFrame({"instrument_id": pd.Series(dtype="str"), "announced_at": pd.Series(dtype="datetime64[ns]")}))
     connection = _connection({**market, "announcements": news}, "executions", "instruments", "announcements"); found = connection.execute(sql).df(); connection.close()
-    return _candidate_frame("pump_and_dump", found.account_id.map(lambda a: [a]), found.instrument_id, found.rise, found.first_ns, found.last_ns,
+    return _candidate_frame(scenario, found.account_id.map(lambda a: [a]), found.instrument_id, found.rise, found.first_ns, found.last_ns,
                             "buckets from " + found.anchor.astype(str), found.anchor.astype(str), market["instruments"])
+
+def pump_and_dump_candidates(market: dict[str, pd.DataFrame], parameters: PumpAndDumpParameters = PumpAndDumpParameters()) -> pd.DataFrame:
+    "Per account and instrument: episodes of aggressive buying then selling, valued by the price rise while buying."
+    return run_and_reversal(market, "pump_and_dump", parameters.bucket_minutes * 60, parameters.window_buckets, parameters.window_buckets, parameters.liquidity, 1)
+
+# %% ../../nbs/41_surveillance_detectors.ipynb #377394fa
+@dataclass
+class MomentumIgnitionParameters:
+    "Parameters of the momentum-ignition detector."
+    bucket_seconds: float = 10.0
+    burst_buckets: int = 6  # the burst: one minute of 10-second buckets
+    reversal_buckets: int = 30  # the selling run after it: five minutes
+    min_orders: int = 3  # aggressive buys in the burst, at least
+    liquidity: str | None = "liquid"
+    threshold: float = 0.004  # price rise over the burst
+
+def momentum_ignition_candidates(market: dict[str, pd.DataFrame], parameters: MomentumIgnitionParameters = MomentumIgnitionParameters()) -> pd.DataFrame:
+    "Per account and instrument: bursts of aggressive buying followed by selling, valued by the price rise during the burst."
+    return run_and_reversal(market, "momentum_ignition", parameters.bucket_seconds, parameters.burst_buckets, parameters.reversal_buckets, parameters.liquidity, parameters.min_orders)
+
+# %% ../../nbs/41_surveillance_detectors.ipynb #ecbdd4db
+@dataclass
+class InsiderDealingParameters:
+    "Parameters of the insider-dealing detector."
+    lookback_days: float = 3.0
+    move_minutes: float = 60.0
+    unwind_days: float = 1.0  # the position must be reduced within this long after the announcement ...
+    unwind_share: float = 0.5  # ... by at least this share of it (the profit is taken)
+    threshold: float = 20.0  # net position in the direction of the move, in typical order sizes (normal accounts reached 17 in six seeded markets)
+
+INSIDER_DEALING_SQL = """
+WITH trades AS (
+    SELECT e.*, CASE WHEN e.aggressor_side = 'buy' THEN e.buy_account_id ELSE e.sell_account_id END AS aggressor,
+           CASE WHEN e.aggressor_side = 'buy' THEN 1 ELSE -1 END * e.quantity / i.typical_quantity AS signed_size
+    FROM executions e JOIN instruments i USING (instrument_id)),
+moves AS (
+    SELECT n.announcement_id, n.instrument_id, n.announced_at_ns,
+           SIGN((SELECT arg_max(price, event_time_ns) FROM trades t WHERE t.instrument_id = n.instrument_id AND t.event_time_ns > n.announced_at_ns AND t.event_time_ns <= n.announced_at_ns + $move_ns)
+              - (SELECT arg_max(price, event_time_ns) FROM trades t WHERE t.instrument_id = n.instrument_id AND t.event_time_ns < n.announced_at_ns)) AS direction
+    FROM announcements n)
+SELECT m.announcement_id, t.aggressor AS account_id, m.instrument_id,
+       SUM(t.signed_size) FILTER (WHERE t.event_time_ns < m.announced_at_ns) * ANY_VALUE(m.direction) AS position,
+       -COALESCE(SUM(t.signed_size) FILTER (WHERE t.event_time_ns > m.announced_at_ns), 0) * ANY_VALUE(m.direction) AS unwound,
+       MIN(t.event_time_ns) AS first_ns, MAX(t.event_time_ns) AS last_ns, string_agg(t.execution_id, ',' ORDER BY t.execution_id) AS execution_ids
+FROM moves m JOIN trades t ON t.instrument_id = m.instrument_id AND t.event_time_ns >= m.announced_at_ns - $lookback_ns AND t.event_time_ns <= m.announced_at_ns + $unwind_ns
+WHERE m.direction <> 0
+GROUP BY m.announcement_id, t.aggressor, m.instrument_id
+HAVING position > 0 AND unwound >= $unwind_share * position
+"""
+
+def insider_dealing_candidates(market: dict[str, pd.DataFrame], parameters: InsiderDealingParameters = InsiderDealingParameters()) -> pd.DataFrame:
+    "Per announcement and account: the position built before it in the direction of the price move it caused."
+    _need(market, "executions", "instruments", "announcements")
+    sql = (INSIDER_DEALING_SQL.replace("$lookback_ns", str(int(parameters.lookback_days * 86400e9))).replace("$move_ns", str(int(parameters.move_minutes * 60e9)))
+           .replace("$unwind_ns", str(int(parameters.unwind_days * 86400e9))).replace("$unwind_share", repr(float(parameters.unwind_share))))
+    connection = _connection(market, "executions", "instruments", "announcements"); found = connection.execute(sql).df(); connection.close()
+    return _candidate_frame("insider_dealing", found.account_id.map(lambda a: [a]), found.instrument_id, found.position, found.first_ns, found.last_ns,
+                            found.execution_ids, found.announcement_id, market["instruments"])
 
 # %% ../../nbs/41_surveillance_detectors.ipynb #a16ce3e3
 DETECTORS = {"spoofing_layering": (spoofing_candidates, SpoofingParameters), "wash_trade": (wash_trade_candidates, WashTradeParameters),
-             "marking_the_close": (marking_the_close_candidates, MarkingTheCloseParameters), "pump_and_dump": (pump_and_dump_candidates, PumpAndDumpParameters)}
+             "marking_the_close": (marking_the_close_candidates, MarkingTheCloseParameters), "pump_and_dump": (pump_and_dump_candidates, PumpAndDumpParameters),
+             "momentum_ignition": (momentum_ignition_candidates, MomentumIgnitionParameters), "insider_dealing": (insider_dealing_candidates, InsiderDealingParameters)}
 
 def run_detectors(market: dict[str, pd.DataFrame], parameters: dict | None = None) -> dict[str, pd.DataFrame]:
     "Candidates of every detector (parameters per detector name: a parameters object or a dict of its fields)."

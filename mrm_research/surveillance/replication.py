@@ -26,14 +26,19 @@ pairs AS (
       ON c.account_id = f.account_id AND c.instrument_id = f.instrument_id
      AND c.placed_ns >= f.fill_ns - $lookback_ns AND c.placed_ns <= f.fill_ns
      AND c.cancel_ns > f.fill_ns AND c.cancel_ns <= f.fill_ns + $window_ns),
+same_side AS (
+    SELECT f.order_id AS fill_id, SUM(o.quantity) AS quantity
+    FROM fills f JOIN orders o ON o.account_id = f.account_id AND o.instrument_id = f.instrument_id AND o.side = f.side AND o.order_id <> f.order_id
+     AND o.placed_ns >= f.fill_ns - $lookback_ns AND o.placed_ns <= f.fill_ns
+    GROUP BY f.order_id),
 per_fill AS (
-    SELECT fill_id, SUM(quantity) FILTER (WHERE opposite) AS opposite_quantity, COALESCE(SUM(quantity) FILTER (WHERE NOT opposite), 0) AS same_quantity,
+    SELECT fill_id, SUM(quantity) FILTER (WHERE opposite) AS opposite_quantity,
            MIN(placed_ns) FILTER (WHERE opposite) AS first_ns, MAX(cancel_ns) FILTER (WHERE opposite) AS last_ns,
            string_agg(order_id, ',' ORDER BY order_id) FILTER (WHERE opposite) AS orders
     FROM pairs GROUP BY fill_id HAVING COUNT(*) FILTER (WHERE opposite) > 0)
-SELECT f.account_id, f.instrument_id, f.order_id, (p.opposite_quantity - p.same_quantity) / f.quantity AS value,
+SELECT f.account_id, f.instrument_id, f.order_id, (p.opposite_quantity - COALESCE(s.quantity, 0)) / f.quantity AS value,
        LEAST(p.first_ns, f.placed_ns) AS first_ns, p.last_ns, f.order_id || ',' || p.orders AS evidence
-FROM per_fill p JOIN fills f ON f.order_id = p.fill_id
+FROM per_fill p JOIN fills f ON f.order_id = p.fill_id LEFT JOIN same_side s ON s.fill_id = p.fill_id
 """
 
 def spoofing_candidates_sql(market: dict[str, pd.DataFrame], parameters: SpoofingParameters = SpoofingParameters()) -> pd.DataFrame:

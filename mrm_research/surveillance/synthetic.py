@@ -15,8 +15,8 @@ from ..aml.synthetic import prefixed_ids
 __all__ = ['ACCOUNT_TYPES', 'INSTRUMENT_CLASSES', 'EQUITY_SESSION_SECONDS', 'ORDER_COLUMNS', 'MANIPULATIONS', 'PLANTERS',
            'MarketConfig', 'make_instruments', 'make_accounts', 'trading_seconds', 'make_announcements', 'PricePath',
            'price_paths', 'bona_fide_orders', 'Pattern', 'plant_spoofing', 'plant_wash_trades',
-           'plant_marking_the_close', 'plant_pump_and_dump', 'order_events', 'executions', 'generate_market',
-           'write_market']
+           'plant_marking_the_close', 'plant_pump_and_dump', 'plant_momentum_ignition', 'plant_insider_dealing',
+           'order_events', 'executions', 'generate_market', 'write_market']
 
 # %% ../../nbs/40_surveillance_synthetic.ipynb #146873b2
 ACCOUNT_TYPES = pd.DataFrame({
@@ -201,7 +201,7 @@ def bona_fide_orders(instruments: pd.DataFrame, accounts: pd.DataFrame, paths: d
                          "counterparty_order": -1, "emits_execution": filled, "pattern": -1})
 
 # %% ../../nbs/40_surveillance_synthetic.ipynb #a07b5bed
-MANIPULATIONS = ("spoofing_layering", "wash_trade", "marking_the_close", "pump_and_dump")
+MANIPULATIONS = ("spoofing_layering", "wash_trade", "marking_the_close", "pump_and_dump", "momentum_ignition", "insider_dealing")
 
 @dataclass
 class Pattern:
@@ -311,7 +311,48 @@ def plant_pump_and_dump(market: dict, stealth: float, rng: np.random.Generator) 
                      counterparty=_others(group, len(placed), len(accounts), rng))
     return Pattern("pump_and_dump", instrument, [int(a) for a in group], start, start + 7200, stealth, {"orders_each_way": 3 * each, "push": round(push, 4)}, orders)
 
-PLANTERS = {"spoofing_layering": plant_spoofing, "wash_trade": plant_wash_trades, "marking_the_close": plant_marking_the_close, "pump_and_dump": plant_pump_and_dump}
+def plant_momentum_ignition(market: dict, stealth: float, rng: np.random.Generator) -> Pattern:
+    "A burst of aggressive buys within a minute that pushes a liquid instrument up, then selling into the move within five minutes."
+    instruments, accounts, paths = market["instruments"], market["accounts"], market["paths"]
+    instrument = int(rng.choice(np.flatnonzero(instruments.liquidity.to_numpy() == "liquid"))); path = paths[instruments.instrument_id[instrument]]
+    account = int(rng.choice(np.flatnonzero(np.isin(accounts.account_type, ["proprietary", "momentum"]))))
+    start = _pick_second(path.seconds, rng, 0, 400); burst, push = max(3, round(12 - 7 * stealth)), 0.015 - 0.01 * stealth
+    path.add_ramp(start, start + 60, np.log1p(push)); path.add_ramp(start + 60, start + 360, -0.7 * np.log1p(push))
+    placed = np.concatenate([np.sort(start + rng.uniform(0, 60, burst)), np.sort(start + 60 + rng.uniform(0, 300, burst))])
+    side = np.repeat([1, -1], burst)
+    half = INSTRUMENT_CLASSES.loc[instruments.segment[instrument], "half_spread_ticks"]
+    orders = _orders(account=account, instrument=instrument, side=side, placed=placed, aggressive=True, filled=True, ends=placed + 1e-3,
+                     price=_limit_prices(paths, instruments, np.full(len(placed), instrument), placed, side, np.full(len(placed), -half)),
+                     quantity=np.round(instruments.typical_quantity[instrument] * rng.uniform(1, 2, len(placed)), 6), counterparty=_others([account], len(placed), len(accounts), rng))
+    return Pattern("momentum_ignition", instrument, [account], start, start + 360, stealth, {"burst_orders": burst, "push": round(push, 4)}, orders)
+
+def plant_insider_dealing(market: dict, stealth: float, rng: np.random.Generator) -> Pattern:
+    "A position built in an equity over the days before a price-sensitive announcement (planted with it), unwound after it."
+    instruments, accounts, paths = market["instruments"], market["accounts"], market["paths"]
+    instrument = int(rng.choice(np.flatnonzero(instruments.asset_class.to_numpy() == "equity"))); path = paths[instruments.instrument_id[instrument]]
+    account = int(rng.choice(np.flatnonzero(np.isin(accounts.account_type, ["retail", "proprietary", "institutional_client"]))))
+    days = np.unique(np.floor(path.seconds / 86_400))
+    if len(days) < 3: raise ParameterError("insider dealing needs at least three trading days: lengthen the period")
+    news_day = float(rng.choice(days[2:])); trading = path.seconds[np.floor(path.seconds / 86_400) == news_day]
+    announced = float(trading[len(trading) // 3]); impact = rng.choice([-1, 1]) * (0.08 - 0.04 * stealth)
+    path.add_ramp(announced, announced, impact)
+    market["announcements"].loc[len(market["announcements"])] = {"announcement_id": f"N{len(market['announcements']):04d}", "instrument_id": instruments.instrument_id[instrument],
+                                                                 "second": int(announced), "kind": "earnings" if impact > 0 else "profit warning", "price_impact": round(float(impact), 4)}
+    before = path.seconds[(path.seconds < announced) & (path.seconds >= announced - 3 * 86_400)]
+    after = path.seconds[(path.seconds > announced + 600) & (path.seconds < announced + 86_400)]
+    count = max(2, round(10 - 6 * stealth)); direction = int(np.sign(impact))
+    placed = np.concatenate([np.sort(rng.choice(before, count) + rng.random(count)), np.sort(rng.choice(after, count) + rng.random(count))])
+    side = np.repeat([direction, -direction], count)
+    half = INSTRUMENT_CLASSES.loc[instruments.segment[instrument], "half_spread_ticks"]
+    size = (6 - 4 * stealth) * instruments.typical_quantity[instrument]
+    orders = _orders(account=account, instrument=instrument, side=side, placed=placed, aggressive=True, filled=True, ends=placed + 1e-3,
+                     price=_limit_prices(paths, instruments, np.full(len(placed), instrument), placed, side, np.full(len(placed), -half)),
+                     quantity=np.round(size * rng.uniform(0.8, 1.2, len(placed))), counterparty=_others([account], len(placed), len(accounts), rng))
+    return Pattern("insider_dealing", instrument, [account], float(placed[0]), float(placed[-1]), stealth,
+                   {"orders_each_way": count, "order_size_x_typical": round(6 - 4 * stealth, 2), "announcement_impact": round(float(impact), 4)}, orders)
+
+PLANTERS = {"spoofing_layering": plant_spoofing, "wash_trade": plant_wash_trades, "marking_the_close": plant_marking_the_close, "pump_and_dump": plant_pump_and_dump,
+            "momentum_ignition": plant_momentum_ignition, "insider_dealing": plant_insider_dealing}
 
 # %% ../../nbs/40_surveillance_synthetic.ipynb #7d0615e9
 def _timestamps(start: str, seconds: np.ndarray) -> np.ndarray:
@@ -367,7 +408,7 @@ def generate_market(config: MarketConfig, # the market's parameters
     rng = np.random.default_rng(config.seed)
     instruments, accounts = make_instruments(config, rng), make_accounts(config, rng)
     announcements = make_announcements(instruments, config, rng)
-    market = {"instruments": instruments, "accounts": accounts, "paths": price_paths(instruments, announcements, config, rng)}
+    market = {"instruments": instruments, "accounts": accounts, "paths": price_paths(instruments, announcements, config, rng), "announcements": announcements}
     patterns = [PLANTERS[kind](market, float(stealth), rng) for kind, count in manipulations.items() for stealth in _stealths(count)]
     tables, offset = [bona_fide_orders(instruments, accounts, market["paths"], config, rng)], None
     offset = len(tables[0])

@@ -111,7 +111,9 @@ def _look_alikes(seed: int) -> list[dict]:
     cases = [("spoofing_layering", "market makers quoting both sides", f"{makers} alert(s) on market makers" if makers else "no alert"),
              ("wash_trade", f"{int(linked.sum())} accounts sharing an owner, trading normally", f"{len(raised['wash_trade'])} alert(s)" if len(raised["wash_trade"]) else "no alert")]
     cases.append(("marking_the_close", "one large genuine order in the closing window", _one_closing_order(market)))
-    cases.append(("pump_and_dump", "a rise on a price-sensitive announcement", _news_rise(seed)))
+    cases.append(("pump_and_dump", "a rise on a price-sensitive announcement", _news_rise("pump_and_dump", seed)))
+    cases.append(("momentum_ignition", "a burst of buying into a price-sensitive announcement", _news_rise("momentum_ignition", seed)))
+    cases.append(("insider_dealing", "a position built before good news and kept", _kept_position(seed)))
     return [{"detector": d, "case": c, "expected": "no alert", "actual": a} for d, c, a in cases]
 
 def _one_closing_order(market: dict[str, pd.DataFrame]) -> str:
@@ -126,14 +128,24 @@ def _one_closing_order(market: dict[str, pd.DataFrame]) -> str:
     raised = alerts(DETECTORS["marking_the_close"][0]({**market, "executions": pd.concat([market["executions"], extra], ignore_index=True)}), DETECTORS["marking_the_close"][1]().threshold)
     return f"{int((raised.account_id == buyer).sum())} alert(s) on the order's account" if (raised.account_id == buyer).any() else "no alert"
 
-def _news_rise(seed: int) -> str:
-    "A pump-and-dump pattern with an announcement of its instrument inside its window: a rise on news, not a pump."
-    market = generate_market(MarketConfig(orders=20_000, seed=seed), {"pump_and_dump": 1})
+def _news_rise(manipulation: str, seed: int) -> str:
+    "A pump-and-dump or momentum-ignition pattern with an announcement of its instrument inside its window: a rise on news, not manipulation."
+    market = generate_market(MarketConfig(orders=20_000, seed=seed), {manipulation: 1})
     pattern = next(market["manipulation_labels"].itertuples())
     news = pd.DataFrame([{"announcement_id": "NACCEPT", "instrument_id": pattern.instrument_id, "kind": "listing news", "price_impact": 0.2,
-                          "announced_at": pattern.start + pd.Timedelta(minutes=5)}])
+                          "announced_at": pattern.start + (pattern.end - pattern.start) / 10}])
     market = {**market, "announcements": pd.concat([market["announcements"], news], ignore_index=True)}
-    raised = alerts(DETECTORS["pump_and_dump"][0](market), DETECTORS["pump_and_dump"][1]().threshold)
+    raised = alerts(DETECTORS[manipulation][0](market), DETECTORS[manipulation][1]().threshold)
+    return "alert" if overlaps(raised, pattern).any() else "no alert"
+
+def _kept_position(seed: int) -> str:
+    "An insider-dealing pattern whose trades after the announcement are removed: a position held into news, no profit taken."
+    market = generate_market(MarketConfig(orders=20_000, seed=seed), {"insider_dealing": 1})
+    pattern = next(market["manipulation_labels"].itertuples())
+    orders = set(pattern.order_ids.split(",")); trades = market["executions"]
+    news = market["announcements"][market["announcements"].instrument_id == pattern.instrument_id].announced_at.max()
+    unwinding = (trades.buy_order_id.isin(orders) | trades.sell_order_id.isin(orders)) & (trades.event_time > news)
+    raised = alerts(DETECTORS["insider_dealing"][0]({**market, "executions": trades[~unwinding]}), DETECTORS["insider_dealing"][1]().threshold)
     return "alert" if overlaps(raised, pattern).any() else "no alert"
 
 def acceptance_cases(seed: int = 0) -> pd.DataFrame:
@@ -145,10 +157,12 @@ def acceptance_cases(seed: int = 0) -> pd.DataFrame:
 
 # %% ../../nbs/43_surveillance_tuning.ipynb #cc208e2d
 DETECTOR_LOGIC = {  # one line each; the full logic, parameters and limitations are in surveillance.detectors
-    "spoofing_layering": ("Python (vectorised)", "orders on one side placed before and cancelled after a fill on the other, net of same-side cancellations", "x filled quantity"),
+    "spoofing_layering": ("Python (vectorised)", "orders on one side placed before and cancelled after a fill on the other, net of the same side's other orders", "x filled quantity"),
     "wash_trade": ("SQL (DuckDB)", "trades between accounts of one beneficial owner, in episodes", "trades"),
     "marking_the_close": ("SQL (DuckDB)", "an account's aggressive share of the closing window's volume (two trades at least)", "share of volume"),
-    "pump_and_dump": ("SQL (DuckDB)", "aggressive buying then selling on a thin instrument while its price rose, no news in the window", "price rise")}
+    "pump_and_dump": ("SQL (DuckDB)", "aggressive buying then selling on a thin instrument while its price rose, no news in the window", "price rise"),
+    "momentum_ignition": ("SQL (DuckDB)", "a burst of aggressive buys on a liquid instrument while its price rose, then selling within minutes", "price rise"),
+    "insider_dealing": ("SQL (DuckDB)", "net position built before an announcement in the direction of the move it caused", "x typical order size")}
 
 def detector_table() -> pd.DataFrame:
     "One row per detector: language, logic, driving value, default threshold and other parameters."
