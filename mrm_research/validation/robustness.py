@@ -41,7 +41,7 @@ def catboost_refit(card, train: pd.DataFrame, labels: np.ndarray, seed: int = 0)
     def refit(overrides: dict | None = None, labels_override: np.ndarray | None = None):
         if not overrides and labels_override is None and "model" in base: return base["model"]  # the base refit is needed by several tests: fitted once
         parameters = {"random_seed": seed, "verbose": False, "allow_writing_files": False, **(card.hyperparameters or {}), **(overrides or {})}
-        fitted = _Fitted(CatBoostClassifier(cat_features=card.categorical_features, **parameters).fit(X, labels if labels_override is None else labels_override))
+        fitted = _Fitted(CatBoostClassifier(cat_features=card.categorical_features, **{"allow_writing_files": False, **parameters}).fit(X, labels if labels_override is None else labels_override))
         if not overrides and labels_override is None: base["model"] = fitted
         return fitted
     return refit
