@@ -9,11 +9,12 @@ import duckdb, numpy as np, pandas as pd
 from ..core import ParameterError
 
 # %% auto #0
-__all__ = ['ALERT_COLUMNS', 'WASH_TRADE_SQL', 'MARKING_THE_CLOSE_SQL', 'RUN_AND_REVERSAL_SQL', 'INSIDER_DEALING_SQL', 'DETECTORS',
-           'typed_candidates', 'alerts', 'SpoofingParameters', 'order_lifecycles', 'spoofing_candidates',
-           'WashTradeParameters', 'wash_trade_candidates', 'MarkingTheCloseParameters', 'marking_the_close_candidates',
-           'PumpAndDumpParameters', 'run_and_reversal', 'pump_and_dump_candidates', 'MomentumIgnitionParameters',
-           'momentum_ignition_candidates', 'InsiderDealingParameters', 'insider_dealing_candidates', 'run_detectors',
+__all__ = ['ALERT_COLUMNS', 'WASH_TRADE_SQL', 'MARKING_THE_CLOSE_SQL', 'RUN_AND_REVERSAL_SQL', 'INSIDER_DEALING_SQL',
+           'FRONT_RUNNING_SQL', 'DETECTORS', 'typed_candidates', 'alerts', 'SpoofingParameters', 'order_lifecycles',
+           'spoofing_candidates', 'WashTradeParameters', 'wash_trade_candidates', 'MarkingTheCloseParameters',
+           'marking_the_close_candidates', 'PumpAndDumpParameters', 'run_and_reversal', 'pump_and_dump_candidates',
+           'MomentumIgnitionParameters', 'momentum_ignition_candidates', 'InsiderDealingParameters',
+           'insider_dealing_candidates', 'FrontRunningParameters', 'front_running_candidates', 'run_detectors',
            'overlaps', 'pattern_detection']
 
 # %% ../../nbs/41_surveillance_detectors.ipynb #fffead0a
@@ -318,10 +319,60 @@ def insider_dealing_candidates(market: dict[str, pd.DataFrame], parameters: Insi
     return _candidate_frame("insider_dealing", found.account_id.map(lambda a: [a]), found.instrument_id, found.position, found.first_ns, found.last_ns,
                             found.execution_ids, found.announcement_id, market["instruments"])
 
+# %% ../../nbs/41_surveillance_detectors.ipynb #a5ec90dd
+@dataclass
+class FrontRunningParameters:
+    "Parameters of the front-running detector."
+    large_multiple: float = 10.0  # a client order at least this many typical sizes is large
+    lookback_minutes: float = 10.0
+    client_types: tuple = ("institutional_client",)
+    house_types: tuple = ("proprietary",)
+    unwind_minutes: float = 10.0  # the house trades back within this long after the client order ...
+    unwind_share: float = 0.5  # ... at least this share of what it traded ahead (the profit is taken)
+    threshold: float = 1.0  # house size ahead of the client order, in typical order sizes
+
+FRONT_RUNNING_SQL = """
+WITH trades AS (
+    SELECT e.execution_id, e.event_time_ns, e.instrument_id, e.aggressor_side, e.quantity / i.typical_quantity AS size,
+           CASE WHEN e.aggressor_side = 'buy' THEN e.buy_account_id ELSE e.sell_account_id END AS aggressor
+    FROM executions e JOIN instruments i USING (instrument_id)),
+large AS (
+    SELECT t.*, a.broker_id FROM trades t JOIN trading_accounts a ON a.account_id = t.aggressor
+    WHERE a.account_type IN ($client_types) AND a.broker_id IS NOT NULL AND t.size >= $large_multiple),
+ahead AS (
+    SELECT l.execution_id AS client_execution, h.aggressor AS account_id, l.instrument_id, SUM(h.size) AS size_ahead, MIN(h.event_time_ns) AS first_ns,
+           ANY_VALUE(l.event_time_ns) AS last_ns, string_agg(h.execution_id, ',' ORDER BY h.execution_id) || ',' || ANY_VALUE(l.execution_id) AS execution_ids
+    FROM large l JOIN trades h ON h.instrument_id = l.instrument_id AND h.aggressor_side = l.aggressor_side
+     AND h.event_time_ns >= l.event_time_ns - $lookback_ns AND h.event_time_ns < l.event_time_ns
+    JOIN trading_accounts a ON a.account_id = h.aggressor AND a.broker_id = l.broker_id AND a.account_type IN ($house_types)
+    GROUP BY l.execution_id, h.aggressor, l.instrument_id),
+unwound AS (
+    SELECT a.client_execution, a.account_id, SUM(t.size) AS size_back
+    FROM ahead a JOIN large l ON l.execution_id = a.client_execution
+    JOIN trades t ON t.aggressor = a.account_id AND t.instrument_id = a.instrument_id AND t.aggressor_side <> l.aggressor_side
+     AND t.event_time_ns > l.event_time_ns AND t.event_time_ns <= l.event_time_ns + $unwind_ns
+    GROUP BY a.client_execution, a.account_id)
+SELECT a.* FROM ahead a JOIN unwound u USING (client_execution, account_id) WHERE u.size_back >= $unwind_share * a.size_ahead
+"""
+
+def _sql_list(values) -> str: return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
+
+def front_running_candidates(market: dict[str, pd.DataFrame], parameters: FrontRunningParameters = FrontRunningParameters()) -> pd.DataFrame:
+    "Per large client order and house account of the same broker: the house's same-direction size traded just ahead of it."
+    _need(market, "executions", "instruments", "trading_accounts")
+    if "broker_id" not in market["trading_accounts"]: raise ParameterError("front running needs broker_id in trading_accounts (which broker each client and house account belongs to)")
+    sql = (FRONT_RUNNING_SQL.replace("$client_types", _sql_list(parameters.client_types)).replace("$house_types", _sql_list(parameters.house_types))
+           .replace("$large_multiple", repr(float(parameters.large_multiple))).replace("$lookback_ns", str(int(parameters.lookback_minutes * 60e9)))
+           .replace("$unwind_ns", str(int(parameters.unwind_minutes * 60e9))).replace("$unwind_share", repr(float(parameters.unwind_share))))
+    connection = _connection(market, "executions", "instruments", "trading_accounts"); found = connection.execute(sql).df(); connection.close()
+    return _candidate_frame("front_running", found.account_id.map(lambda a: [a]), found.instrument_id, found.size_ahead, found.first_ns, found.last_ns,
+                            found.execution_ids, found.client_execution, market["instruments"])
+
 # %% ../../nbs/41_surveillance_detectors.ipynb #a16ce3e3
 DETECTORS = {"spoofing_layering": (spoofing_candidates, SpoofingParameters), "wash_trade": (wash_trade_candidates, WashTradeParameters),
              "marking_the_close": (marking_the_close_candidates, MarkingTheCloseParameters), "pump_and_dump": (pump_and_dump_candidates, PumpAndDumpParameters),
-             "momentum_ignition": (momentum_ignition_candidates, MomentumIgnitionParameters), "insider_dealing": (insider_dealing_candidates, InsiderDealingParameters)}
+             "momentum_ignition": (momentum_ignition_candidates, MomentumIgnitionParameters), "insider_dealing": (insider_dealing_candidates, InsiderDealingParameters),
+             "front_running": (front_running_candidates, FrontRunningParameters)}
 
 def run_detectors(market: dict[str, pd.DataFrame], parameters: dict | None = None) -> dict[str, pd.DataFrame]:
     "Candidates of every detector (parameters per detector name: a parameters object or a dict of its fields)."

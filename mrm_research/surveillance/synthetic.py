@@ -16,7 +16,7 @@ __all__ = ['ACCOUNT_TYPES', 'INSTRUMENT_CLASSES', 'EQUITY_SESSION_SECONDS', 'ORD
            'MarketConfig', 'make_instruments', 'make_accounts', 'trading_seconds', 'make_announcements', 'PricePath',
            'price_paths', 'bona_fide_orders', 'Pattern', 'plant_spoofing', 'plant_wash_trades',
            'plant_marking_the_close', 'plant_pump_and_dump', 'plant_momentum_ignition', 'plant_insider_dealing',
-           'order_events', 'executions', 'generate_market', 'write_market']
+           'plant_front_running', 'order_events', 'executions', 'generate_market', 'write_market']
 
 # %% ../../nbs/40_surveillance_synthetic.ipynb #146873b2
 ACCOUNT_TYPES = pd.DataFrame({
@@ -76,8 +76,9 @@ def make_accounts(config: MarketConfig, rng: np.random.Generator) -> pd.DataFram
     linked = rng.choice(np.arange(2, config.accounts), size=int(config.linked_owner_share * config.accounts), replace=False)
     for account in linked: owners[account] = owners[rng.integers(2, config.accounts)]  # joins another account's owner
     codes = pd.factorize(owners)[0]
+    brokered = np.isin(types, ["institutional_client", "proprietary"])  # clients and house accounts of five brokers, by number
     return pd.DataFrame({"account_id": [f"AC{i:05d}" for i in range(config.accounts)], "account_type": types,
-                         "beneficial_owner_id": [f"BO{c:05d}" for c in codes]})
+                         "beneficial_owner_id": [f"BO{c:05d}" for c in codes], "broker_id": np.where(brokered, [f"BR{i % 5}" for i in range(config.accounts)], None)})
 
 def trading_seconds(instrument: pd.Series, config: MarketConfig) -> np.ndarray:
     "The seconds since the period's start at which the instrument trades (equities: weekday sessions; crypto: all)."
@@ -201,7 +202,7 @@ def bona_fide_orders(instruments: pd.DataFrame, accounts: pd.DataFrame, paths: d
                          "counterparty_order": -1, "emits_execution": filled, "pattern": -1})
 
 # %% ../../nbs/40_surveillance_synthetic.ipynb #a07b5bed
-MANIPULATIONS = ("spoofing_layering", "wash_trade", "marking_the_close", "pump_and_dump", "momentum_ignition", "insider_dealing")
+MANIPULATIONS = ("spoofing_layering", "wash_trade", "marking_the_close", "pump_and_dump", "momentum_ignition", "insider_dealing", "front_running")
 
 @dataclass
 class Pattern:
@@ -351,8 +352,28 @@ def plant_insider_dealing(market: dict, stealth: float, rng: np.random.Generator
     return Pattern("insider_dealing", instrument, [account], float(placed[0]), float(placed[-1]), stealth,
                    {"orders_each_way": count, "order_size_x_typical": round(6 - 4 * stealth, 2), "announcement_impact": round(float(impact), 4)}, orders)
 
+def plant_front_running(market: dict, stealth: float, rng: np.random.Generator) -> Pattern:
+    "A broker's house account buys just before a large client order of the same broker moves the price, and sells after."
+    instruments, accounts, paths = market["instruments"], market["accounts"], market["paths"]
+    brokers = accounts.dropna(subset=["broker_id"]).groupby("broker_id").account_type.agg(set)
+    brokers = brokers[brokers.map(lambda t: {"proprietary", "institutional_client"} <= t)].index
+    if len(brokers) == 0: raise ParameterError("front running needs a broker with both a proprietary and a client account: raise MarketConfig.accounts")
+    broker = rng.choice(brokers); members = accounts[accounts.broker_id == broker]
+    house = int(rng.choice(members.index[members.account_type == "proprietary"])); client = int(rng.choice(members.index[members.account_type == "institutional_client"]))
+    instrument = int(rng.choice(np.flatnonzero(instruments.asset_class.to_numpy() == "equity"))); path = paths[instruments.instrument_id[instrument]]
+    start = _pick_second(path.seconds, rng, 0, 900); ahead = rng.uniform(10, 60) + 240 * stealth; client_at = start + ahead
+    push, house_size = 0.01, (5 - 4 * stealth) * instruments.typical_quantity[instrument]
+    path.add_ramp(client_at, client_at + 30, np.log1p(push))
+    placed = np.array([start, client_at, client_at + rng.uniform(60, 300)]); side = np.array([1, 1, -1]); who = np.array([house, client, house])
+    half = INSTRUMENT_CLASSES.loc[instruments.segment[instrument], "half_spread_ticks"]
+    quantity = np.round(np.array([house_size, 20 * instruments.typical_quantity[instrument], house_size]))
+    orders = _orders(account=who, instrument=instrument, side=side, placed=placed, aggressive=True, filled=True, ends=placed + 1e-3, quantity=np.maximum(quantity, 1),
+                     price=_limit_prices(paths, instruments, np.full(3, instrument), placed, side, np.full(3, -half)), counterparty=_others([house, client], 3, len(accounts), rng))
+    return Pattern("front_running", instrument, [house], start, float(placed[-1]), stealth,
+                   {"broker": str(broker), "client_account": accounts.account_id[client], "seconds_ahead": round(float(ahead), 1), "house_size_x_typical": round(5 - 4 * stealth, 2)}, orders)
+
 PLANTERS = {"spoofing_layering": plant_spoofing, "wash_trade": plant_wash_trades, "marking_the_close": plant_marking_the_close, "pump_and_dump": plant_pump_and_dump,
-            "momentum_ignition": plant_momentum_ignition, "insider_dealing": plant_insider_dealing}
+            "momentum_ignition": plant_momentum_ignition, "insider_dealing": plant_insider_dealing, "front_running": plant_front_running}
 
 # %% ../../nbs/40_surveillance_synthetic.ipynb #7d0615e9
 def _timestamps(start: str, seconds: np.ndarray) -> np.ndarray:

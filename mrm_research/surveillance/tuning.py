@@ -114,6 +114,7 @@ def _look_alikes(seed: int) -> list[dict]:
     cases.append(("pump_and_dump", "a rise on a price-sensitive announcement", _news_rise("pump_and_dump", seed)))
     cases.append(("momentum_ignition", "a burst of buying into a price-sensitive announcement", _news_rise("momentum_ignition", seed)))
     cases.append(("insider_dealing", "a position built before good news and kept", _kept_position(seed)))
+    cases.append(("front_running", "another broker's house account buying just before a large client order", _other_broker(seed)))
     return [{"detector": d, "case": c, "expected": "no alert", "actual": a} for d, c, a in cases]
 
 def _one_closing_order(market: dict[str, pd.DataFrame]) -> str:
@@ -148,6 +149,15 @@ def _kept_position(seed: int) -> str:
     raised = alerts(DETECTORS["insider_dealing"][0]({**market, "executions": trades[~unwinding]}), DETECTORS["insider_dealing"][1]().threshold)
     return "alert" if overlaps(raised, pattern).any() else "no alert"
 
+def _other_broker(seed: int) -> str:
+    "A front-running pattern whose house account is moved to another broker: trading ahead of someone else's client is not front running."
+    market = generate_market(MarketConfig(orders=20_000, seed=seed), {"front_running": 1})
+    pattern = next(market["manipulation_labels"].itertuples())
+    accounts = market["trading_accounts"].copy(); house = accounts.account_id == pattern.account_ids
+    accounts.loc[house, "broker_id"] = "BR-OTHER"
+    raised = alerts(DETECTORS["front_running"][0]({**market, "trading_accounts": accounts}), DETECTORS["front_running"][1]().threshold)
+    return "alert" if overlaps(raised, pattern).any() else "no alert"
+
 def acceptance_cases(seed: int = 0) -> pd.DataFrame:
     "Every user-acceptance case with its expected and actual outcome and pass / fail."
     rows = [row for number, manipulation in enumerate(MANIPULATIONS) for row in _planted_alone(manipulation, seed + number)] + _look_alikes(seed + 100)
@@ -162,7 +172,8 @@ DETECTOR_LOGIC = {  # one line each; the full logic, parameters and limitations 
     "marking_the_close": ("SQL (DuckDB)", "an account's aggressive share of the closing window's volume (two trades at least)", "share of volume"),
     "pump_and_dump": ("SQL (DuckDB)", "aggressive buying then selling on a thin instrument while its price rose, no news in the window", "price rise"),
     "momentum_ignition": ("SQL (DuckDB)", "a burst of aggressive buys on a liquid instrument while its price rose, then selling within minutes", "price rise"),
-    "insider_dealing": ("SQL (DuckDB)", "net position built before an announcement in the direction of the move it caused", "x typical order size")}
+    "insider_dealing": ("SQL (DuckDB)", "net position built before an announcement in the direction of the move it caused", "x typical order size"),
+    "front_running": ("SQL (DuckDB)", "a broker's house account trading the same way just before a large order of the same broker's client", "x typical order size")}
 
 def detector_table() -> pd.DataFrame:
     "One row per detector: language, logic, driving value, default threshold and other parameters."
