@@ -20,7 +20,7 @@ from .reporting.run import load_plan, run
 from .core import MRMError
 
 # %% auto #0
-__all__ = ['DEMO_SIGNERS', 'demo_data', 'demo_keys', 'sign_off', 'demo_governance', 'demo']
+__all__ = ['DEMO_SIGNERS', 'demo_data', 'demo_keys', 'sign_off', 'demo_inventory', 'demo_governance', 'demo']
 
 # %% ../nbs/90_demo.ipynb #90-demo-004
 DEMO_SIGNERS = ("demo-preparer", "demo-validator", "demo-approver")
@@ -62,22 +62,32 @@ def sign_off(bundle: str | Path, status: str, keys: dict[str, Path], keyring: Pa
         return "approval refused: " + str(refusal).split(" has ", 1)[1].split(" without ")[0] + " (see the committee pack)"
     return "approved"
 
-def demo_governance(results: list, # `RunResult`s of the stage just run
-                    store_url: str, # the demo's governance store
-                    root: Path, # the project root (holding reports/demo_inventory.yaml and reports/demo_documentation/)
-                   ) -> None:
-    "Load the demo inventory, link each inventoried model's bundle and import its findings, and review the demo's model documentation."
+def demo_inventory(store_url: str, # the demo's governance store
+                   root: Path, # the project root (holding reports/demo_inventory.yaml and reports/demo_documentation/)
+                  ) -> dict[str, str]:
+    "Load the demo inventory and review the demo's model documentation into the store (once per demo); return each model's owner."
     from mrm_research.governance.store import Store
-    from mrm_research.governance.inventory import import_inventory, link_bundle
-    from mrm_research.governance.findings import import_bundle
+    from mrm_research.governance.inventory import import_inventory
     from mrm_research.governance.documentation import record_documentation_findings, review_documentation
     store = Store(store_url)
     import_inventory(store, root / "reports/demo_inventory.yaml", actor="demo")
-    known = {row["model_id"]: row["owner"] for row in store.read("SELECT model_id, owner FROM models")}
-    for result in (r for r in results if r.model_id in known):
-        link_bundle(store, result.bundle, actor="demo"); import_bundle(store, result.bundle, owner=known[result.model_id], actor="demo")
+    owners = {row["model_id"]: row["owner"] for row in store.read("SELECT model_id, owner FROM models")}
     for document in sorted((root / "reports/demo_documentation").glob("*.md")):
-        if document.stem in known: record_documentation_findings(store, document.stem, review_documentation(document), owner=known[document.stem], actor="demo")
+        if document.stem in owners: record_documentation_findings(store, document.stem, review_documentation(document), owner=owners[document.stem], actor="demo")
+    store.engine.dispose()
+    return owners
+
+def demo_governance(results: list, # `RunResult`s of the stage just run
+                    store_url: str, # the demo's governance store
+                    owners: dict[str, str], # model id -> owner, of the inventoried models
+                   ) -> None:
+    "Link each inventoried model's bundle and import its findings."
+    from mrm_research.governance.store import Store
+    from mrm_research.governance.inventory import link_bundle
+    from mrm_research.governance.findings import import_bundle
+    store = Store(store_url)
+    for result in (r for r in results if r.model_id in owners):
+        link_bundle(store, result.bundle, actor="demo"); import_bundle(store, result.bundle, owner=owners[result.model_id], actor="demo")
     store.engine.dispose()
 
 # %% ../nbs/90_demo.ipynb #90-demo-005
@@ -97,10 +107,10 @@ def demo(out_dir: str | Path = "reports/build", # where data, keys and bundles g
     demo_data(out_dir, seed)
     keys, keyring = demo_keys(out_dir)
     plan, store = plan or root / "reports/demo.yml", f"sqlite:///{out_dir / 'governance.sqlite'}"  # the demo's own store
-    rows = []
+    rows, owners = [], demo_inventory(store, root)
     for stage in sorted({spec.stage for spec in load_plan(plan, str(out_dir))}):
         results = run(plan, jobs=jobs, out_dir=str(out_dir), stage=stage)
-        demo_governance(results, store, root)
+        demo_governance(results, store, owners)
         for result in results:
             sign_off_state = sign_off(result.bundle, result.status, keys, keyring, store)
             check = verify(result.bundle, keyring)

@@ -44,6 +44,16 @@ def typed_candidates(frame: pd.DataFrame | None = None) -> pd.DataFrame:
     return frame.astype({**{c: "str" for c in ALERT_COLUMNS if c not in ("driving_value", "window_start", "window_end")},
                          "driving_value": "float64", "window_start": "datetime64[ns]", "window_end": "datetime64[ns]"})
 
+def _candidate_frame(scenario: str, accounts: pd.Series, instrument: pd.Series, value: pd.Series, first_ns: pd.Series, last_ns: pd.Series,
+                     evidence: pd.Series, anchor: pd.Series, instruments: pd.DataFrame) -> pd.DataFrame:
+    "Candidates in the alert layout from per-candidate columns (accounts as lists)."
+    segment = instruments.set_index("instrument_id").segment
+    frame = pd.DataFrame({"alert_id": [f"{scenario}-{a[0]}-{i}-{x}" for a, i, x in zip(accounts, instrument, anchor)], "account_id": [a[0] for a in accounts],
+                          "account_ids": [",".join(a) for a in accounts], "instrument_id": instrument.to_numpy(), "scenario": scenario,
+                          "segment": segment.reindex(instrument).to_numpy(), "driving_value": value.astype(float).to_numpy(),
+                          "window_start": pd.to_datetime(first_ns.to_numpy()), "window_end": pd.to_datetime(last_ns.to_numpy()), "event_ids": evidence.to_numpy()}, columns=ALERT_COLUMNS)
+    return typed_candidates(frame.sort_values("alert_id").reset_index(drop=True))
+
 def alerts(candidates: pd.DataFrame, threshold: float | dict[str, float]) -> pd.DataFrame:
     "The candidates whose driving value reaches the threshold (one number, or one per segment)."
     limit = candidates.segment.map(threshold).astype(float) if isinstance(threshold, dict) else float(threshold)
@@ -78,12 +88,13 @@ def _count_up_to(sorted_group: np.ndarray, sorted_time: np.ndarray, group: np.nd
     result = np.empty(len(group), np.int64); result[order[~is_entry] - n] = np.cumsum(is_entry)[~is_entry]
     return result
 
-def _cancellation_pairs(fills: pd.DataFrame, cancels: pd.DataFrame, same_side: bool, parameters: SpoofingParameters) -> tuple[np.ndarray, np.ndarray]:
-    "(fill, cancelled order) index pairs: the fill's account and instrument, the same or the opposite side, placed in the look-back, cancelled in the window after."
+def _opposite_cancellations(fills: pd.DataFrame, cancels: pd.DataFrame, parameters: SpoofingParameters) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    "The cancellations sorted by (account, instrument, side, time), and (fill, cancellation) index pairs: the fill's account and instrument, the opposite side, placed in the look-back, cancelled in the window after."
     key = lambda frame, side: pd.MultiIndex.from_arrays([frame.account_id, frame.instrument_id, side])
-    groups = pd.Index(key(cancels, cancels.side).unique())
-    cancel_group, ends = groups.get_indexer(key(cancels, cancels.side)), cancels.end_ns.to_numpy()  # cancels come sorted by (group, end)
-    fill_group, at = groups.get_indexer(key(fills, fills.side if same_side else -fills.side)), fills.end_ns.to_numpy()
+    groups = pd.Index(key(cancels, cancels.side).unique()); codes = groups.get_indexer(key(cancels, cancels.side))
+    order = np.lexsort((cancels.end_ns.to_numpy(), codes))
+    cancels, cancel_group, ends = cancels.iloc[order].reset_index(drop=True), codes[order], cancels.end_ns.to_numpy()[order]
+    fill_group, at = groups.get_indexer(key(fills, -fills.side)), fills.end_ns.to_numpy()
     low = _count_up_to(cancel_group, ends, fill_group, at)  # first cancellation after the fill
     high = np.where(fill_group >= 0, _count_up_to(cancel_group, ends, fill_group, at + int(parameters.cancel_seconds * 1e9)), low)
     lengths = high - low
@@ -91,7 +102,7 @@ def _cancellation_pairs(fills: pd.DataFrame, cancels: pd.DataFrame, same_side: b
     pair_cancel = np.repeat(low, lengths) + np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     placed = cancels.placed_ns.to_numpy()[pair_cancel]
     keep = (placed >= at[pair_fill] - int(parameters.lookback_seconds * 1e9)) & (placed <= at[pair_fill])
-    return pair_fill[keep], pair_cancel[keep]
+    return cancels, pair_fill[keep], pair_cancel[keep]
 
 def _placed_same_side(orders: pd.DataFrame, fills: pd.DataFrame, parameters: SpoofingParameters) -> np.ndarray:
     "Per fill: quantity of the account's other orders on the fill's own side placed in the look-back (whatever became of them), by prefix sums."
@@ -108,12 +119,9 @@ def spoofing_candidates(market: dict[str, pd.DataFrame], parameters: SpoofingPar
     "Every fill with opposite-side orders of its account placed just before and cancelled just after it, valued by the one-sided excess over its fill."
     _need(market, "order_events", "instruments")
     orders = order_lifecycles(market["order_events"].sort_values("event_time", kind="stable"))
-    fills, cancels = orders[orders.end == "fill"].reset_index(drop=True), orders[orders.end == "cancel"]
-    group = pd.MultiIndex.from_arrays([cancels.account_id, cancels.instrument_id, cancels.side])
-    cancels = cancels.iloc[np.lexsort((cancels.end_ns.to_numpy(), pd.Index(group.unique()).get_indexer(group)))].reset_index(drop=True)
-    opposite = _cancellation_pairs(fills, cancels, False, parameters)
-    same_side = _placed_same_side(orders, fills, parameters)
-    return _spoof_table(fills, cancels, *opposite, same_side, market["instruments"])
+    fills = orders[orders.end == "fill"].reset_index(drop=True)
+    cancels, pair_fill, pair_cancel = _opposite_cancellations(fills, orders[orders.end == "cancel"], parameters)
+    return _spoof_table(fills, cancels, pair_fill, pair_cancel, _placed_same_side(orders, fills, parameters), market["instruments"])
 
 def _spoof_table(fills: pd.DataFrame, cancels: pd.DataFrame, pair_fill: np.ndarray, pair_cancel: np.ndarray, same_side: np.ndarray, instruments: pd.DataFrame) -> pd.DataFrame:
     "Candidates from (fill, cancelled order) pairs: one per fill with at least one such order."
@@ -122,13 +130,10 @@ def _spoof_table(fills: pd.DataFrame, cancels: pd.DataFrame, pair_fill: np.ndarr
                           "ended": cancels.end_ns.to_numpy()[pair_cancel], "order_id": cancels.order_id.to_numpy()[pair_cancel]})
     summary = pairs.groupby("fill").agg(cancelled=("quantity", "sum"), first=("placed", "min"), last=("ended", "max"), orders=("order_id", lambda o: ",".join(sorted(o))))
     anchor = fills.iloc[summary.index]
-    segment = instruments.set_index("instrument_id").segment
-    return typed_candidates(pd.DataFrame({"alert_id": "spoofing_layering-" + anchor.account_id + "-" + anchor.instrument_id + "-" + anchor.order_id,
-                         "account_id": anchor.account_id.to_numpy(), "account_ids": anchor.account_id.to_numpy(), "instrument_id": anchor.instrument_id.to_numpy(),
-                         "scenario": "spoofing_layering", "segment": segment.reindex(anchor.instrument_id).to_numpy(),
-                         "driving_value": (summary.cancelled.to_numpy() - same_side[summary.index]) / anchor.quantity.to_numpy(),
-                         "window_start": pd.to_datetime(np.minimum(summary["first"].to_numpy(), anchor.placed_ns.to_numpy())),
-                         "window_end": pd.to_datetime(summary["last"].to_numpy()), "event_ids": anchor.order_id.to_numpy() + "," + summary.orders.to_numpy()}).reset_index(drop=True))
+    value = (summary.cancelled.to_numpy() - same_side[summary.index]) / anchor.quantity.to_numpy()
+    return _candidate_frame("spoofing_layering", anchor.account_id.map(lambda a: [a]), anchor.instrument_id, pd.Series(value),
+                            pd.Series(np.minimum(summary["first"].to_numpy(), anchor.placed_ns.to_numpy())), summary["last"],
+                            anchor.order_id + "," + summary.orders.to_numpy(), anchor.order_id, instruments)
 
 # %% ../../nbs/41_surveillance_detectors.ipynb #d5a623e5
 @dataclass
@@ -162,16 +167,6 @@ def wash_trade_candidates(market: dict[str, pd.DataFrame], parameters: WashTrade
     found = connection.execute(WASH_TRADE_SQL.replace("$gap_ns", str(int(parameters.gap_hours * 3600e9)))).df(); connection.close()
     return _candidate_frame("wash_trade", found.accounts.map(list), found.instrument_id, found.trades, found.first_ns, found.last_ns, found.execution_ids,
                             found.execution_ids.str.split(",").str[0], market["instruments"])
-
-def _candidate_frame(scenario: str, accounts: pd.Series, instrument: pd.Series, value: pd.Series, first_ns: pd.Series, last_ns: pd.Series,
-                     evidence: pd.Series, anchor: pd.Series, instruments: pd.DataFrame) -> pd.DataFrame:
-    "Candidates in the alert layout from per-candidate columns (accounts as lists)."
-    segment = instruments.set_index("instrument_id").segment
-    frame = pd.DataFrame({"alert_id": [f"{scenario}-{a[0]}-{i}-{x}" for a, i, x in zip(accounts, instrument, anchor)], "account_id": [a[0] for a in accounts],
-                          "account_ids": [",".join(a) for a in accounts], "instrument_id": instrument.to_numpy(), "scenario": scenario,
-                          "segment": segment.reindex(instrument).to_numpy(), "driving_value": value.astype(float).to_numpy(),
-                          "window_start": pd.to_datetime(first_ns.to_numpy()), "window_end": pd.to_datetime(last_ns.to_numpy()), "event_ids": evidence.to_numpy()}, columns=ALERT_COLUMNS)
-    return typed_candidates(frame.sort_values("alert_id").reset_index(drop=True))
 
 # %% ../../nbs/41_surveillance_detectors.ipynb #d6b4705c
 @dataclass
