@@ -18,9 +18,12 @@ from .surveillance.synthetic import MANIPULATIONS, MarketConfig, generate_market
 from .reporting.bundle import keygen, sign, approve, verify, write_index
 from .reporting.run import load_plan, run
 from .core import MRMError
+import shutil
+from .genai.application import load_prompt_template
+from .genai.model import cases_from_alerts, narrative_model, sample_cases, write_cases
 
 # %% auto #0
-__all__ = ['DEMO_SIGNERS', 'demo_data', 'demo_keys', 'sign_off', 'demo_inventory', 'demo_governance', 'demo']
+__all__ = ['DEMO_SIGNERS', 'demo_data', 'genai_demo_data', 'demo_keys', 'sign_off', 'demo_inventory', 'demo_governance', 'demo']
 
 # %% ../nbs/90_demo.ipynb #90-demo-004
 DEMO_SIGNERS = ("demo-preparer", "demo-validator", "demo-approver")
@@ -42,7 +45,17 @@ def demo_data(out_dir: Path, seed: int, transactions: int = 100_000) -> dict[str
     train_alert_scorer(pd.read_parquet(scoring["train"]), folders["alert_scoring"] / "model", seed=seed)
     folders["market"] = out_dir / "demo_data/market"
     write_market(generate_market(MarketConfig(orders=150_000, seed=seed), {m: 6 for m in MANIPULATIONS}), folders["market"])
+    folders["genai"] = genai_demo_data(out_dir / "demo_data/genai", history, bank, seed)
     return folders
+
+def genai_demo_data(folder: Path, history: pd.DataFrame, bank: dict, seed: int, size: int = 400) -> Path:
+    "The generative-AI validation cases (a sample of the bank's alerts, 30 % true escalations) and the narrative model (trained once, cached, copied here)."
+    write_cases(sample_cases(cases_from_alerts(history, bank, seed), size, 0.3, seed), folder / "cases.parquet")
+    templates = [load_prompt_template(project_root() / f"reports/genai_prompts/alert_narrative_v{v}.yaml") for v in (1, 2)]
+    trained = narrative_model(templates)
+    if (folder / "model").exists(): shutil.rmtree(folder / "model")
+    shutil.copytree(trained, folder / "model")
+    return folder
 
 def demo_keys(out_dir: Path) -> tuple[dict[str, Path], Path]:
     "The demo's private keys by role (created once) and its keyring."

@@ -18,9 +18,10 @@ from conftest import bundles, mrm
 # covers ten test groups.
 BODY_PAGE_BUDGETS = {"TM-FEED-DQ": 7, "TM-FEED-DQ-DEFECTS": 8, "TM-SCENARIO-LIBRARY": 12, "TM-SCENARIO-LIBRARY-HISTORY": 11,
                      "PPNR-MIGRATION": 12, "PPNR-PROJECTION": 10, "TM-ALERT-SCORER": 27, "GOV-COMMITTEE-PACK": 6,
-                     "TS-DETECTOR-LIBRARY": 16}  # trade surveillance (issue 13): body measured at 15 pages (six detectors)
+                     "TS-DETECTOR-LIBRARY": 16,  # trade surveillance (issue 13): body measured at 15 pages (six detectors)
+                     "GENAI-NARRATIVE-ASSISTANT": 18}  # generative-AI validation (issue 14): body measured at 17 pages (eleven tests)
 # The demo's approver is refused for models with open high-severity findings (issue 12's approval gate).
-REFUSED = {"TM-FEED-DQ-DEFECTS", "TM-ALERT-SCORER"}
+REFUSED = {"TM-FEED-DQ-DEFECTS", "TM-ALERT-SCORER", "GENAI-NARRATIVE-ASSISTANT"}  # the demo narrative model fails faithfulness, among others
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +128,8 @@ def test_demo_governance_store_and_committee_pack(demo_build, demo_bundles):
     assert store.read("SELECT COUNT(*) AS n FROM findings WHERE test = 'documentation review' AND model_id = 'TM-ALERT-SCORER'")[0]["n"] == 3
     pack = json.loads((demo_bundles["GOV-COMMITTEE-PACK"] / "results.json").read_text())
     assert pack["metrics"]["approvals_blocked"]["value"] == len(REFUSED)
-    assert pack["metrics"]["models_with_drift_triggers"]["value"] == 1
+    triggered = [m for m, b in demo_bundles.items() if json.loads((b / "results.json").read_text())["metrics"].get("revalidation_triggers", {}).get("value", 0) > 0]
+    assert pack["metrics"]["models_with_drift_triggers"]["value"] == len(triggered) >= 1, triggered
     assert [f["id"] for f in pack["findings"]] == ["GOV-SCHEDULE"] and "CRE-PD-LEGACY" in pack["findings"][0]["detail"]
     store.engine.dispose()
 
@@ -139,3 +141,20 @@ def test_surveillance_report_states_detection_replication_and_acceptance(demo_bu
     replication = {row[0]: row for row in results["tables"]["replication"]["rows"]}
     assert replication["spoofing_layering"][1] > 100 and replication["spoofing_layering"][1] == replication["spoofing_layering"][2]  # every candidate agrees
     assert {"example_spoofing_layering", "example_marking_the_close"} <= set(results["figures"])
+
+
+def test_genai_report_traces_prompts_model_and_every_test(demo_bundles):
+    "The generative-AI report ran all eleven tests and fingerprints its cases, both prompt files and the model weights."
+    from mrm_research.core import project_root, sha256_file
+    from mrm_research.genai.checks import GENAI_CHECKS
+    bundle = demo_bundles["GENAI-NARRATIVE-ASSISTANT"]
+    results = json.loads((bundle / "results.json").read_text())
+    assert [c["check"] for c in results["checks"]] == [d.name for d in GENAI_CHECKS]
+    assert all(c["status"] != "not run" for c in results["checks"])
+    inputs = json.loads((bundle / "inputs.json").read_text())
+    assert {"genai_cases", "prompt_production", "prompt_candidate", "model_weights"} <= set(inputs)
+    for role, version in (("production", 1), ("candidate", 2)):
+        assert inputs[f"prompt_{role}"]["sha256"] == sha256_file(project_root() / f"reports/genai_prompts/alert_narrative_v{version}.yaml")
+    assert results["metrics"]["cases"]["value"] == 400
+    mapped = {row[0]: row for row in results["tables"]["genai_mapping"]["rows"]}
+    assert "2.9 Information Security" in mapped["GenAI prompt injection"][2]
