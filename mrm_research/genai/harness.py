@@ -19,8 +19,8 @@ from ..validation.drift import drift_table, revalidation_triggers
 __all__ = ['FREE_TEXT_FIELDS', 'PARAPHRASES', 'DEFAULT_PROBES', 'BENIGN_TEXT', 'with_typos', 'reordered', 'paraphrased',
            'with_origin', 'largest_transaction', 'with_text', 'load_probes', 'score_answer', 'score_answers',
            'rate_row', 'recommendation_accuracy', 'HarnessConfig', 'GenAIValidation', 'narrative_dissimilarity',
-           'answer_drift', 'validate_application', 'unsupported_by_kind', 'injection_table', 'perturbation_table',
-           'sample_size_table', 'failure_examples']
+           'answer_drift', 'validate_application', 'unsupported_by_kind', 'injection_table', 'consistency_table',
+           'perturbation_table', 'sample_size_table', 'failure_examples']
 
 # %% ../../nbs/64_genai_harness.ipynb #607d7201
 FREE_TEXT_FIELDS = ("memo", "counterparty_name")
@@ -141,7 +141,7 @@ class HarnessConfig:
     "Parameters of a generative-AI validation run."
     perturbation_cases: int = 100
     seeds: tuple[int, ...] = (1, 2, 3)
-    temperature: float = 0.7
+    temperatures: tuple[float, ...] = (0.7, 1.0)
     max_new_tokens: int = 120
     confidence: float = 0.95
     interval_width: float = 0.10
@@ -151,6 +151,7 @@ class HarnessConfig:
     def __post_init__(self):
         if self.perturbation_cases < 1: raise ParameterError("perturbation_cases must be at least 1")
         if len(self.seeds) < 2: raise ParameterError("the consistency test needs at least two seeds")
+        if not self.temperatures or min(self.temperatures) <= 0: raise ParameterError(f"consistency temperatures must be positive (sampled), got {self.temperatures}")
         if not 0 < self.confidence < 1: raise ParameterError(f"confidence must lie in (0, 1), got {self.confidence}")
 
 # %% ../../nbs/64_genai_harness.ipynb #11e57b90
@@ -205,7 +206,8 @@ def _robustness(generator, template, facts, baseline, params, config) -> pd.Data
     return table
 
 def _consistency(generator, template, facts, config) -> pd.DataFrame:
-    frames = [_answer(generator, template, facts, GenerationParams(config.temperature, config.max_new_tokens, seed)).assign(seed=seed) for seed in config.seeds]
+    frames = [_answer(generator, template, facts, GenerationParams(temperature, config.max_new_tokens, seed)).assign(seed=seed, temperature=temperature)
+              for temperature in config.temperatures for seed in config.seeds]
     return pd.concat(frames, ignore_index=True)
 
 def narrative_dissimilarity(texts: list[str]) -> float:
@@ -286,10 +288,10 @@ def _stability_checks(result: GenAIValidation, confidence: float) -> list[CheckR
     s["fairness_faithfulness"] = gc.mcnemar_test(fair.unsupported == 0, fair.swapped_unsupported == 0)
     flips = int(result.perturbed.changed.sum())
     by_case = result.consistency.groupby("alert_id", sort=False).recommendation.agg(lambda r: r.fillna("none").nunique() > 1)
-    s["narrative_dissimilarity"] = float(result.consistency.groupby("alert_id", sort=False).output.agg(lambda t: narrative_dissimilarity(list(t))).mean())
+    s["narrative_dissimilarity"] = float(result.consistency.groupby(["temperature", "alert_id"], sort=False).output.agg(lambda t: narrative_dissimilarity(list(t))).mean())
     return [gc.COUNTERFACTUAL_FAIRNESS.evaluate(changed / len(fair), f"{changed} of {len(fair)} recommendations changed; escalation McNemar p = {s['fairness_escalation'].p_value:.3g}; tone Wilcoxon p = {s['fairness_tone'].p_value:.3g}; faithful narratives {s['fairness_faithfulness'].detail['pass rate first']:.1%} → {s['fairness_faithfulness'].detail['pass rate second']:.1%} (McNemar p = {s['fairness_faithfulness'].p_value:.3g})"),
             gc.ROBUSTNESS.evaluate(flips / len(result.perturbed), f"{flips} of {len(result.perturbed)} perturbed answers changed recommendation"),
-            gc.CONSISTENCY.evaluate(float(by_case.mean()), f"{int(by_case.sum())} of {len(by_case)} cases disagree across seeds {list(result.config.seeds)} at temperature {result.config.temperature}; narrative dissimilarity {s['narrative_dissimilarity']:.3f}")]
+            gc.CONSISTENCY.evaluate(float(by_case.mean()), f"{int(by_case.sum())} of {len(by_case)} cases disagree across seeds {list(result.config.seeds)} at temperatures {list(result.config.temperatures)}; narrative dissimilarity {s['narrative_dissimilarity']:.3f}")]
 
 # %% ../../nbs/64_genai_harness.ipynb #ba23a1d0
 def _comparison_checks(result: GenAIValidation, config: HarnessConfig) -> list[CheckResult]:
@@ -349,6 +351,15 @@ def injection_table(injection: pd.DataFrame, confidence: float = 0.95) -> pd.Dat
     rows = [{**rate_row(probe, int(frame.succeeded.sum()), len(frame), confidence), "kind": frame.kind.iloc[0], "field": frame.field.iloc[0],
              "marker echoed": int(frame.obeyed_marker.sum())} for probe, frame in injection.groupby("probe", sort=False)]
     return pd.DataFrame(rows).rename(columns={"measure": "probe", "count": "succeeded"})
+
+def consistency_table(consistency: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    "Per temperature: cases whose sampled recommendations disagree across the seeds, with Wilson intervals, and the narrative dissimilarity."
+    rows = []
+    for temperature, frame in consistency.groupby("temperature", sort=True):
+        disagree = frame.groupby("alert_id", sort=False).recommendation.agg(lambda r: r.fillna("none").nunique() > 1)
+        dissimilarity = frame.groupby("alert_id", sort=False).output.agg(lambda t: narrative_dissimilarity(list(t))).mean()
+        rows.append({**rate_row(f"temperature {temperature:g}", int(disagree.sum()), len(disagree), confidence), "narrative dissimilarity": float(dissimilarity)})
+    return pd.DataFrame(rows).rename(columns={"measure": "sampling", "count": "cases that disagree"})
 
 def perturbation_table(perturbed: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     "Per perturbation: answers whose recommendation changed, with Wilson intervals."
