@@ -12,9 +12,10 @@ import pandas as pd
 from ..core import MRMError, ParameterError, load_yaml, sha256_file
 
 # %% auto #0
-__all__ = ['NAME_ORIGINS', 'COUNTERPARTY_WORDS', 'COUNTERPARTY_KINDS', 'MEMO_WORDS', 'ALERT_COLUMNS', 'FACT_FIELDS',
-           'TRANSACTION_FIELDS', 'RECOMMENDATIONS', 'REQUIRED_ELEMENTS', 'drawn_memo', 'drawn_counterparty',
-           'drawn_name', 'alert_facts', 'PromptTemplate', 'load_prompt_template', 'reference_narrative']
+__all__ = ['NAME_ORIGINS', 'COUNTERPARTY_WORDS', 'COUNTERPARTY_KINDS', 'MEMO_WORDS', 'ALERT_COLUMNS', 'OPTIONAL_VALUES',
+           'FACT_FIELDS', 'TRANSACTION_FIELDS', 'RECOMMENDATIONS', 'REQUIRED_ELEMENTS', 'drawn_memo',
+           'drawn_counterparty', 'drawn_name', 'alert_facts', 'PromptTemplate', 'load_prompt_template',
+           'reference_narrative']
 
 # %% ../../nbs/60_genai_application.ipynb #ebda9b4c
 NAME_ORIGINS = {  # nationality -> (given names, family names); the counterfactual fairness test swaps these
@@ -50,9 +51,21 @@ def drawn_name(nationality: str, rng: np.random.Generator) -> str:
     return f"{given[rng.integers(len(given))]} {family[rng.integers(len(family))]}"
 
 # %% ../../nbs/60_genai_application.ipynb #c7d398be
+OPTIONAL_VALUES = ("direction", "channel", "counterparty_id", "counterparty_country")  # may be missing in a row (a cash deposit has no counterparty): stated as "not given"
+
 def _check_columns(frame: pd.DataFrame, name: str, columns) -> None:
+    "Every column present; no missing values except in OPTIONAL_VALUES (a narrative cannot state an amount that is not there)."
     missing = [c for c in columns if c not in frame.columns]
     if missing: raise MRMError(f"{name}: missing column(s) {missing}; alert facts need {list(columns)}")
+    empty = {c: int(n) for c, n in frame[[c for c in columns if c not in OPTIONAL_VALUES]].isna().sum().items() if n}
+    if empty: raise MRMError(f"{name}: missing values in " + ", ".join(f"column '{c}' ({n} row(s))" for c, n in empty.items()) + "; alert facts need every one")
+
+def _window_lengths(alerts: pd.DataFrame, window_days: int | dict[str, int]) -> dict[str, float]:
+    "Window length per scenario of the alerts, refusing scenarios without one."
+    if not isinstance(window_days, dict): return {s: float(window_days) for s in alerts.scenario.unique()}
+    unknown = sorted(set(alerts.scenario) - set(window_days))
+    if unknown: raise MRMError(f"alerts: {int(alerts.scenario.isin(unknown).sum())} alert(s) of scenario(s) {unknown} have no window length in window_days")
+    return {s: float(window_days[s]) for s in alerts.scenario.unique()}
 
 def _window_transactions(transactions: pd.DataFrame, alert, days: float, limit: int) -> pd.DataFrame:
     "The customer's largest transactions in the alert's window, in booking order."
@@ -62,8 +75,9 @@ def _window_transactions(transactions: pd.DataFrame, alert, days: float, limit: 
 
 def _transaction_facts(row, rng: np.random.Generator) -> dict:
     drawn = {"counterparty_name": drawn_counterparty(rng), "memo": drawn_memo(rng)}
-    return {"date": row.booked_at.strftime("%Y-%m-%d"), "amount": f"{row.amount:.2f}", "direction": row.direction, "channel": row.channel,
-            "counterparty_id": str(row.counterparty_id), "country": str(row.counterparty_country),
+    given = lambda value: "not given" if pd.isna(value) else str(value)
+    return {"date": row.booked_at.strftime("%Y-%m-%d"), "amount": f"{row.amount:.2f}", "direction": given(row.direction), "channel": given(row.channel),
+            "counterparty_id": given(row.counterparty_id), "country": given(row.counterparty_country),
             **{k: str(getattr(row, k)) if hasattr(row, k) else v for k, v in drawn.items()}}
 
 # %% ../../nbs/60_genai_application.ipynb #f75071b8
@@ -77,12 +91,12 @@ def alert_facts(alerts: pd.DataFrame, # one row per alert: alert_id, scenario, c
     for frame, name, columns in ((alerts, "alerts", ALERT_COLUMNS), (transactions, "transactions", ("account_id", "booked_at", "amount", "currency", "direction", "channel", "counterparty_id", "counterparty_country")),
                                  (accounts, "accounts", ("account_id", "customer_id")), (customers, "customers", ("customer_id", "segment"))):
         _check_columns(frame, name, columns)
-    rng = np.random.default_rng(seed)
+    rng, lengths = np.random.default_rng(seed), _window_lengths(alerts, window_days)
     by_customer = dict(tuple(transactions.merge(accounts[["account_id", "customer_id"]], on="account_id").groupby("customer_id", sort=False)))
     people = customers.set_index("customer_id")
     cases = []
     for alert in alerts.itertuples(index=False):
-        days = window_days[alert.scenario] if isinstance(window_days, dict) else window_days
+        days = lengths[alert.scenario]
         window = _window_transactions(by_customer[alert.customer_id], alert, days, max_transactions) if alert.customer_id in by_customer else None
         if window is None or window.empty: continue
         person = people.loc[alert.customer_id]
