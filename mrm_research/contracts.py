@@ -5,7 +5,7 @@
 # %% ../nbs/01_contracts.ipynb #01-contracts-002
 from __future__ import annotations
 from dataclasses import dataclass, field
-import os
+import hashlib, os
 from pathlib import Path
 from typing import Any
 import numpy as np, pandas as pd, yaml
@@ -13,8 +13,9 @@ import pandera.pandas as pa
 from .core import MRMError, project_root, sha256_file
 
 # %% auto #0
-__all__ = ['COLUMN_TYPES', 'ContractViolation', 'Contract', 'contracts_dir', 'load_contract', 'read_table', 'coerce_types',
-           'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint', 'check_dataset', 'load_dataset']
+__all__ = ['COLUMN_TYPES', 'ContractViolation', 'Contract', 'contracts_dir', 'load_contract', 'is_delta_table', 'data_files',
+           'read_table', 'coerce_types', 'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint', 'check_dataset',
+           'load_dataset']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -93,14 +94,34 @@ def load_contract(name_or_path: str | Path, # dataset name (e.g. `transactions`)
     return Contract.from_yaml(path)
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-015
-def read_table(path: str | Path, # CSV or Parquet file
+def is_delta_table(path: Path) -> bool: return path.is_dir() and (path / "_delta_log").is_dir()
+
+def data_files(path: str | Path) -> list[Path]:
+    "The files holding a dataset's rows (absolute paths): the file itself, a Delta table's current files, or a partitioned folder's Parquet files."
+    path = Path(path).resolve()
+    if path.is_file(): return [path]
+    if is_delta_table(path):
+        from deltalake import DeltaTable
+        from urllib.parse import unquote, urlparse
+        return sorted(Path(unquote(urlparse(uri).path)) if uri.startswith("file:") else Path(uri) for uri in DeltaTable(str(path.resolve())).file_uris())
+    return sorted(f for f in path.rglob("*.parquet") if not any(part.startswith((".", "_")) for part in f.relative_to(path).parts))
+
+def read_table(path: str | Path, # CSV or Parquet file, a Hive-style partitioned Parquet folder, or a Delta table folder
               ) -> pd.DataFrame:
-    "Read a CSV (all columns as text, converted later by the contract) or Parquet file."
+    "Read a CSV (all columns as text, converted later by the contract), a Parquet file, a partitioned Parquet folder (key=value folders become columns) or a Delta table."
     path = Path(path)
     if not path.exists(): raise MRMError(f"data file not found: {path}")
+    if is_delta_table(path):
+        from deltalake import DeltaTable
+        return DeltaTable(str(path)).to_pandas()
+    if path.is_dir():
+        if not data_files(path): raise MRMError(f"{path}: a folder with no Parquet files and no Delta log")
+        import pyarrow.dataset as ds
+        frame = ds.dataset(path, format="parquet", partitioning="hive").to_table().to_pandas()
+        return frame.assign(**{c: frame[c].astype(str) for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
     if path.suffix.lower() == ".parquet": return pd.read_parquet(path)
     if path.suffix.lower() == ".csv": return pd.read_csv(path, dtype=str, keep_default_na=True)
-    raise MRMError(f"cannot read {path}: only .csv and .parquet are supported")
+    raise MRMError(f"cannot read {path}: only .csv, .parquet, partitioned Parquet folders and Delta tables are supported")
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-016
 def _convert(values: pd.Series, column_type: str) -> pd.Series:
@@ -236,8 +257,19 @@ def fingerprint(path: str | Path, # the file read
                ) -> dict:
     "The record of one input dataset written into a bundle's `inputs.json`."
     path = Path(path)
-    return {"path": str(path), "sha256": sha256_file(path), "bytes": path.stat().st_size, "rows": int(rows),
+    if path.is_file():
+        return {"path": str(path), "sha256": sha256_file(path), "bytes": path.stat().st_size, "rows": int(rows),
+                "contract": contract.dataset, "contract_version": str(contract.version)}
+    files = data_files(path)
+    listing = "\n".join(f"{f.relative_to(path.resolve()).as_posix()} {sha256_file(f)}" for f in files)
+    extra = {"delta_version": _delta_version(path)} if is_delta_table(path) else {}
+    return {"path": str(path), "sha256": hashlib.sha256(listing.encode()).hexdigest(), "bytes": sum(f.stat().st_size for f in files), "files": len(files),
+            "layout": "delta" if is_delta_table(path) else "partitioned parquet", **extra, "rows": int(rows),
             "contract": contract.dataset, "contract_version": str(contract.version)}
+
+def _delta_version(path: Path) -> int:
+    from deltalake import DeltaTable
+    return int(DeltaTable(str(path)).version())
 
 def check_dataset(dataset: str, # dataset name, i.e. the contract to apply
                   file: str | Path, # CSV or Parquet file
