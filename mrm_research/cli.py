@@ -14,8 +14,8 @@ from .core import MRMError
 
 # %% auto #0
 __all__ = ['app', 'contracts_app', 'console', 'findings_app', 'STORE_OPTION', 'ACTOR_OPTION', 'LIMIT_OPTION', 'inventory_app',
-           'docs_app', 'parameter_pairs', 'run', 'validate', 'render', 'keygen', 'sign', 'verify', 'index', 'approve',
-           'contracts_check', 'contracts_list', 'demo', 'findings_import', 'findings_add', 'findings_list',
+           'docs_app', 'parameter_pairs', 'run', 'track', 'validate', 'render', 'keygen', 'sign', 'verify', 'index',
+           'approve', 'contracts_check', 'contracts_list', 'demo', 'findings_import', 'findings_add', 'findings_list',
            'findings_show', 'findings_update', 'findings_close', 'findings_overdue', 'findings_export', 'inventory_add',
            'inventory_list', 'inventory_show', 'inventory_tier', 'inventory_link', 'inventory_due', 'inventory_export',
            'docs_review', 'docs_template', 'findings_verify_trail', 'main']
@@ -55,15 +55,29 @@ def run(ctx: typer.Context,
         timeout: Optional[float] = typer.Option(None, help="Seconds of execution per run"),
         out: Path = typer.Option(Path("reports/build"), help="Output folder for bundles"),
         progress: bool = typer.Option(True, help="Show a progress bar"),
-        stage: Optional[int] = typer.Option(None, help="Run only this stage of a plan (default: every stage, in order)")):
+        stage: Optional[int] = typer.Option(None, help="Run only this stage of a plan (default: every stage, in order)"),
+        track: bool = typer.Option(False, "--track", help="Also log each bundle to MLflow (MLFLOW_TRACKING_URI, or <out>/mlflow.db)")):
     "Execute a notebook or a batch plan; write one bundle per run. Exit 1 if any run failed."
     from mrm_research.reporting import run as runner
     parameters = runner.parse_cli_parameters(parameter_pairs(ctx.args))
     results = runner.run(target, parameters, params, model_id, model_version, jobs, timeout, str(out), progress, stage)
     console.print(_results_table(results))
+    if track: _track([Path(r.bundle) for r in results if r.bundle and Path(r.bundle, "manifest.json").exists()], out)
     failed = [r for r in results if r.status != "succeeded"]
     for r in failed: console.print(f"[red]failed[/] {r.model_id}: {r.error}")
     if failed: raise typer.Exit(1)
+
+def _track(bundles: list[Path], out: Path) -> None:
+    from mrm_research.engines.tracking import track_bundle, tracking_uri
+    uri = tracking_uri(out)
+    for bundle in bundles: console.print(f"tracked {bundle.parent.name}/{bundle.name} as MLflow run {track_bundle(bundle, uri)} in {uri}")
+
+@app.command()
+def track(bundles: List[Path] = typer.Argument(..., help="Bundle folders"),
+          out: Path = typer.Option(Path("reports/build"), help="Where the default SQLite store goes (when MLFLOW_TRACKING_URI is not set)")):
+    "Log existing bundles to MLflow: parameters, metrics, outcome, the bundle as artifacts, exported models as registered versions."
+    try: _track(bundles, out)
+    except MRMError as error: console.print(f"[red]{error}[/]"); raise typer.Exit(2)
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def validate(ctx: typer.Context,
