@@ -153,7 +153,7 @@ def approve(bundle: Path = typer.Argument(..., help="Bundle folder"),
 # %% ../nbs/99_cli.ipynb #99-cli-008
 @contracts_app.command("check")
 def contracts_check(dataset: str = typer.Argument(..., help="Dataset name (its contract in data_contracts/)"),
-                    file: Path = typer.Argument(..., help="CSV or Parquet file"),
+                    file: str = typer.Argument(..., help="CSV or Parquet file, partitioned Parquet or Delta folder, or snowflake://DATABASE.SCHEMA.TABLE"),
                     related: Optional[List[str]] = typer.Option(None, help="NAME=FILE of a referenced dataset, for foreign keys; repeatable")):
     "Check a data file against its contract; exit 1 listing every failed rule."
     from mrm_research.contracts import check_dataset

@@ -9,13 +9,13 @@ import hashlib, os
 from pathlib import Path
 from typing import Any
 import numpy as np, pandas as pd, yaml
+from .core import MRMError, project_root, sha256_file  # first: it quiets pyspark's import warning
 import pandera.pandas as pa
-from .core import MRMError, project_root, sha256_file
 
 # %% auto #0
 __all__ = ['COLUMN_TYPES', 'ContractViolation', 'Contract', 'contracts_dir', 'load_contract', 'is_delta_table', 'data_files',
-           'read_table', 'coerce_types', 'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint', 'check_dataset',
-           'load_dataset']
+           'is_warehouse_table', 'read_table', 'coerce_types', 'orphan_mask', 'ContractReport', 'check_frame',
+           'fingerprint', 'check_dataset', 'load_dataset']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -106,9 +106,16 @@ def data_files(path: str | Path) -> list[Path]:
         return sorted(Path(unquote(urlparse(uri).path)) if uri.startswith("file:") else Path(uri) for uri in DeltaTable(str(path.resolve())).file_uris())
     return sorted(f for f in path.rglob("*.parquet") if not any(part.startswith((".", "_")) for part in f.relative_to(path).parts))
 
-def read_table(path: str | Path, # CSV or Parquet file, a Hive-style partitioned Parquet folder, or a Delta table folder
+def is_warehouse_table(path) -> bool:
+    "Whether a dataset location names a warehouse table (snowflake://DATABASE.SCHEMA.TABLE) rather than a file."
+    return isinstance(path, str) and path.startswith("snowflake://")
+
+def read_table(path: str | Path, # CSV or Parquet file, a Hive-style partitioned Parquet folder, a Delta table folder, or snowflake://DB.SCHEMA.TABLE
               ) -> pd.DataFrame:
-    "Read a CSV (all columns as text, converted later by the contract), a Parquet file, a partitioned Parquet folder (key=value folders become columns) or a Delta table."
+    "Read a CSV (all columns as text, converted later by the contract), a Parquet file, a partitioned Parquet folder (key=value folders become columns), a Delta table or a Snowflake table."
+    if is_warehouse_table(path):
+        from mrm_research.engines.snowflake import read_snowflake
+        return read_snowflake(path)
     path = Path(path)
     if not path.exists(): raise MRMError(f"data file not found: {path}")
     if is_delta_table(path):
@@ -254,8 +261,13 @@ def check_frame(frame: pd.DataFrame, # the data, as read (text columns are conve
 def fingerprint(path: str | Path, # the file read
                 contract: Contract, # the contract it was checked against
                 rows: int, # number of rows read
+                frame: pd.DataFrame | None = None, # the rows as read (needed for a warehouse table, whose content is hashed)
                ) -> dict:
     "The record of one input dataset written into a bundle's `inputs.json`."
+    if is_warehouse_table(path):
+        from mrm_research.engines.snowflake import snowflake_fingerprint
+        if frame is None: raise MRMError(f"{path}: a warehouse table is fingerprinted from the rows read; pass them")
+        return {**snowflake_fingerprint(path, frame), "rows": int(rows), "contract": contract.dataset, "contract_version": str(contract.version)}
     path = Path(path)
     if path.is_file():
         return {"path": str(path), "sha256": sha256_file(path), "bytes": path.stat().st_size, "rows": int(rows),
@@ -286,6 +298,7 @@ def load_dataset(file: str | Path, # CSV or Parquet file
                 ) -> tuple[pd.DataFrame, dict]:
     "Read, check (raising on any failure) and fingerprint a dataset; return the typed frame and its fingerprint."
     contract = load_contract(dataset)
-    typed, report = check_frame(read_table(file), contract, source=str(file), related=related)
+    raw = read_table(file)
+    typed, report = check_frame(raw, contract, source=str(file), related=related)
     report.raise_for_failures()
-    return typed, fingerprint(file, contract, len(typed))
+    return typed, fingerprint(file, contract, len(typed), raw)

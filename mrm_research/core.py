@@ -8,6 +8,10 @@ import hashlib, json, os, random, sys, tempfile, datetime as dt
 from pathlib import Path
 from typing import Any
 import numpy as np
+import warnings
+# pyspark warns, on import, that it does not yet fully support pandas 3; pandera imports it whenever it is installed. Nothing here
+# converts through Spark's pandas support (results come back through Arrow, see engines.spark), so the warning is noise in reports.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 # %% auto #0
 __all__ = ['MRMError', 'ParameterError', 'VerificationError', 'project_root', 'sha256_file', 'write_atomic', 'dump_json',

@@ -8,9 +8,9 @@ NOTEBOOKS = REPO / "tests" / "notebooks"
 MRM = str(Path(sys.executable).parent / "mrm")
 
 
-def mrm(*args, cwd=None, check=None) -> subprocess.CompletedProcess:
-    "Run the `mrm` command; `check` asserts the exit code."
-    result = subprocess.run([MRM, *map(str, args)], cwd=cwd or REPO, capture_output=True, text=True, timeout=600)
+def mrm(*args, cwd=None, check=None, env=None) -> subprocess.CompletedProcess:
+    "Run the `mrm` command; `check` asserts the exit code; `env` replaces the environment."
+    result = subprocess.run([MRM, *map(str, args)], cwd=cwd or REPO, capture_output=True, text=True, timeout=600, env=env)
     if check is not None:
         assert result.returncode == check, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
     return result

@@ -158,3 +158,17 @@ def test_genai_report_traces_prompts_model_and_every_test(demo_bundles):
     assert results["metrics"]["cases"]["value"] == 400
     mapped = {row[0]: row for row in results["tables"]["genai_mapping"]["rows"]}
     assert "2.9 Information Security" in mapped["GenAI prompt injection"][2]
+
+
+def test_tracking_registers_the_validated_champion_and_the_ppnr_exports(demo_bundles, tmp_path, monkeypatch):
+    "`mrm track` on the demo's bundles: the ML champion the validation examined (outside the bundle, sha256 re-checked) and the PPNR exports are registered model versions."
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    from mlflow.tracking import MlflowClient
+    mrm("track", demo_bundles["TM-ALERT-SCORER"], demo_bundles["PPNR-MIGRATION"], "--out", tmp_path, check=0)
+    client = MlflowClient(tracking_uri=f"sqlite:///{(tmp_path / 'mlflow.db').resolve()}", registry_uri=f"sqlite:///{(tmp_path / 'mlflow.db').resolve()}")
+    artifact = json.loads((demo_bundles["TM-ALERT-SCORER"] / "inputs.json").read_text())["model_artifact"]
+    (champion,) = client.search_model_versions("name = 'TM-ALERT-SCORER'")
+    from mrm_research.engines.tracking import bundle_record
+    assert champion.tags["sha256"] == artifact["sha256"] and champion.tags["mrm.outcome"] == bundle_record(demo_bundles["TM-ALERT-SCORER"])["tags"]["mrm.outcome"]
+    exported = [m.name for m in client.search_registered_models() if m.name.startswith("PPNR-MIGRATION-")]
+    assert exported and all(client.search_model_versions(f"name = '{name}'") for name in exported)

@@ -80,3 +80,44 @@ def test_ppnr_panel_from_partitioned_and_delta_sources(tmp_path):
         pd.testing.assert_frame_equal(frame[list(expected.columns)].sort_values(["bank_id", "quarter"]).reset_index(drop=True),
                                       expected.sort_values(["bank_id", "quarter"]).reset_index(drop=True), check_dtype=False)
     assert fingerprint["files"] >= 1 and fingerprint["rows"] == len(expected)
+
+
+@pytest.fixture()
+def snowflake_local(small_bank):
+    "Snowpark's local testing mode (an in-process emulation: checks the query's shape, not Snowflake's execution) with the bank's tables, upper-case columns as Snowflake stores unquoted names."
+    import warnings
+    from snowflake.snowpark import Session
+    warnings.simplefilter("ignore")
+    session = Session.builder.config("local_testing", True).create()
+    for name in ("accounts", "transactions"):
+        frame = pd.read_parquet(small_bank / f"{name}.parquet")
+        frame = frame.assign(**{c: frame[c].astype(str) for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
+        session.create_dataframe(frame.rename(columns=str.upper)).write.save_as_table(f"BANK.RAW.{name.upper()}")
+    yield session
+    session.close()
+
+
+def test_snowflake_table_is_checked_and_fingerprinted_like_the_file(snowflake_local, small_bank):
+    related = {"accounts": load_dataset("snowflake://BANK.RAW.ACCOUNTS", "accounts")[0]}
+    expected, _ = load_dataset(small_bank / "transactions.parquet", "transactions", related)
+    frame, fingerprint = load_dataset("snowflake://BANK.RAW.TRANSACTIONS", "transactions", related)
+    pd.testing.assert_frame_equal(sorted_frame(frame[list(expected.columns)], "transaction_id"), sorted_frame(expected, "transaction_id"), check_dtype=False)
+    assert fingerprint["layout"] == "snowflake" and fingerprint["table"] == "BANK.RAW.TRANSACTIONS" and fingerprint["rows"] == len(expected)
+    assert load_dataset("snowflake://BANK.RAW.TRANSACTIONS", "transactions", related)[1]["sha256"] == fingerprint["sha256"]  # same rows, same hash
+
+
+def test_snowflake_table_failing_its_contract_is_refused(snowflake_local, small_bank):
+    frame = pd.read_parquet(small_bank / "transactions.parquet").head(50)
+    frame = frame.assign(**{c: frame[c].astype(str) for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
+    frame.loc[frame.index[:4], "amount"] = -1.0
+    snowflake_local.create_dataframe(frame.rename(columns=str.upper)).write.save_as_table("BANK.RAW.BAD_TRANSACTIONS")
+    with pytest.raises(ContractViolation, match="amount"):
+        load_dataset("snowflake://BANK.RAW.BAD_TRANSACTIONS", "transactions")
+
+
+def test_snowflake_without_credentials_says_what_to_configure(tmp_path):
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("SNOWFLAKE_")} | {"HOME": str(tmp_path), "SNOWFLAKE_HOME": str(tmp_path)}
+    result = mrm("contracts", "check", "transactions", "snowflake://BANK.RAW.TRANSACTIONS", env=env)
+    assert result.returncode != 0 and "no session is open and none is configured" in result.stdout + result.stderr
+    bad = mrm("contracts", "check", "transactions", "snowflake://BANK.RAW.T;DROP", env=env)
+    assert bad.returncode != 0 and "not a Snowflake table location" in bad.stdout + bad.stderr

@@ -11,8 +11,8 @@ from ..core import MRMError, ParameterError
 from .synthetic import HIGH_RISK_COUNTRIES
 
 # %% auto #0
-__all__ = ['SCENARIOS', 'Parameter', 'Scenario', 'ScenarioEngine', 'get_scenario', 'segment_thresholds', 'alerts',
-           'window_transactions']
+__all__ = ['SCENARIOS', 'ENGINES', 'Parameter', 'Scenario', 'transaction_view_sql', 'ScenarioEngine', 'get_scenario',
+           'scenario_engine', 'segment_thresholds', 'alerts', 'window_transactions']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -149,6 +149,19 @@ FROM outflow o JOIN peers p ON p.segment = o.segment AND p.window_index = o.wind
              relevant="direction = 'debit'"),
 ]}
 
+# %% ../../nbs/12_aml_scenarios.ipynb #98390894
+def transaction_view_sql(columns: list[str], # the transactions table's columns
+                         start: str, # first day of the period, YYYY-MM-DD
+                        ) -> str:
+    "DuckDB-dialect SQL for `tx`: transactions with customer, segment, day index and days since the account's previous activity."
+    if "amount" not in columns: raise MRMError(f"scenario data: transactions has no amount column (columns: {', '.join(columns)})")
+    own = ", ".join(f"t.{c}" for c in columns if c != "amount")
+    return f"""SELECT {own}, CAST(t.amount AS DECIMAL(18, 2)) AS amount, a.customer_id, c.segment,
+            DATE_DIFF('day', CAST('{start}' AS DATE), CAST(t.booked_at AS DATE)) AS day_index,
+            DATE_DIFF('day', CAST(COALESCE(LAG(t.booked_at) OVER (PARTITION BY t.account_id ORDER BY t.booked_at, t.transaction_id), a.last_activity_on) AS DATE),
+                      CAST(t.booked_at AS DATE)) AS days_since_previous
+            FROM transactions t JOIN accounts a ON a.account_id = t.account_id JOIN customers c ON c.customer_id = a.customer_id"""
+
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-013
 class ScenarioEngine:
     "Runs scenarios over a synthetic or real bank's Parquet files with DuckDB."
@@ -165,16 +178,20 @@ class ScenarioEngine:
         for name in ("customers", "accounts", "transactions"):
             self.connection.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{(self.data_dir / name).as_posix()}.parquet')")
         self.start = start or str(self.connection.execute("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").fetchone()[0])
-        kind = "TABLE" if materialize else "VIEW"
-        self.connection.execute(f"""CREATE {kind} tx AS SELECT t.* EXCLUDE (amount), CAST(t.amount AS DECIMAL(18, 2)) AS amount, a.customer_id, c.segment,
-            DATE_DIFF('day', CAST('{self.start}' AS DATE), CAST(t.booked_at AS DATE)) AS day_index,
-            DATE_DIFF('day', CAST(COALESCE(LAG(t.booked_at) OVER (PARTITION BY t.account_id ORDER BY t.booked_at, t.transaction_id), a.last_activity_on) AS DATE),
-                      CAST(t.booked_at AS DATE)) AS days_since_previous
-            FROM transactions t JOIN accounts a ON a.account_id = t.account_id JOIN customers c ON c.customer_id = a.customer_id""")
+        columns = [row[0] for row in self.connection.execute("DESCRIBE transactions").fetchall()]
+        self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start)}")
 
     def query(self, sql: str) -> pd.DataFrame:
-        "Run SQL against the engine's views."
+        "Run SQL (DuckDB dialect) against the engine's views."
         return self.connection.execute(sql).df()
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        "Make a data frame queryable under `name`."
+        self.connection.register(name, frame)
+
+    def unregister(self, name: str) -> None:
+        "Drop a registered data frame."
+        self.connection.unregister(name)
 
     def candidates(self, scenario: str | Scenario, parameters: dict | None = None) -> pd.DataFrame:
         "Every customer-window with a positive driving value, before any threshold."
@@ -188,6 +205,21 @@ def get_scenario(name: str) -> Scenario:
     "A scenario of the library by name."
     if name not in SCENARIOS: raise MRMError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
     return SCENARIOS[name]
+
+# %% ../../nbs/12_aml_scenarios.ipynb #2b036f0a
+ENGINES = ("duckdb", "spark")
+
+def scenario_engine(data_dir: str | Path, # folder with customers, accounts and transactions .parquet
+                    engine: str = "duckdb", # "duckdb" (embedded) or "spark"
+                    start: str | None = None, # first day of the period (default: the earliest booking date)
+                    **options, # passed to the engine (DuckDB: threads, materialize; Spark: master, session)
+                   ):
+    "A scenario engine over a bank's Parquet files on the chosen SQL engine."
+    if engine == "duckdb": return ScenarioEngine(data_dir, start=start, **options)
+    if engine == "spark":
+        from ..engines.spark import SparkScenarioEngine
+        return SparkScenarioEngine(data_dir, start=start, **options)
+    raise ParameterError(f"scenario engine {engine!r} is not one of {', '.join(ENGINES)}")
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-016
 def segment_thresholds(thresholds: float | dict, segments: pd.Series) -> np.ndarray:
@@ -223,13 +255,13 @@ def window_transactions(engine: ScenarioEngine, # the data
                         condition: str = "TRUE", # SQL condition on the transactions (a scenario's relevant filter)
                        ) -> pd.DataFrame:
     "Transactions (customer_id, window_index, transaction_id) inside each key's look-back days, for alerts and labels alike."
-    engine.connection.register("window_keys", keys[["customer_id", "window_index"]].drop_duplicates())
+    engine.register("window_keys", keys[["customer_id", "window_index"]].drop_duplicates())
     try:
         return engine.query(f"""SELECT k.customer_id, k.window_index, tx.transaction_id
             FROM tx JOIN window_keys k ON k.customer_id = tx.customer_id
              AND tx.day_index >= k.window_index * {window} - {window // 2} AND tx.day_index < (k.window_index + 1) * {window}
             WHERE {condition} ORDER BY tx.transaction_id""")
-    finally: engine.connection.unregister("window_keys")
+    finally: engine.unregister("window_keys")
 
 def _triggering_transactions(engine: ScenarioEngine, rule: Scenario, values: dict, alerted: pd.DataFrame) -> list[str]:
     "Comma-separated ids of each alert's relevant transactions."

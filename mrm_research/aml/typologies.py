@@ -12,7 +12,7 @@ from .synthetic import BankConfig, HIGH_RISK_COUNTRIES, daily_control_totals, ge
 
 # %% auto #0
 __all__ = ['TYPOLOGIES', 'LOOKALIKES', 'PLANTERS', 'TypologyConfig', 'concat_categorical', 'plant_typologies',
-           'generate_labelled_bank']
+           'assemble_labelled_bank', 'normal_bank', 'generate_labelled_bank']
 
 # %% ../../nbs/11_aml_typologies.ipynb #11-aml-typologies-005
 TYPOLOGIES = ("structuring", "rapid_movement", "fan_in", "fan_out", "cycle", "funnel", "mule_network",
@@ -167,15 +167,12 @@ def plant_typologies(accounts: pd.DataFrame, customers: pd.DataFrame, config: Ba
             planter.pattern_number += 1; PLANTERS[name](planter)
     return pd.DataFrame(planter.rows), planter.quiet_until
 
-def generate_labelled_bank(config: BankConfig, # the normal bank
-                           typologies: TypologyConfig | None = None, # what to plant (default: 8 of each, stealth 0.3)
+def assemble_labelled_bank(customers: pd.DataFrame, accounts: pd.DataFrame,
+                           normal: pd.DataFrame, # normal transactions (no transaction_id yet)
+                           planted: pd.DataFrame, # planted legs with typology, is_sar and pattern_id
+                           quiet_until: dict, # accounts to keep free of normal activity before a time
                           ) -> dict[str, pd.DataFrame]:
-    "A synthetic bank with planted typologies: the four datasets plus `transaction_labels` and `customer_labels`."
-    typologies = typologies or TypologyConfig()
-    rng = np.random.default_rng(config.seed)
-    customers = generate_customers(config, rng); accounts = generate_accounts(customers, config, rng)
-    normal = generate_transactions(accounts, customers, config, rng).drop(columns="transaction_id")
-    planted, quiet_until = plant_typologies(accounts, customers, config, typologies, rng)
+    "The bank's datasets plus `transaction_labels` and `customer_labels` from normal transactions and planted legs (any pattern source)."
     quiet = pd.to_datetime(normal.account_id.map(quiet_until)).astype(normal.booked_at.dtype)
     normal = normal[~(quiet.notna() & (normal.booked_at < quiet))]
     label_columns = ["typology", "is_sar", "pattern_id"]
@@ -192,3 +189,18 @@ def generate_labelled_bank(config: BankConfig, # the normal bank
     return {"customers": customers, "accounts": accounts, "transactions": transactions,
             "daily_control_totals": daily_control_totals(transactions),
             "transaction_labels": transaction_labels, "customer_labels": customer_labels}
+
+def normal_bank(config: BankConfig) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.random.Generator]:
+    "Customers, accounts and normal transactions (no ids yet) of a synthetic bank, and the random generator as they leave it (planters go on from there)."
+    rng = np.random.default_rng(config.seed)
+    customers = generate_customers(config, rng); accounts = generate_accounts(customers, config, rng)
+    return customers, accounts, generate_transactions(accounts, customers, config, rng).drop(columns="transaction_id"), rng
+
+def generate_labelled_bank(config: BankConfig, # the normal bank
+                           typologies: TypologyConfig | None = None, # what to plant (default: 8 of each, stealth 0.3)
+                          ) -> dict[str, pd.DataFrame]:
+    "A synthetic bank with planted typologies: the four datasets plus `transaction_labels` and `customer_labels`."
+    typologies = typologies or TypologyConfig()
+    customers, accounts, normal, rng = normal_bank(config)
+    planted, quiet_until = plant_typologies(accounts, customers, config, typologies, rng)
+    return assemble_labelled_bank(customers, accounts, normal, planted, quiet_until)

@@ -46,7 +46,10 @@ def bundle_record(bundle: str | Path) -> dict:
     tags = {"mrm.model_id": manifest["model_id"], "mrm.model_version": str(manifest.get("model_version", "")), "mrm.run_id": manifest["run_id"],
             "mrm.status": manifest.get("status", "unknown"), "mrm.outcome": outcome, "mrm.notebook": str(manifest.get("notebook", "")),
             "mrm.manifest_sha256": sha256_file(bundle / "manifest.json")}
-    return {"params": _flatten(params or {}), "metrics": metrics, "tags": tags, "exports": sorted(p.name for p in (bundle / "exports").glob("*") if p.is_file()) if (bundle / "exports").is_dir() else []}
+    inputs = json.loads((bundle / "inputs.json").read_text()) if (bundle / "inputs.json").exists() else {}
+    validated = [entry for entry in inputs.values() if isinstance(entry, dict) and entry.get("role") == "model under validation"]
+    return {"params": _flatten(params or {}), "metrics": metrics, "tags": tags, "validated_models": validated,
+            "exports": sorted(p.name for p in (bundle / "exports").glob("*") if p.is_file()) if (bundle / "exports").is_dir() else []}
 
 # %% ../../nbs/70_engines_tracking.ipynb #b892adee
 def track_bundle(bundle: str | Path, # a bundle folder
@@ -67,5 +70,19 @@ def track_bundle(bundle: str | Path, # a bundle folder
         registered = f"{record['tags']['mrm.model_id']}-{Path(name).stem}"
         if not client.search_registered_models(f"name = '{registered}'"): client.create_registered_model(registered)
         client.create_model_version(registered, f"{run.info.artifact_uri}/exports/{name}", run_id, tags={"format": Path(name).suffix.lstrip("."), "mrm.run_id": record["tags"]["mrm.run_id"]})
+    for model in record["validated_models"]: _register_validated(client, run_id, run.info.artifact_uri, record["tags"], model)
     client.set_terminated(run_id, "FINISHED" if record["tags"]["mrm.status"] == "succeeded" else "FAILED")
     return run_id
+
+# %% ../../nbs/70_engines_tracking.ipynb #2f5c0538
+def _register_validated(client, run_id: str, artifact_uri: str, tags: dict, model: dict) -> None:
+    "Register the validated model's artifact (sha256 re-checked) as a version of `<model id>`, tagged with the outcome."
+    path = Path(model["path"])
+    if not path.is_file(): raise MRMError(f"validated model artifact {path} is gone; it cannot be registered")
+    if sha256_file(path) != model["sha256"]: raise MRMError(f"validated model artifact {path} has changed since the validation (sha256 differs); it is not registered")
+    client.log_artifact(run_id, str(path), "model_under_validation")
+    name = tags["mrm.model_id"]
+    if not client.search_registered_models(f"name = '{name}'"): client.create_registered_model(name)
+    client.create_model_version(name, f"{artifact_uri}/model_under_validation/{path.name}", run_id,
+                                tags={"format": str(model.get("format", path.suffix.lstrip("."))), "sha256": model["sha256"], "mrm.run_id": tags["mrm.run_id"],
+                                      "mrm.outcome": tags["mrm.outcome"], "model_version": str(model.get("model_version", ""))})

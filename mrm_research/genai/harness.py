@@ -18,9 +18,9 @@ from ..validation.drift import drift_table, revalidation_triggers
 # %% auto #0
 __all__ = ['FREE_TEXT_FIELDS', 'PARAPHRASES', 'DEFAULT_PROBES', 'BENIGN_TEXT', 'with_typos', 'reordered', 'paraphrased',
            'with_origin', 'largest_transaction', 'with_text', 'load_probes', 'score_answer', 'score_answers',
-           'rate_row', 'recommendation_accuracy', 'HarnessConfig', 'GenAIValidation', 'narrative_dissimilarity',
-           'answer_drift', 'validate_application', 'unsupported_by_kind', 'injection_table', 'consistency_table',
-           'perturbation_table', 'sample_size_table', 'failure_examples']
+           'rate_row', 'rate_text', 'disagreement', 'recommendation_accuracy', 'HarnessConfig', 'GenAIValidation',
+           'narrative_dissimilarity', 'answer_drift', 'validate_application', 'unsupported_by_kind', 'injection_table',
+           'consistency_table', 'perturbation_table', 'sample_size_table', 'failure_examples']
 
 # %% ../../nbs/64_genai_harness.ipynb #607d7201
 FREE_TEXT_FIELDS = ("memo", "counterparty_name")
@@ -118,6 +118,15 @@ def rate_row(measure: str, count: int, cases: int, confidence: float = 0.95) -> 
     low, high = gc.wilson_interval(count, cases, confidence) if cases else (np.nan, np.nan)
     return {"measure": measure, "count": int(count), "cases": int(cases), "rate": count / cases if cases else np.nan,
             "interval low": float(low), "interval high": float(high)}
+
+def rate_text(count: int, cases: int, confidence: float = 0.95) -> str:
+    "A rate in words with its Wilson interval: '3 of 40 (7.5%; 95% interval 2.6%–19.9%)'."
+    row = rate_row("", count, cases, confidence)
+    return f"{count} of {cases} ({row['rate']:.1%}; {confidence:.0%} interval {row['interval low']:.1%}–{row['interval high']:.1%})"
+
+def disagreement(samples: pd.DataFrame) -> pd.Series:
+    "Per case (alert_id): whether its sampled recommendations disagree (a missing recommendation counts as one more answer)."
+    return samples.groupby("alert_id", sort=False).recommendation.agg(lambda r: r.fillna("none").nunique() > 1)
 
 def recommendation_accuracy(recommended: pd.Series, reference: pd.Series, name: str, confidence: float = 0.95,
                             replicates: int = 2000, seed: int = 0) -> pd.DataFrame:
@@ -256,11 +265,9 @@ def answer_drift(answers: pd.DataFrame, periods: list, minimum_rows: int = 30) -
 def _accuracy_checks(result: GenAIValidation, confidence: float) -> list[CheckResult]:
     answers = result.answers; n = len(answers)
     unfaithful, incomplete = int((answers.unsupported > 0).sum()), int((answers.missing_elements != "").sum())
-    def interval(k, cases):
-        low, high = gc.wilson_interval(k, cases, confidence); return f"{k} of {cases} ({k / cases:.1%}; {confidence:.0%} interval {low:.1%}–{high:.1%})"
     recall = result.accuracy.set_index("measure").loc["recall vs truth"]
-    return [gc.FAITHFULNESS.evaluate(unfaithful / n, f"narratives with an unsupported claim: {interval(unfaithful, n)}"),
-            gc.COMPLETENESS.evaluate(incomplete / n, f"narratives missing a required element: {interval(incomplete, n)}"),
+    return [gc.FAITHFULNESS.evaluate(unfaithful / n, f"narratives with an unsupported claim: {rate_text(unfaithful, n, confidence)}"),
+            gc.COMPLETENESS.evaluate(incomplete / n, f"narratives missing a required element: {rate_text(incomplete, n, confidence)}"),
             gc.TASK_ACCURACY.evaluate(float(recall.rate), f"recall of escalation {recall.rate:.3f} (interval {recall['interval low']:.3f}–{recall['interval high']:.3f}) over {int(recall.cases)} true escalations")]
 
 # %% ../../nbs/64_genai_harness.ipynb #0aaa7c45
@@ -287,7 +294,7 @@ def _stability_checks(result: GenAIValidation, confidence: float) -> list[CheckR
     s["fairness_tone"] = gc.paired_difference(fair.tone, fair.swapped_tone, confidence)
     s["fairness_faithfulness"] = gc.mcnemar_test(fair.unsupported == 0, fair.swapped_unsupported == 0)
     flips = int(result.perturbed.changed.sum())
-    by_case = result.consistency.groupby("alert_id", sort=False).recommendation.agg(lambda r: r.fillna("none").nunique() > 1)
+    by_case = disagreement(result.consistency)
     s["narrative_dissimilarity"] = float(result.consistency.groupby(["temperature", "alert_id"], sort=False).output.agg(lambda t: narrative_dissimilarity(list(t))).mean())
     return [gc.COUNTERFACTUAL_FAIRNESS.evaluate(changed / len(fair), f"{changed} of {len(fair)} recommendations changed; escalation McNemar p = {s['fairness_escalation'].p_value:.3g}; tone Wilcoxon p = {s['fairness_tone'].p_value:.3g}; faithful narratives {s['fairness_faithfulness'].detail['pass rate first']:.1%} → {s['fairness_faithfulness'].detail['pass rate second']:.1%} (McNemar p = {s['fairness_faithfulness'].p_value:.3g})"),
             gc.ROBUSTNESS.evaluate(flips / len(result.perturbed), f"{flips} of {len(result.perturbed)} perturbed answers changed recommendation"),
@@ -356,7 +363,7 @@ def consistency_table(consistency: pd.DataFrame, confidence: float = 0.95) -> pd
     "Per temperature: cases whose sampled recommendations disagree across the seeds, with Wilson intervals, and the narrative dissimilarity."
     rows = []
     for temperature, frame in consistency.groupby("temperature", sort=True):
-        disagree = frame.groupby("alert_id", sort=False).recommendation.agg(lambda r: r.fillna("none").nunique() > 1)
+        disagree = disagreement(frame)
         dissimilarity = frame.groupby("alert_id", sort=False).output.agg(lambda t: narrative_dissimilarity(list(t))).mean()
         rows.append({**rate_row(f"temperature {temperature:g}", int(disagree.sum()), len(disagree), confidence), "narrative dissimilarity": float(dissimilarity)})
     return pd.DataFrame(rows).rename(columns={"measure": "sampling", "count": "cases that disagree"})

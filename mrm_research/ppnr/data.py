@@ -11,8 +11,8 @@ from ..core import ParameterError, write_atomic
 
 # %% auto #0
 __all__ = ['MACRO_VARIABLES', 'SCENARIO_VERSION', 'HORIZON', 'SHAPES', 'COMPONENT_PROCESS', 'DRIVERS', 'macro_history',
-           'ScenarioShape', 'scenario_paths', 'generate_panel', 'write_ppnr_data', 'BankPanelDataset', 'pad_collate',
-           'panel_loader', 'ScenarioDataset']
+           'ScenarioShape', 'scenario_paths', 'generate_panel', 'write_ppnr_data', 'panel_items', 'BankPanelDataset',
+           'pad_collate', 'panel_loader', 'ScenarioDataset', 'PanelStream']
 
 # %% ../../nbs/20_ppnr_data.ipynb #20-ppnr-data-005
 MACRO_VARIABLES = pd.DataFrame.from_records([
@@ -128,18 +128,22 @@ def write_ppnr_data(folder: str | Path, banks: int = 100, quarters: int = 60, se
 # %% ../../nbs/20_ppnr_data.ipynb #20-ppnr-data-019
 DRIVERS = ["gdp_growth", "unemployment", "unemployment_change", "inflation", "short_rate"]
 
+def panel_items(panel: pd.DataFrame, target: str, drivers: list[str], group: str, time: str, source: str = "panel") -> list[dict]:
+    "One item per group, in group order: its name, quarters, drivers [quarters, drivers] and target [quarters] as float64 tensors."
+    import torch
+    missing = [c for c in [group, time, target, *drivers] if c not in panel.columns]
+    if missing: raise ParameterError(f"panel {source} lacks column(s) {', '.join(missing)}")
+    panel = panel.sort_values([group, time], kind="stable")
+    return [{"group": str(name), "quarters": list(rows[time].astype(str)),
+             "drivers": torch.tensor(rows[drivers].to_numpy(dtype=float), dtype=torch.float64),
+             "target": torch.tensor(rows[target].to_numpy(dtype=float), dtype=torch.float64)} for name, rows in panel.groupby(group, sort=True)]
+
 class BankPanelDataset:
     "One item per group: its drivers [quarters, drivers], target [quarters] and quarters, from a panel Parquet file (or frame)."
     def __init__(self, path: str | Path | pd.DataFrame, target: str = "ppnr", drivers: list[str] = DRIVERS, group: str = "bank_id", time: str = "quarter"):
-        import torch
         panel = path if isinstance(path, pd.DataFrame) else pd.read_parquet(path)
-        missing = [c for c in [group, time, target, *drivers] if c not in panel.columns]
-        if missing: raise ParameterError(f"panel {'frame' if isinstance(path, pd.DataFrame) else path} lacks column(s) {', '.join(missing)}")
-        panel = panel.sort_values([group, time], kind="stable")
         self.target, self.drivers = target, list(drivers)
-        self.items = [{"group": str(name), "quarters": list(rows[time].astype(str)),
-                       "drivers": torch.tensor(rows[drivers].to_numpy(dtype=float), dtype=torch.float64),
-                       "target": torch.tensor(rows[target].to_numpy(dtype=float), dtype=torch.float64)} for name, rows in panel.groupby(group, sort=True)]
+        self.items = panel_items(panel, target, drivers, group, time, "frame" if isinstance(path, pd.DataFrame) else str(path))
     def __len__(self) -> int: return len(self.items)
     def __getitem__(self, index: int) -> dict: return self.items[index]
 
@@ -174,3 +178,28 @@ class ScenarioDataset:
                       for item in groups.items for name, path in paths.items()]
     def __len__(self) -> int: return len(self.items)
     def __getitem__(self, index: int) -> dict: return self.items[index]
+
+# %% ../../nbs/20_ppnr_data.ipynb #e365eacd
+import torch.utils.data
+
+class PanelStream(torch.utils.data.IterableDataset):
+    "Groups of a panel in Parquet (a file, or a folder partitioned so each group lies in one file), read file by file."
+    def __init__(self, path: str | Path, target: str = "ppnr", drivers: list[str] = DRIVERS, group: str = "bank_id", time: str = "quarter"):
+        import pyarrow.dataset as ds
+        self.path, self.target, self.drivers, self.group, self.time = Path(path), target, list(drivers), group, time
+        self.dataset = ds.dataset(str(path), format="parquet", partitioning="hive", exclude_invalid_files=True)
+        missing = [c for c in [group, time, target, *drivers] if c not in self.dataset.schema.names]
+        if missing: raise ParameterError(f"panel {path} lacks column(s) {', '.join(missing)}")
+        self.fragments = sorted(self.dataset.get_fragments(), key=lambda fragment: fragment.path)
+
+    def __iter__(self):
+        worker = torch.utils.data.get_worker_info()
+        share = self.fragments[worker.id::worker.num_workers] if worker else self.fragments
+        seen: dict[str, str] = {}
+        columns = [self.group, self.time, self.target, *self.drivers]
+        for fragment in share:
+            frame = fragment.to_table(schema=self.dataset.schema, columns=columns).to_pandas()
+            for item in panel_items(frame, self.target, self.drivers, self.group, self.time, fragment.path):
+                if item["group"] in seen: raise ParameterError(f"panel {self.path}: group {item['group']} is in two files ({seen[item['group']]} and {fragment.path}); partition the panel by group so each group lies in one file")
+                seen[item["group"]] = fragment.path
+                yield item

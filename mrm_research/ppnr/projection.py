@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np, pandas as pd, torch
 from ..core import ParameterError
-from .data import ScenarioDataset
+from .data import BankPanelDataset, ScenarioDataset, pad_collate
 from .legacy import Goldens, LegacySuite
-from .torch_models import (AggregateForecaster, ARIMAXResults, MixedLinearModel, RecursiveForecaster, aggregate_components,
+from .torch_models import (AggregateForecaster, ARIMAXRegression, ARIMAXResults, MixedLinearModel, RecursiveForecaster, aggregate_components,
                                             as_tensor, fan_chart_percentiles, fit_formula, mixed_model_data, recursive_coefficients, resolve_device,
                                             simulate_arimax)
 from .parity import arimax_at_legacy, arimax_fit, last_observed, ordered, scenario_tensor
@@ -17,8 +17,8 @@ from .parity import arimax_at_legacy, arimax_fit, last_observed, ordered, scenar
 # %% auto #0
 __all__ = ['PERCENTILES', 'ProjectionModels', 'fit_projection_models', 'legacy_projection_models', 'group_forecaster',
            'group_drivers', 'group_projections', 'scenario_periods', 'project', 'scenario_loader', 'project_pairs',
-           'shock_scenario', 'sensitivity', 'monte_carlo', 'plot_fan_charts', 'plot_scenario_drivers',
-           'plot_projections', 'compare_sensitivity']
+           'bank_blocks', 'scenario_futures', 'project_banks', 'bank_projections', 'shock_scenario', 'sensitivity',
+           'monte_carlo', 'plot_fan_charts', 'plot_scenario_drivers', 'plot_projections', 'compare_sensitivity']
 
 # %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-005
 @dataclass
@@ -136,6 +136,55 @@ def project_pairs(models: ProjectionModels, loader) -> pd.DataFrame:
         frames.append(pd.DataFrame({"group": np.repeat(batch["group"], horizon), "scenario": np.repeat(batch["scenario"], horizon),
                                     "horizon": np.tile(np.arange(1, horizon + 1), len(paths)), "projection": paths.ravel()}))
     return pd.concat(frames, ignore_index=True)
+
+# %% ../../nbs/24_ppnr_projection.ipynb #d6ee2428
+def bank_blocks(groups, # the groups' names (any order, repeats allowed)
+                batch_size: int = 32, # groups per block
+               ) -> pd.Series:
+    "Each group's block number: groups sorted by name, cut into blocks of batch_size (the unit of work of a process or a Spark task)."
+    if int(batch_size) < 1: raise ParameterError(f"batch_size must be at least 1, got {batch_size}")
+    names = sorted(pd.unique(pd.Series(list(groups)).astype(str)))
+    return pd.Series(np.arange(len(names)) // int(batch_size), index=pd.Index(names, name="group"), name="block")
+
+def scenario_futures(scenarios: pd.DataFrame, drivers: list[str], time: str = "quarter", scenario: str = "scenario", horizon: int | None = None) -> dict[str, np.ndarray]:
+    "Each scenario's drivers over the horizon [horizon, drivers], scenarios in order of first appearance."
+    missing = [c for c in [scenario, time, *drivers] if c not in scenarios.columns]
+    if missing: raise ParameterError(f"scenarios lack column(s) {', '.join(missing)}")
+    ordered_rows = scenarios.sort_values([scenario, time], kind="stable")
+    futures = {str(name): rows[drivers].to_numpy(dtype=float)[:horizon] for name, rows in ordered_rows.groupby(scenario, sort=False)}
+    short = {name: len(path) for name, path in futures.items() if horizon and len(path) < horizon}
+    if short: raise ParameterError(f"scenario(s) shorter than the horizon of {horizon} quarters: {short}")
+    return futures
+
+def project_banks(panel: pd.DataFrame, # one row per group and quarter: target and drivers
+                  scenarios: pd.DataFrame, # one row per scenario and quarter ahead: the drivers
+                  drivers: list[str], target: str = "ppnr", group: str = "bank_id", time: str = "quarter", scenario: str = "scenario",
+                  horizon: int | None = None, # quarters ahead (default: each scenario's length)
+                  ar_order: int = 1, device: str | None = "cpu",
+                 ) -> pd.DataFrame:
+    "One batch: every group's regression with AR errors fitted and projected under every scenario (one row per group, scenario and quarter ahead)."
+    batch = pad_collate(BankPanelDataset(panel, target, drivers, group, time).items)
+    model = ARIMAXRegression(ar_order=ar_order, device=device).fit(batch["target"], batch["drivers"], batch["mask"], names=batch["group"], driver_names=list(drivers))
+    futures = scenario_futures(scenarios, drivers, time, scenario, horizon)
+    future = torch.tensor(np.stack(list(futures.values())), dtype=torch.float64)  # [scenarios, horizon, drivers]
+    paths = model.predict(future[:, None].expand(-1, len(batch["group"]), -1, -1)).cpu().numpy()  # [scenarios, groups, horizon]
+    count, steps = paths.shape[1], paths.shape[2]
+    fits = model.results_
+    return pd.DataFrame({group: np.tile(np.repeat(batch["group"], steps), len(futures)), "scenario": np.repeat(list(futures), count * steps),
+                         "horizon": np.tile(np.arange(1, steps + 1), len(futures) * count), "projection": paths.ravel(),
+                         "loglik": np.tile(np.repeat(fits.loglik.cpu().numpy(), steps), len(futures)),
+                         "converged": np.tile(np.repeat([d.converged for d in fits.diagnostics], steps), len(futures))})
+
+def bank_projections(panel: pd.DataFrame, scenarios: pd.DataFrame, drivers: list[str],
+                     batch_size: int = 32, # banks per block (see bank_blocks)
+                     group: str = "bank_id", **options, # target, time, scenario, horizon, ar_order, device: as project_banks
+                    ) -> pd.DataFrame:
+    "Every bank fitted and projected under every scenario, block by block in this process (sorted by bank, scenario, quarter ahead)."
+    if group not in panel.columns: raise ParameterError(f"panel has no group column {group!r}")
+    blocks = bank_blocks(panel[group], batch_size)
+    keys = panel[group].astype(str).map(blocks)
+    frames = [project_banks(panel[keys == block], scenarios, drivers, group=group, **options) for block in sorted(blocks.unique())]
+    return pd.concat(frames, ignore_index=True).sort_values([group, "scenario", "horizon"], kind="stable").reset_index(drop=True)
 
 # %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-014
 def shock_scenario(path: pd.DataFrame, # one scenario's drivers, periods in order

@@ -10,12 +10,13 @@ from ..core import ParameterError
 
 # %% auto #0
 __all__ = ['ALERT_COLUMNS', 'WASH_TRADE_SQL', 'MARKING_THE_CLOSE_SQL', 'RUN_AND_REVERSAL_SQL', 'INSIDER_DEALING_SQL',
-           'FRONT_RUNNING_SQL', 'DETECTORS', 'typed_candidates', 'alerts', 'SpoofingParameters', 'order_lifecycles',
-           'spoofing_candidates', 'WashTradeParameters', 'wash_trade_candidates', 'MarkingTheCloseParameters',
-           'marking_the_close_candidates', 'PumpAndDumpParameters', 'run_and_reversal', 'pump_and_dump_candidates',
-           'MomentumIgnitionParameters', 'momentum_ignition_candidates', 'InsiderDealingParameters',
-           'insider_dealing_candidates', 'FrontRunningParameters', 'front_running_candidates', 'run_detectors',
-           'overlaps', 'pattern_detection']
+           'FRONT_RUNNING_SQL', 'DETECTORS', 'SQL_DETECTORS', 'run_sql', 'typed_candidates', 'alerts',
+           'SpoofingParameters', 'order_lifecycles', 'spoofing_candidates', 'WashTradeParameters',
+           'wash_trade_candidates', 'MarkingTheCloseParameters', 'marking_the_close_candidates',
+           'PumpAndDumpParameters', 'run_and_reversal', 'pump_and_dump_candidates', 'MomentumIgnitionParameters',
+           'momentum_ignition_candidates', 'InsiderDealingParameters', 'insider_dealing_candidates',
+           'FrontRunningParameters', 'front_running_candidates', 'find_candidates', 'run_detectors', 'overlaps',
+           'pattern_detection']
 
 # %% ../../nbs/41_surveillance_detectors.ipynb #fffead0a
 ALERT_COLUMNS = ["alert_id", "account_id", "account_ids", "instrument_id", "scenario", "segment", "driving_value", "window_start", "window_end", "event_ids"]
@@ -29,14 +30,25 @@ def _ns(times: pd.Series) -> np.ndarray:
     "Timestamps as integer nanoseconds."
     return pd.to_datetime(times).to_numpy("datetime64[ns]").astype(np.int64)
 
-def _connection(market: dict[str, pd.DataFrame], *names: str) -> duckdb.DuckDBPyConnection:
-    "A DuckDB connection with the named datasets as views (timestamps also as integer nanoseconds in `<column>_ns`)."
-    connection = duckdb.connect()
+def run_sql(market: dict[str, pd.DataFrame], # the datasets by name
+            sql: str, # DuckDB-dialect SQL over them
+            *names: str, # the datasets it reads
+            engine: str = "duckdb", # "duckdb" (embedded) or "spark" (transpiled by sqlglot; see engines.spark)
+           ) -> pd.DataFrame:
+    "Run a detector's SQL over the named datasets (timestamps also as integer nanoseconds in `<column>_ns`) on DuckDB or Spark."
+    frames = {}
     for name in names:
-        frame = market[name]
-        times = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
-        connection.register(name, frame.assign(**{f"{c}_ns": _ns(frame[c]) for c in times}))
-    return connection
+        frame = market[name]; times = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+        frames[name] = frame.assign(**{f"{c}_ns": _ns(frame[c]) for c in times})
+    if engine == "spark":
+        from mrm_research.engines.spark import spark_query
+        return spark_query(frames, sql)
+    if engine != "duckdb": raise ParameterError(f"SQL engine {engine!r} is not one of duckdb, spark")
+    connection = duckdb.connect()
+    try:
+        for name, frame in frames.items(): connection.register(name, frame)
+        return connection.execute(sql).df()
+    finally: connection.close()
 
 def typed_candidates(frame: pd.DataFrame | None = None) -> pd.DataFrame:
     "A candidate table with the alert layout's types (an empty one when no frame is given), so that an empty result behaves like a full one."
@@ -160,11 +172,10 @@ SELECT owner, instrument_id, COUNT(*) AS trades, MIN(event_time_ns) AS first_ns,
 FROM episodes GROUP BY owner, instrument_id, episode
 """
 
-def wash_trade_candidates(market: dict[str, pd.DataFrame], parameters: WashTradeParameters = WashTradeParameters()) -> pd.DataFrame:
+def wash_trade_candidates(market: dict[str, pd.DataFrame], parameters: WashTradeParameters = WashTradeParameters(), engine: str = "duckdb") -> pd.DataFrame:
     "Episodes of trades between accounts of one beneficial owner, with their number of trades."
     _need(market, "executions", "trading_accounts", "instruments")
-    connection = _connection(market, "executions", "trading_accounts")
-    found = connection.execute(WASH_TRADE_SQL.replace("$gap_ns", str(int(parameters.gap_hours * 3600e9)))).df(); connection.close()
+    found = run_sql(market, WASH_TRADE_SQL.replace("$gap_ns", str(int(parameters.gap_hours * 3600e9))), "executions", "trading_accounts", engine=engine)
     return _candidate_frame("wash_trade", found.accounts.map(list), found.instrument_id, found.trades, found.first_ns, found.last_ns, found.execution_ids,
                             found.execution_ids.str.split(",").str[0], market["instruments"])
 
@@ -193,13 +204,13 @@ GROUP BY w.aggressor, w.instrument_id, w.aggressor_side, w.close_ns
 HAVING COUNT(*) >= $min_trades
 """
 
-def marking_the_close_candidates(market: dict[str, pd.DataFrame], parameters: MarkingTheCloseParameters = MarkingTheCloseParameters()) -> pd.DataFrame:
+def marking_the_close_candidates(market: dict[str, pd.DataFrame], parameters: MarkingTheCloseParameters = MarkingTheCloseParameters(), engine: str = "duckdb") -> pd.DataFrame:
     "Per account, instrument, side and close: the account's aggressive share of the closing window's volume."
     _need(market, "executions", "instruments")
     close = pd.Timedelta(parameters.close_utc)
     sql = (MARKING_THE_CLOSE_SQL.replace("$close_ns", str(close.value)).replace("$window_ns", str(int(parameters.window_minutes * 60e9)))
            .replace("$asset_class", parameters.asset_class.replace("'", "''")).replace("$min_trades", str(int(parameters.min_trades))))
-    connection = _connection(market, "executions", "instruments"); found = connection.execute(sql).df(); connection.close()
+    found = run_sql(market, sql, "executions", "instruments", engine=engine)
     anchor = found.aggressor_side + "-" + pd.to_datetime(found.close_ns).dt.strftime("%Y%m%d")
     return _candidate_frame("marking_the_close", found.account_id.map(lambda a: [a]), found.instrument_id, found.share, found.first_ns, found.last_ns,
                             found.execution_ids, anchor, market["instruments"])
@@ -244,7 +255,8 @@ SELECT * FROM found f
 WHERE NOT EXISTS (SELECT 1 FROM announcements n WHERE n.instrument_id = f.instrument_id AND n.announced_at_ns BETWEEN f.first_ns AND f.last_ns)
 """
 
-def run_and_reversal(market: dict[str, pd.DataFrame], scenario: str, bucket_seconds: float, buy_buckets: int, sell_buckets: int, liquidity: str | None, min_trades: int) -> pd.DataFrame:
+def run_and_reversal(market: dict[str, pd.DataFrame], scenario: str, bucket_seconds: float, buy_buckets: int, sell_buckets: int, liquidity: str | None, min_trades: int,
+                     engine: str = "duckdb") -> pd.DataFrame:
     "Episodes of an account's aggressive buying run followed by its selling run, valued by the price rise over the buying run (no news inside)."
     _need(market, "executions", "instruments")
     bucket = int(bucket_seconds * 1e9)
@@ -252,13 +264,13 @@ def run_and_reversal(market: dict[str, pd.DataFrame], scenario: str, bucket_seco
     sql = (RUN_AND_REVERSAL_SQL.replace("$bucket_ns", str(bucket)).replace("$buy_buckets", str(int(buy_buckets))).replace("$sell_buckets", str(int(sell_buckets)))
            .replace("$liquidity_rule", rule).replace("$min_trades", str(int(min_trades))))
     news = market.get("announcements", pd.DataFrame({"instrument_id": pd.Series(dtype="str"), "announced_at": pd.Series(dtype="datetime64[ns]")}))
-    connection = _connection({**market, "announcements": news}, "executions", "instruments", "announcements"); found = connection.execute(sql).df(); connection.close()
+    found = run_sql({**market, "announcements": news}, sql, "executions", "instruments", "announcements", engine=engine)
     return _candidate_frame(scenario, found.account_id.map(lambda a: [a]), found.instrument_id, found.rise, found.first_ns, found.last_ns,
                             "buckets from " + found.anchor.astype(str), found.anchor.astype(str), market["instruments"])
 
-def pump_and_dump_candidates(market: dict[str, pd.DataFrame], parameters: PumpAndDumpParameters = PumpAndDumpParameters()) -> pd.DataFrame:
+def pump_and_dump_candidates(market: dict[str, pd.DataFrame], parameters: PumpAndDumpParameters = PumpAndDumpParameters(), engine: str = "duckdb") -> pd.DataFrame:
     "Per account and instrument: episodes of aggressive buying then selling, valued by the price rise while buying."
-    return run_and_reversal(market, "pump_and_dump", parameters.bucket_minutes * 60, parameters.window_buckets, parameters.window_buckets, parameters.liquidity, 1)
+    return run_and_reversal(market, "pump_and_dump", parameters.bucket_minutes * 60, parameters.window_buckets, parameters.window_buckets, parameters.liquidity, 1, engine)
 
 # %% ../../nbs/41_surveillance_detectors.ipynb #377394fa
 @dataclass
@@ -271,9 +283,9 @@ class MomentumIgnitionParameters:
     liquidity: str | None = "liquid"
     threshold: float = 0.004  # price rise over the burst
 
-def momentum_ignition_candidates(market: dict[str, pd.DataFrame], parameters: MomentumIgnitionParameters = MomentumIgnitionParameters()) -> pd.DataFrame:
+def momentum_ignition_candidates(market: dict[str, pd.DataFrame], parameters: MomentumIgnitionParameters = MomentumIgnitionParameters(), engine: str = "duckdb") -> pd.DataFrame:
     "Per account and instrument: bursts of aggressive buying followed by selling, valued by the price rise during the burst."
-    return run_and_reversal(market, "momentum_ignition", parameters.bucket_seconds, parameters.burst_buckets, parameters.reversal_buckets, parameters.liquidity, parameters.min_orders)
+    return run_and_reversal(market, "momentum_ignition", parameters.bucket_seconds, parameters.burst_buckets, parameters.reversal_buckets, parameters.liquidity, parameters.min_orders, engine)
 
 # %% ../../nbs/41_surveillance_detectors.ipynb #ecbdd4db
 @dataclass
@@ -305,12 +317,12 @@ GROUP BY m.announcement_id, t.aggressor, m.instrument_id
 HAVING position > 0 AND unwound >= $unwind_share * position
 """
 
-def insider_dealing_candidates(market: dict[str, pd.DataFrame], parameters: InsiderDealingParameters = InsiderDealingParameters()) -> pd.DataFrame:
+def insider_dealing_candidates(market: dict[str, pd.DataFrame], parameters: InsiderDealingParameters = InsiderDealingParameters(), engine: str = "duckdb") -> pd.DataFrame:
     "Per announcement and account: the position built before it in the direction of the price move it caused."
     _need(market, "executions", "instruments", "announcements")
     sql = (INSIDER_DEALING_SQL.replace("$lookback_ns", str(int(parameters.lookback_days * 86400e9))).replace("$move_ns", str(int(parameters.move_minutes * 60e9)))
            .replace("$unwind_ns", str(int(parameters.unwind_days * 86400e9))).replace("$unwind_share", repr(float(parameters.unwind_share))))
-    connection = _connection(market, "executions", "instruments", "announcements"); found = connection.execute(sql).df(); connection.close()
+    found = run_sql(market, sql, "executions", "instruments", "announcements", engine=engine)
     return _candidate_frame("insider_dealing", found.account_id.map(lambda a: [a]), found.instrument_id, found.position, found.first_ns, found.last_ns,
                             found.execution_ids, found.announcement_id, market["instruments"])
 
@@ -352,14 +364,14 @@ SELECT a.* FROM ahead a JOIN unwound u USING (client_execution, account_id) WHER
 
 def _sql_list(values) -> str: return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
 
-def front_running_candidates(market: dict[str, pd.DataFrame], parameters: FrontRunningParameters = FrontRunningParameters()) -> pd.DataFrame:
+def front_running_candidates(market: dict[str, pd.DataFrame], parameters: FrontRunningParameters = FrontRunningParameters(), engine: str = "duckdb") -> pd.DataFrame:
     "Per large client order and house account of the same broker: the house's same-direction size traded just ahead of it."
     _need(market, "executions", "instruments", "trading_accounts")
     if "broker_id" not in market["trading_accounts"]: raise ParameterError("front running needs broker_id in trading_accounts (which broker each client and house account belongs to)")
     sql = (FRONT_RUNNING_SQL.replace("$client_types", _sql_list(parameters.client_types)).replace("$house_types", _sql_list(parameters.house_types))
            .replace("$large_multiple", repr(float(parameters.large_multiple))).replace("$lookback_ns", str(int(parameters.lookback_minutes * 60e9)))
            .replace("$unwind_ns", str(int(parameters.unwind_minutes * 60e9))).replace("$unwind_share", repr(float(parameters.unwind_share))))
-    connection = _connection(market, "executions", "instruments", "trading_accounts"); found = connection.execute(sql).df(); connection.close()
+    found = run_sql(market, sql, "executions", "instruments", "trading_accounts", engine=engine)
     return _candidate_frame("front_running", found.account_id.map(lambda a: [a]), found.instrument_id, found.size_ahead, found.first_ns, found.last_ns,
                             found.execution_ids, found.client_execution, market["instruments"])
 
@@ -369,13 +381,22 @@ DETECTORS = {"spoofing_layering": (spoofing_candidates, SpoofingParameters), "wa
              "momentum_ignition": (momentum_ignition_candidates, MomentumIgnitionParameters), "insider_dealing": (insider_dealing_candidates, InsiderDealingParameters),
              "front_running": (front_running_candidates, FrontRunningParameters)}
 
-def run_detectors(market: dict[str, pd.DataFrame], parameters: dict | None = None) -> dict[str, pd.DataFrame]:
+SQL_DETECTORS = ("wash_trade", "marking_the_close", "pump_and_dump", "momentum_ignition", "insider_dealing", "front_running")  # spoofing is array code
+
+def find_candidates(detector: str, market: dict[str, pd.DataFrame], parameters, engine: str = "duckdb") -> pd.DataFrame:
+    "One detector's candidates; the SQL detectors run on the chosen engine, spoofing (array code) in this process."
+    find, _ = DETECTORS[detector]
+    return find(market, parameters, engine=engine) if detector in SQL_DETECTORS else find(market, parameters)
+
+def run_detectors(market: dict[str, pd.DataFrame], parameters: dict | None = None,
+                  engine: str = "duckdb", # engine of the SQL detectors: "duckdb" or "spark"
+                 ) -> dict[str, pd.DataFrame]:
     "Candidates of every detector (parameters per detector name: a parameters object or a dict of its fields)."
     parameters = parameters or {}
     unknown = set(parameters) - set(DETECTORS)
     if unknown: raise ParameterError(f"no detector named {', '.join(sorted(unknown))}; detectors: {', '.join(DETECTORS)}")
     chosen = {name: p if not isinstance(p := parameters.get(name, {}), dict) else spec(**p) for name, (_, spec) in DETECTORS.items()}
-    return {name: find(market, chosen[name]) for name, (find, _) in DETECTORS.items()}
+    return {name: find_candidates(name, market, chosen[name], engine) for name in DETECTORS}
 
 def overlaps(found: pd.DataFrame, pattern) -> pd.Series:
     "Which candidates or alerts meet a planted pattern: one of its accounts, its instrument, and a window that meets its window."

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import numpy as np, pandas as pd
 from ..core import ParameterError
-from .detectors import _connection, _need, overlaps, typed_candidates
+from .detectors import _need, overlaps, run_sql, typed_candidates
 
 # %% auto #0
 __all__ = ['FEATURES_SQL', 'FEATURE_COLUMNS', 'window_features', 'label_windows', 'time_split', 'rule_flags',
@@ -68,8 +68,8 @@ def window_features(market: dict[str, pd.DataFrame], window_minutes: float = 60.
     _need(market, "order_events", "executions", "trading_accounts", "instruments")
     window = int(window_minutes * 60e9)
     events = market["order_events"].assign(**{c: market["order_events"][c].astype(str) for c in ("account_id", "instrument_id", "event_type", "side", "order_type")})
-    connection = _connection({**market, "order_events": events}, "order_events", "executions", "trading_accounts", "instruments")
-    frame = connection.execute(FEATURES_SQL.replace("$window_ns", str(window)).replace("$close_ns", str(pd.Timedelta(close_utc).value))).df(); connection.close()
+    frame = run_sql({**market, "order_events": events}, FEATURES_SQL.replace("$window_ns", str(window)).replace("$close_ns", str(pd.Timedelta(close_utc).value)),
+                    "order_events", "executions", "trading_accounts", "instruments")
     frame = frame.sort_values(["window_index", "account_id", "instrument_id"], ignore_index=True)
     frame["window_start"] = pd.to_datetime(frame.window_index * window); frame["window_end"] = pd.to_datetime((frame.window_index + 1) * window - 1)
     return frame

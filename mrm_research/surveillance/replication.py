@@ -6,7 +6,7 @@
 from __future__ import annotations
 import numpy as np, pandas as pd
 from ..validation.checks import CheckDefinition
-from .detectors import (SpoofingParameters, WashTradeParameters, _candidate_frame, _connection, _need, _ns, typed_candidates)
+from .detectors import (SpoofingParameters, WashTradeParameters, _candidate_frame, _need, _ns, run_sql, typed_candidates)
 
 # %% auto #0
 __all__ = ['SPOOFING_SQL', 'REPLICATION', 'spoofing_candidates_sql', 'wash_trade_candidates_python', 'reconcile']
@@ -46,7 +46,7 @@ def spoofing_candidates_sql(market: dict[str, pd.DataFrame], parameters: Spoofin
     _need(market, "order_events", "instruments")
     sql = SPOOFING_SQL.replace("$lookback_ns", str(int(parameters.lookback_seconds * 1e9))).replace("$window_ns", str(int(parameters.cancel_seconds * 1e9)))
     events = market["order_events"].assign(**{c: market["order_events"][c].astype(str) for c in ("account_id", "instrument_id", "event_type", "side")})
-    connection = _connection({"order_events": events}, "order_events"); found = connection.execute(sql).df(); connection.close()
+    found = run_sql({"order_events": events}, sql, "order_events")
     return _candidate_frame("spoofing_layering", found.account_id.map(lambda a: [a]), found.instrument_id, found.value, found.first_ns, found.last_ns,
                             found.evidence, found.order_id, market["instruments"])
 

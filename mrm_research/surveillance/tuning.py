@@ -10,7 +10,7 @@ from .. import tuning
 from ..core import ParameterError
 from ..tuning import TuningConfig
 from ..validation.checks import CheckDefinition
-from .detectors import DETECTORS, alerts, overlaps, run_detectors
+from .detectors import DETECTORS, alerts, find_candidates, overlaps, run_detectors
 from .synthetic import MANIPULATIONS, MarketConfig, generate_market
 
 # %% auto #0
@@ -48,14 +48,15 @@ class DetectorTuning:
 
 def tune_detector(market: dict[str, pd.DataFrame], detector: str, config: TuningConfig | None = None, parameters=None,
                   current: float | dict | None = None, # threshold(s) in force (default: the detector's)
+                  engine: str = "duckdb", # engine of the SQL detectors
                  ) -> DetectorTuning:
     "Sweep, BTL and ATL per segment for one detector; one recommended threshold per segment with its evidence."
     if detector not in DETECTORS: raise ParameterError(f"no detector named {detector!r}; detectors: {', '.join(DETECTORS)}")
     if "manipulation_labels" not in market: raise ParameterError("tuning from ground truth needs manipulation_labels (a venue's own history has no ground truth)")
-    config, (find, spec) = config or TuningConfig(), DETECTORS[detector]
+    config, (_, spec) = config or TuningConfig(), DETECTORS[detector]
     parameters = parameters if isinstance(parameters, spec) else spec(**(parameters or {}))
     rng = np.random.default_rng(config.seed)
-    labelled, best = label_candidates(find(market, parameters), market["manipulation_labels"], detector)
+    labelled, best = label_candidates(find_candidates(detector, market, parameters, engine), market["manipulation_labels"], detector)
     labelled["disposition"] = tuning.simulate_dispositions(labelled.is_suspicious.to_numpy(), rng, config.miss_rate, config.false_escalation_rate, config.sar_share)
     labelled["productive"] = tuning.is_productive(labelled.disposition.to_numpy())
     default = parameters.threshold if current is None else current
@@ -69,16 +70,16 @@ def tune_detector(market: dict[str, pd.DataFrame], detector: str, config: Tuning
     return DetectorTuning(detector, labelled, best, sweeps, pd.DataFrame(rows), btls)
 
 # %% ../../nbs/43_surveillance_tuning.ipynb #783463ac
-def detector_sensitivity(market: dict[str, pd.DataFrame], detector: str, scales: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5)) -> pd.DataFrame:
+def detector_sensitivity(market: dict[str, pd.DataFrame], detector: str, scales: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5), engine: str = "duckdb") -> pd.DataFrame:
     "Alerts and pattern recall at the default threshold as each numeric parameter is scaled."
-    find, spec = DETECTORS[detector]; base = spec(); labels = market["manipulation_labels"]
+    spec = DETECTORS[detector][1]; base = spec(); labels = market["manipulation_labels"]
     names = [f.name for f in fields(spec) if f.name != "threshold" and isinstance(getattr(base, f.name), (int, float)) and not isinstance(getattr(base, f.name), bool)]
     rows = []
     for name in names:
         for scale in scales:
             value = getattr(base, name) * scale
             value = max(1, round(value)) if isinstance(getattr(base, name), int) else value
-            raised = alerts(find(market, replace(base, **{name: value})), base.threshold)
+            raised = alerts(find_candidates(detector, market, replace(base, **{name: value}), engine), base.threshold)
             _, best = label_candidates(raised, labels, detector)
             rows.append({"parameter": name, "scale": scale, "value": value, "alerts": len(raised), "recall": float(np.mean(best > -np.inf)) if len(best) else np.nan})
     return pd.DataFrame(rows)

@@ -1,0 +1,98 @@
+"Spark engine: the scenario library on Spark raises the same alerts as on DuckDB (the demo's bank), from files and from a Spark-written partitioned folder."
+import tempfile
+from pathlib import Path
+import pandas as pd, pytest
+from mrm_research.aml.synthetic import BankConfig, write_bank
+from mrm_research.aml.typologies import TypologyConfig, generate_labelled_bank
+from mrm_research.aml.scenarios import SCENARIOS, alerts, scenario_engine
+from mrm_research.engines.spark import spark_unavailable, to_spark_sql
+from mrm_research.core import MRMError
+
+REASON = spark_unavailable()
+needs_spark = pytest.mark.skipif(REASON is not None, reason=f"Spark cannot start here: {REASON}")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from mrm_research.engines.spark import spark_session
+    return spark_session("local[2]")
+
+
+@pytest.fixture(scope="module")
+def demo_bank():
+    "The demo's bank (make demo's configuration and seed): 2,000 customers, 100,000 transactions, every typology planted."
+    folder = Path(tempfile.mkdtemp())
+    write_bank(generate_labelled_bank(BankConfig(customers=2_000, transactions=100_000, days=90, start="2025-01-01", seed=20261123), TypologyConfig()), folder)
+    return folder
+
+
+def test_every_scenario_transpiles_to_spark():
+    for scenario in SCENARIOS.values():
+        assert "FROM tx" in to_spark_sql(scenario.candidate_sql())
+    with pytest.raises(MRMError, match="cannot be transpiled"):
+        to_spark_sql("SELECT * FROM tx WHERE")
+
+
+@needs_spark
+def test_alert_for_alert_parity_with_duckdb_on_the_demo_bank(spark, demo_bank):
+    duck = scenario_engine(demo_bank, start="2025-01-01")
+    sparky = scenario_engine(demo_bank, engine="spark", start="2025-01-01", session=spark)
+    total = 0
+    for name in SCENARIOS:
+        expected, found = alerts(duck, name), alerts(sparky, name)
+        pd.testing.assert_frame_equal(expected.drop(columns="driving_value"), found.drop(columns="driving_value"), obj=name)
+        assert ((expected.driving_value - found.driving_value).abs() <= 1e-9 * expected.driving_value.abs()).all(), name
+        total += len(expected)
+    assert total > 100  # the demo bank alerts on every scenario family; parity over an empty set would prove nothing
+
+
+@needs_spark
+def test_spark_reads_its_own_partitioned_export(spark, demo_bank, tmp_path):
+    "A Hive-style folder written by Spark (partitioned by channel) gives the alerts of the single files."
+    for name in ("customers", "accounts"):
+        (tmp_path / f"{name}.parquet").write_bytes((demo_bank / f"{name}.parquet").read_bytes())
+    spark.read.parquet(str(demo_bank / "transactions.parquet")).write.partitionBy("channel").parquet(str(tmp_path / "transactions.parquet"))
+    sparky = scenario_engine(tmp_path, engine="spark", start="2025-01-01", session=spark)
+    expected = alerts(scenario_engine(demo_bank, start="2025-01-01"), "structuring")
+    found = alerts(sparky, "structuring")
+    pd.testing.assert_frame_equal(expected.drop(columns="driving_value"), found.drop(columns="driving_value"))
+    assert len(expected) > 0
+
+
+DRIVERS = ["short_rate", "unemployment", "gdp_growth"]
+
+
+@pytest.fixture(scope="module")
+def ppnr_files():
+    from mrm_research.ppnr.data import write_ppnr_data
+    return write_ppnr_data(tempfile.mkdtemp(), banks=100, quarters=60, seed=0)  # the demo's panel
+
+
+@needs_spark
+def test_ppnr_bank_projections_on_spark_equal_the_single_process_batch(spark, ppnr_files):
+    from mrm_research.engines.spark import spark_bank_projections
+    from mrm_research.ppnr.projection import bank_projections
+    panel, scenarios = pd.read_parquet(ppnr_files["ppnr_panel"]), pd.read_parquet(ppnr_files["ppnr_scenarios"])
+    single = bank_projections(panel, scenarios, DRIVERS, batch_size=25)
+    spread = spark_bank_projections(ppnr_files["ppnr_panel"], scenarios, DRIVERS, batch_size=25, session=spark)
+    pd.testing.assert_frame_equal(spread.drop(columns=["projection", "loglik"]), single.drop(columns=["projection", "loglik"]))
+    assert len(single) == 100 * 3 * 9 and single.converged.all()
+    assert (spread.projection - single.projection).abs().max() <= 1e-10
+    assert (spread.loglik - single.loglik).abs().max() <= 1e-10
+
+
+@needs_spark
+def test_ppnr_on_spark_with_another_banks_names_and_a_partitioned_export(spark, ppnr_files, tmp_path):
+    "Integer portfolio ids, other column names, a missing quarter inside a series, read from a Spark-written folder."
+    from mrm_research.engines.spark import spark_bank_projections
+    from mrm_research.ppnr.projection import bank_projections
+    panel = pd.read_parquet(ppnr_files["ppnr_panel"]).query("bank_id < 'B030'")
+    panel = panel.assign(portfolio=panel.bank_id.str[1:].astype(int) * 7).rename(columns={"quarter": "period", "ppnr": "revenue"}).drop(columns="bank_id")
+    panel.loc[panel.index[10], "revenue"] = float("nan")
+    scenarios = pd.read_parquet(ppnr_files["ppnr_scenarios"]).rename(columns={"quarter": "period", "scenario": "path"})
+    options = dict(target="revenue", time="period", scenario="path", group="portfolio", horizon=6)
+    single = bank_projections(panel, scenarios, DRIVERS, batch_size=8, **options)
+    spark.createDataFrame(panel).write.partitionBy("portfolio").parquet(str(tmp_path / "panel"))
+    spread = spark_bank_projections(tmp_path / "panel", scenarios, DRIVERS, batch_size=8, session=spark, **options)
+    assert len(single) == 30 * 3 * 6 and set(single.portfolio) == {str(7 * b) for b in range(30)}
+    assert (spread.projection - single.projection).abs().max() <= 1e-10
