@@ -9,6 +9,7 @@ import pandas as pd
 from .core import project_root
 from .aml.synthetic import BankConfig, plant_feed_defects, write_bank
 from .aml.typologies import TypologyConfig, generate_labelled_bank
+from .aml.amlsim import generate_amlsim_bank
 from .aml.scenarios import ScenarioEngine
 from .aml.tuning import TuningConfig, alert_history_from_bank
 from .core import write_atomic
@@ -29,7 +30,7 @@ __all__ = ['DEMO_SIGNERS', 'demo_data', 'genai_demo_data', 'demo_keys', 'sign_of
 DEMO_SIGNERS = ("demo-preparer", "demo-validator", "demo-approver")
 
 def demo_data(out_dir: Path, seed: int, transactions: int = 100_000) -> dict[str, Path]:
-    "Write the clean and the defective synthetic feeds, the bank's alert history, the PPNR data and the alert-scoring model with its data; return their folders."
+    "Write the clean and the defective synthetic feeds, a bank with AMLSim-style patterns, the bank's alert history, the PPNR data and the alert-scoring model with its data; return their folders."
     bank = generate_labelled_bank(BankConfig(customers=2_000, transactions=transactions, days=90, start="2025-01-01", seed=seed), TypologyConfig())
     damaged, defects = plant_feed_defects(bank, seed=seed)
     folders = {"clean": out_dir / "demo_data/clean", "defective": out_dir / "demo_data/defective"}
@@ -45,6 +46,8 @@ def demo_data(out_dir: Path, seed: int, transactions: int = 100_000) -> dict[str
     train_alert_scorer(pd.read_parquet(scoring["train"]), folders["alert_scoring"] / "model", seed=seed)
     folders["market"] = out_dir / "demo_data/market"
     write_market(generate_market(MarketConfig(orders=150_000, seed=seed), {m: 6 for m in MANIPULATIONS}), folders["market"])
+    folders["amlsim"] = out_dir / "demo_data/amlsim"  # a second, independently designed pattern source (other seed, so another bank too)
+    write_bank(generate_amlsim_bank(BankConfig(customers=2_000, transactions=transactions, days=90, start="2025-01-01", seed=seed + 1)), folders["amlsim"])
     folders["genai"] = genai_demo_data(out_dir / "demo_data/genai", history, bank, seed)
     return folders
 

@@ -11,7 +11,7 @@ def test_a_banks_risk_assessment_with_a_typology_nobody_covers(tmp_path):
     matrix = coverage_matrix(load_risk_assessment(tmp_path / "risks.yaml"), load_catalogue())
     assert matrix.set_index(["risk", "typology"]).loc[("trade finance", "trade_mispricing"), "in catalogue"] == False
     findings = {f["id"]: f for f in coverage_findings(matrix, logic_checks(load_catalogue()))}
-    assert findings["COV-GAP-trade_mispricing"]["severity"] == "high"
+    assert findings["COV-GAP"]["severity"] == "high" and "trade mispricing (trade finance, rated high)" in findings["COV-GAP"]["detail"]
     (tmp_path / "bad.yaml").write_text("risks:\n  cash: {rating: severe, typologies: [structuring]}\n")
     with pytest.raises(MRMError, match="need a rating"):
         load_risk_assessment(tmp_path / "bad.yaml")

@@ -62,7 +62,9 @@ def test_validate_a_model_the_demo_does_not_contain(tmp_path, fraud_model):
     assert "no monitoring sample" in reasons["performance deterioration"] and "only CatBoost cards" in reasons["label-noise robustness"]
     for check in ("discrimination", "expected calibration error", "out-of-time separation", "disparate impact", "benchmarking against challengers"):
         assert statuses[check] in ("pass", "warn", "fail"), check
-    assert set(json.loads((bundle / "inputs.json").read_text())) == {"train", "test"}
+    inputs = json.loads((bundle / "inputs.json").read_text())
+    assert set(inputs) == {"train", "test", "model_artifact"}  # the samples, and the artifact under validation (its sha256, for the registry)
+    assert inputs["model_artifact"]["role"] == "model under validation" and len(inputs["model_artifact"]["sha256"]) == 64
     assert all(f["see"].startswith("check_") for f in results["findings"] if f["id"].split("-")[0] in ("DATA", "PERF", "CAL", "FAIR", "BENCH"))
     assert "fairness_age_band" in results["tables"] and "challengers" in results["tables"]
 

@@ -12,7 +12,7 @@ from .scenarios import SCENARIOS, Scenario
 
 # %% auto #0
 __all__ = ['load_catalogue', 'load_risk_assessment', 'coverage_matrix', 'sql_predicates', 'logic_checks', 'detection_evidence',
-           'coverage_findings']
+           'coverage_findings', 'cross_generator']
 
 # %% ../../nbs/18_aml_coverage.ipynb #b9ab7fdd
 def load_catalogue(path: str | Path | None = None) -> dict:
@@ -98,10 +98,12 @@ def detection_evidence(detections: dict[str, pd.DataFrame], # generator name -> 
 def coverage_findings(matrix: pd.DataFrame, logic: pd.DataFrame, evidence: pd.DataFrame | None = None, recall_limit: float = 0.8) -> list[dict]:
     "Findings (id, severity, title, detail) from the coverage matrix, the logic checks and the detection evidence."
     findings = []
-    for row in matrix[matrix["scenario count"] == 0].drop_duplicates("typology").itertuples():
-        findings.append({"id": f"COV-GAP-{row.typology}", "severity": "high" if row.rating == "high" else "medium",
-                         "title": f"no scenario claims {row.typology.replace('_', ' ')} (risk: {row.risk}, rated {row.rating})",
-                         "detail": "The risk assessment says the bank is exposed through this typology and no scenario is written for it."})
+    gaps = matrix[matrix["scenario count"] == 0]
+    if len(gaps):
+        named = "; ".join(f"{typology.replace('_', ' ')} ({', '.join(f'{r.risk}, rated {r.rating}' for r in rows.itertuples())})" for typology, rows in gaps.groupby("typology", sort=True))
+        findings.append({"id": "COV-GAP", "severity": "high" if (gaps.rating == "high").any() else "medium",
+                         "title": f"no scenario is written for {gaps.typology.nunique()} typolog{'y' if gaps.typology.nunique() == 1 else 'ies'} of the bank's assessed risks",
+                         "detail": f"The risk assessment says the bank is exposed through them: {named}. Other scenarios may alert on such patterns by chance (see the recall by any scenario), which is not coverage."})
     passing = logic.groupby(["typology", "scenario"]).met.all().groupby("typology").any()  # typologies tested in full by at least one scenario
     for (scenario, typology), rows in logic[~logic.met].groupby(["scenario", "typology"]):
         covered = bool(passing.get(typology, False))
@@ -121,3 +123,20 @@ def coverage_findings(matrix: pd.DataFrame, logic: pd.DataFrame, evidence: pd.Da
                                  "title": f"{typology.replace('_', ' ')}: its own scenarios ({rows['own scenarios'].iloc[0]}) miss planted patterns {kind}",
                                  "detail": f"Recall by the scenarios written for it, limit {recall_limit:.0%}: {detail}."})
     return findings
+
+# %% ../../nbs/18_aml_coverage.ipynb #e413e4f8
+def cross_generator(banks: dict[str, tuple], # generator name -> (scenario engine, transaction_labels)
+                    thresholds: dict[str, dict], # threshold set ("default", "tuned") -> per scenario: a threshold or one per segment
+                    scenarios: dict[str, Scenario] = SCENARIOS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Recall per typology (own and any scenario) and alerts per scenario, for every generator and threshold set."
+    from mrm_research.aml.scenarios import alerts
+    from mrm_research.aml.tuning import pattern_detection
+    evidence, volume = [], []
+    for generator, (engine, labels) in banks.items():
+        customers = int(engine.query("SELECT COUNT(DISTINCT customer_id) AS customers FROM tx").customers.iloc[0])
+        for label, chosen in thresholds.items():
+            evidence.append(detection_evidence({generator: pattern_detection(engine, chosen, labels)}, scenarios).assign(thresholds=label))
+            for name, threshold in chosen.items():
+                count = len(alerts(engine, name, threshold))
+                volume.append({"scenario": name, "generator": generator, "thresholds": label, "alerts": count, "per 1,000 customers": 1_000 * count / max(customers, 1)})
+    return pd.concat(evidence, ignore_index=True), pd.DataFrame(volume)

@@ -67,7 +67,9 @@ class Sizing:
         return (f"{a.daily_transactions:,.0f} transactions a day; look-back {t['lookback_days']:g} days ({t['rows_in_lookback']:,.0f} rows, {t['parquet_tib']:.2f} TiB Parquet)\n"
                 f"work per run: {t['core_hours']:,.0f} core-hours at the measured throughput, {t['core_hours_on_cluster']:,.0f} on a cluster at efficiency {a.cluster_efficiency:g}\n"
                 f"cores to finish in {a.batch_hours:g} h with headroom {a.headroom:g}: {t['cores']:,}  = {t['executors']:,} executors of {a.executor_cores} cores\n"
-                f"memory to cache tx: {t['cache_tib']:.1f} TiB; executors needed for memory: {t['executors_for_memory']:,}; partitions: {t['partitions']:,}")
+                f"memory to cache tx: {t['cache_tib']:.1f} TiB; executors needed for memory: {t['executors_for_memory']:,}; partitions: {t['partitions']:,}\n"
+                f"cluster: {max(t['executors'], t['executors_for_memory']):,} executors ({'memory' if t['executors_for_memory'] > t['executors'] else 'cores'} binds); "
+                f"building tx is {t['setup_share']:.0%} of the work")
 
 # %% ../../nbs/73_engines_sizing.ipynb #94f20751
 def size_deployment(measured: dict, assumptions: SizingAssumptions | None = None, measured_cores: int = 2) -> Sizing:
@@ -89,5 +91,6 @@ def size_deployment(measured: dict, assumptions: SizingAssumptions | None = None
     totals = {"lookback_days": lookback, "rows_in_lookback": a.daily_transactions * lookback, "parquet_tib": a.daily_transactions * lookback * parquet_bytes_per_row / 2**40,
               "core_hours": core_hours, "core_hours_on_cluster": on_cluster, "cores": cores, "executors": math.ceil(cores / a.executor_cores),
               "cache_tib": cache_bytes / 2**40, "executors_for_memory": executors_for_memory,
+              "setup_share": float(work.core_hours.iloc[0] / core_hours) if core_hours else 0.0,
               "partitions": math.ceil(a.daily_transactions * lookback * parquet_bytes_per_row / (a.partition_mib * 2**20))}
     return Sizing(a, work, totals)

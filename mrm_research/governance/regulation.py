@@ -246,6 +246,7 @@ sections:
   Below-the-line review: [threshold_tuning, outcomes_analysis]
   Recommended thresholds: [threshold_tuning]
   Recall per typology at the recommended thresholds: [outcomes_analysis]
+  Typology coverage and a second generator: [conceptual_soundness, outcomes_analysis]
   Sensitivity of recall and alert volume to each parameter: [sensitivity_and_robustness]
   Tuning schedule: [threshold_tuning, ongoing_monitoring]
   Outcomes analysis and back-testing: [outcomes_analysis]
