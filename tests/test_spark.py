@@ -96,3 +96,26 @@ def test_ppnr_on_spark_with_another_banks_names_and_a_partitioned_export(spark, 
     spread = spark_bank_projections(tmp_path / "panel", scenarios, DRIVERS, batch_size=8, session=spark, **options)
     assert len(single) == 30 * 3 * 6 and set(single.portfolio) == {str(7 * b) for b in range(30)}
     assert (spread.projection - single.projection).abs().max() <= 1e-10
+
+
+CONNECT_SCRIPT = """
+import os, sys, warnings; warnings.simplefilter("ignore")
+import pandas as pd
+from mrm_research.aml.scenarios import alerts, scenario_engine
+from mrm_research.engines.spark import spark_session
+session = spark_session()
+assert type(session).__module__.startswith("pyspark.sql.connect"), type(session)
+duck, connect = scenario_engine(sys.argv[1], start="2025-01-01"), scenario_engine(sys.argv[1], engine="spark", start="2025-01-01", session=session)
+for name in ("structuring", "fan_out", "cycle"):
+    pd.testing.assert_frame_equal(alerts(duck, name).drop(columns="driving_value"), alerts(connect, name).drop(columns="driving_value"))
+print("parity through Spark Connect")
+"""
+
+
+@needs_spark
+def test_scenarios_through_spark_connect(demo_bank):
+    "SPARK_REMOTE set: the session is a Spark Connect client (here of a Connect server started locally, as a cluster's would be reached) and the alerts are DuckDB's."
+    import os, subprocess, sys
+    result = subprocess.run([sys.executable, "-c", CONNECT_SCRIPT, str(demo_bank)], capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "SPARK_REMOTE": "local[2]"})
+    assert result.returncode == 0 and "parity through Spark Connect" in result.stdout, result.stderr[-3000:]

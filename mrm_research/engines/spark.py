@@ -20,7 +20,7 @@ def spark_unavailable() -> str | None:
     "Why a local Spark session cannot start here (None when it can)."
     try: import pyspark  # noqa: F401
     except ImportError: return "pyspark is not installed"
-    if os.environ.get("SPARK_REMOTE"): return None
+    if os.environ.get("SPARK_REMOTE", "").startswith("sc://"): return None  # a remote Spark Connect server: no local JVM
     java = shutil.which("java") or (os.environ.get("JAVA_HOME") and str(Path(os.environ["JAVA_HOME"]) / "bin" / "java"))
     if not java or not Path(java).exists(): return "Spark needs Java 17 and no java is on PATH (Debian: apt-get install openjdk-17-jre-headless)"
     version = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
