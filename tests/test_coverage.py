@@ -36,3 +36,23 @@ def test_detection_evidence_counts_own_and_any_scenario():
     table = pd.DataFrame({"pattern_id": ["S1", "S2", "S3"], "typology": ["cycle", "cycle", "cycle"], "scenarios": ["cycle", "velocity", ""], "detected": [True, True, False]})
     evidence = detection_evidence({"amlsim": table}).iloc[0]
     assert (evidence["detected by own"], evidence["detected by any"], evidence.patterns) == (1, 2, 3)
+
+
+def test_a_pattern_within_half_a_window_cannot_straddle_out(tmp_path):
+    """Scenarios look at two window alignments (tumbling, and shifted by half a window), so a pattern lasting at most half a
+    window lies whole inside one of them wherever it falls: three near-threshold cash deposits over 7 days, slid across the
+    14-day boundary day by day, always raise the structuring alert (a longer pattern can still be split: see the note)."""
+    from mrm_research.aml.synthetic import write_bank
+    from mrm_research.aml.typologies import TypologyConfig, generate_labelled_bank
+    from mrm_research.aml.scenarios import ScenarioEngine, alerts
+    bank = generate_labelled_bank(BankConfig(customers=200, transactions=500, days=60, seed=3), TypologyConfig({}, stealth=0))
+    account = bank["accounts"].account_id.iloc[0]
+    template = bank["transactions"].iloc[0]
+    for offset in range(7, 22):
+        rows = pd.DataFrame([{**template.to_dict(), "transaction_id": f"T99{offset:02d}{k:06d}", "account_id": account, "channel": "cash", "direction": "credit",
+                              "amount": 9_500.0, "booked_at": pd.Timestamp("2025-01-01 10:00") + pd.Timedelta(days=offset + 3.5 * k)} for k in range(3)])
+        transactions = pd.concat([bank["transactions"], rows.astype(bank["transactions"].dtypes.to_dict())], ignore_index=True)
+        folder = tmp_path / f"offset{offset}"
+        write_bank({**{k: v for k, v in bank.items() if k in ("customers", "accounts")}, "transactions": transactions}, folder)
+        found = alerts(ScenarioEngine(folder, start="2025-01-01"), "structuring")
+        assert set(rows.transaction_id) <= set(",".join(found.transaction_ids).split(",")), f"deposits from day {offset} escaped"

@@ -26,8 +26,11 @@ def load_catalogue(path: str | Path | None = None) -> dict:
     return catalogue
 
 def load_risk_assessment(path: str | Path) -> dict:
-    "A bank's risk assessment: risk -> rating and typologies."
-    risks = (load_yaml(Path(path).read_text()) or {}).get("risks") or {}
+    "A bank's risk assessment: risk -> rating and typologies (a relative path not found here is taken from the project root)."
+    path = Path(path)
+    if not path.is_absolute() and not path.exists(): path = project_root() / path
+    if not path.exists(): raise MRMError(f"risk assessment {path} not found")
+    risks = (load_yaml(path.read_text()) or {}).get("risks") or {}
     if not risks: raise MRMError(f"{path}: no risks")
     bad = [name for name, risk in risks.items() if risk.get("rating") not in ("low", "medium", "high") or not risk.get("typologies")]
     if bad: raise MRMError(f"{path}: risk(s) {', '.join(bad)} need a rating (low, medium, high) and at least one typology")
