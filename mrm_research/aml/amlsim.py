@@ -63,6 +63,7 @@ class _Transfers:
         return self.start + pd.Timedelta(days=float(self.rng.uniform(0, max(self.days - 1 - period, 0)))), period
 
     def amount(self) -> float: return round(float(self.rng.lognormal(np.log(self.amlsim.amount_median), self.amlsim.amount_sigma)), 2)
+    def less_cut(self, amount: float) -> float: return round(amount * (1 - self.rng.uniform(0.01, 0.1)), 2)  # what a hop passes on
     def at(self, start: pd.Timestamp, period: float) -> pd.Timestamp: return start + pd.Timedelta(seconds=int(self.rng.uniform(0, period * 86_400)))
     def after(self, when: pd.Timestamp) -> pd.Timestamp: return when + pd.Timedelta(seconds=int(self.rng.uniform(3_600, 3 * 86_400)))
 
@@ -89,7 +90,7 @@ def _cycle(t: _Transfers):
     ring = t.members(max(3, min(t.size(), 6))); start, period = t.window()
     amount, when = t.amount() * 5, start
     for sender, receiver in zip(ring, ring[1:] + ring[:1]):
-        when = when + pd.Timedelta(days=period / len(ring)); t.transfer(sender, receiver, when, amount); amount = round(amount * (1 - t.rng.uniform(0.01, 0.1)), 2)
+        when = when + pd.Timedelta(days=period / len(ring)); t.transfer(sender, receiver, when, amount); amount = t.less_cut(amount)
 
 def _chain(t: _Transfers, sources: list[str], hubs: list[str], sinks: list[str], start, period) -> None:
     "Every source pays a hub; each hub forwards what it received, less a cut, to the sinks."
@@ -100,13 +101,13 @@ def _chain(t: _Transfers, sources: list[str], hubs: list[str], sinks: list[str],
     for hub, legs in received.items():
         for when, amount in legs:
             sink = sinks[int(t.rng.integers(len(sinks)))]
-            t.transfer(hub, sink, t.after(when), round(amount * (1 - t.rng.uniform(0.01, 0.1)), 2))
+            t.transfer(hub, sink, t.after(when), t.less_cut(amount))
 
 def _scatter_gather(t: _Transfers):
     origin, beneficiary, *middle = t.members(t.size() + 2); start, period = t.window()
     for hub in middle:
         when, amount = t.at(start, period / 2), t.amount(); t.transfer(origin, hub, when, amount)
-        t.transfer(hub, beneficiary, t.after(when), round(amount * (1 - t.rng.uniform(0.01, 0.1)), 2))
+        t.transfer(hub, beneficiary, t.after(when), t.less_cut(amount))
 
 def _gather_scatter(t: _Transfers):
     hub, *others = t.members(t.size() + 1); start, period = t.window(); half = max(1, len(others) // 2)

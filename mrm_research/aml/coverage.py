@@ -133,13 +133,13 @@ def cross_generator(banks: dict[str, tuple], # generator name -> (scenario engin
                     scenarios: dict[str, Scenario] = SCENARIOS) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Recall per typology (own and any scenario) and alerts per scenario, for every generator and threshold set."
     from mrm_research.aml.scenarios import alerts
-    from mrm_research.aml.tuning import pattern_detection
+    from mrm_research.aml.tuning import detection_from_alerts
     evidence, volume = [], []
     for generator, (engine, labels) in banks.items():
         customers = int(engine.query("SELECT COUNT(DISTINCT customer_id) AS customers FROM tx").customers.iloc[0])
         for label, chosen in thresholds.items():
-            evidence.append(detection_evidence({generator: pattern_detection(engine, chosen, labels)}, scenarios).assign(thresholds=label))
-            for name, threshold in chosen.items():
-                count = len(alerts(engine, name, threshold))
-                volume.append({"scenario": name, "generator": generator, "thresholds": label, "alerts": count, "per 1,000 customers": 1_000 * count / max(customers, 1)})
+            raised = {name: alerts(engine, name, threshold) for name, threshold in chosen.items()}  # once: for recall and for volume
+            evidence.append(detection_evidence({generator: detection_from_alerts(list(raised.values()), labels)}, scenarios).assign(thresholds=label))
+            volume += [{"scenario": name, "generator": generator, "thresholds": label, "alerts": len(table), "per 1,000 customers": 1_000 * len(table) / max(customers, 1)}
+                       for name, table in raised.items()]
     return pd.concat(evidence, ignore_index=True), pd.DataFrame(volume)

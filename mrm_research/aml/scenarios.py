@@ -11,8 +11,8 @@ from ..core import MRMError, ParameterError
 from .synthetic import HIGH_RISK_COUNTRIES
 
 # %% auto #0
-__all__ = ['SCENARIOS', 'ENGINES', 'Parameter', 'Scenario', 'transaction_view_sql', 'ScenarioEngine', 'get_scenario',
-           'scenario_engine', 'segment_thresholds', 'alerts', 'window_transactions']
+__all__ = ['SCENARIOS', 'ENGINES', 'Parameter', 'Scenario', 'transaction_view_sql', 'bank_tables', 'ScenarioEngine',
+           'get_scenario', 'scenario_engine', 'segment_thresholds', 'alerts', 'window_transactions']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -163,6 +163,13 @@ def transaction_view_sql(columns: list[str], # the transactions table's columns
             FROM transactions t JOIN accounts a ON a.account_id = t.account_id JOIN customers c ON c.customer_id = a.customer_id"""
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-013
+def bank_tables(data_dir: Path) -> dict[str, Path]:
+    "The Parquet files (or Spark / Hive folders) of customers, accounts and transactions in a bank's folder; an error naming a missing one."
+    tables = {name: Path(data_dir) / f"{name}.parquet" for name in ("customers", "accounts", "transactions")}
+    missing = [str(path) for path in tables.values() if not path.exists()]
+    if missing: raise MRMError(f"scenario data: {', '.join(missing)} not found")
+    return tables
+
 class ScenarioEngine:
     "Runs scenarios over a synthetic or real bank's Parquet files with DuckDB."
     def __init__(self, data_dir: str | Path, # folder with customers, accounts and transactions .parquet
@@ -171,12 +178,11 @@ class ScenarioEngine:
                  materialize: bool = True, # build `tx` once as a table (faster for many queries) rather than a view
                 ):
         self.data_dir = Path(data_dir)
-        for name in ("customers", "accounts", "transactions"):
-            if not (self.data_dir / f"{name}.parquet").exists(): raise MRMError(f"scenario data: {self.data_dir / name}.parquet not found")
+        tables = bank_tables(self.data_dir)
         self.connection = duckdb.connect()
         if threads: self.connection.execute(f"SET threads = {int(threads)}")
-        for name in ("customers", "accounts", "transactions"):
-            self.connection.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{(self.data_dir / name).as_posix()}.parquet')")
+        for name, path in tables.items():
+            self.connection.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path.as_posix()}')")
         self.start = start or str(self.connection.execute("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").fetchone()[0])
         columns = [row[0] for row in self.connection.execute("DESCRIBE transactions").fetchall()]
         self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start)}")

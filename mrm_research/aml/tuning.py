@@ -13,10 +13,11 @@ from ..core import ParameterError
 
 # %% auto #0
 __all__ = ['SCENARIO_RISK', 'HISTORY_KINDS', 'label_candidates', 'ScenarioTuning', 'tune_scenario', 'pattern_detection',
-           'recall_by_typology', 'sensitivity', 'tuning_schedule', 'LibraryTuning', 'tune_library',
-           'scenario_pattern_recall', 'capacity_table', 'check_history', 'tune_from_history', 'alert_history_from_bank',
-           'plot_threshold_curves', 'plot_precision_recall', 'plot_segment_heatmap', 'config_table', 'library_table',
-           'btl_table', 'btl_scenario_summary', 'recommendation_table', 'sensitivity_table', 'conclusion']
+           'detection_from_alerts', 'recall_by_typology', 'sensitivity', 'tuning_schedule', 'LibraryTuning',
+           'tune_library', 'scenario_pattern_recall', 'capacity_table', 'check_history', 'tune_from_history',
+           'alert_history_from_bank', 'plot_threshold_curves', 'plot_precision_recall', 'plot_segment_heatmap',
+           'config_table', 'library_table', 'btl_table', 'btl_scenario_summary', 'recommendation_table',
+           'sensitivity_table', 'conclusion']
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-005
 def label_candidates(engine: ScenarioEngine, # the data (with transaction_labels.parquet beside it)
@@ -79,10 +80,12 @@ def tune_scenario(engine: ScenarioEngine, # the data
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-012
 def pattern_detection(engine: ScenarioEngine, thresholds: dict[str, float | dict], labels: pd.DataFrame) -> pd.DataFrame:
     "Per planted pattern: its typology and whether any scenario alerted on its transactions at the given thresholds."
-    alerted = []
-    for name, threshold in thresholds.items():
-        table = scenario_alerts(engine, name, threshold)
-        if len(table): alerted.append(table[["scenario", "customer_id", "window_start", "window_end", "transaction_ids"]])
+    return detection_from_alerts([scenario_alerts(engine, name, threshold) for name, threshold in thresholds.items()], labels)
+
+def detection_from_alerts(tables: list[pd.DataFrame], # alerts tables (scenario, transaction_ids, ...), one per scenario
+                          labels: pd.DataFrame) -> pd.DataFrame:
+    "Per planted pattern: its typology, the scenarios whose alerts touch its transactions, and whether any did."
+    alerted = [table[["scenario", "customer_id", "window_start", "window_end", "transaction_ids"]] for table in tables if len(table)]
     sar = labels[labels.is_sar.astype(bool)]
     patterns = sar.groupby("pattern_id").agg(typology=("typology", "first")).reset_index()
     if not alerted: return patterns.assign(detected=False, scenarios="")

@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd, pyarrow as pa, sqlglot
 from sqlglot import ErrorLevel
 from ..core import MRMError
-from ..aml.scenarios import ScenarioEngine, transaction_view_sql
+from ..aml.scenarios import ScenarioEngine, bank_tables, transaction_view_sql
 
 # %% auto #0
-__all__ = ['PROJECTION_SCHEMA', 'spark_unavailable', 'spark_session', 'to_spark_sql', 'arrow_frame', 'SparkScenarioEngine',
-           'spark_bank_projections', 'spark_query']
+__all__ = ['spark_unavailable', 'spark_session', 'to_spark_sql', 'spark_frame', 'own_state', 'arrow_frame', 'SparkScenarioEngine',
+           'projection_schema', 'spark_bank_projections', 'spark_query']
 
 # %% ../../nbs/71_engines_spark.ipynb #a6d93110
 def spark_unavailable() -> str | None:
@@ -50,6 +50,16 @@ def to_spark_sql(sql: str) -> str:
     try: return sqlglot.transpile(sql, read="duckdb", write="spark", unsupported_level=ErrorLevel.RAISE)[0]
     except sqlglot.errors.SqlglotError as error: raise MRMError(f"SQL cannot be transpiled from DuckDB to Spark: {error}") from error
 
+def spark_frame(session, data):
+    "A Spark DataFrame from a pandas frame (through Arrow), a Parquet path (file or folder), or a Spark DataFrame."
+    if isinstance(data, pd.DataFrame): return session.createDataFrame(pa.Table.from_pandas(data, preserve_index=False))
+    if isinstance(data, (str, Path)): return session.read.parquet(str(data))
+    return data
+
+def own_state(session):
+    "A session with its own temporary views (classic Spark: newSession; a Spark Connect client keeps the one it has)."
+    return session if os.environ.get("SPARK_REMOTE") else session.newSession()
+
 def arrow_frame(table: pa.Table) -> pd.DataFrame:
     "An Arrow result as a data frame, decimals as float64 (as DuckDB's .df() gives them)."
     fields = [pa.field(f.name, pa.float64()) if pa.types.is_decimal(f.type) else f for f in table.schema]
@@ -65,12 +75,9 @@ class SparkScenarioEngine:
                  cache: bool = True, # keep `tx` in Spark's memory (as DuckDB materialises it)
                 ):
         self.data_dir = Path(data_dir)
-        for name in ("customers", "accounts", "transactions"):
-            if not (self.data_dir / f"{name}.parquet").exists(): raise MRMError(f"scenario data: {self.data_dir / name}.parquet not found")
-        session = session or spark_session(master)
-        self.session = session if os.environ.get("SPARK_REMOTE") else session.newSession()
-        for name in ("customers", "accounts", "transactions"):
-            self.session.read.parquet(str(self.data_dir / f"{name}.parquet")).createOrReplaceTempView(name)
+        tables = bank_tables(self.data_dir)
+        self.session = own_state(session or spark_session(master))
+        for name, path in tables.items(): spark_frame(self.session, path).createOrReplaceTempView(name)
         self.start = start or str(self.session.sql("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").first()[0])
         tx = self.session.sql(to_spark_sql(transaction_view_sql(self.session.table("transactions").columns, self.start)))
         if cache: tx = tx.cache(); tx.count()  # built now, as DuckDB builds its table: errors surface here and queries find it ready
@@ -82,7 +89,7 @@ class SparkScenarioEngine:
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         "Make a data frame queryable under `name`."
-        self.session.createDataFrame(pa.Table.from_pandas(frame, preserve_index=False)).createOrReplaceTempView(name)
+        spark_frame(self.session, frame).createOrReplaceTempView(name)
 
     def unregister(self, name: str) -> None:
         "Drop a registered data frame."
@@ -91,13 +98,10 @@ class SparkScenarioEngine:
     candidates = ScenarioEngine.candidates
 
 # %% ../../nbs/71_engines_spark.ipynb #15b83e90
-PROJECTION_SCHEMA = "{group} string, scenario string, horizon bigint, projection double, loglik double, converged boolean"
-
-def _spark_frame(session, data):
-    "A Spark DataFrame from a pandas frame, a Parquet path (file or folder), or a Spark DataFrame."
-    if isinstance(data, pd.DataFrame): return session.createDataFrame(pa.Table.from_pandas(data, preserve_index=False))
-    if isinstance(data, (str, Path)): return session.read.parquet(str(data))
-    return data
+def projection_schema(group: str) -> pa.Schema:
+    "The Arrow schema of bank_projections' rows (Spark's is derived from it)."
+    return pa.schema([(group, pa.string()), ("scenario", pa.string()), ("horizon", pa.int64()), ("projection", pa.float64()),
+                      ("loglik", pa.float64()), ("converged", pa.bool_())])
 
 def spark_bank_projections(panel, # pandas frame, Parquet path or Spark DataFrame: one row per bank and quarter
                            scenarios: pd.DataFrame, # one row per scenario and quarter ahead (small: sent to every task)
@@ -109,17 +113,18 @@ def spark_bank_projections(panel, # pandas frame, Parquet path or Spark DataFram
     "bank_projections on Spark: the same blocks of banks as tasks (applyInArrow), the same torch code in each."
     from mrm_research.ppnr.projection import bank_blocks, project_banks
     from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
     session = session or spark_session()
-    frame = _spark_frame(session, panel).withColumn(group, F.col(group).cast("string"))
+    frame = spark_frame(session, panel).withColumn(group, F.col(group).cast("string"))
     blocks = bank_blocks([row[0] for row in frame.select(group).distinct().collect()], batch_size)
-    tags = session.createDataFrame(pa.Table.from_pandas(blocks.rename_axis(group).reset_index(), preserve_index=False))
+    tags = spark_frame(session, blocks.rename_axis(group).reset_index())
+    schema = projection_schema(group)
     def project_block(table: pa.Table) -> pa.Table:
         import torch
         torch.set_num_threads(1)
         result = project_banks(table.drop_columns(["block"]).to_pandas(), scenarios, drivers, group=group, device="cpu", **options)
-        return pa.Table.from_pandas(result, preserve_index=False).cast(pa.schema([(group, pa.string()), ("scenario", pa.string()), ("horizon", pa.int64()),
-                                                                               ("projection", pa.float64()), ("loglik", pa.float64()), ("converged", pa.bool_())]))
-    result = frame.join(tags, group).groupBy("block").applyInArrow(project_block, PROJECTION_SCHEMA.format(group=group))
+        return pa.Table.from_pandas(result, preserve_index=False).cast(schema)
+    result = frame.join(tags, group).groupBy("block").applyInArrow(project_block, from_arrow_schema(schema))
     return arrow_frame(result.toArrow()).sort_values([group, "scenario", "horizon"], kind="stable").reset_index(drop=True)
 
 # %% ../../nbs/71_engines_spark.ipynb #9b310033
@@ -127,9 +132,8 @@ def spark_query(frames: dict[str, pd.DataFrame], # datasets by the names the SQL
                 sql: str, # DuckDB-dialect SQL
                 session=None) -> pd.DataFrame:
     "Run DuckDB-dialect SQL over data frames on Spark (each call in its own session state)."
-    session = session or spark_session()
-    scope = session if os.environ.get("SPARK_REMOTE") else session.newSession()
-    for name, frame in frames.items(): scope.createDataFrame(pa.Table.from_pandas(frame, preserve_index=False)).createOrReplaceTempView(name)
+    scope = own_state(session or spark_session())
+    for name, frame in frames.items(): spark_frame(scope, frame).createOrReplaceTempView(name)
     try: return arrow_frame(scope.sql(to_spark_sql(sql)).toArrow())
     finally:
         for name in frames: scope.catalog.dropTempView(name)

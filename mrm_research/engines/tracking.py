@@ -61,28 +61,31 @@ def track_bundle(bundle: str | Path, # a bundle folder
     from mlflow.entities import Metric, Param, RunTag
     import time
     record, bundle = bundle_record(bundle), Path(bundle)
+    for model in record["validated_models"]: _check_validated(model)  # before anything is logged: no half-written run
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     run = client.create_run(_experiment(client, experiment, uri), run_name=f"{record['tags']['mrm.model_id']} {record['tags']['mrm.run_id']}", tags=record["tags"])
     now = int(time.time() * 1000); run_id = run.info.run_id
     client.log_batch(run_id, metrics=[Metric(k, v, now, 0) for k, v in record["metrics"].items()], params=[Param(k, v) for k, v in record["params"].items()])
     client.log_artifacts(run_id, str(bundle))
     for name in record["exports"]:
-        registered = f"{record['tags']['mrm.model_id']}-{Path(name).stem}"
-        if not client.search_registered_models(f"name = '{registered}'"): client.create_registered_model(registered)
-        client.create_model_version(registered, f"{run.info.artifact_uri}/exports/{name}", run_id, tags={"format": Path(name).suffix.lstrip("."), "mrm.run_id": record["tags"]["mrm.run_id"]})
-    for model in record["validated_models"]: _register_validated(client, run_id, run.info.artifact_uri, record["tags"], model)
+        _register_version(client, f"{record['tags']['mrm.model_id']}-{Path(name).stem}", f"{run.info.artifact_uri}/exports/{name}", run_id,
+                          {"format": Path(name).suffix.lstrip("."), "mrm.run_id": record["tags"]["mrm.run_id"]})
+    for model in record["validated_models"]:
+        path = Path(model["path"]); client.log_artifact(run_id, str(path), "model_under_validation")
+        _register_version(client, record["tags"]["mrm.model_id"], f"{run.info.artifact_uri}/model_under_validation/{path.name}", run_id,
+                          {"format": str(model.get("format", path.suffix.lstrip("."))), "sha256": model["sha256"], "mrm.run_id": record["tags"]["mrm.run_id"],
+                           "mrm.outcome": record["tags"]["mrm.outcome"], "model_version": str(model.get("model_version", ""))})
     client.set_terminated(run_id, "FINISHED" if record["tags"]["mrm.status"] == "succeeded" else "FAILED")
     return run_id
 
 # %% ../../nbs/70_engines_tracking.ipynb #2f5c0538
-def _register_validated(client, run_id: str, artifact_uri: str, tags: dict, model: dict) -> None:
-    "Register the validated model's artifact (sha256 re-checked) as a version of `<model id>`, tagged with the outcome."
+def _check_validated(model: dict) -> None:
+    "The validated model's artifact is there and unchanged since the validation (its sha256), or an error."
     path = Path(model["path"])
     if not path.is_file(): raise MRMError(f"validated model artifact {path} is gone; it cannot be registered")
     if sha256_file(path) != model["sha256"]: raise MRMError(f"validated model artifact {path} has changed since the validation (sha256 differs); it is not registered")
-    client.log_artifact(run_id, str(path), "model_under_validation")
-    name = tags["mrm.model_id"]
+
+def _register_version(client, name: str, source: str, run_id: str, tags: dict) -> None:
+    "A new version of registered model `name` (created if new) pointing at `source`."
     if not client.search_registered_models(f"name = '{name}'"): client.create_registered_model(name)
-    client.create_model_version(name, f"{artifact_uri}/model_under_validation/{path.name}", run_id,
-                                tags={"format": str(model.get("format", path.suffix.lstrip("."))), "sha256": model["sha256"], "mrm.run_id": tags["mrm.run_id"],
-                                      "mrm.outcome": tags["mrm.outcome"], "model_version": str(model.get("model_version", ""))})
+    client.create_model_version(name, source, run_id, tags=tags)
