@@ -14,8 +14,8 @@ import warnings
 warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 # %% auto #0
-__all__ = ['MRMError', 'ParameterError', 'VerificationError', 'project_root', 'sha256_file', 'write_atomic', 'dump_json',
-           'seed_everything', 'utc_now', 'load_yaml']
+__all__ = ['MRMError', 'ParameterError', 'VerificationError', 'project_root', 'sha256_file', 'write_atomic', 'write_datasets',
+           'dump_json', 'seed_everything', 'utc_now', 'load_yaml']
 
 # %% ../nbs/00_core.ipynb #00-core-005
 class MRMError(Exception):
@@ -66,6 +66,13 @@ def write_atomic(path: str | Path, # destination file
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
     return path
+
+def write_datasets(datasets: dict, # data frames by name (each name its data contract's)
+                   folder: str | Path, # output folder
+                  ) -> dict[str, Path]:
+    "Write each dataset to `<folder>/<name>.parquet` atomically; return the paths."
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    return {name: write_atomic(folder / f"{name}.parquet", frame.to_parquet(index=False)) for name, frame in datasets.items()}
 
 # %% ../nbs/00_core.ipynb #00-core-015
 def _json_default(value: Any) -> Any:

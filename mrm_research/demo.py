@@ -16,6 +16,7 @@ from .core import write_atomic
 from .ppnr.data import write_ppnr_data
 from .aml.alert_scoring import alert_scoring_data, train_alert_scorer
 from .surveillance.synthetic import MANIPULATIONS, MarketConfig, generate_market, write_market
+from .crypto.chain import TYPOLOGIES as CRYPTO_TYPOLOGIES, ChainConfig, generate_chain, write_chain
 from .reporting.bundle import keygen, sign, approve, verify, write_index
 from .reporting.run import load_plan, run
 from .core import MRMError
@@ -30,7 +31,7 @@ __all__ = ['DEMO_SIGNERS', 'demo_data', 'genai_demo_data', 'demo_keys', 'sign_of
 DEMO_SIGNERS = ("demo-preparer", "demo-validator", "demo-approver")
 
 def demo_data(out_dir: Path, seed: int, transactions: int = 100_000) -> dict[str, Path]:
-    "Write the clean and the defective synthetic feeds, a bank with AMLSim-style patterns, the bank's alert history, the PPNR data and the alert-scoring model with its data; return their folders."
+    "Write the clean and the defective synthetic feeds, a bank with AMLSim-style patterns, the bank's alert history, the PPNR data, the alert-scoring model with its data, the market and the crypto exchange's chain; return their folders."
     bank = generate_labelled_bank(BankConfig(customers=2_000, transactions=transactions, days=90, start="2025-01-01", seed=seed), TypologyConfig())
     damaged, defects = plant_feed_defects(bank, seed=seed)
     folders = {"clean": out_dir / "demo_data/clean", "defective": out_dir / "demo_data/defective"}
@@ -48,6 +49,8 @@ def demo_data(out_dir: Path, seed: int, transactions: int = 100_000) -> dict[str
     write_market(generate_market(MarketConfig(orders=150_000, seed=seed), {m: 6 for m in MANIPULATIONS}), folders["market"])
     folders["amlsim"] = out_dir / "demo_data/amlsim"  # a second, independently designed pattern source (other seed, so another bank too)
     write_bank(generate_amlsim_bank(BankConfig(customers=2_000, transactions=transactions, days=90, start="2025-01-01", seed=seed + 1)), folders["amlsim"])
+    folders["crypto"] = out_dir / "demo_data/crypto"  # a crypto exchange's chain data: 15 patterns per on-chain typology
+    write_chain(generate_chain(ChainConfig(seed=seed, patterns={typology: 15 for typology in CRYPTO_TYPOLOGIES})), folders["crypto"])
     folders["genai"] = genai_demo_data(out_dir / "demo_data/genai", history, bank, seed)
     return folders
 

@@ -14,7 +14,7 @@ from .core import MRMError, ParameterError
 __all__ = ['DISPOSITIONS', 'EVIDENCE', 'simulate_dispositions', 'is_productive', 'candidate_thresholds', 'threshold_sweep',
            'btl_sample_size', 'clopper_pearson_upper', 'BelowTheLineResult', 'review_bands', 'btl_samples',
            'below_the_line', 'sweep_row', 'above_the_line', 'TuningConfig', 'decide_threshold', 'tune_segment',
-           'tuning_schedule', 'compact_number', 'plot_threshold_curves']
+           'DetectorTuning', 'tune_candidates', 'tuning_schedule', 'compact_number', 'plot_threshold_curves']
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-005
 DISPOSITIONS = ("sar_filed", "productive", "closed")
@@ -242,6 +242,43 @@ def tune_segment(values: np.ndarray, # driving value per candidate
     row.update({"alerts": int(chosen.alerts), "productive_rate": chosen.productive_rate, "precision": chosen.get("precision", np.nan),
                 "recall": chosen.get("recall", np.nan), "investigator_hours": chosen.investigator_hours, "evidence": evidence})
     return sweep, btl, row
+
+# %% ../nbs/13_tuning.ipynb #198e637e
+@dataclass
+class DetectorTuning:
+    "What the tuning of one detector produced."
+    detector: str
+    candidates: pd.DataFrame  # labelled, with dispositions
+    pattern_values: np.ndarray  # per planted pattern: its best candidate value
+    sweeps: dict[str, pd.DataFrame]  # per segment
+    recommendations: pd.DataFrame  # one row per segment
+    btl: dict[str, BelowTheLineResult]
+
+    def summary(self) -> str:
+        return (f"{self.detector}: {len(self.candidates):,} candidates, {len(self.pattern_values)} planted patterns\n"
+                + self.recommendations[["segment", "current_threshold", "recommended_threshold", "decision"]].to_string(index=False))
+
+def tune_candidates(detector: str, # the detector's name
+                    labelled: pd.DataFrame, # candidates with segment, driving_value and is_suspicious
+                    pattern_values: np.ndarray, # per planted pattern: its best candidate value (-inf if none)
+                    current: float | dict, # threshold in force, or one per segment
+                    default: float, # threshold of a segment `current` does not name
+                    config: TuningConfig, evidence: str = "",
+                   ) -> DetectorTuning:
+    "Simulated dispositions, then sweep, BTL and ATL per segment; one recommended threshold per segment with its evidence."
+    missing = {"segment", "driving_value", "is_suspicious"} - set(labelled.columns)
+    if missing: raise ParameterError(f"{detector} candidates: columns {', '.join(sorted(missing))} are missing")
+    rng = np.random.default_rng(config.seed); labelled = labelled.copy()
+    labelled["disposition"] = simulate_dispositions(labelled.is_suspicious.to_numpy(), rng, config.miss_rate, config.false_escalation_rate, config.sar_share)
+    labelled["productive"] = is_productive(labelled.disposition.to_numpy())
+    sweeps, rows, btls = {}, [], {}
+    for segment in sorted(labelled.segment.unique()):
+        part = labelled[labelled.segment == segment]
+        threshold = current.get(segment, default) if isinstance(current, dict) else float(current)
+        sweeps[segment], btls[segment], row = tune_segment(part.driving_value.to_numpy(), part.productive.to_numpy(), threshold, config, rng,
+                                                           truth=part.is_suspicious.to_numpy(), segment=segment, evidence=evidence)
+        rows.append(row)
+    return DetectorTuning(detector, labelled, np.asarray(pattern_values, float), sweeps, pd.DataFrame(rows), btls)
 
 # %% ../nbs/13_tuning.ipynb #4adb102c
 def tuning_schedule(recall: dict[str, float], # pattern recall per scenario at the recommended thresholds (NaN: not measurable)

@@ -22,7 +22,8 @@ BODY_PAGE_BUDGETS = {"TM-FEED-DQ": 7, "TM-FEED-DQ-DEFECTS": 8,
                      "PPNR-MIGRATION": 12, "PPNR-PROJECTION": 10, "TM-ALERT-SCORER": 27,
                      "GOV-COMMITTEE-PACK": 7,  # 6 until issue 16: two more refusals and their notes (measured 7)
                      "TS-DETECTOR-LIBRARY": 16,  # trade surveillance (issue 13): body measured at 15 pages (six detectors)
-                     "GENAI-NARRATIVE-ASSISTANT": 18}  # generative-AI validation (issue 14): body measured at 17 pages (eleven tests)
+                     "GENAI-NARRATIVE-ASSISTANT": 18,  # generative-AI validation (issue 14): body measured at 17 pages (eleven tests)
+                     "CRYPTO-CHAIN-MONITORING": 15}  # crypto on-chain monitoring (issue 16): body measured at 14 pages (six detectors)
 # The demo's approver is refused for models with open high-severity findings (issue 12's approval gate).
 REFUSED = {"TM-FEED-DQ-DEFECTS", "TM-ALERT-SCORER", "GENAI-NARRATIVE-ASSISTANT",  # the demo narrative model fails faithfulness, among others
            "TM-SCENARIO-LIBRARY", "TM-SCENARIO-LIBRARY-HISTORY"}  # no scenario for a typology of a high-rated risk (issue 16's coverage gap)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
-from ..core import ParameterError, write_atomic
+from ..core import ParameterError, write_atomic, write_datasets
 
 # %% auto #0
 __all__ = ['CHANNELS', 'SEGMENTS', 'COUNTRIES', 'HIGH_RISK_COUNTRIES', 'BankConfig', 'generate_customers', 'generate_accounts',
@@ -157,13 +157,7 @@ def write_bank(bank: dict[str, pd.DataFrame], # datasets by name
                folder: str | Path, # output folder
               ) -> dict[str, Path]:
     "Write each dataset to `<folder>/<name>.parquet` atomically; return the paths."
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name, frame in bank.items():
-        path = folder / f"{name}.parquet"
-        write_atomic(path, frame.to_parquet(index=False))
-        paths[name] = path
-    return paths
+    return write_datasets(bank, folder)
 
 # %% ../../nbs/10_aml_synthetic.ipynb #10-aml-synthetic-023
 def plant_feed_defects(bank: dict[str, pd.DataFrame], # output of `generate_bank`

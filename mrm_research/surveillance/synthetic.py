@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np, pandas as pd
-from ..core import ParameterError, write_atomic
+from ..core import ParameterError, write_atomic, write_datasets
 from ..aml.synthetic import prefixed_ids
 
 # %% auto #0
@@ -450,5 +450,4 @@ def generate_market(config: MarketConfig, # the market's parameters
 
 def write_market(market: dict[str, pd.DataFrame], folder: str | Path) -> dict[str, Path]:
     "Write each dataset to `<folder>/<name>.parquet` atomically (its name is its data contract's); return the paths."
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    return {name: write_atomic(folder / f"{name}.parquet", frame.to_parquet(index=False)) for name, frame in market.items()}
+    return write_datasets(market, folder)

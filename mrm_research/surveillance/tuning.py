@@ -8,14 +8,14 @@ from dataclasses import dataclass, fields, replace
 import numpy as np, pandas as pd
 from .. import tuning
 from ..core import ParameterError
-from ..tuning import TuningConfig
+from ..tuning import DetectorTuning, TuningConfig
 from ..validation.checks import CheckDefinition
 from .detectors import DETECTORS, alerts, find_candidates, overlaps, run_detectors
 from .synthetic import MANIPULATIONS, MarketConfig, generate_market
 
 # %% auto #0
-__all__ = ['EVIDENCE', 'ACCEPTANCE', 'DETECTOR_LOGIC', 'label_candidates', 'DetectorTuning', 'tune_detector',
-           'detector_sensitivity', 'acceptance_cases', 'detector_table']
+__all__ = ['EVIDENCE', 'ACCEPTANCE', 'DETECTOR_LOGIC', 'label_candidates', 'tune_detector', 'detector_sensitivity',
+           'acceptance_cases', 'detector_table']
 
 # %% ../../nbs/43_surveillance_tuning.ipynb #5914f7ec
 def label_candidates(candidates: pd.DataFrame, labels: pd.DataFrame, manipulation: str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -32,20 +32,6 @@ def label_candidates(candidates: pd.DataFrame, labels: pd.DataFrame, manipulatio
 # %% ../../nbs/43_surveillance_tuning.ipynb #64253ff4
 EVIDENCE = "precision and pattern recall: planted ground truth (synthetic market); productive rates, BTL and ATL: simulated investigator dispositions"
 
-@dataclass
-class DetectorTuning:
-    "What the tuning of one detector produced."
-    detector: str
-    candidates: pd.DataFrame  # labelled, with dispositions
-    pattern_values: np.ndarray  # per planted pattern: its best candidate value
-    sweeps: dict[str, pd.DataFrame]  # per segment
-    recommendations: pd.DataFrame  # one row per segment
-    btl: dict[str, tuning.BelowTheLineResult]
-
-    def summary(self) -> str:
-        return (f"{self.detector}: {len(self.candidates):,} candidates, {len(self.pattern_values)} planted patterns\n"
-                + self.recommendations[["segment", "current_threshold", "recommended_threshold", "decision"]].to_string(index=False))
-
 def tune_detector(market: dict[str, pd.DataFrame], detector: str, config: TuningConfig | None = None, parameters=None,
                   current: float | dict | None = None, # threshold(s) in force (default: the detector's)
                   engine: str = "duckdb", # engine of the SQL detectors
@@ -55,19 +41,8 @@ def tune_detector(market: dict[str, pd.DataFrame], detector: str, config: Tuning
     if "manipulation_labels" not in market: raise ParameterError("tuning from ground truth needs manipulation_labels (a venue's own history has no ground truth)")
     config, (_, spec) = config or TuningConfig(), DETECTORS[detector]
     parameters = parameters if isinstance(parameters, spec) else spec(**(parameters or {}))
-    rng = np.random.default_rng(config.seed)
     labelled, best = label_candidates(find_candidates(detector, market, parameters, engine), market["manipulation_labels"], detector)
-    labelled["disposition"] = tuning.simulate_dispositions(labelled.is_suspicious.to_numpy(), rng, config.miss_rate, config.false_escalation_rate, config.sar_share)
-    labelled["productive"] = tuning.is_productive(labelled.disposition.to_numpy())
-    default = parameters.threshold if current is None else current
-    sweeps, rows, btls = {}, [], {}
-    for segment in sorted(labelled.segment.unique()):
-        part = labelled[labelled.segment == segment]
-        threshold = default.get(segment, parameters.threshold) if isinstance(default, dict) else float(default)
-        sweeps[segment], btls[segment], row = tuning.tune_segment(part.driving_value.to_numpy(), part.productive.to_numpy(), threshold, config, rng,
-                                                                  truth=part.is_suspicious.to_numpy(), segment=segment, evidence=EVIDENCE)
-        rows.append(row)
-    return DetectorTuning(detector, labelled, best, sweeps, pd.DataFrame(rows), btls)
+    return tuning.tune_candidates(detector, labelled, best, parameters.threshold if current is None else current, parameters.threshold, config, EVIDENCE)
 
 # %% ../../nbs/43_surveillance_tuning.ipynb #783463ac
 def detector_sensitivity(market: dict[str, pd.DataFrame], detector: str, scales: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5), engine: str = "duckdb") -> pd.DataFrame:
