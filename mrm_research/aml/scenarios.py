@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb, numpy as np, pandas as pd
 from ..core import MRMError, ParameterError
 from .synthetic import HIGH_RISK_COUNTRIES
+from .mapping import BankMapping, unmapped_sql, view_sql
 
 # %% auto #0
 __all__ = ['SCENARIOS', 'ENGINES', 'Parameter', 'Scenario', 'transaction_view_sql', 'bank_tables', 'ScenarioEngine',
@@ -123,7 +124,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("cycle", "Round-tripping: an internal wire from the customer that returns to the same account through two or three other accounts within the window; the driving value is the amount that came back.",
              ("cycle",), Parameter("min_returned", "USD", 10_000, 0, 10_000_000, "amount returned to the originator"), (_window(14),),
              custom_sql="""WITH hops AS (SELECT account_id AS source, counterparty_id AS target, booked_at, day_index, amount, customer_id, segment
-  FROM tx WHERE direction = 'debit' AND counterparty_id LIKE 'A%'),
+  FROM tx WHERE direction = 'debit' AND counterparty_is_account),
  returned AS (
   SELECT h1.customer_id, h1.segment, h1.day_index, h3.amount AS returned FROM hops h1
    JOIN hops h2 ON h2.source = h1.target AND h2.booked_at >= h1.booked_at AND h2.day_index - h1.day_index <= {window_days}
@@ -137,7 +138,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
    WHERE h4.target = h1.source AND h3.target <> h1.source)
 SELECT customer_id, segment, CAST(FLOOR(day_index / {window_days}) AS INT) AS window_index, MAX(returned) AS driving_value
 FROM returned GROUP BY customer_id, segment, CAST(FLOOR(day_index / {window_days}) AS INT)""",
-             relevant="direction = 'debit' AND counterparty_id LIKE 'A%'"),
+             relevant="direction = 'debit' AND counterparty_is_account"),
     Scenario("profile_deviation", "Profile deviation: a customer's outflow in the window as a multiple of the median outflow of the customers of its segment active in the same window (peer deviation).",
              ("rapid_movement", "fan_out", "round_amount", "high_risk_geography"), Parameter("min_multiple", "× peer median", 20, 1, 1_000, "outflow relative to segment peers"),
              (_window(30),),
@@ -156,11 +157,12 @@ def transaction_view_sql(columns: list[str], # the transactions table's columns
     "DuckDB-dialect SQL for `tx`: transactions with customer, segment, day index and days since the account's previous activity."
     if "amount" not in columns: raise MRMError(f"scenario data: transactions has no amount column (columns: {', '.join(columns)})")
     own = ", ".join(f"t.{c}" for c in columns if c != "amount")
-    return f"""SELECT {own}, CAST(t.amount AS DECIMAL(18, 2)) AS amount, a.customer_id, c.segment,
+    return f"""SELECT {own}, CAST(t.amount AS DECIMAL(18, 2)) AS amount, a.customer_id, c.segment, counterparty.account_id IS NOT NULL AS counterparty_is_account,
             DATE_DIFF('day', CAST('{start}' AS DATE), CAST(t.booked_at AS DATE)) AS day_index,
             DATE_DIFF('day', CAST(COALESCE(LAG(t.booked_at) OVER (PARTITION BY t.account_id ORDER BY t.booked_at, t.transaction_id), a.last_activity_on) AS DATE),
                       CAST(t.booked_at AS DATE)) AS days_since_previous
-            FROM transactions t JOIN accounts a ON a.account_id = t.account_id JOIN customers c ON c.customer_id = a.customer_id"""
+            FROM transactions t JOIN accounts a ON a.account_id = t.account_id JOIN customers c ON c.customer_id = a.customer_id
+            LEFT JOIN accounts counterparty ON counterparty.account_id = t.counterparty_id"""
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-013
 def bank_tables(data_dir: Path) -> dict[str, Path]:
@@ -170,19 +172,33 @@ def bank_tables(data_dir: Path) -> dict[str, Path]:
     if missing: raise MRMError(f"scenario data: {', '.join(missing)} not found")
     return tables
 
+def _refuse_unmapped(connection, mapping: BankMapping, transactions: Path) -> None:
+    "Stop with the column and row count when transactions carry channel or direction codes the mapping does not know."
+    sql = unmapped_sql(mapping, f"read_parquet('{transactions.as_posix()}')")
+    if sql is None: return
+    counts = connection.execute(sql).df().iloc[0]
+    failing = [f"column '{mapping.source('transactions', column)}' ({column}), rule: code in the bank mapping: {int(n):,} row(s) fail" for column, n in counts.items() if n]
+    if failing: raise MRMError(f"dataset 'transactions' ({transactions}): " + "; ".join(failing) + " (unmapped codes would drop those transactions from every scenario)")
+
 class ScenarioEngine:
     "Runs scenarios over a synthetic or real bank's Parquet files with DuckDB."
     def __init__(self, data_dir: str | Path, # folder with customers, accounts and transactions .parquet
                  start: str | None = None, # first day of the period (default: the earliest booking date)
                  threads: int | None = None, # DuckDB threads (default: all cores)
                  materialize: bool = True, # build `tx` once as a table (faster for many queries) rather than a view
+                 mapping: BankMapping | str | Path | None = None, # the bank's column names and codes (a BankMapping or its YAML file)
                 ):
         self.data_dir = Path(data_dir)
         tables = bank_tables(self.data_dir)
         self.connection = duckdb.connect()
         if threads: self.connection.execute(f"SET threads = {int(threads)}")
+        mapping = BankMapping.from_yaml(mapping) if isinstance(mapping, (str, Path)) else mapping
         for name, path in tables.items():
-            self.connection.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path.as_posix()}')")
+            source = f"read_parquet('{path.as_posix()}')"
+            if mapping is None: self.connection.execute(f"CREATE VIEW {name} AS SELECT * FROM {source}"); continue
+            available = [row[0] for row in self.connection.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+            self.connection.execute(f"CREATE VIEW {name} AS {view_sql(mapping, name, source, available)}")
+        if mapping is not None: _refuse_unmapped(self.connection, mapping, tables["transactions"])
         self.start = start or str(self.connection.execute("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").fetchone()[0])
         columns = [row[0] for row in self.connection.execute("DESCRIBE transactions").fetchall()]
         self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start)}")
@@ -223,6 +239,7 @@ def scenario_engine(data_dir: str | Path, # folder with customers, accounts and 
     "A scenario engine over a bank's Parquet files on the chosen SQL engine."
     if engine == "duckdb": return ScenarioEngine(data_dir, start=start, **options)
     if engine == "spark":
+        if options.get("mapping") is not None: raise ParameterError("a bank mapping is applied by the DuckDB engine only: map the files first (aml.mapping), or run on duckdb")
         from ..engines.spark import SparkScenarioEngine
         return SparkScenarioEngine(data_dir, start=start, **options)
     raise ParameterError(f"scenario engine {engine!r} is not one of {', '.join(ENGINES)}")
