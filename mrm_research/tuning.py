@@ -11,10 +11,11 @@ from scipy import stats
 from .core import MRMError, ParameterError
 
 # %% auto #0
-__all__ = ['DISPOSITIONS', 'EVIDENCE', 'simulate_dispositions', 'is_productive', 'candidate_thresholds', 'threshold_sweep',
-           'btl_sample_size', 'clopper_pearson_upper', 'BelowTheLineResult', 'review_bands', 'btl_samples',
-           'below_the_line', 'sweep_row', 'above_the_line', 'TuningConfig', 'decide_threshold', 'tune_segment',
-           'DetectorTuning', 'tune_candidates', 'tuning_schedule', 'compact_number', 'plot_threshold_curves']
+__all__ = ['DISPOSITIONS', 'EVIDENCE', 'RECOMMENDATION_COLUMNS', 'simulate_dispositions', 'is_productive', 'candidate_thresholds',
+           'threshold_sweep', 'btl_sample_size', 'clopper_pearson_upper', 'BelowTheLineResult', 'review_bands',
+           'btl_samples', 'below_the_line', 'sweep_row', 'above_the_line', 'TuningConfig', 'decide_threshold',
+           'tune_segment', 'DetectorTuning', 'tune_candidates', 'tuning_schedule', 'compact_number',
+           'plot_threshold_curves']
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-005
 DISPOSITIONS = ("sar_filed", "productive", "closed")
@@ -225,6 +226,9 @@ def decide_threshold(segment: str, btl: BelowTheLineResult, sweep: pd.DataFrame,
             "btl_reviewed": int(btl.bands.reviewed.sum()), "btl_productive_found": int(btl.bands.productive_found.sum()),
             "atl_alerts_saved": atl["alerts_saved"]}
 
+RECOMMENDATION_COLUMNS = ["segment", "current_threshold", "recommended_threshold", "decision", "btl_reviewed", "btl_productive_found", "atl_alerts_saved",
+                          "alerts", "productive_rate", "precision", "recall", "investigator_hours", "evidence"]  # one row per tuned segment
+
 def tune_segment(values: np.ndarray, # driving value per candidate
                  productive: np.ndarray, # disposition per candidate (productive or not), as if alerted
                  current: float, # the threshold in force
@@ -278,7 +282,7 @@ def tune_candidates(detector: str, # the detector's name
         sweeps[segment], btls[segment], row = tune_segment(part.driving_value.to_numpy(), part.productive.to_numpy(), threshold, config, rng,
                                                            truth=part.is_suspicious.to_numpy(), segment=segment, evidence=evidence)
         rows.append(row)
-    return DetectorTuning(detector, labelled, np.asarray(pattern_values, float), sweeps, pd.DataFrame(rows), btls)
+    return DetectorTuning(detector, labelled, np.asarray(pattern_values, float), sweeps, pd.DataFrame(rows, columns=RECOMMENDATION_COLUMNS), btls)
 
 # %% ../nbs/13_tuning.ipynb #4adb102c
 def tuning_schedule(recall: dict[str, float], # pattern recall per scenario at the recommended thresholds (NaN: not measurable)

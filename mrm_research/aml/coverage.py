@@ -12,7 +12,8 @@ from .scenarios import SCENARIOS, Scenario
 
 # %% auto #0
 __all__ = ['load_catalogue', 'load_risk_assessment', 'coverage_matrix', 'sql_predicates', 'logic_checks', 'detection_evidence',
-           'coverage_findings', 'cross_generator']
+           'coverage_findings', 'cross_generator', 'typology_bank', 'generator_typologies', 'planted_alone',
+           'planted_alone_finding']
 
 # %% ../../nbs/18_aml_coverage.ipynb #b9ab7fdd
 def load_catalogue(path: str | Path | None = None) -> dict:
@@ -143,3 +144,51 @@ def cross_generator(banks: dict[str, tuple], # generator name -> (scenario engin
             volume += [{"scenario": name, "generator": generator, "thresholds": label, "alerts": len(table), "per 1,000 customers": 1_000 * len(table) / max(customers, 1)}
                        for name, table in raised.items()]
     return pd.concat(evidence, ignore_index=True), pd.DataFrame(volume)
+
+# %% ../../nbs/18_aml_coverage.ipynb #fbcd2a62
+def typology_bank(generator: str, # "project" (aml.typologies) or "AMLSim-style" (aml.amlsim)
+                  typology: str, config) -> dict[str, pd.DataFrame]:
+    "A bank from the generator with one pattern of the typology planted and nothing else planted."
+    from mrm_research.aml.typologies import TypologyConfig, generate_labelled_bank
+    from mrm_research.aml.amlsim import AMLSimConfig, generate_amlsim_bank
+    if generator == "project": return generate_labelled_bank(config, TypologyConfig({typology: 1}))
+    if generator == "AMLSim-style": return generate_amlsim_bank(config, AMLSimConfig(patterns={typology: 1}))
+    raise MRMError(f"unknown generator {generator!r}; generators: project, AMLSim-style")
+
+def generator_typologies(generator: str) -> tuple[str, ...]:
+    "The typologies (or shapes) a generator plants."
+    from mrm_research.aml.typologies import TYPOLOGIES
+    from mrm_research.aml.amlsim import SHAPES
+    return {"project": tuple(TYPOLOGIES), "AMLSim-style": tuple(SHAPES)}[generator]
+
+def planted_alone(thresholds: dict[str, dict], # generator -> per scenario: the thresholds tuned on that generator's bank
+                  scenarios: dict[str, Scenario] = SCENARIOS, seed: int = 0, config=None) -> pd.DataFrame:
+    "Per generator and typology: planted alone in a fresh bank, whether a scenario written for it alerted at the generator's tuned thresholds."
+    import tempfile
+    from dataclasses import replace
+    from mrm_research.aml.synthetic import BankConfig, write_bank
+    from mrm_research.aml.scenarios import ScenarioEngine, alerts
+    from mrm_research.aml.tuning import detection_from_alerts
+    config = config or BankConfig(customers=400, transactions=15_000, days=90, start="2025-01-01")
+    rows = []
+    for generator, tuned in thresholds.items():
+        for number, typology in enumerate(generator_typologies(generator)):
+            own = sorted(name for name, s in scenarios.items() if typology in s.typologies and name in tuned)
+            row = {"generator": generator, "typology": typology, "own scenarios": ", ".join(own) or "none"}
+            if not own: rows.append({**row, "alerted by": "", "result": "no scenario"}); continue
+            bank = typology_bank(generator, typology, replace(config, seed=seed + number))
+            with tempfile.TemporaryDirectory() as folder:
+                write_bank(bank, folder); engine = ScenarioEngine(folder, start=config.start)
+                found = detection_from_alerts([alerts(engine, name, tuned[name]) for name in own], bank["transaction_labels"])
+                engine.connection.close()
+            rows.append({**row, "alerted by": found.scenarios.iloc[0] or "none", "result": "pass" if found.detected.all() else "fail"})
+    return pd.DataFrame(rows)
+
+def planted_alone_finding(table: pd.DataFrame) -> dict | None:
+    "One finding naming every typology a scenario written for it missed when planted alone (None if none)."
+    failed = table[table.result == "fail"]
+    if failed.empty: return None
+    named = "; ".join(f"{r['typology'].replace('_', ' ')} on the {r['generator']} generator (written for it: {r['own scenarios']})" for r in failed.to_dict("records"))
+    return {"id": "COV-ALONE", "severity": "high" if (failed.generator == "project").any() else "medium",
+            "title": f"{len(failed)} typolog{'y' if len(failed) == 1 else 'ies'} planted alone missed by the scenarios written for {'it' if len(failed) == 1 else 'them'}, at thresholds tuned on the same generator",
+            "detail": f"Missed: {named}. The scenario fits the generator it was written beside rather than the typology."}

@@ -75,7 +75,7 @@ def tune_scenario(engine: ScenarioEngine, # the data
         sweeps[segment], btls[segment], row = tuning.tune_segment(part.driving_value.to_numpy(), part.productive.to_numpy(), threshold, config, rng,
                                                                   truth=part.is_suspicious.to_numpy(), segment=segment, evidence=EVIDENCE["ground truth"])
         rows.append(row)
-    return ScenarioTuning(scenario, labelled, pattern_values, sweeps, pd.DataFrame(rows), btls)
+    return ScenarioTuning(scenario, labelled, pattern_values, sweeps, pd.DataFrame(rows, columns=tuning.RECOMMENDATION_COLUMNS), btls)  # no candidates: no rows, the columns still there
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-012
 def pattern_detection(engine: ScenarioEngine, thresholds: dict[str, float | dict], labels: pd.DataFrame) -> pd.DataFrame:
@@ -92,7 +92,7 @@ def detection_from_alerts(tables: list[pd.DataFrame], # alerts tables (scenario,
     alerts_table = pd.concat(alerted)
     hit = alerts_table.assign(transaction_id=alerts_table.transaction_ids.str.split(",")).explode("transaction_id").merge(sar, on="transaction_id")
     by_pattern = hit.groupby("pattern_id").scenario.agg(lambda s: ", ".join(sorted(set(s))))
-    patterns["scenarios"] = patterns.pattern_id.map(by_pattern).fillna("")
+    patterns["scenarios"] = patterns.pattern_id.map(by_pattern).astype(object).fillna("")  # (object: no pattern hit gives a float column)
     patterns["detected"] = patterns.scenarios != ""
     return patterns
 
