@@ -163,3 +163,20 @@ def test_each_typology_planted_alone_alerts_at_thresholds_tuned_elsewhere(genera
     for seed in (101, 202):
         alone = detectors.planted_alone(thresholds, seed=seed)
         assert (alone.result == "pass").all(), alone
+
+
+def test_a_chain_without_bridges_or_stablecoins_is_tuned_where_it_can_be(tmp_path):
+    "An exchange on one chain with no bridge and no stablecoin: those detectors have no candidate and are set apart with the reason; read from Parquet files."
+    from mrm_research.crypto.chain import write_chain
+    chain = generate_chain(ChainConfig(customers=300, private_entities=1_000, transfers=20_000, seed=9, services={"mixer": 2, "scam": 2, "exchange": 2},
+                                       patterns={"peel_chain": 3, "mixer_use": 3}, label_coverage=1.0))
+    keep, labels = chain["chain_transfers"].chain.eq("bitcoin"), chain["crypto_pattern_labels"]
+    only = {**chain, "chain_transfers": chain["chain_transfers"][keep].reset_index(drop=True), "crypto_pattern_labels": labels[labels.chain == "bitcoin"]}
+    assert only["crypto_pattern_labels"].typology.nunique() == 2
+    write_chain(only, tmp_path)
+    monitor = detectors.ChainMonitor.build(tmp_path)  # DuckDB reads the files; clustering reads four columns
+    tuned, skipped = detectors.tune_detectors(monitor, only["crypto_pattern_labels"])
+    assert set(skipped) == {"chain_hopping", "stablecoin_cycling", "sanctioned_exposure"}
+    assert all("no customer has anything" in reason for reason in skipped.values())
+    recall = detectors.pattern_recall(detectors.run_detectors(monitor), only["crypto_pattern_labels"], detectors.recommended_thresholds(tuned))
+    assert recall.groupby("typology").detected.mean().to_dict() == {"mixer_use": 1.0, "peel_chain": 1.0}

@@ -119,3 +119,25 @@ def test_scenarios_through_spark_connect(demo_bank):
     result = subprocess.run([sys.executable, "-c", CONNECT_SCRIPT, str(demo_bank)], capture_output=True, text=True, timeout=600,
                             env={**os.environ, "SPARK_REMOTE": "local[2]"})
     assert result.returncode == 0 and "parity through Spark Connect" in result.stdout, result.stderr[-3000:]
+
+
+@needs_spark
+def test_a_bank_read_through_its_mapping_on_spark(spark, demo_bank, tmp_path):
+    "The demo bank with its own column names and channel / direction codes: Spark through the mapping gives DuckDB's alerts on the usual files; unknown codes are refused."
+    from mrm_research.aml.mapping import BankMapping
+    codes = {"cash": "CSH", "wire_domestic": "FED", "wire_cross_border": "SWIFT", "ach": "NACHA", "card": "POS", "crypto": "VASP"}
+    bank = {name: pd.read_parquet(demo_bank / f"{name}.parquet") for name in ("customers", "accounts", "transactions")}
+    bank["transactions"] = bank["transactions"].astype({"channel": str, "direction": str}).assign(
+        channel=lambda f: f.channel.map(codes), direction=lambda f: f.direction.map({"credit": "C", "debit": "D"})).rename(columns={"booked_at": "value_ts", "channel": "rail"})
+    write_bank(bank, tmp_path / "theirs")
+    mapping = BankMapping({"transactions": {"booked_at": "value_ts", "channel": "rail"}}, codes, {"credit": "C", "debit": "D"})
+    duck = scenario_engine(demo_bank, start="2025-01-01")
+    sparky = scenario_engine(tmp_path / "theirs", engine="spark", start="2025-01-01", session=spark, mapping=mapping)
+    for name in ("structuring", "cycle", "mule_pass_through", "high_risk_geography"):
+        expected, found = alerts(duck, name), alerts(sparky, name)
+        assert len(expected) > 0, name
+        pd.testing.assert_frame_equal(expected.drop(columns="driving_value"), found.drop(columns="driving_value"), obj=name)
+    bank["transactions"].loc[bank["transactions"].index[:4], "rail"] = "RTGS"
+    write_bank(bank, tmp_path / "unknown")
+    with pytest.raises(MRMError, match="column 'rail' \\(channel\\), rule: code in the bank mapping: 4 row\\(s\\) fail"):
+        scenario_engine(tmp_path / "unknown", engine="spark", start="2025-01-01", session=spark, mapping=mapping)

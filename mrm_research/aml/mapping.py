@@ -12,7 +12,7 @@ from ..core import MRMError, ParameterError
 
 # %% auto #0
 __all__ = ['SCENARIO_COLUMNS', 'CHANNEL_ROLES', 'DIRECTIONS', 'LEDGER_COLUMNS', 'BankMapping', 'view_sql', 'unmapped_sql',
-           'LedgerSpec', 'ledger_checks', 'ledger_to_transactions']
+           'check_codes', 'LedgerSpec', 'ledger_checks', 'ledger_to_transactions']
 
 # %% ../../nbs/19_aml_mapping.ipynb #863c9dfd
 SCENARIO_COLUMNS = {  # what the scenario engine reads, per dataset
@@ -87,6 +87,18 @@ def unmapped_sql(mapping: BankMapping, source: str) -> str | None:
     if not checks: return None
     return "SELECT " + ", ".join(f"count(*) FILTER (WHERE CAST(\"{mapping.source('transactions', c)}\" AS VARCHAR) NOT IN ({', '.join(map(_quote, lookup))}) OR \"{mapping.source('transactions', c)}\" IS NULL) AS {c}"
                                  for c, lookup in checks) + f" FROM {source}"
+
+# %% ../../nbs/19_aml_mapping.ipynb #14546194
+def check_codes(run, # runs SQL on the engine, returns a data frame
+                mapping: BankMapping, source: str, # the transactions as read (a table or a read_parquet call)
+                where: str, # where they came from, for the message
+               ) -> None:
+    "Stop with the column and row count when transactions carry channel or direction codes the mapping does not know."
+    sql = unmapped_sql(mapping, source)
+    if sql is None: return
+    counts = run(sql).iloc[0]
+    failing = [f"column '{mapping.source('transactions', column)}' ({column}), rule: code in the bank mapping: {int(n):,} row(s) fail" for column, n in counts.items() if n]
+    if failing: raise MRMError(f"dataset 'transactions' ({where}): " + "; ".join(failing) + " (unmapped codes would drop those transactions from every scenario)")
 
 # %% ../../nbs/19_aml_mapping.ipynb #5333c075
 LEDGER_COLUMNS = ("entry_id", "journal_id", "account_id", "side", "amount", "posted_at", "channel", "currency", "counterparty_country", "counterparty_reference")

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb, numpy as np, pandas as pd
 from ..core import MRMError, ParameterError
 from .synthetic import HIGH_RISK_COUNTRIES
-from .mapping import BankMapping, unmapped_sql, view_sql
+from .mapping import BankMapping, check_codes, view_sql
 
 # %% auto #0
 __all__ = ['CYCLE_MAX_HOPS', 'SCENARIOS', 'ENGINES', 'Parameter', 'Scenario', 'cycle_sql', 'transaction_view_sql', 'bank_tables',
@@ -177,14 +177,6 @@ def bank_tables(data_dir: Path) -> dict[str, Path]:
     if missing: raise MRMError(f"scenario data: {', '.join(missing)} not found")
     return tables
 
-def _refuse_unmapped(connection, mapping: BankMapping, transactions: Path) -> None:
-    "Stop with the column and row count when transactions carry channel or direction codes the mapping does not know."
-    sql = unmapped_sql(mapping, f"read_parquet('{transactions.as_posix()}')")
-    if sql is None: return
-    counts = connection.execute(sql).df().iloc[0]
-    failing = [f"column '{mapping.source('transactions', column)}' ({column}), rule: code in the bank mapping: {int(n):,} row(s) fail" for column, n in counts.items() if n]
-    if failing: raise MRMError(f"dataset 'transactions' ({transactions}): " + "; ".join(failing) + " (unmapped codes would drop those transactions from every scenario)")
-
 class ScenarioEngine:
     "Runs scenarios over a synthetic or real bank's Parquet files with DuckDB."
     def __init__(self, data_dir: str | Path, # folder with customers, accounts and transactions .parquet
@@ -203,7 +195,7 @@ class ScenarioEngine:
             if mapping is None: self.connection.execute(f"CREATE VIEW {name} AS SELECT * FROM {source}"); continue
             available = [row[0] for row in self.connection.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
             self.connection.execute(f"CREATE VIEW {name} AS {view_sql(mapping, name, source, available)}")
-        if mapping is not None: _refuse_unmapped(self.connection, mapping, tables["transactions"])
+        if mapping is not None: check_codes(lambda sql: self.connection.execute(sql).df(), mapping, f"read_parquet('{tables['transactions'].as_posix()}')", str(tables["transactions"]))
         self.start = start or str(self.connection.execute("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").fetchone()[0])
         columns = [row[0] for row in self.connection.execute("DESCRIBE transactions").fetchall()]
         self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start)}")
@@ -244,7 +236,6 @@ def scenario_engine(data_dir: str | Path, # folder with customers, accounts and 
     "A scenario engine over a bank's Parquet files on the chosen SQL engine."
     if engine == "duckdb": return ScenarioEngine(data_dir, start=start, **options)
     if engine == "spark":
-        if options.get("mapping") is not None: raise ParameterError("a bank mapping is applied by the DuckDB engine only: map the files first (aml.mapping), or run on duckdb")
         from ..engines.spark import SparkScenarioEngine
         return SparkScenarioEngine(data_dir, start=start, **options)
     raise ParameterError(f"scenario engine {engine!r} is not one of {', '.join(ENGINES)}")

@@ -10,6 +10,7 @@ import pandas as pd, pyarrow as pa, sqlglot
 from sqlglot import ErrorLevel
 from ..core import MRMError
 from ..aml.scenarios import ScenarioEngine, bank_tables, transaction_view_sql
+from ..aml.mapping import BankMapping, check_codes, view_sql
 
 # %% auto #0
 __all__ = ['spark_unavailable', 'spark_session', 'to_spark_sql', 'spark_frame', 'own_state', 'arrow_frame', 'SparkScenarioEngine',
@@ -73,11 +74,18 @@ class SparkScenarioEngine:
                  master: str | None = None, # Spark master URL (see spark_session)
                  session=None, # an existing SparkSession to use instead
                  cache: bool = True, # keep `tx` in Spark's memory (as DuckDB materialises it)
+                 mapping: BankMapping | str | Path | None = None, # the bank's column names and codes (aml.mapping), applied as views
                 ):
         self.data_dir = Path(data_dir)
         tables = bank_tables(self.data_dir)
         self.session = own_state(session or spark_session(master))
-        for name, path in tables.items(): spark_frame(self.session, path).createOrReplaceTempView(name)
+        mapping = BankMapping.from_yaml(mapping) if isinstance(mapping, (str, Path)) else mapping
+        for name, path in tables.items():
+            frame = spark_frame(self.session, path)
+            if mapping is None: frame.createOrReplaceTempView(name); continue
+            frame.createOrReplaceTempView(f"bank_{name}")
+            self.session.sql(to_spark_sql(view_sql(mapping, name, f"bank_{name}", frame.columns))).createOrReplaceTempView(name)
+        if mapping is not None: check_codes(self.query, mapping, "bank_transactions", str(tables["transactions"]))
         self.start = start or str(self.session.sql("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").first()[0])
         tx = self.session.sql(to_spark_sql(transaction_view_sql(self.session.table("transactions").columns, self.start)))
         if cache: tx = tx.cache(); tx.count()  # built now, as DuckDB builds its table: errors surface here and queries find it ready
