@@ -119,7 +119,7 @@ def main() -> None:
     rows_ratio = results["large"]["generated"]["rows"] / results["medium"]["generated"]["rows"]
     print(f"\nScaling: {rows_ratio:.1f}x the transfers took {ratio:.1f}x the time")
     cover = in_process("coverage"); results["coverage"] = cover
-    print(f"AML typology coverage assessment (two banks of 10^5 transactions, 13 scenarios): {cover['seconds']:.1f} s, peak {cover['peak_mib']:,.0f} MiB")
+    print(f"AML typology coverage assessment (two banks of 10^5 transactions, every scenario): {cover['seconds']:.1f} s, peak {cover['peak_mib']:,.0f} MiB")
 
 
 if __name__ == "__main__":
