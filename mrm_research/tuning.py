@@ -5,7 +5,7 @@
 # %% ../nbs/13_tuning.ipynb #13-tuning-002
 from __future__ import annotations
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 import numpy as np, pandas as pd
 from scipy import stats
 from .core import MRMError, ParameterError
@@ -14,8 +14,8 @@ from .core import MRMError, ParameterError
 __all__ = ['DISPOSITIONS', 'EVIDENCE', 'RECOMMENDATION_COLUMNS', 'simulate_dispositions', 'is_productive', 'candidate_thresholds',
            'threshold_sweep', 'btl_sample_size', 'clopper_pearson_upper', 'BelowTheLineResult', 'review_bands',
            'btl_samples', 'below_the_line', 'sweep_row', 'above_the_line', 'TuningConfig', 'decide_threshold',
-           'tune_segment', 'DetectorTuning', 'tune_candidates', 'tuning_schedule', 'compact_number',
-           'plot_threshold_curves']
+           'scaled_parameters', 'tune_segment', 'DetectorTuning', 'tune_candidates', 'tuning_schedule',
+           'compact_number', 'plot_threshold_curves']
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-005
 DISPOSITIONS = ("sar_filed", "productive", "closed")
@@ -225,6 +225,20 @@ def decide_threshold(segment: str, btl: BelowTheLineResult, sweep: pd.DataFrame,
     return {"segment": segment, "current_threshold": current, "recommended_threshold": recommended, "decision": decision,
             "btl_reviewed": int(btl.bands.reviewed.sum()), "btl_productive_found": int(btl.bands.productive_found.sum()),
             "atl_alerts_saved": atl["alerts_saved"]}
+
+def scaled_parameters(base, # a detector's or scenario's parameters (a dataclass)
+                      scales: tuple[float, ...], # factors applied to each numeric parameter in turn
+                      skip: tuple[str, ...] = ("threshold",), # parameters left alone
+                      at_most_one: tuple[str, ...] = (), # shares capped at 1 when scaled up
+                     ):
+    "For a sensitivity run: each numeric parameter moved by each scale (whole numbers rounded, at least 1), as (name, scale, value, parameters)."
+    for field_ in fields(base):
+        default = getattr(base, field_.name)
+        if field_.name in skip or isinstance(default, bool) or not isinstance(default, (int, float)): continue
+        for scale in scales:
+            value = default * scale
+            value = max(1, round(value)) if isinstance(default, int) else (min(value, 1.0) if field_.name in at_most_one else value)
+            yield field_.name, scale, value, replace(base, **{field_.name: value})
 
 RECOMMENDATION_COLUMNS = ["segment", "current_threshold", "recommended_threshold", "decision", "btl_reviewed", "btl_productive_found", "atl_alerts_saved",
                           "alerts", "productive_rate", "precision", "recall", "investigator_hours", "evidence"]  # one row per tuned segment

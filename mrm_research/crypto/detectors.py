@@ -277,15 +277,11 @@ def pattern_recall(found: dict[str, pd.DataFrame], labels: pd.DataFrame, thresho
 def detector_sensitivity(monitor: ChainMonitor, detector: str, pattern_labels: pd.DataFrame, scales: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5)) -> pd.DataFrame:
     "Alerts and pattern recall at the default threshold as each numeric parameter is scaled."
     base = default_parameters(detector); rows = []
-    names = [f.name for f in fields(base) if f.name not in ("threshold", "max_steps") and isinstance(getattr(base, f.name), (int, float)) and not isinstance(getattr(base, f.name), bool)]
-    for name in names:
-        for scale in scales:
-            value = getattr(base, name) * scale
-            value = max(1, round(value)) if isinstance(getattr(base, name), int) else (min(value, 1.0) if name in ("decay", "min_ratio") else value)
-            raised = alerts(find_candidates(monitor, detector, replace(base, **{name: value})), base.threshold)
-            _, values = label_candidates(raised, pattern_labels, detector)
-            rows.append({"detector": detector, "parameter": name, "scale": scale, "value": value, "alerts": len(raised),
-                         "recall": float(np.mean(values > -np.inf)) if len(values) else np.nan})
+    for name, scale, value, moved in tuning.scaled_parameters(base, scales, skip=("threshold", "max_steps"), at_most_one=("decay", "min_ratio")):
+        raised = alerts(find_candidates(monitor, detector, moved), base.threshold)
+        _, values = label_candidates(raised, pattern_labels, detector)
+        rows.append({"detector": detector, "parameter": name, "scale": scale, "value": value, "alerts": len(raised),
+                     "recall": float(np.mean(values > -np.inf)) if len(values) else np.nan})
     return pd.DataFrame(rows)
 
 # %% ../../nbs/83_crypto_detectors.ipynb #2cbc8afe

@@ -48,15 +48,11 @@ def tune_detector(market: dict[str, pd.DataFrame], detector: str, config: Tuning
 def detector_sensitivity(market: dict[str, pd.DataFrame], detector: str, scales: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5), engine: str = "duckdb") -> pd.DataFrame:
     "Alerts and pattern recall at the default threshold as each numeric parameter is scaled."
     spec = DETECTORS[detector][1]; base = spec(); labels = market["manipulation_labels"]
-    names = [f.name for f in fields(spec) if f.name != "threshold" and isinstance(getattr(base, f.name), (int, float)) and not isinstance(getattr(base, f.name), bool)]
     rows = []
-    for name in names:
-        for scale in scales:
-            value = getattr(base, name) * scale
-            value = max(1, round(value)) if isinstance(getattr(base, name), int) else value
-            raised = alerts(find_candidates(detector, market, replace(base, **{name: value}), engine), base.threshold)
-            _, best = label_candidates(raised, labels, detector)
-            rows.append({"parameter": name, "scale": scale, "value": value, "alerts": len(raised), "recall": float(np.mean(best > -np.inf)) if len(best) else np.nan})
+    for name, scale, value, moved in tuning.scaled_parameters(base, scales):
+        raised = alerts(find_candidates(detector, market, moved, engine), base.threshold)
+        _, best = label_candidates(raised, labels, detector)
+        rows.append({"parameter": name, "scale": scale, "value": value, "alerts": len(raised), "recall": float(np.mean(best > -np.inf)) if len(best) else np.nan})
     return pd.DataFrame(rows)
 
 # %% ../../nbs/43_surveillance_tuning.ipynb #b6ce1e19
