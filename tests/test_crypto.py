@@ -124,7 +124,7 @@ def generated():
 def test_exposure_matches_matrix_powers(generated):
     "The SQL trace against F^T S, F^T P F^T S, ... computed with scipy on every address and category (no pruning)."
     engine = exposure.ChainEngine(generated)
-    ours = exposure.trace_exposure(engine, generated["chain_addresses"], hops=4, min_share=0).set_index(["address", "category", "hop"]).share
+    ours = exposure.trace_exposure(engine, generated["chain_addresses"], hops=4, min_share=0, time_respecting=False).set_index(["address", "category", "hop"]).share
     t, a = generated["chain_transfers"], generated["chain_addresses"]
     t = t[t.from_address != t.to_address]; index = pd.Index(a.address)
     F = sparse.csr_matrix((t.value_usd.to_numpy(), (index.get_indexer(t.from_address), index.get_indexer(t.to_address))), shape=(len(index),) * 2)
@@ -140,6 +140,29 @@ def test_exposure_matches_matrix_powers(generated):
         assert np.abs(ours.reindex(expected.index).to_numpy() - expected.to_numpy()).max() < 1e-12
         level = F.T @ (passable @ level)
     assert exposure.exposure_bounds(exposure.address_exposure(ours.reset_index()))["above_one"] == 0
+
+
+def test_time_respecting_exposure_known_values():
+    "An intermediary pays on before and after mixer money arrives; a payment in the same block as a receipt does not carry it."
+    hour = lambda h: pd.Timestamp("2026-03-01") + pd.Timedelta(hours=h)
+    rows = [("clean_src", "mid", 1_000.0, 1), ("mid", "early_payee", 500.0, 2), ("mixer_x", "mid", 1_000.0, 3), ("mid", "dep_1", 1_000.0, 4),
+            ("mixer_x", "mid2", 300.0, 5), ("mid2", "dep_1", 300.0, 5)]
+    transfers = pd.DataFrame(rows, columns=["from_address", "to_address", "value_usd", "block_time"]).assign(
+        transfer_id=lambda f: [f"TR-{i}" for i in range(len(f))], tx_hash=lambda f: [f"0x{i:04x}" for i in range(len(f))], chain="tron",
+        asset="USDT", amount=lambda f: f.value_usd, exchange_customer_id=None)
+    names = sorted(set(transfers.from_address) | set(transfers.to_address))
+    addresses = pd.DataFrame({"address": names, "chain": "tron", "role": ["deposit" if n == "dep_1" else "external" for n in names],
+                              "customer_id": ["klant-1" if n == "dep_1" else None for n in names],
+                              "label_category": ["mixer" if n == "mixer_x" else None for n in names], "label_entity": None})
+    chain = {"chain_transfers": transfers, "chain_addresses": addresses, "exchange_customers": pd.DataFrame({"customer_id": ["klant-1"], "segment": ["particulier"]})}
+    engine = exposure.ChainEngine(chain)
+    timed = exposure.trace_exposure(engine, addresses, hops=2, min_share=0).set_index(["address", "hop"]).share
+    assert timed[("mid", 1)] == pytest.approx(0.5) and ("early_payee", 2) not in timed.index  # paid before the mixer money came
+    assert timed[("dep_1", 2)] == pytest.approx(1_000 * 0.5 / 1_300)  # half of what mid held when it paid; mid2 paid in the block it received
+    whole = exposure.trace_exposure(engine, addresses, hops=2, min_share=0, time_respecting=False).set_index(["address", "hop"]).share
+    assert whole[("early_payee", 2)] == pytest.approx(0.5) and whole[("dep_1", 2)] == pytest.approx((1_000 * 0.5 + 300 * 1.0) / 1_300)
+    customer = exposure.customer_exposure(engine, exposure.address_exposure(timed.reset_index().assign(category="mixer")))
+    assert customer.share.tolist() == [pytest.approx(500 / 1_300)]
 
 
 def test_clustering_quality_agrees_with_sklearn(generated):

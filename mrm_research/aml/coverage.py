@@ -11,9 +11,9 @@ from ..core import MRMError, load_yaml, project_root
 from .scenarios import SCENARIOS, Scenario
 
 # %% auto #0
-__all__ = ['load_catalogue', 'load_risk_assessment', 'coverage_matrix', 'sql_predicates', 'logic_checks', 'detection_evidence',
-           'coverage_findings', 'cross_generator', 'typology_bank', 'generator_typologies', 'planted_alone',
-           'planted_alone_finding']
+__all__ = ['load_catalogue', 'load_risk_assessment', 'coverage_matrix', 'sql_predicates', 'logic_checks', 'found_by',
+           'detection_evidence', 'coverage_findings', 'cross_generator', 'pattern_spans', 'boundary_recall',
+           'boundary_finding', 'typology_bank', 'generator_typologies', 'planted_alone', 'planted_alone_finding']
 
 # %% ../../nbs/18_aml_coverage.ipynb #b9ab7fdd
 def load_catalogue(path: str | Path | None = None) -> dict:
@@ -85,6 +85,12 @@ def logic_checks(catalogue: dict, scenarios: dict[str, Scenario] = SCENARIOS) ->
     return pd.DataFrame(rows)
 
 # %% ../../nbs/18_aml_coverage.ipynb #36cd881a
+def found_by(patterns: pd.DataFrame, # pattern detection rows (scenarios: comma-separated names of the scenarios that alerted)
+             names: set[str], # the scenarios that count
+            ) -> pd.Series:
+    "Per pattern: whether one of `names` alerted on it."
+    return patterns.scenarios.map(lambda found: bool(names & set(filter(None, found.split(", ")))))
+
 def detection_evidence(detections: dict[str, pd.DataFrame], # generator name -> pattern_detection table (pattern_id, typology, scenarios, detected)
                        scenarios: dict[str, Scenario] = SCENARIOS) -> pd.DataFrame:
     "Per typology and generator: planted patterns, those an own scenario alerted on (recall), those any scenario alerted on."
@@ -92,7 +98,7 @@ def detection_evidence(detections: dict[str, pd.DataFrame], # generator name -> 
     for generator, table in detections.items():
         for typology, patterns in table.groupby("typology"):
             own = {name for name, s in scenarios.items() if typology in s.typologies}
-            by_own = patterns.scenarios.map(lambda found: bool(own & set(filter(None, found.split(", ")))))
+            by_own = found_by(patterns, own)
             rows.append({"typology": typology, "generator": generator, "patterns": len(patterns), "own scenarios": ", ".join(sorted(own)) or "none",
                          "detected by own": int(by_own.sum()), "own recall": float(by_own.mean()), "detected by any": int(patterns.detected.sum()),
                          "any recall": float(patterns.detected.mean())})
@@ -132,7 +138,7 @@ def coverage_findings(matrix: pd.DataFrame, logic: pd.DataFrame, evidence: pd.Da
 def cross_generator(banks: dict[str, tuple], # generator name -> (scenario engine, transaction_labels)
                     thresholds: dict[str, dict], # threshold set ("default", "tuned") -> per scenario: a threshold or one per segment
                     scenarios: dict[str, Scenario] = SCENARIOS) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "Recall per typology (own and any scenario) and alerts per scenario, for every generator and threshold set."
+    "Recall per typology (own and any scenario) and alerts per scenario (with those repeating the customer's previous alert), for every generator and threshold set."
     from mrm_research.aml.scenarios import alerts
     from mrm_research.aml.tuning import detection_from_alerts
     evidence, volume = [], []
@@ -141,9 +147,49 @@ def cross_generator(banks: dict[str, tuple], # generator name -> (scenario engin
         for label, chosen in thresholds.items():
             raised = {name: alerts(engine, name, threshold) for name, threshold in chosen.items()}  # once: for recall and for volume
             evidence.append(detection_evidence({generator: detection_from_alerts(list(raised.values()), labels)}, scenarios).assign(thresholds=label))
-            volume += [{"scenario": name, "generator": generator, "thresholds": label, "alerts": len(table), "per 1,000 customers": 1_000 * len(table) / max(customers, 1)}
+            volume += [{"scenario": name, "generator": generator, "thresholds": label, "alerts": len(table), "repeats": int(table.repeats_alert.sum()), "per 1,000 customers": 1_000 * len(table) / max(customers, 1)}
                        for name, table in raised.items()]
     return pd.concat(evidence, ignore_index=True), pd.DataFrame(volume)
+
+# %% ../../nbs/18_aml_coverage.ipynb #2976369e
+def pattern_spans(engine, # a scenario engine over the bank
+                  labels: pd.DataFrame, # transaction_labels
+                 ) -> pd.DataFrame:
+    "Per planted laundering pattern: the first and last day of its transactions, counted from the engine's first day."
+    engine.register("pattern_labels", labels.loc[labels.is_sar.astype(bool), ["transaction_id", "pattern_id"]])
+    try: return engine.query("""SELECT l.pattern_id, MIN(tx.day_index) AS first_day, MAX(tx.day_index) AS last_day
+                                FROM tx JOIN pattern_labels l ON l.transaction_id = tx.transaction_id GROUP BY l.pattern_id""")
+    finally: engine.unregister("pattern_labels")
+
+def boundary_recall(engine, # a scenario engine over the bank
+                    labels: pd.DataFrame, # transaction_labels
+                    thresholds: dict, # per scenario: a threshold or one per segment (the scenarios run)
+                    scenarios: dict[str, Scenario] = SCENARIOS,
+                    period_days: int = 14, # the period whose boundaries are tested
+                   ) -> pd.DataFrame:
+    "Recall by each typology's own scenarios, for patterns straddling a `period_days` boundary and for patterns inside one period."
+    from mrm_research.aml.scenarios import alerts
+    from mrm_research.aml.tuning import detection_from_alerts
+    found = detection_from_alerts([alerts(engine, name, threshold) for name, threshold in thresholds.items()], labels).merge(pattern_spans(engine, labels), on="pattern_id")
+    found["position"] = (found.first_day // period_days != found.last_day // period_days).map({True: f"straddles a {period_days}-day boundary", False: "inside one period"})
+    rows = []
+    for (typology, position), patterns in found.groupby(["typology", "position"]):
+        own = {name for name, s in scenarios.items() if typology in s.typologies and name in thresholds}
+        if not own: continue
+        by_own = found_by(patterns, own)
+        rows.append({"typology": typology, "position": position, "patterns": len(patterns), "longest span (days)": int((patterns.last_day - patterns.first_day).max()) + 1,
+                     "detected by own": int(by_own.sum()), "own recall": float(by_own.mean())})
+    return pd.DataFrame(rows, columns=["typology", "position", "patterns", "longest span (days)", "detected by own", "own recall"])
+
+def boundary_finding(table: pd.DataFrame) -> dict | None:
+    "A finding when straddling patterns of a typology are found less often than those inside one period (None otherwise)."
+    wide = table.pivot_table(index="typology", columns=table.position.str.startswith("straddles").map({True: "straddling", False: "inside"}), values="own recall")
+    if not {"straddling", "inside"} <= set(wide.columns): return None
+    worse = wide[wide.straddling < wide.inside]
+    if worse.empty: return None
+    named = "; ".join(f"{t.replace('_', ' ')} {r.straddling:.0%} straddling against {r.inside:.0%} inside" for t, r in worse.iterrows())
+    return {"id": "COV-BOUNDARY", "severity": "medium", "title": f"patterns straddling a period boundary are found less often ({len(worse)} typolog{'y' if len(worse) == 1 else 'ies'})",
+            "detail": f"Recall by the typology's own scenarios: {named}. Detection still depends on where the calendar cuts the pattern."}
 
 # %% ../../nbs/18_aml_coverage.ipynb #fbcd2a62
 def typology_bank(generator: str, # "project" (aml.typologies) or "AMLSim-style" (aml.amlsim)

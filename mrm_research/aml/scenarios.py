@@ -12,8 +12,9 @@ from .synthetic import HIGH_RISK_COUNTRIES
 from .mapping import BankMapping, check_codes, view_sql
 
 # %% auto #0
-__all__ = ['CYCLE_MAX_HOPS', 'SCENARIOS', 'ENGINES', 'Parameter', 'Scenario', 'cycle_sql', 'transaction_view_sql', 'bank_tables',
-           'ScenarioEngine', 'get_scenario', 'scenario_engine', 'segment_thresholds', 'alerts', 'window_transactions']
+__all__ = ['CYCLE_MAX_HOPS', 'SCENARIOS', 'ENGINES', 'ALERT_COLUMNS', 'Parameter', 'Scenario', 'sliding_window_sql',
+           'best_window_sql', 'cycle_sql', 'transaction_view_sql', 'bank_tables', 'ScenarioEngine', 'get_scenario',
+           'scenario_engine', 'segment_thresholds', 'alerts', 'repeats_alert', 'window_transactions']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -58,21 +59,42 @@ class Scenario:
         return {name: p.check((overrides or {}).get(name, p.default), self.name) for name, p in known.items()}
 
     def candidate_sql(self, overrides: dict | None = None) -> str:
-        "SQL giving one row per customer-window with a positive driving value (before the threshold)."
+        "SQL giving one row per customer and period: the window ending in the period with the highest positive driving value (before the threshold)."
         values = self.values(overrides)
         if self.custom_sql: return self.custom_sql.format(**values)
-        window, half = values["window_days"], values["window_days"] / 2
         driving, relevant, condition = (part.format(**values) for part in (self.driving, self.relevant, self.condition))
-        aligned = [f"CAST(FLOOR(day_index / {window}) AS INT)", f"CAST(FLOOR((day_index + {half}) / {window}) AS INT)"]
-        windows = " UNION ALL ".join(
-            f"SELECT customer_id, segment, {index} AS window_index, {driving} AS driving_value FROM tx WHERE {relevant} "
-            f"GROUP BY customer_id, segment, {index} HAVING {condition} AND {driving} > 0" for index in aligned)
-        return (f"WITH windows AS ({windows}) SELECT customer_id, segment, window_index, MAX(driving_value) AS driving_value "
-                f"FROM windows GROUP BY customer_id, segment, window_index")
+        return f"WITH {sliding_window_sql(relevant, driving, condition, values['window_days'])} SELECT * FROM best_windows"
+
+def sliding_window_sql(relevant: str, # SQL condition selecting the transactions looked at
+                       driving: str, # SQL aggregate over a window's relevant transactions
+                       condition: str, # SQL condition on the window's aggregates
+                       window: int | str, # window length in days (or a `{window_days}` placeholder)
+                      ) -> str:
+    "CTEs ending in `best_windows` (customer_id, segment, window_index, window_end_day, driving_value): every W-day window, evaluated on the days its contents change, best per period of its last transaction. A window reaches back into the previous W-day bucket at most, so each end day is joined to its transactions through two bucket keys rather than to all of the customer's."
+    w, bucket = window, f"CAST(FLOOR(day_index / {window}) AS INT)"
+    return f"""relevant_tx AS (SELECT *, {bucket} AS bucket FROM tx WHERE {relevant}),
+ window_ends AS (SELECT DISTINCT customer_id, segment, day_index FROM relevant_tx
+   UNION SELECT DISTINCT customer_id, segment, day_index + {w} FROM relevant_tx WHERE day_index + {w} <= (SELECT MAX(day_index) FROM tx)),
+ ends_by_bucket AS (SELECT customer_id, segment, day_index AS window_end_day, {bucket} AS bucket FROM window_ends
+   UNION ALL SELECT customer_id, segment, day_index AS window_end_day, {bucket} - 1 AS bucket FROM window_ends),
+ windows AS (SELECT e.customer_id, e.segment, e.window_end_day, MAX(r.day_index) AS last_day, {driving} AS driving_value
+   FROM ends_by_bucket e JOIN relevant_tx r ON r.customer_id = e.customer_id AND r.bucket = e.bucket AND r.day_index > e.window_end_day - {w} AND r.day_index <= e.window_end_day
+   GROUP BY e.customer_id, e.segment, e.window_end_day HAVING {condition} AND {driving} > 0),
+ {best_window_sql("windows", w)}"""
+
+def best_window_sql(source: str, # a relation with customer_id, segment, window_end_day, last_day (of its transactions), driving_value
+                    window: int | str, # window length in days (or a `{window_days}` placeholder)
+                   ) -> str:
+    "CTE `best_windows`: per customer and W-day period (of the window's last transaction), the window with the highest driving value (earliest on ties)."
+    period = f"CAST(FLOOR(last_day / {window}) AS INT)"
+    return f"""best_windows AS (SELECT customer_id, segment, window_index, window_end_day, driving_value FROM (
+   SELECT customer_id, segment, {period} AS window_index, window_end_day, driving_value,
+          ROW_NUMBER() OVER (PARTITION BY customer_id, {period} ORDER BY driving_value DESC, window_end_day) AS rank_in_period
+   FROM {source}) ranked WHERE rank_in_period = 1)"""
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-010
 def _window(default: int, maximum: int = 90) -> Parameter:
-    return Parameter("window_days", "days", default, 1, maximum, "length of the tumbling window", integer=True)
+    return Parameter("window_days", "days", default, 1, maximum, "look-back of the sliding window (days, its end day included)", integer=True)
 
 _HIGH_RISK = ", ".join(f"'{c}'" for c in HIGH_RISK_COUNTRIES)
 CYCLE_MAX_HOPS = 8  # the longest cycle the SQL is written out for
@@ -83,17 +105,16 @@ CYCLE_MAX_HOPS = 8  # the longest cycle the SQL is written out for
 # the floor keeps out small change.
 
 def cycle_sql(longest: int = CYCLE_MAX_HOPS) -> str:
-    "Candidate SQL of the cycle scenario: one self-join per cycle length from 3 to `longest` (no recursion, so Spark runs it too); a length above `{max_hops}` returns nothing."
+    "Candidate SQL of the cycle scenario: one self-join per cycle length from 3 to `longest` (no recursion, so Spark runs it too); a length above `{max_hops}` returns nothing. A cycle's window ends on the day the money came back."
     hops = "WITH hops AS (SELECT account_id AS source, counterparty_id AS target, booked_at, day_index, amount, customer_id, segment FROM tx WHERE direction = 'debit' AND counterparty_is_account)"
     branches = []
     for length in range(3, longest + 1):
-        joins = " ".join(f"JOIN hops h{k} ON h{k}.source = h{k - 1}.target AND h{k}.booked_at >= h{k - 1}.booked_at AND h{k}.day_index - h1.day_index <= {{window_days}}"
+        joins = " ".join(f"JOIN hops h{k} ON h{k}.source = h{k - 1}.target AND h{k}.booked_at >= h{k - 1}.booked_at AND h{k}.day_index - h1.day_index < {{window_days}}"
                          for k in range(2, length + 1))
         not_back = " ".join(f"AND h{k}.target <> h1.source" for k in range(1, length))
-        branches.append(f"SELECT h1.customer_id, h1.segment, h1.day_index, h{length}.amount AS returned FROM hops h1 {joins} "
+        branches.append(f"SELECT h1.customer_id, h1.segment, h{length}.day_index AS window_end_day, h{length}.day_index AS last_day, h{length}.amount AS driving_value FROM hops h1 {joins} "
                         f"WHERE {length} <= {{max_hops}} AND h{length}.target = h1.source {not_back}")
-    return (hops + ", returned AS (" + " UNION ALL ".join(branches) + ") SELECT customer_id, segment, CAST(FLOOR(day_index / {window_days}) AS INT) AS window_index, "
-            "MAX(returned) AS driving_value FROM returned GROUP BY customer_id, segment, CAST(FLOOR(day_index / {window_days}) AS INT)")
+    return hops + ", returned AS (" + " UNION ALL ".join(branches) + "), " + best_window_sql("returned", "{window_days}") + " SELECT * FROM best_windows"
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("structuring", "Cash deposits just below the 10,000 USD currency-transaction-report threshold (31 CFR 1010.311; structuring, 31 USC 5324): alert when a customer makes at least `min_deposits` of them in the window.",
@@ -125,11 +146,13 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("funnel", "Funnel account: cash deposited by many distinct depositors, then at least `min_outflow_ratio` of it wired abroad within the window.",
              ("funnel",), Parameter("min_depositors", "depositors", 5, 2, 500, "distinct cash depositors", integer=True),
              (_window(28), Parameter("min_outflow_ratio", "share", 0.7, 0.1, 1.0, "cross-border outflow as a share of cash deposits")),
+             relevant="(channel = 'cash' AND direction = 'credit') OR (channel = 'wire_cross_border' AND direction = 'debit')",
              driving="COUNT(DISTINCT CASE WHEN channel = 'cash' AND direction = 'credit' THEN counterparty_id END)",
              condition="SUM(CASE WHEN channel = 'wire_cross_border' AND direction = 'debit' THEN amount ELSE 0 END) >= {min_outflow_ratio} * SUM(CASE WHEN channel = 'cash' AND direction = 'credit' THEN amount ELSE 0 END)"),
     Scenario("mule_pass_through", "Money-mule pass-through: small credits from several distinct payers, at least `min_outflow_ratio` of them forwarded abroad within the window.",
              ("mule_network",), Parameter("min_payers", "payers", 3, 2, 500, "distinct ACH payers", integer=True),
              (_window(14), Parameter("min_outflow_ratio", "share", 0.8, 0.1, 1.0, "cross-border outflow as a share of ACH credits")),
+             relevant="(channel = 'ach' AND direction = 'credit') OR (channel = 'wire_cross_border' AND direction = 'debit')",
              driving="COUNT(DISTINCT CASE WHEN channel = 'ach' AND direction = 'credit' THEN counterparty_id END)",
              condition="SUM(CASE WHEN channel = 'wire_cross_border' AND direction = 'debit' THEN amount ELSE 0 END) >= {min_outflow_ratio} * SUM(CASE WHEN channel = 'ach' AND direction = 'credit' THEN amount ELSE 0 END)"),
     Scenario("high_risk_geography", f"Wires to or from high-risk countries ({', '.join(HIGH_RISK_COUNTRIES)}): total over the window at or above `min_amount`.",
@@ -150,14 +173,13 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
              ("cycle",), Parameter("min_returned", "USD", 2_000, 0, 10_000_000, "amount returned to the originator"),
              (_window(30), Parameter("max_hops", "transfers", 6, 3, CYCLE_MAX_HOPS, "longest cycle looked for (transfers, the return included)", integer=True)),
              custom_sql=cycle_sql(), relevant="direction = 'debit' AND counterparty_is_account"),
-    Scenario("profile_deviation", "Profile deviation: a customer's outflow in the window as a multiple of the median outflow of the customers of its segment active in the same window (peer deviation).",
+    Scenario("profile_deviation", "Profile deviation: a customer's highest outflow in a window ending in the period, as a multiple of the median of the same over the customers of its segment active in that period (peer deviation).",
              ("rapid_movement", "fan_out", "round_amount", "high_risk_geography"), Parameter("min_multiple", "× peer median", 20, 1, 1_000, "outflow relative to segment peers"),
              (_window(30),),
-             custom_sql="""WITH outflow AS (SELECT customer_id, segment, CAST(FLOOR(day_index / {window_days}) AS INT) AS window_index, SUM(amount) AS total
-  FROM tx WHERE direction = 'debit' GROUP BY customer_id, segment, CAST(FLOOR(day_index / {window_days}) AS INT)),
- peers AS (SELECT segment, window_index, MEDIAN(total) AS peer_median FROM outflow GROUP BY segment, window_index)
-SELECT o.customer_id, o.segment, o.window_index, o.total / p.peer_median AS driving_value
-FROM outflow o JOIN peers p ON p.segment = o.segment AND p.window_index = o.window_index WHERE p.peer_median > 0""",
+             custom_sql="WITH " + sliding_window_sql("direction = 'debit'", "SUM(amount)", "TRUE", "{window_days}") + """,
+ peers AS (SELECT segment, window_index, MEDIAN(driving_value) AS peer_median FROM best_windows GROUP BY segment, window_index)
+SELECT b.customer_id, b.segment, b.window_index, b.window_end_day, b.driving_value / p.peer_median AS driving_value
+FROM best_windows b JOIN peers p ON p.segment = b.segment AND p.window_index = b.window_index WHERE p.peer_median > 0""",
              relevant="direction = 'debit'"),
 ]}
 
@@ -269,22 +291,33 @@ def alerts(engine: ScenarioEngine, # the data
     window, start = values["window_days"], pd.Timestamp(engine.start)
     frame["scenario"] = scenario
     frame["alert_id"] = scenario + "-" + frame.customer_id + "-" + frame.window_index.astype(str)
-    frame["window_start"] = np.maximum(start + pd.to_timedelta(frame.window_index * window - window // 2, unit="D"), start)
-    frame["window_end"] = start + pd.to_timedelta((frame.window_index + 1) * window - 1, unit="D")
+    frame["window_start"] = np.maximum(start + pd.to_timedelta(frame.window_end_day - window + 1, unit="D"), start)
+    frame["window_end"] = start + pd.to_timedelta(frame.window_end_day, unit="D")
+    frame["repeats_alert"] = repeats_alert(frame, window)
     frame["transaction_ids"] = _triggering_transactions(engine, rule, values, frame)
-    return frame[["alert_id", "customer_id", "scenario", "segment", "driving_value", "window_start", "window_end", "transaction_ids"]].reset_index(drop=True)
+    return frame[ALERT_COLUMNS].reset_index(drop=True)
+
+ALERT_COLUMNS = ["alert_id", "customer_id", "scenario", "segment", "driving_value", "window_start", "window_end", "repeats_alert", "transaction_ids"]
+
+def repeats_alert(alerted: pd.DataFrame, # alerts of one scenario: customer_id, window_end_day
+                  window: int, # the scenario's window_days
+                 ) -> np.ndarray:
+    "True where an alert's window overlaps the customer's previous alert of the scenario (a repeat of the same activity, possibly with more)."
+    ends = alerted.window_end_day.to_numpy()
+    previous = alerted.assign(_end=ends).sort_values(["customer_id", "_end"]).groupby("customer_id")._end.shift()
+    return ((ends - previous.reindex(alerted.index).to_numpy()) < window)
 
 def window_transactions(engine: ScenarioEngine, # the data
-                        keys: pd.DataFrame, # customer_id, window_index of the alerts or candidates
+                        keys: pd.DataFrame, # customer_id, window_index, window_end_day of the alerts or candidates
                         window: int, # the scenario's window_days
                         condition: str = "TRUE", # SQL condition on the transactions (a scenario's relevant filter)
                        ) -> pd.DataFrame:
-    "Transactions (customer_id, window_index, transaction_id) inside each key's look-back days, for alerts and labels alike."
-    engine.register("window_keys", keys[["customer_id", "window_index"]].drop_duplicates())
+    "Transactions (customer_id, window_index, transaction_id) inside each key's window (the `window` days ending on `window_end_day`), for alerts and labels alike."
+    engine.register("window_keys", keys[["customer_id", "window_index", "window_end_day"]].drop_duplicates())
     try:
         return engine.query(f"""SELECT k.customer_id, k.window_index, tx.transaction_id
             FROM tx JOIN window_keys k ON k.customer_id = tx.customer_id
-             AND tx.day_index >= k.window_index * {window} - {window // 2} AND tx.day_index < (k.window_index + 1) * {window}
+             AND tx.day_index > k.window_end_day - {window} AND tx.day_index <= k.window_end_day
             WHERE {condition} ORDER BY tx.transaction_id""")
     finally: engine.unregister("window_keys")
 

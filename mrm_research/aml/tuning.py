@@ -266,7 +266,7 @@ def alert_history_from_bank(engine: ScenarioEngine, labels: pd.DataFrame, config
         reviewed = labelled[keep]
         frames.append(pd.DataFrame({"alert_id": name + "-" + reviewed.customer_id + "-" + reviewed.window_index.astype(str), "scenario": name,
                                     "segment": reviewed.segment.astype(str), "customer_id": reviewed.customer_id.astype(str), "driving_value": reviewed.driving_value.astype(float),
-                                    "threshold_in_force": reviewed.threshold_in_force, "window_end": pd.Timestamp(engine.start) + pd.to_timedelta((reviewed.window_index + 1) * values["window_days"] - 1, unit="D"),
+                                    "threshold_in_force": reviewed.threshold_in_force, "window_end": pd.Timestamp(engine.start) + pd.to_timedelta(reviewed.window_end_day, unit="D"),
                                     "review_kind": np.where(reviewed.driving_value >= reviewed.threshold_in_force, "above_the_line", "below_the_line_sample"),
                                     "disposition": reviewed.disposition.astype(str)}))
     return pd.concat(frames, ignore_index=True)

@@ -62,11 +62,46 @@ def _labels_frame(labels: pd.DataFrame) -> pd.DataFrame:
     if frame.address.duplicated().any(): raise ParameterError(f"labels: {int(frame.address.duplicated().sum())} addresses have two labels")
     return frame.rename(columns={"label_category": "category"})
 
+def _whole_period_hops(connection, hops: int, min_share: float, stop: str) -> None:
+    "Tables hop_1 .. hop_{hops} (address, category, share) from the value graph of the whole period."
+    connection.execute(f"""CREATE OR REPLACE TEMP TABLE hop_1 AS
+        SELECT e.target AS address, l.category, sum(e.value) / i.received AS share
+        FROM edge e JOIN trace_labels l ON e.source = l.address JOIN trace_categories USING (category) JOIN inflow i ON i.address = e.target
+        GROUP BY e.target, l.category, i.received HAVING sum(e.value) / i.received >= {min_share}""")
+    for hop in range(2, hops + 1):
+        connection.execute(f"""CREATE OR REPLACE TEMP TABLE hop_{hop} AS
+            SELECT e.target AS address, f.category, sum(f.share * e.value) / i.received AS share
+            FROM hop_{hop - 1} f ANTI JOIN ({stop}) s ON s.address = f.address
+            JOIN edge e ON e.source = f.address JOIN inflow i ON i.address = e.target
+            GROUP BY e.target, f.category, i.received HAVING sum(f.share * e.value) / i.received >= {min_share}""")
+
+def _time_respecting_hops(connection, hops: int, min_share: float, stop: str) -> None:
+    "Tables hop_1 .. hop_{hops} (address, category, share) from transfers in time order: a transfer carries its sender's shares of what it had received before it."
+    connection.execute("""CREATE OR REPLACE TEMP TABLE moved AS SELECT from_address AS source, to_address AS target, block_time AS moved_at, value_usd AS value
+                          FROM chain_transfers WHERE from_address <> to_address AND value_usd > 0;
+                          CREATE OR REPLACE TEMP TABLE received_by AS SELECT target AS address, moved_at, sum(sum(value)) OVER (PARTITION BY target ORDER BY moved_at) AS received
+                          FROM moved GROUP BY target, moved_at""")
+    connection.execute("""CREATE OR REPLACE TEMP TABLE flow_1 AS SELECT m.target, m.moved_at, l.category, m.value AS carried
+                          FROM moved m JOIN trace_labels l ON m.source = l.address JOIN trace_categories USING (category)""")
+    for hop in range(2, hops + 1):  # held: category value an address had received up to each time; a transfer after it carries held / received of its value
+        connection.execute(f"""CREATE OR REPLACE TEMP TABLE held AS SELECT f.target AS address, f.category, f.moved_at, sum(sum(f.carried)) OVER (PARTITION BY f.target, f.category ORDER BY f.moved_at) AS held
+                               FROM flow_{hop - 1} f ANTI JOIN ({stop}) s ON s.address = f.target GROUP BY f.target, f.category, f.moved_at;
+            CREATE OR REPLACE TEMP TABLE flow_{hop} AS
+            WITH spending AS (SELECT m.*, c.category FROM moved m JOIN (SELECT DISTINCT address, category FROM held) c ON c.address = m.source)
+            SELECT s.target, s.moved_at, s.category, s.value * h.held / r.received AS carried
+            FROM spending s ASOF JOIN held h ON h.address = s.source AND h.category = s.category AND s.moved_at > h.moved_at
+                            ASOF JOIN received_by r ON r.address = s.source AND s.moved_at > r.moved_at
+            WHERE h.held / r.received >= {min_share}""")
+    for hop in range(1, hops + 1):
+        connection.execute(f"""CREATE OR REPLACE TEMP TABLE hop_{hop} AS SELECT f.target AS address, f.category, sum(f.carried) / i.received AS share
+                               FROM flow_{hop} f JOIN inflow i ON i.address = f.target GROUP BY f.target, f.category, i.received""")
+
 def trace_exposure(engine: ChainEngine, # the chain
                    labels: pd.DataFrame, # address, label_category (vendor's, or carried through clusters)
                    hops: int = 3, # hop limit (1: direct exposure only)
                    categories: tuple[str, ...] = RISK_CATEGORIES, # categories traced
-                   min_share: float = 1e-6, # shares below this are dropped at each hop
+                   min_share: float = 1e-6, # shares below this are dropped at each hop (time-respecting: a transfer's share)
+                   time_respecting: bool = True, # follow value only forward in time (False: the value graph of the whole period)
                   ) -> pd.DataFrame:
     "Share of each address's received value tracing back to each category, per hop (address, category, hop, share)."
     if hops < 1: raise ParameterError(f"hops must be at least 1, got {hops}")
@@ -75,21 +110,13 @@ def trace_exposure(engine: ChainEngine, # the chain
     engine.connection.register("trace_labels", frame)
     engine.connection.register("trace_categories", pd.DataFrame({"category": list(categories)}))
     try:
-        engine.connection.execute(f"""CREATE OR REPLACE TEMP TABLE hop_1 AS
-            SELECT e.target AS address, l.category, sum(e.value) / i.received AS share
-            FROM edge e JOIN trace_labels l ON e.source = l.address JOIN trace_categories USING (category) JOIN inflow i ON i.address = e.target
-            GROUP BY e.target, l.category, i.received HAVING sum(e.value) / i.received >= {min_share}""")
-        for hop in range(2, hops + 1):
-            engine.connection.execute(f"""CREATE OR REPLACE TEMP TABLE hop_{hop} AS
-                SELECT e.target AS address, f.category, sum(f.share * e.value) / i.received AS share
-                FROM hop_{hop - 1} f ANTI JOIN ({stop}) s ON s.address = f.address
-                JOIN edge e ON e.source = f.address JOIN inflow i ON i.address = e.target
-                GROUP BY e.target, f.category, i.received HAVING sum(f.share * e.value) / i.received >= {min_share}""")
+        (_time_respecting_hops if time_respecting else _whole_period_hops)(engine.connection, hops, min_share, stop)
         union = " UNION ALL ".join(f"SELECT address, category, {hop} AS hop, share FROM hop_{hop}" for hop in range(1, hops + 1))
         return engine.connection.execute(union).df()
     finally:
         for name in ("trace_labels", "trace_categories"): engine.connection.unregister(name)
-        for hop in range(1, hops + 1): engine.connection.execute(f"DROP TABLE IF EXISTS hop_{hop}")
+        for table in [f"hop_{hop}" for hop in range(1, hops + 1)] + [f"flow_{hop}" for hop in range(1, hops + 1)] + ["held", "moved", "received_by"]:
+            engine.connection.execute(f"DROP TABLE IF EXISTS {table}")
 
 # %% ../../nbs/82_crypto_exposure.ipynb #922cff96
 def address_exposure(trace: pd.DataFrame, # output of trace_exposure

@@ -80,8 +80,8 @@ def size_deployment(measured: dict, assumptions: SizingAssumptions | None = None
     if unknown: raise MRMError(f"no window length for scenario(s) {', '.join(unknown)}")
     large = measured["scenarios"][max(measured["scenarios"], key=int)]
     parquet_bytes_per_row = large["parquet_bytes"] / large["rows"]
-    lookback = max(1.5 * a.window_days[name] for name in costs.index[1:])
-    rows = {"setup (read, build and cache tx)": a.daily_transactions * lookback} | {name: a.daily_transactions * 1.5 * a.window_days[name] for name in costs.index[1:]}
+    lookback = max(a.window_days[name] for name in costs.index[1:])
+    rows = {"setup (read, build and cache tx)": a.daily_transactions * lookback} | {name: a.daily_transactions * a.window_days[name] for name in costs.index[1:]}
     work = pd.DataFrame({"rows_read": pd.Series(rows)}).join(costs)
     work["core_hours"] = work.rows_read / 1e6 * work.core_seconds_per_million_rows / 3600
     core_hours = float(work.core_hours.sum()); on_cluster = core_hours / a.cluster_efficiency

@@ -70,7 +70,7 @@ def _window_lengths(alerts: pd.DataFrame, window_days: int | dict[str, int]) -> 
 def _window_transactions(transactions: pd.DataFrame, alert, days: float, limit: int) -> pd.DataFrame:
     "The customer's largest transactions in the alert's window, in booking order."
     day = transactions.booked_at.dt.normalize()
-    inside = transactions[(day > alert.window_end - pd.Timedelta(days=1.5 * days)) & (day <= alert.window_end)]
+    inside = transactions[(day > alert.window_end - pd.Timedelta(days=days)) & (day <= alert.window_end)]
     return inside.nlargest(limit, "amount").sort_values("booked_at")
 
 def _transaction_facts(row, rng: np.random.Generator) -> dict:

@@ -1,0 +1,196 @@
+"""Sliding windows of the AML scenario library (issue 16): against an independent pandas restatement of each rule evaluated
+on every day, on a hand-built random bank (foreign identifiers and segments, not the generator); patterns that straddle a
+period boundary; a window that qualifies only when an old transaction leaves; repeats; known values for the internal fan
+scenarios and for five- and six-account cycles."""
+from pathlib import Path
+import numpy as np, pandas as pd, pytest
+from mrm_research.aml.scenarios import SCENARIOS, ScenarioEngine, alerts
+
+START = pd.Timestamp("2024-07-01")
+
+
+def write_bank(folder: Path, transactions: pd.DataFrame, customers: pd.DataFrame, accounts: pd.DataFrame) -> ScenarioEngine:
+    "Parquet files of a hand-built bank and an engine over them."
+    folder.mkdir(parents=True, exist_ok=True)
+    customers.to_parquet(folder / "customers.parquet"); accounts.to_parquet(folder / "accounts.parquet")
+    transactions.to_parquet(folder / "transactions.parquet")
+    return ScenarioEngine(folder, start=str(START.date()))
+
+
+def one_customer_bank(folder: Path, rows: list[tuple]) -> ScenarioEngine:
+    "A bank of one customer K-1 (account K-1-A) and one quiet customer; rows are (day, amount, channel, direction, counterparty)."
+    customers = pd.DataFrame({"customer_id": ["K-1", "K-2"], "segment": ["particulier", "particulier"]})
+    accounts = pd.DataFrame({"account_id": ["K-1-A", "K-2-A"], "customer_id": ["K-1", "K-2"], "last_activity_on": [START - pd.Timedelta(days=3)] * 2})
+    frame = pd.DataFrame(rows, columns=["day", "amount", "channel", "direction", "counterparty_id"])
+    transactions = pd.DataFrame({"transaction_id": [f"T{i:03d}" for i in range(len(frame))], "account_id": "K-1-A",
+                                 "booked_at": START + pd.to_timedelta(frame.day, unit="D") + pd.Timedelta(hours=10),
+                                 "amount": frame.amount.astype(float), "channel": frame.channel, "direction": frame.direction,
+                                 "counterparty_id": frame.counterparty_id, "counterparty_country": "NL"})
+    quiet = transactions.iloc[:1].assign(transaction_id="Q000", account_id="K-2-A", booked_at=START + pd.Timedelta(days=70), amount=10.0)
+    return write_bank(folder, pd.concat([transactions, quiet], ignore_index=True), customers, accounts)
+
+
+def test_a_pattern_straddling_a_period_boundary_is_one_window(tmp_path):
+    # three near-threshold deposits on days 8, 14 and 21 (span 14 days): with W = 14 no tumbling window, nor the one
+    # shifted by half of it, holds all three; the window ending on day 21 does
+    engine = one_customer_bank(tmp_path, [(8, 9_500, "cash", "credit", "CASH"), (14, 9_200, "cash", "credit", "CASH"),
+                                          (21, 9_800, "cash", "credit", "CASH"), (29, 50, "card", "debit", "SHOP")])
+    found = alerts(engine, "structuring")
+    assert len(found) == 1
+    alert = found.iloc[0]
+    assert alert.driving_value == 3 and alert.transaction_ids == "T000,T001,T002"
+    assert alert.window_end == START + pd.Timedelta(days=21) and alert.window_start == START + pd.Timedelta(days=8)
+    # one day longer than the window and it is two windows of two
+    engine = one_customer_bank(tmp_path / "longer", [(7, 9_500, "cash", "credit", "CASH"), (14, 9_200, "cash", "credit", "CASH"),
+                                                     (21, 9_800, "cash", "credit", "CASH")])
+    assert len(alerts(engine, "structuring")) == 0 and engine.candidates("structuring").driving_value.max() == 2
+
+
+def test_a_window_can_qualify_when_an_old_transaction_leaves(tmp_path):
+    # credits of 10,000 on days 0 and 5, 9,000 out on day 6: with both credits in the window 45 % went out; on day 7 the
+    # first credit leaves the 7-day window and 90 % of the remaining inflow went out, a day with no transaction
+    engine = one_customer_bank(tmp_path, [(0, 10_000, "ach", "credit", "P1"), (5, 10_000, "ach", "credit", "P2"),
+                                          (6, 9_000, "wire_domestic", "debit", "B1")])
+    candidates = engine.candidates("rapid_movement", {"window_days": 7})
+    assert candidates[["window_end_day", "driving_value"]].values.tolist() == [[7, 9_000]]
+    found = alerts(engine, "rapid_movement", 5_000, {"window_days": 7})
+    assert found.transaction_ids.tolist() == ["T001,T002"]
+
+
+def test_repeats_are_marked(tmp_path):
+    # four deposits late in period 0 (days 10-13) and one more early in period 1 (day 16): the period-1 window ending on
+    # day 16 holds days 3-16, so it alerts again on the same deposits (and the new one)
+    rows = [(day, 9_000, "cash", "credit", "CASH") for day in (10, 11, 12, 13, 16)] + [(40, 9_100, "cash", "credit", "CASH"), (41, 9_100, "cash", "credit", "CASH"), (42, 9_100, "cash", "credit", "CASH")]
+    found = alerts(one_customer_bank(tmp_path, rows), "structuring")
+    assert (found.window_end - START).dt.days.tolist() == [13, 16, 42] and found.driving_value.tolist() == [4, 5, 3]
+    assert found.repeats_alert.tolist() == [False, True, False]
+
+
+def random_bank(folder: Path, seed: int = 3) -> ScenarioEngine:
+    "A random bank with its own identifier formats and segment names: dense enough that windows overlap and conditions bite."
+    rng = np.random.default_rng(seed)
+    customers = pd.DataFrame({"customer_id": [f"CL{i:04d}" for i in range(24)], "segment": rng.choice(["particulier", "zakelijk"], 24)})
+    accounts = pd.DataFrame({"account_id": [f"NL{i:02d}BANK{i:06d}" for i in range(24)], "customer_id": customers.customer_id,
+                             "last_activity_on": START - pd.to_timedelta(rng.integers(1, 400, 24), unit="D")})
+    n = 900
+    channel = rng.choice(["cash", "ach", "wire_domestic", "wire_cross_border", "card"], n, p=[0.3, 0.25, 0.15, 0.15, 0.15])
+    amount = np.where(rng.random(n) < 0.4, rng.integers(8_000, 10_000, n), rng.integers(50, 30_000, n)).astype(float)
+    amount = np.where(rng.random(n) < 0.1, np.round(amount, -3) + 5_000, amount)
+    transactions = pd.DataFrame({"transaction_id": [f"TX{i:05d}" for i in range(n)], "account_id": rng.choice(accounts.account_id, n),
+                                 "booked_at": START + pd.to_timedelta(rng.integers(0, 75, n), unit="D") + pd.to_timedelta(rng.integers(0, 86_400, n), unit="s"),
+                                 "amount": amount, "channel": channel, "direction": rng.choice(["credit", "debit"], n),
+                                 "counterparty_id": rng.choice([f"EXT{i}" for i in range(15)], n), "counterparty_country": rng.choice(["NL", "DE", "IR", "KP"], n, p=[0.6, 0.3, 0.05, 0.05])})
+    return write_bank(folder, transactions, customers, accounts)
+
+
+def credit(t): return t.direction == "credit"
+def debit(t): return t.direction == "debit"
+def inflow(t, channels): return t.amount[credit(t) & t.channel.isin(channels)].sum()
+def outflow(t, channels): return t.amount[debit(t) & t.channel.isin(channels)].sum()
+
+WIRES_ACH = ["ach", "wire_domestic", "wire_cross_border"]
+# each rule restated on a window's transactions: (driving value, condition); written from the scenario descriptions
+RULES = {
+    "structuring": lambda t: (float(((t.channel == "cash") & credit(t) & (t.amount >= 8_000) & (t.amount < 10_000)).sum()), True),
+    "large_cash": lambda t: (float(t.amount[t.channel == "cash"].sum()), True),
+    "rapid_movement": lambda t: (min(t.amount[credit(t) & (t.channel != "card")].sum(), t.amount[debit(t) & (t.channel != "card")].sum()),
+                                 t.amount[debit(t) & (t.channel != "card")].sum() >= 0.8 * t.amount[credit(t) & (t.channel != "card")].sum()),
+    "fan_in": lambda t: (float(t.counterparty_id[credit(t) & t.channel.isin(WIRES_ACH)].nunique()), True),
+    "fan_out": lambda t: (float(t.counterparty_id[debit(t) & t.channel.isin(WIRES_ACH)].nunique()), True),
+    "funnel": lambda t: (float(t.counterparty_id[credit(t) & (t.channel == "cash")].nunique()),
+                         outflow(t, ["wire_cross_border"]) >= 0.7 * inflow(t, ["cash"])),
+    "mule_pass_through": lambda t: (float(t.counterparty_id[credit(t) & (t.channel == "ach")].nunique()),
+                                    outflow(t, ["wire_cross_border"]) >= 0.8 * inflow(t, ["ach"])),
+    "high_risk_geography": lambda t: (float(t.amount[t.counterparty_country.isin(["IR", "KP"])].sum()), True),
+    "round_amount": lambda t: (float((t.channel.isin(["wire_domestic", "wire_cross_border"]) & debit(t) & (t.amount >= 5_000) & (t.amount % 1000 == 0)).sum()), True),
+    "velocity": lambda t: (float((t.channel != "card").sum()), True),
+}
+
+
+# the transactions each rule looks at (a window's period is that of the latest of them)
+RELEVANT = {
+    "structuring": lambda t: (t.channel == "cash") & credit(t) & (t.amount >= 8_000) & (t.amount < 10_000),
+    "large_cash": lambda t: t.channel == "cash",
+    "rapid_movement": lambda t: t.channel != "card",
+    "fan_in": lambda t: credit(t) & t.channel.isin(WIRES_ACH),
+    "fan_out": lambda t: debit(t) & t.channel.isin(WIRES_ACH),
+    "funnel": lambda t: ((t.channel == "cash") & credit(t)) | ((t.channel == "wire_cross_border") & debit(t)),
+    "mule_pass_through": lambda t: ((t.channel == "ach") & credit(t)) | ((t.channel == "wire_cross_border") & debit(t)),
+    "high_risk_geography": lambda t: t.counterparty_country.isin(["IR", "KP"]),
+    "round_amount": lambda t: t.channel.isin(["wire_domestic", "wire_cross_border"]) & debit(t) & (t.amount >= 5_000) & (t.amount % 1000 == 0),
+    "velocity": lambda t: t.channel != "card",
+}
+
+
+def reference_candidates(engine: ScenarioEngine, name: str) -> pd.DataFrame:
+    "Every window evaluated on every day in pandas; per customer and period of the window's latest relevant transaction, the best (earliest on ties)."
+    window = SCENARIOS[name].values()["window_days"]
+    tx = engine.query("SELECT customer_id, day_index, amount, channel, direction, counterparty_id, counterparty_country FROM tx")
+    tx["amount"] = tx.amount.astype(float)
+    last_day, rows = int(tx.day_index.max()), []
+    for customer, own in tx.groupby("customer_id"):
+        for end in range(last_day + 1):
+            inside = own[(own.day_index > end - window) & (own.day_index <= end)]
+            value, holds = RULES[name](inside)
+            relevant_days = inside.day_index[RELEVANT[name](inside)]
+            if value > 0 and holds: rows.append((customer, int(relevant_days.max()) // window, end, float(value)))  # the period of its latest relevant transaction
+    frame = pd.DataFrame(rows, columns=["customer_id", "window_index", "window_end_day", "driving_value"])
+    best = frame.sort_values(["customer_id", "window_index", "driving_value", "window_end_day"], ascending=[True, True, False, True])
+    return best.drop_duplicates(["customer_id", "window_index"]).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory):
+    return random_bank(tmp_path_factory.mktemp("random_bank"))
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_sliding_windows_equal_every_day_evaluated_in_pandas(bank, name):
+    expected = reference_candidates(bank, name)
+    found = bank.candidates(name)[["customer_id", "window_index", "window_end_day", "driving_value"]]
+    assert len(expected) > 10, "the case must exercise the rule"
+    pd.testing.assert_frame_equal(found.astype({"window_index": int, "window_end_day": int}), expected, check_dtype=False, atol=1e-9)
+
+
+def internal_bank(folder: Path, hops: list[tuple[str, str, int, float]], members: int = 8) -> ScenarioEngine:
+    "Customers M0..M{members-1}, one account each (IBAN-like ids); hops are (payer, payee, day, amount) between them."
+    customers = pd.DataFrame({"customer_id": [f"M{i}" for i in range(members)], "segment": "retail_nl"})
+    accounts = pd.DataFrame({"account_id": [f"NL00TEST{i:010d}" for i in range(members)], "customer_id": customers.customer_id,
+                             "last_activity_on": START - pd.Timedelta(days=1)})
+    account = dict(zip(customers.customer_id, accounts.account_id))
+    rows = []
+    for k, (payer, payee, day, amount) in enumerate(hops):  # each transfer is two postings: the payer's debit, the payee's credit
+        when = START + pd.Timedelta(days=day, hours=9, minutes=k)
+        rows += [(f"D{k:03d}", account[payer], when, amount, "debit", account[payee]), (f"C{k:03d}", account[payee], when, amount, "credit", account[payer])]
+    transactions = pd.DataFrame(rows, columns=["transaction_id", "account_id", "booked_at", "amount", "direction", "counterparty_id"]).assign(channel="ach", counterparty_country="NL")
+    return write_bank(folder, transactions, customers, accounts)
+
+
+def test_internal_fan_in_and_fan_out_known_values(tmp_path):
+    # M0 pays five members within 20 days; M7 is paid by four members on days 40-58 (inside one 30-day window)
+    hops = [("M0", f"M{i}", 2 + 4 * i, 1_000.0) for i in range(1, 6)] + [(f"M{i}", "M7", 40 + 6 * (i - 1), 700.0) for i in range(1, 5)]
+    engine = internal_bank(tmp_path, hops)
+    fan_out = engine.candidates("internal_fan_out")
+    assert fan_out.groupby("customer_id").driving_value.max().to_dict() == {"M0": 5.0, "M1": 1.0, "M2": 1.0, "M3": 1.0, "M4": 1.0}
+    fan_in = engine.candidates("internal_fan_in")
+    assert fan_in[fan_in.customer_id == "M7"].driving_value.tolist() == [4.0]
+    assert set(alerts(engine, "internal_fan_in").customer_id) == {"M7"} and set(alerts(engine, "internal_fan_out").customer_id) == {"M0"}
+    # a fifth payer 31 days after the first falls outside every window holding the first
+    engine = internal_bank(tmp_path / "late", hops + [("M5", "M7", 71, 700.0)])
+    assert engine.candidates("internal_fan_in").query("customer_id == 'M7'").driving_value.max() == 4.0
+
+
+@pytest.mark.parametrize("length", [5, 6])
+def test_five_and_six_account_cycles_known_values(tmp_path, length):
+    # M0 -> M1 -> ... -> M{length-1} -> M0 over 3 days a hop; 4,200 comes back on the last day
+    ring = [f"M{i}" for i in range(length)] + ["M0"]
+    hops = [(ring[k], ring[k + 1], 3 + 3 * k, 5_000.0 - 100 * k if k < length - 1 else 4_200.0) for k in range(length)]
+    engine = internal_bank(tmp_path, hops)
+    found = engine.candidates("cycle")
+    own = found[found.customer_id == "M0"]
+    assert own[["window_end_day", "driving_value"]].values.tolist() == [[3 + 3 * (length - 1), 4_200.0]]
+    assert set(found.customer_id) == {"M0"}, "only the originator's money comes back after it left"
+    assert engine.candidates("cycle", {"max_hops": length - 1}).empty, "a shorter hop limit cannot close the ring"
+    stretched = [(a, b, 10 * k, amount) for k, (a, b, _, amount) in enumerate(hops)]  # the ring takes 10 (length - 1) days
+    assert internal_bank(tmp_path / "slow", stretched).candidates("cycle", {"window_days": 10 * (length - 1)}).empty
+    assert not internal_bank(tmp_path / "slow2", stretched).candidates("cycle", {"window_days": 10 * (length - 1) + 1}).empty
