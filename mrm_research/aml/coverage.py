@@ -12,8 +12,9 @@ from .scenarios import SCENARIOS, Scenario
 
 # %% auto #0
 __all__ = ['load_catalogue', 'load_risk_assessment', 'coverage_matrix', 'sql_predicates', 'logic_checks', 'found_by',
-           'detection_evidence', 'coverage_findings', 'cross_generator', 'pattern_spans', 'boundary_recall',
-           'boundary_finding', 'typology_bank', 'generator_typologies', 'planted_alone', 'planted_alone_finding']
+           'detection_evidence', 'coverage_findings', 'cross_generator', 'typology_volume', 'pattern_spans',
+           'boundary_recall', 'boundary_finding', 'typology_bank', 'generator_typologies', 'planted_alone',
+           'planted_alone_finding']
 
 # %% ../../nbs/18_aml_coverage.ipynb #b9ab7fdd
 def load_catalogue(path: str | Path | None = None) -> dict:
@@ -150,6 +151,16 @@ def cross_generator(banks: dict[str, tuple], # generator name -> (scenario engin
             volume += [{"scenario": name, "generator": generator, "thresholds": label, "alerts": len(table), "repeats": int(table.repeats_alert.sum()), "per 1,000 customers": 1_000 * len(table) / max(customers, 1)}
                        for name, table in raised.items()]
     return pd.concat(evidence, ignore_index=True), pd.DataFrame(volume)
+
+# %% ../../nbs/18_aml_coverage.ipynb #29b3a2c9
+def typology_volume(volume: pd.DataFrame, # the volume table of cross_generator (scenario, generator, thresholds, alerts, repeats, per 1,000 customers)
+                    scenarios: dict[str, Scenario] = SCENARIOS) -> pd.DataFrame:
+    "Per typology, generator and threshold set: alerts raised by the scenarios written for the typology."
+    claimed = pd.DataFrame([{"scenario": name, "typology": typology} for name, s in scenarios.items() for typology in s.typologies])
+    joined = volume.merge(claimed, on="scenario")
+    return (joined.groupby(["typology", "generator", "thresholds"], as_index=False)
+            .agg(scenarios=("scenario", lambda names: ", ".join(sorted(names))), alerts=("alerts", "sum"), repeats=("repeats", "sum"), per_1000=("per 1,000 customers", "sum"))
+            .rename(columns={"per_1000": "per 1,000 customers", "scenarios": "own scenarios"}))
 
 # %% ../../nbs/18_aml_coverage.ipynb #2976369e
 def pattern_spans(engine, # a scenario engine over the bank
