@@ -8,6 +8,13 @@ COMPARED = {"ols": ["coef", "se", "loglik", "fitted"], "arimax": ["coef", "se", 
             "mixed": ["fixef", "se", "loglik", "theta", "ranef", "fitted", "recursive"]}
 
 
+# lme4's variance parameters come out of bobyqa on a likelihood that can be flat far below the 8th digit: on a CPU other
+# than the one the goldens were made on (R 4.2.2, lme4 1.1-31, Debian's reference BLAS) the demo's mixed models reached
+# the same log-likelihood to 7e-16 with theta 2.3e-5 apart (relative), random effects 1.4e-6, standard errors 1.1e-7,
+# fixed effects 2.5e-8. So the objective is held to 1e-9 and what follows from theta to what the optimiser pins down.
+MIXED_MODEL_RTOL = {"loglik": 1e-9, "theta": 1e-4, "default": 1e-5}
+
+
 def flat(value) -> np.ndarray:
     "Every number in a nested golden entry, in order (missing values as NaN)."
     if isinstance(value, dict): return np.concatenate([flat(value[k]) for k in sorted(value) if k != "groups"] or [np.zeros(0)])
@@ -48,4 +55,5 @@ def test_goldens_are_reproduced_by_r(tmp_path, which):
     for model in suite.models:
         for key in COMPARED[model.kind]:
             if key in committed.model(model.name):
-                np.testing.assert_allclose(flat(fresh.model(model.name)[key]), flat(committed.model(model.name)[key]), rtol=1e-9, atol=1e-11, err_msg=f"{model.name}.{key}")
+                rtol = MIXED_MODEL_RTOL.get(key, MIXED_MODEL_RTOL["default"]) if model.kind == "mixed" else 1e-9
+                np.testing.assert_allclose(flat(fresh.model(model.name)[key]), flat(committed.model(model.name)[key]), rtol=rtol, atol=1e-11, err_msg=f"{model.name}.{key}")
