@@ -77,10 +77,10 @@ def _whole_period_hops(connection, hops: int, min_share: float, stop: str) -> No
 
 def _time_respecting_hops(connection, hops: int, min_share: float, stop: str) -> None:
     "Tables hop_1 .. hop_{hops} (address, category, share) from transfers in time order: a transfer carries its sender's shares of what it had received before it."
-    connection.execute("""CREATE OR REPLACE TEMP TABLE moved AS SELECT from_address AS source, to_address AS target, block_time AS moved_at, value_usd AS value
+    connection.execute("""CREATE TEMP TABLE IF NOT EXISTS moved AS SELECT from_address AS source, to_address AS target, block_time AS moved_at, value_usd AS value
                           FROM chain_transfers WHERE from_address <> to_address AND value_usd > 0;
-                          CREATE OR REPLACE TEMP TABLE received_by AS SELECT target AS address, moved_at, sum(sum(value)) OVER (PARTITION BY target ORDER BY moved_at) AS received
-                          FROM moved GROUP BY target, moved_at""")
+                          CREATE TEMP TABLE IF NOT EXISTS received_by AS SELECT target AS address, moved_at, sum(sum(value)) OVER (PARTITION BY target ORDER BY moved_at) AS received
+                          FROM moved GROUP BY target, moved_at""")  # the engine's data do not change: built once, kept for the next trace
     connection.execute("""CREATE OR REPLACE TEMP TABLE flow_1 AS SELECT m.target, m.moved_at, l.category, m.value AS carried
                           FROM moved m JOIN trace_labels l ON m.source = l.address JOIN trace_categories USING (category)""")
     for hop in range(2, hops + 1):  # held: category value an address had received up to each time; a transfer after it carries held / received of its value
@@ -115,7 +115,7 @@ def trace_exposure(engine: ChainEngine, # the chain
         return engine.connection.execute(union).df()
     finally:
         for name in ("trace_labels", "trace_categories"): engine.connection.unregister(name)
-        for table in [f"hop_{hop}" for hop in range(1, hops + 1)] + [f"flow_{hop}" for hop in range(1, hops + 1)] + ["held", "moved", "received_by"]:
+        for table in [f"hop_{hop}" for hop in range(1, hops + 1)] + [f"flow_{hop}" for hop in range(1, hops + 1)] + ["held"]:
             engine.connection.execute(f"DROP TABLE IF EXISTS {table}")
 
 # %% ../../nbs/82_crypto_exposure.ipynb #922cff96
