@@ -5,15 +5,14 @@ scenarios and for five- and six-account cycles."""
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from mrm_research.aml.scenarios import SCENARIOS, ScenarioEngine, alerts
+from mrm_research.core import write_datasets
 
 START = pd.Timestamp("2024-07-01")
 
 
 def write_bank(folder: Path, transactions: pd.DataFrame, customers: pd.DataFrame, accounts: pd.DataFrame) -> ScenarioEngine:
-    "Parquet files of a hand-built bank and an engine over them."
-    folder.mkdir(parents=True, exist_ok=True)
-    customers.to_parquet(folder / "customers.parquet"); accounts.to_parquet(folder / "accounts.parquet")
-    transactions.to_parquet(folder / "transactions.parquet")
+    "Parquet files of a hand-built bank (the project's writer) and an engine over them."
+    write_datasets({"customers": customers, "accounts": accounts, "transactions": transactions}, folder)
     return ScenarioEngine(folder, start=str(START.date()))
 
 
