@@ -9,7 +9,7 @@ import hashlib, os
 from pathlib import Path
 from typing import Any
 import numpy as np, pandas as pd, yaml
-from .core import MRMError, project_root, sha256_file  # first: it quiets pyspark's import warning
+from .core import MRMError, package_home, project_root, sha256_file  # first: it quiets pyspark's import warning
 import pandera.pandas as pa
 
 # %% auto #0
@@ -80,7 +80,7 @@ def contracts_dir() -> Path:
     "The contracts folder: `$MRM_CONTRACTS_DIR`, else the current project's `data_contracts/`, else the one beside this package."
     if os.environ.get("MRM_CONTRACTS_DIR"): return Path(os.environ["MRM_CONTRACTS_DIR"])
     here = project_root() / "data_contracts"
-    beside_package = Path(globals().get("__file__", here)).resolve().parents[1] / "data_contracts"
+    beside_package = package_home() / "data_contracts"
     return here if here.exists() else beside_package
 
 def load_contract(name_or_path: str | Path, # dataset name (e.g. `transactions`) or path to a YAML contract

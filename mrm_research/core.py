@@ -14,8 +14,8 @@ import warnings
 warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 # %% auto #0
-__all__ = ['MRMError', 'ParameterError', 'VerificationError', 'project_root', 'sha256_file', 'write_atomic', 'write_datasets',
-           'dump_json', 'seed_everything', 'utc_now', 'load_yaml']
+__all__ = ['MRMError', 'ParameterError', 'VerificationError', 'project_root', 'package_home', 'package_resource', 'sha256_file',
+           'write_atomic', 'write_datasets', 'dump_json', 'seed_everything', 'utc_now', 'load_yaml']
 
 # %% ../nbs/00_core.ipynb #00-core-005
 class MRMError(Exception):
@@ -35,6 +35,20 @@ def project_root(start: str | Path | None = None, # folder to start looking from
     for folder in [start, *start.parents]:
         if (folder / "settings.ini").exists(): return folder
     return start
+
+# %% ../nbs/00_core.ipynb #db01d4d8
+_HOME = Path(globals()["__file__"]).resolve().parents[1] if "__file__" in globals() else project_root()  # set on import; in this notebook, the project's tree
+
+def package_home() -> Path:
+    "The source tree the package was installed from (`pip install -e`, as `make install` does): where its notebooks, contracts and plans are."
+    return _HOME
+
+def package_resource(relative: str | Path, # path inside the package's source tree, e.g. nbs/validation/model_validation.ipynb
+                    ) -> Path:
+    "A file shipped with the package, found from the package whatever the current folder is."
+    path = package_home() / relative
+    if not path.exists(): raise MRMError(f"{relative} is not beside the installed package (looked in {package_home()}); install the project from its source tree (make install, or pip install -e .)")
+    return path
 
 # %% ../nbs/00_core.ipynb #00-core-011
 def sha256_file(path: str | Path, # file to hash

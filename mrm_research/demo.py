@@ -6,7 +6,7 @@
 from __future__ import annotations
 from pathlib import Path
 import pandas as pd
-from .core import project_root
+from .core import package_home, project_root
 from .aml.synthetic import BankConfig, plant_feed_defects, write_bank
 from .aml.typologies import TypologyConfig, generate_labelled_bank
 from .aml.amlsim import generate_amlsim_bank
@@ -57,7 +57,7 @@ def demo_data(out_dir: Path, seed: int, transactions: int = 100_000) -> dict[str
 def genai_demo_data(folder: Path, history: pd.DataFrame, bank: dict, seed: int, size: int = 400) -> Path:
     "The generative-AI validation cases (a sample of the bank's alerts, 30 % true escalations) and the narrative model (trained once, cached, copied here)."
     write_cases(sample_cases(cases_from_alerts(history, bank, seed), size, 0.3, seed), folder / "cases.parquet")
-    templates = [load_prompt_template(project_root() / f"reports/genai_prompts/alert_narrative_v{v}.yaml") for v in (1, 2)]
+    templates = [load_prompt_template(package_home() / f"reports/genai_prompts/alert_narrative_v{v}.yaml") for v in (1, 2)]
     trained = narrative_model(templates)
     if (folder / "model").exists(): shutil.rmtree(folder / "model")
     shutil.copytree(trained, folder / "model")
@@ -121,8 +121,8 @@ def demo(out_dir: str | Path = "reports/build", # where data, keys and bundles g
          seed: int = 20261123, # seed of the synthetic data
         ) -> pd.DataFrame:
     "Generate data, run the demo plan, sign, approve and verify; return one row per bundle."
-    root = project_root()
-    out_dir = Path(out_dir) if Path(out_dir).is_absolute() else root / out_dir
+    root = package_home()  # the demo's plan, inventory and documents ship with the package; the output folder is the user's
+    out_dir = Path(out_dir) if Path(out_dir).is_absolute() else project_root() / out_dir
     demo_data(out_dir, seed)
     keys, keyring = demo_keys(out_dir)
     plan, store = plan or root / "reports/demo.yml", f"sqlite:///{out_dir / 'governance.sqlite'}"  # the demo's own store

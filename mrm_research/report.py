@@ -246,7 +246,7 @@ def show_checks(results: list, # `CheckResult`s (e.g. completeness for each data
         for result in (r for r in mine if r.status in CHECK_FINDING_SEVERITY):
             number = 1 + sum(f["id"].startswith(f"{findings}-") for f in recorder().results["findings"])
             subject = result.detail.split(":")[0] if ":" in result.detail and len(result.detail.split(":")[0]) <= 40 else ""  # "amount_30d: worst PSI ..." names what failed
-            title = f"{name.replace('_', ' ')} check {'failed' if result.status == 'fail' else 'warns'}" + (f" ({subject})" if subject else "")
+            title = result.finding_title() + (f" ({subject})" if subject else "")
             record_finding(f"{findings}-{number:02d}", CHECK_FINDING_SEVERITY[result.status], title, result.detail, see=f"check_{name}")
 
 # %% ../nbs/02_report.ipynb #02-report-030

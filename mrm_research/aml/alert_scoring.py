@@ -117,9 +117,11 @@ def train_alert_scorer(train: pd.DataFrame, # training alerts (alert_features ro
     card = {"model_id": "TM-ALERT-SCORER", "name": "AML alert scorer", "version": "2025.1", "owner": "Financial crime operations (first line)",
             "developer": "FCO analytics", "purpose": "Rank transaction-monitoring alerts by the probability that investigation finds them productive (SAR filed or escalated).",
             "intended_use": "Order the investigation queue; every alert is still reviewed. Not for suppressing alerts or for decisions about customers.",
-            "algorithm": "CatBoost gradient-boosted trees (logloss)", "artifact": {"path": artifact.name, "sha256": sha256_file(artifact), "format": "catboost"},
+            "use_case": "aml_alert_scoring", "algorithm": "CatBoost gradient-boosted trees (logloss)", "artifact": {"path": artifact.name, "sha256": sha256_file(artifact), "format": "catboost"},
             "features": [{"name": n, "type": kind} for n, kind in ALERT_FEATURES.items()], "target": LABEL, "positive_class": 1, "threshold": threshold,
             "time_column": "window_end", "segment_column": "segment", "protected_attributes": [PROTECTED_ATTRIBUTE],
+            "mutable_features": ["amount_30d", "transactions_30d", "counterparties_30d", "cash_share"],  # what a customer can change: amounts, counts, counterparties, cash use
+            "costs": {"false_negative": 20.0, "false_positive": 1.0},  # the programme's stated ratio: a missed productive alert against an investigation
             "limitations": ["Labels are investigators' dispositions, not ground truth: missed laundering is labelled unproductive.",
                             "Trained on two months of alerts from one scenario library; new scenarios or typologies are out of scope until retrained.",
                             "Counterparty features look back 30 days only."],

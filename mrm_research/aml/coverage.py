@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import pandas as pd, sqlglot
 from sqlglot import exp
-from ..core import MRMError, load_yaml, project_root
+from ..core import MRMError, load_yaml, package_home, package_resource, project_root
 from .scenarios import SCENARIOS, Scenario
 
 # %% auto #0
@@ -19,7 +19,7 @@ __all__ = ['load_catalogue', 'load_risk_assessment', 'coverage_matrix', 'sql_pre
 # %% ../../nbs/18_aml_coverage.ipynb #b9ab7fdd
 def load_catalogue(path: str | Path | None = None) -> dict:
     "The typology catalogue (default: reports/aml_coverage/typologies.yaml): typology -> source, description, red flags, requires, distinct."
-    path = Path(path) if path else project_root() / "reports" / "aml_coverage" / "typologies.yaml"
+    path = Path(path) if path else package_resource("reports/aml_coverage/typologies.yaml")
     catalogue = (load_yaml(path.read_text()) or {}).get("typologies") or {}
     if not catalogue: raise MRMError(f"{path}: no typologies")
     for name, entry in catalogue.items():
@@ -28,9 +28,9 @@ def load_catalogue(path: str | Path | None = None) -> dict:
     return catalogue
 
 def load_risk_assessment(path: str | Path) -> dict:
-    "A bank's risk assessment: risk -> rating and typologies (a relative path not found here is taken from the project root)."
+    "A bank's risk assessment: risk -> rating and typologies (a relative path not found from the current folder is taken from the package's tree, as a plan shipped with it names its files)."
     path = Path(path)
-    if not path.is_absolute() and not path.exists(): path = project_root() / path
+    if not path.is_absolute() and not path.exists(): path = package_home() / path
     if not path.exists(): raise MRMError(f"risk assessment {path} not found")
     risks = (load_yaml(path.read_text()) or {}).get("risks") or {}
     if not risks: raise MRMError(f"{path}: no risks")

@@ -8,7 +8,7 @@ import json, math
 from dataclasses import dataclass, field
 from pathlib import Path
 import pandas as pd
-from ..core import MRMError, project_root
+from ..core import MRMError, package_resource, project_root
 from ..aml.scenarios import SCENARIOS
 
 # %% auto #0
@@ -17,7 +17,7 @@ __all__ = ['load_measurements', 'marginal_costs', 'SizingAssumptions', 'Sizing',
 # %% ../../nbs/73_engines_sizing.ipynb #8061c900
 def load_measurements(path: str | Path | None = None) -> dict:
     "The Spark benchmark's measurements (default: docs/measurements/spark_bench.json)."
-    path = Path(path) if path else project_root() / "docs" / "measurements" / "spark_bench.json"
+    path = Path(path) if path else package_resource("docs/measurements/spark_bench.json")
     if not path.exists(): raise MRMError(f"{path} not found: run `make bench` (tests/benchmarks/bench_spark.py) on a machine with Java 17 to measure")
     measured = json.loads(path.read_text())
     if len(measured.get("scenarios", {})) < 2: raise MRMError(f"{path}: the sizing needs the scenario library measured at two sizes")

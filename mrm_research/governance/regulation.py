@@ -214,6 +214,10 @@ checks:
   label-noise robustness: [sensitivity_and_robustness]
   adversarial evasion: [sensitivity_and_robustness]
   benchmarking against challengers: [benchmarking]
+  PD calibration (Jeffreys test): [outcomes_analysis]
+  discriminatory power against initial validation: [outcomes_analysis, ongoing_monitoring]
+  grade migration: [ongoing_monitoring, conceptual_soundness]
+  grade concentration: [conceptual_soundness, ongoing_monitoring]
   parity: [implementation_verification]
   replication reconciliation: [implementation_verification]
   user acceptance: [implementation_verification, outcomes_analysis]
@@ -231,6 +235,7 @@ checks:
   GenAI monitoring: [ongoing_monitoring]
   GenAI latency: [implementation_verification]
 sections:
+  Tests of a credit PD model: [outcomes_analysis, ongoing_monitoring]
   Inputs: [data_integrity, documentation]
   Inputs and stated choices: [data_integrity, documentation]
   Data: [data_integrity]

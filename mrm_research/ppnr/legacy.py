@@ -8,7 +8,7 @@ import gzip, hashlib, io, json, shutil, subprocess, tempfile, warnings
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np, pandas as pd
-from ..core import MRMError, ParameterError, VerificationError, load_yaml, project_root, write_atomic
+from ..core import MRMError, ParameterError, VerificationError, load_yaml, package_home, project_root, write_atomic
 from .data import macro_history, scenario_paths, generate_panel
 from .torch_models import INTERCEPT, LinearFormula, MixedModelSpec
 
@@ -146,7 +146,7 @@ class LegacySuite:
 
 def _repository() -> Path:
     "The project folder this package belongs to (the current project when run from a notebook)."
-    return project_root(Path(globals().get("__file__", Path.cwd() / "x")).resolve().parent)
+    return package_home()
 
 def demo_suite() -> LegacySuite:
     "The demo bank's legacy PPNR suite (nbs/legacy/ppnr_suite.yaml)."

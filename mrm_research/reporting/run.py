@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Any
 import yaml
-from ..core import MRMError, ParameterError, dump_json, load_yaml, project_root, utc_now, write_atomic
+from ..core import MRMError, ParameterError, dump_json, load_yaml, package_resource, project_root, utc_now, write_atomic
 from .render import render_report, render_engine
 from .bundle import environment_record, write_index, write_manifest
 from ..report import Recorder
@@ -321,4 +321,4 @@ def validate(model_card: str | Path, # the model card (YAML) of the model under 
         if path and not Path(path).exists(): raise ParameterError(f"--{role}: no file at {path}")
     given = {"model_card": str(Path(model_card).resolve()), "train": str(Path(train).resolve()), "test": str(Path(test).resolve()),
              "monitor": str(Path(monitor).resolve()) if monitor else "", **(parameters or {})}
-    return run(project_root() / MODEL_VALIDATION_NOTEBOOK, given, model_id=card.model_id, model_version=card.version, timeout=timeout, out_dir=out_dir, progress=progress)
+    return run(package_resource(MODEL_VALIDATION_NOTEBOOK), given, model_id=card.model_id, model_version=card.version, timeout=timeout, out_dir=out_dir, progress=progress)

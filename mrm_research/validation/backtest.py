@@ -49,8 +49,8 @@ BACKTEST_TRAFFIC_LIGHT = CheckDefinition(
     purpose="Show that the events realised in each period after development are as many as the scores predicted.",
     mechanism="Per period, realised events against the sum of the scores; binomial tail probability at the period's mean score, in the direction of the difference; lights at the two-sided 95 % and 99.99 % boundaries (Basel back-testing zones).",
     rule="Pass when every period is green; warn when any is amber; fail when any is red.",
-    high_risk_signs="Consecutive amber or red periods in the same direction; more events than predicted while alert volumes are steady (cases missed).",
-    limitations="Treats rows as independent: correlated events (one network, many alerts) make the binomial too strict; needs labels, which for AML arrive months late; says nothing about ranking.",
+    high_risk_signs="Consecutive amber or red periods in the same direction; more events than predicted while the share flagged is steady (events missed).",
+    limitations="Treats rows as independent: correlated events (one obligor group, one fraud ring, one laundering network) make the binomial too strict; needs labels, which can arrive months late; says nothing about ranking.",
     warn_above=0, fail_above=1)
 
 def traffic_light_check(table: pd.DataFrame) -> CheckResult:
@@ -84,11 +84,11 @@ def cost_at(costs: pd.DataFrame, threshold: float) -> float:
 # %% ../../nbs/33_validation_backtest.ipynb #abc27371
 THRESHOLD_COST = CheckDefinition(
     "operating threshold cost",
-    purpose="Show that the operating threshold is justified by the stated costs of missed cases and false alerts, not by alert volume.",
-    mechanism="Expected cost c_FN x missed + c_FP x false alerts at the operating threshold, against its minimum over all thresholds; value = excess cost as a share of the minimum.",
+    purpose="Show that the operating threshold is justified by the stated costs of missed events and false flags, not by the volume a team can work.",
+    mechanism="Expected cost c_FN x missed events + c_FP x false flags at the operating threshold, against its minimum over all thresholds; value = excess cost as a share of the minimum.",
     rule="Pass when the operating threshold costs at most 10 % more than the optimum; warn up to 25 %; fail above 25 %.",
     high_risk_signs="An optimum far below the operating threshold (cases missed to keep volumes down); an optimum that moves a lot between periods.",
-    limitations="As good as the stated costs; assumes labels are complete (below-the-line cases unseen by investigators are not counted as missed).",
+    limitations="As good as the stated costs (the report says whether they are the card's or a placeholder); assumes labels are complete (events never flagged and never discovered are not counted as missed).",
     warn_above=0.10, fail_above=0.25)
 
 def threshold_cost_check(costs: pd.DataFrame, operating_threshold: float) -> CheckResult:

@@ -89,7 +89,7 @@ def calibration(labels, scores, n_bins: int = 10, strategy: str = "uniform", hos
 # %% ../../nbs/32_validation_calibration.ipynb #cd461a8b
 EXPECTED_CALIBRATION_ERROR = CheckDefinition(
     "expected calibration error",
-    purpose="Show that a score of p means an event rate of about p, so scores can be used as probabilities (expected alert yield, capacity, cost-based thresholds).",
+    purpose="Show that a score of p means an event rate of about p, so scores can be used as probabilities (expected events, provisions, cost-based thresholds).",
     mechanism="Rows binned by score (binning stated with the result); ECE = sum over bins of the bin's share of rows times |observed rate - mean score|.",
     rule="Pass at or below 0.02; warn above 0.02; fail above 0.05 (probability points).",
     high_risk_signs="Observed rates far above the scores in the top bins (risk understated where decisions are made); a gap that grows in the monitoring period.",

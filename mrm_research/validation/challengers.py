@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np, pandas as pd
 from .checks import CheckDefinition, CheckResult
 from .metrics import MetricError, delong_test, performance
+from .model import category_text
 
 # %% auto #0
 __all__ = ['CHALLENGER', 'challenger_models', 'compare_challengers', 'challenger_check']
@@ -38,7 +39,7 @@ def challenger_models(card, seed: int = 0) -> dict:
 
 # %% ../../nbs/38_validation_challengers.ipynb #d4200b06
 def _at_volume(labels: np.ndarray, scores: np.ndarray, alerts: int) -> tuple[float, float]:
-    "Precision and recall when the `alerts` highest-scored rows are alerted."
+    "Precision and recall when the `alerts` highest-scored rows are flagged."
     top = np.argsort(-scores, kind="mergesort")[:alerts]
     caught = labels[top].sum()
     return float(caught / max(alerts, 1)), float(caught / max(labels.sum(), 1))
@@ -46,15 +47,15 @@ def _at_volume(labels: np.ndarray, scores: np.ndarray, alerts: int) -> tuple[flo
 def compare_challengers(card, train: pd.DataFrame, train_labels, test: pd.DataFrame, test_labels, champion_scores, seed: int = 0,
                         max_train_rows: int = 100_000, # challengers are fitted on a seeded sample of at most this many training rows
                        ) -> pd.DataFrame:
-    "Champion and challengers on the same test rows: AUCs, Brier, precision/recall at the champion's alert volume, DeLong against the champion."
+    "Champion and challengers on the same test rows: AUCs, Brier, precision/recall at the champion's flagged volume, DeLong against the champion."
     features = card.feature_names
     if len(train) > max_train_rows:
         keep = np.sort(np.random.default_rng(seed).choice(len(train), max_train_rows, replace=False))
         train, train_labels = train.iloc[keep], np.asarray(train_labels)[keep]
-    prepare = lambda frame: frame[features].assign(**{c: frame[c].astype(str) for c in card.categorical_features})
+    prepare = lambda frame: frame[features].assign(**{c: category_text(frame[c]) for c in card.categorical_features})  # a missing category is the category 'nan' for every challenger
     y_train, y_test, champion = np.asarray(train_labels).astype(int), np.asarray(test_labels).astype(int), np.asarray(champion_scores, float)
     alerts = int((champion >= card.threshold).sum())
-    if alerts == 0: raise MetricError(f"the champion raises no alert on the test rows at threshold {card.threshold:g}; equal-volume comparison is undefined")
+    if alerts == 0: raise MetricError(f"the champion flags no test row at threshold {card.threshold:g}; equal-volume comparison is undefined")
     scores = {f"champion ({card.name})": champion}
     for name, (model, supervised) in challenger_models(card, seed).items():
         if supervised: scores[name] = model.fit(prepare(train), y_train).predict_proba(prepare(test))[:, 1]

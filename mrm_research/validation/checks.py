@@ -44,6 +44,24 @@ class CheckDefinition:
         "A check that could not run on this model or data, with the reason (never silently skipped)."
         return CheckResult(self, "not run", None, reason)
 
+    def evaluate_if_measured(self, value: float | None, # the measured value; None or NaN when the data could not give it
+                             detail: str, # what was measured, in words
+                             reason: str, # why it could not be measured, with the counts (used when the value is missing)
+                            ) -> "CheckResult":
+        "Apply the thresholds to a measured value; a value the data could not give is 'not run' with the reason, never a pass."
+        if value is None or (isinstance(value, float) and math.isnan(value)): return self.not_run(f"not measured: {reason}")
+        return self.evaluate(value, detail)
+
+def _shown_beside(value: float, limit: float) -> str:
+    "The value with enough digits to differ from the limit it broke (0.0498 beside 0.05, not 0.050); tiny values in scientific notation."
+    if float(value).is_integer() and abs(value) >= 1: return f"{int(value):,}"
+    if abs(value) >= 100: return f"{value:,.0f}"
+    if value != 0 and abs(value) < 1e-3: return f"{value:.2e}"
+    for digits in range(3, 8):
+        shown = f"{value:.{digits}f}"
+        if float(shown) != limit: return shown
+    return repr(float(value))
+
 @dataclass
 class CheckResult:
     "A check's outcome: status, measured value, what was measured, and the check's definition."
@@ -53,6 +71,13 @@ class CheckResult:
     detail: str = ""
 
     def summary(self) -> str: return f"[{self.status.upper()}] {self.definition.name}: {self.detail}"
+    def finding_title(self) -> str:
+        "The check, its measured value and the limit it broke (e.g. 'expected calibration error 0.090, above the limit 0.05'), so a summary reads without the body."
+        d, value = self.definition, self.value
+        if self.status not in ("warn", "fail") or value is None: return f"{d.name}: {self.status}"
+        limits = [("above", d.fail_above), ("below", d.fail_below)] if self.status == "fail" else [("above", d.warn_above), ("below", d.warn_below)]
+        side, limit = next((s, l) for s, l in limits if l is not None and (value > l if s == "above" else value < l))
+        return f"{d.name} {_shown_beside(value, limit)}, {side} the {'limit' if self.status == 'fail' else 'warning level'} {limit:g}"
     def to_dict(self) -> dict: return {"check": self.definition.name, "status": self.status, "value": self.value, "detail": self.detail,
                                        "rule": self.definition.rule}
 

@@ -13,9 +13,9 @@ from .checks import CheckDefinition, CheckResult
 from .metrics import metrics_from_weights, score_groups, MetricError
 
 # %% auto #0
-__all__ = ['PSI_BANDS', 'POPULATION_STABILITY', 'DriftError', 'Bins', 'reference_bins', 'population_stability_index',
-           'feature_drift', 'drift_table', 'stability_checks', 'revalidation_triggers',
-           'ConfidenceBasedPerformanceEstimator', 'plot_stability', 'plot_estimated_realised']
+__all__ = ['PSI_BANDS', 'COARSER_PERIOD', 'PERIOD_NAMES', 'POPULATION_STABILITY', 'DriftError', 'Bins', 'reference_bins',
+           'population_stability_index', 'feature_drift', 'monitoring_windows', 'drift_table', 'stability_checks',
+           'revalidation_triggers', 'ConfidenceBasedPerformanceEstimator', 'plot_stability', 'plot_estimated_realised']
 
 # %% ../../nbs/34_validation_drift.ipynb #4be62589
 class DriftError(MRMError):
@@ -97,27 +97,49 @@ def feature_drift(bins: Bins, reference: pd.Series, current: pd.Series, floor: f
 # %% ../../nbs/34_validation_drift.ipynb #c6aa30ea
 PSI_BANDS = (0.1, 0.25)  # stable below the first; moderate shift up to the second; significant shift above
 
+COARSER_PERIOD = {"D": "W", "W": "M", "M": "Q", "Q": "Y"}  # the next coarser calendar period (pandas period aliases)
+PERIOD_NAMES = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
+
+def monitoring_windows(dates: pd.Series, # each row's date
+                       frequency: str = "M", # the period asked for
+                       minimum_rows: int = 100, # rows a window needs to be measured
+                      ) -> tuple[np.ndarray, str, str]:
+    "Window label per row at the finest period (from `frequency`, coarsening) where at least half the windows hold `minimum_rows`; the period used and a note saying why."
+    dates = pd.to_datetime(pd.Series(dates)).reset_index(drop=True)
+    period, coarsened = frequency, []
+    while period is not None:
+        labels = dates.dt.to_period(period).astype(str).to_numpy()
+        counts = pd.Series(labels).value_counts()
+        if (counts >= minimum_rows).sum() >= max(1, len(counts) / 2):
+            note = f"windows are {PERIOD_NAMES.get(period, period)}" + (f" ({'; '.join(coarsened)})" if coarsened else "")
+            return labels, period, note
+        coarsened.append(f"{PERIOD_NAMES.get(period, period)} held {counts.min()}-{counts.max()} rows, fewer than {minimum_rows} in {int((counts < minimum_rows).sum())} of {len(counts)}")
+        period = COARSER_PERIOD.get(period)
+    return np.full(len(dates), "all"), "all", f"one window, the whole sample ({'; '.join(coarsened)})"
+
 def drift_table(reference: pd.DataFrame, current: pd.DataFrame, # reference sample and monitoring sample
                 features: dict[str, str], # column -> numeric | categorical (the score included, if wanted)
                 time_column: str | None = None, # window the current sample by this column's periods
-                frequency: str = "M", # pandas period frequency of the windows
+                frequency: str = "M", # pandas period frequency of the windows (coarsened when too thin, see `monitoring_windows`)
                 bins: int = 10, floor: float = 1e-4, minimum_rows: int = 100) -> pd.DataFrame:
-    "One row per window and feature: PSI, its band, and the other drift statistics."
+    "One row per window and feature: PSI, its band, and the other drift statistics; `attrs` say which period the windows are and why."
     missing = [c for c in features if c not in reference.columns or c not in current.columns]
     if missing: raise DriftError(f"column(s) {', '.join(missing)} missing from the reference or the current sample")
     fixed = {name: reference_bins(reference[name], kind, bins, name) for name, kind in features.items()}
-    if time_column is None: windows = [("all", current)]
+    if time_column is None: windows, period, note = [("all", current)], "all", "one window, the whole sample (no time column)"
     else:
         if time_column not in current.columns: raise DriftError(f"current sample: no time column '{time_column}'")
-        periods = pd.to_datetime(current[time_column]).dt.to_period(frequency)
-        windows = [(str(p), current[periods == p]) for p in sorted(periods.dropna().unique())]
+        labels, period, note = monitoring_windows(current[time_column], frequency, minimum_rows)
+        windows = [(label, current[labels == label]) for label in sorted(set(labels))]
     rows = []
     for window, frame in windows:
         if len(frame) < minimum_rows:
             rows += [{"window": window, "feature": name, "current_rows": len(frame), "note": f"too few rows ({len(frame)} < {minimum_rows}) to measure"} for name in features]; continue
         rows += [{"window": window, **feature_drift(fixed[name], reference[name], frame[name], floor), "note": ""} for name in features]
     table = pd.DataFrame(rows)
-    if "psi" in table: table["band"] = pd.cut(table.psi, [-np.inf, *PSI_BANDS, np.inf], labels=["stable", "moderate shift", "significant shift"]).astype(object)
+    if "psi" not in table: table["psi"] = np.nan  # nothing measurable: the column is there, empty, and the notes say why
+    table["band"] = pd.cut(table.psi, [-np.inf, *PSI_BANDS, np.inf], labels=["stable", "moderate shift", "significant shift"]).astype(object)
+    table.attrs |= {"period": period, "windows": note, "minimum_rows": minimum_rows}
     return table
 
 # %% ../../nbs/34_validation_drift.ipynb #dd09c185
@@ -131,8 +153,11 @@ POPULATION_STABILITY = CheckDefinition(
     warn_above=PSI_BANDS[0], fail_above=PSI_BANDS[1])
 
 def stability_checks(table: pd.DataFrame) -> list[CheckResult]:
-    "One check per feature: its worst window."
+    "One check per feature: its worst window (one 'not run' with the row counts when no window could be measured)."
     measured = table.dropna(subset=["psi"])
+    if measured.empty:
+        return [POPULATION_STABILITY.not_run(f"not measured: no monitoring window holds {table.attrs.get('minimum_rows', 'enough')} rows "
+                                             f"({table.attrs.get('windows', '')}; {int(table.groupby('window').current_rows.first().sum())} rows in all)")]
     worst = measured.loc[measured.groupby("feature", sort=False).psi.idxmax()]
     return [POPULATION_STABILITY.evaluate(r.psi, f"{r.feature}: worst PSI {r.psi:.3f} in window {r.window} ({r.current_rows} rows)") for r in worst.itertuples()]
 
@@ -174,6 +199,7 @@ def plot_stability(table: pd.DataFrame):
     "Worst PSI per feature over the windows, with the 0.1 and 0.25 bands."
     from mrm_research.report import panels
     worst = table.dropna(subset=["psi"]).groupby("feature").psi.max().sort_values()
+    if worst.empty: raise DriftError("no window was measured: nothing to plot (see the table's notes)")
     figure, (axis,) = panels(1, row_height=0.25 * len(worst) + 1.0, width=5.5)
     colours = ["#1b6e20" if v <= PSI_BANDS[0] else "#c98a00" if v <= PSI_BANDS[1] else "#b00020" for v in worst]
     axis.barh(worst.index, worst.to_numpy(), color=colours)

@@ -4,13 +4,14 @@
 
 # %% ../../nbs/35_validation_fairness.ipynb #623201cf
 from __future__ import annotations
+from dataclasses import dataclass
 import numpy as np, pandas as pd
 from .checks import CheckDefinition, CheckResult
 from .metrics import MetricError, check_scored, bootstrap_replicates, metrics_from_weights
 
 # %% auto #0
 __all__ = ['FAIRNESS_RATES', 'DISPARATE_IMPACT', 'EQUALIZED_ODDS', 'PROXY', 'group_rates', 'fairness_summary', 'proxy_analysis',
-           'fairness_checks', 'plot_group_rates']
+           'fairness_checks', 'AttributeFairness', 'attribute_fairness', 'plot_group_rates']
 
 # %% ../../nbs/35_validation_fairness.ipynb #3caf4dd9
 FAIRNESS_RATES = {"selection_rate": "alert_rate", "true_positive_rate": "recall", "precision": "precision"}
@@ -100,20 +101,20 @@ def proxy_analysis(data: pd.DataFrame, features: dict[str, str], # column -> num
 # %% ../../nbs/35_validation_fairness.ipynb #6b78b1d8
 DISPARATE_IMPACT = CheckDefinition(
     "disparate impact",
-    purpose="Show that no group of a protected attribute is alerted at a much lower or higher rate than another without a risk-based explanation.",
-    mechanism="Selection rate (share alerted at the operating threshold) per group; ratio of the smallest to the largest.",
+    purpose="Show that no group of a protected attribute is flagged at a much lower or higher rate than another without a risk-based explanation.",
+    mechanism="Selection rate (share at or above the operating threshold) per group; ratio of the smallest to the largest.",
     rule="Pass at 0.9 or above; warn below 0.9; fail below 0.8 (the four-fifths rule, 29 CFR 1607.4(D)).",
-    high_risk_signs="A low ratio together with a strong proxy feature; a group alerted more with lower precision (more false alerts for the same risk).",
-    limitations="In AML, differing exposure to risk can justify differing alert rates; small groups give wide intervals (see the bootstrap bounds); says nothing about why.",
+    high_risk_signs="A low ratio together with a strong proxy feature; a group flagged more with lower precision (more false flags for the same risk).",
+    limitations="Differing exposure to risk can justify differing rates (in credit, the ECOA / Regulation B business-necessity test; in AML, risk-based monitoring); small groups give wide intervals (see the bootstrap bounds); says nothing about why.",
     warn_below=0.9, fail_below=0.8)
 
 EQUALIZED_ODDS = CheckDefinition(
     "equalised odds",
-    purpose="Show that the model's errors fall equally on every group: cases caught at the same rate and false alerts raised at the same rate.",
+    purpose="Show that the model's errors fall equally on every group: events caught at the same rate and false flags raised at the same rate.",
     mechanism="Largest spread across groups of the true-positive rate and of the false-positive rate at the operating threshold.",
     rule="Pass at or below 0.05; warn above 0.05; fail above 0.10.",
-    high_risk_signs="A group whose true-positive rate is far lower (its cases are missed) or whose false-positive rate is far higher (its customers are investigated needlessly).",
-    limitations="Needs labels, which reflect past investigation decisions and may carry their own bias; unstable for groups with few positives.",
+    high_risk_signs="A group whose true-positive rate is far lower (its events are missed) or whose false-positive rate is far higher (its members are flagged needlessly).",
+    limitations="Needs labels, which reflect past decisions (who was approved, investigated or reported) and may carry their own bias; unstable for groups with few positives.",
     warn_above=0.05, fail_above=0.10)
 
 PROXY = CheckDefinition(
@@ -122,7 +123,7 @@ PROXY = CheckDefinition(
     mechanism="Cross-validated ROC-AUC (5 folds, one-vs-rest macro for several groups) of a gradient-boosted classifier predicting the attribute from the model's features.",
     rule="Pass at or below 0.65; warn above 0.65; fail above 0.80.",
     high_risk_signs="One feature carrying most of the attribute (see the per-feature associations); a proxy among the model's most important features.",
-    limitations="A feature may carry the attribute for a legitimate, risk-based reason (geography in AML); the check says a proxy exists, not that its use is unjustified.",
+    limitations="A feature may carry the attribute for a legitimate, risk-based reason (geography, income); the check says a proxy exists, not that its use is unjustified.",
     warn_above=0.65, fail_above=0.80)
 
 def fairness_checks(summary: dict, proxy_auc: float | None = None) -> list[CheckResult]:
@@ -132,6 +133,51 @@ def fairness_checks(summary: dict, proxy_auc: float | None = None) -> list[Check
               EQUALIZED_ODDS.evaluate(summary["equalized_odds_difference"], f"{attribute}: largest spread of true- or false-positive rates {summary['equalized_odds_difference']:.3f}")]
     if proxy_auc is not None: checks.append(PROXY.evaluate(proxy_auc, f"{attribute}: predicted from the features with cross-validated AUC {proxy_auc:.3f}"))
     return checks
+
+# %% ../../nbs/35_validation_fairness.ipynb #ce2e838c
+@dataclass
+class AttributeFairness:
+    "Fairness of one protected attribute: rates per group, summary measures, proxy analysis, and the checks (measured or not, with the reason)."
+    attribute: str
+    rates: pd.DataFrame
+    summary: dict | None  # None when fewer than two groups are large enough to compare
+    proxies: pd.DataFrame | None
+    proxy_auc: float | None
+    checks: list
+    unrecorded_rows: int = 0  # rows without a group value, left out
+
+    def to_dict(self) -> dict: return {"attribute": self.attribute, "summary": self.summary, "proxy_auc": self.proxy_auc, "unrecorded_rows": self.unrecorded_rows,
+                                       "checks": [c.to_dict() for c in self.checks]}
+    def summary_text(self) -> str: return "\n".join(c.summary() for c in self.checks)
+
+def _group_sizes(rates: pd.DataFrame) -> str:
+    return ", ".join(f"{g} {n:,} rows" for g, n in zip(rates.group, rates.rows))
+
+def attribute_fairness(labels, scores, data: pd.DataFrame, # 0 / 1 labels and scores of the rows of `data`
+                       attribute: str, features: dict[str, str], # protected-attribute column; model features -> numeric | categorical
+                       threshold: float = 0.5, replicates: int = 500, seed: int = 0, minimum_rows: int = 30) -> AttributeFairness:
+    "Rates, summary measures, proxy analysis and checks for one attribute; what the data cannot support is reported as not measured."
+    if attribute not in data.columns: raise MetricError(f"no protected-attribute column '{attribute}' in the data")
+    recorded = data[attribute].notna().to_numpy()
+    y, s, rows = np.asarray(labels)[recorded], np.asarray(scores, float)[recorded], data[recorded]
+    unrecorded = int((~recorded).sum()); left_out = f"; {unrecorded:,} row(s) without a recorded {attribute} left out" if unrecorded else ""
+    rates = group_rates(y, s, rows[attribute], threshold, replicates=replicates, seed=seed, attribute=attribute, minimum_rows=minimum_rows)
+    compared = rates[rates.compared]
+    if len(compared) < 2:
+        reason = f"{attribute}: fewer than two groups with at least {minimum_rows} rows ({_group_sizes(rates)}){left_out}"
+        return AttributeFairness(attribute, rates, None, None, None, [DISPARATE_IMPACT.not_run(f"not measured: {reason}"), EQUALIZED_ODDS.not_run(f"not measured: {reason}"), PROXY.not_run(f"not measured: {reason}")], unrecorded)
+    summary = fairness_summary(rates)
+    checks = [DISPARATE_IMPACT.evaluate_if_measured(summary["disparate_impact_ratio"], f"{attribute}: lowest selection rate ({summary['lowest_selection_group']}) / highest ({summary['highest_selection_group']}) = {summary['disparate_impact_ratio']:.3f}{left_out}",
+                                                    f"{attribute}: no row of any compared group is at or above the threshold{left_out}"),
+              EQUALIZED_ODDS.evaluate_if_measured(summary["equalized_odds_difference"], f"{attribute}: largest spread of true- or false-positive rates {summary['equalized_odds_difference']:.3f}{left_out}",
+                                                  f"{attribute}: the rates are undefined in the compared groups (no events, or no non-events){left_out}")]
+    try:
+        proxies, proxy_auc = proxy_analysis(rows, features, attribute, seed=seed, minimum_rows=minimum_rows)
+        checks.append(PROXY.evaluate(proxy_auc, f"{attribute}: predicted from the features with cross-validated AUC {proxy_auc:.3f}{left_out}"))
+    except MetricError as error:
+        proxies, proxy_auc = None, None
+        checks.append(PROXY.not_run(f"not measured: {error}"))
+    return AttributeFairness(attribute, rates, summary, proxies, proxy_auc, checks, unrecorded)
 
 # %% ../../nbs/35_validation_fairness.ipynb #e4407e4a
 def plot_group_rates(rates: pd.DataFrame):

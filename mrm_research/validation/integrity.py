@@ -19,15 +19,15 @@ __all__ = ['DATA_CONTRACT', 'TARGET_LEAKAGE', 'TIME_OVERLAP', 'COMPARABILITY', '
 
 # %% ../../nbs/39_validation_integrity.ipynb #6dde43f7
 def card_columns(card) -> list[str]:
-    "Every column the validation needs from a dataset: features, target, protected attributes, time and segment columns."
-    return list(dict.fromkeys([*card.feature_names, card.target, *card.protected_attributes, *[c for c in (card.time_column, card.segment_column) if c]]))
+    "Every column the validation needs from a dataset: features, target, protected attributes, time, segment and (for a vendor model) score columns."
+    return list(dict.fromkeys([*card.feature_names, card.target, *card.protected_attributes, *[c for c in (card.time_column, card.segment_column, card.score_column, card.previous_grade_column) if c]]))
 
 def read_validation_data(path: str | Path, card, dataset: str) -> tuple[pd.DataFrame, dict]:
     "Read a CSV or Parquet file, check the card's columns are present, and fingerprint it."
     path = Path(path)
     if not path.exists(): raise MetricError(f"{dataset}: no file at {path}")
     frame = read_table(path)
-    missing = [c for c in card_columns(card) if c not in frame.columns]
+    missing = [c for c in card_columns(card) if c not in frame.columns and c != card.previous_grade_column]  # start grades are needed in the test sample only
     if missing: raise MetricError(f"{dataset} ({path.name}): missing column(s) {', '.join(missing)} that model card {card.model_id} names")
     for feature in (f.name for f in card.features if f.type == "numeric"):  # a CSV is read as text: numbers are converted here, and refused if they are not numbers
         values = pd.to_numeric(frame[feature], errors="coerce")
@@ -63,13 +63,13 @@ def contract_check(path: str | Path, contract: str, dataset: str) -> CheckResult
 # %% ../../nbs/39_validation_integrity.ipynb #48930af1
 def missingness(frame: pd.DataFrame, card, dataset: str) -> pd.DataFrame:
     "Per card column: missing count and share in one dataset."
-    columns = card_columns(card)
+    columns = [c for c in card_columns(card) if c in frame.columns]
     counts = frame[columns].isna().sum()
     return pd.DataFrame({"dataset": dataset, "column": columns, "missing": counts.to_numpy(), "missing_share": (counts / max(len(frame), 1)).to_numpy()})
 
 def duplicate_rows(frame: pd.DataFrame, card) -> int:
     "Rows that repeat an earlier row over all the card's columns."
-    return int(frame[card_columns(card)].astype(str).duplicated().sum())
+    return int(frame[[c for c in card_columns(card) if c in frame.columns]].astype(str).duplicated().sum())
 
 # %% ../../nbs/39_validation_integrity.ipynb #b1ef9a7d
 def univariate_auc(train: pd.DataFrame, test: pd.DataFrame, card, train_labels, test_labels) -> pd.DataFrame:
@@ -107,8 +107,8 @@ TARGET_LEAKAGE = CheckDefinition(
     "target leakage",
     purpose="Show that no feature carries the outcome it is meant to predict.",
     mechanism="ROC-AUC of each feature alone on the test rows (numeric directly; categorical by its training event rate), folded so 0.5 is none and 1 is perfect; value = the largest.",
-    rule="Pass at or below 0.90; warn above 0.90; fail above 0.95 (no honest feature of an uninvestigated alert predicts the investigation's outcome that well).",
-    high_risk_signs="A status, date or amount recorded during or after the investigation; a feature whose importance dwarfs the others.",
+    rule="Pass at or below 0.90; warn above 0.90; fail above 0.95 (a feature known when the model scores rarely predicts the outcome that well on its own).",
+    high_risk_signs="A status, date or amount recorded after the moment of scoring (during collection, investigation or review); a feature whose importance dwarfs the others.",
     limitations="Finds leakage through one feature, not leakage spread over several or through the sampling; a genuinely decisive feature would also be flagged (then explain it).",
     warn_above=0.90, fail_above=0.95)
 

@@ -99,7 +99,7 @@ def metrics_from_weights(weights: np.ndarray, # (replicates, rows): how often ea
 
 # %% ../../nbs/31_validation_metrics.ipynb #25da3599
 UNDEFINED = {"roc_auc": "only one class is present", "gini": "only one class is present", "pr_auc": "there are no positives", "ks": "only one class is present",
-             "precision": "no row is at or above the threshold (no alert)", "recall": "there are no positives", "specificity": "there are no negatives",
+             "precision": "no row is at or above the threshold", "recall": "there are no positives", "specificity": "there are no negatives",
              "f1": "there are no positives and no alerts", "f_beta": "there are no positives and no alerts", "alert_rate": "there are no rows", "base_rate": "there are no rows"}
 
 def performance(labels, scores, # 0 / 1 labels and scores (probabilities unless probabilities=False)
@@ -290,7 +290,7 @@ from .checks import CheckDefinition, CheckResult
 
 DISCRIMINATION = CheckDefinition(
     "discrimination",
-    purpose="Show that the model ranks positives above negatives well enough for its use (ordering an investigation queue).",
+    purpose="Show that the model ranks events above non-events well enough for its use (ordering a review queue, a credit decision, a risk rating).",
     mechanism="ROC-AUC on the test rows with a percentile bootstrap interval (vectorised, seeded); value = the interval's lower bound.",
     rule="Pass at 0.70 or above; warn below 0.70; fail below 0.60 (0.5 is a random order).",
     high_risk_signs="A wide interval (few positives); AUC much lower in one segment; PR-AUC close to the base rate.",
@@ -303,5 +303,5 @@ DETERIORATION = CheckDefinition(
     mechanism="ROC-AUC of the monitoring period minus ROC-AUC of the test period; value = the fall (positive when worse).",
     rule="Pass at a fall of 0.03 or less; warn above 0.03; fail above 0.07.",
     high_risk_signs="A fall together with population drift in the model's main drivers; a fall concentrated in a new segment or typology.",
-    limitations="Needs monitoring labels, which arrive late in AML (the confidence-based estimate covers the gap); sampling noise on small periods (see the intervals).",
+    limitations="Needs monitoring labels, which often arrive late (the confidence-based estimate covers the gap); sampling noise on small periods (see the intervals).",
     warn_above=0.03, fail_above=0.07)

@@ -5,13 +5,21 @@
     suite under 5 minutes on 2 cores.
 (b) The vectorised bootstrap (1000 replicates) against a loop of scikit-learn calls computing the same metrics per
     replicate (timed on a few replicates, per replicate), on the same 10^6 rows. Target ratio >= 20.
+(c) `mrm validate` end to end on a wide model: a scikit-learn logistic regression over 300 numeric features, 10^5 training
+    and 10^5 test rows (CSV, from a folder outside the repository). Target < 5 minutes.
+(d) `mrm validate` end to end on a small model: 1,000 rows (a credit scorecard with a master scale, a monitoring sample).
+    Target <= 30 s: small data should not pay for large-data machinery. Baseline measured in the same run: `mrm run` of an
+    empty notebook (kernel start, render, bundle), printed as the ratio.
 
-MRM_BENCH_ML_ROWS sets the number of scored rows (e.g. 200000 for a quicker run).
+MRM_BENCH_ML_ROWS sets the number of scored rows (e.g. 200000 for a quicker run); MRM_BENCH_WIDE_ROWS the wide model's rows;
+`--end-to-end` runs (c) and (d) alone.
 """
 import os, resource, sys, time
+from pathlib import Path
 import numpy as np, pandas as pd
 
 ROWS = int(os.environ.get("MRM_BENCH_ML_ROWS", 1_000_000))
+WIDE_ROWS = int(os.environ.get("MRM_BENCH_WIDE_ROWS", 100_000))
 TRAIN_ROWS, FEATURES, SEED = 100_000, 30, 7
 
 
@@ -31,9 +39,10 @@ def synthetic(rows: int, start: str, shift: float, rng) -> pd.DataFrame:
     return frame
 
 
+
+
 def main() -> int:
     import tempfile, yaml
-    from pathlib import Path
     from catboost import CatBoostClassifier
     from mrm_research.core import sha256_file
     from mrm_research.validation import model as vm, metrics as vmet, calibration as vcal, backtest as vbt, drift as vdr, fairness as vfair, explain as vexp, robustness as vrob, challengers as vch, integrity as vint
@@ -96,8 +105,78 @@ def main() -> int:
     print(f"  {'peak memory of the process':<66s} {peak_mib():8.0f} MiB")
     print(f"  bootstrap per replicate: vectorised {vectorised_per_replicate * 1e3:.1f} ms, loop of scikit-learn calls {loop_per_replicate * 1e3:.1f} ms; ratio {ratio:.1f}   target >= 20  {'met' if ratio >= 20 else 'NOT MET'}")
     print(f"  (test ROC-AUC {boot[0].estimates['roc_auc']:.3f} [{boot[0].lower['roc_auc']:.3f}, {boot[0].upper['roc_auc']:.3f}])")
+    end_to_end()
     return 0
 
 
+def mrm_seconds(folder, *args) -> float:
+    "Seconds of one `mrm` command run from `folder`; raises with its output when it fails."
+    import subprocess
+    began = time.perf_counter()
+    result = subprocess.run([str(Path(sys.executable).parent / "mrm"), *map(str, args)], cwd=folder, capture_output=True, text=True)
+    if result.returncode != 0: raise SystemExit(f"mrm {' '.join(map(str, args))} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return time.perf_counter() - began
+
+
+def slowest_cells(out) -> str:
+    "The three slowest cells of the executed notebook under `out`, from papermill's timings."
+    import json
+    notebook = json.loads(next(Path(out).glob("*/*/notebook.ipynb")).read_text())
+    cells = sorted(((c["metadata"].get("papermill", {}).get("duration") or 0, "".join(c["source"]).splitlines()[0][:60]) for c in notebook["cells"] if c["cell_type"] == "code"), reverse=True)
+    return "; ".join(f"{d:.1f} s {line}" for d, line in cells[:3])
+
+
+def end_to_end() -> None:
+    "(c) and (d): `mrm validate` from a folder outside the repository, as a validator runs it."
+    import tempfile, joblib, yaml
+    from sklearn.linear_model import LogisticRegression
+    from mrm_research.core import sha256_file
+    from mrm_research.validation.credit import MasterScale
+    rng = np.random.default_rng(SEED)
+    baseline_folder = Path(tempfile.mkdtemp())
+    (baseline_folder / "empty.ipynb").write_text('{"cells": [{"cell_type": "code", "execution_count": null, "id": "p", "metadata": {"tags": ["parameters"]}, "outputs": [], "source": ["seed = 0"]}], '
+                                                 '"metadata": {"kernelspec": {"display_name": "python3", "language": "python", "name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}')
+    baseline = mrm_seconds(baseline_folder, "run", "empty.ipynb", "--out", "out", "--no-progress")
+
+    wide = Path(tempfile.mkdtemp()); columns = [f"f{i:03d}" for i in range(300)]
+    def wide_rows(n):
+        frame = pd.DataFrame(rng.normal(size=(n, 300)), columns=columns)
+        frame["event"] = (rng.random(n) < 1 / (1 + np.exp(-(frame.f000 - 0.5 * frame.f001 + 0.3 * frame.f002 - 2)))).astype(int)
+        return frame
+    train = wide_rows(WIDE_ROWS); train.to_csv(wide / "train.csv", index=False); wide_rows(WIDE_ROWS).to_csv(wide / "test.csv", index=False)
+    joblib.dump(LogisticRegression(max_iter=2000).fit(train[columns], train.event), wide / "wide.joblib")
+    (wide / "card.yaml").write_text(yaml.safe_dump({"model_id": "WIDE", "name": "wide", "version": "1", "owner": "o", "developer": "d", "purpose": "p", "intended_use": "u",
+        "algorithm": "logistic regression", "artifact": {"path": "wide.joblib", "sha256": sha256_file(wide / "wide.joblib"), "format": "joblib"},
+        "features": [{"name": c, "type": "numeric"} for c in columns], "target": "event", "positive_class": 1, "threshold": 0.2}))
+    wide_seconds = mrm_seconds(wide, "validate", "card.yaml", "--train", "train.csv", "--test", "test.csv", "--out", "out", "--no-progress")
+
+    small = Path(tempfile.mkdtemp())
+    def applicants(n, start):
+        frame = pd.DataFrame({"income": rng.lognormal(3.8, 0.5, n), "utilisation": rng.beta(2, 5, n), "housing": rng.choice(["own", "rent"], n),
+                              "opened": pd.Timestamp(start) + pd.to_timedelta(rng.uniform(0, 180, n), unit="D")})
+        frame["default"] = (rng.random(n) < 1 / (1 + np.exp(-(-2 + 3 * frame.utilisation - 0.5 * np.log(frame.income / 45))))).astype(int)
+        return frame
+    train = applicants(1000, "2024-01-01"); train.to_csv(small / "train.csv", index=False); applicants(1000, "2024-07-01").to_csv(small / "test.csv", index=False)
+    applicants(1000, "2025-01-01").to_csv(small / "monitor.csv", index=False)
+    from sklearn.pipeline import make_pipeline
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    joblib.dump(make_pipeline(make_column_transformer((StandardScaler(), ["income", "utilisation"]), (OneHotEncoder(handle_unknown="ignore"), ["housing"])), LogisticRegression())
+                .fit(train[["income", "utilisation", "housing"]], train.default), small / "scorecard.joblib")
+    (small / "card.yaml").write_text(yaml.safe_dump({"model_id": "SMALL", "name": "small scorecard", "version": "1", "owner": "o", "developer": "d", "purpose": "p", "intended_use": "u",
+        "use_case": "credit_pd", "algorithm": "logistic regression", "artifact": {"path": "scorecard.joblib", "sha256": sha256_file(small / "scorecard.joblib"), "format": "joblib"},
+        "features": [{"name": "income", "type": "numeric"}, {"name": "utilisation", "type": "numeric"}, {"name": "housing", "type": "categorical"}],
+        "target": "default", "positive_class": 1, "threshold": 0.2, "time_column": "opened", "costs": {"false_negative": 5, "false_positive": 1},
+        "master_scale": [{"grade": g, "upper_pd": b} for g, b in (("A", 0.05), ("B", 0.1), ("C", 0.2), ("D", 1.0))], "initial_validation": {"auc": 0.7}}))
+    small_seconds = mrm_seconds(small, "validate", "card.yaml", "--train", "train.csv", "--test", "test.csv", "--monitor", "monitor.csv", "--out", "out", "--no-progress")
+
+    print(f"\n`mrm validate` end to end, from a folder outside the repository (baseline: `mrm run` of an empty notebook, {baseline:.1f} s)")
+    print(f"  {'(c) 300-feature logistic regression, ' + f'{WIDE_ROWS:,} training and test rows':<66s} {wide_seconds:8.1f} s   target < 300  {'met' if wide_seconds < 300 else 'NOT MET'}   ratio to baseline {wide_seconds / baseline:.1f}")
+    print(f"      slowest cells: {slowest_cells(wide / 'out')}")
+    print(f"  {'(d) 1,000-row credit scorecard with monitoring':<66s} {small_seconds:8.1f} s   target <= 30  {'met' if small_seconds <= 30 else 'NOT MET'}   ratio to baseline {small_seconds / baseline:.1f}")
+    print(f"      slowest cells: {slowest_cells(small / 'out')}")
+
+
 if __name__ == "__main__":
+    if "--end-to-end" in sys.argv: end_to_end(); sys.exit(0)  # (c) and (d) alone
     sys.exit(main())
