@@ -25,7 +25,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python tests/check_export.py
 	$(BIN)/nbdev_test --n_workers 2 --skip_folder_re '^(validation|[_.].*)$$'
-	$(BIN)/python -m pytest tests -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider --durations=10
 
 export: $(STAMP)
 	$(BIN)/nbdev_export

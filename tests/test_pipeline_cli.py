@@ -110,3 +110,15 @@ def test_plan_with_unknown_parameter_is_refused(tmp_path):
     plan.write_text(yaml.safe_dump({"runs": [{"notebook": str(NOTEBOOKS / "tiny.ipynb"), "model_id": "A", "parameters": {"sead": 1}}]}))
     result = mrm("run", plan, "--out", tmp_path / "build", check=2)
     assert "run 1 (A)" in result.stderr and "'sead'" in result.stderr
+
+
+def test_commands_work_from_a_folder_outside_the_project(tmp_path):
+    "A user's own folder: the package's notebooks and contracts are found from the package, the user's paths from the folder."
+    (tmp_path / "plan.yml").write_text(yaml.safe_dump({"runs": [{"notebook": "tests/notebooks/noop.ipynb", "model_id": "FROM-ELSEWHERE"}]}))
+    mrm("run", "plan.yml", "--out", "build", "--no-progress", cwd=tmp_path, check=0)  # the notebook path is the package's; the plan and the output folder are the user's
+    (bundle,) = bundles(tmp_path / "build")
+    assert json.loads((bundle / "manifest.json").read_text())["status"] == "succeeded"
+    listed = mrm("contracts", "list", cwd=tmp_path, check=0)
+    assert "transactions" in listed.stdout
+    mrm("run", "tests/notebooks/noop.ipynb", "--model-id", "SINGLE", "--out", "build", "--no-progress", cwd=tmp_path, check=0)
+    assert len(bundles(tmp_path / "build")) == 2

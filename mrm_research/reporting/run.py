@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Any
 import yaml
-from ..core import MRMError, ParameterError, dump_json, load_yaml, package_resource, project_root, utc_now, write_atomic
+from ..core import MRMError, ParameterError, dump_json, load_yaml, package_home, package_resource, project_root, utc_now, write_atomic
 from .render import render_report, render_engine
 from .bundle import environment_record, write_index, write_manifest
 from ..report import Recorder
@@ -17,7 +17,7 @@ from ..report import Recorder
 # %% auto #0
 __all__ = ['GRACE_SECONDS', 'MODEL_VALIDATION_NOTEBOOK', 'notebook_parameters', 'resolve_parameters', 'parse_cli_parameters',
            'new_run_id', 'RunSpec', 'RunResult', 'RunTimeout', 'IPCKernelManager', 'run_log', 'finalize', 'execute_run',
-           'load_plan', 'worker_context', 'run_batch', 'run', 'validate']
+           'notebook_path', 'load_plan', 'worker_context', 'run_batch', 'run', 'validate']
 
 # %% ../../nbs/05_reporting_run.ipynb #05-reporting-run-005
 def notebook_parameters(notebook: str | Path, # the validation notebook
@@ -193,6 +193,15 @@ def execute_run(spec: RunSpec, # the run to execute
     return finalize(spec, "failed" if error else "succeeded", error, timings, parameters)
 
 # %% ../../nbs/05_reporting_run.ipynb #05-reporting-run-018
+def notebook_path(notebook: str | Path, # as given: absolute, relative to `folder`, or a path inside the package (nbs/validation/...)
+                  folder: str | Path | None = None, # the folder relative paths are read from (default: the current folder)
+                 ) -> Path:
+    "A notebook named by the user: their own file when it exists, else the package's notebook of that path."
+    path = Path(notebook)
+    if path.is_absolute(): return path
+    mine = Path(folder or Path.cwd()) / path
+    return mine if mine.exists() or not (package_home() / path).exists() else package_home() / path
+
 def load_plan(plan: str | Path, # the batch plan (YAML)
               out_dir: str = "reports/build", # where bundles go
               timeout: float | None = None, # overrides every run's timeout
@@ -208,7 +217,7 @@ def load_plan(plan: str | Path, # the batch plan (YAML)
     for number, run in enumerate(runs, 1):
         if "notebook" not in run or "model_id" not in run: raise MRMError(f"plan {path}, run {number}: needs 'notebook' and 'model_id'")
         parameters = {**defaults.get("parameters", {}), **run.get("parameters", {})}
-        notebook = Path(run["notebook"]) if Path(run["notebook"]).is_absolute() else root / run["notebook"]
+        notebook = notebook_path(run["notebook"], root)
         spec = RunSpec(str(notebook), str(run["model_id"]), str(run.get("model_version", defaults.get("model_version", "unversioned"))),
                        parameters, float(timeout or run.get("timeout", defaults.get("timeout", 1800))), str(out_dir), cwd=str(root), stage=run.get("stage", 1))
         try: resolve_parameters(spec.notebook, spec.parameters)
@@ -292,6 +301,7 @@ def run(target: str | Path, # a validation notebook (.ipynb) or a batch plan (.y
         if parameters or params_file: raise ParameterError("parameters go inside the plan, not on the command line, when running a plan")
         specs = load_plan(target, out_dir, timeout)
     else:
+        target = notebook_path(target)
         given = load_yaml(Path(params_file).read_text()) if params_file else {}
         given = {**(given or {}), **(parameters or {})}
         resolve_parameters(target, given)
