@@ -19,7 +19,8 @@ from conftest import bundles, mrm
 BODY_PAGE_BUDGETS = {"TM-FEED-DQ": 7, "TM-FEED-DQ-DEFECTS": 8,
                      "TM-SCENARIO-LIBRARY": 15,  # 12 until issue 16 added typology coverage, the second generator (14) and each typology planted alone per generator (measured 15)
                      "TM-SCENARIO-LIBRARY-HISTORY": 11,
-                     "PPNR-MIGRATION": 12, "PPNR-PROJECTION": 10, "TM-ALERT-SCORER": 27,
+                     "PPNR-MIGRATION": 12, "PPNR-PROJECTION": 10,
+                     "TM-ALERT-SCORER": 28,  # 27 until the card's use case, costs and mutable features joined the scope table and the refits report their reproduction of the artifact (measured 28, with the back-test table moved to the appendix)
                      "GOV-COMMITTEE-PACK": 7,  # 6 until issue 16: two more refusals and their notes (measured 7)
                      "TS-DETECTOR-LIBRARY": 16,  # trade surveillance (issue 13): body measured at 15 pages (six detectors)
                      "GENAI-NARRATIVE-ASSISTANT": 18,  # generative-AI validation (issue 14): body measured at 17 pages (eleven tests)
