@@ -29,7 +29,7 @@ def read_validation_data(path: str | Path, card, dataset: str) -> tuple[pd.DataF
     frame = read_table(path)
     missing = [c for c in card_columns(card) if c not in frame.columns and c != card.previous_grade_column]  # start grades are needed in the test sample only
     if missing: raise MetricError(f"{dataset} ({path.name}): missing column(s) {', '.join(missing)} that model card {card.model_id} names")
-    for feature in (f.name for f in card.features if f.type == "numeric"):  # a CSV is read as text: numbers are converted here, and refused if they are not numbers
+    for feature in (f.name for f in card.features if f.type == "numeric" and not pd.api.types.is_numeric_dtype(frame[f.name])):  # a CSV column read as text: converted here, refused if not numbers
         values = pd.to_numeric(frame[feature], errors="coerce")
         bad = np.flatnonzero(values.isna().to_numpy() & frame[feature].notna().to_numpy())
         if len(bad): raise MetricError(f"{dataset} ({path.name}): numeric feature '{feature}' has {len(bad)} value(s) that are not numbers, e.g. row(s) {bad[:5].tolist()}: {frame[feature].iloc[bad[:3]].tolist()}")
@@ -69,7 +69,7 @@ def missingness(frame: pd.DataFrame, card, dataset: str) -> pd.DataFrame:
 
 def duplicate_rows(frame: pd.DataFrame, card) -> int:
     "Rows that repeat an earlier row over all the card's columns."
-    return int(frame[[c for c in card_columns(card) if c in frame.columns]].astype(str).duplicated().sum())
+    return int(frame[[c for c in card_columns(card) if c in frame.columns]].duplicated().sum())
 
 # %% ../../nbs/39_validation_integrity.ipynb #b1ef9a7d
 def univariate_auc(train: pd.DataFrame, test: pd.DataFrame, card, train_labels, test_labels) -> pd.DataFrame:
