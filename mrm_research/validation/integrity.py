@@ -34,6 +34,11 @@ def read_validation_data(path: str | Path, card, dataset: str) -> tuple[pd.DataF
         bad = np.flatnonzero(values.isna().to_numpy() & frame[feature].notna().to_numpy())
         if len(bad): raise MetricError(f"{dataset} ({path.name}): numeric feature '{feature}' has {len(bad)} value(s) that are not numbers, e.g. row(s) {bad[:5].tolist()}: {frame[feature].iloc[bad[:3]].tolist()}")
         frame[feature] = values.astype(float)
+    if path.suffix.lower() == ".csv":  # a CSV is read as text; categorical codes that are all numbers are read as numbers, as pandas.read_csv (and so most training code) reads them
+        for feature in card.categorical_features:
+            numbers = pd.to_numeric(frame[feature], errors="coerce")
+            if numbers.notna().any() and (numbers.notna() == frame[feature].notna()).all():
+                frame[feature] = numbers.astype("int64") if numbers.notna().all() and (numbers % 1 == 0).all() else numbers
     if card.time_column:
         dates = pd.to_datetime(frame[card.time_column], errors="coerce")
         bad = np.flatnonzero(dates.isna().to_numpy())
