@@ -153,6 +153,12 @@ def _positive_column(classes, positive) -> int:
     return names.index(label_key(positive))
 
 # %% ../../nbs/30_validation_model.ipynb #fbd90e24
+def _like(values: pd.Series, categories) -> pd.Series:
+    "Category values in the type of the categories a model was trained on (text codes as text, numeric codes as numbers), so '3', 3 and 3.0 find the same category."
+    if categories is None or len(categories) == 0: return values
+    if isinstance(list(categories)[0], str): return category_text(values).where(values.notna())
+    return pd.to_numeric(values, errors="coerce")
+
 class ScoringModel:
     "One scoring interface over CatBoost, scikit-learn (joblib), XGBoost, LightGBM and ONNX artifacts, or a vendor's score column; `predict_proba` gives P(positive class)."
     def __init__(self, card: ModelCard): self.card = card
@@ -202,7 +208,7 @@ class ScoringModel:
         if kind == "xgboost": return features.assign(**{c: features[c].astype("category") for c in categorical})
         if kind == "lightgbm":
             known = dict(zip([c for c in features.columns if c in categorical], self.model_.pandas_categorical or []))
-            return features.assign(**{c: pd.Categorical(features[c], categories=known.get(c)) for c in categorical})
+            return features.assign(**{c: pd.Categorical(_like(features[c], known.get(c)), categories=known.get(c)) for c in categorical})
         return features
 
     def _raw_scores(self, features: pd.DataFrame) -> np.ndarray:
