@@ -144,6 +144,7 @@ def label_key(value) -> str:
 
 def category_text(values: pd.Series) -> pd.Series:
     "A categorical column as CatBoost takes it: text, whole numbers without '.0', a missing value as 'nan' (CatBoost refuses missing categories; 'nan' is what training code commonly writes)."
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"): return values.astype(object).where(values.notna(), "nan")  # text already: only missing values change
     return pd.Series([("nan" if pd.isna(v) else label_key(v) if isinstance(v, (int, float, np.integer, np.floating)) else str(v)) for v in values], index=values.index, dtype=object)
 
 def _positive_column(classes, positive) -> int:
@@ -205,6 +206,7 @@ class ScoringModel:
         "Features in the form the artifact's library takes them."
         kind, categorical = self.card.artifact["format"], self.card.categorical_features
         if kind == "catboost": return features.assign(**{c: category_text(features[c]) for c in categorical})
+        if kind == "onnx": return features.assign(**{c: category_text(features[c]) for c in categorical})
         if kind == "xgboost": return features.assign(**{c: features[c].astype("category") for c in categorical})
         if kind == "lightgbm":
             known = dict(zip([c for c in features.columns if c in categorical], self.model_.pandas_categorical or []))
@@ -214,7 +216,7 @@ class ScoringModel:
     def _raw_scores(self, features: pd.DataFrame) -> np.ndarray:
         "Class probabilities (or the positive class's probability) from the loaded artifact."
         kind, data = self.card.artifact["format"], self._model_input(features)
-        if kind == "onnx": return self._onnx_scores(data.assign(**{c: category_text(data[c]) for c in self.card.categorical_features}))
+        if kind == "onnx": return self._onnx_scores(data)
         if kind == "lightgbm": return np.asarray(self.model_.predict(data), dtype=float).reshape(-1, 1).repeat(2, axis=1)  # the positive class's probability, in column 1
         return np.asarray(self.model_.predict_proba(data), dtype=float)
 

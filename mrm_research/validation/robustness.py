@@ -27,26 +27,31 @@ def feature_sensitivity(scorer, data: pd.DataFrame, changes: tuple[float, ...] =
     return pd.DataFrame(rows)
 
 # %% ../../nbs/37_validation_robustness.ipynb #cd588e6f
+class _Refitted:
+    "A refitted model: predict_proba(frame) gives the probability of class 1 for each row."
+    def __init__(self, predict: Callable, card): self._predict, self.card = predict, card
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray: return np.asarray(self._predict(frame), dtype=float)
+
+def _cached(fit: Callable) -> Callable:
+    "A refit function that fits the base model (no overrides, the given labels) once."
+    base = {}
+    def refit(overrides: dict | None = None, labels_override: np.ndarray | None = None):
+        if overrides or labels_override is not None: return fit(overrides or {}, labels_override)
+        if "model" not in base: base["model"] = fit({}, None)
+        return base["model"]
+    return refit
+
 def catboost_refit(card, train: pd.DataFrame, labels: np.ndarray, seed: int = 0) -> Callable:
     "A refit function for a CatBoost card: refit(hyperparameters overrides, labels=None) -> an object with predict_proba(frame)."
     from catboost import CatBoostClassifier
     features = card.feature_names
-    X = train[features].copy()
-    for column in card.categorical_features: X[column] = category_text(X[column])
-    class _Fitted:
-        def __init__(self, model): self.model, self.card = model, card
-        def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
-            data = frame[features].copy()
-            for column in card.categorical_features: data[column] = category_text(data[column])
-            return self.model.predict_proba(data)[:, 1]
-    base = {}
-    def refit(overrides: dict | None = None, labels_override: np.ndarray | None = None):
-        if not overrides and labels_override is None and "model" in base: return base["model"]  # the base refit is needed by several tests: fitted once
-        parameters = {"random_seed": seed, "verbose": False, "allow_writing_files": False, **(card.hyperparameters or {}), **(overrides or {})}
-        fitted = _Fitted(CatBoostClassifier(cat_features=card.categorical_features, **{"allow_writing_files": False, **parameters}).fit(X, labels if labels_override is None else labels_override))
-        if not overrides and labels_override is None: base["model"] = fitted
-        return fitted
-    return refit
+    prepare = lambda frame: frame[features].assign(**{c: category_text(frame[c]) for c in card.categorical_features})
+    X = prepare(train)
+    def fit(overrides: dict, noisy: np.ndarray | None):
+        parameters = {"random_seed": seed, "verbose": False, "allow_writing_files": False, **(card.hyperparameters or {}), **overrides}
+        model = CatBoostClassifier(cat_features=card.categorical_features, **{"allow_writing_files": False, **parameters}).fit(X, labels if noisy is None else noisy)
+        return _Refitted(lambda frame: model.predict_proba(prepare(frame))[:, 1], card)
+    return _cached(fit)  # the base refit is needed by several tests: fitted once
 
 def hyperparameter_sensitivity(refit: Callable, test: pd.DataFrame, test_labels, threshold: float,
                                grid: dict[str, list], # hyperparameter -> values to try, one at a time
@@ -71,20 +76,6 @@ def label_noise_robustness(refit: Callable, train_labels, test: pd.DataFrame, te
     return table
 
 # %% ../../nbs/37_validation_robustness.ipynb #a2cbb49e
-class _Refitted:
-    "A refitted model: predict_proba(frame) gives the probability of class 1 for each row."
-    def __init__(self, predict: Callable, card): self._predict, self.card = predict, card
-    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray: return np.asarray(self._predict(frame), dtype=float)
-
-def _cached(fit: Callable) -> Callable:
-    "A refit function that fits the base model (no overrides, the given labels) once."
-    base = {}
-    def refit(overrides: dict | None = None, labels_override: np.ndarray | None = None):
-        if overrides or labels_override is not None: return fit(overrides or {}, labels_override)
-        if "model" not in base: base["model"] = fit({}, None)
-        return base["model"]
-    return refit
-
 def refit_function(scorer, train: pd.DataFrame, labels: np.ndarray, # the loaded scorer, its training rows and their 0 / 1 labels
                    seed: int = 0) -> Callable:
     "A refit function for any artifact with a training procedure (CatBoost, scikit-learn, XGBoost, LightGBM); MetricError naming why not otherwise."
