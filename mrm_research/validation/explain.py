@@ -5,15 +5,16 @@
 # %% ../../nbs/36_validation_explain.ipynb #37de2172
 from __future__ import annotations
 from dataclasses import dataclass
+import math
 import numpy as np, pandas as pd
 from scipy import stats
 from .checks import CheckDefinition, CheckResult
 from .metrics import MetricError
 
 # %% auto #0
-__all__ = ['MODEL_AGNOSTIC_ROWS', 'MODEL_AGNOSTIC_BUDGET', 'MINIMUM_BACKGROUND', 'IMPORTANCE_STABILITY', 'permutation_importance',
-           'Explanation', 'shap_values', 'partial_dependence', 'importance_stability', 'reason_codes',
-           'plot_importance', 'plot_partial_dependence']
+__all__ = ['MODEL_AGNOSTIC_ROWS', 'MODEL_AGNOSTIC_BUDGET', 'MINIMUM_BACKGROUND', 'EXACT_FEATURES', 'IMPORTANCE_STABILITY',
+           'permutation_importance', 'Explanation', 'shap_values', 'partial_dependence', 'importance_stability',
+           'reason_codes', 'plot_importance', 'plot_partial_dependence']
 
 # %% ../../nbs/36_validation_explain.ipynb #8ea71d97
 class _ScorerAdapter:
@@ -73,19 +74,41 @@ def _tree_contributions(scorer, features: pd.DataFrame) -> tuple[np.ndarray, flo
     return contributions[:, :-1], float(contributions[:, -1].mean()), "tree, exact (LightGBM pred_contrib)"
 
 MODEL_AGNOSTIC_ROWS = 300  # rows the permutation explainer explains at most (a seeded sample): it scores each row's permutations separately
-MODEL_AGNOSTIC_BUDGET = 2_000_000  # rows scored by the permutation explainer at most: rows x (2 x features + 1) x background rows
+MODEL_AGNOSTIC_BUDGET = 2_000_000  # rows scored by a model-agnostic explainer at most: rows x evaluations per row (2^features exact, 2 x features + 1 permuted) x background rows
 MINIMUM_BACKGROUND = 20  # background rows kept however wide the model: fewer rows are explained instead
+EXACT_FEATURES = 5  # up to this many features every coalition is scored (2^features per row, all rows in a few calls): exact, and faster than one model call per row
+
+def _exact_interventional(predict, # scores rows of the encoded matrix (log-odds)
+                          rows: np.ndarray, background: np.ndarray, chunk_rows: int = 200_000) -> tuple[np.ndarray, np.ndarray]:
+    "Exact interventional SHAP values of every row against a background sample: (values, base value per row)."
+    count, width = rows.shape
+    coalitions = ((np.arange(2 ** width)[:, None] >> np.arange(width)) & 1).astype(bool)  # coalition x feature: taken from the row (True) or the background
+    per_row = max(1, chunk_rows // (len(coalitions) * len(background)))
+    value = np.empty((count, len(coalitions)))
+    for start in range(0, count, per_row):
+        part = rows[start:start + per_row]
+        mixed = np.where(coalitions[None, :, None, :], part[:, None, None, :], background[None, None, :, :])
+        value[start:start + len(part)] = predict(mixed.reshape(-1, width)).reshape(len(part), len(coalitions), len(background)).mean(2)
+    size = coalitions.sum(1)
+    weight = np.array([math.factorial(s) * math.factorial(width - s - 1) / math.factorial(width) for s in range(width)])
+    values = np.zeros((count, width))
+    for feature in range(width):
+        without = np.flatnonzero(~coalitions[:, feature])
+        values[:, feature] = (value[:, without | (1 << feature)] - value[:, without]) @ weight[size[without]]
+    return values, value[:, 0]
 
 def shap_values(scorer, data: pd.DataFrame, # rows to explain (a tree model explains them all; a model-agnostic explainer a seeded sample)
                 background_rows: int | None = None, # background sample of the model-agnostic explainer (None: 100, fewer for a wide model, to keep within the budget)
                 seed: int = 0) -> Explanation:
-    "SHAP values in log-odds: exact for CatBoost, XGBoost and LightGBM, a seeded permutation explainer otherwise; additivity checked."
+    "SHAP values in log-odds: exact for CatBoost, XGBoost, LightGBM and models of few features, a seeded permutation explainer otherwise; additivity checked."
     import shap
     if not scorer.has_artifact: raise MetricError(f"SHAP values need the model: {scorer.card.model_id} has no artifact (its scores are given in the data)")
-    evaluations = 2 * len(scorer.card.features) + 1
+    exact = len(scorer.card.features) <= EXACT_FEATURES
     if scorer.card.artifact["format"] not in ("catboost", "xgboost", "lightgbm"):
+        evaluations = 2 ** len(scorer.card.features) if exact else 2 * len(scorer.card.features) + 1  # coalitions scored per row and background row
         background_rows = background_rows or int(np.clip(MODEL_AGNOSTIC_BUDGET // (min(len(data), MODEL_AGNOSTIC_ROWS) * evaluations), MINIMUM_BACKGROUND, 100))
-        rows = int(min(len(data), MODEL_AGNOSTIC_ROWS, max(20, MODEL_AGNOSTIC_BUDGET // (evaluations * background_rows))))
+        most_rows = MODEL_AGNOSTIC_BUDGET // (evaluations * background_rows) if exact else min(MODEL_AGNOSTIC_ROWS, MODEL_AGNOSTIC_BUDGET // (evaluations * background_rows))
+        rows = int(min(len(data), max(20, most_rows)))
         if rows < len(data): data = data.sample(rows, random_state=seed)
     features = scorer.features(data)
     target = _log_odds(scorer.predict_proba(data))
@@ -98,10 +121,14 @@ def shap_values(scorer, data: pd.DataFrame, # rows to explain (a tree model expl
             for c, index in codes.items(): frame[c] = np.asarray(index, dtype=object)[frame[c].astype(int)]
             return _log_odds(scorer.predict_proba(frame))
         background = encoded.sample(min(background_rows, len(encoded)), random_state=seed).to_numpy(dtype=float)
-        explainer = shap.PermutationExplainer(predict, shap.maskers.Independent(background, max_samples=len(background)), seed=seed)
-        result = explainer(encoded.to_numpy(dtype=float), max_evals=2 * len(features.columns) + 1 if len(features.columns) > 0 else 3)
-        values, base, method = result.values, float(np.mean(result.base_values)), f"permutation, {len(background)} background rows, seed {seed}"
-        target = target - (np.asarray(result.base_values) - base)
+        if exact:
+            values, bases = _exact_interventional(predict, encoded.to_numpy(dtype=float), background)
+            method = f"exact over all {2 ** len(features.columns)} coalitions, {len(background)} background rows, seed {seed}"
+        else:
+            explainer = shap.PermutationExplainer(predict, shap.maskers.Independent(background, max_samples=len(background)), seed=seed)
+            result = explainer(encoded.to_numpy(dtype=float), max_evals=2 * len(features.columns) + 1)
+            values, bases, method = result.values, np.asarray(result.base_values), f"permutation, {len(background)} background rows, seed {seed}"
+        base = float(np.mean(bases)); target = target - (bases - base)
     values = pd.DataFrame(np.asarray(values, dtype=float), columns=features.columns, index=data.index)
     return Explanation(values, base, method, float(np.abs(base + values.sum(1).to_numpy() - target).max()))
 
