@@ -46,11 +46,13 @@ def _at_volume(labels: np.ndarray, scores: np.ndarray, alerts: int) -> tuple[flo
 
 def compare_challengers(card, train: pd.DataFrame, train_labels, test: pd.DataFrame, test_labels, champion_scores, seed: int = 0,
                         max_train_rows: int = 100_000, # challengers are fitted on a seeded sample of at most this many training rows
+                        max_train_cells: int = 6_000_000, # ... and at most this many rows x features (a wide model's challengers see fewer rows)
                        ) -> pd.DataFrame:
     "Champion and challengers on the same test rows: AUCs, Brier, precision/recall at the champion's flagged volume, DeLong against the champion."
     features = card.feature_names
-    if len(train) > max_train_rows:
-        keep = np.sort(np.random.default_rng(seed).choice(len(train), max_train_rows, replace=False))
+    available, fitted_rows = len(train), int(min(max_train_rows, max(1_000, max_train_cells // max(len(features), 1))))
+    if len(train) > fitted_rows:
+        keep = np.sort(np.random.default_rng(seed).choice(len(train), fitted_rows, replace=False))
         train, train_labels = train.iloc[keep], np.asarray(train_labels)[keep]
     prepare = lambda frame: frame[features].assign(**{c: category_text(frame[c]) for c in card.categorical_features})  # a missing category is the category 'nan' for every challenger
     y_train, y_test, champion = np.asarray(train_labels).astype(int), np.asarray(test_labels).astype(int), np.asarray(champion_scores, float)
@@ -75,7 +77,7 @@ def compare_challengers(card, train: pd.DataFrame, train_labels, test: pd.DataFr
                 row |= {"auc_difference": values["roc_auc"] - scores_auc, "difference_se": 0.0, "delong_p": 1.0, "note": "ranks the test rows exactly as the champion does"}
         rows.append(row)
     table = pd.DataFrame(rows)
-    table.attrs["alerts"] = alerts
+    table.attrs |= {"alerts": alerts, "training_rows": len(train), "training_rows_available": available}
     return table
 
 # %% ../../nbs/38_validation_challengers.ipynb #a42796b8

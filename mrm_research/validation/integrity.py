@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
 from ..core import sha256_file
-from ..contracts import read_table
+from ..contracts import numbers_from_text, read_table
 from .checks import CheckDefinition, CheckResult
 from .fairness import proxy_analysis
 from .metrics import MetricError
@@ -30,13 +30,13 @@ def read_validation_data(path: str | Path, card, dataset: str) -> tuple[pd.DataF
     missing = [c for c in card_columns(card) if c not in frame.columns and c != card.previous_grade_column]  # start grades are needed in the test sample only
     if missing: raise MetricError(f"{dataset} ({path.name}): missing column(s) {', '.join(missing)} that model card {card.model_id} names")
     for feature in (f.name for f in card.features if f.type == "numeric" and not pd.api.types.is_numeric_dtype(frame[f.name])):  # a CSV column read as text: converted here, refused if not numbers
-        values = pd.to_numeric(frame[feature], errors="coerce")
+        values = numbers_from_text(frame[feature])
         bad = np.flatnonzero(values.isna().to_numpy() & frame[feature].notna().to_numpy())
         if len(bad): raise MetricError(f"{dataset} ({path.name}): numeric feature '{feature}' has {len(bad)} value(s) that are not numbers, e.g. row(s) {bad[:5].tolist()}: {frame[feature].iloc[bad[:3]].tolist()}")
         frame[feature] = values.astype(float)
     if path.suffix.lower() == ".csv":  # a CSV is read as text; categorical codes that are all numbers are read as numbers, as pandas.read_csv (and so most training code) reads them
         for feature in card.categorical_features:
-            numbers = pd.to_numeric(frame[feature], errors="coerce")
+            numbers = numbers_from_text(frame[feature])
             if numbers.notna().any() and (numbers.notna() == frame[feature].notna()).all():
                 frame[feature] = numbers.astype("int64") if numbers.notna().all() and (numbers % 1 == 0).all() else numbers
     if card.time_column:

@@ -9,7 +9,7 @@ from pathlib import Path
 import json
 import numpy as np, pandas as pd
 from ..core import MRMError, load_yaml, package_home, sha256_file
-from ..contracts import contracts_dir
+from ..contracts import contracts_dir, numbers_from_text
 from .use_cases import DEFAULT_USE_CASE, UseCase, use_case
 from .credit import MasterScale
 
@@ -158,7 +158,7 @@ def _like(values: pd.Series, categories) -> pd.Series:
     "Category values in the type of the categories a model was trained on (text codes as text, numeric codes as numbers), so '3', 3 and 3.0 find the same category."
     if categories is None or len(categories) == 0: return values
     if isinstance(list(categories)[0], str): return category_text(values).where(values.notna())
-    return pd.to_numeric(values, errors="coerce")
+    return numbers_from_text(values)
 
 class ScoringModel:
     "One scoring interface over CatBoost, scikit-learn (joblib), XGBoost, LightGBM and ONNX artifacts, or a vendor's score column; `predict_proba` gives P(positive class)."
@@ -235,7 +235,7 @@ class ScoringModel:
         "The vendor's scores, read from the card's score column."
         column = self.card.score_column
         if column not in frame.columns: raise ModelCardError(f"{dataset}: no score column '{column}' (model {self.card.model_id} is scored in the data)")
-        return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+        return numbers_from_text(frame[column]).to_numpy(dtype=float)
 
     def predict_proba(self, frame: pd.DataFrame, # rows to score (extra columns are ignored)
                       dataset: str = "data", # its name in error messages
