@@ -15,15 +15,15 @@ from mrm_research.genai import checks as gc, harness
 from mrm_research.genai.adapters import (CallableGenerator, GenerationError, GenerationParams, OpenAICompatibleGenerator,
                                          TransformersGenerator, serve_openai_compatible)
 from mrm_research.genai.application import alert_facts, load_prompt_template, reference_narrative
-from mrm_research.genai.model import narrative_model
+from mrm_research.genai.model import NarrativeModelConfig, narrative_model
 
 TEMPLATES = [load_prompt_template(project_root() / f"reports/genai_prompts/alert_narrative_v{v}.yaml") for v in (1, 2)]
 
 
 @pytest.fixture(scope="module")
-def demo_model():
-    "The demo's narrative model itself: trained once per cache (MRM_CACHE; about 6 minutes on two cores), then `mrm demo` in test_report_layout finds it there."
-    return narrative_model(TEMPLATES)
+def small_model():
+    "A test-size narrative model (seconds to train, cached by its corpus under MRM_CACHE): the adapters are tested on it, not on the demo's."
+    return narrative_model(TEMPLATES, NarrativeModelConfig(hidden_size=32, layers=1, heads=2, vocabulary_size=400, steps=40, batch_size=4, customers=400, transactions=8_000, patterns=2))
 
 
 def other_bank_facts() -> list[dict]:
@@ -41,8 +41,8 @@ def other_bank_facts() -> list[dict]:
 
 # --- adapters against a real server --------------------------------------------------------------------------------------
 
-def test_transformers_and_http_adapters_agree(demo_model):
-    local = TransformersGenerator(demo_model, device="cpu", batch_size=2)
+def test_transformers_and_http_adapters_agree(small_model):
+    local = TransformersGenerator(small_model, device="cpu", batch_size=2)
     prompts = [TEMPLATES[0].render(f) for f in other_bank_facts()]
     params = GenerationParams(max_new_tokens=15)
     expected = [g.text for g in local.generate_many(prompts, params)]
@@ -55,8 +55,8 @@ def test_transformers_and_http_adapters_agree(demo_model):
     assert all(a.completion_tokens is not None and a.completion_tokens <= 15 and a.latency_seconds > 0 for a in answers)
 
 
-def test_sampled_answers_repeat_with_their_seed(demo_model):
-    local = TransformersGenerator(demo_model, device="cpu")
+def test_sampled_answers_repeat_with_their_seed(small_model):
+    local = TransformersGenerator(small_model, device="cpu")
     prompt = TEMPLATES[1].render(other_bank_facts()[0])
     first = local.generate(prompt, GenerationParams(temperature=1.0, max_new_tokens=12, seed=7)).text
     assert first == local.generate(prompt, GenerationParams(temperature=1.0, max_new_tokens=12, seed=7)).text

@@ -17,8 +17,8 @@ from ..aml.tuning import TuningConfig, alert_history_from_bank
 from .application import PromptTemplate, alert_facts, reference_narrative
 
 # %% auto #0
-__all__ = ['END', 'CORPUS_MODULES', 'window_days', 'cases_from_alerts', 'narrative_cases', 'write_cases', 'read_cases',
-           'sample_cases', 'NarrativeModelConfig', 'training_pairs', 'train_narrative_model', 'cache_folder',
+__all__ = ['END', 'window_days', 'cases_from_alerts', 'narrative_cases', 'write_cases', 'read_cases', 'sample_cases',
+           'NarrativeModelConfig', 'training_pairs', 'train_narrative_model', 'cache_folder', 'corpus_sha256',
            'model_key', 'narrative_model']
 
 # %% ../../nbs/62_genai_model.ipynb #e8d38ce3
@@ -153,7 +153,7 @@ def train_narrative_model(cases: pd.DataFrame, # training cases (narrative_cases
     weights = np.where(cases.truth.to_numpy() == "escalate", config.escalate_weight, 1.0); weights = weights / weights.sum()
     curve = _train(model, tokenizer, pairs, weights, config)
     record = {"config": asdict(config), "cases": len(pairs), "escalate_share": float((cases.truth == "escalate").mean()),
-              "corpus_sha256": hashlib.sha256("\n".join(p + n for p, n in pairs).encode()).hexdigest(), "templates": {t.label: t.sha256 for t in templates},
+              "corpus_sha256": corpus_sha256(pairs), "templates": {t.label: t.sha256 for t in templates},
               "parameters": int(sum(p.numel() for p in model.parameters())), "loss_curve": curve, "seconds": time.perf_counter() - started,
               "torch": torch.__version__, "transformers": transformers.__version__}
     staging = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent if folder.parent.exists() else None))
@@ -167,22 +167,23 @@ def cache_folder() -> Path:
     "Where trained demo models are kept (MRM_CACHE, default ~/.cache/mrm_research)."
     return Path(os.environ.get("MRM_CACHE", Path.home() / ".cache/mrm_research"))
 
-CORPUS_MODULES = ("mrm_research.aml.synthetic", "mrm_research.aml.typologies", "mrm_research.aml.scenarios", "mrm_research.aml.tuning",
-                  "mrm_research.genai.application", "mrm_research.genai.model")
+def corpus_sha256(pairs: list[tuple[str, str]]) -> str:
+    "sha256 of a training corpus: every prompt and reference narrative, in order."
+    return hashlib.sha256("\n".join(p + n for p, n in pairs).encode()).hexdigest()
 
-def model_key(config: NarrativeModelConfig, templates: list[PromptTemplate]) -> str:
-    "The cache key of a model: its configuration, templates, the source of the code that makes its corpus and trains it, and library versions."
-    import importlib, inspect, torch, transformers
-    code = {name: hashlib.sha256(inspect.getsource(importlib.import_module(name)).encode()).hexdigest() for name in CORPUS_MODULES}
-    text = json.dumps({"config": asdict(config), "templates": [t.sha256 for t in templates], "code": code, "torch": torch.__version__,
-                       "transformers": transformers.__version__}, sort_keys=True)
+def model_key(config: NarrativeModelConfig, pairs: list[tuple[str, str]]) -> str:
+    "The cache key of a model: its training corpus, its configuration, the source of the functions that train it, and library versions."
+    import inspect, torch, transformers
+    training_code = "".join(inspect.getsource(f) for f in (_tokenizer, _model, _batch, _train, train_narrative_model))
+    text = json.dumps({"config": asdict(config), "corpus": corpus_sha256(pairs), "code": hashlib.sha256(training_code.encode()).hexdigest(),
+                       "torch": torch.__version__, "transformers": transformers.__version__}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 def narrative_model(templates: list[PromptTemplate], config: NarrativeModelConfig = NarrativeModelConfig(), cache: str | Path | None = None) -> Path:
     "The trained narrative model folder for this configuration (trained and cached on first use)."
-    folder = Path(cache or cache_folder()) / f"narrative-model-{model_key(config, templates)}"
-    if (folder / "training.json").exists(): return folder
     bank = generate_labelled_bank(BankConfig(customers=config.customers, transactions=config.transactions, days=90, start="2025-01-01", seed=config.bank_seed),
                                   TypologyConfig(patterns={name: config.patterns for name in TypologyConfig().patterns}))
     with tempfile.TemporaryDirectory() as scratch: cases = narrative_cases(bank, Path(scratch) / "bank", seed=config.bank_seed)
+    folder = Path(cache or cache_folder()) / f"narrative-model-{model_key(config, training_pairs(cases, templates))}"
+    if (folder / "training.json").exists(): return folder
     return train_narrative_model(cases, templates, folder, config)
