@@ -6,6 +6,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest workers: one per core, at most four (each may run a notebook kernel or a Spark session of its own)
+WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
 
 .PHONY: install demo test export nbtest pytest bench lab docs clean
 
@@ -25,7 +27,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python tests/check_export.py
 	$(BIN)/nbdev_test --n_workers 2 --skip_folder_re '^(validation|[_.].*)$$'
-	$(BIN)/python -m pytest tests -q -p no:cacheprovider --durations=10
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider -n $(WORKERS) --dist loadgroup --durations=10
 
 export: $(STAMP)
 	$(BIN)/nbdev_export

@@ -170,10 +170,11 @@ def contracts_list():
 @app.command()
 def demo(out: Path = typer.Option(Path("reports/build"), help="Output folder"),
          jobs: int = typer.Option(2, "--jobs", "-j", help="Runs in parallel"),
-         seed: int = typer.Option(20261123, help="Seed of the synthetic data")):
+         seed: int = typer.Option(20261123, help="Seed of the synthetic data"),
+         size: str = typer.Option("full", help="How much synthetic data: full, or small (the same runs in a fraction of the time, as the test suite runs them)")):
     "Generate synthetic data, run reports/demo.yml, sign, approve, verify and list the bundles."
     from mrm_research.demo import demo as demo_
-    table = demo_(out, None, jobs, seed)
+    table = demo_(out, None, jobs, seed, size)
     _print_frame(table, "Demo bundles")
     console.print(f"Reports: report.pdf and report.html in each bundle folder; the sign-off certificate in its signatures/ folder; every bundle listed in {out / 'index.html'}. Check one yourself with\n"
                   f"  mrm verify {table.bundle.iloc[0]} --keyring {out / 'demo_keys' / 'keyring'}")

@@ -4,9 +4,10 @@
 
 # %% ../nbs/90_demo.ipynb #90-demo-002
 from __future__ import annotations
+from dataclasses import dataclass, field
 from pathlib import Path
 import pandas as pd
-from .core import package_home, project_root
+from .core import ParameterError, package_home, project_root
 from .aml.synthetic import BankConfig, plant_feed_defects, write_bank
 from .aml.typologies import TypologyConfig, generate_labelled_bank
 from .aml.amlsim import generate_amlsim_bank
@@ -14,7 +15,7 @@ from .aml.scenarios import ScenarioEngine
 from .aml.tuning import TuningConfig, alert_history_from_bank
 from .core import write_atomic
 from .ppnr.data import write_ppnr_data
-from .aml.alert_scoring import alert_scoring_data, train_alert_scorer
+from .aml.alert_scoring import DriftPlan, alert_scoring_data, train_alert_scorer
 from .surveillance.synthetic import MANIPULATIONS, MarketConfig, generate_market, write_market
 from .crypto.chain import TYPOLOGIES as CRYPTO_TYPOLOGIES, ChainConfig, generate_chain, write_chain
 from .reporting.bundle import keygen, sign, approve, verify, write_index
@@ -22,17 +23,38 @@ from .reporting.run import load_plan, run
 from .core import MRMError
 import shutil
 from .genai.application import load_prompt_template
-from .genai.model import cases_from_alerts, narrative_model, sample_cases, write_cases
+from .genai.model import NarrativeModelConfig, cases_from_alerts, narrative_model, sample_cases, write_cases
 
 # %% auto #0
-__all__ = ['DEMO_SIGNERS', 'demo_data', 'genai_demo_data', 'demo_keys', 'sign_off', 'demo_inventory', 'demo_governance', 'demo']
+__all__ = ['DEMO_SIGNERS', 'DEMO_SIZES', 'DemoSize', 'demo_data', 'genai_demo_data', 'demo_keys', 'sign_off', 'demo_inventory',
+           'demo_governance', 'demo']
 
 # %% ../nbs/90_demo.ipynb #90-demo-004
 DEMO_SIGNERS = ("demo-preparer", "demo-validator", "demo-approver")
 
-def demo_data(out_dir: Path, seed: int, transactions: int = 100_000) -> dict[str, Path]:
+@dataclass(frozen=True)
+class DemoSize:
+    "How much synthetic data the demo makes. The same runs, notebooks, checks and reports at every size; only the volumes (and so the minutes) differ."
+    customers: int = 2_000  # customers of the demo bank and of the AMLSim-style bank
+    transactions: int = 100_000  # their normal transactions over 90 days
+    patterns: int = 8  # planted patterns per laundering typology and look-alike
+    scoring: DriftPlan = field(default_factory=DriftPlan)  # the alert scorer's development and monitoring banks
+    market_orders: int = 150_000  # bona fide orders of the synthetic market
+    manipulations: int = 6  # planted instances per manipulation
+    chain_transfers: int = 200_000  # ordinary transfers of the crypto exchange's chain
+    chain_patterns: int = 15  # planted patterns per on-chain typology
+    genai_cases: int = 400  # validation cases of the narrative assistant
+    narrative: NarrativeModelConfig = field(default_factory=NarrativeModelConfig)  # the narrative model (trained once per corpus, cached)
+
+DEMO_SIZES = {"full": DemoSize(),  # what `make demo` shows: minutes on two cores
+              "small": DemoSize(customers=600, transactions=24_000, patterns=4, scoring=DriftPlan(customers=1_500, transactions=60_000, patterns=8),
+                                market_orders=30_000, manipulations=3, chain_transfers=40_000, chain_patterns=5, genai_cases=80,
+                                narrative=NarrativeModelConfig(hidden_size=32, layers=1, heads=2, vocabulary_size=400, steps=40, batch_size=4, customers=400, transactions=8_000, patterns=2))}  # what the test suite runs
+
+def demo_data(out_dir: Path, seed: int, size: DemoSize = DemoSize()) -> dict[str, Path]:
     "Write the clean and the defective synthetic feeds, a bank with AMLSim-style patterns, the bank's alert history, the PPNR data, the alert-scoring model with its data, the market and the crypto exchange's chain; return their folders."
-    bank = generate_labelled_bank(BankConfig(customers=2_000, transactions=transactions, days=90, start="2025-01-01", seed=seed), TypologyConfig())
+    bank = generate_labelled_bank(BankConfig(customers=size.customers, transactions=size.transactions, days=90, start="2025-01-01", seed=seed),
+                                  TypologyConfig(patterns={name: size.patterns for name in TypologyConfig().patterns}))
     damaged, defects = plant_feed_defects(bank, seed=seed)
     folders = {"clean": out_dir / "demo_data/clean", "defective": out_dir / "demo_data/defective"}
     write_bank(bank, folders["clean"]); write_bank(damaged, folders["defective"])
@@ -43,22 +65,22 @@ def demo_data(out_dir: Path, seed: int, transactions: int = 100_000) -> dict[str
     folders["ppnr"] = out_dir / "demo_data/ppnr"
     write_ppnr_data(folders["ppnr"], seed=0)  # the reference seed: the committed R goldens were made from this panel
     folders["alert_scoring"] = out_dir / "demo_data/alert_scoring"
-    scoring = alert_scoring_data(folders["alert_scoring"], seed=seed)
+    scoring = alert_scoring_data(folders["alert_scoring"], seed=seed, plan=size.scoring)
     train_alert_scorer(pd.read_parquet(scoring["train"]), folders["alert_scoring"] / "model", seed=seed)
     folders["market"] = out_dir / "demo_data/market"
-    write_market(generate_market(MarketConfig(orders=150_000, seed=seed), {m: 6 for m in MANIPULATIONS}), folders["market"])
+    write_market(generate_market(MarketConfig(orders=size.market_orders, seed=seed), {m: size.manipulations for m in MANIPULATIONS}), folders["market"])
     folders["amlsim"] = out_dir / "demo_data/amlsim"  # a second, independently designed pattern source (other seed, so another bank too)
-    write_bank(generate_amlsim_bank(BankConfig(customers=2_000, transactions=transactions, days=90, start="2025-01-01", seed=seed + 1)), folders["amlsim"])
+    write_bank(generate_amlsim_bank(BankConfig(customers=size.customers, transactions=size.transactions, days=90, start="2025-01-01", seed=seed + 1)), folders["amlsim"])
     folders["crypto"] = out_dir / "demo_data/crypto"  # a crypto exchange's chain data: 15 patterns per on-chain typology
-    write_chain(generate_chain(ChainConfig(seed=seed, patterns={typology: 15 for typology in CRYPTO_TYPOLOGIES})), folders["crypto"])
-    folders["genai"] = genai_demo_data(out_dir / "demo_data/genai", history, bank, seed)
+    write_chain(generate_chain(ChainConfig(transfers=size.chain_transfers, seed=seed, patterns={typology: size.chain_patterns for typology in CRYPTO_TYPOLOGIES})), folders["crypto"])
+    folders["genai"] = genai_demo_data(out_dir / "demo_data/genai", history, bank, seed, size.genai_cases, size.narrative)
     return folders
 
-def genai_demo_data(folder: Path, history: pd.DataFrame, bank: dict, seed: int, size: int = 400) -> Path:
+def genai_demo_data(folder: Path, history: pd.DataFrame, bank: dict, seed: int, size: int = 400, config: NarrativeModelConfig = NarrativeModelConfig()) -> Path:
     "The generative-AI validation cases (a sample of the bank's alerts, 30 % true escalations) and the narrative model (trained once, cached, copied here)."
     write_cases(sample_cases(cases_from_alerts(history, bank, seed), size, 0.3, seed), folder / "cases.parquet")
     templates = [load_prompt_template(package_home() / f"reports/genai_prompts/alert_narrative_v{v}.yaml") for v in (1, 2)]
-    trained = narrative_model(templates)
+    trained = narrative_model(templates, config)
     if (folder / "model").exists(): shutil.rmtree(folder / "model")
     shutil.copytree(trained, folder / "model")
     return folder
@@ -119,11 +141,13 @@ def demo(out_dir: str | Path = "reports/build", # where data, keys and bundles g
          plan: str | Path | None = None, # batch plan (default: reports/demo.yml)
          jobs: int = 2, # runs in parallel
          seed: int = 20261123, # seed of the synthetic data
+         size: str = "full", # how much synthetic data: 'full' (make demo) or 'small' (the test suite: the same runs in a fraction of the time)
         ) -> pd.DataFrame:
     "Generate data, run the demo plan, sign, approve and verify; return one row per bundle."
     root = package_home()  # the demo's plan, inventory and documents ship with the package; the output folder is the user's
     out_dir = Path(out_dir) if Path(out_dir).is_absolute() else project_root() / out_dir
-    demo_data(out_dir, seed)
+    if size not in DEMO_SIZES: raise ParameterError(f"demo size {size!r} is not one of {', '.join(DEMO_SIZES)}")
+    demo_data(out_dir, seed, DEMO_SIZES[size])
     keys, keyring = demo_keys(out_dir)
     plan, store = plan or root / "reports/demo.yml", f"sqlite:///{out_dir / 'governance.sqlite'}"  # the demo's own store
     rows, owners = [], demo_inventory(store, root)

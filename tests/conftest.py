@@ -1,7 +1,10 @@
 "Shared fixtures: the `mrm` command, a keyring with trusted signers, and small synthetic data."
-import subprocess, sys
+import os, subprocess, sys
 from pathlib import Path
 import pytest
+
+if os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers share the cores: each worker and what it starts uses one thread per numerical library
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS"): os.environ.setdefault(name, "1")
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "tests" / "notebooks"
@@ -41,19 +44,30 @@ def bundles(out: Path) -> list[Path]:
     return sorted(p.parent for p in Path(out).glob("*/*/manifest.json"))
 
 
+def pytest_collection_modifyitems(config, items):
+    "Under pytest-xdist (`--dist loadgroup`), the tests of a file that share a module-scoped fixture (a demo run, a Spark session) run in one worker, so it is built once; every other test goes to whichever worker is free."
+    for item in items:
+        if any(d.scope == "module" for definitions in item._fixtureinfo.name2fixturedefs.values() for d in definitions):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 GOVERNANCE_TABLES = "findings, audit_trail, trail_head, signoffs, models, model_bundles, schema_version"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path):
-    "A fresh governance store: a SQLite file always; the PostgreSQL server of $MRM_TEST_POSTGRES_URL when there is one (emptied first)."
+    "A fresh governance store: a SQLite file always; the PostgreSQL server of $MRM_TEST_POSTGRES_URL when there is one (a schema of its own per test worker, emptied first)."
     if request.param == "sqlite": return f"sqlite:///{tmp_path / 'governance.sqlite'}"
     import os, sqlalchemy as sa
     url = os.environ.get("MRM_TEST_POSTGRES_URL")
     if not url: pytest.skip("no PostgreSQL server here: MRM_TEST_POSTGRES_URL is not set (.ci/run installs Debian's postgresql, starts it on 127.0.0.1 and sets it)")
+    schema = f"mrm_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # parallel workers must not empty each other's store
+    url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
     engine = sa.create_engine(url)
     try:
-        with engine.begin() as connection: connection.execute(sa.text(f"DROP TABLE IF EXISTS {GOVERNANCE_TABLES} CASCADE"))
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+            connection.execute(sa.text(f"DROP TABLE IF EXISTS {GOVERNANCE_TABLES} CASCADE"))
     except sa.exc.OperationalError as error: pytest.skip(f"the PostgreSQL server at {url} cannot be reached: {error.orig}")
     finally: engine.dispose()
     return url

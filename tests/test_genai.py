@@ -15,7 +15,8 @@ from mrm_research.genai import checks as gc, harness
 from mrm_research.genai.adapters import (CallableGenerator, GenerationError, GenerationParams, OpenAICompatibleGenerator,
                                          TransformersGenerator, serve_openai_compatible)
 from mrm_research.genai.application import alert_facts, load_prompt_template, reference_narrative
-from mrm_research.genai.model import NarrativeModelConfig, narrative_model
+from mrm_research.demo import DEMO_SIZES
+from mrm_research.genai.model import narrative_model
 
 TEMPLATES = [load_prompt_template(project_root() / f"reports/genai_prompts/alert_narrative_v{v}.yaml") for v in (1, 2)]
 
@@ -23,7 +24,7 @@ TEMPLATES = [load_prompt_template(project_root() / f"reports/genai_prompts/alert
 @pytest.fixture(scope="module")
 def small_model():
     "A test-size narrative model (seconds to train, cached by its corpus under MRM_CACHE): the adapters are tested on it, not on the demo's."
-    return narrative_model(TEMPLATES, NarrativeModelConfig(hidden_size=32, layers=1, heads=2, vocabulary_size=400, steps=40, batch_size=4, customers=400, transactions=8_000, patterns=2))
+    return narrative_model(TEMPLATES, DEMO_SIZES["small"].narrative)  # the one the small demo (test_report_layout) trains
 
 
 def other_bank_facts() -> list[dict]:

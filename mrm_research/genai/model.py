@@ -186,4 +186,7 @@ def narrative_model(templates: list[PromptTemplate], config: NarrativeModelConfi
     with tempfile.TemporaryDirectory() as scratch: cases = narrative_cases(bank, Path(scratch) / "bank", seed=config.bank_seed)
     folder = Path(cache or cache_folder()) / f"narrative-model-{model_key(config, training_pairs(cases, templates))}"
     if (folder / "training.json").exists(): return folder
-    return train_narrative_model(cases, templates, folder, config)
+    trained = train_narrative_model(cases, templates, folder.with_name(f"{folder.name}.{os.getpid()}"), config)  # a folder of its own: another process may train the same model meanwhile
+    try: trained.rename(folder)
+    except OSError: shutil.rmtree(trained)  # it did, and finished first: its copy (the same corpus, seed and code) is the cached one
+    return folder

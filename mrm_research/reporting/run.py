@@ -15,9 +15,9 @@ from .bundle import environment_record, write_index, write_manifest
 from ..report import Recorder
 
 # %% auto #0
-__all__ = ['GRACE_SECONDS', 'MODEL_VALIDATION_NOTEBOOK', 'notebook_parameters', 'resolve_parameters', 'parse_cli_parameters',
-           'new_run_id', 'RunSpec', 'RunResult', 'RunTimeout', 'IPCKernelManager', 'run_log', 'finalize', 'execute_run',
-           'notebook_path', 'load_plan', 'worker_context', 'run_batch', 'run', 'validate']
+__all__ = ['GRACE_SECONDS', 'THREAD_VARIABLES', 'MODEL_VALIDATION_NOTEBOOK', 'notebook_parameters', 'resolve_parameters',
+           'parse_cli_parameters', 'new_run_id', 'RunSpec', 'RunResult', 'RunTimeout', 'IPCKernelManager', 'run_log',
+           'finalize', 'execute_run', 'notebook_path', 'load_plan', 'worker_context', 'run_batch', 'run', 'validate']
 
 # %% ../../nbs/05_reporting_run.ipynb #05-reporting-run-005
 def notebook_parameters(notebook: str | Path, # the validation notebook
@@ -234,9 +234,12 @@ def worker_context() -> multiprocessing.context.BaseContext:
     context.set_forkserver_preload(["mrm_research.reporting.run"])
     return context
 
-def _child(spec: RunSpec) -> None:
-    "Body of a batch worker process: own process group, output to the run log, then execute."
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+def _child(spec: RunSpec, threads: int) -> None:
+    "Body of a batch worker process: own process group, its share of the cores, output to the run log, then execute."
     os.setsid(); os.environ["MRM_IN_CHILD"] = "1"
+    for name in THREAD_VARIABLES: os.environ.setdefault(name, str(threads))  # the kernel's numerical libraries use this run's share of the cores (a value the user set is kept)
     run_log(spec).parent.mkdir(parents=True, exist_ok=True)
     log = os.open(run_log(spec), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(log, 1); os.dup2(log, 2)
@@ -263,11 +266,12 @@ def run_batch(specs: list[RunSpec], # the runs
     from tqdm.auto import tqdm
     if jobs < 1: raise ParameterError(f"jobs must be at least 1, got {jobs}")
     context = worker_context()
+    threads = max(1, (os.cpu_count() or 1) // jobs)  # runs side by side share the cores: oversubscribed OpenMP and torch threads made a 6 s cell take 143 s
     pending, running, results = list(specs), {}, {}
     bar = tqdm(total=len(specs), desc="runs", unit="run", disable=not progress, file=sys.stderr)
     while pending or running:
         while pending and len(running) < jobs:
-            spec = pending.pop(0); process = context.Process(target=_child, args=(spec,)); process.start()
+            spec = pending.pop(0); process = context.Process(target=_child, args=(spec, threads)); process.start()
             running[spec.run_id] = (spec, process, time.perf_counter())
         time.sleep(0.05)
         for run_id, (spec, process, started) in list(running.items()):
