@@ -6,7 +6,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# pytest workers: one per core, at most four (each may run a notebook kernel or a Spark session of its own)
+# pytest workers: one per core, at most four (each may run a notebook kernel or a Spark session of its own). Each test file
+# runs in one worker (--dist loadfile), so a file's module fixtures (a demo run, a Spark session) are built once; xdist's
+# loadgroup would allow finer grouping but does not group on pytest 9.2 (pytest-dev/pytest-xdist#1386).
 WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
 
 .PHONY: install demo test export nbtest pytest bench lab docs clean
@@ -27,7 +29,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python tests/check_export.py
 	$(BIN)/nbdev_test --n_workers 2 --skip_folder_re '^(validation|[_.].*)$$'
-	$(BIN)/python -m pytest tests -q -p no:cacheprovider -n $(WORKERS) --dist loadgroup --durations=10
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider -n $(WORKERS) --dist loadfile --durations=10
 
 export: $(STAMP)
 	$(BIN)/nbdev_export

@@ -44,13 +44,6 @@ def bundles(out: Path) -> list[Path]:
     return sorted(p.parent for p in Path(out).glob("*/*/manifest.json"))
 
 
-def pytest_collection_modifyitems(config, items):
-    "Under pytest-xdist (`--dist loadgroup`), the tests of a file that share a module-scoped fixture (a demo run, a Spark session) run in one worker, so it is built once; every other test goes to whichever worker is free."
-    for item in items:
-        if any(d.scope == "module" for definitions in item._fixtureinfo.name2fixturedefs.values() for d in definitions):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
-
-
 GOVERNANCE_TABLES = "findings, audit_trail, trail_head, signoffs, models, model_bundles, schema_version"
 
 

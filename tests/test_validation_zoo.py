@@ -5,53 +5,17 @@ measure; a monitoring sample with thin windows and a window with one class; a wi
 (vendor) card; XGBoost and LightGBM model files; and use cases other than AML. Each run must succeed, its numbers must agree
 with scikit-learn on the same rows, and what it could not measure must be reported as such, with the reason.
 
-Data: statsmodels' bundled `fair` data set (Fair, 1978) for one case; the others are generated here with the seeds given."""
-import json
-import joblib, numpy as np, pandas as pd, pytest, yaml
+Data: statsmodels' bundled `fair` data set (Fair, 1978) for one case; the others are generated here with the seeds given. The zoo is split over two files (the rest in test_validation_zoo_formats.py) so that parallel test workers share it."""
+
+import joblib, numpy as np, pandas as pd, pytest
 from sklearn.compose import make_column_transformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score, average_precision_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from conftest import bundles, mrm
-from mrm_research.core import sha256_file
 
-OWNER = {"version": "1.0", "owner": "Model owner", "developer": "Model developer", "purpose": "Rank rows by the probability of the event.",
-         "intended_use": "Decision support; every decision is reviewed."}
-
-
-def write_card(folder, **fields) -> None:
-    (folder / "card.yaml").write_text(yaml.safe_dump({**OWNER, **fields}, sort_keys=False))
-
-
-def artifact(folder, name: str, kind: str) -> dict:
-    return {"path": name, "sha256": sha256_file(folder / name), "format": kind}
-
-
-def validate(folder, *extra, monitor=True):
-    "Run `mrm validate` from the model's own folder (outside the repository), relative paths as a user types them."
-    args = ["validate", "card.yaml", "--train", "train.csv", "--test", "test.csv", *(["--monitor", "monitor.csv"] if monitor else []),
-            "-p", "replicates", "60", "--out", "out", "--no-progress", *extra]
-    mrm(*args, cwd=folder, check=0)
-    (bundle,) = bundles(folder / "out")
-    manifest = json.loads((bundle / "manifest.json").read_text())
-    assert manifest["status"] == "succeeded", manifest.get("error")
-    results = json.loads((bundle / "results.json").read_text())
-    return bundle, results, {c["check"]: c for c in results["checks"]}
-
-
-def applicants(rows: int, start: str, seed: int) -> pd.DataFrame:
-    "Credit applicants (seeded): income, debt-to-income, age of the oldest account, housing (missing for some), an age band; 'bad' = default."
-    rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({"income_k": rng.lognormal(3.8, 0.5, rows), "debt_to_income": rng.beta(2, 5, rows), "oldest_account_months": rng.gamma(3, 30, rows),
-                          "housing": rng.choice(["own", "rent", "mortgage"], rows, p=[0.3, 0.4, 0.3]),
-                          "application_date": pd.Timestamp(start) + pd.to_timedelta(rng.uniform(0, 180, rows), unit="D"),
-                          "age_band": np.where(rng.random(rows) < 0.03, "under 21", "21 and over")})
-    frame.loc[rng.random(rows) < 0.08, "housing"] = np.nan  # not captured at application
-    logit = -1.5 + 3.5 * frame.debt_to_income - 0.6 * np.log(frame.income_k / 45) - 0.006 * frame.oldest_account_months + 0.5 * (frame.housing == "rent")
-    frame["outcome"] = np.where(rng.random(rows) < 1 / (1 + np.exp(-logit)), "bad", "good")
-    return frame
+from zoo import applicants, artifact, validate, write_card
 
 
 def test_credit_scorecard_with_text_labels_missing_categories_a_tiny_group_and_thin_monitoring(tmp_path):
@@ -156,84 +120,3 @@ def test_lightgbm_on_statsmodels_fair_data_with_integer_labels(tmp_path):
     assert checks["disparate impact"]["detail"] == "the model card names no protected attribute"
     assert checks["out-of-time separation"]["status"] == "not run" and "placeholder" in (bundle / "notebook.ipynb").read_text()
     assert any(f["id"] == "CS-02" for f in results["findings"])  # costs not stated: the generic placeholder is a finding
-
-
-def test_a_wide_model_of_300_features(tmp_path):
-    "A logistic regression over 300 numeric features (scikit-learn, joblib); the permutation SHAP explainer works within its budget."
-    rng = np.random.default_rng(31)
-    columns = [f"f{i:03d}" for i in range(300)]
-    def rows(n):
-        frame = pd.DataFrame(rng.normal(size=(n, 300)), columns=columns)
-        frame["event"] = (rng.random(n) < 1 / (1 + np.exp(-(frame.f000 - 0.5 * frame.f001 + 0.3 * frame.f002 - 2)))).astype(int)
-        return frame
-    train, test = rows(2000), rows(800)
-    train.to_csv(tmp_path / "train.csv", index=False); test.to_csv(tmp_path / "test.csv", index=False)
-    model = LogisticRegression(max_iter=2000, C=0.5).fit(train[columns], train.event)
-    joblib.dump(model, tmp_path / "wide.joblib")
-    write_card(tmp_path, model_id="WIDE-300", name="wide classifier", algorithm="logistic regression", artifact=artifact(tmp_path, "wide.joblib", "joblib"),
-               features=[{"name": c, "type": "numeric"} for c in columns], target="event", positive_class=1, threshold=0.2, costs={"false_negative": 3, "false_positive": 1})
-    bundle, results, checks = validate(tmp_path, monitor=False)
-    read = pd.read_csv(tmp_path / "test.csv")
-    assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(roc_auc_score(read.event, model.predict_proba(read[columns])[:, 1]), abs=1e-12)
-    assert results["metrics"]["shap_additivity_error"]["value"] < 1e-6
-    importance = results["tables"]["permutation_importance"]
-    assert importance["rows"][0][0] == "f000"  # the strongest driver comes first
-
-
-def test_a_vendor_model_given_as_scores(tmp_path):
-    "A vendor's AML customer-risk score given per row (no artifact), with a constant feature and missing numeric values: score-based tests run, the model-based ones say why not."
-    rng = np.random.default_rng(41)
-    def customers(n, start):
-        frame = pd.DataFrame({"cash_intensity": rng.uniform(0, 1, n), "cross_border": rng.uniform(0, 1, n), "sector": rng.choice(["retail", "msb", "import"], n),
-                              "onboarded": pd.Timestamp(start) + pd.to_timedelta(rng.uniform(0, 120, n), unit="D"), "residency": rng.choice(["resident", "non-resident"], n, p=[0.7, 0.3])})
-        risk = -3 + 2.5 * frame.cash_intensity + 1.5 * frame.cross_border + 0.7 * (frame.sector == "msb")
-        frame["vendor_score"] = 1 / (1 + np.exp(-(risk + rng.normal(0, 0.5, n))))
-        frame["reported"] = np.where(rng.random(n) < 1 / (1 + np.exp(-risk)), "Y", "N")
-        frame["legacy_flag"] = 0.0  # a constant feature the vendor still lists
-        frame.loc[rng.random(n) < 0.07, "cross_border"] = np.nan  # missing numeric values
-        return frame
-    for name, (n, start) in {"train": (2000, "2024-01-01"), "test": (1500, "2024-06-01"), "monitor": (1200, "2024-10-01")}.items():
-        customers(n, start).to_csv(tmp_path / f"{name}.csv", index=False)
-    write_card(tmp_path, model_id="VENDOR-CRR", name="vendor customer risk rating", use_case="aml_customer_risk", algorithm="vendor model (undisclosed)",
-               score_column="vendor_score", features=[{"name": "cash_intensity", "type": "numeric"}, {"name": "cross_border", "type": "numeric"}, {"name": "sector", "type": "categorical"},
-                                                      {"name": "legacy_flag", "type": "numeric"}],
-               target="reported", positive_class="Y", threshold=0.3, time_column="onboarded", protected_attributes=["residency"], costs={"false_negative": 20, "false_positive": 1})
-    bundle, results, checks = validate(tmp_path)
-    read = pd.read_csv(tmp_path / "test.csv")
-    assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(roc_auc_score(read.reported == "Y", read.vendor_score), abs=1e-12)
-    for check in ("importance stability", "hyperparameter sensitivity", "label-noise robustness", "adversarial evasion"):
-        assert checks[check]["status"] == "not run" and "no artifact" in checks[check]["detail"], check
-    for check in ("discrimination", "expected calibration error", "disparate impact", "population stability", "benchmarking against challengers"):
-        assert checks[check]["status"] in ("pass", "warn", "fail"), check
-    inputs = json.loads((bundle / "inputs.json").read_text())
-    assert "model_artifact" not in inputs and set(inputs) == {"train", "test", "monitoring"}
-
-
-def test_catboost_alert_scorer_with_integer_coded_categories_and_missing_values(tmp_path):
-    "AML alert scoring (CatBoost): a categorical feature coded as integers with gaps (read back from CSV as floats), labels '1' / '0' as text."
-    from catboost import CatBoostClassifier
-    rng = np.random.default_rng(51)
-    def alerts(n, start):
-        frame = pd.DataFrame({"amount_ratio": rng.lognormal(0, 0.7, n), "prior_alerts": rng.poisson(1.5, n).astype(float), "branch_code": rng.choice([11, 12, 27, 31], n).astype(float),
-                              "raised_on": pd.Timestamp(start) + pd.to_timedelta(rng.uniform(0, 60, n), unit="D")})
-        frame.loc[rng.random(n) < 0.1, "branch_code"] = np.nan
-        logit = -2 + 1.2 * np.log(frame.amount_ratio) + 0.4 * frame.prior_alerts + 0.8 * (frame.branch_code == 27)
-        frame["escalated"] = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "1", "0")
-        return frame
-    train, test = alerts(2500, "2025-01-01"), alerts(1200, "2025-03-05")
-    train.to_csv(tmp_path / "train.csv", index=False); test.to_csv(tmp_path / "test.csv", index=False)
-    from mrm_research.validation.model import category_text
-    features = ["amount_ratio", "prior_alerts", "branch_code"]
-    model = CatBoostClassifier(iterations=80, depth=4, verbose=False, random_seed=0, cat_features=["branch_code"], allow_writing_files=False)
-    model.fit(train[features].assign(branch_code=category_text(train.branch_code)), train.escalated.astype(int))
-    model.save_model(str(tmp_path / "scorer.cbm"))
-    write_card(tmp_path, model_id="ALERT-CB", name="alert scorer", use_case="aml_alert_scoring", algorithm="CatBoost", artifact=artifact(tmp_path, "scorer.cbm", "catboost"),
-               features=[{"name": n, "type": "categorical" if n == "branch_code" else "numeric"} for n in features], target="escalated", positive_class=1, threshold=0.3,
-               time_column="raised_on", mutable_features=["amount_ratio"], hyperparameters={"iterations": 80, "depth": 4, "random_seed": 0}, costs={"false_negative": 20, "false_positive": 1})
-    bundle, results, checks = validate(tmp_path, monitor=False)
-    read = pd.read_csv(tmp_path / "test.csv")
-    scores = model.predict_proba(read[features].assign(branch_code=category_text(read.branch_code)))[:, 1]
-    assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(roc_auc_score(read.escalated.astype(str) == "1", scores), abs=1e-12)
-    assert results["metrics"]["shap_additivity_error"]["value"] < 1e-6 and results["metrics"]["refit_reproduction_error"]["value"] < 1e-6  # the card states the seed, so the refit is the model
-    assert checks["adversarial evasion"]["status"] in ("pass", "warn", "fail")
-    assert "investigators' dispositions" in (bundle / "notebook.ipynb").read_text()

@@ -1,0 +1,89 @@
+"""The foreign-model zoo, continued (see test_validation_zoo.py): a wide model of 300 features, a vendor model given as scores, a CatBoost model with integer-coded categories."""
+
+import json
+import joblib, numpy as np, pandas as pd, pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+
+from zoo import artifact, validate, write_card
+
+
+def test_a_wide_model_of_300_features(tmp_path):
+    "A logistic regression over 300 numeric features (scikit-learn, joblib); the permutation SHAP explainer works within its budget."
+    rng = np.random.default_rng(31)
+    columns = [f"f{i:03d}" for i in range(300)]
+    def rows(n):
+        frame = pd.DataFrame(rng.normal(size=(n, 300)), columns=columns)
+        frame["event"] = (rng.random(n) < 1 / (1 + np.exp(-(frame.f000 - 0.5 * frame.f001 + 0.3 * frame.f002 - 2)))).astype(int)
+        return frame
+    train, test = rows(2000), rows(800)
+    train.to_csv(tmp_path / "train.csv", index=False); test.to_csv(tmp_path / "test.csv", index=False)
+    model = LogisticRegression(max_iter=2000, C=0.5).fit(train[columns], train.event)
+    joblib.dump(model, tmp_path / "wide.joblib")
+    write_card(tmp_path, model_id="WIDE-300", name="wide classifier", algorithm="logistic regression", artifact=artifact(tmp_path, "wide.joblib", "joblib"),
+               features=[{"name": c, "type": "numeric"} for c in columns], target="event", positive_class=1, threshold=0.2, costs={"false_negative": 3, "false_positive": 1})
+    bundle, results, checks = validate(tmp_path, monitor=False)
+    read = pd.read_csv(tmp_path / "test.csv")
+    assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(roc_auc_score(read.event, model.predict_proba(read[columns])[:, 1]), abs=1e-12)
+    assert results["metrics"]["shap_additivity_error"]["value"] < 1e-6
+    importance = results["tables"]["permutation_importance"]
+    assert importance["rows"][0][0] == "f000"  # the strongest driver comes first
+
+
+def test_a_vendor_model_given_as_scores(tmp_path):
+    "A vendor's AML customer-risk score given per row (no artifact), with a constant feature and missing numeric values: score-based tests run, the model-based ones say why not."
+    rng = np.random.default_rng(41)
+    def customers(n, start):
+        frame = pd.DataFrame({"cash_intensity": rng.uniform(0, 1, n), "cross_border": rng.uniform(0, 1, n), "sector": rng.choice(["retail", "msb", "import"], n),
+                              "onboarded": pd.Timestamp(start) + pd.to_timedelta(rng.uniform(0, 120, n), unit="D"), "residency": rng.choice(["resident", "non-resident"], n, p=[0.7, 0.3])})
+        risk = -3 + 2.5 * frame.cash_intensity + 1.5 * frame.cross_border + 0.7 * (frame.sector == "msb")
+        frame["vendor_score"] = 1 / (1 + np.exp(-(risk + rng.normal(0, 0.5, n))))
+        frame["reported"] = np.where(rng.random(n) < 1 / (1 + np.exp(-risk)), "Y", "N")
+        frame["legacy_flag"] = 0.0  # a constant feature the vendor still lists
+        frame.loc[rng.random(n) < 0.07, "cross_border"] = np.nan  # missing numeric values
+        return frame
+    for name, (n, start) in {"train": (2000, "2024-01-01"), "test": (1500, "2024-06-01"), "monitor": (1200, "2024-10-01")}.items():
+        customers(n, start).to_csv(tmp_path / f"{name}.csv", index=False)
+    write_card(tmp_path, model_id="VENDOR-CRR", name="vendor customer risk rating", use_case="aml_customer_risk", algorithm="vendor model (undisclosed)",
+               score_column="vendor_score", features=[{"name": "cash_intensity", "type": "numeric"}, {"name": "cross_border", "type": "numeric"}, {"name": "sector", "type": "categorical"},
+                                                      {"name": "legacy_flag", "type": "numeric"}],
+               target="reported", positive_class="Y", threshold=0.3, time_column="onboarded", protected_attributes=["residency"], costs={"false_negative": 20, "false_positive": 1})
+    bundle, results, checks = validate(tmp_path)
+    read = pd.read_csv(tmp_path / "test.csv")
+    assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(roc_auc_score(read.reported == "Y", read.vendor_score), abs=1e-12)
+    for check in ("importance stability", "hyperparameter sensitivity", "label-noise robustness", "adversarial evasion"):
+        assert checks[check]["status"] == "not run" and "no artifact" in checks[check]["detail"], check
+    for check in ("discrimination", "expected calibration error", "disparate impact", "population stability", "benchmarking against challengers"):
+        assert checks[check]["status"] in ("pass", "warn", "fail"), check
+    inputs = json.loads((bundle / "inputs.json").read_text())
+    assert "model_artifact" not in inputs and set(inputs) == {"train", "test", "monitoring"}
+
+
+def test_catboost_alert_scorer_with_integer_coded_categories_and_missing_values(tmp_path):
+    "AML alert scoring (CatBoost): a categorical feature coded as integers with gaps (read back from CSV as floats), labels '1' / '0' as text."
+    from catboost import CatBoostClassifier
+    rng = np.random.default_rng(51)
+    def alerts(n, start):
+        frame = pd.DataFrame({"amount_ratio": rng.lognormal(0, 0.7, n), "prior_alerts": rng.poisson(1.5, n).astype(float), "branch_code": rng.choice([11, 12, 27, 31], n).astype(float),
+                              "raised_on": pd.Timestamp(start) + pd.to_timedelta(rng.uniform(0, 60, n), unit="D")})
+        frame.loc[rng.random(n) < 0.1, "branch_code"] = np.nan
+        logit = -2 + 1.2 * np.log(frame.amount_ratio) + 0.4 * frame.prior_alerts + 0.8 * (frame.branch_code == 27)
+        frame["escalated"] = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "1", "0")
+        return frame
+    train, test = alerts(2500, "2025-01-01"), alerts(1200, "2025-03-05")
+    train.to_csv(tmp_path / "train.csv", index=False); test.to_csv(tmp_path / "test.csv", index=False)
+    from mrm_research.validation.model import category_text
+    features = ["amount_ratio", "prior_alerts", "branch_code"]
+    model = CatBoostClassifier(iterations=80, depth=4, verbose=False, random_seed=0, cat_features=["branch_code"], allow_writing_files=False)
+    model.fit(train[features].assign(branch_code=category_text(train.branch_code)), train.escalated.astype(int))
+    model.save_model(str(tmp_path / "scorer.cbm"))
+    write_card(tmp_path, model_id="ALERT-CB", name="alert scorer", use_case="aml_alert_scoring", algorithm="CatBoost", artifact=artifact(tmp_path, "scorer.cbm", "catboost"),
+               features=[{"name": n, "type": "categorical" if n == "branch_code" else "numeric"} for n in features], target="escalated", positive_class=1, threshold=0.3,
+               time_column="raised_on", mutable_features=["amount_ratio"], hyperparameters={"iterations": 80, "depth": 4, "random_seed": 0}, costs={"false_negative": 20, "false_positive": 1})
+    bundle, results, checks = validate(tmp_path, monitor=False)
+    read = pd.read_csv(tmp_path / "test.csv")
+    scores = model.predict_proba(read[features].assign(branch_code=category_text(read.branch_code)))[:, 1]
+    assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(roc_auc_score(read.escalated.astype(str) == "1", scores), abs=1e-12)
+    assert results["metrics"]["shap_additivity_error"]["value"] < 1e-6 and results["metrics"]["refit_reproduction_error"]["value"] < 1e-6  # the card states the seed, so the refit is the model
+    assert checks["adversarial evasion"]["status"] in ("pass", "warn", "fail")
+    assert "investigators' dispositions" in (bundle / "notebook.ipynb").read_text()
