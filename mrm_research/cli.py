@@ -58,7 +58,7 @@ def run(ctx: typer.Context,
         stage: Optional[int] = typer.Option(None, help="Run only this stage of a plan (default: every stage, in order)"),
         track: bool = typer.Option(False, "--track", help="Also log each bundle to MLflow (MLFLOW_TRACKING_URI, or <out>/mlflow.db)")):
     "Execute a notebook or a batch plan; write one bundle per run. Exit 1 if any run failed."
-    from mrm_research.reporting import run as runner
+    from mrm_research.pipeline import run as runner
     parameters = runner.parse_cli_parameters(parameter_pairs(ctx.args))
     results = runner.run(target, parameters, params, model_id, model_version, jobs, timeout, str(out), progress, stage)
     console.print(_results_table(results))
@@ -89,7 +89,7 @@ def validate(ctx: typer.Context,
              out: Path = typer.Option(Path("reports/build"), help="Output folder for the bundle"),
              progress: bool = typer.Option(True, help="Show a progress bar")):
     "Independently validate a model from its card and data; write the bundle. Exit 1 if the run failed."
-    from mrm_research.reporting import run as runner
+    from mrm_research.pipeline import run as runner
     results = runner.validate(model_card, train, test, monitor, runner.parse_cli_parameters(parameter_pairs(ctx.args)), timeout, str(out), progress)
     console.print(_results_table(results))
     for r in results:
@@ -100,7 +100,7 @@ def render(notebook: Path = typer.Argument(..., help="Executed notebook or bundl
            out: Path = typer.Option(Path("."), help="Output folder"),
            engine: str = typer.Option("auto", help="auto, quarto or pandoc-typst")):
     "Render an executed notebook (or a bundle's) to HTML and PDF."
-    from mrm_research.reporting.render import render as render_
+    from mrm_research.pipeline.render import render as render_
     for kind, path in render_(notebook, out, engine).items(): console.print(f"{kind}: {path}")
 
 # %% ../nbs/99_cli.ipynb #99-cli-007
@@ -109,7 +109,7 @@ def keygen(name: str = typer.Argument(..., help="Signer name, e.g. jane.doe"),
            out: Path = typer.Option(Path("."), help="Folder for NAME.key (mode 600) and NAME.pub"),
            keyring: Optional[Path] = typer.Option(None, help="Also add the public key to this keyring")):
     "Create an Ed25519 key pair for signing bundles."
-    from mrm_research.reporting.bundle import keygen as keygen_
+    from mrm_research.pipeline.bundle import keygen as keygen_
     private, public = keygen_(name, out, keyring)
     console.print(f"private key: {private}\npublic key:  {public}")
 
@@ -120,14 +120,14 @@ def sign(bundle: Path = typer.Argument(..., help="Bundle folder"),
          replace: bool = typer.Option(False, help="Replace an existing signature for this role"),
          store: Optional[str] = typer.Option(None, "--store", help="Governance store URL where the sign-off is recorded (default $MRM_STORE_URL, else reports/governance.sqlite if it exists)")):
     "Sign a bundle's manifest for a sign-off role."
-    from mrm_research.reporting.bundle import sign as sign_
+    from mrm_research.pipeline.bundle import sign as sign_
     console.print(f"signed: {sign_(bundle, key, role, replace, store)}")
 
 @app.command()
 def verify(bundle: Path = typer.Argument(..., help="Bundle folder"),
            keyring: Optional[Path] = typer.Option(None, help="Folder of trusted public keys (default $MRM_KEYRING or ~/.config/mrm/keyring)")):
     "Recompute every hash and check every signature. Exit 1 naming the first problem."
-    from mrm_research.reporting.bundle import verify as verify_
+    from mrm_research.pipeline.bundle import verify as verify_
     report = verify_(bundle, keyring)
     if not report.ok:
         for problem in report.problems: typer.echo(f"FAILED: {problem}", err=True)
@@ -138,7 +138,7 @@ def verify(bundle: Path = typer.Argument(..., help="Bundle folder"),
 def index(out: Path = typer.Argument(Path("reports/build"), help="Folder holding <model>/<run>/ bundles"),
           keyring: Optional[Path] = typer.Option(None, help="Trusted public keys, to show whether each bundle verifies")):
     "Write OUT/index.html: every bundle with its status, outcome, findings, sign-offs and links."
-    from mrm_research.reporting.bundle import write_index
+    from mrm_research.pipeline.bundle import write_index
     console.print(f"index: {write_index(out, keyring)}")
 
 @app.command()
@@ -147,7 +147,7 @@ def approve(bundle: Path = typer.Argument(..., help="Bundle folder"),
             keyring: Optional[Path] = typer.Option(None, help="Folder of trusted public keys"),
             store: Optional[str] = typer.Option(None, "--store", help="Governance store consulted for open high-severity findings (default $MRM_STORE_URL, else reports/governance.sqlite if it exists)")):
     "Approve a verified, succeeded, prepared and validated bundle whose model has no open high-severity finding."
-    from mrm_research.reporting.bundle import approve as approve_
+    from mrm_research.pipeline.bundle import approve as approve_
     console.print(approve_(bundle, key, keyring, store).summary())
 
 # %% ../nbs/99_cli.ipynb #99-cli-008

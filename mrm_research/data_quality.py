@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import pandas as pd
 from .contracts import ContractReport, orphan_mask
-from .validation.checks import CheckDefinition, CheckResult
+from .checks import CheckDefinition, CheckResult
 
 # %% auto #0
 __all__ = ['COMPLETENESS', 'VALIDITY', 'UNIQUENESS', 'REFERENTIAL_INTEGRITY', 'TIMELINESS', 'RECONCILIATION', 'missing_values',
@@ -159,7 +159,7 @@ def review_datasets(datasets: dict[str, pd.DataFrame], # typed datasets by contr
     return results
 
 # %% ../nbs/07_data_quality.ipynb #07-data-quality-020
-from .validation.checks import results_table
+from .checks import results_table
 
 def results_for(results: list[CheckResult], check: str) -> list[CheckResult]:
     "The results of one check."

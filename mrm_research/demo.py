@@ -18,8 +18,8 @@ from .ppnr.data import write_ppnr_data
 from .aml.alert_scoring import DriftPlan, alert_scoring_data, train_alert_scorer
 from .surveillance.synthetic import MANIPULATIONS, MarketConfig, generate_market, write_market
 from .crypto.chain import TYPOLOGIES as CRYPTO_TYPOLOGIES, ChainConfig, generate_chain, write_chain
-from .reporting.bundle import keygen, sign, approve, verify, write_index
-from .reporting.run import load_plan, run
+from .pipeline.bundle import keygen, sign, approve, verify, write_index
+from .pipeline.run import load_plan, run
 from .core import MRMError
 import shutil
 from .genai.application import load_prompt_template

@@ -9,6 +9,8 @@ from dataclasses import dataclass, fields, replace
 import numpy as np, pandas as pd
 from scipy import stats
 from .core import MRMError, ParameterError
+from .figures import panels
+
 
 # %% auto #0
 __all__ = ['DISPOSITIONS', 'EVIDENCE', 'RECOMMENDATION_COLUMNS', 'simulate_dispositions', 'is_productive', 'candidate_thresholds',
@@ -329,7 +331,6 @@ def plot_threshold_curves(sweeps: dict[str, pd.DataFrame], # per segment: a thre
                           segments: list[str] | None = None):
     "Alert volume and productive rate against threshold, one panel per segment (three per row), current and recommended thresholds marked."
     from matplotlib.ticker import FuncFormatter, MaxNLocator
-    from mrm_research.report import panels
     segments = segments or list(sweeps)
     fig, axes = panels(len(segments), row_height=1.9)
     recommendations = recommendations.set_index("segment")

@@ -1,4 +1,4 @@
-"""Bring your own bank (issue 16): a ledger-style extract with foreign identifier formats, segment names and channel
+"""Bring your own bank: a ledger-style extract with foreign identifier formats, segment names and channel
 codes, mapped into the contracts through the documented step, checked against the bank's own contracts, and run
 through the scenarios with a mapping: every scenario's candidates equal those on the same bank in the demo's formats."""
 import shutil

@@ -1,4 +1,4 @@
-"""Sliding windows of the AML scenario library (issue 16): against an independent pandas restatement of each rule evaluated
+"""Sliding windows of the AML scenario library: against an independent pandas restatement of each rule evaluated
 on every day, on a hand-built random bank (foreign identifiers and segments, not the generator); patterns that straddle a
 period boundary; a window that qualifies only when an old transaction leaves; repeats; known values for the internal fan
 scenarios and for five- and six-account cycles."""

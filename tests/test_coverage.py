@@ -1,4 +1,4 @@
-"Typology coverage (issue 16, first slices): a bank's own risk assessment, and the AMLSim-style generator's window-straddling patterns."
+"Typology coverage: a bank's own risk assessment, and the AMLSim-style generator's window-straddling patterns."
 import numpy as np, pandas as pd, pytest
 from mrm_research.aml.amlsim import AMLSimConfig, SHAPES, generate_amlsim_bank
 from mrm_research.aml.coverage import coverage_findings, coverage_matrix, detection_evidence, load_catalogue, load_risk_assessment, logic_checks
@@ -59,7 +59,7 @@ def test_a_pattern_within_half_a_window_cannot_straddle_out(tmp_path):
 
 
 def test_each_typology_planted_alone_per_generator_at_thresholds_tuned_on_it(tmp_path):
-    """Issue 16's check: the library tuned on a bank of each generator, then every typology planted alone in fresh banks of
+    """the library tuned on a bank of each generator, then every typology planted alone in fresh banks of
     that generator: each must alert through a scenario written for it at the thresholds tuned on its generator (the
     AMLSim-style cycle since the cycle scenario looks for rings of up to six transfers over 30 days, its fan-in since the
     internal fan-in scenario counts the bank's own paying accounts). Shapes no scenario is written for are listed as such

@@ -1,4 +1,4 @@
-"""Crypto on-chain monitoring (issue 16) on data the demo does not contain: a hand-built exchange with its own chain
+"""Crypto on-chain monitoring on data the demo does not contain: a hand-built exchange with its own chain
 names, address formats, customer ids and segments, where every detector's driving value is known by construction;
 the exposure trace against a matrix computation on a generated chain; clustering measured against scikit-learn's pair
 counts; and each typology planted alone at thresholds tuned on another chain."""

@@ -1,4 +1,4 @@
-"""Generative-AI harness (issue 14): adapters against a real HTTP server, checks on hand-written answers with known
+"""Generative-AI harness: adapters against a real HTTP server, checks on hand-written answers with known
 defects and on cases the demo does not contain, statistics against scipy / statsmodels, and the harness on another
 application and another bank's facts."""
 import json, threading, time

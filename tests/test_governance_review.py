@@ -1,6 +1,6 @@
-"""Documentation review and the regulatory mapping (issue 12), through the command line and the library.
+"""Documentation review and the regulatory mapping, through the command line and the library.
 
-The mapping test is the one the issue asks for: it fails when any validation test the library defines,
+The mapping test fails when any validation test the library defines,
 or any section of a validation notebook, has no regulatory mapping. A second test proves it can fail.
 """
 import json, sys, textwrap
@@ -24,7 +24,7 @@ def test_a_new_validation_test_without_mapping_is_found(tmp_path, monkeypatch):
     package = tmp_path / "bank_checks"; package.mkdir()
     (package / "__init__.py").write_text("")
     (package / "vendor.py").write_text(textwrap.dedent("""
-        from mrm_research.validation.checks import CheckDefinition
+        from mrm_research.checks import CheckDefinition
         VENDOR_SCORE_CHECK = CheckDefinition("vendor score reconciliation", "p", "m", "r", "h", "l")
     """))
     monkeypatch.syspath_prepend(str(tmp_path))

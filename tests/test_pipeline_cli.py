@@ -52,7 +52,7 @@ def test_one_changed_byte_in_the_pdf_fails_verification(tmp_path, keys):
 
 
 def test_bundle_resigned_with_an_untrusted_key_fails(tmp_path, keys):
-    from mrm_research.reporting.bundle import write_manifest
+    from mrm_research.pipeline.bundle import write_manifest
     bundle = run_tiny(tmp_path)
     mrm("sign", bundle, "--key", keys["preparer"], check=0)
     results = json.loads((bundle / "results.json").read_text())

@@ -1,6 +1,6 @@
 """The migration kit on a suite the demo does not contain (tests/goldens/ppnr/external): other public data, AR(2) and AR(3) errors,
 no intercept, missing quarters, uncorrelated random effects, a random slope that is not a fixed effect, rows lme4 drops,
-and random-intercept panels with small group variances. Each case failed silently before the fixes of the issue that asked for it."""
+and random-intercept panels with small group variances. Each case once failed silently; these tests keep it from coming back."""
 import numpy as np, pandas as pd, pytest
 from mrm_research.ppnr.legacy import load_goldens
 from mrm_research.ppnr.parity import parity_report

@@ -2,7 +2,7 @@
 
 One `mrm demo` run (session fixture) gives six bundles. For each, `report_layout` typesets the
 prepared report and reads page markers placed by the render filter: where the executive summary,
-every body table and the appendix fall. The checks are those of issue 10: the executive summary on
+every body table and the appendix fall. The checks are those the reports promise: the executive summary on
 page 1, every figure and table numbered and captioned, no body table taller than a page, and the
 body within its page budget (the rest of each report is in its appendix). Then the sign-off
 certificate, the batch index and the run log.
@@ -15,20 +15,20 @@ from mrm_research.demo import DEMO_SIZES
 
 # Body pages (before the appendix) allowed per demo report: measured on 2026-11-30 with the regulatory-coverage
 # section (6, 7, 12, 10, 11, 9, 26, 5 in this order), with one page of slack for small changes in the synthetic data
-# or the typesetter, except the AML tuning report, whose body the issue limits to 12 pages; the ML validation report
+# or the typesetter, except the AML tuning report, whose body is held to 12 pages; the ML validation report
 # covers ten test groups.
 BODY_PAGE_BUDGETS = {"TM-FEED-DQ": 7, "TM-FEED-DQ-DEFECTS": 8,
-                     "TM-SCENARIO-LIBRARY": 15,  # 12 until issue 16 added typology coverage, the second generator (14) and each typology planted alone per generator (measured 15)
+                     "TM-SCENARIO-LIBRARY": 15,  # 12 before typology coverage, the second generator (14) and each typology planted alone per generator (measured 15)
                      "TM-SCENARIO-LIBRARY-HISTORY": 11,
                      "PPNR-MIGRATION": 12, "PPNR-PROJECTION": 10,
                      "TM-ALERT-SCORER": 28,  # 27 until the card's use case, costs and mutable features joined the scope table and the refits report their reproduction of the artifact (measured 28, with the back-test table moved to the appendix)
-                     "GOV-COMMITTEE-PACK": 7,  # 6 until issue 16: two more refusals and their notes (measured 7)
-                     "TS-DETECTOR-LIBRARY": 16,  # trade surveillance (issue 13): body measured at 15 pages (six detectors)
-                     "GENAI-NARRATIVE-ASSISTANT": 18,  # generative-AI validation (issue 14): body measured at 17 pages (eleven tests)
-                     "CRYPTO-CHAIN-MONITORING": 15}  # crypto on-chain monitoring (issue 16): body measured at 14 pages (six detectors)
-# The demo's approver is refused for models with open high-severity findings (issue 12's approval gate).
+                     "GOV-COMMITTEE-PACK": 7,  # 6 before two more refusals and their notes (measured 7)
+                     "TS-DETECTOR-LIBRARY": 16,  # trade surveillance: body measured at 15 pages (six detectors)
+                     "GENAI-NARRATIVE-ASSISTANT": 18,  # generative-AI validation: body measured at 17 pages (eleven tests)
+                     "CRYPTO-CHAIN-MONITORING": 15}  # crypto on-chain monitoring: body measured at 14 pages (six detectors)
+# The demo's approver is refused for models with open high-severity findings (the approval gate).
 REFUSED = {"TM-FEED-DQ-DEFECTS", "TM-ALERT-SCORER", "GENAI-NARRATIVE-ASSISTANT",  # the demo narrative model fails faithfulness, among others
-           "TM-SCENARIO-LIBRARY", "TM-SCENARIO-LIBRARY-HISTORY"}  # no scenario for a typology of a high-rated risk (issue 16's coverage gap)
+           "TM-SCENARIO-LIBRARY", "TM-SCENARIO-LIBRARY-HISTORY"}  # no scenario for a typology of a high-rated risk (the coverage gap)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def demo_bundles(demo_build):
 @pytest.fixture(scope="module")
 def layouts(demo_bundles):
     "model id -> the typeset report's layout."
-    from mrm_research.reporting.render import report_layout
+    from mrm_research.pipeline.render import report_layout
     return {model: report_layout(bundle) for model, bundle in demo_bundles.items()}
 
 
@@ -70,7 +70,7 @@ def test_report_layout(layouts, model):
 
 
 def test_summary_names_outcome_and_refers_to_numbered_items(demo_bundles):
-    from mrm_research.report import OUTCOME_RULE
+    from mrm_research.checks import OUTCOME_RULE
     for model, bundle in demo_bundles.items():
         html = (bundle / "report.html").read_text()
         head = html[:html.find("Executive summary") + 20_000]

@@ -1,4 +1,4 @@
-"""Sources beyond single files (first slice of issue 15): a Hive-style partitioned Parquet folder (as a Hadoop / Hive or
+"""Sources beyond single files: a Hive-style partitioned Parquet folder (as a Hadoop / Hive or
 Spark export writes it, `_SUCCESS` marker included) and a Delta table (deltalake) hold the same rows as the bank's single
 Parquet file, pass the same data contract, with foreign keys checked, and are fingerprinted by their files."""
 import shutil

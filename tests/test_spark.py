@@ -81,7 +81,7 @@ def ppnr_files():
 
 @needs_spark
 def test_ppnr_bank_projections_on_spark_equal_the_single_process_batch(spark, ppnr_files):
-    from mrm_research.engines.spark import spark_bank_projections
+    from mrm_research.ppnr.projection import spark_bank_projections
     from mrm_research.ppnr.projection import bank_projections
     panel, scenarios = pd.read_parquet(ppnr_files["ppnr_panel"]), pd.read_parquet(ppnr_files["ppnr_scenarios"])
     single = bank_projections(panel, scenarios, DRIVERS, batch_size=25)
@@ -95,7 +95,7 @@ def test_ppnr_bank_projections_on_spark_equal_the_single_process_batch(spark, pp
 @needs_spark
 def test_ppnr_on_spark_with_another_banks_names_and_a_partitioned_export(spark, ppnr_files, tmp_path):
     "Integer portfolio ids, other column names, a missing quarter inside a series, read from a Spark-written folder."
-    from mrm_research.engines.spark import spark_bank_projections
+    from mrm_research.ppnr.projection import spark_bank_projections
     from mrm_research.ppnr.projection import bank_projections
     panel = pd.read_parquet(ppnr_files["ppnr_panel"]).query("bank_id < 'B030'")
     panel = panel.assign(portfolio=panel.bank_id.str[1:].astype(int) * 7).rename(columns={"quarter": "period", "ppnr": "revenue"}).drop(columns="bank_id")

@@ -1,4 +1,4 @@
-"""Trade surveillance (issue 13): each manipulation planted alone is caught by its own detector and by no
+"""Trade surveillance: each manipulation planted alone is caught by its own detector and by no
 other; the detectors' false-positive rate on a market with nothing planted; the second line's replication
 agrees alert for alert; the market's datasets pass their contracts and bad input is refused clearly."""
 import numpy as np, pandas as pd
@@ -52,7 +52,7 @@ def test_replication_agrees_alert_for_alert_on_a_market_the_demo_does_not_contai
 
 
 def test_market_datasets_pass_their_contracts_and_bad_input_is_refused(tmp_path):
-    from mrm_research.report import inspect_dataset
+    from mrm_research.notebook import inspect_dataset
     from mrm_research.contracts import check_frame
     market = generate_market(MarketConfig(orders=5_000, seed=104))
     paths = write_market(market, tmp_path)

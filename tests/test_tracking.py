@@ -1,4 +1,4 @@
-"""MLflow tracking (issue 15): `mrm run --track` and `mrm track` log bundles to a real local tracking store (SQLite)."""
+"""MLflow tracking: `mrm run --track` and `mrm track` log bundles to a real local tracking store (SQLite)."""
 import json
 from conftest import mrm, bundles
 

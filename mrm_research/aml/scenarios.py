@@ -10,11 +10,14 @@ import duckdb, numpy as np, pandas as pd
 from ..core import MRMError, ParameterError
 from .synthetic import HIGH_RISK_COUNTRIES
 from .mapping import BankMapping, check_codes, view_sql
+from ..engines.spark import arrow_frame, own_state, spark_frame, spark_session, to_spark_sql
+
 
 # %% auto #0
 __all__ = ['CYCLE_MAX_HOPS', 'SCENARIOS', 'ENGINES', 'ALERT_COLUMNS', 'Parameter', 'Scenario', 'sliding_window_sql',
            'best_window_sql', 'cycle_sql', 'transaction_view_sql', 'bank_tables', 'ScenarioEngine', 'get_scenario',
-           'scenario_engine', 'segment_thresholds', 'alerts', 'repeats_alert', 'window_transactions']
+           'SparkScenarioEngine', 'scenario_engine', 'segment_thresholds', 'alerts', 'repeats_alert',
+           'window_transactions']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -253,6 +256,45 @@ def get_scenario(name: str) -> Scenario:
     if name not in SCENARIOS: raise MRMError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
     return SCENARIOS[name]
 
+# %% ../../nbs/12_aml_scenarios.ipynb #3c505171
+class SparkScenarioEngine:
+    "Runs scenarios on Spark: the SQL of ScenarioEngine, transpiled from DuckDB's dialect by sqlglot."
+    def __init__(self, data_dir: str | Path, # folder with customers, accounts and transactions .parquet (files or Spark/Hive folders)
+                 start: str | None = None, # first day of the period (default: the earliest booking date)
+                 master: str | None = None, # Spark master URL (see spark_session)
+                 session=None, # an existing SparkSession to use instead
+                 cache: bool = True, # keep `tx` in Spark's memory (as DuckDB materialises it)
+                 mapping: BankMapping | str | Path | None = None, # the bank's column names and codes (aml.mapping), applied as views
+                ):
+        self.data_dir = Path(data_dir)
+        tables = bank_tables(self.data_dir)
+        self.session = own_state(session or spark_session(master))
+        mapping = BankMapping.from_yaml(mapping) if isinstance(mapping, (str, Path)) else mapping
+        for name, path in tables.items():
+            frame = spark_frame(self.session, path)
+            if mapping is None: frame.createOrReplaceTempView(name); continue
+            frame.createOrReplaceTempView(f"bank_{name}")
+            self.session.sql(to_spark_sql(view_sql(mapping, name, f"bank_{name}", frame.columns))).createOrReplaceTempView(name)
+        if mapping is not None: check_codes(self.query, mapping, "bank_transactions", str(tables["transactions"]))
+        self.start = start or str(self.session.sql("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").first()[0])
+        tx = self.session.sql(to_spark_sql(transaction_view_sql(self.session.table("transactions").columns, self.start)))
+        if cache: tx = tx.cache(); tx.count()  # built now, as DuckDB builds its table: errors surface here and queries find it ready
+        tx.createOrReplaceTempView("tx")
+
+    def query(self, sql: str) -> pd.DataFrame:
+        "Run DuckDB-dialect SQL on Spark (transpiled) and return the result as a data frame."
+        return arrow_frame(self.session.sql(to_spark_sql(sql)).toArrow())
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        "Make a data frame queryable under `name`."
+        spark_frame(self.session, frame).createOrReplaceTempView(name)
+
+    def unregister(self, name: str) -> None:
+        "Drop a registered data frame."
+        self.session.catalog.dropTempView(name)
+
+    candidates = ScenarioEngine.candidates
+
 # %% ../../nbs/12_aml_scenarios.ipynb #2b036f0a
 ENGINES = ("duckdb", "spark")
 
@@ -263,9 +305,7 @@ def scenario_engine(data_dir: str | Path, # folder with customers, accounts and 
                    ):
     "A scenario engine over a bank's Parquet files on the chosen SQL engine."
     if engine == "duckdb": return ScenarioEngine(data_dir, start=start, **options)
-    if engine == "spark":
-        from ..engines.spark import SparkScenarioEngine
-        return SparkScenarioEngine(data_dir, start=start, **options)
+    if engine == "spark": return SparkScenarioEngine(data_dir, start=start, **options)
     raise ParameterError(f"scenario engine {engine!r} is not one of {', '.join(ENGINES)}")
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-016

@@ -10,7 +10,7 @@ import numpy as np, pandas as pd
 from .. import tuning
 from ..core import ParameterError
 from ..tuning import TuningConfig
-from ..validation.checks import CheckDefinition
+from ..checks import CheckDefinition
 from .chain import STABLECOINS, TYPOLOGIES, ChainConfig, generate_chain
 from .clustering import cluster_addresses, cluster_labels
 from .exposure import ChainEngine, address_exposure, customer_exposure, trace_exposure

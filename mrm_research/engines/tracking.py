@@ -8,7 +8,7 @@ import json, os
 from pathlib import Path
 import yaml
 from ..core import MRMError, sha256_file
-from ..report import report_outcome
+from ..checks import report_outcome
 
 # %% auto #0
 __all__ = ['tracking_uri', 'bundle_record', 'track_bundle']

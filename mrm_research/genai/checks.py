@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from ..core import ParameterError
-from ..validation.checks import CheckDefinition
+from ..checks import CheckDefinition
 
 # %% auto #0
 __all__ = ['ISO_COUNTRIES', 'CLAIM_KINDS', 'NAME_STOP_WORDS', 'REASON_WORDS', 'RISK_WORDS', 'MITIGATING_WORDS', 'PII_PATTERNS',

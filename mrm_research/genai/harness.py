@@ -12,7 +12,7 @@ from ..core import ParameterError, load_yaml
 from .adapters import Generator, GenerationParams
 from .application import NAME_ORIGINS, REQUIRED_ELEMENTS, PromptTemplate, drawn_name
 from . import checks as gc
-from ..validation.checks import CheckResult
+from ..checks import CheckResult
 from ..validation.drift import drift_table, revalidation_triggers
 
 # %% auto #0

@@ -119,7 +119,7 @@ REVALIDATION_YEARS = {1: 1, 2: 2, 3: 3}
 
 def link_bundle(store: Store, bundle: str | Path, actor: str = "unknown") -> dict:
     "Record a bundle against its model (the model must be in the inventory)."
-    from mrm_research.report import report_outcome
+    from mrm_research.checks import report_outcome
     bundle = Path(bundle); manifest = json.loads((bundle / "manifest.json").read_text())
     results = json.loads((bundle / "results.json").read_text()) if (bundle / "results.json").exists() else {}
     triggers = results.get("metrics", {}).get("revalidation_triggers", {}).get("value", 0) or 0

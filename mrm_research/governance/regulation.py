@@ -12,8 +12,7 @@ from ..core import MRMError, load_yaml
 
 # %% auto #0
 __all__ = ['DEFAULT_REGULATORY_MAP', 'MappingError', 'RegulatoryMap', 'load_regulatory_map', 'validation_checks', 'check_family',
-           'notebook_sections', 'unmapped', 'Coverage', 'coverage', 'check_provisions', 'bundle_coverage',
-           'show_regulatory_coverage']
+           'notebook_sections', 'unmapped', 'Coverage', 'coverage', 'check_provisions', 'bundle_coverage']
 
 # %% ../../nbs/54_governance_regulation.ipynb #a29e3055
 DEFAULT_REGULATORY_MAP = """
@@ -355,7 +354,7 @@ def load_regulatory_map(mapping: str | Path | None = None, # a YAML file; None: 
 def validation_checks(package: str = "mrm_research") -> dict[str, str]:
     "Every CheckDefinition the package defines at module level: check name -> module."
     import importlib, pkgutil
-    from mrm_research.validation.checks import CheckDefinition
+    from mrm_research.checks import CheckDefinition
     root, found = importlib.import_module(package), {}
     for info in pkgutil.walk_packages(root.__path__, package + "."):
         if info.name.rsplit(".", 1)[-1] in ("cli", "_modidx"): continue
@@ -448,22 +447,3 @@ def bundle_coverage(bundle: str | Path, mapping: str | Path | RegulatoryMap | No
     sections = notebook_sections(bundle / "notebook.ipynb") if (bundle / "notebook.ipynb").exists() else []
     return coverage([c["check"] for c in results.get("checks", [])], sections, mapping)
 
-def show_regulatory_coverage(notebook: str | Path | None = None, # the notebook being run; None: the one `mrm run` is running
-                             mapping: str | Path | None = None, # a bank's map; None: the default
-                             findings: str = "REG", # id prefix of the finding recorded when something is not in the map
-                            ) -> Coverage:
-    "Show and record the running report's regulatory coverage (body: per framework; appendix: the whole matrix)."
-    from IPython.display import display, Markdown
-    from mrm_research.report import recorder, record_finding, run_context, show_table
-    notebook = notebook or run_context()["notebook"]
-    sections = notebook_sections(notebook) if notebook else []
-    result = coverage([c["check"] for c in recorder().results["checks"]], sections, mapping)
-    evidenced = f"This report evidences {len(result.evidence)} of the {len(result.mapping.elements)} validation elements of {result.mapping.name} (v{result.mapping.version}); each element's evidence and provisions are in the appendix."
-    display(Markdown(evidenced + ("" if notebook else " The report's sections are not known (the notebook was not run by `mrm run`): only its checks are mapped.")))
-    show_table(result.by_framework(), "Regulatory coverage: provisions this report's evidence serves, per framework", name="regulatory_coverage")
-    show_table(result.evidence_table(), "Regulatory coverage: the sections and checks of this report that evidence each validation element", name="regulatory_evidence", appendix_only=True)
-    show_table(result.matrix(), "Regulatory coverage matrix: each validation element, whether this report evidences it, and the provisions of each framework",
-               name="regulatory_coverage_matrix", appendix_only=True)
-    names = [n for kind in ("checks", "sections") for n in result.not_mapped.get(kind, [])]
-    if names: record_finding(f"{findings}-01", "low", "tests or sections without a regulatory mapping", f"not in {result.mapping.name}: {', '.join(names)}", see="regulatory_coverage")
-    return result

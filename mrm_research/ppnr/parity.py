@@ -14,6 +14,8 @@ from .torch_models import (INTERCEPT, ARIMAXRegression, ARIMAXResults, FitDiagno
                                             aggregate_components, ar_regression_loglik, ar_to_pacf, as_tensor, fit_formula, mixed_loglik,
                                             mixed_model_data, mixed_observed_standard_errors, pacf_to_ar, recursive_coefficients, regression_batch,
                                             relative_factor, resolve_device)
+from ..figures import panels
+
 
 # %% auto #0
 __all__ = ['TOLERANCES', 'ARCHITECTURE_CHANGES', 'Tolerance', 'equivalence_test', 'compare', 'not_run', 'ordered',
@@ -358,7 +360,6 @@ def backtest(suite: LegacySuite, inputs: dict, goldens: Goldens, device: str | N
 # %% ../../nbs/23_ppnr_parity.ipynb #23-ppnr-parity-013
 def plot_backtest_errors(result: BacktestResult):
     "Back-test RMSE by horizon, R against torch, one panel per model (three per row)."
-    from mrm_research.report import panels
     errors = result.forecasts.assign(error_R=lambda f: f.R - f.actual, error_torch=lambda f: f.torch - f.actual)
     names = list(errors.model.unique()); figure, axes = panels(len(names))
     for axis, (name, group) in zip(axes, errors.groupby("model", sort=False)):

@@ -13,12 +13,17 @@ from .torch_models import (AggregateForecaster, ARIMAXRegression, ARIMAXResults,
                                             as_tensor, fan_chart_percentiles, fit_formula, mixed_model_data, recursive_coefficients, resolve_device,
                                             simulate_arimax)
 from .parity import arimax_at_legacy, arimax_fit, last_observed, ordered, scenario_tensor
+import pyarrow as pa
+from ..engines.spark import arrow_frame, spark_frame, spark_session
+from ..figures import panels
+
 
 # %% auto #0
 __all__ = ['PERCENTILES', 'ProjectionModels', 'fit_projection_models', 'legacy_projection_models', 'group_forecaster',
            'group_drivers', 'group_projections', 'scenario_periods', 'project', 'scenario_loader', 'project_pairs',
            'bank_blocks', 'scenario_futures', 'project_banks', 'bank_projections', 'shock_scenario', 'sensitivity',
-           'monte_carlo', 'plot_fan_charts', 'plot_scenario_drivers', 'plot_projections', 'compare_sensitivity']
+           'monte_carlo', 'plot_fan_charts', 'plot_scenario_drivers', 'plot_projections', 'compare_sensitivity',
+           'projection_schema', 'spark_bank_projections']
 
 # %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-005
 @dataclass
@@ -241,7 +246,6 @@ def monte_carlo(models: ProjectionModels, paths: int = 10_000, seed: int = 0, pe
 
 def plot_fan_charts(models: ProjectionModels, bands: pd.DataFrame, history: int = 20):
     "One panel per scenario (three per row): the last observed periods of the total, the median path and the 50 % and 90 % bands."
-    from mrm_research.report import panels
     suite, model = models.suite, models.suite.model(models.roles["top_down"])
     observed = ordered(suite, models.inputs[model.data]).tail(history)
     figure, axes = panels(len(suite.scenario_names), sharey=True)
@@ -259,7 +263,6 @@ def plot_fan_charts(models: ProjectionModels, bands: pd.DataFrame, history: int 
 
 def plot_scenario_drivers(models: ProjectionModels, drivers: list[str], units: dict[str, str] | None = None):
     "Each driver's path under every scenario, one panel per driver (three per row)."
-    from mrm_research.report import panels
     suite = models.suite; frame = models.inputs[suite.scenarios["data"]]
     figure, axes = panels(len(drivers))
     for axis, driver in zip(axes, drivers):
@@ -273,7 +276,6 @@ def plot_scenario_drivers(models: ProjectionModels, drivers: list[str], units: d
 
 def plot_projections(models: ProjectionModels, projections: pd.DataFrame):
     "The total bottom-up (components) against top-down (challenger), one panel per scenario (three per row)."
-    from mrm_research.report import panels
     suite = models.suite; bottom, top = f"{models.label} (bottom-up)", f"{models.label} (top-down)"
     figure, axes = panels(len(suite.scenario_names), sharey=True)
     for axis, (name, group) in zip(axes, projections.groupby("scenario", sort=False)):
@@ -293,3 +295,32 @@ def compare_sensitivity(torch_models: ProjectionModels, legacy_models: Projectio
                           "elasticity (torch)": new.elasticity, "elasticity (legacy)": old.elasticity})
     table["max |torch − legacy| (Δtotal)"] = (new[columns] - old[columns]).abs().max(axis=1)
     return table.reset_index()
+
+# %% ../../nbs/24_ppnr_projection.ipynb #15b83e90
+def projection_schema(group: str) -> pa.Schema:
+    "The Arrow schema of bank_projections' rows (Spark's is derived from it)."
+    return pa.schema([(group, pa.string()), ("scenario", pa.string()), ("horizon", pa.int64()), ("projection", pa.float64()),
+                      ("loglik", pa.float64()), ("converged", pa.bool_())])
+
+def spark_bank_projections(panel, # pandas frame, Parquet path or Spark DataFrame: one row per bank and quarter
+                           scenarios: pd.DataFrame, # one row per scenario and quarter ahead (small: sent to every task)
+                           drivers: list[str],
+                           batch_size: int = 32, # banks per task (the blocks of bank_projections)
+                           session=None, group: str = "bank_id",
+                           **options, # target, time, scenario, horizon, ar_order: as project_banks
+                          ) -> pd.DataFrame:
+    "bank_projections on Spark: the same blocks of banks as tasks (applyInArrow), the same torch code in each."
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
+    session = session or spark_session()
+    frame = spark_frame(session, panel).withColumn(group, F.col(group).cast("string"))
+    blocks = bank_blocks([row[0] for row in frame.select(group).distinct().collect()], batch_size)
+    tags = spark_frame(session, blocks.rename_axis(group).reset_index())
+    schema = projection_schema(group)
+    def project_block(table: pa.Table) -> pa.Table:
+        import torch
+        torch.set_num_threads(1)
+        result = project_banks(table.drop_columns(["block"]).to_pandas(), scenarios, drivers, group=group, device="cpu", **options)
+        return pa.Table.from_pandas(result, preserve_index=False).cast(schema)
+    result = frame.join(tags, group).groupBy("block").applyInArrow(project_block, from_arrow_schema(schema))
+    return arrow_frame(result.toArrow()).sort_values([group, "scenario", "horizon"], kind="stable").reset_index(drop=True)

@@ -5,7 +5,7 @@
 # %% ../../nbs/42_surveillance_replication.ipynb #d34ec072
 from __future__ import annotations
 import numpy as np, pandas as pd
-from ..validation.checks import CheckDefinition
+from ..checks import CheckDefinition
 from .detectors import (SpoofingParameters, WashTradeParameters, _candidate_frame, _need, _ns, run_sql, typed_candidates)
 
 # %% auto #0

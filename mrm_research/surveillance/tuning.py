@@ -9,7 +9,7 @@ import numpy as np, pandas as pd
 from .. import tuning
 from ..core import ParameterError
 from ..tuning import DetectorTuning, TuningConfig
-from ..validation.checks import CheckDefinition
+from ..checks import CheckDefinition
 from .detectors import DETECTORS, alerts, find_candidates, overlaps, run_detectors
 from .synthetic import MANIPULATIONS, MarketConfig, generate_market
 

@@ -6,8 +6,10 @@
 from __future__ import annotations
 import numpy as np, pandas as pd
 from scipy import stats
-from .checks import CheckDefinition, CheckResult
+from ..checks import CheckDefinition, CheckResult
 from .metrics import MetricError, check_scored, metrics_from_weights, performance_by_segment, score_groups
+from ..figures import panels
+
 
 # %% auto #0
 __all__ = ['BACKTEST_TRAFFIC_LIGHT', 'THRESHOLD_COST', 'periods_of', 'performance_by_period', 'predicted_against_realised',
@@ -100,7 +102,6 @@ def threshold_cost_check(costs: pd.DataFrame, operating_threshold: float) -> Che
 # %% ../../nbs/33_validation_backtest.ipynb #214bbd40
 def plot_predicted_realised(table: pd.DataFrame):
     "Predicted against realised event rate per period, realised points in their traffic-light colour."
-    from mrm_research.report import panels
     figure, (axis,) = panels(1, row_height=2.6, width=4.5)
     colours = table.traffic_light.map({"green": "#1b6e20", "amber": "#c98a00", "red": "#b00020"})
     axis.plot(table.period, table.predicted_rate, marker="o", color="#2a5d9f", label="predicted (mean score)")

@@ -7,8 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np, pandas as pd
 from scipy import stats
-from .checks import CheckDefinition, CheckResult
+from ..checks import CheckDefinition, CheckResult
 from .metrics import MetricError, check_scored
+from ..figures import panels
+
 
 # %% auto #0
 __all__ = ['EXPECTED_CALIBRATION_ERROR', 'HOSMER_LEMESHOW', 'SPIEGELHALTER', 'calibration_bins', 'CalibrationResult',
@@ -123,7 +125,6 @@ def calibration_checks(result: CalibrationResult) -> list[CheckResult]:
 # %% ../../nbs/32_validation_calibration.ipynb #1d51238e
 def plot_reliability(results: dict[str, CalibrationResult]):
     "Reliability curves (observed rate against mean score per bin), one per sample."
-    from mrm_research.report import panels
     figure, (axis,) = panels(1, row_height=3.0, width=4.2)
     top = 0.0
     for label, result in results.items():

@@ -5,7 +5,7 @@
 # %% ../../nbs/38_validation_challengers.ipynb #10fcc96a
 from __future__ import annotations
 import numpy as np, pandas as pd
-from .checks import CheckDefinition, CheckResult
+from ..checks import CheckDefinition, CheckResult
 from .metrics import MetricError, delong_test, performance
 from .model import category_text
 

@@ -9,8 +9,10 @@ import numpy as np, pandas as pd
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 from ..core import MRMError
-from .checks import CheckDefinition, CheckResult
+from ..checks import CheckDefinition, CheckResult
 from .metrics import metrics_from_weights, score_groups, MetricError
+from ..figures import panels
+
 
 # %% auto #0
 __all__ = ['PSI_BANDS', 'COARSER_PERIOD', 'PERIOD_NAMES', 'POPULATION_STABILITY', 'DriftError', 'Bins', 'reference_bins',
@@ -197,7 +199,6 @@ class ConfidenceBasedPerformanceEstimator:
 # %% ../../nbs/34_validation_drift.ipynb #64d5a5be
 def plot_stability(table: pd.DataFrame):
     "Worst PSI per feature over the windows, with the 0.1 and 0.25 bands."
-    from mrm_research.report import panels
     worst = table.dropna(subset=["psi"]).groupby("feature").psi.max().sort_values()
     if worst.empty: raise DriftError("no window was measured: nothing to plot (see the table's notes)")
     figure, (axis,) = panels(1, row_height=0.25 * len(worst) + 1.0, width=5.5)
@@ -210,7 +211,6 @@ def plot_stability(table: pd.DataFrame):
 def plot_estimated_realised(table: pd.DataFrame, # columns window, estimated, realised (realised may be missing)
                             metric: str):
     "A metric per window: estimated without labels against realised."
-    from mrm_research.report import panels
     figure, (axis,) = panels(1, row_height=2.6, width=4.5)
     axis.plot(table.window, table.estimated, marker="o", label="estimated from scores (CBPE)")
     axis.plot(table.window, table.realised, marker="s", label="realised (labels)")

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import math
 import numpy as np, pandas as pd
 from scipy import stats
-from .checks import CheckDefinition, CheckResult
+from ..checks import CheckDefinition, CheckResult
 from .metrics import MetricError
+from ..figures import panels
+
 
 # %% auto #0
 __all__ = ['MODEL_AGNOSTIC_ROWS', 'MODEL_AGNOSTIC_BUDGET', 'MINIMUM_BACKGROUND', 'EXACT_FEATURES', 'IMPORTANCE_STABILITY',
@@ -176,7 +178,6 @@ def reason_codes(explanation: Explanation, data: pd.DataFrame, top: int = 3) -> 
 # %% ../../nbs/36_validation_explain.ipynb #0bb74d1c
 def plot_importance(explanation: Explanation, top: int = 15):
     "Mean absolute SHAP value per feature, largest at the top."
-    from mrm_research.report import panels
     importance = explanation.importance().head(top).iloc[::-1]
     figure, (axis,) = panels(1, row_height=0.25 * len(importance) + 1.0, width=5.0)
     axis.barh(importance.feature, importance.mean_abs_shap, color="#2a5d9f")
@@ -185,7 +186,6 @@ def plot_importance(explanation: Explanation, top: int = 15):
 
 def plot_partial_dependence(curves: dict[str, tuple[pd.DataFrame, pd.DataFrame]]):
     "Partial dependence (thick) over ICE curves (thin), one panel per feature, at most three."
-    from mrm_research.report import panels
     figure, axes = panels(min(len(curves), 3), row_height=2.4)
     for axis, (feature, (average, ice)) in zip(axes, list(curves.items())[:3]):
         categorical = not pd.api.types.is_numeric_dtype(average.value)

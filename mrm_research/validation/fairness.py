@@ -6,8 +6,10 @@
 from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np, pandas as pd
-from .checks import CheckDefinition, CheckResult
+from ..checks import CheckDefinition, CheckResult
 from .metrics import MetricError, check_scored, bootstrap_replicates, metrics_from_weights
+from ..figures import panels
+
 
 # %% auto #0
 __all__ = ['FAIRNESS_RATES', 'DISPARATE_IMPACT', 'EQUALIZED_ODDS', 'PROXY', 'group_rates', 'fairness_summary', 'proxy_analysis',
@@ -182,7 +184,6 @@ def attribute_fairness(labels, scores, data: pd.DataFrame, # 0 / 1 labels and sc
 # %% ../../nbs/35_validation_fairness.ipynb #e4407e4a
 def plot_group_rates(rates: pd.DataFrame):
     "Three panels: selection, true-positive and false-positive rate per group with bootstrap intervals."
-    from mrm_research.report import panels
     figure, axes = panels(3, row_height=0.22 * len(rates) + 1.2, sharey=True)
     positions = np.arange(len(rates))
     for axis, (name, title) in zip(axes, [("selection_rate", "Selection rate"), ("true_positive_rate", "True-positive rate"), ("false_positive_rate", "False-positive rate")]):

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from ..core import sha256_file
 from ..contracts import numbers_from_text, read_table
-from .checks import CheckDefinition, CheckResult
+from ..checks import CheckDefinition, CheckResult
 from .fairness import proxy_analysis
 from .metrics import MetricError
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np, pandas as pd
 from scipy import stats
 from ..core import MRMError
+from ..figures import panels
+
 
 # %% auto #0
 __all__ = ['THRESHOLD_METRICS', 'RANKING_METRICS', 'PROBABILITY_METRICS', 'UNDEFINED', 'DISCRIMINATION', 'DETERIORATION',
@@ -261,7 +263,6 @@ def plot_roc_pr(curves: dict[str, tuple], # label -> (labels, scores)
                ):
     "ROC and precision-recall curves, one line per entry; AUCs in the legend."
     from sklearn.metrics import roc_curve, precision_recall_curve
-    from mrm_research.report import panels
     figure, (roc, pr) = panels(2, row_height=2.6)
     for label, (y, s) in curves.items():
         values = performance(y, s, probabilities=False, threshold=float(np.max(s)))
@@ -276,7 +277,6 @@ def plot_roc_pr(curves: dict[str, tuple], # label -> (labels, scores)
 
 def plot_gains(gains: pd.DataFrame):
     "Cumulative share of events found against share of rows reviewed, with the random-order diagonal."
-    from mrm_research.report import panels
     figure, (axis,) = panels(1, row_height=2.6, width=3.4)
     reviewed = gains.rows.cumsum() / gains.rows.sum()
     axis.plot(np.r_[0, reviewed], np.r_[0, gains.cumulative_gain], marker="o", markersize=3, label="model")
@@ -286,7 +286,7 @@ def plot_gains(gains: pd.DataFrame):
     return figure
 
 # %% ../../nbs/31_validation_metrics.ipynb #fd0513ce
-from .checks import CheckDefinition, CheckResult
+from ..checks import CheckDefinition, CheckResult
 
 DISCRIMINATION = CheckDefinition(
     "discrimination",

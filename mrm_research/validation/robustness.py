@@ -6,7 +6,7 @@
 from __future__ import annotations
 from typing import Callable
 import numpy as np, pandas as pd
-from .checks import CheckDefinition, CheckResult
+from ..checks import CheckDefinition, CheckResult
 from .metrics import MetricError, performance
 from .model import category_text
 

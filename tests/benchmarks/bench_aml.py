@@ -1,4 +1,4 @@
-"""AML lab benchmarks (issue: AML transaction monitoring lab), measured in one run.
+"""AML lab benchmarks, measured in one run.
 
 (a) Threshold sweep over 200 thresholds: one candidate query + sort and cumulative counts, against
     re-running the scenario once per threshold (rapid_movement, 10^6 transactions). Target ratio >= 100.

@@ -1,4 +1,4 @@
-"""Crypto on-chain monitoring benchmarks (issue 16), measured in one run on this machine.
+"""Crypto on-chain monitoring benchmarks, measured in one run on this machine.
 
 (a) The six detectors and exposure scoring over about 10^7 transfers read from Parquet by DuckDB: clustering, the
     exposure trace (time-respecting, three hops, four risk categories), every detector; seconds each and in all (target: under 60 s on
@@ -7,7 +7,7 @@
 (c) The whole-period exposure trace in SQL against the same trace as sparse matrix powers (scipy), on the 10^6 chain;
     the largest difference between them is printed with the ratio. (The time-respecting trace has no matrix form; the
     notebook checks it against a replay of the transfers in block-time order.)
-(d) The AML typology coverage assessment (issue 16's report section: coverage matrix, SQL logic checks, recall and
+(d) The AML typology coverage assessment (the AML tuning report's section: coverage matrix, SQL logic checks, recall and
     volume on both generators at default and tuned thresholds) on two demo-size banks of 10^5 transactions.
 
 MRM_BENCH_CRYPTO_TRANSFERS sets the large size (default 10,000,000 rows of chain_transfers).

@@ -1,4 +1,4 @@
-"""Generative-AI harness benchmark (issue 14), measured in one run on this machine.
+"""Generative-AI harness benchmark, measured in one run on this machine.
 
 The demo narrative model (trained and cached on first use) is served over an OpenAI-compatible endpoint on 127.0.0.1;
 the harness renders, sends and scores 2,000 alert cases through it. Printed:

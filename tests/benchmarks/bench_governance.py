@@ -1,4 +1,4 @@
-"""Governance store benchmarks (issue 12), measured in one run on this machine (SQLite store).
+"""Governance store benchmarks, measured in one run on this machine (SQLite store).
 
 (a) Listing queries at 10,000 models and 100,000 findings: the library calls behind `mrm inventory list`,
     `mrm inventory due`, `mrm findings list --status open` and `mrm findings overdue`, then the commands themselves

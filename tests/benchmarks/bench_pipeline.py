@@ -1,4 +1,4 @@
-"""Pipeline benchmarks (issue: foundation), measured in one run on this machine.
+"""Pipeline benchmarks, measured in one run on this machine.
 
 1. Overhead per report: execute + render (HTML and PDF) + bundle + sign for a notebook that does no
    work (tests/notebooks/noop.ipynb); median of 3 after one warm-up. Target: under 6 s.
@@ -9,8 +9,8 @@ Runs are driven from this one process (forked workers), as `mrm run` does.
 """
 import statistics, sys, tempfile, time
 from pathlib import Path
-from mrm_research.reporting.run import RunSpec, run_batch
-from mrm_research.reporting.bundle import keygen, sign
+from mrm_research.pipeline.run import RunSpec, run_batch
+from mrm_research.pipeline.bundle import keygen, sign
 
 NOOP = str(Path(__file__).resolve().parents[1] / "notebooks" / "noop.ipynb")
 

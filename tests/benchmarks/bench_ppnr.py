@@ -1,4 +1,4 @@
-"""PPNR benchmarks (issue: PPNR model migration), measured in one run against baselines measured in the same run.
+"""PPNR benchmarks, measured in one run against baselines measured in the same run.
 
 (a) Monte Carlo: 10,000 paths x 9 quarters x 100 banks of each bank's PPNR (regression with AR(1) errors on
     the legacy drivers, severely adverse scenario). Torch simulates all banks in one batched computation;

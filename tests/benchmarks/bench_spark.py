@@ -1,4 +1,4 @@
-"""Spark benchmarks (issue: scale-out on a real engine), measured in one run, each stage in its own process.
+"""Spark benchmarks, measured in one run, each stage in its own process.
 
 (a) The 13-scenario AML library (candidates of every scenario) on DuckDB and on Spark local[2] over 10^6 and 10^7
     transactions: seconds, peak memory of the stage's process tree (Spark's JVM included), ratio Spark / DuckDB in the
@@ -64,7 +64,8 @@ def stage_ppnr(folder: str, engine: str) -> dict:
     scenarios = pd.read_parquet(files["ppnr_scenarios"]); drivers = ["short_rate", "unemployment", "gdp_growth"]
     peak = TreePeak(); started = time.perf_counter()
     if engine == "spark":
-        from mrm_research.engines.spark import spark_bank_projections, spark_session
+        from mrm_research.engines.spark import spark_session
+        from mrm_research.ppnr.projection import spark_bank_projections
         result = spark_bank_projections(files["ppnr_panel"], scenarios, drivers, batch_size=50, session=spark_session("local[2]"))
     else:
         result = bank_projections(pd.read_parquet(files["ppnr_panel"]), scenarios, drivers, batch_size=50)

@@ -1,4 +1,4 @@
-"""Trade-surveillance benchmarks (issue 13), measured in one run on this machine.
+"""Trade-surveillance benchmarks, measured in one run on this machine.
 
 (a) Generating the synthetic market at about 10^7 order events (target: under 3 minutes and 4 GiB).
 (b) Every detector over those events: seconds each and in all (target: under 120 s on 2 cores), and the peak memory

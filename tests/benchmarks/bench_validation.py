@@ -1,4 +1,4 @@
-"""ML validation suite benchmarks (issue 11), measured in one run on this machine.
+"""ML validation suite benchmarks, measured in one run on this machine.
 
 (a) The whole suite, as the model-validation report calls it, on 10^6 scored test rows x 30 features (a CatBoost champion
     trained on 10^5 rows; a monitoring sample of 10^6 rows): seconds per test group and peak memory. Target: the whole
