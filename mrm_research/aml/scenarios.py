@@ -103,7 +103,7 @@ _HIGH_RISK = ", ".join(f"'{c}'" for c in HIGH_RISK_COUNTRIES)
 CYCLE_MAX_HOPS = 8  # the longest cycle the SQL is written out for
 # The cycle scenario looked for three- and four-account cycles within 14 days returning 10,000 USD: the project generator's
 # cycles (3-4 accounts, 20,000-150,000 USD, 2-10 days). AMLSim-style rings of 3-6 accounts over 5-30 days returning a few
-# thousand escaped it (issue 16). It now looks for cycles of 3 to `max_hops` transfers within 30 days, and returns of
+# thousand escaped it. It now looks for cycles of 3 to `max_hops` transfers within 30 days, and returns of
 # 2,000 USD: money going round three or more of the bank's accounts and back has no ordinary explanation at any size;
 # the floor keeps out small change.
 
@@ -137,7 +137,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("fan_in", "Fan-in: many distinct counterparties paying into one customer (ACH and wires) within the window.",
              ("fan_in",), Parameter("min_counterparties", "counterparties", 10, 2, 1_000, "distinct paying counterparties", integer=True),
              (_window(14),), relevant="direction = 'credit' AND channel IN ('ach', 'wire_domestic', 'wire_cross_border')", driving="COUNT(DISTINCT counterparty_id)"),
-    Scenario("internal_fan_in", "Internal fan-in: several of the bank's own accounts paying into one customer within the window. The bank sees both sides, so a few distinct payers suffice where outside payers would be ordinary (issue 16: AMLSim-style fan-ins of four to twelve of the bank's customers escaped the fan-in scenario's ten).",
+    Scenario("internal_fan_in", "Internal fan-in: several of the bank's own accounts paying into one customer within the window. The bank sees both sides, so a few distinct payers suffice where outside payers would be ordinary (AMLSim-style fan-ins of four to twelve of the bank's customers escaped the fan-in scenario's ten).",
              ("fan_in",), Parameter("min_payers", "accounts", 4, 2, 1_000, "distinct paying accounts of the bank", integer=True),
              (_window(30),), relevant="direction = 'credit' AND counterparty_is_account", driving="COUNT(DISTINCT counterparty_id)"),
     Scenario("fan_out", "Fan-out: one customer paying many distinct counterparties (ACH and wires) within the window.",
@@ -180,7 +180,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
              ("rapid_movement", "fan_out", "round_amount", "high_risk_geography"), Parameter("min_multiple", "× peer median", 20, 1, 1_000, "outflow relative to segment peers"),
              (_window(30),),
              custom_sql="WITH " + sliding_window_sql("direction = 'debit'", "SUM(amount)", "TRUE", "{window_days}") + """,
- peers AS (SELECT segment, window_index, MEDIAN(driving_value) AS peer_median FROM best_windows GROUP BY segment, window_index)
+ peers AS (SELECT segment, window_index, MEDIAN(CAST(driving_value AS DOUBLE)) AS peer_median FROM best_windows GROUP BY segment, window_index)  -- in double precision: DuckDB rounds the median of decimals to their scale, Spark does not
 SELECT b.customer_id, b.segment, b.window_index, b.window_end_day, b.driving_value / p.peer_median AS driving_value
 FROM best_windows b JOIN peers p ON p.segment = b.segment AND p.window_index = b.window_index WHERE p.peer_median > 0""",
              relevant="direction = 'debit'"),
