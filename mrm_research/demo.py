@@ -5,6 +5,7 @@
 # %% ../nbs/90_demo.ipynb #90-demo-002
 from __future__ import annotations
 from dataclasses import dataclass, field
+import sys
 from pathlib import Path
 import pandas as pd
 from .core import ParameterError, package_home, project_root
@@ -27,7 +28,7 @@ from .genai.model import NarrativeModelConfig, cases_from_alerts, narrative_mode
 
 # %% auto #0
 __all__ = ['DEMO_SIGNERS', 'DEMO_SIZES', 'DemoSize', 'demo_data', 'genai_demo_data', 'demo_keys', 'sign_off', 'demo_inventory',
-           'demo_governance', 'demo']
+           'demo_governance', 'clear_previous_demo', 'demo']
 
 # %% ../nbs/90_demo.ipynb #90-demo-004
 DEMO_SIGNERS = ("demo-preparer", "demo-validator", "demo-approver")
@@ -132,6 +133,14 @@ def demo_governance(results: list, # `RunResult`s of the stage just run
     store.engine.dispose()
 
 # %% ../nbs/90_demo.ipynb #90-demo-005
+def clear_previous_demo(out_dir: Path, # the demo's output folder
+                        model_ids: list[str], # the models of the demo plan
+                       ) -> list[Path]:
+    "Remove an earlier demo's bundles of these models, its governance store and its index (data and keys are rewritten or kept); return what was removed."
+    removed = [folder for folder in (out_dir / model for model in model_ids) if folder.is_dir()] + [f for f in (out_dir / "governance.sqlite", out_dir / "index.html") if f.exists()]
+    for path in removed: shutil.rmtree(path) if path.is_dir() else path.unlink()
+    return removed
+
 def _relative(path: str | Path) -> str:
     "A path relative to the current folder when it lies below it."
     try: return str(Path(path).resolve().relative_to(Path.cwd()))
@@ -150,6 +159,8 @@ def demo(out_dir: str | Path = "reports/build", # where data, keys and bundles g
     demo_data(out_dir, seed, DEMO_SIZES[size])
     keys, keyring = demo_keys(out_dir)
     plan, store = plan or root / "reports/demo.yml", f"sqlite:///{out_dir / 'governance.sqlite'}"  # the demo's own store
+    removed = clear_previous_demo(out_dir, sorted({spec.model_id for spec in load_plan(plan, str(out_dir))}))  # a second demo replaces the first: one bundle per model, one store
+    if removed: print(f"replaced the previous demo in {_relative(out_dir)}: {len(removed)} bundle folder(s), store and index removed first", file=sys.stderr)
     rows, owners = [], demo_inventory(store, root)
     for stage in sorted({spec.stage for spec in load_plan(plan, str(out_dir))}):
         results = run(plan, jobs=jobs, out_dir=str(out_dir), stage=stage)
