@@ -51,7 +51,8 @@ def test_alert_for_alert_parity_with_duckdb(spark, labelled_bank, amlsim_bank):
         sparky = scenario_engine(bank, engine="spark", start="2025-01-01", session=spark)
         for name in SCENARIOS:
             expected, found = alerts(duck, name), alerts(sparky, name)
-            pd.testing.assert_frame_equal(expected.drop(columns="driving_value"), found.drop(columns="driving_value"), obj=name)
+            pd.testing.assert_frame_equal(expected.drop(columns="driving_value"), found.drop(columns="driving_value"), obj=name,
+                                          check_dtype=len(expected) > 0)  # an empty result's text columns come back as object from DuckDB, as strings from Spark
             assert ((expected.driving_value - found.driving_value).abs() <= 1e-9 * expected.driving_value.abs()).all(), name
             compared[name] += len(expected)
     assert min(compared.values()) > 0, compared  # every scenario's SQL raised alerts on one bank at least: parity over an empty set would prove nothing
