@@ -50,7 +50,7 @@ class DemoSize:
 DEMO_SIZES = {"full": DemoSize(),  # what `make demo` shows: minutes on two cores
               "small": DemoSize(customers=600, transactions=24_000, patterns=4, scoring=DriftPlan(customers=1_500, transactions=60_000, patterns=8),
                                 market_orders=30_000, manipulations=3, chain_transfers=40_000, chain_patterns=5, genai_cases=80,
-                                narrative=NarrativeModelConfig(hidden_size=32, layers=2, heads=2, vocabulary_size=400, steps=500, batch_size=8, customers=400, transactions=8_000, patterns=2))}  # what the test suite runs (a narrative model of 40 s that writes narratives with a recommendation, so every generative-AI test has answers to score)
+                                narrative=NarrativeModelConfig(hidden_size=32, layers=2, heads=2, vocabulary_size=2000, steps=500, batch_size=8, customers=400, transactions=8_000, patterns=2))}  # what the test suite runs: a narrative model of about 30 s whose narratives reach their recommendation within the report's 120 new tokens (the full model's vocabulary: a smaller one spends more tokens per narrative), so every generative-AI test has escalations to score and attack
 
 def demo_data(out_dir: Path, seed: int, size: DemoSize = DemoSize()) -> dict[str, Path]:
     "Write the clean and the defective synthetic feeds, a bank with AMLSim-style patterns, the bank's alert history, the PPNR data, the alert-scoring model with its data, the market and the crypto exchange's chain; return their folders."
