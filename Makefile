@@ -10,6 +10,10 @@ STAMP := $(VENV)/.installed
 # runs in one worker (--dist loadfile), so a file's module fixtures (a demo run, a Spark session) are built once; xdist's
 # loadgroup would allow finer grouping but does not group on pytest 9.2 (pytest-dev/pytest-xdist#1386).
 WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
+# ... and each worker's numerical libraries use its share of the cores: two notebook workers each fitting a histogram
+# gradient boosting with OpenMP threads on every core took minutes where one thread each takes seconds
+SHARE := $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n / $(WORKERS) > 1 ? n / $(WORKERS) : 1 )))
+THREADS = OMP_NUM_THREADS=$(SHARE) MKL_NUM_THREADS=$(SHARE) OPENBLAS_NUM_THREADS=$(SHARE)
 
 .PHONY: install demo test export nbtest pytest bench lab docs clean
 
@@ -28,8 +32,8 @@ demo: $(STAMP)
 # Fails if mrm_research/ is out of sync with nbs/, then runs the notebook tests and pytest.
 test: $(STAMP)
 	$(BIN)/python tests/check_export.py
-	$(BIN)/nbdev_test --n_workers 2 --skip_folder_re '^(validation|[_.].*)$$'
-	$(BIN)/python -m pytest tests -q -p no:cacheprovider -n $(WORKERS) --dist loadfile --durations=10
+	$(THREADS) $(BIN)/nbdev_test --n_workers $(WORKERS) --skip_folder_re '^(validation|[_.].*)$$'
+	$(THREADS) $(BIN)/python -m pytest tests -q -p no:cacheprovider -n $(WORKERS) --dist loadfile --durations=10
 
 export: $(STAMP)
 	$(BIN)/nbdev_export
