@@ -159,10 +159,11 @@ def demo(out_dir: str | Path = "reports/build", # where data, keys and bundles g
     demo_data(out_dir, seed, DEMO_SIZES[size])
     keys, keyring = demo_keys(out_dir)
     plan, store = plan or root / "reports/demo.yml", f"sqlite:///{out_dir / 'governance.sqlite'}"  # the demo's own store
-    removed = clear_previous_demo(out_dir, sorted({spec.model_id for spec in load_plan(plan, str(out_dir))}))  # a second demo replaces the first: one bundle per model, one store
+    specs = load_plan(plan, str(out_dir))
+    removed = clear_previous_demo(out_dir, sorted({spec.model_id for spec in specs}))  # a second demo replaces the first: one bundle per model, one store
     if removed: print(f"replaced the previous demo in {_relative(out_dir)}: {len(removed)} bundle folder(s), store and index removed first", file=sys.stderr)
     rows, owners = [], demo_inventory(store, root)
-    for stage in sorted({spec.stage for spec in load_plan(plan, str(out_dir))}):
+    for stage in sorted({spec.stage for spec in specs}):
         results = run(plan, jobs=jobs, out_dir=str(out_dir), stage=stage)
         demo_governance(results, store, owners)
         for result in results:
