@@ -5,6 +5,7 @@
 # %% ../../nbs/31_validation_metrics.ipynb #401da23e
 from __future__ import annotations
 from dataclasses import dataclass, field
+import functools
 import numpy as np, pandas as pd
 from scipy import stats
 from ..core import MRMError
@@ -13,8 +14,9 @@ from ..figures import panels
 
 # %% auto #0
 __all__ = ['THRESHOLD_METRICS', 'RANKING_METRICS', 'PROBABILITY_METRICS', 'UNDEFINED', 'DISCRIMINATION', 'DETERIORATION',
-           'MetricError', 'check_scored', 'score_groups', 'sorted_metrics', 'metrics_from_weights', 'performance',
-           'BootstrapResult', 'bootstrap_weights', 'bootstrap_replicates', 'bootstrap_performance', 'with_intervals',
+           'MetricError', 'check_scored', 'score_groups', 'sorted_metrics', 'column_metrics', 'metrics_from_weights',
+           'performance', 'BootstrapResult', 'bootstrap_draws', 'count_per_replicate', 'bootstrap_weights',
+           'merged_columns', 'compiled_tally', 'bootstrap_replicates', 'bootstrap_performance', 'with_intervals',
            'gains_table', 'performance_by_segment', 'DeLongResult', 'delong_test', 'plot_roc_pr', 'plot_gains']
 
 # %% ../../nbs/31_validation_metrics.ipynb #ab3d5fc6
@@ -62,12 +64,25 @@ def sorted_metrics(weights: np.ndarray, # (replicates, rows): how often each row
     tied = len(starts) < len(scores)
     if tied: pos, neg = np.add.reduceat(positive, starts, axis=1), np.add.reduceat(negative, starts, axis=1)  # one column per distinct score
     else: pos, neg = positive, negative
+    has_positive = np.add.reduceat(labels > 0, starts) > 0 if tied else labels > 0
+    out = column_metrics(pos, neg, np.flatnonzero(has_positive), int((distinct >= threshold).sum()), beta, tied, integral)
+    if probabilities:
+        clipped = np.clip(scores, np.finfo(float).eps, 1 - np.finfo(float).eps); total = out["tp"] + out["fp"] + out["fn"] + out["tn"]
+        out["brier"] = weights @ (scores - labels) ** 2 / total
+        out["log_loss"] = -(weights @ (labels * np.log(clipped) + (1 - labels) * np.log1p(-clipped))) / total
+    return out
+
+def column_metrics(pos: np.ndarray, neg: np.ndarray, # (replicates, columns): weight of positives and of negatives in each column, columns in descending score order
+                   columns: np.ndarray, # the columns that hold a positive row (the same in every replicate)
+                   alerted: int, # how many columns are at or above the threshold (they come first)
+                   beta: float = 2.0, tied: bool = True, # a column's positives and negatives share one score (counted half in ROC-AUC)
+                   integral: bool = True, # whole-number weights: counts accumulate exactly
+                  ) -> dict[str, np.ndarray]:
+    "Ranking and threshold metrics for each replicate from the weight of positives and negatives per column of equal scores."
     accumulate = np.int64 if integral else float  # exact counts; floats only for fractional weights or labels
     cum_tp, cum_fp = np.cumsum(pos, 1, dtype=accumulate), np.cumsum(neg, 1, dtype=accumulate)
     P, N = cum_tp[:, -1].astype(float), cum_fp[:, -1].astype(float)
-    # only scores some positive row holds contribute to ROC-AUC and average precision: the same columns in every replicate
-    has_positive = np.add.reduceat(labels > 0, starts) > 0 if tied else labels > 0
-    columns = np.flatnonzero(has_positive)
+    # only scores some positive row holds contribute to ROC-AUC and average precision
     pos_c, tp_c, fp_c = pos[:, columns].astype(float), cum_tp[:, columns].astype(float), cum_fp[:, columns].astype(float)
     row_dot = lambda a, b: np.einsum("ij,ij->i", a, b)
     # ROC-AUC: sum over positives of (negatives scored lower + half the tied) = P*N - sum pos*cum_fp + half sum pos*neg
@@ -76,18 +91,13 @@ def sorted_metrics(weights: np.ndarray, # (replicates, rows): how often each row
     out["gini"] = 2 * out["roc_auc"] - 1
     precision = np.divide(tp_c, tp_c + fp_c, out=np.zeros_like(tp_c), where=pos_c > 0)  # a score no replicate row holds adds nothing
     out["pr_auc"] = _safe_divide(row_dot(pos_c, precision), P)
-    gap = np.abs(cum_tp * N[:, None] - cum_fp * P[:, None]).max(1) if len(scores) else np.zeros(len(P))  # max |TPR - FPR| = max |cum_tp N - cum_fp P| / (P N)
+    gap = np.abs(cum_tp * N[:, None] - cum_fp * P[:, None]).max(1) if pos.shape[1] else np.zeros(len(P))  # max |TPR - FPR| = max |cum_tp N - cum_fp P| / (P N)
     out["ks"] = _safe_divide(gap, P * N)
-    alerted = int((distinct >= threshold).sum())  # the distinct scores at or above the threshold come first
     tp, fp = (cum_tp[:, alerted - 1].astype(float), cum_fp[:, alerted - 1].astype(float)) if alerted else (np.zeros_like(P), np.zeros_like(N))
     fn, tn = P - tp, N - fp
     out |= {"tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": _safe_divide(tp, tp + fp), "recall": _safe_divide(tp, P), "specificity": _safe_divide(tn, N),
             "f1": _safe_divide(2 * tp, 2 * tp + fp + fn), "f_beta": _safe_divide((1 + beta**2) * tp, (1 + beta**2) * tp + beta**2 * fn + fp),
             "alert_rate": _safe_divide(tp + fp, P + N), "base_rate": _safe_divide(P, P + N)}
-    if probabilities:
-        clipped = np.clip(scores, np.finfo(float).eps, 1 - np.finfo(float).eps); total = P + N
-        out["brier"] = weights @ (scores - labels) ** 2 / total
-        out["log_loss"] = -(weights @ (labels * np.log(clipped) + (1 - labels) * np.log1p(-clipped))) / total
     return out
 
 def metrics_from_weights(weights: np.ndarray, # (replicates, rows): how often each row counts
@@ -138,11 +148,55 @@ class BootstrapResult:
         return f"Bootstrap ({self.replicates} replicates, seed {self.seed}, {self.confidence:.0%} percentile intervals)\n{rows}"
     def to_dict(self) -> dict: return self.__dict__.copy()
 
+def bootstrap_draws(rows: int, replicates: int, rng: np.random.Generator) -> np.ndarray:
+    "Positions of the rows drawn with replacement in each bootstrap replicate (replicates × rows)."
+    return rng.integers(0, rows, size=(replicates, rows), dtype=np.int32 if rows < 2**31 else np.int64)
+
+def count_per_replicate(buckets: np.ndarray, # (replicates, draws): the bucket of each draw, in [0, width)
+                        width: int) -> np.ndarray:
+    "How many draws of each replicate fall in each bucket (replicates × width), in one bincount."
+    replicates = len(buckets); kind = np.int32 if replicates * width < 2**31 else np.int64
+    offsets = np.arange(replicates, dtype=kind)[:, None] * kind(width)
+    return np.bincount((buckets.astype(kind, copy=False) + offsets).ravel(), minlength=replicates * width).reshape(replicates, width)
+
 def bootstrap_weights(rows: int, replicates: int, rng: np.random.Generator) -> np.ndarray:
-    "Counts of each row in each bootstrap replicate (replicates × rows, integers), from one draw of row indices."
-    kind = np.int32 if replicates * rows < 2**31 else np.int64
-    draws = rng.integers(0, rows, size=(replicates, rows), dtype=kind) + np.arange(replicates, dtype=kind)[:, None] * kind(rows)
-    return np.bincount(draws.ravel(), minlength=replicates * rows).reshape(replicates, rows).astype(np.int32)
+    "Counts of each row in each bootstrap replicate (replicates × rows, integers), from one draw of row positions."
+    return count_per_replicate(bootstrap_draws(rows, replicates, rng), rows).astype(np.int32)
+
+def merged_columns(labels: np.ndarray, # 0 / 1 labels, rows in descending score order
+                   starts: np.ndarray, # first row of each run of equal scores (from score_groups)
+                   alerted: int, # how many runs of equal scores are at or above the threshold
+                  ) -> tuple[np.ndarray, np.ndarray, int]:
+    "The column of each row once neighbouring runs of equal scores without a positive are merged; the columns holding a positive; the alerted columns."
+    has_positive = np.add.reduceat(labels > 0, starts) > 0
+    begins = np.r_[True, has_positive[1:] | has_positive[:-1]]  # a run holding a positive, and the run after one, start a column
+    if 0 < alerted < len(starts): begins[alerted] = True  # the threshold stays a boundary
+    column_of_run = np.cumsum(begins) - 1
+    column_of_row = np.repeat(column_of_run, np.diff(np.r_[starts, len(labels)]))
+    return column_of_row, column_of_run[has_positive], int(column_of_run[alerted - 1]) + 1 if alerted else 0
+
+def _tally_draws(draws: np.ndarray, # (replicates, draws): positions of the rows drawn
+                 buckets: np.ndarray, # the bucket of each row, in [0, width)
+                 losses: np.ndarray, # (rows, k): per-row values to sum over the draws (k may be 0)
+                 width: int) -> tuple[np.ndarray, np.ndarray]:
+    "For each replicate: how many draws fall in each bucket (replicates × width), and each loss column summed over the draws (replicates × k)."
+    replicates, drawn = draws.shape
+    counts, sums = np.zeros((replicates, width), np.int64), np.zeros((replicates, losses.shape[1]))
+    times_drawn = np.zeros(len(buckets), np.uint32)  # 4 bytes a row: a million rows stay in cache while they are counted
+    for replicate in range(replicates):
+        times_drawn[:] = 0
+        for draw in range(drawn): times_drawn[draws[replicate, draw]] += 1
+        for row in range(len(buckets)):  # then one pass in row order
+            if times_drawn[row]:
+                counts[replicate, buckets[row]] += times_drawn[row]
+                for column in range(losses.shape[1]): sums[replicate, column] += times_drawn[row] * losses[row, column]
+    return counts, sums
+
+@functools.cache
+def compiled_tally():
+    "`_tally_draws` compiled by numba (cached on disk): the same arithmetic, without a Python loop."
+    import numba
+    return numba.njit(cache=True, nogil=True)(_tally_draws)
 
 def bootstrap_replicates(labels: np.ndarray, scores: np.ndarray, # checked 0 / 1 labels and scores
                          threshold: float, beta: float = 2.0, replicates: int = 1000, seed: int = 0, probabilities: bool = True,
@@ -151,9 +205,18 @@ def bootstrap_replicates(labels: np.ndarray, scores: np.ndarray, # checked 0 / 1
     "Every metric in each bootstrap replicate, computed a chunk of replicates at a time (memory bounded by chunk_cells)."
     order, starts, distinct = score_groups(scores)
     y_sorted, s_sorted = labels[order], scores[order]  # rows are resampled by their position in score order: the same distribution, no reordering per replicate
-    rng, chunks, step = np.random.default_rng(seed), [], max(1, chunk_cells // len(labels))
+    column_of_row, columns, alerted = merged_columns(y_sorted, starts, int((distinct >= threshold).sum()))
+    buckets = (2 * column_of_row + (y_sorted > 0)).astype(np.int32)  # column and class of each row: the replicate's counts per column in one bincount
+    width = 2 * (int(column_of_row[-1]) + 1)
+    clipped = np.clip(s_sorted, np.finfo(float).eps, 1 - np.finfo(float).eps)
+    losses = np.column_stack([(s_sorted - y_sorted) ** 2, -(y_sorted * np.log(clipped) + (1 - y_sorted) * np.log1p(-clipped))]) if probabilities else np.zeros((len(labels), 0))
+    rows, rng, chunks, step, tally = len(labels), np.random.default_rng(seed), [], max(1, chunk_cells // len(labels)), compiled_tally()
     for start in range(0, replicates, step):
-        chunks.append(sorted_metrics(bootstrap_weights(len(labels), min(step, replicates - start), rng), y_sorted, s_sorted, starts, distinct, threshold, beta, probabilities))
+        counts, sums = tally(bootstrap_draws(rows, min(step, replicates - start), rng), buckets, losses, width)
+        counts = counts.reshape(len(counts), width // 2, 2)
+        chunk = column_metrics(counts[..., 1], counts[..., 0], columns, alerted, beta)
+        if probabilities: chunk |= {"brier": sums[:, 0] / rows, "log_loss": sums[:, 1] / rows}
+        chunks.append(chunk)
     return {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
 
 def bootstrap_performance(labels, scores, threshold: float = 0.5, beta: float = 2.0,
