@@ -29,10 +29,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/mrm demo
 
-# Fails if mrm_research/ is out of sync with nbs/, then runs the notebook tests and pytest.
+# Fails if mrm_research/ is out of sync with nbs/, then builds the documentation site, which executes every library
+# notebook (the notebook tests: a cell that raises fails the build; a notebook is executed again only when it or the
+# package changed) and fails on a broken link, and runs pytest.
 test: $(STAMP)
 	$(BIN)/python tests/check_export.py
-	$(THREADS) $(BIN)/nbdev_test --n_workers $(WORKERS) --skip_folder_re '^(validation|[_.].*)$$'
+	$(THREADS) $(BIN)/python docs/build.py --workers $(WORKERS)
 	$(THREADS) $(BIN)/python -m pytest tests -q -p no:cacheprovider -n $(WORKERS) --dist loadfile --durations=10
 
 export: $(STAMP)
@@ -45,11 +47,9 @@ bench: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=nbs
 
+# The documentation site (notebooks with their outputs, how-to guides, API reference), offline: docs/_build/html.
 docs: $(STAMP)
-	@if command -v quarto >/dev/null; then $(BIN)/nbdev_docs; \
-	else echo "make docs: quarto is not on PATH, and nbdev_docs needs it (it would try to download it with sudo)."; \
-	     echo "Install Quarto (conda env create -f environment.yml lists it), or read the notebooks in nbs/ with 'make lab'."; \
-	     echo "Exports and notebook tests do not need Quarto: 'make test' runs them."; fi
+	$(THREADS) $(BIN)/python docs/build.py --workers $(WORKERS)
 
 clean:
-	rm -rf reports/build .bench
+	rm -rf reports/build .bench docs/_build docs/_generated
