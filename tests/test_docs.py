@@ -64,5 +64,6 @@ def test_the_notebook_index_lists_every_library_notebook_with_its_module():
     index = "".join(json.loads((ROOT / "nbs" / "index.ipynb").read_text())["cells"][1]["source"])
     for path in builder().library_notebooks(ROOT / "nbs"):
         if path.name == "index.ipynb": continue
-        module = re.search(r"#\|\s*default_exp\s+(\S+)", path.read_text()).group(1)
+        sources = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"])
+        module = re.search(r"#\|\s*default_exp\s+(\S+)", sources).group(1)
         assert f"| `{path.stem}` | `mrm_research.{module}` |" in index, f"nbs/index.ipynb does not list {path.name} ({module})"
