@@ -32,13 +32,14 @@ def spark_session(master: str | None = None, # cluster URL; default MRM_SPARK_MA
     "The process's Spark session (Spark Connect when SPARK_REMOTE is set), with UTC time and ANSI SQL."
     from pyspark.sql import SparkSession
     if (reason := spark_unavailable()): raise MRMError(f"Spark session: {reason}")
-    builder = SparkSession.builder.appName("mrm_research")
-    if os.environ.get("SPARK_REMOTE"): builder = builder.remote(os.environ["SPARK_REMOTE"])
+    builder, remote = SparkSession.builder.appName("mrm_research"), os.environ.get("SPARK_REMOTE")
+    if remote: builder = builder.remote(remote)
     else:
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         master = master or os.environ.get("MRM_SPARK_MASTER") or "local[*]"
-        builder = builder.master(master).config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false").config("spark.driver.memory", os.environ.get("MRM_SPARK_DRIVER_MEMORY", "4g"))
-        if master.startswith("local"): builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions or 2 * (os.cpu_count() or 1)))
+        builder = builder.master(master).config("spark.ui.enabled", "false").config("spark.driver.memory", os.environ.get("MRM_SPARK_DRIVER_MEMORY", "4g"))
+    if (remote or master).startswith("local"):  # a local session, or a Connect server this process starts: Spark's 200 shuffle partitions are for clusters
+        builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions or 2 * (os.cpu_count() or 1))).config("spark.ui.showConsoleProgress", "false")
     session = builder.config("spark.sql.session.timeZone", "UTC").config("spark.sql.ansi.enabled", "true").getOrCreate()
     if not os.environ.get("SPARK_REMOTE"): session.sparkContext.setLogLevel("ERROR")
     return session
