@@ -67,11 +67,15 @@ def _window_lengths(alerts: pd.DataFrame, window_days: int | dict[str, int]) -> 
     if unknown: raise MRMError(f"alerts: {int(alerts.scenario.isin(unknown).sum())} alert(s) of scenario(s) {unknown} have no window length in window_days")
     return {s: float(window_days[s]) for s in alerts.scenario.unique()}
 
-def _window_transactions(transactions: pd.DataFrame, alert, days: float, limit: int) -> pd.DataFrame:
-    "The customer's largest transactions in the alert's window, in booking order."
-    day = transactions.booked_at.dt.normalize()
-    inside = transactions[(day > alert.window_end - pd.Timedelta(days=days)) & (day <= alert.window_end)]
-    return inside.nlargest(limit, "amount").sort_values("booked_at")
+def _window_transactions(transactions: pd.DataFrame, # one customer's transactions
+                         days: np.ndarray, # their booking days (booked_at at midnight), as datetime64
+                         alert, length: float, limit: int) -> pd.DataFrame:
+    "The customer's largest transactions in the alert's window (the first booked among equal amounts), in booking order."
+    end = pd.Timestamp(alert.window_end)
+    end = (end.tz_convert("UTC").tz_localize(None) if end.tzinfo else end).to_datetime64()  # compared as instants, as the days are
+    inside = np.flatnonzero((days > end - np.timedelta64(int(round(length * 86400)), "s")) & (days <= end))
+    largest = inside[np.argsort(-transactions.amount.to_numpy()[inside], kind="stable")[:limit]]  # as DataFrame.nlargest(keep="first")
+    return transactions.iloc[largest[np.argsort(transactions.booked_at.to_numpy()[largest], kind="stable")]]
 
 def _transaction_facts(row, rng: np.random.Generator) -> dict:
     drawn = {"counterparty_name": drawn_counterparty(rng), "memo": drawn_memo(rng)}
@@ -92,12 +96,14 @@ def alert_facts(alerts: pd.DataFrame, # one row per alert: alert_id, scenario, c
                                  (accounts, "accounts", ("account_id", "customer_id")), (customers, "customers", ("customer_id", "segment"))):
         _check_columns(frame, name, columns)
     rng, lengths = np.random.default_rng(seed), _window_lengths(alerts, window_days)
-    by_customer = dict(tuple(transactions.merge(accounts[["account_id", "customer_id"]], on="account_id").groupby("customer_id", sort=False)))
+    days = lambda booked: (booked.dt.tz_convert("UTC").dt.tz_localize(None) if booked.dt.tz else booked).to_numpy()  # midnights as UTC instants
+    by_customer = {customer: (frame, days(frame.booked_at.dt.normalize()))  # each customer's transactions and booking days, once
+                   for customer, frame in transactions.merge(accounts[["account_id", "customer_id"]], on="account_id").groupby("customer_id", sort=False)}
     people = customers.set_index("customer_id")
     cases = []
     for alert in alerts.itertuples(index=False):
         days = lengths[alert.scenario]
-        window = _window_transactions(by_customer[alert.customer_id], alert, days, max_transactions) if alert.customer_id in by_customer else None
+        window = _window_transactions(*by_customer[alert.customer_id], alert, days, max_transactions) if alert.customer_id in by_customer else None
         if window is None or window.empty: continue
         person = people.loc[alert.customer_id]
         nationality = str(person["nationality"]) if "nationality" in people.columns else list(NAME_ORIGINS)[rng.integers(len(NAME_ORIGINS))]
