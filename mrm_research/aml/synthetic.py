@@ -6,13 +6,14 @@
 from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
+import functools
 import numpy as np, pandas as pd
 from ..core import ParameterError, write_atomic, write_datasets
 
 # %% auto #0
 __all__ = ['CHANNELS', 'SEGMENTS', 'COUNTRIES', 'HIGH_RISK_COUNTRIES', 'BankConfig', 'generate_customers', 'generate_accounts',
-           'prefixed_ids', 'counterparty_ids', 'generate_transactions', 'daily_control_totals', 'generate_bank',
-           'write_bank', 'plant_feed_defects']
+           'prefixed_ids', 'counterparty_pool', 'counterparty_ids', 'generate_transactions', 'daily_control_totals',
+           'generate_bank', 'write_bank', 'plant_feed_defects']
 
 # %% ../../nbs/10_aml_synthetic.ipynb #10-aml-synthetic-005
 CHANNELS = ["cash", "wire_domestic", "wire_cross_border", "ach", "card", "crypto"]
@@ -97,9 +98,14 @@ def prefixed_ids(prefix: str, count: int, width: int) -> pd.Series:
     ids = pc.binary_join_element_wise(prefix, numbers, "")
     return pd.Series(ids.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get))
 
+@functools.cache
+def counterparty_pool() -> pd.Index:
+    "The identifiers of the 5,000 merchants (M...) and 200,000 other parties (X...), built once per process."
+    return pd.Index([f"M{i:06d}" for i in range(5_000)] + [f"X{i:08d}" for i in range(200_000)])
+
 def counterparty_ids(is_card: np.ndarray, rng: np.random.Generator) -> pd.Categorical:
     "External counterparties: card payments go to one of 5,000 merchants (M...), other payments to one of 200,000 parties (X...)."
-    pool = pd.Index([f"M{i:06d}" for i in range(5_000)] + [f"X{i:08d}" for i in range(200_000)])
+    pool = counterparty_pool()
     codes = np.where(is_card, rng.integers(0, 5_000, len(is_card)), 5_000 + rng.integers(0, 200_000, len(is_card)))
     return pd.Categorical.from_codes(codes, categories=pool)
 
