@@ -15,7 +15,7 @@ warnings.filterwarnings("ignore", message="PySpark does not yet fully support pa
 
 # %% auto #0
 __all__ = ['MRMError', 'ParameterError', 'VerificationError', 'project_root', 'package_home', 'package_resource', 'sha256_file',
-           'write_atomic', 'write_datasets', 'dump_json', 'seed_everything', 'utc_now', 'load_yaml']
+           'write_atomic', 'write_datasets', 'exclusive_lock', 'dump_json', 'seed_everything', 'utc_now', 'load_yaml']
 
 # %% ../nbs/00_core.ipynb #00-core-005
 class MRMError(Exception):
@@ -88,6 +88,20 @@ def write_datasets(datasets: dict, # data frames by name (each name its data con
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     # microseconds: what DuckDB, Hive and Spark all read (Spark refuses Parquet timestamps in nanoseconds); a generator's sub-microsecond digits are dropped
     return {name: write_atomic(folder / f"{name}.parquet", frame.to_parquet(index=False, coerce_timestamps="us", allow_truncated_timestamps=True)) for name, frame in datasets.items()}
+
+# %% ../nbs/00_core.ipynb #38a0344a
+import contextlib
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | Path): # the lock file (created if missing; its content is never read)
+    "Run the block while holding an exclusive lock on `path`: another process asking for the same lock waits."
+    try: import fcntl
+    except ImportError: yield; return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try: yield
+        finally: fcntl.flock(handle, fcntl.LOCK_UN)
 
 # %% ../nbs/00_core.ipynb #00-core-015
 def _json_default(value: Any) -> Any:

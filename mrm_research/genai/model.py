@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from ..core import ParameterError, dump_json, write_atomic
+from ..core import ParameterError, dump_json, exclusive_lock, write_atomic
 from ..aml.synthetic import BankConfig, write_bank
 from ..aml.typologies import TypologyConfig, generate_labelled_bank
 from ..aml.scenarios import SCENARIOS, ScenarioEngine, get_scenario
@@ -186,7 +186,9 @@ def narrative_model(templates: list[PromptTemplate], config: NarrativeModelConfi
     with tempfile.TemporaryDirectory() as scratch: cases = narrative_cases(bank, Path(scratch) / "bank", seed=config.bank_seed)
     folder = Path(cache or cache_folder()) / f"narrative-model-{model_key(config, training_pairs(cases, templates))}"
     if (folder / "training.json").exists(): return folder
-    trained = train_narrative_model(cases, templates, folder.with_name(f"{folder.name}.{os.getpid()}"), config)  # a folder of its own: another process may train the same model meanwhile
-    try: trained.rename(folder)
-    except OSError: shutil.rmtree(trained)  # it did, and finished first: its copy (the same corpus, seed and code) is the cached one
+    with exclusive_lock(folder.with_name(f"{folder.name}.lock")):  # a second process wanting this model waits for the first, then reads it
+        if (folder / "training.json").exists(): return folder
+        trained = train_narrative_model(cases, templates, folder.with_name(f"{folder.name}.{os.getpid()}"), config)  # a folder of its own: where there is no lock, another process may train the same model meanwhile
+        try: trained.rename(folder)
+        except OSError: shutil.rmtree(trained)  # it did, and finished first: its copy (the same corpus, seed and code) is the cached one
     return folder
