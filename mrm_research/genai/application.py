@@ -96,8 +96,8 @@ def alert_facts(alerts: pd.DataFrame, # one row per alert: alert_id, scenario, c
                                  (accounts, "accounts", ("account_id", "customer_id")), (customers, "customers", ("customer_id", "segment"))):
         _check_columns(frame, name, columns)
     rng, lengths = np.random.default_rng(seed), _window_lengths(alerts, window_days)
-    days = lambda booked: (booked.dt.tz_convert("UTC").dt.tz_localize(None) if booked.dt.tz else booked).to_numpy()  # midnights as UTC instants
-    by_customer = {customer: (frame, days(frame.booked_at.dt.normalize()))  # each customer's transactions and booking days, once
+    utc_days = lambda booked: (booked.dt.tz_convert("UTC").dt.tz_localize(None) if booked.dt.tz else booked).to_numpy()  # midnights as UTC instants
+    by_customer = {customer: (frame, utc_days(frame.booked_at.dt.normalize()))  # each customer's transactions and booking days, once
                    for customer, frame in transactions.merge(accounts[["account_id", "customer_id"]], on="account_id").groupby("customer_id", sort=False)}
     people = customers.set_index("customer_id")
     cases = []

@@ -14,10 +14,11 @@ from ..figures import panels
 
 # %% auto #0
 __all__ = ['THRESHOLD_METRICS', 'RANKING_METRICS', 'PROBABILITY_METRICS', 'UNDEFINED', 'DISCRIMINATION', 'DETERIORATION',
-           'MetricError', 'check_scored', 'score_groups', 'sorted_metrics', 'column_metrics', 'metrics_from_weights',
-           'performance', 'BootstrapResult', 'bootstrap_draws', 'count_per_replicate', 'bootstrap_weights',
-           'merged_columns', 'compiled_tally', 'bootstrap_replicates', 'bootstrap_performance', 'with_intervals',
-           'gains_table', 'performance_by_segment', 'DeLongResult', 'delong_test', 'plot_roc_pr', 'plot_gains']
+           'MetricError', 'check_scored', 'score_groups', 'row_losses', 'sorted_metrics', 'column_metrics',
+           'metrics_from_weights', 'performance', 'BootstrapResult', 'bootstrap_draws', 'count_per_replicate',
+           'bootstrap_weights', 'merged_columns', 'compiled_tally', 'bootstrap_replicates', 'bootstrap_performance',
+           'with_intervals', 'gains_table', 'performance_by_segment', 'DeLongResult', 'delong_test', 'plot_roc_pr',
+           'plot_gains']
 
 # %% ../../nbs/31_validation_metrics.ipynb #ab3d5fc6
 class MetricError(MRMError):
@@ -54,6 +55,11 @@ def score_groups(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
 def _safe_divide(a, b):
     with np.errstate(divide="ignore", invalid="ignore"): return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
 
+def row_losses(labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    "Each row's Brier term (s − y)² and log-loss term −(y log s + (1 − y) log(1 − s)), s clipped to [ε, 1 − ε] as scikit-learn clips."
+    clipped = np.clip(scores, np.finfo(float).eps, 1 - np.finfo(float).eps)
+    return (scores - labels) ** 2, -(labels * np.log(clipped) + (1 - labels) * np.log1p(-clipped))
+
 def sorted_metrics(weights: np.ndarray, # (replicates, rows): how often each row counts, rows in descending score order
                    labels: np.ndarray, scores: np.ndarray, # in the same order (labels may be fractional: expected labels)
                    starts: np.ndarray, distinct: np.ndarray, # first row of each run of equal scores, and those scores (from score_groups)
@@ -67,9 +73,8 @@ def sorted_metrics(weights: np.ndarray, # (replicates, rows): how often each row
     has_positive = np.add.reduceat(labels > 0, starts) > 0 if tied else labels > 0
     out = column_metrics(pos, neg, np.flatnonzero(has_positive), int((distinct >= threshold).sum()), beta, tied, integral)
     if probabilities:
-        clipped = np.clip(scores, np.finfo(float).eps, 1 - np.finfo(float).eps); total = out["tp"] + out["fp"] + out["fn"] + out["tn"]
-        out["brier"] = weights @ (scores - labels) ** 2 / total
-        out["log_loss"] = -(weights @ (labels * np.log(clipped) + (1 - labels) * np.log1p(-clipped))) / total
+        (squared_error, log_error), total = row_losses(labels, scores), out["tp"] + out["fp"] + out["fn"] + out["tn"]
+        out["brier"], out["log_loss"] = weights @ squared_error / total, weights @ log_error / total
     return out
 
 def column_metrics(pos: np.ndarray, neg: np.ndarray, # (replicates, columns): weight of positives and of negatives in each column, columns in descending score order
@@ -206,10 +211,9 @@ def bootstrap_replicates(labels: np.ndarray, scores: np.ndarray, # checked 0 / 1
     order, starts, distinct = score_groups(scores)
     y_sorted, s_sorted = labels[order], scores[order]  # rows are resampled by their position in score order: the same distribution, no reordering per replicate
     column_of_row, columns, alerted = merged_columns(y_sorted, starts, int((distinct >= threshold).sum()))
-    buckets = (2 * column_of_row + (y_sorted > 0)).astype(np.int32)  # column and class of each row: the replicate's counts per column in one bincount
+    buckets = (2 * column_of_row + (y_sorted > 0)).astype(np.int32)  # column and class of each row: a replicate's positives and negatives per column, tallied together
     width = 2 * (int(column_of_row[-1]) + 1)
-    clipped = np.clip(s_sorted, np.finfo(float).eps, 1 - np.finfo(float).eps)
-    losses = np.column_stack([(s_sorted - y_sorted) ** 2, -(y_sorted * np.log(clipped) + (1 - y_sorted) * np.log1p(-clipped))]) if probabilities else np.zeros((len(labels), 0))
+    losses = np.column_stack(row_losses(y_sorted, s_sorted)) if probabilities else np.zeros((len(labels), 0))
     rows, rng, chunks, step, tally = len(labels), np.random.default_rng(seed), [], max(1, chunk_cells // len(labels)), compiled_tally()
     for start in range(0, replicates, step):
         counts, sums = tally(bootstrap_draws(rows, min(step, replicates - start), rng), buckets, losses, width)
