@@ -39,13 +39,18 @@ def library_notebooks(notebooks: Path) -> list[Path]:
 KEY_INPUTS = ("mrm_research/**/*.py", "data_contracts/**/*", "reports/**/*.y*ml", "reports/**/*.md", "nbs/legacy/*", "settings.ini", "setup.py", "constraints.txt")
 
 
-def inputs_key(notebook: Path, root: Path) -> str:
-    "sha256 of the notebook and of every repository file its outputs may depend on (KEY_INPUTS: package, contracts, plans, pins)."
-    digest = hashlib.sha256(notebook.read_bytes())
+def repository_key(root: Path) -> str:
+    "sha256 of every repository file a notebook's outputs may depend on (KEY_INPUTS: package, contracts, plans, pins); read once per build."
+    digest = hashlib.sha256()
     for pattern in KEY_INPUTS:
         for path in sorted(root.glob(pattern)):
             if path.is_file() and "build" not in path.relative_to(root).parts: digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
     return digest.hexdigest()
+
+
+def inputs_key(notebook: Path, repository: str) -> str:
+    "sha256 of the notebook together with the repository's key: its outputs are reused only when neither changed."
+    return hashlib.sha256(notebook.read_bytes() + repository.encode()).hexdigest()
 
 
 def skip_flags(root: Path) -> set[str]:
@@ -104,9 +109,9 @@ def execute_notebooks(root: Path, target: Path, workers: int = 2, fresh: bool = 
     "Execute the library notebooks whose inputs changed, in parallel; raise naming every notebook that failed. Returns (name, seconds) of those run."
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
-    notebooks, flags, todo = library_notebooks(root / "nbs"), skip_flags(root), []
+    notebooks, flags, repository, todo = library_notebooks(root / "nbs"), skip_flags(root), repository_key(root), []
     for notebook in notebooks:
-        out, key = target / notebook.relative_to(root / "nbs"), inputs_key(notebook, root)
+        out, key = target / notebook.relative_to(root / "nbs"), inputs_key(notebook, repository)
         stored = json.loads(out.read_text())["metadata"].get("mrm_docs", {}).get("inputs_sha256") if out.exists() and not fresh else None
         if stored != key: todo.append((notebook, out, key, flags))
     for stale in set(target.rglob("*.ipynb")) - {target / n.relative_to(root / "nbs") for n in notebooks}: stale.unlink()  # a renamed or deleted notebook
