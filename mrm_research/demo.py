@@ -18,6 +18,8 @@ from .core import write_atomic
 from .ppnr.data import write_ppnr_data
 from .aml.alert_scoring import DriftPlan, alert_scoring_data, train_alert_scorer
 from .surveillance.synthetic import MANIPULATIONS, MarketConfig, generate_market, write_market
+from .surveillance.tuning import alert_history_from_market
+from .crypto.detectors import ChainMonitor, alert_history_from_chain
 from .crypto.chain import TYPOLOGIES as CRYPTO_TYPOLOGIES, ChainConfig, generate_chain, write_chain
 from .pipeline.bundle import keygen, sign, approve, verify, write_index
 from .pipeline.run import load_plan, run
@@ -53,7 +55,7 @@ DEMO_SIZES = {"full": DemoSize(),  # what `make demo` shows: minutes on two core
                                 narrative=NarrativeModelConfig(hidden_size=32, layers=2, heads=2, vocabulary_size=2000, steps=500, batch_size=8, customers=400, transactions=8_000, patterns=2))}  # what the test suite runs: a narrative model of about 30 s whose narratives reach their recommendation within the report's 120 new tokens (the full model's vocabulary: a smaller one spends more tokens per narrative), so every generative-AI test has escalations to score and attack
 
 def demo_data(out_dir: Path, seed: int, size: DemoSize = DemoSize()) -> dict[str, Path]:
-    "Write the clean and the defective synthetic feeds, a bank with AMLSim-style patterns, the bank's alert history, the PPNR data, the alert-scoring model with its data, the market and the crypto exchange's chain; return their folders."
+    "Write the clean and the defective synthetic feeds, a bank with AMLSim-style patterns, the bank's alert history, the PPNR data, the alert-scoring model with its data, the market and the crypto exchange's chain with their analysts' alert histories; return their folders."
     bank = generate_labelled_bank(BankConfig(customers=size.customers, transactions=size.transactions, days=90, start="2025-01-01", seed=seed),
                                   TypologyConfig(patterns={name: size.patterns for name in TypologyConfig().patterns}))
     damaged, defects = plant_feed_defects(bank, seed=seed)
@@ -69,11 +71,16 @@ def demo_data(out_dir: Path, seed: int, size: DemoSize = DemoSize()) -> dict[str
     scoring = alert_scoring_data(folders["alert_scoring"], seed=seed, plan=size.scoring)
     train_alert_scorer(pd.read_parquet(scoring["train"]), folders["alert_scoring"] / "model", seed=seed)
     folders["market"] = out_dir / "demo_data/market"
-    write_market(generate_market(MarketConfig(orders=size.market_orders, seed=seed), {m: size.manipulations for m in MANIPULATIONS}), folders["market"])
+    market = generate_market(MarketConfig(orders=size.market_orders, seed=seed), {m: size.manipulations for m in MANIPULATIONS})
+    write_market(market, folders["market"])
+    write_atomic(folders["history"] / "surveillance_alert_history.parquet", alert_history_from_market(market, TuningConfig(seed=seed)).to_parquet(index=False))
     folders["amlsim"] = out_dir / "demo_data/amlsim"  # a second, independently designed pattern source (other seed, so another bank too)
     write_bank(generate_amlsim_bank(BankConfig(customers=size.customers, transactions=size.transactions, days=90, start="2025-01-01", seed=seed + 1)), folders["amlsim"])
     folders["crypto"] = out_dir / "demo_data/crypto"  # a crypto exchange's chain data: 15 patterns per on-chain typology
-    write_chain(generate_chain(ChainConfig(transfers=size.chain_transfers, seed=seed, patterns={typology: size.chain_patterns for typology in CRYPTO_TYPOLOGIES})), folders["crypto"])
+    chain = generate_chain(ChainConfig(transfers=size.chain_transfers, seed=seed, patterns={typology: size.chain_patterns for typology in CRYPTO_TYPOLOGIES}))
+    write_chain(chain, folders["crypto"])
+    crypto_history = alert_history_from_chain(ChainMonitor.build(chain), chain["crypto_pattern_labels"], TuningConfig(beta=2.0, seed=seed))
+    write_atomic(folders["history"] / "crypto_alert_history.parquet", crypto_history.to_parquet(index=False))
     folders["genai"] = genai_demo_data(out_dir / "demo_data/genai", history, bank, seed, size.genai_cases, size.narrative)
     return folders
 

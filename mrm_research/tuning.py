@@ -13,11 +13,13 @@ from .figures import panels
 
 
 # %% auto #0
-__all__ = ['DISPOSITIONS', 'EVIDENCE', 'RECOMMENDATION_COLUMNS', 'simulate_dispositions', 'is_productive', 'candidate_thresholds',
-           'threshold_sweep', 'btl_sample_size', 'clopper_pearson_upper', 'BelowTheLineResult', 'review_bands',
-           'btl_samples', 'below_the_line', 'sweep_row', 'above_the_line', 'TuningConfig', 'decide_threshold',
-           'scaled_parameters', 'tune_segment', 'DetectorTuning', 'tune_candidates', 'tuning_schedule',
-           'compact_number', 'plot_threshold_curves']
+__all__ = ['DISPOSITIONS', 'EVIDENCE', 'RECOMMENDATION_COLUMNS', 'HISTORY_KINDS', 'HISTORY_COLUMNS', 'simulate_dispositions',
+           'is_productive', 'candidate_thresholds', 'threshold_sweep', 'btl_sample_size', 'clopper_pearson_upper',
+           'BelowTheLineResult', 'review_bands', 'btl_samples', 'below_the_line', 'sweep_row', 'above_the_line',
+           'TuningConfig', 'decide_threshold', 'scaled_parameters', 'tune_segment', 'DetectorTuning', 'tune_candidates',
+           'check_history', 'threshold_in_force', 'tune_history_segment', 'tune_from_history', 'review_history',
+           'detector_history', 'btl_table', 'btl_findings', 'tuning_schedule', 'compact_number',
+           'plot_threshold_curves']
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-005
 DISPOSITIONS = ("sar_filed", "productive", "closed")
@@ -213,7 +215,7 @@ class TuningConfig:
 
 EVIDENCE = {  # what each kind of tuning's numbers rest on, as a report states it
     "ground truth": "precision and recall: planted ground truth (synthetic); productive rates, BTL and ATL: simulated investigator dispositions",
-    "history": "productive rates and ATL: the bank's investigator dispositions; BTL: its below-the-line sample reviews; precision and recall: not measurable (no ground truth)"}
+    "history": "productive rates and ATL: the investigators' dispositions; BTL: the below-the-line sample reviews; precision and recall: not measurable (no ground truth)"}
 
 def decide_threshold(segment: str, btl: BelowTheLineResult, sweep: pd.DataFrame, current: float, config: TuningConfig) -> dict:
     "BTL first (lower on evidence), else ATL (raise within tolerance), else keep; with the evidence."
@@ -275,7 +277,8 @@ class DetectorTuning:
     btl: dict[str, BelowTheLineResult]
 
     def summary(self) -> str:
-        return (f"{self.detector}: {len(self.candidates):,} candidates, {len(self.pattern_values)} planted patterns\n"
+        evidence = f"{len(self.pattern_values)} planted patterns" if "is_suspicious" in self.candidates else "alert history (no ground truth)"
+        return (f"{self.detector}: {len(self.candidates):,} {'candidates' if 'is_suspicious' in self.candidates else 'reviewed alerts and samples'}, {evidence}\n"
                 + self.recommendations[["segment", "current_threshold", "recommended_threshold", "decision"]].to_string(index=False))
 
 def tune_candidates(detector: str, # the detector's name
@@ -299,6 +302,131 @@ def tune_candidates(detector: str, # the detector's name
                                                            truth=part.is_suspicious.to_numpy(), segment=segment, evidence=evidence)
         rows.append(row)
     return DetectorTuning(detector, labelled, np.asarray(pattern_values, float), sweeps, pd.DataFrame(rows, columns=RECOMMENDATION_COLUMNS), btls)
+
+# %% ../nbs/13_tuning.ipynb #0a981bf6
+HISTORY_KINDS = ("above_the_line", "below_the_line_sample")
+
+def check_history(history: pd.DataFrame, # alert-history rows
+                  rule_column: str = "scenario", # the column naming the scenario or detector
+                  dataset: str = "alert_history", # the dataset's name, for errors
+                 ) -> pd.DataFrame:
+    "The history with a boolean `productive`, after refusing rows that contradict their review kind or lack a value (naming the rule and the rows)."
+    needed = ["alert_id", rule_column, "segment", "driving_value", "threshold_in_force", "window_end", "review_kind", "disposition"]
+    absent = [c for c in needed if c not in history.columns]
+    if absent: raise ParameterError(f"{dataset} lacks column(s) {', '.join(absent)}")
+    value, threshold = pd.to_numeric(history.driving_value, errors="coerce"), pd.to_numeric(history.threshold_in_force, errors="coerce")
+    rules = (("driving_value or threshold_in_force missing or not a number", value.isna() | threshold.isna()),
+             ("review_kind not one of " + ", ".join(HISTORY_KINDS), ~history.review_kind.isin(HISTORY_KINDS)),
+             ("disposition not one of " + ", ".join(DISPOSITIONS), ~history.disposition.isin(DISPOSITIONS)),
+             ("an above-the-line alert below its threshold in force", (history.review_kind == "above_the_line") & (value < threshold)),
+             ("a below-the-line sample at or above its threshold in force", (history.review_kind == "below_the_line_sample") & (value >= threshold)),
+             ("window_start after window_end", pd.to_datetime(history.get("window_start", history.window_end)) > pd.to_datetime(history.window_end)))
+    problems = [f"{rule}: {int(mask.sum())} row(s), e.g. alert {', '.join(history.alert_id[mask].astype(str).head(3))}" for rule, mask in rules if mask.any()]
+    if problems: raise ParameterError(f"{dataset}: " + "; ".join(problems))
+    return history.assign(driving_value=value, threshold_in_force=threshold, productive=is_productive(history.disposition.to_numpy()))
+
+def threshold_in_force(rows: pd.DataFrame) -> tuple[float, str]:
+    "The latest threshold of a rule-segment's history, and a note when it changed during the history."
+    ordered = rows.sort_values("window_end"); latest = float(ordered.threshold_in_force.iloc[-1])
+    earlier = sorted(set(ordered.threshold_in_force.astype(float)) - {latest})
+    return latest, f"threshold changed during the history (earlier: {', '.join(f'{v:g}' for v in earlier)})" if earlier else ""
+
+def tune_history_segment(rows: pd.DataFrame, # one rule-segment's checked history (`check_history`)
+                         config: TuningConfig, segment: str = "(all)",
+                        ) -> tuple[pd.DataFrame, BelowTheLineResult, dict]:
+    "Sweep of the alerts at or above the threshold in force, judgement of the reviewed below-the-line samples, and the decision, for one segment's history."
+    current, note = threshold_in_force(rows)
+    above, below = rows[rows.driving_value >= current], rows[rows.review_kind == "below_the_line_sample"]
+    grid = np.union1d(candidate_thresholds(above.driving_value.to_numpy()) if len(above) else [], [current])
+    sweep = threshold_sweep(above.driving_value.to_numpy(), above.productive.to_numpy(), thresholds=grid, minutes_per_alert=config.minutes_per_alert)
+    btl = review_bands(below.driving_value.to_numpy(), below.productive.to_numpy(), current, confidence=config.btl_confidence, max_rate=config.btl_max_rate)
+    row = decide_threshold(segment, btl, sweep, current, config)
+    chosen = sweep_row(sweep, row["recommended_threshold"])
+    if not len(below): row["decision"] += "; no below-the-line sample in the history"
+    row.update({"alerts": int(chosen.alerts), "productive_rate": chosen.productive_rate, "precision": float("nan"), "recall": float("nan"),
+                "investigator_hours": chosen.investigator_hours, "evidence": EVIDENCE["history"], "note": note})
+    return sweep, btl, row
+
+def tune_from_history(history: pd.DataFrame, # alert-history rows (the alert_history or detector_alert_history contract)
+                      config: TuningConfig | None = None, # stated choices (investigator error rates are not used: dispositions are real)
+                      rule_column: str = "detector", # the column naming the scenario or detector
+                      rules: list[str] | None = None, # default: every rule in the history
+                      segments: list[str] | None = None, # default: every segment with rows
+                      dataset: str = "detector_alert_history", # the dataset's name, for errors
+                     ) -> dict[str, DetectorTuning]:
+    "Per rule: sweep, BTL and ATL per segment from investigators' dispositions alone; recall is not measured."
+    config, history = config or TuningConfig(), check_history(history, rule_column, dataset)
+    tuned = {}
+    for rule in rules or sorted(history[rule_column].unique()):
+        rows_of = history[history[rule_column] == rule]
+        if rows_of.empty: raise ParameterError(f"{dataset} has no rows for {rule_column} {rule!r}")
+        sweeps, rows, btls = {}, [], {}
+        for segment in segments or sorted(rows_of.segment.unique()):
+            part = rows_of[rows_of.segment == segment]
+            if part.empty: continue
+            sweeps[segment], btls[segment], row = tune_history_segment(part, config, segment)
+            rows.append(row)
+        tuned[rule] = DetectorTuning(rule, rows_of, np.zeros(0), sweeps, pd.DataFrame(rows, columns=[*RECOMMENDATION_COLUMNS, "note"]), btls)
+    return tuned
+
+# %% ../nbs/13_tuning.ipynb #58792e57
+def review_history(labelled: pd.DataFrame, # candidates with segment, driving_value and is_suspicious (ground truth)
+                   threshold: np.ndarray, # the threshold in force for each candidate
+                   config: TuningConfig, rng: np.random.Generator,
+                  ) -> pd.DataFrame:
+    "The candidates investigators would have reviewed (every alert, and the below-the-line samples each segment's bands require), with simulated `disposition`, `threshold_in_force` and `review_kind`."
+    labelled = labelled.assign(disposition=simulate_dispositions(labelled.is_suspicious.to_numpy(), rng, config.miss_rate, config.false_escalation_rate, config.sar_share),
+                               threshold_in_force=np.asarray(threshold, float))
+    values = labelled.driving_value.to_numpy(float); keep = values >= labelled.threshold_in_force.to_numpy()
+    for segment in sorted(labelled.segment.unique()):
+        inside = np.flatnonzero((labelled.segment == segment).to_numpy())
+        chosen, _ = btl_samples(values[inside], float(labelled.threshold_in_force.iloc[inside[0]]), rng, confidence=config.btl_confidence, max_rate=config.btl_max_rate)
+        keep[inside[chosen]] = True
+    reviewed = labelled[keep]
+    return reviewed.assign(review_kind=np.where(reviewed.driving_value >= reviewed.threshold_in_force, "above_the_line", "below_the_line_sample"))
+
+# %% ../nbs/13_tuning.ipynb #4d878a13
+HISTORY_COLUMNS = ["alert_id", "detector", "segment", "subject_id", "instrument_id", "window_start", "window_end", "driving_value", "threshold_in_force", "review_kind", "disposition"]
+
+def detector_history(reviewed: pd.DataFrame, # `review_history` output of one detector
+                     detector: str, # the detector's name
+                     alert_id: str, subject_id: str, window_start: str, window_end: str, # the columns of `reviewed` holding each
+                     instrument_id: str | None = None, # the column holding the instrument, if any
+                    ) -> pd.DataFrame:
+    "Reviewed candidates in the detector_alert_history layout."
+    return pd.DataFrame({"alert_id": reviewed[alert_id].astype(str), "detector": detector, "segment": reviewed.segment.astype(str),
+                         "subject_id": reviewed[subject_id].astype(str), "instrument_id": reviewed[instrument_id].astype(str) if instrument_id else None,
+                         "window_start": pd.to_datetime(reviewed[window_start]), "window_end": pd.to_datetime(reviewed[window_end]),
+                         "driving_value": reviewed.driving_value.astype(float), "threshold_in_force": reviewed.threshold_in_force.astype(float),
+                         "review_kind": reviewed.review_kind, "disposition": reviewed.disposition.astype(str)}, columns=HISTORY_COLUMNS)
+
+# %% ../nbs/13_tuning.ipynb #0476bdc3
+def btl_table(tuned: dict, # rule name -> its tuning (`DetectorTuning` or a scenario's), each with `.btl` per segment
+              rule_column: str = "detector") -> pd.DataFrame:
+    "Every below-the-line band reviewed, by rule and segment (bands with candidates or reviews only)."
+    table = pd.concat([result.bands.assign(**{rule_column: name, "segment": segment}) for name, t in tuned.items() for segment, result in t.btl.items()], ignore_index=True)
+    table = table[(table.candidates > 0) | (table.reviewed > 0)].reset_index(drop=True)  # candidates unknown (NaN) in a history: the reviewed bands
+    return table[[rule_column, "segment", "band", "candidates", "reviewed", "required", "productive_found", "upper_bound", "decision"]].rename(
+        columns={"productive_found": "productive found", "upper_bound": "rate upper bound", "required": "required sample"}).dropna(axis=1, how="all")
+
+def _named_segments(rows: pd.DataFrame, rule_column: str) -> str:
+    return "; ".join(f"{rule} ({segments})" for rule, segments in rows.groupby(rule_column).segment.agg(", ".join).items())
+
+def btl_findings(recommendations: pd.DataFrame, # one row per rule and segment, with `decision` and `btl_reviewed`
+                 rule_column: str, max_rate: float, # the column naming the rule; the productive rate worth alerting on
+                 history: bool, # from a history (unreviewed segments are a finding) or a synthetic population (every band sampled)
+                ) -> list[dict]:
+    "Findings (id, severity, title, detail) for segments lowered on below-the-line evidence and, in a history, segments never reviewed below the line."
+    found, rule = [], rule_column
+    lowered = recommendations[recommendations.decision.str.startswith("lower")]
+    if len(lowered):
+        found.append({"id": "BTL-LOWER", "severity": "medium", "title": f"productive alerts below the threshold in {len(lowered)} {rule}-segments of {lowered[rule].nunique()} {rule}s",
+                      "detail": f"The below-the-line review found productive alerts at or above the stated rate of {max_rate:.0%} below the current threshold: cases are being missed, and the thresholds are lowered (see the recommendations). Lowered: {_named_segments(lowered, rule)}."})
+    unreviewed = recommendations[recommendations.btl_reviewed == 0]
+    if history and len(unreviewed):
+        found.append({"id": "BTL-UNREVIEWED", "severity": "medium", "title": f"no below-the-line review in the history for {len(unreviewed)} {rule}-segments in {unreviewed[rule].nunique()} {rule}s",
+                      "detail": f"Without reviewed samples below the threshold there is no evidence that the threshold is not set too high (NYDFS Part 504 expects below-the-line testing); if the bands were empty, the history should say so. Missing: {_named_segments(unreviewed, rule)}."})
+    return found
 
 # %% ../nbs/13_tuning.ipynb #4adb102c
 def tuning_schedule(recall: dict[str, float], # pattern recall per scenario at the recommended thresholds (NaN: not measurable)

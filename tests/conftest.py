@@ -1,5 +1,5 @@
 "Shared fixtures: the `mrm` command, a keyring with trusted signers, and small synthetic data."
-import os, subprocess, sys
+import json, os, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -45,6 +45,19 @@ def bundles(out: Path) -> list[Path]:
 
 
 GOVERNANCE_TABLES = "findings, audit_trail, trail_head, signoffs, models, model_bundles, schema_version"
+
+
+def run_on_history(notebook: str, # under nbs/validation
+                   history: "pd.DataFrame", folder: Path, *parameters, model_id: str = "HISTORY") -> tuple[Path, dict, dict]:
+    "Run a tuning report on an alert history alone (written as CSV in `folder`, no other data), from that folder; return the bundle, its results and the recommendations by (rule, segment)."
+    path = folder / "alert_history.csv"; history.to_csv(path, index=False)
+    (folder / "no_data").mkdir()
+    mrm("run", REPO / "nbs/validation" / notebook, "-p", "data_dir", folder / "no_data", "-p", "alert_history", path, *parameters,
+        "--model-id", model_id, "--out", folder / "out", "--no-progress", check=0, cwd=folder)
+    (bundle,) = bundles(folder / "out")
+    results = json.loads((bundle / "results.json").read_text())
+    table = results["tables"]["recommendations"]
+    return bundle, results, {(row[0], row[1]): dict(zip(table["columns"], row)) for row in table["rows"]}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

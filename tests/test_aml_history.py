@@ -8,7 +8,7 @@ known right answer. Threshold 100 everywhere (units of the bank's driving value)
 """
 import json
 import numpy as np, pandas as pd
-from conftest import REPO, bundles, mrm
+from conftest import REPO, bundles, mrm, run_on_history
 
 
 def bank_history(seed: int = 4) -> pd.DataFrame:
@@ -33,15 +33,9 @@ def bank_history(seed: int = 4) -> pd.DataFrame:
 
 
 def test_tuning_from_dispositions_alone(tmp_path):
-    history = tmp_path / "alert_history.csv"; bank_history().to_csv(history, index=False)
-    (tmp_path / "no_transactions").mkdir()
-    mrm("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", tmp_path / "no_transactions", "-p", "alert_history", history,
-        "-p", "scenarios", "[wire_velocity, cash_in_band]", "--model-id", "BANK-HISTORY", "--out", tmp_path / "out", "--no-progress", check=0)
-    (bundle,) = bundles(tmp_path / "out")
-    results = json.loads((bundle / "results.json").read_text())
+    bundle, results, rows = run_on_history("aml_tuning.ipynb", bank_history(), tmp_path, "-p", "scenarios", "[wire_velocity, cash_in_band]", model_id="BANK-HISTORY")
     assert results["metrics"]["evidence"]["value"] == "history"
     table = results["tables"]["recommendations"]
-    rows = {(r[0], r[1]): dict(zip(table["columns"], r)) for r in table["rows"]}
     assert "recall" not in table["columns"] and "precision" not in table["columns"]  # not measurable without ground truth
     assert rows[("wire_velocity", "personal")]["recommended"] == 90.0 and rows[("wire_velocity", "personal")]["decision"].startswith("lower")
     assert rows[("wire_velocity", "business")]["recommended"] > 100 and rows[("wire_velocity", "business")]["decision"].startswith("raise")

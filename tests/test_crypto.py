@@ -203,3 +203,58 @@ def test_a_chain_without_bridges_or_stablecoins_is_tuned_where_it_can_be(tmp_pat
     assert all("no customer has anything" in reason for reason in skipped.values())
     recall = detectors.pattern_recall(detectors.run_detectors(monitor), only["crypto_pattern_labels"], detectors.recommended_thresholds(tuned))
     assert recall.groupby("typology").detected.mean().to_dict() == {"mixer_use": 1.0, "peel_chain": 1.0}
+
+
+VENDOR_MAPPING = {"columns": {"address": "wallet", "chain": "network", "category": "risk_type", "entity": "cluster_name"},
+                  "categories": {"bridge": ["Cross-Chain Bridge"], "mixer": ["Mixing Service", "CoinJoin"]}, "ignored": ["Gambling"],
+                  "chains": {"SOL": "solana", "LTC": "litecoin"}}
+
+
+def vendor_file(foreign) -> pd.DataFrame:
+    "The foreign exchange's labels as a vendor delivers them: its columns, categories and chain codes, plus labels of addresses the exchange never saw."
+    labelled = foreign["chain_addresses"].dropna(subset=["label_category"])
+    names = {"bridge": "Cross-Chain Bridge", "mixer": "Mixing Service"}
+    rows = [{"wallet": r.address, "network": {"solana": "SOL", "litecoin": "LTC"}[r.chain], "risk_type": names[r.label_category], "cluster_name": r.label_entity} for r in labelled.itertuples()]
+    rows += [{"wallet": "sol-casino", "network": "SOL", "risk_type": "Gambling", "cluster_name": "dice"}, {"wallet": "ltc-elsewhere", "network": "LTC", "risk_type": "CoinJoin", "cluster_name": "cj"}]
+    return pd.DataFrame(rows)
+
+
+def test_a_vendors_labels_in_its_own_vocabulary_give_the_same_detection(foreign):
+    from mrm_research.crypto.vendor_labels import VendorLabelMapping, apply_vendor_labels, vendor_labels
+    mapping = VendorLabelMapping(**VENDOR_MAPPING)
+    unlabelled = foreign["chain_addresses"].assign(label_category=None, label_entity=None)
+    addresses, coverage = apply_vendor_labels(unlabelled, vendor_labels(vendor_file(foreign), mapping), mapping)
+    assert coverage.set_index("category").matched.to_dict() == {"bridge": 4, "mixer": 1}  # the vendor's other CoinJoin address is not the exchange's
+    relabelled = {name: values(found) for name, found in detectors.run_detectors(detectors.ChainMonitor.build({**foreign, "chain_addresses": addresses})).items()}
+    assert relabelled == {name: values(found) for name, found in detectors.run_detectors(detectors.ChainMonitor.build(foreign)).items()}
+    with pytest.raises(ParameterError, match="column 'risk_type', rule: category mapped or ignored in the label mapping: 1 row"):
+        vendor_labels(pd.concat([vendor_file(foreign), pd.DataFrame([{"wallet": "x", "network": "SOL", "risk_type": "Ransomware"}])]), mapping)
+
+
+def test_monitoring_report_on_a_foreign_exchange_with_its_vendors_labels_and_history(foreign, tmp_path):
+    "From the exchange's own folder: its chains and address formats, the vendor's file and mapping, its analysts' history; no truth anywhere."
+    import json, yaml
+    from conftest import REPO, bundles, mrm
+    data = tmp_path / "exchange"; data.mkdir()
+    foreign["exchange_customers"].to_parquet(data / "exchange_customers.parquet")
+    foreign["chain_addresses"].assign(label_category=None, label_entity=None).to_parquet(data / "chain_addresses.parquet")
+    foreign["chain_transfers"].to_parquet(data / "chain_transfers.parquet")
+    vendor_file(foreign).to_csv(tmp_path / "vendor.csv", index=False); (tmp_path / "mapping.yaml").write_text(yaml.safe_dump(VENDOR_MAPPING))
+    found = detectors.run_detectors(detectors.ChainMonitor.build(foreign))
+    history = pd.concat([frame.assign(detector=name) for name, frame in found.items()], ignore_index=True)
+    history = history.assign(alert_id=history.detector + "-" + history.customer_id, subject_id=history.customer_id, window_start=history.first_time, window_end=history.last_time,
+                             threshold_in_force=history.driving_value, review_kind="above_the_line",  # every candidate was alerted and reviewed at its own value
+                             disposition=np.where(history.detector == "mixer_use", "sar_filed", "closed"))
+    history.drop(columns=["customer_id", "first_time", "last_time", "evidence"]).to_csv(tmp_path / "history.csv", index=False)
+    mrm("run", REPO / "nbs/validation/crypto_monitoring.ipynb", "-p", "data_dir", data, "-p", "alert_history", tmp_path / "history.csv", "-p", "vendor_labels", tmp_path / "vendor.csv",
+        "-p", "label_mapping", tmp_path / "mapping.yaml", "--model-id", "FOREIGN-EXCHANGE", "--out", tmp_path / "out", "--no-progress", check=0, cwd=tmp_path)
+    (bundle,) = bundles(tmp_path / "out")
+    results = json.loads((bundle / "results.json").read_text())
+    inputs = json.loads((bundle / "inputs.json").read_text())
+    assert {"vendor_labels", "detector_alert_history"} <= set(inputs) and "address_truth" not in inputs and len(inputs["vendor_labels"]["mapping_sha256"]) == 64
+    assert results["metrics"]["evidence"]["value"] == "history"
+    volume = {row[0]: dict(zip(results["tables"]["detection_default"]["columns"], row)) for row in results["tables"]["detection_default"]["rows"]}
+    assert volume["mixer_use"]["candidates"] == 1 and volume["chain_hopping"]["candidates"] == 2  # reached only through the mapped labels
+    recommended = {(row[0], row[1]) for row in results["tables"]["recommendations"]["rows"]}
+    assert ("mixer_use", "standard") in recommended and ("peel_chain", "vip") in recommended
+    assert "clustering_precision" not in results["metrics"]  # no ownership truth: not measured

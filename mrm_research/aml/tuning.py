@@ -14,10 +14,9 @@ from ..core import ParameterError
 # %% auto #0
 __all__ = ['SCENARIO_RISK', 'HISTORY_KINDS', 'label_candidates', 'ScenarioTuning', 'tune_scenario', 'pattern_detection',
            'detection_from_alerts', 'recall_by_typology', 'sensitivity', 'tuning_schedule', 'LibraryTuning',
-           'tune_library', 'scenario_pattern_recall', 'capacity_table', 'check_history', 'tune_from_history',
-           'alert_history_from_bank', 'plot_threshold_curves', 'plot_precision_recall', 'plot_segment_heatmap',
-           'config_table', 'library_table', 'btl_table', 'btl_scenario_summary', 'recommendation_table',
-           'sensitivity_table', 'conclusion']
+           'tune_library', 'scenario_pattern_recall', 'capacity_table', 'tune_from_history', 'alert_history_from_bank',
+           'plot_threshold_curves', 'plot_precision_recall', 'plot_segment_heatmap', 'config_table', 'library_table',
+           'btl_table', 'btl_scenario_summary', 'recommendation_table', 'sensitivity_table', 'conclusion']
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-005
 def label_candidates(engine: ScenarioEngine, # the data (with transaction_labels.parquet beside it)
@@ -193,55 +192,17 @@ def capacity_table(library: LibraryTuning) -> pd.DataFrame:
     return summary
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-032
-HISTORY_KINDS = ("above_the_line", "below_the_line_sample")
-
-def check_history(history: pd.DataFrame, dataset: str = "alert_history") -> pd.DataFrame:
-    "The history with a boolean `productive`, after refusing rows that contradict their review kind (naming them)."
-    needed = ["alert_id", "scenario", "segment", "driving_value", "threshold_in_force", "window_end", "review_kind", "disposition"]
-    absent = [c for c in needed if c not in history.columns]
-    if absent: raise ParameterError(f"{dataset} lacks column(s) {', '.join(absent)}")
-    unknown = ~history.review_kind.isin(HISTORY_KINDS)
-    above_wrong = (history.review_kind == "above_the_line") & (history.driving_value < history.threshold_in_force)
-    below_wrong = (history.review_kind == "below_the_line_sample") & (history.driving_value >= history.threshold_in_force)
-    problems = [f"{rule}: {int(mask.sum())} row(s), e.g. alert {', '.join(history.alert_id[mask].astype(str).head(3))}" for rule, mask in
-                (("review_kind not one of " + ", ".join(HISTORY_KINDS), unknown), ("an above-the-line alert below its threshold in force", above_wrong),
-                 ("a below-the-line sample at or above its threshold in force", below_wrong)) if mask.any()]
-    if problems: raise ParameterError(f"{dataset}: " + "; ".join(problems))
-    return history.assign(productive=tuning.is_productive(history.disposition.to_numpy()))
-
-def _threshold_in_force(rows: pd.DataFrame) -> tuple[float, str]:
-    "The latest threshold of a scenario-segment, and a note when it changed during the history."
-    ordered = rows.sort_values("window_end"); latest = float(ordered.threshold_in_force.iloc[-1])
-    earlier = sorted(set(ordered.threshold_in_force.astype(float)) - {latest})
-    return latest, f"threshold changed during the history (earlier: {', '.join(f'{v:g}' for v in earlier)})" if earlier else ""
+HISTORY_KINDS = tuning.HISTORY_KINDS  # above the line, below-the-line sample
 
 def tune_from_history(history: pd.DataFrame, # alert_history rows (see the contract)
                       config: TuningConfig | None = None, # stated choices (investigator error rates are not used: dispositions are real)
                       scenarios: list[str] | None = None, # default: every scenario in the history
                       segments: list[str] | None = None, # default: every segment with rows
                      ) -> LibraryTuning:
-    "Sweep, BTL and ATL per scenario and segment from investigators' dispositions alone; recall is not measured."
-    config, history = config or TuningConfig(), check_history(history)
-    tuned = {}
-    for scenario in scenarios or sorted(history.scenario.unique()):
-        rows_of = history[history.scenario == scenario]
-        if rows_of.empty: raise ParameterError(f"alert_history has no rows for scenario {scenario!r}")
-        sweeps, rows, btls = {}, [], {}
-        for segment in segments or sorted(rows_of.segment.unique()):
-            part = rows_of[rows_of.segment == segment]
-            if part.empty: continue
-            current, note = _threshold_in_force(part)
-            above, below = part[part.driving_value >= current], part[part.review_kind == "below_the_line_sample"]
-            grid = np.union1d(tuning.candidate_thresholds(above.driving_value.to_numpy()) if len(above) else [], [current])
-            sweeps[segment] = sweep = tuning.threshold_sweep(above.driving_value.to_numpy(), above.productive.to_numpy(), thresholds=grid, minutes_per_alert=config.minutes_per_alert)
-            btls[segment] = tuning.review_bands(below.driving_value.to_numpy(), below.productive.to_numpy(), current, confidence=config.btl_confidence, max_rate=config.btl_max_rate)
-            row = tuning.decide_threshold(segment, btls[segment], sweep, current, config)
-            chosen = tuning.sweep_row(sweep, row["recommended_threshold"])
-            if not len(below): row["decision"] += "; no below-the-line sample in the history"
-            row.update({"alerts": int(chosen.alerts), "productive_rate": chosen.productive_rate, "precision": float("nan"), "recall": float("nan"),
-                        "investigator_hours": chosen.investigator_hours, "evidence": EVIDENCE["history"], "note": note})
-            rows.append(row)
-        tuned[scenario] = ScenarioTuning(scenario, rows_of, np.zeros(0), sweeps, pd.DataFrame(rows), btls)
+    "Sweep, BTL and ATL per scenario and segment from investigators' dispositions alone (the shared `tuning.tune_from_history`); recall is not measured."
+    config = config or TuningConfig()
+    tuned = {name: ScenarioTuning(name, t.candidates, t.pattern_values, t.sweeps, t.recommendations, t.btl)
+             for name, t in tuning.tune_from_history(history, config, "scenario", scenarios, segments, "alert_history").items()}
     recommendations = pd.concat([t.recommendations.assign(scenario=name) for name, t in tuned.items()], ignore_index=True)
     recommendations = recommendations[["scenario", *[c for c in recommendations.columns if c != "scenario"]]]
     return LibraryTuning(tuned, recommendations, pd.DataFrame(), config, "history")
@@ -250,25 +211,17 @@ def tune_from_history(history: pd.DataFrame, # alert_history rows (see the contr
 def alert_history_from_bank(engine: ScenarioEngine, labels: pd.DataFrame, config: TuningConfig | None = None, scenarios: list[str] | None = None,
                             current: dict | None = None, # thresholds in force per scenario (a number or per-segment dict); default: the library's
                            ) -> pd.DataFrame:
-    "The alert history (alert_history contract) of a synthetic bank: alerts and below-the-line samples, each with a simulated disposition."
+    "The alert history (alert_history contract) of a synthetic bank: alerts and below-the-line samples (`tuning.review_history`), each with a simulated disposition."
     config = config or TuningConfig(); rng = np.random.default_rng(config.seed); frames = []
     for name in scenarios or list(SCENARIOS):
         rule = get_scenario(name); values = rule.values()
         labelled, _ = label_candidates(engine, name, engine.candidates(rule), labels)
         threshold = segment_thresholds((current or {}).get(name, values[rule.threshold.name]), labelled.segment)
-        labelled["disposition"] = tuning.simulate_dispositions(labelled.is_suspicious.to_numpy(), rng, config.miss_rate, config.false_escalation_rate, config.sar_share)
-        labelled["threshold_in_force"] = threshold
-        keep = labelled.driving_value.to_numpy() >= threshold
-        for segment in sorted(labelled.segment.unique()):
-            inside = np.flatnonzero((labelled.segment == segment).to_numpy())
-            chosen, _ = tuning.btl_samples(labelled.driving_value.to_numpy()[inside], float(threshold[inside][0]), rng, confidence=config.btl_confidence, max_rate=config.btl_max_rate)
-            keep[inside[chosen]] = True
-        reviewed = labelled[keep]
+        reviewed = tuning.review_history(labelled, threshold, config, rng)
         frames.append(pd.DataFrame({"alert_id": name + "-" + reviewed.customer_id + "-" + reviewed.window_index.astype(str), "scenario": name,
                                     "segment": reviewed.segment.astype(str), "customer_id": reviewed.customer_id.astype(str), "driving_value": reviewed.driving_value.astype(float),
                                     "threshold_in_force": reviewed.threshold_in_force, "window_end": pd.Timestamp(engine.start) + pd.to_timedelta(reviewed.window_end_day, unit="D"),
-                                    "review_kind": np.where(reviewed.driving_value >= reviewed.threshold_in_force, "above_the_line", "below_the_line_sample"),
-                                    "disposition": reviewed.disposition.astype(str)}))
+                                    "review_kind": reviewed.review_kind, "disposition": reviewed.disposition.astype(str)}))
     return pd.concat(frames, ignore_index=True)
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-026
@@ -313,13 +266,8 @@ def library_table() -> pd.DataFrame:
                           "default": s.threshold.default, "window (days)": s.values()["window_days"]} for s in SCENARIOS.values()])
 
 def btl_table(library: LibraryTuning) -> pd.DataFrame:
-    "Every below-the-line band reviewed, by scenario and segment (bands with candidates only)."
-    rows = [band.assign(scenario=name, segment=segment) for name, tuned in library.scenarios.items() for segment, result in tuned.btl.items()
-            for band in [result.bands]]
-    table = pd.concat(rows, ignore_index=True)
-    table = table[(table.candidates > 0) | (table.reviewed > 0)].reset_index(drop=True)  # candidates unknown (NaN) in a history: the reviewed bands
-    return table[["scenario", "segment", "band", "candidates", "reviewed", "required", "productive_found", "upper_bound", "decision"]].rename(
-        columns={"productive_found": "productive found", "upper_bound": "rate upper bound", "required": "required sample"}).dropna(axis=1, how="all")
+    "Every below-the-line band reviewed, by scenario and segment (the shared `tuning.btl_table`)."
+    return tuning.btl_table(library.scenarios, "scenario")
 
 def btl_scenario_summary(bands: pd.DataFrame, # `btl_table`: one row per reviewed band
                         ) -> pd.DataFrame:

@@ -21,7 +21,8 @@ __all__ = ['CANDIDATE_COLUMNS', 'DETECTORS', 'EVIDENCE', 'CLUSTERING_PRECISION',
            'chain_hopping_candidates', 'NestedExchangeParameters', 'nested_exchange_candidates',
            'StablecoinCyclingParameters', 'stablecoin_cycling_candidates', 'default_parameters', 'ChainMonitor',
            'find_candidates', 'run_detectors', 'alerts', 'label_candidates', 'tune_detector', 'tune_detectors',
-           'recommended_thresholds', 'pattern_recall', 'detector_sensitivity', 'planted_alone', 'detector_table']
+           'recommended_thresholds', 'pattern_recall', 'alert_history_from_chain', 'detector_sensitivity',
+           'planted_alone', 'detector_table']
 
 # %% ../../nbs/83_crypto_detectors.ipynb #d3f4f2d0
 CANDIDATE_COLUMNS = ["detector", "customer_id", "segment", "driving_value", "first_time", "last_time", "evidence"]
@@ -273,13 +274,31 @@ def pattern_recall(found: dict[str, pd.DataFrame], labels: pd.DataFrame, thresho
         rows.append({"pattern_id": pattern.pattern_id, "typology": pattern.typology, "customer_id": pattern.customer_id, "detected": pattern.customer_id in set(raised.customer_id)})
     return pd.DataFrame(rows, columns=["pattern_id", "typology", "customer_id", "detected"])
 
+# %% ../../nbs/83_crypto_detectors.ipynb #5e94ed9b
+def alert_history_from_chain(monitor: ChainMonitor, pattern_labels: pd.DataFrame, # the chain's planted patterns
+                             config: TuningConfig | None = None, # sample sizes, investigator error rates and seed
+                             current: dict | None = None, # thresholds in force per detector (a number or per-segment dict); default: the detector's
+                            ) -> pd.DataFrame:
+    "The detector_alert_history of a synthetic chain: each detector's alerts and below-the-line samples, dispositions simulated from the planted truth."
+    config = config or TuningConfig(beta=2.0); rng = np.random.default_rng(config.seed); frames = []
+    for name in DETECTORS:
+        base = default_parameters(name)
+        labelled, _ = label_candidates(find_candidates(monitor, name, base), pattern_labels, name)
+        if labelled.empty: continue
+        in_force = (current or {}).get(name, base.threshold)
+        threshold = labelled.segment.map(in_force).fillna(base.threshold) if isinstance(in_force, dict) else pd.Series(float(in_force), index=labelled.index)
+        reviewed = tuning.review_history(labelled.assign(alert_id=name + "-" + labelled.customer_id.astype(str)), threshold.to_numpy(float), config, rng)
+        frames.append(tuning.detector_history(reviewed, name, "alert_id", "customer_id", "first_time", "last_time"))
+    return pd.concat(frames, ignore_index=True)
+
 # %% ../../nbs/83_crypto_detectors.ipynb #2fd497ff
-def detector_sensitivity(monitor: ChainMonitor, detector: str, pattern_labels: pd.DataFrame, scales: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5)) -> pd.DataFrame:
+def detector_sensitivity(monitor: ChainMonitor, detector: str, pattern_labels: pd.DataFrame | None, # None: no planted truth (recall not measurable)
+                         scales: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5)) -> pd.DataFrame:
     "Alerts and pattern recall at the default threshold as each numeric parameter is scaled."
     base = default_parameters(detector); rows = []
     for name, scale, value, moved in tuning.scaled_parameters(base, scales, skip=("threshold", "max_steps"), at_most_one=("decay", "min_ratio")):
         raised = alerts(find_candidates(monitor, detector, moved), base.threshold)
-        _, values = label_candidates(raised, pattern_labels, detector)
+        values = label_candidates(raised, pattern_labels, detector)[1] if pattern_labels is not None else np.zeros(0)
         rows.append({"detector": detector, "parameter": name, "scale": scale, "value": value, "alerts": len(raised),
                      "recall": float(np.mean(values > -np.inf)) if len(values) else np.nan})
     return pd.DataFrame(rows)

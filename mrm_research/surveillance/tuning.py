@@ -14,8 +14,8 @@ from .detectors import DETECTORS, alerts, find_candidates, overlaps, run_detecto
 from .synthetic import MANIPULATIONS, MarketConfig, generate_market
 
 # %% auto #0
-__all__ = ['EVIDENCE', 'ACCEPTANCE', 'DETECTOR_LOGIC', 'label_candidates', 'tune_detector', 'detector_sensitivity',
-           'acceptance_cases', 'detector_table']
+__all__ = ['EVIDENCE', 'ACCEPTANCE', 'DETECTOR_LOGIC', 'label_candidates', 'tune_detector', 'alert_history_from_market',
+           'detector_sensitivity', 'acceptance_cases', 'detector_table']
 
 # %% ../../nbs/43_surveillance_tuning.ipynb #5914f7ec
 def label_candidates(candidates: pd.DataFrame, labels: pd.DataFrame, manipulation: str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -44,14 +44,32 @@ def tune_detector(market: dict[str, pd.DataFrame], detector: str, config: Tuning
     labelled, best = label_candidates(find_candidates(detector, market, parameters, engine), market["manipulation_labels"], detector)
     return tuning.tune_candidates(detector, labelled, best, parameters.threshold if current is None else current, parameters.threshold, config, EVIDENCE)
 
+# %% ../../nbs/43_surveillance_tuning.ipynb #15d4c75f
+def alert_history_from_market(market: dict[str, pd.DataFrame], # a synthetic market with manipulation_labels
+                              config: TuningConfig | None = None, # sample sizes, investigator error rates and seed
+                              current: dict | None = None, # thresholds in force per detector (a number or per-segment dict); default: the detector's
+                              engine: str = "duckdb", # engine of the SQL detectors
+                             ) -> pd.DataFrame:
+    "The detector_alert_history of a synthetic market: each detector's alerts and below-the-line samples, dispositions simulated from the planted truth."
+    if "manipulation_labels" not in market: raise ParameterError("a history is simulated from planted truth: the market has no manipulation_labels")
+    config = config or TuningConfig(); rng = np.random.default_rng(config.seed); frames = []
+    for name, (_, spec) in DETECTORS.items():
+        labelled, _ = label_candidates(find_candidates(name, market, spec(), engine), market["manipulation_labels"], name)
+        if labelled.empty: continue
+        in_force = (current or {}).get(name, spec().threshold)
+        threshold = labelled.segment.map(in_force).fillna(spec().threshold) if isinstance(in_force, dict) else pd.Series(float(in_force), index=labelled.index)
+        reviewed = tuning.review_history(labelled, threshold.to_numpy(float), config, rng)
+        frames.append(tuning.detector_history(reviewed, name, "alert_id", "account_id", "window_start", "window_end", "instrument_id"))
+    return pd.concat(frames, ignore_index=True)
+
 # %% ../../nbs/43_surveillance_tuning.ipynb #783463ac
 def detector_sensitivity(market: dict[str, pd.DataFrame], detector: str, scales: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5), engine: str = "duckdb") -> pd.DataFrame:
     "Alerts and pattern recall at the default threshold as each numeric parameter is scaled."
-    spec = DETECTORS[detector][1]; base = spec(); labels = market["manipulation_labels"]
+    spec = DETECTORS[detector][1]; base = spec(); labels = market.get("manipulation_labels")  # none on a venue's own data: recall not measurable
     rows = []
     for name, scale, value, moved in tuning.scaled_parameters(base, scales):
         raised = alerts(find_candidates(detector, market, moved, engine), base.threshold)
-        _, best = label_candidates(raised, labels, detector)
+        best = label_candidates(raised, labels, detector)[1] if labels is not None else np.zeros(0)
         rows.append({"parameter": name, "scale": scale, "value": value, "alerts": len(raised), "recall": float(np.mean(best > -np.inf)) if len(best) else np.nan})
     return pd.DataFrame(rows)
 
