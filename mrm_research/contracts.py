@@ -9,13 +9,14 @@ import hashlib, os
 from pathlib import Path
 from typing import Any
 import numpy as np, pandas as pd, yaml
-from .core import MRMError, package_home, project_root, sha256_file  # first: it quiets pyspark's import warning
+from .core import MRMError, ParameterError, package_home, project_root, sha256_file  # first: it quiets pyspark's import warning
 import pandera.pandas as pa
 
 # %% auto #0
 __all__ = ['COLUMN_TYPES', 'ContractViolation', 'Contract', 'contracts_dir', 'load_contract', 'is_delta_table', 'data_files',
            'is_warehouse_table', 'read_table', 'numbers_from_text', 'coerce_types', 'orphan_mask', 'ContractReport',
-           'check_frame', 'fingerprint', 'check_dataset', 'load_dataset']
+           'check_frame', 'fingerprint', 'check_dataset', 'load_dataset', 'sql_quote', 'code_lookup', 'case_sql',
+           'unknown_codes']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -315,3 +316,33 @@ def load_dataset(file: str | Path, # CSV or Parquet file
     typed, report = check_frame(raw, contract, source=str(file), related=related)
     report.raise_for_failures()
     return typed, fingerprint(file, contract, len(typed), raw)
+
+# %% ../nbs/01_contracts.ipynb #8edf1f97
+def sql_quote(text) -> str:
+    "A SQL string literal."
+    return "'" + str(text).replace("'", "''") + "'"
+
+def code_lookup(mapping: dict, # role -> the source's code or codes
+                roles: tuple[str, ...], # the roles the library reads
+                what: str, # what the codes are (channel, event type, category), for errors
+                owner: str = "mapping", # which mapping, for errors
+               ) -> dict[str, str]:
+    "The source's code -> role, refusing unknown roles and a code given two roles."
+    unknown = set(mapping) - set(roles)
+    if unknown: raise ParameterError(f"{owner}: {what} roles {', '.join(sorted(map(str, unknown)))} are not among {', '.join(roles)}")
+    lookup = {}
+    for role, codes in mapping.items():
+        for code in [codes] if isinstance(codes, (str, int, float)) else codes:
+            if str(code) in lookup and lookup[str(code)] != role: raise ParameterError(f"{owner}: {what} code {str(code)!r} is mapped to both {lookup[str(code)]} and {role}")
+            lookup[str(code)] = role
+    return lookup
+
+def case_sql(column: str, # a SQL expression (a quoted column)
+             lookup: dict[str, str]) -> str:
+    "A CASE translating the source's codes to roles (unknown codes give NULL)."
+    return "CASE CAST(" + column + " AS VARCHAR) " + " ".join(f"WHEN {sql_quote(code)} THEN {sql_quote(role)}" for code, role in lookup.items()) + " END"
+
+def unknown_codes(values: pd.Series, lookup: dict[str, str]) -> pd.Series:
+    "Which values are missing or not a code of the lookup (compared as text, so 1 and '1' are one code)."
+    text = values.astype(str).where(values.notna(), None)
+    return ~text.isin(list(lookup))

@@ -153,3 +153,36 @@ def test_a_bank_read_through_its_mapping_on_spark(spark, labelled_bank, tmp_path
     write_bank(bank, tmp_path / "unknown")
     with pytest.raises(MRMError, match="column 'rail' \\(channel\\), rule: code in the bank mapping: 4 row\\(s\\) fail"):
         scenario_engine(tmp_path / "unknown", engine="spark", start="2025-01-01", session=spark, mapping=mapping)
+
+
+@needs_spark
+def test_a_venues_own_layout_read_through_its_mapping_on_spark(spark, tmp_path):
+    "A book file (numeric event types, prices in ticks, microseconds) and a FIX-style extract (tag names, local London time) read by the same views on Spark and DuckDB."
+    from mrm_research.surveillance.mapping import VenueMapping, map_market
+    instruments = pd.DataFrame({"instrument_id": ["XLON:VOD", "XLON:BP"], "symbol": ["VOD", "BP"], "segment": ["liquid_equity", "thin_equity"], "asset_class": ["equity", "equity"],
+                                "liquidity": ["liquid", "thin"], "base_price": [0.7, 4.8], "tick_size": [0.0002, 0.0005], "typical_quantity": [5_000.0, 800.0]})
+    accounts = pd.DataFrame({"account_id": ["K1", "K2", "K3"], "account_type": ["retail", "retail", "market_maker"], "beneficial_owner_id": ["B1", "B2", "B3"], "broker_id": ["BR1"] * 3})
+    start_us = int(pd.Timestamp("2025-10-24 07:00:00").value // 1_000)  # 08:00 in London (BST)
+    book = pd.DataFrame({"seq": [11, 12, 13, 14, 15, 16], "oid": ["o1", "o1", "o2", "o2", "o3", "o1"], "acct": ["K1", "K1", "K2", "K2", "K3", "K1"], "sym": ["XLON:VOD"] * 4 + ["XLON:BP", "XLON:VOD"],
+                         "ts": [start_us + k * 1_500_000 for k in range(6)], "type": [1, 2, 1, 4, 1, 3], "side": ["B", "B", "S", "S", "B", "B"], "kind": ["L", "L", "M", "M", "L", "L"],
+                         "px": [3_500, 3_501, 3_499, 3_499, 9_600, 3_501], "qty": [100, 120, 50, 50, 10, 120]})
+    fix = pd.DataFrame({"ExecID": ["x1", "x2"], "TransactTime": ["20251024-08:00:04.500000", "20251027-08:00:00.000001"],  # BST, then GMT after the clocks went back
+                        "Symbol": ["XLON:VOD", "XLON:VOD"], "LastPx": [69.98, 70.0], "LastQty": [50.0, 5.0], "BuyOrderID": ["o1", None], "SellOrderID": ["o2", "o2"],
+                        "BuyAccount": ["K1", "K3"], "SellAccount": ["K2", "K2"], "AggressorSide": ["2", "1"]})
+    book.to_parquet(tmp_path / "book.parquet"); fix.to_csv(tmp_path / "fix.csv", index=False)
+    mapping = VenueMapping(columns={"order_events": {"event_id": "seq", "order_id": "oid", "account_id": "acct", "instrument_id": "sym", "event_time": "ts", "event_type": "type",
+                                                     "side": "side", "order_type": "kind", "price": "px", "quantity": "qty"},
+                                    "executions": {"execution_id": "ExecID", "event_time": "TransactTime", "instrument_id": "Symbol", "price": "LastPx", "quantity": "LastQty",
+                                                   "buy_order_id": "BuyOrderID", "sell_order_id": "SellOrderID", "buy_account_id": "BuyAccount", "sell_account_id": "SellAccount", "aggressor_side": "AggressorSide"}},
+                           codes={"event_type": {"new": [1], "modify": [2], "cancel": [3], "fill": [4]}, "side": {"buy": ["B"], "sell": ["S"]}, "order_type": {"market": ["M"], "limit": ["L"]},
+                                  "aggressor_side": {"buy": [1], "sell": [2]}},
+                           time={"unit": "us"}, time_by_dataset={"executions": {"unit": "text", "format": "%Y%m%d-%H:%M:%S.%f", "zone": "Europe/London"}},
+                           units={"order_events": {"price": "ticks", "quantity": 10}, "executions": {"price": 0.01}})  # prices in pence: pounds
+    files = {"order_events": tmp_path / "book.parquet", "executions": tmp_path / "fix.csv", "instruments": instruments, "trading_accounts": accounts}
+    on_duckdb, on_spark = map_market(files, mapping), map_market(files, mapping, engine="spark")
+    for name in on_duckdb: pd.testing.assert_frame_equal(on_duckdb[name].reset_index(drop=True), on_spark[name].reset_index(drop=True), obj=name)
+    events, trades = on_duckdb["order_events"], on_duckdb["executions"]
+    assert events.price.round(10).tolist() == [0.7, 0.7002, 0.6998, 0.6998, 4.8, 0.7002] and events.quantity.tolist() == [1_000, 1_200, 500, 500, 100, 1_200]
+    assert events.event_type.tolist() == ["new", "modify", "new", "fill", "new", "cancel"] and events.event_time.iloc[0] == pd.Timestamp("2025-10-24 07:00:00")
+    assert trades.event_time.tolist() == [pd.Timestamp("2025-10-24 07:00:04.5"), pd.Timestamp("2025-10-27 08:00:00.000001")]  # BST is UTC+1, GMT is UTC
+    assert trades.aggressor_side.tolist() == ["sell", "buy"] and trades.price.round(10).tolist() == [0.6998, 0.7]

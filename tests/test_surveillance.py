@@ -66,3 +66,40 @@ def test_market_datasets_pass_their_contracts_and_bad_input_is_refused(tmp_path)
     with pytest.raises(ParameterError, match="no detector named spoof"): run_detectors(market, {"spoof": {}})
     with pytest.raises(ParameterError, match="lacks executions"): run_detectors({"order_events": market["order_events"], "instruments": market["instruments"]})
     with pytest.raises(ParameterError, match="unknown manipulation"): generate_market(MarketConfig(orders=100), {"insider": 1})
+
+
+def test_report_on_a_venues_own_layout_and_history(tmp_path):
+    "From the venue's own folder: order events as a CSV of letter codes, signed sides, prices in 1/10,000 and Tokyo wall-clock milliseconds; executions with its own names; its analysts' history."
+    import json, yaml
+    from conftest import REPO, bundles, mrm
+    from mrm_research.surveillance.tuning import alert_history_from_market
+    from mrm_research.tuning import TuningConfig
+    market = generate_market(MarketConfig(orders=15_000, seed=12), {name: 1 for name in MANIPULATIONS})
+    market = {name: frame.assign(**{c: frame[c].dt.floor("ms") for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])}) for name, frame in market.items()}
+    venue = tmp_path / "venue"; venue.mkdir()
+    events, trades = market["order_events"], market["executions"]
+    tokyo = lambda times: times.dt.tz_localize("UTC").dt.tz_convert("Asia/Tokyo").dt.tz_localize(None).to_numpy("datetime64[ms]").astype(np.int64)  # wall-clock ms
+    pd.DataFrame({"MsgSeq": events.event_id.astype(str), "OrderRef": events.order_id.astype(str), "Trader": events.account_id.astype(str), "Code": events.instrument_id.astype(str),
+                  "LocalMs": tokyo(events.event_time), "Msg": events.event_type.astype(str).map({"new": "N", "modify": "M", "cancel": "C", "fill": "F"}),
+                  "Dir": events.side.astype(str).map({"buy": 1, "sell": -1}), "Kind": events.order_type.astype(str).map({"market": "MKT", "limit": "LMT"}),
+                  "Px4": np.rint(events.price * 10_000).astype(np.int64), "Qty": events.quantity}).to_csv(venue / "order_events.csv", index=False)
+    trades.rename(columns={"execution_id": "TradeRef", "event_time": "LocalMs", "price": "Px4", "aggressor_side": "Initiator"}).assign(
+        LocalMs=tokyo(trades.event_time), Px4=np.rint(trades.price * 10_000).astype(np.int64), Initiator=trades.aggressor_side.astype(str).map({"buy": "B", "sell": "S"})).to_parquet(venue / "executions.parquet")
+    for name in ("instruments", "trading_accounts", "announcements"): market[name].to_parquet(venue / f"{name}.parquet")
+    (tmp_path / "venue.yaml").write_text(yaml.safe_dump({
+        "columns": {"order_events": {"event_id": "MsgSeq", "order_id": "OrderRef", "account_id": "Trader", "instrument_id": "Code", "event_time": "LocalMs", "event_type": "Msg",
+                                     "side": "Dir", "order_type": "Kind", "price": "Px4", "quantity": "Qty"},
+                    "executions": {"execution_id": "TradeRef", "event_time": "LocalMs", "price": "Px4", "aggressor_side": "Initiator"}},
+        "codes": {"event_type": {"new": ["N"], "modify": ["M"], "cancel": ["C"], "fill": ["F"]}, "side": {"buy": [1], "sell": [-1]}, "order_type": {"market": ["MKT"], "limit": ["LMT"]},
+                  "aggressor_side": {"buy": ["B"], "sell": ["S"]}},
+        "time": {"unit": "ms", "zone": "Asia/Tokyo"}, "time_by_dataset": {"announcements": {"unit": "ns", "zone": "UTC"}},
+        "units": {"order_events": {"price": 0.0001}, "executions": {"price": 0.0001}}}))
+    alert_history_from_market(market, TuningConfig(seed=3)).to_csv(tmp_path / "history.csv", index=False)
+    mrm("run", REPO / "nbs/validation/surveillance_tuning.ipynb", "-p", "data_dir", venue, "-p", "venue_mapping", tmp_path / "venue.yaml", "-p", "alert_history", tmp_path / "history.csv",
+        "--model-id", "TOKYO-VENUE", "--out", tmp_path / "out", "--no-progress", check=0, cwd=tmp_path)
+    (bundle,) = bundles(tmp_path / "out")
+    results, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
+    assert inputs["order_events"]["path"].endswith("order_events.csv") and len(inputs["order_events"]["mapping_sha256"]) == 64 and "manipulation_labels" not in inputs
+    volume = {row[0]: dict(zip(results["tables"]["alert_volume"]["columns"], row)) for row in results["tables"]["alert_volume"]["rows"]}
+    assert {name: row["candidates"] for name, row in volume.items()} == {name: len(found) for name, found in run_detectors(market).items()}
+    assert results["metrics"]["evidence"]["value"] == "history" and "replication" in results["tables"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd, yaml
 from ..core import MRMError, ParameterError
+from ..contracts import case_sql, code_lookup, sql_quote
 
 # %% auto #0
 __all__ = ['SCENARIO_COLUMNS', 'CHANNEL_ROLES', 'DIRECTIONS', 'LEDGER_COLUMNS', 'BankMapping', 'view_sql', 'unmapped_sql',
@@ -23,18 +24,7 @@ SCENARIO_COLUMNS = {  # what the scenario engine reads, per dataset
 CHANNEL_ROLES = ("cash", "wire_domestic", "wire_cross_border", "ach", "card", "crypto")
 DIRECTIONS = ("credit", "debit")
 
-def _quote(text: str) -> str: return "'" + str(text).replace("'", "''") + "'"
 
-def _codes(mapping: dict, roles: tuple[str, ...], what: str) -> dict[str, str]:
-    "Bank code -> role, refusing unknown roles and a code given two roles."
-    unknown = set(mapping) - set(roles)
-    if unknown: raise ParameterError(f"bank mapping: {what} roles {', '.join(sorted(unknown))} are not among {', '.join(roles)}")
-    lookup = {}
-    for role, codes in mapping.items():
-        for code in ([codes] if isinstance(codes, str) else codes):
-            if code in lookup and lookup[code] != role: raise ParameterError(f"bank mapping: {what} code {code!r} is mapped to both {lookup[code]} and {role}")
-            lookup[str(code)] = role
-    return lookup
 
 # %% ../../nbs/19_aml_mapping.ipynb #59591a69
 @dataclass
@@ -49,8 +39,8 @@ class BankMapping:
             if dataset not in SCENARIO_COLUMNS: raise ParameterError(f"bank mapping: dataset {dataset!r} is not one of {', '.join(SCENARIO_COLUMNS)}")
             unknown = set(renames) - set(SCENARIO_COLUMNS[dataset])
             if unknown: raise ParameterError(f"bank mapping: {dataset} columns {', '.join(sorted(unknown))} are not read by the scenarios")
-        self.channel_codes = _codes(self.channels, CHANNEL_ROLES, "channel")
-        self.direction_codes = _codes(self.directions, DIRECTIONS, "direction")
+        self.channel_codes = code_lookup(self.channels, CHANNEL_ROLES, "channel", "bank mapping")
+        self.direction_codes = code_lookup(self.directions, DIRECTIONS, "direction", "bank mapping")
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "BankMapping":
@@ -65,10 +55,6 @@ class BankMapping:
         return self.columns.get(dataset, {}).get(column, column)
 
 # %% ../../nbs/19_aml_mapping.ipynb #b6854a45
-def _case(column: str, lookup: dict[str, str]) -> str:
-    "A CASE translating the bank's codes to roles (unknown codes give NULL)."
-    return "CASE CAST(" + column + " AS VARCHAR) " + " ".join(f"WHEN {_quote(code)} THEN {_quote(role)}" for code, role in lookup.items()) + " END"
-
 def view_sql(mapping: BankMapping, dataset: str, source: str, available: list[str]) -> str:
     "SELECT over the bank's `source` giving the dataset's columns under the names the scenarios read."
     parts = []
@@ -76,8 +62,8 @@ def view_sql(mapping: BankMapping, dataset: str, source: str, available: list[st
         bank = mapping.source(dataset, column)
         if bank not in available: raise MRMError(f"scenario data: {dataset} has no column {bank!r}" + (f" (mapped to {column})" if bank != column else "") + f"; columns: {', '.join(available)}")
         expression = f'"{bank}"'
-        if dataset == "transactions" and column == "channel" and mapping.channel_codes: expression = _case(expression, mapping.channel_codes)
-        if dataset == "transactions" and column == "direction" and mapping.direction_codes: expression = _case(expression, mapping.direction_codes)
+        if dataset == "transactions" and column == "channel" and mapping.channel_codes: expression = case_sql(expression, mapping.channel_codes)
+        if dataset == "transactions" and column == "direction" and mapping.direction_codes: expression = case_sql(expression, mapping.direction_codes)
         parts.append(f"{expression} AS {column}")
     return f"SELECT {', '.join(parts)} FROM {source}"
 
@@ -85,7 +71,7 @@ def unmapped_sql(mapping: BankMapping, source: str) -> str | None:
     "SQL counting transactions whose channel or direction code the mapping does not know (None when it maps no codes)."
     checks = [(c, lookup) for c, lookup in (("channel", mapping.channel_codes), ("direction", mapping.direction_codes)) if lookup]
     if not checks: return None
-    return "SELECT " + ", ".join(f"count(*) FILTER (WHERE CAST(\"{mapping.source('transactions', c)}\" AS VARCHAR) NOT IN ({', '.join(map(_quote, lookup))}) OR \"{mapping.source('transactions', c)}\" IS NULL) AS {c}"
+    return "SELECT " + ", ".join(f"count(*) FILTER (WHERE CAST(\"{mapping.source('transactions', c)}\" AS VARCHAR) NOT IN ({', '.join(map(sql_quote, lookup))}) OR \"{mapping.source('transactions', c)}\" IS NULL) AS {c}"
                                  for c, lookup in checks) + f" FROM {source}"
 
 # %% ../../nbs/19_aml_mapping.ipynb #14546194
@@ -114,7 +100,7 @@ class LedgerSpec:
     def __post_init__(self):
         unknown = set(self.columns) - set(LEDGER_COLUMNS)
         if unknown: raise ParameterError(f"ledger spec: columns {', '.join(sorted(unknown))} are not ledger columns ({', '.join(LEDGER_COLUMNS)})")
-        self.side_codes = _codes(self.sides, ("debit", "credit"), "side")
+        self.side_codes = code_lookup(self.sides, ("debit", "credit"), "side", "ledger specification")
         re.compile(self.ledger_accounts)
 
     @classmethod

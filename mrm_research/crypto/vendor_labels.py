@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import pandas as pd, yaml
 from ..core import ParameterError, sha256_file
-from ..contracts import read_table
+from ..contracts import code_lookup, read_table
 from .chain import SERVICE_CATEGORIES
 
 # %% auto #0
@@ -16,17 +16,6 @@ __all__ = ['LABEL_FIELDS', 'VendorLabelMapping', 'vendor_labels', 'apply_vendor_
 
 # %% ../../nbs/84_crypto_vendor_labels.ipynb #54ab9db5
 LABEL_FIELDS = ("address", "chain", "category", "entity")
-
-def _vendor_lookup(categories: dict) -> dict[str, str]:
-    "Vendor category -> project category, refusing unknown project categories and a vendor category mapped twice."
-    unknown = set(categories) - set(SERVICE_CATEGORIES)
-    if unknown: raise ParameterError(f"label mapping: categories {', '.join(sorted(unknown))} are not among {', '.join(SERVICE_CATEGORIES)}")
-    lookup = {}
-    for project, names in categories.items():
-        for name in [names] if isinstance(names, str) else names:
-            if name in lookup and lookup[name] != project: raise ParameterError(f"label mapping: vendor category {name!r} is mapped to both {lookup[name]} and {project}")
-            lookup[str(name)] = project
-    return lookup
 
 @dataclass
 class VendorLabelMapping:
@@ -40,7 +29,7 @@ class VendorLabelMapping:
     def __post_init__(self):
         unknown = set(self.columns) - set(LABEL_FIELDS)
         if unknown: raise ParameterError(f"label mapping: columns {', '.join(sorted(unknown))} are not among {', '.join(LABEL_FIELDS)}")
-        self.lookup = _vendor_lookup(self.categories) if self.categories else {name: name for name in SERVICE_CATEGORIES}
+        self.lookup = code_lookup(self.categories, SERVICE_CATEGORIES, "category", "label mapping") if self.categories else {name: name for name in SERVICE_CATEGORIES}
         both = set(self.lookup) & set(self.ignored)
         if both: raise ParameterError(f"label mapping: vendor categories {', '.join(sorted(both))} are both mapped and ignored")
 

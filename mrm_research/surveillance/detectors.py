@@ -14,9 +14,9 @@ __all__ = ['ALERT_COLUMNS', 'WASH_TRADE_SQL', 'MARKING_THE_CLOSE_SQL', 'RUN_AND_
            'SpoofingParameters', 'order_lifecycles', 'spoofing_candidates', 'WashTradeParameters',
            'wash_trade_candidates', 'MarkingTheCloseParameters', 'marking_the_close_candidates',
            'PumpAndDumpParameters', 'run_and_reversal', 'pump_and_dump_candidates', 'MomentumIgnitionParameters',
-           'momentum_ignition_candidates', 'InsiderDealingParameters', 'insider_dealing_candidates',
-           'FrontRunningParameters', 'front_running_candidates', 'find_candidates', 'run_detectors', 'overlaps',
-           'pattern_detection']
+           'momentum_ignition_candidates', 'BearRaidParameters', 'bear_raid_candidates', 'InsiderDealingParameters',
+           'insider_dealing_candidates', 'FrontRunningParameters', 'front_running_candidates', 'find_candidates',
+           'run_detectors', 'overlaps', 'pattern_detection']
 
 # %% ../../nbs/41_surveillance_detectors.ipynb #fffead0a
 ALERT_COLUMNS = ["alert_id", "account_id", "account_ids", "instrument_id", "scenario", "segment", "driving_value", "window_start", "window_end", "event_ids"]
@@ -231,41 +231,45 @@ WITH trades AS (
     FROM executions e JOIN instruments i ON i.instrument_id = e.instrument_id WHERE $liquidity_rule),
 prices AS (SELECT instrument_id, bucket, arg_min(price, event_time_ns) AS first_price, arg_max(price, event_time_ns) AS last_price FROM trades GROUP BY ALL),
 activity AS (
-    SELECT aggressor AS account_id, instrument_id, bucket, SUM(CASE WHEN aggressor_side = 'buy' THEN quantity ELSE 0 END) AS bought,
-           SUM(CASE WHEN aggressor_side = 'sell' THEN quantity ELSE 0 END) AS sold, COUNT(*) FILTER (WHERE aggressor_side = 'buy') AS buys, MIN(event_time_ns) AS first_ns, MAX(event_time_ns) AS last_ns
+    SELECT aggressor AS account_id, instrument_id, bucket, SUM(CASE WHEN aggressor_side = '$push_side' THEN quantity ELSE 0 END) AS pushed,
+           SUM(CASE WHEN aggressor_side = '$reverse_side' THEN quantity ELSE 0 END) AS reversed, COUNT(*) FILTER (WHERE aggressor_side = '$push_side') AS pushes, MIN(event_time_ns) AS first_ns, MAX(event_time_ns) AS last_ns
     FROM trades GROUP BY ALL),
 rises AS (
     SELECT instrument_id, bucket,
-           arg_max(last_price, bucket) OVER w / arg_min(first_price, bucket) OVER w - 1 AS rise
+           $sign * (arg_max(last_price, bucket) OVER w / arg_min(first_price, bucket) OVER w - 1) AS move
     FROM prices WINDOW w AS (PARTITION BY instrument_id ORDER BY bucket RANGE BETWEEN CURRENT ROW AND $buy_buckets - 1 FOLLOWING)),
 runs AS (
-    SELECT a.account_id, a.instrument_id, a.bucket AS start, a.bought,
-           SUM(a.buys) OVER (PARTITION BY a.account_id, a.instrument_id ORDER BY a.bucket RANGE BETWEEN CURRENT ROW AND $buy_buckets - 1 FOLLOWING) AS buys_run,
-           SUM(a.sold) OVER (PARTITION BY a.account_id, a.instrument_id ORDER BY a.bucket RANGE BETWEEN $buy_buckets FOLLOWING AND $buy_buckets + $sell_buckets - 1 FOLLOWING) AS sold,
-           r.rise
+    SELECT a.account_id, a.instrument_id, a.bucket AS start, a.pushed,
+           SUM(a.pushes) OVER (PARTITION BY a.account_id, a.instrument_id ORDER BY a.bucket RANGE BETWEEN CURRENT ROW AND $buy_buckets - 1 FOLLOWING) AS pushes_run,
+           SUM(a.reversed) OVER (PARTITION BY a.account_id, a.instrument_id ORDER BY a.bucket RANGE BETWEEN $buy_buckets FOLLOWING AND $buy_buckets + $sell_buckets - 1 FOLLOWING) AS reversed,
+           r.move
     FROM activity a JOIN rises r ON r.instrument_id = a.instrument_id AND r.bucket = a.bucket),
-candidates AS (SELECT * FROM runs WHERE bought > 0 AND sold > 0 AND buys_run >= $min_trades),  -- a run starts with a buy
+candidates AS (SELECT * FROM runs WHERE pushed > 0 AND reversed > 0 AND pushes_run >= $min_trades),  -- a run starts with a pushing trade
 marked AS (
     SELECT *, CASE WHEN start - LAG(start) OVER (PARTITION BY account_id, instrument_id ORDER BY start) < $buy_buckets THEN 0 ELSE 1 END AS starts_episode FROM candidates),
 episodes AS (SELECT *, SUM(starts_episode) OVER (PARTITION BY account_id, instrument_id ORDER BY start) AS episode FROM marked),
 found AS (
-    SELECT account_id, instrument_id, MAX(rise) AS rise, MIN(start) * $bucket_ns AS first_ns, (MAX(start) + $buy_buckets + $sell_buckets) * $bucket_ns - 1 AS last_ns, MIN(start) AS anchor
+    SELECT account_id, instrument_id, MAX(move) AS move, MIN(start) * $bucket_ns AS first_ns, (MAX(start) + $buy_buckets + $sell_buckets) * $bucket_ns - 1 AS last_ns, MIN(start) AS anchor
     FROM episodes GROUP BY account_id, instrument_id, episode)
 SELECT * FROM found f
 WHERE NOT EXISTS (SELECT 1 FROM announcements n WHERE n.instrument_id = f.instrument_id AND n.announced_at_ns BETWEEN f.first_ns AND f.last_ns)
 """
 
 def run_and_reversal(market: dict[str, pd.DataFrame], scenario: str, bucket_seconds: float, buy_buckets: int, sell_buckets: int, liquidity: str | None, min_trades: int,
-                     engine: str = "duckdb") -> pd.DataFrame:
-    "Episodes of an account's aggressive buying run followed by its selling run, valued by the price rise over the buying run (no news inside)."
+                     engine: str = "duckdb",
+                     direction: str = "up", # "up": aggressive buying then selling, valued by the rise; "down" (a bear raid): selling then buying back, valued by the fall
+                    ) -> pd.DataFrame:
+    "Episodes of an account's aggressive run one way followed by its run the other way, valued by the price move in the pushed direction over the first run (no news inside)."
+    if direction not in ("up", "down"): raise ParameterError(f"direction {direction!r} is not up or down")
     _need(market, "executions", "instruments")
     bucket = int(bucket_seconds * 1e9)
     rule = "TRUE" if liquidity is None else "i.liquidity = '" + liquidity.replace("'", "''") + "'"
     sql = (RUN_AND_REVERSAL_SQL.replace("$bucket_ns", str(bucket)).replace("$buy_buckets", str(int(buy_buckets))).replace("$sell_buckets", str(int(sell_buckets)))
-           .replace("$liquidity_rule", rule).replace("$min_trades", str(int(min_trades))))
+           .replace("$liquidity_rule", rule).replace("$min_trades", str(int(min_trades))).replace("$push_side", "buy" if direction == "up" else "sell")
+           .replace("$reverse_side", "sell" if direction == "up" else "buy").replace("$sign", "1" if direction == "up" else "-1"))
     news = market.get("announcements", pd.DataFrame({"instrument_id": pd.Series(dtype="str"), "announced_at": pd.Series(dtype="datetime64[ns]")}))
     found = run_sql({**market, "announcements": news}, sql, "executions", "instruments", "announcements", engine=engine)
-    return _candidate_frame(scenario, found.account_id.map(lambda a: [a]), found.instrument_id, found.rise, found.first_ns, found.last_ns,
+    return _candidate_frame(scenario, found.account_id.map(lambda a: [a]), found.instrument_id, found.move, found.first_ns, found.last_ns,
                             "buckets from " + found.anchor.astype(str), found.anchor.astype(str), market["instruments"])
 
 def pump_and_dump_candidates(market: dict[str, pd.DataFrame], parameters: PumpAndDumpParameters = PumpAndDumpParameters(), engine: str = "duckdb") -> pd.DataFrame:
@@ -286,6 +290,21 @@ class MomentumIgnitionParameters:
 def momentum_ignition_candidates(market: dict[str, pd.DataFrame], parameters: MomentumIgnitionParameters = MomentumIgnitionParameters(), engine: str = "duckdb") -> pd.DataFrame:
     "Per account and instrument: bursts of aggressive buying followed by selling, valued by the price rise during the burst."
     return run_and_reversal(market, "momentum_ignition", parameters.bucket_seconds, parameters.burst_buckets, parameters.reversal_buckets, parameters.liquidity, parameters.min_orders, engine)
+
+# %% ../../nbs/41_surveillance_detectors.ipynb #58d93e54
+@dataclass
+class BearRaidParameters:
+    "Parameters of the bear-raid detector."
+    bucket_minutes: float = 10.0
+    window_buckets: int = 6  # selling run and buying-back run, in buckets
+    min_orders: int = 3  # aggressive sells in the selling run, at least
+    liquidity: str | None = "thin"  # instruments of this liquidity class only (None: all)
+    threshold: float = 0.05  # price fall over the selling run
+
+def bear_raid_candidates(market: dict[str, pd.DataFrame], parameters: BearRaidParameters = BearRaidParameters(), engine: str = "duckdb") -> pd.DataFrame:
+    "Per account and instrument: episodes of aggressive selling while the price fell, then buying back, valued by the fall while selling."
+    return run_and_reversal(market, "bear_raid", parameters.bucket_minutes * 60, parameters.window_buckets, parameters.window_buckets, parameters.liquidity,
+                            parameters.min_orders, engine, direction="down")
 
 # %% ../../nbs/41_surveillance_detectors.ipynb #ecbdd4db
 @dataclass
@@ -379,9 +398,9 @@ def front_running_candidates(market: dict[str, pd.DataFrame], parameters: FrontR
 DETECTORS = {"spoofing_layering": (spoofing_candidates, SpoofingParameters), "wash_trade": (wash_trade_candidates, WashTradeParameters),
              "marking_the_close": (marking_the_close_candidates, MarkingTheCloseParameters), "pump_and_dump": (pump_and_dump_candidates, PumpAndDumpParameters),
              "momentum_ignition": (momentum_ignition_candidates, MomentumIgnitionParameters), "insider_dealing": (insider_dealing_candidates, InsiderDealingParameters),
-             "front_running": (front_running_candidates, FrontRunningParameters)}
+             "front_running": (front_running_candidates, FrontRunningParameters), "bear_raid": (bear_raid_candidates, BearRaidParameters)}
 
-SQL_DETECTORS = ("wash_trade", "marking_the_close", "pump_and_dump", "momentum_ignition", "insider_dealing", "front_running")  # spoofing is array code
+SQL_DETECTORS = ("wash_trade", "marking_the_close", "pump_and_dump", "momentum_ignition", "insider_dealing", "front_running", "bear_raid")  # spoofing is array code
 
 def find_candidates(detector: str, market: dict[str, pd.DataFrame], parameters, engine: str = "duckdb") -> pd.DataFrame:
     "One detector's candidates; the SQL detectors run on the chosen engine, spoofing (array code) in this process."

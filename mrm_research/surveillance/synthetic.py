@@ -16,7 +16,7 @@ __all__ = ['ACCOUNT_TYPES', 'INSTRUMENT_CLASSES', 'EQUITY_SESSION_SECONDS', 'ORD
            'MarketConfig', 'make_instruments', 'make_accounts', 'trading_seconds', 'make_announcements', 'PricePath',
            'price_paths', 'bona_fide_orders', 'Pattern', 'plant_spoofing', 'plant_wash_trades',
            'plant_marking_the_close', 'plant_pump_and_dump', 'plant_momentum_ignition', 'plant_insider_dealing',
-           'plant_front_running', 'order_events', 'executions', 'generate_market', 'write_market']
+           'plant_front_running', 'plant_bear_raid', 'order_events', 'executions', 'generate_market', 'write_market']
 
 # %% ../../nbs/40_surveillance_synthetic.ipynb #146873b2
 ACCOUNT_TYPES = pd.DataFrame({
@@ -202,7 +202,7 @@ def bona_fide_orders(instruments: pd.DataFrame, accounts: pd.DataFrame, paths: d
                          "counterparty_order": -1, "emits_execution": filled, "pattern": -1})
 
 # %% ../../nbs/40_surveillance_synthetic.ipynb #a07b5bed
-MANIPULATIONS = ("spoofing_layering", "wash_trade", "marking_the_close", "pump_and_dump", "momentum_ignition", "insider_dealing", "front_running")
+MANIPULATIONS = ("spoofing_layering", "wash_trade", "marking_the_close", "pump_and_dump", "momentum_ignition", "insider_dealing", "front_running", "bear_raid")
 
 @dataclass
 class Pattern:
@@ -372,8 +372,24 @@ def plant_front_running(market: dict, stealth: float, rng: np.random.Generator) 
     return Pattern("front_running", instrument, [house], start, float(placed[-1]), stealth,
                    {"broker": str(broker), "client_account": accounts.account_id[client], "seconds_ahead": round(float(ahead), 1), "house_size_x_typical": round(5 - 4 * stealth, 2)}, orders)
 
+def plant_bear_raid(market: dict, stealth: float, rng: np.random.Generator) -> Pattern:
+    "Three accounts sell a thin instrument aggressively for an hour while it is pushed down, then buy back in the next hour as it recovers a fifth of the fall (the mirror of pump and dump)."
+    instruments, accounts, paths = market["instruments"], market["accounts"], market["paths"]
+    instrument = int(rng.choice(np.flatnonzero(instruments.liquidity.to_numpy() == "thin"))); path = paths[instruments.instrument_id[instrument]]
+    group = rng.choice(np.flatnonzero(np.isin(accounts.account_type, ["proprietary", "momentum"])), 3, replace=False)
+    start = _pick_second(path.seconds, rng, 0, 7200 + 60); each, push = max(2, round(20 - 12 * stealth)), 0.2 - 0.13 * stealth
+    path.add_ramp(start, start + 3600, np.log1p(-push)); path.add_ramp(start + 3600, start + 7200, -0.2 * np.log1p(-push))
+    placed = np.sort(np.concatenate([start + rng.uniform(0, 3600, 3 * each), start + 3600 + rng.uniform(0, 3600, 3 * each)]))
+    side = np.where(placed < start + 3600, -1, 1); account = np.tile(group, 2 * each)
+    half = INSTRUMENT_CLASSES.loc[instruments.segment[instrument], "half_spread_ticks"]
+    orders = _orders(account=account, instrument=instrument, side=side, placed=placed, aggressive=True, filled=True, ends=placed + 1e-3,
+                     price=_limit_prices(paths, instruments, np.full(len(placed), instrument), placed, side, np.full(len(placed), -half)),
+                     quantity=np.round(instruments.typical_quantity[instrument] * rng.uniform(2, 4, len(placed)), 6),
+                     counterparty=_others(group, len(placed), len(accounts), rng))
+    return Pattern("bear_raid", instrument, [int(a) for a in group], start, start + 7200, stealth, {"orders_each_way": 3 * each, "push": round(push, 4)}, orders)
+
 PLANTERS = {"spoofing_layering": plant_spoofing, "wash_trade": plant_wash_trades, "marking_the_close": plant_marking_the_close, "pump_and_dump": plant_pump_and_dump,
-            "momentum_ignition": plant_momentum_ignition, "insider_dealing": plant_insider_dealing, "front_running": plant_front_running}
+            "momentum_ignition": plant_momentum_ignition, "insider_dealing": plant_insider_dealing, "front_running": plant_front_running, "bear_raid": plant_bear_raid}
 
 # %% ../../nbs/40_surveillance_synthetic.ipynb #7d0615e9
 def _timestamps(start: str, seconds: np.ndarray) -> np.ndarray:

@@ -103,6 +103,7 @@ def _look_alikes(seed: int) -> list[dict]:
     cases.append(("marking_the_close", "one large genuine order in the closing window", _one_closing_order(market)))
     cases.append(("pump_and_dump", "a rise on a price-sensitive announcement", _news_rise("pump_and_dump", seed)))
     cases.append(("momentum_ignition", "a burst of buying into a price-sensitive announcement", _news_rise("momentum_ignition", seed)))
+    cases.append(("bear_raid", "a fall on a price-sensitive announcement", _news_rise("bear_raid", seed)))
     cases.append(("insider_dealing", "a position built before good news and kept", _kept_position(seed)))
     cases.append(("front_running", "another broker's house account buying just before a large client order", _other_broker(seed)))
     return [{"detector": d, "case": c, "expected": "no alert", "actual": a} for d, c, a in cases]
@@ -120,10 +121,10 @@ def _one_closing_order(market: dict[str, pd.DataFrame]) -> str:
     return f"{int((raised.account_id == buyer).sum())} alert(s) on the order's account" if (raised.account_id == buyer).any() else "no alert"
 
 def _news_rise(manipulation: str, seed: int) -> str:
-    "A pump-and-dump or momentum-ignition pattern with an announcement of its instrument inside its window: a rise on news, not manipulation."
+    "A pump-and-dump, momentum-ignition or bear-raid pattern with an announcement of its instrument inside its window: a move on news, not manipulation."
     market = generate_market(MarketConfig(orders=20_000, seed=seed), {manipulation: 1})
     pattern = next(market["manipulation_labels"].itertuples())
-    news = pd.DataFrame([{"announcement_id": "NACCEPT", "instrument_id": pattern.instrument_id, "kind": "listing news", "price_impact": 0.2,
+    news = pd.DataFrame([{"announcement_id": "NACCEPT", "instrument_id": pattern.instrument_id, "kind": "listing news" if manipulation != "bear_raid" else "profit warning", "price_impact": 0.2 if manipulation != "bear_raid" else -0.2,
                           "announced_at": pattern.start + (pattern.end - pattern.start) / 10}])
     market = {**market, "announcements": pd.concat([market["announcements"], news], ignore_index=True)}
     raised = alerts(DETECTORS[manipulation][0](market), DETECTORS[manipulation][1]().threshold)
@@ -163,7 +164,8 @@ DETECTOR_LOGIC = {  # one line each; the full logic, parameters and limitations 
     "pump_and_dump": ("SQL (DuckDB)", "aggressive buying then selling on a thin instrument while its price rose, no news in the window", "price rise"),
     "momentum_ignition": ("SQL (DuckDB)", "a burst of aggressive buys on a liquid instrument while its price rose, then selling within minutes", "price rise"),
     "insider_dealing": ("SQL (DuckDB)", "net position built before an announcement in the direction of the move it caused", "x typical order size"),
-    "front_running": ("SQL (DuckDB)", "a broker's house account trading the same way just before a large order of the same broker's client", "x typical order size")}
+    "front_running": ("SQL (DuckDB)", "a broker's house account trading the same way just before a large order of the same broker's client", "x typical order size"),
+    "bear_raid": ("SQL (DuckDB)", "aggressive selling on a thin instrument while its price fell, then buying back, no news in the window", "price fall")}
 
 def detector_table() -> pd.DataFrame:
     "One row per detector: language, logic, driving value, default threshold and other parameters."
