@@ -16,7 +16,7 @@ import pandera.pandas as pa
 __all__ = ['COLUMN_TYPES', 'ContractViolation', 'Contract', 'contracts_dir', 'load_contract', 'is_delta_table', 'data_files',
            'is_warehouse_table', 'read_table', 'numbers_from_text', 'coerce_types', 'orphan_mask', 'ContractReport',
            'check_frame', 'fingerprint', 'check_dataset', 'load_dataset', 'sql_quote', 'code_lookup', 'case_sql',
-           'unknown_codes']
+           'read_mapping_file', 'unknown_codes']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -341,6 +341,16 @@ def case_sql(column: str, # a SQL expression (a quoted column)
              lookup: dict[str, str]) -> str:
     "A CASE translating the source's codes to roles (unknown codes give NULL)."
     return "CASE CAST(" + column + " AS VARCHAR) " + " ".join(f"WHEN {sql_quote(code)} THEN {sql_quote(role)}" for code, role in lookup.items()) + " END"
+
+def read_mapping_file(path: str | Path, # a mapping file (YAML)
+                      keys: tuple[str, ...], # the keys it may have
+                      owner: str, # which mapping, for errors
+                     ) -> dict:
+    "A mapping file's content (keys left empty dropped), refusing keys the mapping does not know."
+    content = yaml.safe_load(Path(path).read_text()) or {}
+    unknown = set(content) - set(keys)
+    if unknown: raise ParameterError(f"{owner} {path}: unknown keys {', '.join(sorted(unknown))}; known: {', '.join(keys)}")
+    return {key: value for key, value in content.items() if value is not None}
 
 def unknown_codes(values: pd.Series, lookup: dict[str, str]) -> pd.Series:
     "Which values are missing or not a code of the lookup (compared as text, so 1 and '1' are one code)."

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd, yaml
 from ..core import MRMError, ParameterError
-from ..contracts import case_sql, code_lookup, sql_quote
+from ..contracts import case_sql, code_lookup, read_mapping_file, sql_quote
 
 # %% auto #0
 __all__ = ['SCENARIO_COLUMNS', 'CHANNEL_ROLES', 'DIRECTIONS', 'LEDGER_COLUMNS', 'BankMapping', 'view_sql', 'unmapped_sql',
@@ -45,9 +45,7 @@ class BankMapping:
     @classmethod
     def from_yaml(cls, path: str | Path) -> "BankMapping":
         "Read a mapping file (keys: columns, channels, directions)."
-        content = yaml.safe_load(Path(path).read_text()) or {}
-        unknown = set(content) - {"columns", "channels", "directions", "ledger"}
-        if unknown: raise ParameterError(f"bank mapping {path}: unknown keys {', '.join(sorted(unknown))}")
+        content = read_mapping_file(path, ("columns", "channels", "directions", "ledger"), "bank mapping")
         return cls(content.get("columns") or {}, content.get("channels") or {}, content.get("directions") or {})
 
     def source(self, dataset: str, column: str) -> str:

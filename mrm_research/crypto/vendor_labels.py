@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import pandas as pd, yaml
 from ..core import ParameterError, sha256_file
-from ..contracts import code_lookup, read_table
+from ..contracts import code_lookup, read_mapping_file, read_table
 from .chain import SERVICE_CATEGORIES
 
 # %% auto #0
@@ -36,10 +36,7 @@ class VendorLabelMapping:
     @classmethod
     def from_yaml(cls, path: str | Path) -> "VendorLabelMapping":
         "Read a mapping file (keys: columns, categories, ignored, chains, case_insensitive_chains)."
-        content = yaml.safe_load(Path(path).read_text()) or {}
-        unknown = set(content) - {"columns", "categories", "ignored", "chains", "case_insensitive_chains"}
-        if unknown: raise ParameterError(f"label mapping {path}: unknown keys {', '.join(sorted(unknown))}")
-        return cls(**{key: content[key] for key in content if content[key] is not None})
+        return cls(**read_mapping_file(path, ("columns", "categories", "ignored", "chains", "case_insensitive_chains"), "label mapping"))
 
     def key(self, chains: pd.Series, addresses: pd.Series) -> pd.Series:
         "The address as compared: lower case on case-insensitive chains, as written elsewhere."

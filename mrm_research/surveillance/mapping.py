@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np, pandas as pd, yaml
 from ..core import ParameterError, sha256_file
-from ..contracts import ContractViolation, case_sql, check_frame, code_lookup, load_contract, numbers_from_text, read_table, unknown_codes
+from ..contracts import ContractViolation, case_sql, check_frame, code_lookup, load_contract, numbers_from_text, read_mapping_file, read_table, unknown_codes
 from .detectors import run_sql
 
 # %% auto #0
@@ -58,10 +58,7 @@ class VenueMapping:
     @classmethod
     def from_yaml(cls, path: str | Path) -> "VenueMapping":
         "Read a mapping file (keys: columns, codes, time, time_by_dataset, units)."
-        content = yaml.safe_load(Path(path).read_text()) or {}
-        unknown = set(content) - {"columns", "codes", "time", "time_by_dataset", "units"}
-        if unknown: raise ParameterError(f"venue mapping {path}: unknown keys {', '.join(sorted(unknown))}")
-        return cls(**content)
+        return cls(**read_mapping_file(path, ("columns", "codes", "time", "time_by_dataset", "units"), "venue mapping"))
 
     def source(self, dataset: str, column: str) -> str:
         "The venue's column holding what the detectors read as `column`."
