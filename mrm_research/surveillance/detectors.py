@@ -12,7 +12,7 @@ from ..core import ParameterError
 __all__ = ['ALERT_COLUMNS', 'WASH_TRADE_SQL', 'MARKING_THE_CLOSE_SQL', 'RUN_AND_REVERSAL_SQL', 'INSIDER_DEALING_SQL',
            'FRONT_RUNNING_SQL', 'DETECTORS', 'SQL_DETECTORS', 'run_sql', 'typed_candidates', 'alerts',
            'SpoofingParameters', 'order_lifecycles', 'spoofing_candidates', 'WashTradeParameters',
-           'wash_trade_candidates', 'MarkingTheCloseParameters', 'marking_the_close_candidates',
+           'wash_trade_candidates', 'MarkingTheCloseParameters', 'session_closes', 'marking_the_close_candidates',
            'PumpAndDumpParameters', 'run_and_reversal', 'pump_and_dump_candidates', 'MomentumIgnitionParameters',
            'momentum_ignition_candidates', 'BearRaidParameters', 'bear_raid_candidates', 'InsiderDealingParameters',
            'insider_dealing_candidates', 'FrontRunningParameters', 'front_running_candidates', 'find_candidates',
@@ -183,7 +183,7 @@ def wash_trade_candidates(market: dict[str, pd.DataFrame], parameters: WashTrade
 @dataclass
 class MarkingTheCloseParameters:
     "Parameters of the marking-the-close detector."
-    close_utc: str = "21:00:00"  # session close, UTC, for the instruments of `asset_class`
+    close_utc: str = "21:00:00"  # session close, UTC, for instruments whose reference data give no session_close and session_time_zone
     window_minutes: float = 10.0
     asset_class: str = "equity"
     min_trades: int = 2  # the account's aggressive trades in the window, at least (one trade is an order, not a campaign)
@@ -191,11 +191,12 @@ class MarkingTheCloseParameters:
 
 MARKING_THE_CLOSE_SQL = """
 WITH closing AS (
-    SELECT e.*, CASE WHEN e.aggressor_side = 'buy' THEN e.buy_account_id ELSE e.sell_account_id END AS aggressor,
-           (e.event_time_ns // 86400000000000) * 86400000000000 + $close_ns AS close_ns
+    SELECT e.*, CASE WHEN e.aggressor_side = 'buy' THEN e.buy_account_id ELSE e.sell_account_id END AS aggressor
     FROM executions e JOIN instruments i ON i.instrument_id = e.instrument_id
     WHERE i.asset_class = '$asset_class'),
-windowed AS (SELECT * FROM closing WHERE event_time_ns >= close_ns - $window_ns AND event_time_ns < close_ns),
+windowed AS (
+    SELECT t.*, c.close_ns FROM closing t JOIN closes c ON c.instrument_id = t.instrument_id
+    AND t.event_time_ns >= c.close_ns - $window_ns AND t.event_time_ns < c.close_ns),
 volume AS (SELECT instrument_id, close_ns, SUM(quantity) AS total FROM windowed GROUP BY ALL)
 SELECT w.aggressor AS account_id, w.instrument_id, w.aggressor_side, w.close_ns, SUM(w.quantity) / ANY_VALUE(v.total) AS share,
        MIN(w.event_time_ns) AS first_ns, MAX(w.event_time_ns) AS last_ns, string_agg(w.execution_id, ',' ORDER BY w.execution_id) AS execution_ids
@@ -204,13 +205,27 @@ GROUP BY w.aggressor, w.instrument_id, w.aggressor_side, w.close_ns
 HAVING COUNT(*) >= $min_trades
 """
 
+def session_closes(instruments: pd.DataFrame, executions: pd.DataFrame, close_utc: str) -> pd.DataFrame:
+    "Every close of each instrument over the executions' days, in UTC nanoseconds: its own `session_close` in its own `session_time_zone` where the reference data give them (daylight saving followed), else `close_utc`."
+    first, last = pd.to_datetime(executions.event_time).min(), pd.to_datetime(executions.event_time).max()
+    days = pd.date_range(first.normalize() - pd.Timedelta(days=1), last.normalize() + pd.Timedelta(days=1), freq="D")
+    frames = []
+    for row in instruments.itertuples():
+        close, zone = getattr(row, "session_close", None), getattr(row, "session_time_zone", None)
+        own = isinstance(close, str) and isinstance(zone, str) and close and zone
+        text = close if own else close_utc
+        local = days + pd.Timedelta(text if text.count(":") == 2 else text + ":00")  # HH:MM or HH:MM:SS
+        utc = local.tz_localize(zone, ambiguous="raise", nonexistent="raise").tz_convert("UTC").tz_localize(None) if own else local
+        frames.append(pd.DataFrame({"instrument_id": row.instrument_id, "close_ns": utc.to_numpy("datetime64[ns]").astype(np.int64)}))
+    return pd.concat(frames, ignore_index=True)
+
 def marking_the_close_candidates(market: dict[str, pd.DataFrame], parameters: MarkingTheCloseParameters = MarkingTheCloseParameters(), engine: str = "duckdb") -> pd.DataFrame:
-    "Per account, instrument, side and close: the account's aggressive share of the closing window's volume."
+    "Per account, instrument, side and close: the account's aggressive share of the closing window's volume (each instrument's own close where its reference data give one)."
     _need(market, "executions", "instruments")
-    close = pd.Timedelta(parameters.close_utc)
-    sql = (MARKING_THE_CLOSE_SQL.replace("$close_ns", str(close.value)).replace("$window_ns", str(int(parameters.window_minutes * 60e9)))
+    sql = (MARKING_THE_CLOSE_SQL.replace("$window_ns", str(int(parameters.window_minutes * 60e9)))
            .replace("$asset_class", parameters.asset_class.replace("'", "''")).replace("$min_trades", str(int(parameters.min_trades))))
-    found = run_sql(market, sql, "executions", "instruments", engine=engine)
+    closes = session_closes(market["instruments"], market["executions"], parameters.close_utc)
+    found = run_sql({**market, "closes": closes}, sql, "executions", "instruments", "closes", engine=engine)
     anchor = found.aggressor_side + "-" + pd.to_datetime(found.close_ns).dt.strftime("%Y%m%d")
     return _candidate_frame("marking_the_close", found.account_id.map(lambda a: [a]), found.instrument_id, found.share, found.first_ns, found.last_ns,
                             found.execution_ids, anchor, market["instruments"])
