@@ -103,3 +103,21 @@ def test_report_on_a_venues_own_layout_and_history(tmp_path):
     volume = {row[0]: dict(zip(results["tables"]["alert_volume"]["columns"], row)) for row in results["tables"]["alert_volume"]["rows"]}
     assert {name: row["candidates"] for name, row in volume.items()} == {name: len(found) for name, found in run_detectors(market).items()}
     assert results["metrics"]["evidence"]["value"] == "history" and "replication" in results["tables"]
+
+
+def test_an_insider_position_built_with_passive_orders_is_seen_through_all_fills():
+    "The stealth-0.5 insider rests limit orders that others hit: no aggressive trade builds its position. Counting all its fills when one-sided finds it; aggressive trades alone do not."
+    from mrm_research.surveillance.detectors import InsiderDealingParameters, insider_dealing_candidates
+    market = generate_market(MarketConfig(orders=60_000, seed=3), {"insider_dealing": 3})
+    pattern = market["manipulation_labels"].set_index("stealth").loc[0.5]
+    assert '"passive orders"' in pattern.parameters
+    trades = market["executions"]; orders = set(pattern.order_ids.split(","))
+    build = trades[(trades.buy_order_id.isin(orders) | trades.sell_order_id.isin(orders)) & (trades.event_time < trades.event_time.max())]
+    insider_aggressive = np.where(build.aggressor_side == "buy", build.buy_account_id, build.sell_account_id) == pattern.account_ids
+    assert len(build) and not insider_aggressive[: len(build) // 2].any()  # the build (first half of its fills) is all passive
+    def found(parameters):
+        candidates = insider_dealing_candidates(market, parameters)
+        return candidates[(candidates.account_id == pattern.account_ids) & (candidates.instrument_id == pattern.instrument_id)].driving_value.max()
+    assert found(InsiderDealingParameters()) >= InsiderDealingParameters().threshold
+    aggressive_only = found(InsiderDealingParameters(min_one_sided=1.01))  # no position over all fills can be more than one-sided
+    assert not aggressive_only >= InsiderDealingParameters().threshold  # NaN (no candidate) or below the threshold

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import duckdb, numpy as np, pandas as pd
 from ..core import ParameterError
+from ..contracts import sql_quote
 
 # %% auto #0
 __all__ = ['ALERT_COLUMNS', 'WASH_TRADE_SQL', 'MARKING_THE_CLOSE_SQL', 'RUN_AND_REVERSAL_SQL', 'INSIDER_DEALING_SQL',
@@ -329,34 +330,55 @@ class InsiderDealingParameters:
     move_minutes: float = 60.0
     unwind_days: float = 1.0  # the position must be reduced within this long after the announcement ...
     unwind_share: float = 0.5  # ... by at least this share of it (the profit is taken)
-    threshold: float = 20.0  # net position in the direction of the move, in typical order sizes (normal accounts reached 17 in six seeded markets)
+    min_one_sided: float = 0.8  # a position over all fills (passive too) counts when at least this share of what was traded went its way
+    excluded_account_types: tuple = ("market_maker",)  # accounts whose fills are not counted as positions (inventory, not bets)
+    threshold: float = 20.0  # net position in the direction of the move, in typical order sizes
 
 INSIDER_DEALING_SQL = """
-WITH trades AS (
-    SELECT e.*, CASE WHEN e.aggressor_side = 'buy' THEN e.buy_account_id ELSE e.sell_account_id END AS aggressor,
-           CASE WHEN e.aggressor_side = 'buy' THEN 1 ELSE -1 END * e.quantity / i.typical_quantity AS signed_size
-    FROM executions e JOIN instruments i USING (instrument_id)),
+WITH sized AS (SELECT e.*, e.quantity / i.typical_quantity AS size FROM executions e JOIN instruments i USING (instrument_id)),
+trades AS (  -- every fill of an account: its aggressive ones, and (for the one-sided position) its passive ones
+    SELECT execution_id, event_time_ns, instrument_id, price, buy_account_id AS aggressor, size AS signed_size, aggressor_side = 'buy' AS aggressive FROM sized
+    UNION ALL
+    SELECT execution_id, event_time_ns, instrument_id, price, sell_account_id, -size, aggressor_side = 'sell' FROM sized),
+counted AS (SELECT t.*, COALESCE(a.account_type IN ($excluded), FALSE) AS excluded FROM trades t LEFT JOIN trading_accounts a ON a.account_id = t.aggressor),
 moves AS (
     SELECT n.announcement_id, n.instrument_id, n.announced_at_ns,
-           SIGN((SELECT arg_max(price, event_time_ns) FROM trades t WHERE t.instrument_id = n.instrument_id AND t.event_time_ns > n.announced_at_ns AND t.event_time_ns <= n.announced_at_ns + $move_ns)
-              - (SELECT arg_max(price, event_time_ns) FROM trades t WHERE t.instrument_id = n.instrument_id AND t.event_time_ns < n.announced_at_ns)) AS direction
-    FROM announcements n)
-SELECT m.announcement_id, t.aggressor AS account_id, m.instrument_id,
-       SUM(t.signed_size) FILTER (WHERE t.event_time_ns < m.announced_at_ns) * ANY_VALUE(m.direction) AS position,
-       -COALESCE(SUM(t.signed_size) FILTER (WHERE t.event_time_ns > m.announced_at_ns), 0) * ANY_VALUE(m.direction) AS unwound,
-       MIN(t.event_time_ns) AS first_ns, MAX(t.event_time_ns) AS last_ns, string_agg(t.execution_id, ',' ORDER BY t.execution_id) AS execution_ids
-FROM moves m JOIN trades t ON t.instrument_id = m.instrument_id AND t.event_time_ns >= m.announced_at_ns - $lookback_ns AND t.event_time_ns <= m.announced_at_ns + $unwind_ns
-WHERE m.direction <> 0
-GROUP BY m.announcement_id, t.aggressor, m.instrument_id
-HAVING position > 0 AND unwound >= $unwind_share * position
+           SIGN((SELECT arg_max(price, event_time_ns) FROM sized t WHERE t.instrument_id = n.instrument_id AND t.event_time_ns > n.announced_at_ns AND t.event_time_ns <= n.announced_at_ns + $move_ns)
+              - (SELECT arg_max(price, event_time_ns) FROM sized t WHERE t.instrument_id = n.instrument_id AND t.event_time_ns < n.announced_at_ns)) AS direction
+    FROM announcements n),
+positions AS (
+    SELECT m.announcement_id, t.aggressor AS account_id, m.instrument_id,
+           COALESCE(SUM(t.signed_size) FILTER (WHERE t.aggressive AND t.event_time_ns < m.announced_at_ns), 0) * ANY_VALUE(m.direction) AS aggressive_position,
+           -COALESCE(SUM(t.signed_size) FILTER (WHERE t.aggressive AND t.event_time_ns > m.announced_at_ns), 0) * ANY_VALUE(m.direction) AS aggressive_unwound,
+           COALESCE(SUM(t.signed_size) FILTER (WHERE t.event_time_ns < m.announced_at_ns), 0) * ANY_VALUE(m.direction) AS fills_position,
+           COALESCE(SUM(ABS(t.signed_size)) FILTER (WHERE t.event_time_ns < m.announced_at_ns), 0) AS fills_traded,
+           -COALESCE(SUM(t.signed_size) FILTER (WHERE t.event_time_ns > m.announced_at_ns), 0) * ANY_VALUE(m.direction) AS fills_unwound,
+           MIN(t.event_time_ns) FILTER (WHERE t.aggressive) AS aggressive_first_ns, MAX(t.event_time_ns) FILTER (WHERE t.aggressive) AS aggressive_last_ns,
+           string_agg(t.execution_id, ',' ORDER BY t.execution_id) FILTER (WHERE t.aggressive) AS aggressive_ids,
+           MIN(t.event_time_ns) AS fills_first_ns, MAX(t.event_time_ns) AS fills_last_ns, string_agg(t.execution_id, ',' ORDER BY t.execution_id) AS fills_ids,
+           BOOL_OR(t.excluded) AS excluded
+    FROM moves m JOIN counted t ON t.instrument_id = m.instrument_id AND t.event_time_ns >= m.announced_at_ns - $lookback_ns AND t.event_time_ns <= m.announced_at_ns + $unwind_ns
+    WHERE m.direction <> 0
+    GROUP BY m.announcement_id, t.aggressor, m.instrument_id),
+measured AS (
+    SELECT *, aggressive_position > 0 AND aggressive_unwound >= $unwind_share * aggressive_position AS by_aggressive,
+           NOT excluded AND fills_position > 0 AND fills_position >= $min_one_sided * fills_traded AND fills_unwound >= $unwind_share * fills_position AS by_fills
+    FROM positions)
+SELECT announcement_id, account_id, instrument_id,
+       CASE WHEN by_fills AND (NOT by_aggressive OR fills_position > aggressive_position) THEN fills_position ELSE aggressive_position END AS position,
+       CASE WHEN by_fills AND (NOT by_aggressive OR fills_position > aggressive_position) THEN fills_first_ns ELSE aggressive_first_ns END AS first_ns,
+       CASE WHEN by_fills AND (NOT by_aggressive OR fills_position > aggressive_position) THEN fills_last_ns ELSE aggressive_last_ns END AS last_ns,
+       CASE WHEN by_fills AND (NOT by_aggressive OR fills_position > aggressive_position) THEN fills_ids ELSE aggressive_ids END AS execution_ids
+FROM measured WHERE by_aggressive OR by_fills
 """
 
 def insider_dealing_candidates(market: dict[str, pd.DataFrame], parameters: InsiderDealingParameters = InsiderDealingParameters(), engine: str = "duckdb") -> pd.DataFrame:
     "Per announcement and account: the position built before it in the direction of the price move it caused."
-    _need(market, "executions", "instruments", "announcements")
+    _need(market, "executions", "instruments", "announcements", "trading_accounts")
     sql = (INSIDER_DEALING_SQL.replace("$lookback_ns", str(int(parameters.lookback_days * 86400e9))).replace("$move_ns", str(int(parameters.move_minutes * 60e9)))
-           .replace("$unwind_ns", str(int(parameters.unwind_days * 86400e9))).replace("$unwind_share", repr(float(parameters.unwind_share))))
-    found = run_sql(market, sql, "executions", "instruments", "announcements", engine=engine)
+           .replace("$unwind_ns", str(int(parameters.unwind_days * 86400e9))).replace("$unwind_share", repr(float(parameters.unwind_share)))
+           .replace("$min_one_sided", repr(float(parameters.min_one_sided))).replace("$excluded", ", ".join(map(sql_quote, parameters.excluded_account_types)) or "''"))
+    found = run_sql(market, sql, "executions", "instruments", "announcements", "trading_accounts", engine=engine)
     return _candidate_frame("insider_dealing", found.account_id.map(lambda a: [a]), found.instrument_id, found.position, found.first_ns, found.last_ns,
                             found.execution_ids, found.announcement_id, market["instruments"])
 
@@ -396,13 +418,12 @@ unwound AS (
 SELECT a.* FROM ahead a JOIN unwound u USING (client_execution, account_id) WHERE u.size_back >= $unwind_share * a.size_ahead
 """
 
-def _sql_list(values) -> str: return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
 
 def front_running_candidates(market: dict[str, pd.DataFrame], parameters: FrontRunningParameters = FrontRunningParameters(), engine: str = "duckdb") -> pd.DataFrame:
     "Per large client order and house account of the same broker: the house's same-direction size traded just ahead of it."
     _need(market, "executions", "instruments", "trading_accounts")
     if "broker_id" not in market["trading_accounts"]: raise ParameterError("front running needs broker_id in trading_accounts (which broker each client and house account belongs to)")
-    sql = (FRONT_RUNNING_SQL.replace("$client_types", _sql_list(parameters.client_types)).replace("$house_types", _sql_list(parameters.house_types))
+    sql = (FRONT_RUNNING_SQL.replace("$client_types", ", ".join(map(sql_quote, parameters.client_types))).replace("$house_types", ", ".join(map(sql_quote, parameters.house_types)))
            .replace("$large_multiple", repr(float(parameters.large_multiple))).replace("$lookback_ns", str(int(parameters.lookback_minutes * 60e9)))
            .replace("$unwind_ns", str(int(parameters.unwind_minutes * 60e9))).replace("$unwind_share", repr(float(parameters.unwind_share))))
     found = run_sql(market, sql, "executions", "instruments", "trading_accounts", engine=engine)

@@ -328,7 +328,7 @@ def plant_momentum_ignition(market: dict, stealth: float, rng: np.random.Generat
     return Pattern("momentum_ignition", instrument, [account], start, start + 360, stealth, {"burst_orders": burst, "push": round(push, 4)}, orders)
 
 def plant_insider_dealing(market: dict, stealth: float, rng: np.random.Generator) -> Pattern:
-    "A position built in an equity over the days before a price-sensitive announcement (planted with it), unwound after it."
+    "A position built in an equity over the days before a price-sensitive announcement (planted with it), unwound after it; from stealth 0.5 on, built with resting limit orders that others hit (no aggressive trade)."
     instruments, accounts, paths = market["instruments"], market["accounts"], market["paths"]
     instrument = int(rng.choice(np.flatnonzero(instruments.asset_class.to_numpy() == "equity"))); path = paths[instruments.instrument_id[instrument]]
     account = int(rng.choice(np.flatnonzero(np.isin(accounts.account_type, ["retail", "proprietary", "institutional_client"]))))
@@ -346,11 +346,14 @@ def plant_insider_dealing(market: dict, stealth: float, rng: np.random.Generator
     side = np.repeat([direction, -direction], count)
     half = INSTRUMENT_CLASSES.loc[instruments.segment[instrument], "half_spread_ticks"]
     size = (6 - 4 * stealth) * instruments.typical_quantity[instrument]
-    orders = _orders(account=account, instrument=instrument, side=side, placed=placed, aggressive=True, filled=True, ends=placed + 1e-3,
-                     price=_limit_prices(paths, instruments, np.full(len(placed), instrument), placed, side, np.full(len(placed), -half)),
+    passive = stealth >= 0.5  # the stealthier insiders rest limit orders at the touch and let others hit them; the profit is taken aggressively
+    aggressive = np.r_[np.full(count, not passive), np.ones(count, bool)]
+    orders = _orders(account=account, instrument=instrument, side=side, placed=placed, aggressive=aggressive, filled=True, ends=placed + 1e-3,
+                     price=_limit_prices(paths, instruments, np.full(len(placed), instrument), placed, side, np.where(aggressive, -half, half)),
                      quantity=np.round(size * rng.uniform(0.8, 1.2, len(placed))), counterparty=_others([account], len(placed), len(accounts), rng))
     return Pattern("insider_dealing", instrument, [account], float(placed[0]), float(placed[-1]), stealth,
-                   {"orders_each_way": count, "order_size_x_typical": round(6 - 4 * stealth, 2), "announcement_impact": round(float(impact), 4)}, orders)
+                   {"orders_each_way": count, "order_size_x_typical": round(6 - 4 * stealth, 2), "announcement_impact": round(float(impact), 4),
+                    "position_built_with": "passive orders" if passive else "aggressive orders"}, orders)
 
 def plant_front_running(market: dict, stealth: float, rng: np.random.Generator) -> Pattern:
     "A broker's house account buys just before a large client order of the same broker moves the price, and sells after."
