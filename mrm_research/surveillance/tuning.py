@@ -105,6 +105,7 @@ def _look_alikes(seed: int) -> list[dict]:
     cases.append(("momentum_ignition", "a burst of buying into a price-sensitive announcement", _news_rise("momentum_ignition", seed)))
     cases.append(("bear_raid", "a fall on a price-sensitive announcement", _news_rise("bear_raid", seed)))
     cases.append(("insider_dealing", "a position built before good news and kept", _kept_position(seed)))
+    cases.append(("insider_dealing", "a market maker's inventory built passively before news", _market_maker_inventory(seed)))
     cases.append(("front_running", "another broker's house account buying just before a large client order", _other_broker(seed)))
     return [{"detector": d, "case": c, "expected": "no alert", "actual": a} for d, c, a in cases]
 
@@ -139,6 +140,17 @@ def _kept_position(seed: int) -> str:
     unwinding = (trades.buy_order_id.isin(orders) | trades.sell_order_id.isin(orders)) & (trades.event_time > news)
     raised = alerts(DETECTORS["insider_dealing"][0]({**market, "executions": trades[~unwinding]}), DETECTORS["insider_dealing"][1]().threshold)
     return "alert" if overlaps(raised, pattern).any() else "no alert"
+
+def _market_maker_inventory(seed: int, tries: int = 5) -> str:
+    "A passively built insider position (stealth 0.5) whose account is made a market maker: inventory, not a bet. Markets are tried from `seed` until the position, left as it is, alerts, so the case tests the exclusion."
+    for number in range(tries):
+        market = generate_market(MarketConfig(orders=20_000, seed=seed + number), {"insider_dealing": 3})
+        pattern = market["manipulation_labels"].set_index("stealth").loc[0.5]
+        raised = lambda m: overlaps(alerts(DETECTORS["insider_dealing"][0](m), DETECTORS["insider_dealing"][1]().threshold), pattern).any()
+        if not raised(market): continue
+        accounts = market["trading_accounts"].copy(); accounts.loc[accounts.account_id == pattern.account_ids, "account_type"] = "market_maker"
+        return "alert" if raised({**market, "trading_accounts": accounts}) else "no alert"
+    return f"not tested: no passive insider alerted in {tries} markets"
 
 def _other_broker(seed: int) -> str:
     "A front-running pattern whose house account is moved to another broker: trading ahead of someone else's client is not front running."
