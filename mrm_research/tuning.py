@@ -16,10 +16,10 @@ from .figures import panels
 __all__ = ['DISPOSITIONS', 'EVIDENCE', 'RECOMMENDATION_COLUMNS', 'HISTORY_KINDS', 'HISTORY_COLUMNS', 'simulate_dispositions',
            'is_productive', 'candidate_thresholds', 'threshold_sweep', 'btl_sample_size', 'clopper_pearson_upper',
            'BelowTheLineResult', 'review_bands', 'btl_samples', 'below_the_line', 'sweep_row', 'above_the_line',
-           'TuningConfig', 'decide_threshold', 'scaled_parameters', 'tune_segment', 'DetectorTuning', 'tune_candidates',
-           'check_history', 'threshold_in_force', 'tune_history_segment', 'tune_from_history', 'review_history',
-           'detector_history', 'btl_table', 'btl_findings', 'tuning_schedule', 'compact_number',
-           'plot_threshold_curves']
+           'TuningConfig', 'decide_threshold', 'scaled_parameters', 'tune_segment', 'segment_recommendation',
+           'DetectorTuning', 'tune_candidates', 'check_history', 'threshold_in_force', 'tune_history_segment',
+           'tune_from_history', 'review_history', 'segment_thresholds', 'detector_history', 'btl_table', 'btl_findings',
+           'tuning_schedule', 'compact_number', 'plot_threshold_curves']
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-005
 DISPOSITIONS = ("sar_filed", "productive", "closed")
@@ -259,11 +259,15 @@ def tune_segment(values: np.ndarray, # driving value per candidate
     grid = np.union1d(candidate_thresholds(values), [current])
     sweep = threshold_sweep(values, productive, truth, thresholds=grid, beta=config.beta, minutes_per_alert=config.minutes_per_alert)
     btl = below_the_line(values, productive, current, rng, confidence=config.btl_confidence, max_rate=config.btl_max_rate)
+    return sweep, btl, segment_recommendation(segment, btl, sweep, current, config, evidence)
+
+def segment_recommendation(segment: str, btl: BelowTheLineResult, sweep: pd.DataFrame, current: float, config: TuningConfig, evidence: str) -> dict:
+    "The decision for one segment (`decide_threshold`) with the sweep's figures at the recommended threshold (precision and recall NaN without ground truth)."
     row = decide_threshold(segment, btl, sweep, current, config)
     chosen = sweep_row(sweep, row["recommended_threshold"])
     row.update({"alerts": int(chosen.alerts), "productive_rate": chosen.productive_rate, "precision": chosen.get("precision", np.nan),
                 "recall": chosen.get("recall", np.nan), "investigator_hours": chosen.investigator_hours, "evidence": evidence})
-    return sweep, btl, row
+    return row
 
 # %% ../nbs/13_tuning.ipynb #198e637e
 @dataclass
@@ -340,11 +344,8 @@ def tune_history_segment(rows: pd.DataFrame, # one rule-segment's checked histor
     grid = np.union1d(candidate_thresholds(above.driving_value.to_numpy()) if len(above) else [], [current])
     sweep = threshold_sweep(above.driving_value.to_numpy(), above.productive.to_numpy(), thresholds=grid, minutes_per_alert=config.minutes_per_alert)
     btl = review_bands(below.driving_value.to_numpy(), below.productive.to_numpy(), current, confidence=config.btl_confidence, max_rate=config.btl_max_rate)
-    row = decide_threshold(segment, btl, sweep, current, config)
-    chosen = sweep_row(sweep, row["recommended_threshold"])
+    row = segment_recommendation(segment, btl, sweep, current, config, EVIDENCE["history"]) | {"note": note}
     if not len(below): row["decision"] += "; no below-the-line sample in the history"
-    row.update({"alerts": int(chosen.alerts), "productive_rate": chosen.productive_rate, "precision": float("nan"), "recall": float("nan"),
-                "investigator_hours": chosen.investigator_hours, "evidence": EVIDENCE["history"], "note": note})
     return sweep, btl, row
 
 def tune_from_history(history: pd.DataFrame, # alert-history rows (the alert_history or detector_alert_history contract)
@@ -384,6 +385,14 @@ def review_history(labelled: pd.DataFrame, # candidates with segment, driving_va
         keep[inside[chosen]] = True
     reviewed = labelled[keep]
     return reviewed.assign(review_kind=np.where(reviewed.driving_value >= reviewed.threshold_in_force, "above_the_line", "below_the_line_sample"))
+
+# %% ../nbs/13_tuning.ipynb #0a387b1d
+def segment_thresholds(thresholds: float | dict, segments: pd.Series) -> np.ndarray:
+    "The threshold of each row's segment; a dict needs a value for every segment present or a 'default'."
+    if not isinstance(thresholds, dict): return np.full(len(segments), float(thresholds))
+    missing = set(segments.unique()) - set(thresholds) if "default" not in thresholds else set()
+    if missing: raise ParameterError(f"no threshold for segment(s) {', '.join(sorted(missing))} and no 'default'")
+    return segments.map(lambda s: thresholds.get(s, thresholds.get("default"))).to_numpy(dtype=float)
 
 # %% ../nbs/13_tuning.ipynb #4d878a13
 HISTORY_COLUMNS = ["alert_id", "detector", "segment", "subject_id", "instrument_id", "window_start", "window_end", "driving_value", "threshold_in_force", "review_kind", "disposition"]

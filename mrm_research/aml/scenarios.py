@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import duckdb, numpy as np, pandas as pd
 from ..core import MRMError, ParameterError
+from ..tuning import segment_thresholds  # the threshold of each candidate's segment, shared with the detectors
 from .synthetic import HIGH_RISK_COUNTRIES
 from .mapping import BankMapping, check_codes, view_sql
 from ..engines.spark import arrow_frame, own_state, spark_frame, spark_session, to_spark_sql
@@ -16,8 +17,7 @@ from ..engines.spark import arrow_frame, own_state, spark_frame, spark_session, 
 # %% auto #0
 __all__ = ['CYCLE_MAX_HOPS', 'SCENARIOS', 'ENGINES', 'ALERT_COLUMNS', 'Parameter', 'Scenario', 'sliding_window_sql',
            'best_window_sql', 'cycle_sql', 'transaction_view_sql', 'bank_tables', 'ScenarioEngine', 'get_scenario',
-           'SparkScenarioEngine', 'scenario_engine', 'segment_thresholds', 'alerts', 'repeats_alert',
-           'window_transactions']
+           'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -309,13 +309,6 @@ def scenario_engine(data_dir: str | Path, # folder with customers, accounts and 
     raise ParameterError(f"scenario engine {engine!r} is not one of {', '.join(ENGINES)}")
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-016
-def segment_thresholds(thresholds: float | dict, segments: pd.Series) -> np.ndarray:
-    "The threshold of each row's segment; a dict needs a value for every segment present or a 'default'."
-    if not isinstance(thresholds, dict): return np.full(len(segments), float(thresholds))
-    missing = set(segments.unique()) - set(thresholds) if "default" not in thresholds else set()
-    if missing: raise ParameterError(f"no threshold for segment(s) {', '.join(sorted(missing))} and no 'default'")
-    return segments.map(lambda s: thresholds.get(s, thresholds.get("default"))).to_numpy(dtype=float)
-
 def alerts(engine: ScenarioEngine, # the data
            scenario: str, # scenario name
            thresholds: float | dict | None = None, # one threshold, or per segment; default the scenario's default

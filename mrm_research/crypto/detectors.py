@@ -286,8 +286,8 @@ def alert_history_from_chain(monitor: ChainMonitor, pattern_labels: pd.DataFrame
         labelled, _ = label_candidates(find_candidates(monitor, name, base), pattern_labels, name)
         if labelled.empty: continue
         in_force = (current or {}).get(name, base.threshold)
-        threshold = labelled.segment.map(in_force).fillna(base.threshold) if isinstance(in_force, dict) else pd.Series(float(in_force), index=labelled.index)
-        reviewed = tuning.review_history(labelled.assign(alert_id=name + "-" + labelled.customer_id.astype(str)), threshold.to_numpy(float), config, rng)
+        threshold = tuning.segment_thresholds({"default": base.threshold, **in_force} if isinstance(in_force, dict) else in_force, labelled.segment)
+        reviewed = tuning.review_history(labelled.assign(alert_id=name + "-" + labelled.customer_id.astype(str)), threshold, config, rng)
         frames.append(tuning.detector_history(reviewed, name, "alert_id", "customer_id", "first_time", "last_time"))
     return pd.concat(frames, ignore_index=True)
 

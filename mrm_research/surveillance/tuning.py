@@ -57,8 +57,8 @@ def alert_history_from_market(market: dict[str, pd.DataFrame], # a synthetic mar
         labelled, _ = label_candidates(find_candidates(name, market, spec(), engine), market["manipulation_labels"], name)
         if labelled.empty: continue
         in_force = (current or {}).get(name, spec().threshold)
-        threshold = labelled.segment.map(in_force).fillna(spec().threshold) if isinstance(in_force, dict) else pd.Series(float(in_force), index=labelled.index)
-        reviewed = tuning.review_history(labelled, threshold.to_numpy(float), config, rng)
+        threshold = tuning.segment_thresholds({"default": spec().threshold, **in_force} if isinstance(in_force, dict) else in_force, labelled.segment)
+        reviewed = tuning.review_history(labelled, threshold, config, rng)
         frames.append(tuning.detector_history(reviewed, name, "alert_id", "account_id", "window_start", "window_end", "instrument_id"))
     return pd.concat(frames, ignore_index=True)
 
