@@ -199,11 +199,11 @@ def _identity_failures(frame: pd.DataFrame, contract: Contract) -> list[dict]:
     return failures
 
 def _foreign_key_failures(frame: pd.DataFrame, contract: Contract, related: dict[str, pd.DataFrame]) -> list[dict]:
-    "Rows whose foreign key has no match in the referenced dataset (only for datasets supplied in `related`)."
+    "Rows whose foreign key has no match in the referenced dataset (only for datasets supplied in `related`, or the dataset itself when it references itself); a key on optional columns the data lacks is not checked."
     failures = []
     for key in contract.foreign_keys:
-        if key["references"] not in related: continue
-        target = related[key["references"]][key.get("referenced_columns", key["columns"])]
+        if key["references"] not in related and key["references"] != contract.dataset or not set(key["columns"]) <= set(frame.columns): continue
+        target = (frame if key["references"] == contract.dataset else related[key["references"]])[key.get("referenced_columns", key["columns"])]
         mine = frame[key["columns"]]
         orphan = orphan_mask(frame, key["columns"], target, list(target.columns)) & mine.notna().all(axis=1).to_numpy()  # missing keys are not_null failures
         rule = f"foreign_key({key['references']}.{', '.join(target.columns)})"

@@ -1,11 +1,12 @@
 """Trade surveillance: each manipulation planted alone is caught by its own detector and by no
 other; the detectors' false-positive rate on a market with nothing planted; the second line's replication
 agrees alert for alert; the market's datasets pass their contracts and bad input is refused clearly."""
+import json
 import numpy as np, pandas as pd
 import pytest
 from mrm_research.core import ParameterError
 from mrm_research.surveillance.synthetic import MANIPULATIONS, MarketConfig, generate_market, write_market
-from mrm_research.surveillance.detectors import DETECTORS, alerts, pattern_detection, run_detectors
+from mrm_research.surveillance.detectors import DETECTORS, alerts, overlaps, pattern_detection, run_detectors
 from mrm_research.surveillance.replication import reconcile, spoofing_candidates_sql, wash_trade_candidates_python
 
 DEFAULTS = {name: spec().threshold for name, (_, spec) in DETECTORS.items()}
@@ -121,3 +122,32 @@ def test_an_insider_position_built_with_passive_orders_is_seen_through_all_fills
     assert found(InsiderDealingParameters()) >= InsiderDealingParameters().threshold
     aggressive_only = found(InsiderDealingParameters(min_one_sided=1.01))  # no position over all fills can be more than one-sided
     assert not aggressive_only >= InsiderDealingParameters().threshold  # NaN (no candidate) or below the threshold
+
+
+def test_front_running_through_an_inverse_tracker_from_a_venues_folder(tmp_path):
+    "A venue the demo does not have: an inverse tracker written on an equity, its relation in the venue's own reference-data names; the house sells the tracker ahead of its client's buy."
+    import yaml
+    from mrm_research.surveillance.detectors import FrontRunningParameters, front_running_candidates
+    from mrm_research.surveillance.mapping import read_venue
+    market = generate_market(MarketConfig(orders=20_000, seed=31, days=3, instruments={"liquid_equity": 2, "thin_equity": 1, "inverse_tracker": 1}), {"front_running": 2})
+    pattern = market["manipulation_labels"].set_index("stealth").loc[1.0]
+    house = json.loads(pattern.parameters)["house_instrument"]
+    tracker = market["instruments"].set_index("instrument_id").loc[house]
+    assert tracker.segment == "inverse_tracker" and tracker.underlying_instrument_id == pattern.instrument_id and tracker.underlying_direction == -1
+    venue = tmp_path / "venue"; venue.mkdir()
+    market["instruments"].rename(columns={"underlying_instrument_id": "UnderlyingCode", "underlying_direction": "DeltaSign"}).to_csv(venue / "instruments.csv", index=False)
+    for name in ("trading_accounts", "executions", "order_events", "announcements"): market[name].to_parquet(venue / f"{name}.parquet")
+    (tmp_path / "venue.yaml").write_text(yaml.safe_dump({"columns": {"instruments": {"underlying_instrument_id": "UnderlyingCode", "underlying_direction": "DeltaSign"}}}))
+    mapped, inputs = read_venue(venue, tmp_path / "venue.yaml")
+    trades = mapped["executions"]
+    house_trades = trades[(trades.instrument_id == house) & trades.sell_order_id.isin(pattern.order_ids.split(","))]
+    assert len(house_trades) and (house_trades.aggressor_side == "sell").all()  # the house sold the tracker ahead: long the equity's move
+    found = front_running_candidates(mapped)
+    hit = found[overlaps(found, pattern)]
+    assert len(hit) == 1 and hit.driving_value.iloc[0] >= FrontRunningParameters().threshold and set(house_trades.execution_id) <= set(hit.event_ids.iloc[0].split(","))
+    without = front_running_candidates({**mapped, "instruments": mapped["instruments"].assign(underlying_instrument_id=None)})
+    assert not overlaps(without, pattern).any()  # the relation in the reference data is what shows it
+    broken = market["instruments"].copy(); broken.loc[broken.instrument_id == house, "underlying_instrument_id"] = "NOT-LISTED"
+    from mrm_research.contracts import check_frame
+    report = check_frame(broken, "instruments")[1]
+    assert not report.passed and "foreign_key(instruments.instrument_id)" in report.summary()

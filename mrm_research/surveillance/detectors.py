@@ -264,18 +264,21 @@ candidates AS (SELECT * FROM runs WHERE pushed > 0 AND reversed > 0 AND pushes_r
 marked AS (
     SELECT *, CASE WHEN start - LAG(start) OVER (PARTITION BY account_id, instrument_id ORDER BY start) < $buy_buckets THEN 0 ELSE 1 END AS starts_episode FROM candidates),
 episodes AS (SELECT *, SUM(starts_episode) OVER (PARTITION BY account_id, instrument_id ORDER BY start) AS episode FROM marked),
-found AS (
-    SELECT account_id, instrument_id, MAX(move) AS move, MIN(start) * $bucket_ns AS first_ns, (MAX(start) + $buy_buckets + $sell_buckets) * $bucket_ns - 1 AS last_ns, MIN(start) AS anchor
-    FROM episodes GROUP BY account_id, instrument_id, episode)
-SELECT * FROM found f
-WHERE NOT EXISTS (SELECT 1 FROM announcements n WHERE n.instrument_id = f.instrument_id AND n.announced_at_ns BETWEEN f.first_ns AND f.last_ns)
+ranked AS (SELECT *, MAX(move) OVER (PARTITION BY account_id, instrument_id, episode) AS best_move FROM episodes),
+found AS (  -- the push that counts ends with the run of the largest move
+    SELECT account_id, instrument_id, MAX(move) AS move, MIN(start) * $bucket_ns AS first_ns,
+           (COALESCE(MAX(start) FILTER (WHERE move = best_move), MAX(start)) + $buy_buckets) * $bucket_ns - 1 AS push_end_ns,
+           (MAX(start) + $buy_buckets + $sell_buckets) * $bucket_ns - 1 AS last_ns, MIN(start) AS anchor
+    FROM ranked GROUP BY account_id, instrument_id, episode)
+SELECT * FROM found f  -- news during the push explains the move; news in the reversal after it does not
+WHERE NOT EXISTS (SELECT 1 FROM announcements n WHERE n.instrument_id = f.instrument_id AND n.announced_at_ns BETWEEN f.first_ns AND f.push_end_ns)
 """
 
 def run_and_reversal(market: dict[str, pd.DataFrame], scenario: str, bucket_seconds: float, buy_buckets: int, sell_buckets: int, liquidity: str | None, min_trades: int,
                      engine: str = "duckdb",
                      direction: str = "up", # "up": aggressive buying then selling, valued by the rise; "down" (a bear raid): selling then buying back, valued by the fall
                     ) -> pd.DataFrame:
-    "Episodes of an account's aggressive run one way followed by its run the other way, valued by the price move in the pushed direction over the first run (no news inside)."
+    "Episodes of an account's aggressive run one way followed by its run the other way, valued by the price move in the pushed direction over the first run (no news during it)."
     if direction not in ("up", "down"): raise ParameterError(f"direction {direction!r} is not up or down")
     _need(market, "executions", "instruments")
     bucket = int(bucket_seconds * 1e9)
@@ -392,6 +395,7 @@ class FrontRunningParameters:
     house_types: tuple = ("proprietary",)
     unwind_minutes: float = 10.0  # the house trades back within this long after the client order ...
     unwind_share: float = 0.5  # ... at least this share of what it traded ahead (the profit is taken)
+    include_related: bool = True  # also the instruments linked to the client's through an underlying (instruments.underlying_instrument_id)
     threshold: float = 1.0  # house size ahead of the client order, in typical order sizes
 
 FRONT_RUNNING_SQL = """
@@ -402,31 +406,53 @@ WITH trades AS (
 large AS (
     SELECT t.*, a.broker_id FROM trades t JOIN trading_accounts a ON a.account_id = t.aggressor
     WHERE a.account_type IN ($client_types) AND a.broker_id IS NOT NULL AND t.size >= $large_multiple),
-ahead AS (
-    SELECT l.execution_id AS client_execution, h.aggressor AS account_id, l.instrument_id, SUM(h.size) AS size_ahead, MIN(h.event_time_ns) AS first_ns,
-           ANY_VALUE(l.event_time_ns) AS last_ns, string_agg(h.execution_id, ',' ORDER BY h.execution_id) || ',' || ANY_VALUE(l.execution_id) AS execution_ids
-    FROM large l JOIN trades h ON h.instrument_id = l.instrument_id AND h.aggressor_side = l.aggressor_side
-     AND h.event_time_ns >= l.event_time_ns - $lookback_ns AND h.event_time_ns < l.event_time_ns
-    JOIN trading_accounts a ON a.account_id = h.aggressor AND a.broker_id = l.broker_id AND a.account_type IN ($house_types)
-    GROUP BY l.execution_id, h.aggressor, l.instrument_id),
+linked AS (SELECT instrument_id, underlying_instrument_id AS underlying, COALESCE(underlying_direction, 1) AS direction FROM instruments WHERE $include_related AND underlying_instrument_id IS NOT NULL),
+related AS (  -- the instruments traded ahead of an order in client_instrument, and the direction they move with it
+    SELECT DISTINCT * FROM (
+        SELECT instrument_id AS client_instrument, instrument_id AS house_instrument, 1 AS direction FROM instruments
+        UNION ALL SELECT underlying, instrument_id, direction FROM linked
+        UNION ALL SELECT instrument_id, underlying, direction FROM linked
+        UNION ALL SELECT a.instrument_id, b.instrument_id, a.direction * b.direction FROM linked a JOIN linked b ON a.underlying = b.underlying AND a.instrument_id <> b.instrument_id)),
+wanted AS (
+    SELECT l.*, r.house_instrument, CASE WHEN r.direction > 0 THEN l.aggressor_side WHEN l.aggressor_side = 'buy' THEN 'sell' ELSE 'buy' END AS house_side
+    FROM large l JOIN related r ON r.client_instrument = l.instrument_id),
+legs AS (
+    SELECT w.execution_id AS client_execution, h.aggressor AS account_id, w.instrument_id, w.house_instrument, w.house_side, SUM(h.size) AS size_ahead,
+           MIN(h.event_time_ns) AS first_ns, ANY_VALUE(w.event_time_ns) AS last_ns, string_agg(h.execution_id, ',' ORDER BY h.execution_id) AS execution_ids
+    FROM wanted w JOIN trades h ON h.instrument_id = w.house_instrument AND h.aggressor_side = w.house_side
+     AND h.event_time_ns >= w.event_time_ns - $lookback_ns AND h.event_time_ns < w.event_time_ns
+    JOIN trading_accounts a ON a.account_id = h.aggressor AND a.broker_id = w.broker_id AND a.account_type IN ($house_types)
+    GROUP BY w.execution_id, h.aggressor, w.instrument_id, w.house_instrument, w.house_side),
 unwound AS (
-    SELECT a.client_execution, a.account_id, SUM(t.size) AS size_back
-    FROM ahead a JOIN large l ON l.execution_id = a.client_execution
-    JOIN trades t ON t.aggressor = a.account_id AND t.instrument_id = a.instrument_id AND t.aggressor_side <> l.aggressor_side
-     AND t.event_time_ns > l.event_time_ns AND t.event_time_ns <= l.event_time_ns + $unwind_ns
-    GROUP BY a.client_execution, a.account_id)
-SELECT a.* FROM ahead a JOIN unwound u USING (client_execution, account_id) WHERE u.size_back >= $unwind_share * a.size_ahead
+    SELECT g.client_execution, g.account_id, g.house_instrument, SUM(t.size) AS size_back
+    FROM legs g JOIN trades t ON t.aggressor = g.account_id AND t.instrument_id = g.house_instrument AND t.aggressor_side <> g.house_side
+     AND t.event_time_ns > g.last_ns AND t.event_time_ns <= g.last_ns + $unwind_ns
+    GROUP BY g.client_execution, g.account_id, g.house_instrument)
+SELECT g.client_execution, g.account_id, g.instrument_id, SUM(g.size_ahead) AS size_ahead, MIN(g.first_ns) AS first_ns, ANY_VALUE(g.last_ns) AS last_ns,
+       string_agg(g.execution_ids, ',' ORDER BY g.house_instrument) || ',' || g.client_execution AS execution_ids
+FROM legs g JOIN unwound u USING (client_execution, account_id, house_instrument) WHERE u.size_back >= $unwind_share * g.size_ahead
+GROUP BY g.client_execution, g.account_id, g.instrument_id
 """
+
+def _instrument_relations(instruments: pd.DataFrame) -> pd.DataFrame:
+    "The instruments with `underlying_instrument_id` and `underlying_direction` (empty when the reference data has none); a direction other than +1 / -1 is refused."
+    relations = instruments.assign(**{c: instruments[c] if c in instruments else None for c in ("underlying_instrument_id", "underlying_direction")})
+    direction = pd.to_numeric(relations.underlying_direction, errors="coerce")
+    wrong = relations.underlying_direction.notna() & ~direction.isin([1, -1])
+    if wrong.any(): raise ParameterError(f"instruments.underlying_direction: {int(wrong.sum())} row(s) not +1 or -1 (e.g. {relations.underlying_direction[wrong].iloc[0]!r}); rule: +1 moves with the underlying, -1 against it")
+    return relations.assign(underlying_instrument_id=relations.underlying_instrument_id.astype(object).where(relations.underlying_instrument_id.notna(), None).astype("string"),
+                            underlying_direction=direction.astype("Int64"))
 
 
 def front_running_candidates(market: dict[str, pd.DataFrame], parameters: FrontRunningParameters = FrontRunningParameters(), engine: str = "duckdb") -> pd.DataFrame:
-    "Per large client order and house account of the same broker: the house's same-direction size traded just ahead of it."
+    "Per large client order and house account of the same broker: the house's size traded just ahead of it in the client's direction, in the instrument and (`include_related`) the instruments related to it through an underlying."
     _need(market, "executions", "instruments", "trading_accounts")
     if "broker_id" not in market["trading_accounts"]: raise ParameterError("front running needs broker_id in trading_accounts (which broker each client and house account belongs to)")
     sql = (FRONT_RUNNING_SQL.replace("$client_types", ", ".join(map(sql_quote, parameters.client_types))).replace("$house_types", ", ".join(map(sql_quote, parameters.house_types)))
            .replace("$large_multiple", repr(float(parameters.large_multiple))).replace("$lookback_ns", str(int(parameters.lookback_minutes * 60e9)))
-           .replace("$unwind_ns", str(int(parameters.unwind_minutes * 60e9))).replace("$unwind_share", repr(float(parameters.unwind_share))))
-    found = run_sql(market, sql, "executions", "instruments", "trading_accounts", engine=engine)
+           .replace("$unwind_ns", str(int(parameters.unwind_minutes * 60e9))).replace("$unwind_share", repr(float(parameters.unwind_share)))
+           .replace("$include_related", "TRUE" if parameters.include_related else "FALSE"))
+    found = run_sql({**market, "instruments": _instrument_relations(market["instruments"])}, sql, "executions", "instruments", "trading_accounts", engine=engine)
     return _candidate_frame("front_running", found.account_id.map(lambda a: [a]), found.instrument_id, found.size_ahead, found.first_ns, found.last_ns,
                             found.execution_ids, found.client_execution, market["instruments"])
 

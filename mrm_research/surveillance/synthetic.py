@@ -14,7 +14,7 @@ from ..aml.synthetic import prefixed_ids
 # %% auto #0
 __all__ = ['ACCOUNT_TYPES', 'INSTRUMENT_CLASSES', 'EQUITY_SESSION_SECONDS', 'ORDER_COLUMNS', 'MANIPULATIONS', 'PLANTERS',
            'MarketConfig', 'make_instruments', 'make_accounts', 'trading_seconds', 'make_announcements', 'PricePath',
-           'price_paths', 'bona_fide_orders', 'Pattern', 'plant_spoofing', 'plant_wash_trades',
+           'LinkedPricePath', 'price_paths', 'bona_fide_orders', 'Pattern', 'plant_spoofing', 'plant_wash_trades',
            'plant_marking_the_close', 'plant_pump_and_dump', 'plant_momentum_ignition', 'plant_insider_dealing',
            'plant_front_running', 'plant_bear_raid', 'order_events', 'executions', 'generate_market', 'write_market']
 
@@ -23,10 +23,12 @@ ACCOUNT_TYPES = pd.DataFrame({
     "account_share": [0.03, 0.12, 0.60, 0.15, 0.10], "order_share": [0.45, 0.12, 0.23, 0.10, 0.10], "aggressive": [0.0, 0.6, 0.7, 0.4, 0.5],
     "lifetime_seconds": [5.0, 60.0, 1800.0, 600.0, 120.0], "fill_probability": [0.08, 0.4, 0.5, 0.45, 0.4], "size_multiple": [1.0, 2.0, 0.3, 5.0, 2.0]},
     index=pd.Index(["market_maker", "momentum", "retail", "institutional_client", "proprietary"], name="account_type"))
-INSTRUMENT_CLASSES = pd.DataFrame({  # order-rate weight per trading second, daily volatility, half spread in ticks, typical order notional (USD)
-    "asset_class": ["equity", "equity", "crypto", "crypto"], "liquidity": ["liquid", "thin", "liquid", "thin"],
-    "rate_weight": [3.0, 0.4, 1.0, 0.15], "daily_volatility": [0.02, 0.03, 0.04, 0.08], "half_spread_ticks": [1, 5, 1, 8], "typical_notional": [20_000.0, 5_000.0, 10_000.0, 2_000.0]},
-    index=pd.Index(["liquid_equity", "thin_equity", "liquid_crypto", "thin_crypto"], name="segment"))
+INSTRUMENT_CLASSES = pd.DataFrame({  # order-rate weight per trading second, daily volatility (a derivative's: of its basis), half spread in ticks, typical order notional (USD)
+    "asset_class": ["equity", "equity", "crypto", "crypto", "equity_derivative", "equity_derivative"], "liquidity": ["liquid", "thin", "liquid", "thin", "liquid", "thin"],
+    "rate_weight": [3.0, 0.4, 1.0, 0.15, 1.0, 0.3], "daily_volatility": [0.02, 0.03, 0.04, 0.08, 0.002, 0.002], "half_spread_ticks": [1, 5, 1, 8, 1, 3],
+    "typical_notional": [20_000.0, 5_000.0, 10_000.0, 2_000.0, 50_000.0, 10_000.0],
+    "underlying_direction": [0, 0, 0, 0, 1, -1]},  # derivatives on a liquid equity: +1 moves with it (a future), -1 against it (an inverse tracker); 0 not a derivative
+    index=pd.Index(["liquid_equity", "thin_equity", "liquid_crypto", "thin_crypto", "equity_future", "inverse_tracker"], name="segment"))
 EQUITY_SESSION_SECONDS = (14 * 3600 + 1800, 21 * 3600)  # 09:30-16:00 New York, as UTC seconds of the day (no daylight saving modelled)
 
 # %% ../../nbs/40_surveillance_synthetic.ipynb #311ee25d
@@ -35,7 +37,7 @@ class MarketConfig:
     "Parameters of a synthetic market."
     start: str = "2025-03-03"  # first day (a Monday: equities trade on weekdays only)
     days: int = 5  # calendar days
-    instruments: dict = field(default_factory=lambda: {"liquid_equity": 3, "thin_equity": 2, "liquid_crypto": 1, "thin_crypto": 2})  # count per segment
+    instruments: dict = field(default_factory=lambda: {"liquid_equity": 3, "thin_equity": 2, "liquid_crypto": 1, "thin_crypto": 2, "equity_future": 1})  # count per segment (derivatives are written on the liquid equities in turn)
     accounts: int = 400  # accounts (market makers at least 2)
     orders: int = 100_000  # bona fide orders (about 2.1 events each)
     linked_owner_share: float = 0.05  # share of beneficial owners holding two or three accounts
@@ -48,23 +50,39 @@ class MarketConfig:
         unknown = set(self.instruments) - set(INSTRUMENT_CLASSES.index)
         if unknown: raise ParameterError(f"MarketConfig.instruments: unknown segment(s) {', '.join(sorted(unknown))}; known: {', '.join(INSTRUMENT_CLASSES.index)}")
         if sum(self.instruments.values()) <= 0 or min(self.instruments.values()) < 0: raise ParameterError("MarketConfig.instruments: counts must be >= 0 with at least one instrument")
+        derivatives = sum(n for s, n in self.instruments.items() if INSTRUMENT_CLASSES.underlying_direction[s] != 0)
+        if derivatives and not self.instruments.get("liquid_equity"): raise ParameterError("MarketConfig.instruments: derivatives are written on liquid equities; add at least one liquid_equity")
         if self.accounts < 20: raise ParameterError(f"MarketConfig.accounts must be at least 20 (market makers, linked owners and manipulators need room), got {self.accounts}")
         if pd.Timestamp(self.start).day_of_week >= 5 and self.days < 3: raise ParameterError("MarketConfig: a period starting on a weekend needs at least 3 days for the equities to trade")
 
 # %% ../../nbs/40_surveillance_synthetic.ipynb #54d91c72
+def _derivatives(cash: list[dict], config: MarketConfig, rng: np.random.Generator) -> list[dict]:
+    "Rows of the derivatives in the configuration, written on the liquid equities in turn (a future at its underlying's price, an inverse tracker at its own)."
+    underlyings = [(i, row) for i, row in enumerate(cash) if row["segment"] == "liquid_equity"]
+    segments = [s for s, n in config.instruments.items() if INSTRUMENT_CLASSES.underlying_direction[s] != 0 for _ in range(n)]
+    rows = []
+    for number, segment in enumerate(segments):
+        spec, (index, underlying) = INSTRUMENT_CLASSES.loc[segment], underlyings[number % len(underlyings)]
+        price = underlying["base_price"] if spec.underlying_direction > 0 else float(round(rng.uniform(10, 200), 2))
+        rows.append({"symbol": underlying["symbol"] + ("-FUT" if spec.underlying_direction > 0 else "-INV") + (f"{number + 1}" if number >= len(underlyings) else ""),
+                     "segment": segment, "asset_class": spec.asset_class, "liquidity": spec.liquidity, "base_price": price, "tick_size": 0.01,
+                     "typical_quantity": max(1.0, round(spec.typical_notional / price)), "underlying_instrument_id": f"I{index:04d}", "underlying_direction": float(spec.underlying_direction)})
+    return rows
+
 def make_instruments(config: MarketConfig, rng: np.random.Generator) -> pd.DataFrame:
-    "One row per instrument: id, symbol, segment, asset class, liquidity, base price, tick size, typical order size."
+    "One row per instrument: id, symbol, segment, asset class, liquidity, base price, tick size, typical order size; a derivative also names its underlying and the direction it moves in."
     rows = []
     for segment, count in config.instruments.items():
         spec = INSTRUMENT_CLASSES.loc[segment]
-        for i in range(count):
+        for i in range(count if spec.underlying_direction == 0 else 0):
             crypto = spec.asset_class == "crypto"
             price = float(np.exp(rng.uniform(np.log(0.5), np.log(40_000)))) if crypto else float(round(rng.uniform(10, 200), 2))
             tick = 10.0 ** np.floor(np.log10(price * 1e-4)) if crypto else 0.01
             prefix = {"liquid_equity": "LQ", "thin_equity": "TH", "liquid_crypto": "CL", "thin_crypto": "CT"}[segment]
             rows.append({"symbol": f"{prefix}{i + 1:02d}" + ("-USD" if crypto else ""), "segment": segment, "asset_class": spec.asset_class, "liquidity": spec.liquidity,
-                         "base_price": round(price / tick) * tick, "tick_size": tick, "typical_quantity": max(1.0, round(spec.typical_notional / price, 6 if crypto else 0))})
-    frame = pd.DataFrame(rows)
+                         "base_price": round(price / tick) * tick, "tick_size": tick, "typical_quantity": max(1.0, round(spec.typical_notional / price, 6 if crypto else 0)),
+                         "underlying_instrument_id": None, "underlying_direction": np.nan})
+    frame = pd.DataFrame(rows + _derivatives(rows, config, rng))
     frame.insert(0, "instrument_id", [f"I{i:04d}" for i in range(len(frame))])
     return frame
 
@@ -116,7 +134,32 @@ class PricePath:
 
     def add_ramp(self, start: float, end: float, log_change: float) -> None:
         "Move the log mid linearly by `log_change` between two times, and keep the change afterwards."
-        self.log_mid += log_change * np.clip((self.seconds - start) / max(end - start, 1.0), 0.0, 1.0)
+        self.log_mid += log_change * _ramp(self.seconds, start, end)
+
+def _ramp(seconds: np.ndarray, start: float, end: float) -> np.ndarray:
+    "0 before `start`, rising linearly to 1 at `end`, 1 after."
+    return np.clip((seconds - start) / max(end - start, 1.0), 0.0, 1.0)
+
+@dataclass
+class LinkedPricePath:
+    "A derivative's log mid price: its underlying's log-price moves times the direction (+1 a future, -1 an inverse tracker) plus its own basis noise, so that news and pushes on the underlying carry over."
+    underlying: PricePath
+    direction: int
+    base_log_price: float
+    basis: np.ndarray  # the derivative's own log-price noise per trading second
+    tick: float
+
+    @property
+    def seconds(self) -> np.ndarray: return self.underlying.seconds
+
+    @property
+    def log_mid(self) -> np.ndarray: return self.base_log_price + self.direction * (self.underlying.log_mid - self.underlying.log_mid[0]) + self.basis
+
+    mid = PricePath.mid
+
+    def add_ramp(self, start: float, end: float, log_change: float) -> None:
+        "Move the derivative's own log mid (not its underlying's) linearly by `log_change` between two times."
+        self.basis = self.basis + log_change * _ramp(self.seconds, start, end)
 
 def price_paths(instruments: pd.DataFrame, announcements: pd.DataFrame, config: MarketConfig, rng: np.random.Generator) -> dict[str, PricePath]:
     "Log mid price paths per instrument, with announcement jumps."
@@ -126,7 +169,9 @@ def price_paths(instruments: pd.DataFrame, announcements: pd.DataFrame, config: 
         per_day = 86_400 if instrument.asset_class == "crypto" else EQUITY_SESSION_SECONDS[1] - EQUITY_SESSION_SECONDS[0]
         sigma = INSTRUMENT_CLASSES.loc[instrument.segment, "daily_volatility"] / np.sqrt(per_day)
         steps = rng.normal(0.0, sigma, len(seconds)); steps[0] = 0.0
-        path = PricePath(seconds, np.log(instrument.base_price) + np.cumsum(steps), instrument.tick_size)
+        if isinstance(instrument.underlying_instrument_id, str):  # derivatives come after their underlyings
+            path = LinkedPricePath(paths[instrument.underlying_instrument_id], int(instrument.underlying_direction), np.log(instrument.base_price), np.cumsum(steps), instrument.tick_size)
+        else: path = PricePath(seconds, np.log(instrument.base_price) + np.cumsum(steps), instrument.tick_size)
         for news in announcements[announcements.instrument_id == instrument.instrument_id].itertuples(): path.add_ramp(news.second, news.second, news.price_impact)
         paths[instrument.instrument_id] = path
     return paths
@@ -337,10 +382,12 @@ def plant_insider_dealing(market: dict, stealth: float, rng: np.random.Generator
     news_day = float(rng.choice(days[2:])); trading = path.seconds[np.floor(path.seconds / 86_400) == news_day]
     announced = float(trading[len(trading) // 3]); impact = rng.choice([-1, 1]) * (0.08 - 0.04 * stealth)
     path.add_ramp(announced, announced, impact)
-    market["announcements"].loc[len(market["announcements"])] = {"announcement_id": f"N{len(market['announcements']):04d}", "instrument_id": instruments.instrument_id[instrument],
+    announcement_id = f"N{len(market['announcements']):04d}"
+    market["announcements"].loc[len(market["announcements"])] = {"announcement_id": announcement_id, "instrument_id": instruments.instrument_id[instrument],
                                                                  "second": int(announced), "kind": "earnings" if impact > 0 else "profit warning", "price_impact": round(float(impact), 4)}
-    before = path.seconds[(path.seconds < announced) & (path.seconds >= announced - 3 * 86_400)]
-    after = path.seconds[(path.seconds > announced + 600) & (path.seconds < announced + 86_400)]
+    open_hours = path.seconds % 86_400 < EQUITY_SESSION_SECONDS[1] - 900  # not in the last quarter hour: an insider trading at the close would rightly raise marking the close too, and planted alone a pattern tests one detector
+    before = path.seconds[(path.seconds < announced) & (path.seconds >= announced - 3 * 86_400) & open_hours]
+    after = path.seconds[(path.seconds > announced + 600) & (path.seconds < announced + 86_400) & open_hours]
     count = max(2, round(10 - 6 * stealth)); direction = int(np.sign(impact))
     placed = np.concatenate([np.sort(rng.choice(before, count) + rng.random(count)), np.sort(rng.choice(after, count) + rng.random(count))])
     side = np.repeat([direction, -direction], count)
@@ -352,36 +399,48 @@ def plant_insider_dealing(market: dict, stealth: float, rng: np.random.Generator
                      price=_limit_prices(paths, instruments, np.full(len(placed), instrument), placed, side, np.where(aggressive, -half, half)),
                      quantity=np.round(size * rng.uniform(0.8, 1.2, len(placed))), counterparty=_others([account], len(placed), len(accounts), rng))
     return Pattern("insider_dealing", instrument, [account], float(placed[0]), float(placed[-1]), stealth,
-                   {"orders_each_way": count, "order_size_x_typical": round(6 - 4 * stealth, 2), "announcement_impact": round(float(impact), 4),
+                   {"announcement_id": announcement_id, "orders_each_way": count, "order_size_x_typical": round(6 - 4 * stealth, 2), "announcement_impact": round(float(impact), 4),
                     "position_built_with": "passive orders" if passive else "aggressive orders"}, orders)
 
+def _related_instrument(instruments: pd.DataFrame, rng: np.random.Generator) -> tuple[int, int, int] | None:
+    "A derivative written on an equity, drawn at random: (the equity's row, the derivative's row, the direction it moves in); None when the market has none."
+    written = instruments.underlying_instrument_id.isin(instruments.instrument_id[instruments.asset_class == "equity"]) if "underlying_instrument_id" in instruments else pd.Series(False, instruments.index)
+    if not written.any(): return None
+    derivative = int(rng.choice(np.flatnonzero(written.to_numpy())))
+    return int(np.flatnonzero(instruments.instrument_id.to_numpy() == instruments.underlying_instrument_id[derivative])[0]), derivative, int(instruments.underlying_direction[derivative])
+
 def plant_front_running(market: dict, stealth: float, rng: np.random.Generator) -> Pattern:
-    "A broker's house account buys just before a large client order of the same broker moves the price, and sells after."
+    "A broker's house account trades just before a large client buy order of the same broker moves the price, and trades back after; from stealth 0.5 on, where an equity has a derivative, the house trades the derivative (buys a future, sells an inverse tracker)."
     instruments, accounts, paths = market["instruments"], market["accounts"], market["paths"]
     brokers = accounts.dropna(subset=["broker_id"]).groupby("broker_id").account_type.agg(set)
     brokers = brokers[brokers.map(lambda t: {"proprietary", "institutional_client"} <= t)].index
     if len(brokers) == 0: raise ParameterError("front running needs a broker with both a proprietary and a client account: raise MarketConfig.accounts")
     broker = rng.choice(brokers); members = accounts[accounts.broker_id == broker]
     house = int(rng.choice(members.index[members.account_type == "proprietary"])); client = int(rng.choice(members.index[members.account_type == "institutional_client"]))
-    instrument = int(rng.choice(np.flatnonzero(instruments.asset_class.to_numpy() == "equity"))); path = paths[instruments.instrument_id[instrument]]
+    related = _related_instrument(instruments, rng) if stealth >= 0.5 else None
+    instrument, house_instrument, direction = related or (int(rng.choice(np.flatnonzero(instruments.asset_class.to_numpy() == "equity"))), None, 1)
+    house_instrument = instrument if house_instrument is None else house_instrument
+    path = paths[instruments.instrument_id[instrument]]
     start = _pick_second(path.seconds, rng, 0, 900); ahead = rng.uniform(10, 60) + 240 * stealth; client_at = start + ahead
-    push, house_size = 0.01, (5 - 4 * stealth) * instruments.typical_quantity[instrument]
-    path.add_ramp(client_at, client_at + 30, np.log1p(push))
-    placed = np.array([start, client_at, client_at + rng.uniform(60, 300)]); side = np.array([1, 1, -1]); who = np.array([house, client, house])
-    half = INSTRUMENT_CLASSES.loc[instruments.segment[instrument], "half_spread_ticks"]
+    push, house_size = 0.01, (5 - 4 * stealth) * instruments.typical_quantity[house_instrument]
+    path.add_ramp(client_at, client_at + 30, np.log1p(push))  # a derivative's path follows its underlying's
+    placed = np.array([start, client_at, client_at + rng.uniform(60, 300)]); side = np.array([direction, 1, -direction]); who = np.array([house, client, house])
+    traded = np.array([house_instrument, instrument, house_instrument])
+    half = INSTRUMENT_CLASSES.half_spread_ticks.reindex(instruments.segment).to_numpy()[traded]
     quantity = np.round(np.array([house_size, 20 * instruments.typical_quantity[instrument], house_size]))
-    orders = _orders(account=who, instrument=instrument, side=side, placed=placed, aggressive=True, filled=True, ends=placed + 1e-3, quantity=np.maximum(quantity, 1),
-                     price=_limit_prices(paths, instruments, np.full(3, instrument), placed, side, np.full(3, -half)), counterparty=_others([house, client], 3, len(accounts), rng))
+    orders = _orders(account=who, instrument=traded, side=side, placed=placed, aggressive=True, filled=True, ends=placed + 1e-3, quantity=np.maximum(quantity, 1),
+                     price=_limit_prices(paths, instruments, traded, placed, side, -half), counterparty=_others([house, client], 3, len(accounts), rng))
     return Pattern("front_running", instrument, [house], start, float(placed[-1]), stealth,
-                   {"broker": str(broker), "client_account": accounts.account_id[client], "seconds_ahead": round(float(ahead), 1), "house_size_x_typical": round(5 - 4 * stealth, 2)}, orders)
+                   {"broker": str(broker), "client_account": accounts.account_id[client], "seconds_ahead": round(float(ahead), 1), "house_size_x_typical": round(5 - 4 * stealth, 2),
+                    "house_instrument": instruments.instrument_id[house_instrument], "through": f"a related instrument ({instruments.segment[house_instrument]})" if related else "the same instrument"}, orders)
 
 def plant_bear_raid(market: dict, stealth: float, rng: np.random.Generator) -> Pattern:
-    "Three accounts sell a thin instrument aggressively for an hour while it is pushed down, then buy back in the next hour as it recovers a fifth of the fall (the mirror of pump and dump)."
+    "Three accounts sell a thin instrument aggressively for an hour while it is pushed down, then buy back in the next hour as it recovers a tenth of the fall (the mirror of pump and dump; a larger recovery would look like a pump to the pump-and-dump detector)."
     instruments, accounts, paths = market["instruments"], market["accounts"], market["paths"]
     instrument = int(rng.choice(np.flatnonzero(instruments.liquidity.to_numpy() == "thin"))); path = paths[instruments.instrument_id[instrument]]
     group = rng.choice(np.flatnonzero(np.isin(accounts.account_type, ["proprietary", "momentum"])), 3, replace=False)
     start = _pick_second(path.seconds, rng, 0, 7200 + 60); each, push = max(2, round(20 - 12 * stealth)), 0.2 - 0.13 * stealth
-    path.add_ramp(start, start + 3600, np.log1p(-push)); path.add_ramp(start + 3600, start + 7200, -0.2 * np.log1p(-push))
+    path.add_ramp(start, start + 3600, np.log1p(-push)); path.add_ramp(start + 3600, start + 7200, -0.1 * np.log1p(-push))
     placed = np.sort(np.concatenate([start + rng.uniform(0, 3600, 3 * each), start + 3600 + rng.uniform(0, 3600, 3 * each)]))
     side = np.where(placed < start + 3600, -1, 1); account = np.tile(group, 2 * each)
     half = INSTRUMENT_CLASSES.loc[instruments.segment[instrument], "half_spread_ticks"]

@@ -4,6 +4,7 @@
 
 # %% ../../nbs/43_surveillance_tuning.ipynb #e8a20753
 from __future__ import annotations
+import json
 from dataclasses import dataclass, fields, replace
 import numpy as np, pandas as pd
 from .. import tuning
@@ -107,6 +108,7 @@ def _look_alikes(seed: int) -> list[dict]:
     cases.append(("insider_dealing", "a position built before good news and kept", _kept_position(seed)))
     cases.append(("insider_dealing", "a market maker's inventory built passively before news", _market_maker_inventory(seed)))
     cases.append(("front_running", "another broker's house account buying just before a large client order", _other_broker(seed)))
+    cases.append(("front_running", "the house selling the future ahead of its client's buy (a hedge the other way)", _hedge_the_other_way(seed)))
     return [{"detector": d, "case": c, "expected": "no alert", "actual": a} for d, c, a in cases]
 
 def _one_closing_order(market: dict[str, pd.DataFrame]) -> str:
@@ -136,7 +138,7 @@ def _kept_position(seed: int) -> str:
     market = generate_market(MarketConfig(orders=20_000, seed=seed), {"insider_dealing": 1})
     pattern = next(market["manipulation_labels"].itertuples())
     orders = set(pattern.order_ids.split(",")); trades = market["executions"]
-    news = market["announcements"][market["announcements"].instrument_id == pattern.instrument_id].announced_at.max()
+    news = market["announcements"].set_index("announcement_id").announced_at[json.loads(pattern.parameters)["announcement_id"]]  # the planted one (the instrument may have others)
     unwinding = (trades.buy_order_id.isin(orders) | trades.sell_order_id.isin(orders)) & (trades.event_time > news)
     raised = alerts(DETECTORS["insider_dealing"][0]({**market, "executions": trades[~unwinding]}), DETECTORS["insider_dealing"][1]().threshold)
     return "alert" if overlaps(raised, pattern).any() else "no alert"
@@ -161,6 +163,18 @@ def _other_broker(seed: int) -> str:
     raised = alerts(DETECTORS["front_running"][0]({**market, "trading_accounts": accounts}), DETECTORS["front_running"][1]().threshold)
     return "alert" if overlaps(raised, pattern).any() else "no alert"
 
+def _hedge_the_other_way(seed: int) -> str:
+    "A front-running pattern traded through a derivative (stealth 1) whose house trades are turned around: it sells the derivative's exposure ahead of the client's buy and buys it back after. That bets against the client's move; the case passes when it raises no alert where the pattern as planted does."
+    market = generate_market(MarketConfig(orders=20_000, seed=seed), {"front_running": 2})
+    pattern = market["manipulation_labels"].set_index("stealth").loc[1.0]
+    raised = lambda m: overlaps(alerts(DETECTORS["front_running"][0](m), DETECTORS["front_running"][1]().threshold), pattern).any()
+    if "related instrument" not in pattern.parameters or not raised(market): return "not tested: the pattern did not go through a related instrument, or raised no alert as planted"
+    trades = market["executions"]; house = json.loads(pattern.parameters)["house_instrument"]
+    turned = (trades.instrument_id == house) & ((trades.buy_account_id == pattern.account_ids) | (trades.sell_account_id == pattern.account_ids))
+    trades = trades.assign(buy_account_id=trades.buy_account_id.where(~turned, trades.sell_account_id), sell_account_id=trades.sell_account_id.where(~turned, trades.buy_account_id),
+                           aggressor_side=trades.aggressor_side.where(~turned, trades.aggressor_side.map({"buy": "sell", "sell": "buy"})))
+    return "alert" if raised({**market, "executions": trades}) else "no alert"
+
 def acceptance_cases(seed: int = 0) -> pd.DataFrame:
     "Every user-acceptance case with its expected and actual outcome and pass / fail."
     rows = [row for number, manipulation in enumerate(MANIPULATIONS) for row in _planted_alone(manipulation, seed + number)] + _look_alikes(seed + 100)
@@ -173,11 +187,11 @@ DETECTOR_LOGIC = {  # one line each; the full logic, parameters and limitations 
     "spoofing_layering": ("Python (vectorised)", "orders on one side placed before and cancelled after a fill on the other, net of the same side's other orders", "x filled quantity"),
     "wash_trade": ("SQL (DuckDB)", "trades between accounts of one beneficial owner, in episodes", "trades"),
     "marking_the_close": ("SQL (DuckDB)", "an account's aggressive share of the closing window's volume (two trades at least)", "share of volume"),
-    "pump_and_dump": ("SQL (DuckDB)", "aggressive buying then selling on a thin instrument while its price rose, no news in the window", "price rise"),
+    "pump_and_dump": ("SQL (DuckDB)", "aggressive buying then selling on a thin instrument while its price rose, no news while buying", "price rise"),
     "momentum_ignition": ("SQL (DuckDB)", "a burst of aggressive buys on a liquid instrument while its price rose, then selling within minutes", "price rise"),
     "insider_dealing": ("SQL (DuckDB)", "net position built before an announcement in the direction of the move it caused", "x typical order size"),
-    "front_running": ("SQL (DuckDB)", "a broker's house account trading the same way just before a large order of the same broker's client", "x typical order size"),
-    "bear_raid": ("SQL (DuckDB)", "aggressive selling on a thin instrument while its price fell, then buying back, no news in the window", "price fall")}
+    "front_running": ("SQL (DuckDB)", "a broker's house account trading the same way, in the instrument or one related to it through an underlying, just before a large order of the same broker's client", "x typical order size"),
+    "bear_raid": ("SQL (DuckDB)", "aggressive selling on a thin instrument while its price fell, then buying back, no news while selling", "price fall")}
 
 def detector_table() -> pd.DataFrame:
     "One row per detector: language, logic, driving value, default threshold and other parameters."
