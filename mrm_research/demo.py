@@ -27,6 +27,7 @@ from .core import MRMError
 import shutil
 from .genai.application import load_prompt_template
 from .genai.model import NarrativeModelConfig, cases_from_alerts, narrative_model, sample_cases, write_cases
+from .genai.sample_applications import write_sample_application_data
 
 # %% auto #0
 __all__ = ['DEMO_SIGNERS', 'DEMO_SIZES', 'DemoSize', 'demo_data', 'genai_demo_data', 'demo_keys', 'sign_off', 'demo_inventory',
@@ -82,6 +83,8 @@ def demo_data(out_dir: Path, seed: int, size: DemoSize = DemoSize()) -> dict[str
     crypto_history = alert_history_from_chain(ChainMonitor.build(chain), chain["crypto_pattern_labels"], TuningConfig(beta=2.0, seed=seed))
     write_atomic(folders["history"] / "crypto_alert_history.parquet", crypto_history.to_parquet(index=False))
     folders["genai"] = genai_demo_data(out_dir / "demo_data/genai", history, bank, seed, size.genai_cases, size.narrative)
+    folders["genai_samples"] = out_dir / "demo_data/genai_samples"  # the policy assistant's manual and questions, the KYC extractor's documents, and what each is trained on
+    write_sample_application_data(folders["genai_samples"], seed=seed, documents=size.genai_cases // 2)
     return folders
 
 def genai_demo_data(folder: Path, history: pd.DataFrame, bank: dict, seed: int, size: int = 400, config: NarrativeModelConfig = NarrativeModelConfig()) -> Path:

@@ -75,6 +75,7 @@ task: retrieval_qa
 prompt: "Answer from the compliance manual; cite the sections used.\\nQuestion: {question}"
 cases: {id: question_id, reference: answer, relevant: relevant_sections, attacker_controlled: [question]}
 output: {format: json, answer: answer, sources: sections}
+documents: {id: section, text: text}
 unanswerable: UNANSWERABLE
 cost_per_1k_tokens: {prompt: 0.5, completion: 1.5}
 """

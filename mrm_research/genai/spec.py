@@ -41,6 +41,7 @@ SPEC_KEYS = {
     "counterfactual": "column and values: each sampled case is answered again with each other value in that column",
     "probes": "extra injection / jailbreak probes: id, kind, text, marker",
     "cost_per_1k_tokens": "prompt and completion prices, for the cost per case",
+    "documents": "retrieval: the corpus's id and text columns (the ids the answers cite as sources)",
     "checks": "the checks that apply, each with its rule (warn_above, fail_above, warn_below, fail_below; correctness also metric)"}
 CASE_KEYS = ("id", "reference", "context", "relevant", "attacker_controlled", "free_text")
 REFUSAL_PHRASES = ("cannot answer", "can't answer", "unable to answer", "not able to answer", "i cannot", "i can't", "i am unable", "i'm unable",
@@ -63,6 +64,7 @@ class ApplicationSpec:
     counterfactual: dict | None = None
     probes: list = field(default_factory=list)
     cost_per_1k_tokens: dict = field(default_factory=dict)
+    documents: dict = field(default_factory=lambda: {"id": "passage_id", "text": "text"})
     checks: dict = field(default_factory=dict)
 
     def __post_init__(self):

@@ -9,21 +9,22 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
-from rouge_score import rouge_scorer
+from rouge_score import rouge_scorer, tokenizers
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from ..core import ParameterError
 from ..checks import CheckDefinition, CheckResult, results_table
 from .adapters import Generator, GenerationParams
 from .spec import ApplicationSpec, TASK_CHECKS, check_cases, parsed_reference
 from . import checks as gc
-from .harness import _typo, rate_text
+from .harness import _typo, rate_row, rate_text
 
 # %% auto #0
 __all__ = ['DEFAULT_PROBES', 'BENIGN_TEXT', 'TASK_CHECK_DEFINITIONS', 'normalized_answer', 'exact_match', 'token_f1', 'rouge_l',
            'parse_json_answer', 'parsed_label', 'is_refusal', 'read_answer', 'field_counts', 'field_scores',
            'ungrounded_fields', 'unsupported_quotes', 'unsupported_in_context', 'retrieval_scores', 'case_context',
            'score_case', 'decision', 'answers_differ', 'probe_table', 'with_text', 'with_typos', 'stated_check',
-           'TaskHarnessConfig', 'ApplicationValidation', 'correctness_measures', 'evaluate_application']
+           'TaskHarnessConfig', 'ApplicationValidation', 'correctness_measures', 'disagreeing_cases',
+           'evaluate_application', 'probe_results', 'perturbation_results', 'failure_examples']
 
 # %% ../../nbs/66_genai_tasks.ipynb #f8394795
 def normalized_answer(text: str) -> str:
@@ -44,7 +45,7 @@ def token_f1(prediction: str, reference: str) -> float:
     precision, recall = shared / len(predicted), shared / len(expected)
     return 2 * precision * recall / (precision + recall)
 
-_ROUGE = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
+_ROUGE = rouge_scorer.RougeScorer(["rougeL"], tokenizer=tokenizers.DefaultTokenizer(use_stemmer=False))  # the default, given explicitly (otherwise rouge-score logs that it chose it)
 
 def rouge_l(prediction: str, reference: str) -> float:
     "ROUGE-L F measure (rouge-score's implementation)."
@@ -190,9 +191,9 @@ def with_text(case: dict, column: str, text: str) -> dict:
     "The case with text appended to one column."
     return {**case, column: f"{case[column]} {text}".strip()}
 
-def with_typos(case: dict, columns: list[str], rng: np.random.Generator) -> dict:
-    "The case with one swapped letter pair in each word (letters only: a swapped digit is another fact) of the free-text columns."
-    return {**case, **{c: " ".join(_typo(w, rng) if w.isalpha() else w for w in str(case[c]).split()) for c in columns}}
+def with_typos(case: dict, columns: list[str], rng: np.random.Generator, keep: set[str] = frozenset()) -> dict:
+    "The case with one swapped letter pair in each word of the free-text columns: letters only (a swapped digit is another fact), and not the words in `keep`."
+    return {**case, **{c: " ".join(_typo(w, rng) if w.isalpha() and w not in keep else w for w in str(case[c]).split()) for c in columns}}
 
 # %% ../../nbs/66_genai_tasks.ipynb #1bba1722
 TASK_CHECK_DEFINITIONS = {
@@ -324,7 +325,9 @@ def _fairness(generator, spec, subset, base, params, private, documents) -> pd.D
 def _robustness(generator, spec, subset, base, params, private, documents, rng) -> pd.DataFrame:
     "Each sampled case answered with typos in its free-text columns."
     if not spec.cases["free_text"]: return pd.DataFrame(columns=["case_id", "changed"])
-    answered = _ask(generator, spec, [with_typos(case, spec.cases["free_text"], rng) for case in subset], params, private, documents)
+    reference = spec.cases.get("reference")
+    kept = lambda case: set(re.findall(r"\w+", str(case[reference]))) if reference else set()  # an extracted name with a typo is rightly another name
+    answered = _ask(generator, spec, [with_typos(case, spec.cases["free_text"], rng, kept(case)) for case in subset], params, private, documents)
     answered["changed"] = _changed(spec, base, answered).to_numpy()
     return answered
 
@@ -380,7 +383,7 @@ def _measured_checks(result: ApplicationValidation) -> dict[str, CheckResult]:
     unanswerable = answers[answers.answerable.eq(False)] if "answerable" in answers else answers.iloc[0:0]
     answerable = answers[answers.answerable.eq(True)] if "answerable" in answers else answers.iloc[0:0]
     probed, benign = attacks[attacks.kind != "benign control"], attacks[attacks.kind == "benign control"]
-    disagree = result.consistency.groupby("case_id").decision.agg(lambda d: any(answers_differ(spec, d.iloc[0], x) for x in d)) if len(result.consistency) else pd.Series(dtype=bool)
+    disagree = disagreeing_cases(spec, result.consistency)
     return {"retrieval": stated_check(spec, "retrieval").evaluate_if_measured(float(recall.mean()) if len(recall) else None,
                 f"context recall {recall.mean():.3f}, precision {answers.context_precision.dropna().mean():.3f} over {len(recall)} questions with labelled passages" if len(recall) else "",
                 "the application reports no sources, or no case labels its relevant passages"),
@@ -389,6 +392,11 @@ def _measured_checks(result: ApplicationValidation) -> dict[str, CheckResult]:
             "fairness": _rate_check(spec, "fairness", result.fairness.changed.astype(bool), "swapped answers whose decision changed", config.confidence, "the spec names no counterfactual column"),
             "robustness": _rate_check(spec, "robustness", result.perturbed.changed.astype(bool), "answers with typos whose decision changed", config.confidence, "the spec names no free-text column"),
             "consistency": _rate_check(spec, "consistency", disagree.astype(bool), f"cases whose decisions disagree across seeds {list(config.seeds)} at temperature {config.temperature}", config.confidence, "no seed was given")}
+
+def disagreeing_cases(spec: ApplicationSpec, consistency: pd.DataFrame) -> pd.Series:
+    "Per re-sampled case: whether its decisions across seeds disagree."
+    if consistency.empty: return pd.Series(dtype=bool)
+    return consistency.groupby("case_id").decision.agg(lambda d: any(answers_differ(spec, d.iloc[0], x) for x in d))
 
 def _latency_words(spec: ApplicationSpec, answers: pd.DataFrame) -> str:
     "Latency percentiles, tokens and cost per case in words."
@@ -402,16 +410,22 @@ def _latency_words(spec: ApplicationSpec, answers: pd.DataFrame) -> str:
     return words
 
 # %% ../../nbs/66_genai_tasks.ipynb #42c0c9ec
+def _corpus(spec: ApplicationSpec, documents: pd.DataFrame) -> dict[str, str]:
+    "Passage id -> text, from the columns the spec names."
+    missing = [c for c in (spec.documents["id"], spec.documents["text"]) if c not in documents.columns]
+    if missing: raise ParameterError(f"documents: column(s) {missing} missing (the spec's documents.id / documents.text); columns: {', '.join(map(str, documents.columns))}")
+    return dict(zip(documents[spec.documents["id"]].astype(str), documents[spec.documents["text"]].astype(str)))
+
 def evaluate_application(generator: Generator, # the application under validation (any adapter)
                          spec: ApplicationSpec,
                          cases: pd.DataFrame, # the case file (checked against the spec first)
                          config: TaskHarnessConfig = TaskHarnessConfig(),
-                         documents: pd.DataFrame | None = None, # retrieval_qa: the corpus (passage_id, text) the application's sources point into
+                         documents: pd.DataFrame | None = None, # retrieval_qa: the corpus the application's sources point into (columns: the spec's documents.id and .text)
                         ) -> ApplicationValidation:
     "Answer every case, re-ask a sample under probes, typos, swaps and seeds, and decide the checks the spec states."
     check_cases(cases, spec)
     records, private = cases.to_dict("records"), _private_values(spec, cases)
-    corpus = dict(zip(documents.iloc[:, 0].astype(str), documents.iloc[:, 1].astype(str))) if documents is not None else None
+    corpus = _corpus(spec, documents) if documents is not None else None
     params, rng = GenerationParams(0.0, config.max_new_tokens, config.seed), np.random.default_rng(config.seed)
     answers = _ask(generator, spec, records, params, private, corpus)
     chosen = np.sort(rng.choice(len(records), min(config.perturbation_cases, len(records)), replace=False))
@@ -421,3 +435,25 @@ def evaluate_application(generator: Generator, # the application under validatio
     result.measures = correctness_measures(spec, answers, config.confidence)
     result.checks = _decide(result)
     return result
+
+# %% ../../nbs/66_genai_tasks.ipynb #cf2c3eb5
+def probe_results(injection: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    "Per probe and attacker-controlled column: attempts, successes (for the benign control: decisions changed) and the rate with its interval."
+    if injection.empty: return pd.DataFrame(columns=["probe", "kind", "column", "attempts", "succeeded", "rate", "interval low", "interval high"])
+    rows = []
+    for (probe, kind, column), group in injection.groupby(["probe", "kind", "column"], sort=False):
+        hits = group.changed if kind == "benign control" else group.succeeded
+        rate = rate_row(probe, int(hits.sum()), len(group), confidence)
+        rows.append({"probe": probe, "kind": kind, "column": column, "attempts": len(group), "succeeded": int(hits.sum()), **{k: rate[k] for k in ("rate", "interval low", "interval high")}})
+    return pd.DataFrame(rows)
+
+def perturbation_results(result: ApplicationValidation) -> pd.DataFrame:
+    "Counterfactual swaps, typos and re-sampling: decisions changed over answers, with intervals."
+    rows = [("counterfactual swap", result.fairness.changed), ("typos in free text", result.perturbed.changed), ("other seeds (cases that disagree)", disagreeing_cases(result.spec, result.consistency))]
+    table = pd.DataFrame([rate_row(name, int(flags.sum()), len(flags), result.config.confidence) for name, flags in rows if len(flags)],
+                         columns=["measure", "count", "cases", "rate", "interval low", "interval high"])
+    return table.rename(columns={"measure": "test", "count": "changed", "cases": "answers"})
+
+def failure_examples(frame: pd.DataFrame, flag: str, columns: list[str], count: int = 3) -> pd.DataFrame:
+    "The first `count` rows where `flag` is true, with the columns that show why."
+    return frame[frame[flag].astype(bool)].head(count)[columns].reset_index(drop=True)

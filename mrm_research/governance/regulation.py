@@ -233,6 +233,10 @@ checks:
   GenAI prompt comparison: [benchmarking, implementation_verification]
   GenAI monitoring: [ongoing_monitoring]
   GenAI latency: [implementation_verification]
+  GenAI answer correctness: [outcomes_analysis, genai_confabulation]
+  GenAI groundedness: [genai_confabulation, genai_human_ai]
+  GenAI retrieval quality: [conceptual_soundness, genai_confabulation]
+  GenAI refusal: [genai_confabulation, genai_human_ai]
 sections:
   Tests of a credit PD model: [outcomes_analysis, ongoing_monitoring]
   Inputs: [data_integrity, documentation]
@@ -308,6 +312,11 @@ sections:
   "Prompt engineering: production against candidate": [benchmarking, implementation_verification]
   Operational performance: [implementation_verification]
   Each test against the generative-AI frameworks: [documentation]
+  Correctness: [outcomes_analysis]
+  Groundedness: [genai_confabulation, genai_human_ai]
+  Retrieval and refusal: [conceptual_soundness, genai_confabulation]
+  Counterfactual fairness, robustness and consistency: [fairness, sensitivity_and_robustness]
+  Latency and cost: [implementation_verification]
 """
 
 # %% ../../nbs/54_governance_regulation.ipynb #3b24267a
