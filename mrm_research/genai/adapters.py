@@ -15,7 +15,8 @@ from ..core import MRMError, ParameterError
 
 # %% auto #0
 __all__ = ['RETRIED_STATUS', 'GenerationError', 'GenerationParams', 'Generation', 'Generator', 'CallableGenerator',
-           'default_device', 'TransformersGenerator', 'OpenAICompatibleGenerator', 'serve_openai_compatible']
+           'default_device', 'TransformersGenerator', 'OpenAICompatibleGenerator', 'post_chat',
+           'serve_openai_compatible']
 
 # %% ../../nbs/61_genai_adapters.ipynb #53f14b4b
 class GenerationError(MRMError):
@@ -120,9 +121,11 @@ class OpenAICompatibleGenerator(Generator):
         self.base_url, self.model, self.api_key, self.timeout = base_url.rstrip("/"), model, api_key, timeout
         self.retries, self.backoff, self.concurrency, self.name = retries, backoff, concurrency, model
 
-    def _request(self, prompt: str, params: GenerationParams) -> urllib.request.Request:
-        body = {"model": self.model, "messages": [{"role": "user", "content": prompt}], "temperature": params.temperature,
-                "max_tokens": params.max_new_tokens, "seed": params.seed}
+    def body(self, messages: list[dict], params: GenerationParams, **extra) -> dict:
+        "A chat-completions request body (extra keys such as `tools` added)."
+        return {"model": self.model, "messages": messages, "temperature": params.temperature, "max_tokens": params.max_new_tokens, "seed": params.seed, **extra}
+
+    def _request(self, body: dict) -> urllib.request.Request:
         headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {})}
         return urllib.request.Request(f"{self.base_url}/chat/completions", json.dumps(body).encode(), headers, method="POST")
 
@@ -142,14 +145,18 @@ def _parse_completion(self: OpenAICompatibleGenerator, raw: bytes, latency: floa
     return Generation(text, latency, usage.get("prompt_tokens"), usage.get("completion_tokens"), answer.get("model", self.model))
 
 def _generate_http(self: OpenAICompatibleGenerator, prompt: str, params: GenerationParams = GenerationParams()) -> Generation:
-    "One chat completion, retried on connection failures, timeouts, 429 and 5xx."
+    "One chat completion of a prompt."
+    return _parse_completion(self, *post_chat(self, self.body([{"role": "user", "content": prompt}], params)))
+
+def post_chat(self: OpenAICompatibleGenerator, body: dict) -> tuple[bytes, float]:
+    "POST a chat-completions body; the raw answer and its latency, retried on connection failures, timeouts, 429 and 5xx."
     failures = []
     for attempt in range(self.retries + 1):
         if attempt: time.sleep(self.backoff * 2 ** (attempt - 1))
         started = time.perf_counter()
         try:
-            with urllib.request.urlopen(self._request(prompt, params), timeout=self.timeout) as response:
-                return _parse_completion(self, response.read(), time.perf_counter() - started)
+            with urllib.request.urlopen(self._request(body), timeout=self.timeout) as response:
+                return response.read(), time.perf_counter() - started
         except urllib.error.HTTPError as error:
             detail = error.read()[:200]
             if error.code not in RETRIED_STATUS: raise GenerationError(f"{self.base_url}: HTTP {error.code} {error.reason}: {detail!r}") from None
@@ -178,6 +185,11 @@ def _handler(generator: Generator, lock: threading.Lock):
                 prompt = "\n".join(m["content"] for m in body["messages"] if m.get("role") == "user")
                 params = GenerationParams(float(body.get("temperature", 0.0)), int(body.get("max_tokens", 120)), int(body.get("seed", 0)))
             except (ValueError, KeyError, TypeError) as error: return self._send(400, {"error": {"message": f"bad request: {error}"}})
+            if hasattr(generator, "act"):  # an agent (genai.agents): the whole conversation and the tools in, a message with tool calls out
+                with lock: message = generator.act(body["messages"], body.get("tools", []), params)
+                calls = message.get("tool_calls") or []
+                return self._send(200, {"object": "chat.completion", "model": generator.name, "choices": [{"index": 0, "message": {"role": "assistant", "content": message.get("content"),
+                                        **({"tool_calls": calls} if calls else {})}, "finish_reason": "tool_calls" if calls else "stop"}]})
             with lock: answer = generator.generate(prompt, params)
             self._send(200, {"object": "chat.completion", "model": generator.name, "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text}, "finish_reason": "stop"}],
                              "usage": {"prompt_tokens": answer.prompt_tokens, "completion_tokens": answer.completion_tokens}})
@@ -186,7 +198,7 @@ def _handler(generator: Generator, lock: threading.Lock):
 # %% ../../nbs/61_genai_adapters.ipynb #541040e9
 @contextmanager
 def serve_openai_compatible(generator: Generator, host: str = "127.0.0.1", port: int = 0):
-    "Serve a generator as an OpenAI-compatible endpoint for the `with` block; yields the base URL (ending in /v1)."
+    "Serve a generator (or an agent of `genai.agents`, answering with tool calls) as an OpenAI-compatible endpoint for the `with` block; yields the base URL (ending in /v1)."
     server = ThreadingHTTPServer((host, port), _handler(generator, threading.Lock()))
     thread = threading.Thread(target=server.serve_forever, daemon=True); thread.start()
     try: yield f"http://{host}:{server.server_address[1]}/v1"

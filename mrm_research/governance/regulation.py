@@ -237,6 +237,12 @@ checks:
   GenAI groundedness: [genai_confabulation, genai_human_ai]
   GenAI retrieval quality: [conceptual_soundness, genai_confabulation]
   GenAI refusal: [genai_confabulation, genai_human_ai]
+  Agent task success: [outcomes_analysis]
+  Agent reliability (pass^k): [sensitivity_and_robustness, outcomes_analysis]
+  Agent tool-call correctness: [implementation_verification]
+  Agent unauthorised actions: [genai_human_ai, genai_information_security]
+  Agent prompt injection through tool output: [genai_information_security, sensitivity_and_robustness]
+  Agent budgets and loops: [implementation_verification, sensitivity_and_robustness]
 sections:
   Tests of a credit PD model: [outcomes_analysis, ongoing_monitoring]
   Inputs: [data_integrity, documentation]
@@ -361,14 +367,15 @@ def load_regulatory_map(mapping: str | Path | None = None, # a YAML file; None: 
 
 # %% ../../nbs/54_governance_regulation.ipynb #a0baff8a
 def validation_checks(package: str = "mrm_research") -> dict[str, str]:
-    "Every CheckDefinition the package defines at module level: check name -> module."
+    "Every CheckDefinition the package defines at module level, alone or in a module-level dict or tuple of them: check name -> module."
     import importlib, pkgutil
     from mrm_research.checks import CheckDefinition
     root, found = importlib.import_module(package), {}
     for info in pkgutil.walk_packages(root.__path__, package + "."):
         if info.name.rsplit(".", 1)[-1] in ("cli", "_modidx"): continue
         module = importlib.import_module(info.name)
-        found.update({value.name: info.name for value in vars(module).values() if isinstance(value, CheckDefinition)})
+        values = [v for value in vars(module).values() for v in (value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else [value])]
+        found.update({value.name: info.name for value in values if isinstance(value, CheckDefinition)})
     return found
 
 def check_family(name: str) -> str:

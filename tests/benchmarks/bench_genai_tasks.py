@@ -6,7 +6,10 @@ context, leakage, decisions compared), and building the perturbed cases. Printed
 
 (a) answers scored (all runs: baseline, probes, swaps, typos, seeds) and the harness overhead per answer, target < 5 ms;
 (b) the baseline measured in the same run: the same prompts through the application's `generate_many` alone, and the
-    ratio of the whole evaluation's time to it.
+    ratio of the whole evaluation's time to it;
+(c) agents: the demo's task suite run by the scripted investigator (three trials each, repeated to MRM_BENCH_GENAI_TASK_CASES
+    episodes' worth): the harness's time per episode beyond the agent's own (sandbox, tools, audit log, end state,
+    scoring), target < 20 ms, beside the agent's own time per episode.
 
 MRM_BENCH_GENAI_TASK_CASES sets the number of cases per task type (default 500).
 """
@@ -66,5 +69,17 @@ def main() -> None:
               f"(b) baseline, the {len(prompts):,} prompts through the application alone: {baseline:.3f} s; evaluation / baseline = {total / baseline:.0f}x")
 
 
+def agent_overhead() -> None:
+    from mrm_research.genai.agents import CallableAgent, investigation_tasks, scripted_investigator, validate_agent
+    tasks = investigation_tasks() * max(1, CASES // 39)
+    started = time.perf_counter()
+    result = validate_agent(CallableAgent(scripted_investigator, "scripted investigator"), tasks, trials=3)
+    total, episodes = time.perf_counter() - started, result.episodes
+    overhead_ms = (total - episodes.agent_seconds.sum()) / len(episodes) * 1e3
+    print(f"agent: (c) {len(episodes):,} episodes in {total:.2f} s; harness overhead {overhead_ms:.2f} ms per episode beyond the agent "
+          f"(target < 20 ms: {'met' if overhead_ms < 20 else 'NOT met'}); the agent itself {episodes.agent_seconds.mean() * 1e3:.2f} ms per episode")
+
+
 if __name__ == "__main__":
     main()
+    agent_overhead()
