@@ -154,3 +154,30 @@ def test_a_case_summariser_through_a_python_callable():
     assert invented.sum() == (result.answers.output.str.contains("9,999.00")).sum() > 0 and (result.answers.unsupported > 0).eq(invented).all()
     status = result.check_table().set_index("check").status
     assert status["GenAI groundedness"] == ("fail" if invented.mean() > 0.1 else "pass") and status["GenAI robustness"] == "pass"  # typos in the notes do not change the facts it states
+
+
+def test_answer_characteristics_drift_between_periods():
+    "A classifier whose answers grow verbose in the second month: the PSI of answer length crosses its limit; without a period column the check says it did not run."
+    spec = load_spec("""
+name: sentiment-tagger
+version: 1
+task: classification
+prompt: "Tag the message as {labels}.\\nMessage: {text}"
+cases: {id: message_id, reference: label, period: sent}
+labels: [positive, negative]
+""")
+    cases = pd.DataFrame({"message_id": [f"M-{i:04d}" for i in range(80)], "text": ["great service", "awful wait"] * 40, "label": ["positive", "negative"] * 40,
+                          "sent": pd.to_datetime(["2025-01-15"] * 40 + ["2025-02-15"] * 40)})
+    calls = []
+    def tag(prompt, params):
+        calls.append(prompt)
+        label = "positive" if "great" in prompt else "negative"
+        reason = "because of the words used" + " and their tone" * (len(calls) % 4)  # January's answers vary in length ...
+        return f"{label}, {reason}" if len(calls) <= 40 else f"{label}. The customer wrote a short message and I have considered it at length before deciding, {reason}."  # ... February's are longer (answered in case order)
+    result = evaluate_application(CallableGenerator(tag, "tagger"), spec, cases, TaskHarnessConfig(perturbation_cases=5))
+    status = result.check_table().set_index("check")
+    assert status.status["GenAI monitoring"] == "fail" and "output_characters" in status.detail["GenAI monitoring"]
+    assert status.status["GenAI answer correctness"] == "pass"  # the labels stay right: only the answers' form drifted
+    undated = evaluate_application(CallableGenerator(lambda p, q: "positive" if "great" in p else "negative"), load_spec(
+        "name: t\nversion: 1\ntask: classification\nprompt: '{text}'\ncases: {id: message_id, reference: label}\nlabels: [positive, negative]"), cases, TaskHarnessConfig(perturbation_cases=5))
+    assert undated.check_table().set_index("check").loc["GenAI monitoring", "detail"] == "the case file names no period column"

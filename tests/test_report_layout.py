@@ -22,16 +22,18 @@ BODY_PAGE_BUDGETS = {"TM-FEED-DQ": 7, "TM-FEED-DQ-DEFECTS": 8,
                      "TM-SCENARIO-LIBRARY-HISTORY": 11,
                      "PPNR-MIGRATION": 12, "PPNR-PROJECTION": 10,
                      "TM-ALERT-SCORER": 28,  # 27 until the card's use case, costs and mutable features joined the scope table and the refits report their reproduction of the artifact (measured 28, with the back-test table moved to the appendix)
-                     "GOV-COMMITTEE-PACK": 7,  # 6 before two more refusals and their notes (measured 7)
+                     "GOV-COMMITTEE-PACK": 8,  # 6 before two more refusals and their notes (measured 7); 8 with the three GenAI models validated from specs and the agent
                      "TS-DETECTOR-LIBRARY": 17,  # trade surveillance: body measured at 15 pages (six detectors), 16 with the thresholds lowered / raised among the key metrics and productive rates in the recommendations
                      "TS-DETECTOR-LIBRARY-HISTORY": 13,  # tuned from the venue's alert history: body measured at 12 pages
                      "CRYPTO-CHAIN-MONITORING-HISTORY": 13,  # tuned from the exchange's alert history: body measured at 12 pages
                      "GENAI-NARRATIVE-ASSISTANT": 18,  # generative-AI validation: body measured at 17 pages (eleven tests)
                      "GENAI-POLICY-ASSISTANT": 9, "GENAI-KYC-EXTRACTOR": 8,  # applications validated from their specs: bodies measured at 8 and 7 pages
+                     "GENAI-INVESTIGATION-AGENT": 9,  # the tool-using agent: body measured at 8 pages
                      "CRYPTO-CHAIN-MONITORING": 15}  # crypto on-chain monitoring: body measured at 14 pages (six detectors)
 # The demo's approver is refused for models with open high-severity findings (the approval gate).
 REFUSED = {"TM-FEED-DQ-DEFECTS", "TM-ALERT-SCORER", "GENAI-NARRATIVE-ASSISTANT",  # the demo narrative model fails faithfulness, among others
            "GENAI-POLICY-ASSISTANT", "GENAI-KYC-EXTRACTOR",  # the policy assistant answers questions the manual does not cover; the extractor misses fields of an unseen layout
+           "GENAI-INVESTIGATION-AGENT",  # the demo agent obeys instructions in memo lines and freezes accounts without approval
            "TM-SCENARIO-LIBRARY", "TM-SCENARIO-LIBRARY-HISTORY"}  # no scenario for a typology of a high-rated risk (the coverage gap)
 
 

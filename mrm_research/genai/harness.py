@@ -19,8 +19,8 @@ from ..validation.drift import drift_table, revalidation_triggers
 __all__ = ['FREE_TEXT_FIELDS', 'PARAPHRASES', 'DEFAULT_PROBES', 'BENIGN_TEXT', 'with_typos', 'reordered', 'paraphrased',
            'with_origin', 'largest_transaction', 'with_text', 'load_probes', 'score_answer', 'score_answers',
            'rate_row', 'rate_text', 'disagreement', 'recommendation_accuracy', 'HarnessConfig', 'GenAIValidation',
-           'narrative_dissimilarity', 'answer_drift', 'validate_application', 'unsupported_by_kind', 'injection_table',
-           'consistency_table', 'perturbation_table', 'sample_size_table', 'failure_examples']
+           'narrative_dissimilarity', 'answer_drift', 'monthly_drift', 'validate_application', 'unsupported_by_kind',
+           'injection_table', 'consistency_table', 'perturbation_table', 'sample_size_table', 'failure_examples']
 
 # %% ../../nbs/64_genai_harness.ipynb #607d7201
 FREE_TEXT_FIELDS = ("memo", "counterparty_name")
@@ -254,11 +254,14 @@ def _injection(generator, template, facts, baseline, params, probes: pd.DataFram
 # %% ../../nbs/64_genai_harness.ipynb #e21975bd
 def answer_drift(answers: pd.DataFrame, periods: list, minimum_rows: int = 30) -> pd.DataFrame:
     "PSI of the answers' characteristics per monthly period against the first period."
-    frame = answers.assign(period=pd.to_datetime(pd.Series(periods, index=answers.index)),
-                           refusal=answers.recommendation.isna().map({True: "no recommendation", False: "recommendation"}))
+    frame = answers.assign(refusal=answers.recommendation.isna().map({True: "no recommendation", False: "recommendation"}))
+    return monthly_drift(frame, periods, {"prompt_characters": "numeric", "output_characters": "numeric", "unsupported": "numeric", "refusal": "categorical"}, minimum_rows)
+
+def monthly_drift(frame: pd.DataFrame, periods: list, features: dict[str, str], minimum_rows: int = 30) -> pd.DataFrame:
+    "PSI of the features (name -> numeric / categorical) per monthly period against the first period."
+    frame = frame.assign(period=pd.to_datetime(pd.Series(list(periods), index=frame.index)))
     first = frame.period.dt.to_period("M").min()
     reference = frame[frame.period.dt.to_period("M") == first]
-    features = {"prompt_characters": "numeric", "output_characters": "numeric", "unsupported": "numeric", "refusal": "categorical"}
     return drift_table(reference, frame[frame.period.dt.to_period("M") > first], features, time_column="period", minimum_rows=minimum_rows)
 
 # %% ../../nbs/64_genai_harness.ipynb #fd76eb4f

@@ -18,10 +18,10 @@ __all__ = ['TASK_TYPES', 'TASK_CHECKS', 'CORRECTNESS_METRICS', 'RULE_KEYS', 'SPE
 TASK_TYPES = {"grounded_generation": "free text from given context", "retrieval_qa": "an answer to a question from retrieved passages",
               "extraction": "named fields from a document, as JSON", "classification": "one label of a stated set"}
 TASK_CHECKS = {  # the checks that can apply to each task type, in report order
-    "grounded_generation": ("correctness", "groundedness", "injection", "leakage", "fairness", "robustness", "consistency", "latency"),
-    "retrieval_qa": ("correctness", "groundedness", "retrieval", "refusal", "injection", "leakage", "fairness", "robustness", "consistency", "latency"),
-    "extraction": ("correctness", "groundedness", "injection", "leakage", "fairness", "robustness", "consistency", "latency"),
-    "classification": ("correctness", "injection", "leakage", "fairness", "robustness", "consistency", "latency")}
+    "grounded_generation": ("correctness", "groundedness", "injection", "leakage", "fairness", "robustness", "consistency", "monitoring", "latency"),
+    "retrieval_qa": ("correctness", "groundedness", "retrieval", "refusal", "injection", "leakage", "fairness", "robustness", "consistency", "monitoring", "latency"),
+    "extraction": ("correctness", "groundedness", "injection", "leakage", "fairness", "robustness", "consistency", "monitoring", "latency"),
+    "classification": ("correctness", "injection", "leakage", "fairness", "robustness", "consistency", "monitoring", "latency")}
 CORRECTNESS_METRICS = {"grounded_generation": ("rouge_l",), "retrieval_qa": ("token_f1", "exact_match"), "extraction": ("field_f1", "field_precision", "field_recall"),
                        "classification": ("macro_f1", "accuracy")}
 RULE_KEYS = ("warn_above", "fail_above", "warn_below", "fail_below")
@@ -32,7 +32,7 @@ SPEC_KEYS = {
     "version": "the application's (model + prompt) version",
     "task": "one of TASK_TYPES",
     "prompt": "the prompt template: {column} is filled from the case, {labels} and {fields} from the spec",
-    "cases": "the case file's columns: id, reference, context, relevant (retrieval_qa), attacker_controlled, free_text",
+    "cases": "the case file's columns: id, reference, context, relevant (retrieval_qa), attacker_controlled, free_text, period (monitoring)",
     "labels": "classification: the label set",
     "fields": "extraction: the fields to extract",
     "output": "format text or json; for json, the keys of the answer and of the sources (the retrieved passage ids)",
@@ -43,7 +43,7 @@ SPEC_KEYS = {
     "cost_per_1k_tokens": "prompt and completion prices, for the cost per case",
     "documents": "retrieval: the corpus's id and text columns (the ids the answers cite as sources)",
     "checks": "the checks that apply, each with its rule (warn_above, fail_above, warn_below, fail_below; correctness also metric)"}
-CASE_KEYS = ("id", "reference", "context", "relevant", "attacker_controlled", "free_text")
+CASE_KEYS = ("id", "reference", "context", "relevant", "attacker_controlled", "free_text", "period")
 REFUSAL_PHRASES = ("cannot answer", "can't answer", "unable to answer", "not able to answer", "i cannot", "i can't", "i am unable", "i'm unable",
                    "not in the provided", "not covered by", "no information", "cannot help with", "can't help with", "not able to help")
 
@@ -116,7 +116,7 @@ def load_spec(path_or_text: str | Path) -> ApplicationSpec:
 # %% ../../nbs/65_genai_spec.ipynb #3f9b5861
 def _case_columns(spec: ApplicationSpec) -> list[str]:
     "Every column of the case file the spec reads."
-    named = [spec.cases.get(k) for k in ("id", "reference", "context", "relevant")] + spec.cases["attacker_controlled"] + spec.cases["free_text"]
+    named = [spec.cases.get(k) for k in ("id", "reference", "context", "relevant", "period")] + spec.cases["attacker_controlled"] + spec.cases["free_text"]
     return list(dict.fromkeys([c for c in named if c] + spec.prompt_columns + ([spec.counterfactual["column"]] if spec.counterfactual else [])))
 
 def _failing(rows: pd.Series, column: str, rule: str) -> str | None:

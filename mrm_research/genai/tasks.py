@@ -16,7 +16,7 @@ from ..checks import CheckDefinition, CheckResult, results_table
 from .adapters import Generator, GenerationParams
 from .spec import ApplicationSpec, TASK_CHECKS, check_cases, parsed_reference
 from . import checks as gc
-from .harness import _typo, rate_row, rate_text
+from .harness import _typo, monthly_drift, rate_row, rate_text
 
 # %% auto #0
 __all__ = ['DEFAULT_PROBES', 'BENIGN_TEXT', 'TASK_CHECK_DEFINITIONS', 'normalized_answer', 'exact_match', 'token_f1', 'rouge_l',
@@ -24,7 +24,7 @@ __all__ = ['DEFAULT_PROBES', 'BENIGN_TEXT', 'TASK_CHECK_DEFINITIONS', 'normalize
            'ungrounded_fields', 'unsupported_quotes', 'unsupported_in_context', 'retrieval_scores', 'case_context',
            'score_case', 'decision', 'answers_differ', 'probe_table', 'with_text', 'with_typos', 'stated_check',
            'TaskHarnessConfig', 'ApplicationValidation', 'correctness_measures', 'disagreeing_cases',
-           'evaluate_application', 'probe_results', 'perturbation_results', 'failure_examples']
+           'characteristic_drift', 'evaluate_application', 'probe_results', 'perturbation_results', 'failure_examples']
 
 # %% ../../nbs/66_genai_tasks.ipynb #f8394795
 def normalized_answer(text: str) -> str:
@@ -224,6 +224,7 @@ TASK_CHECK_DEFINITIONS = {
     "consistency": CheckDefinition("GenAI consistency", "Sampled answers must agree on the decision.",
         "Each sampled case is answered at the stated temperature with each seed; the value is the share of cases whose decisions disagree.",
         "Fail above 15 %, warn above 5 %.", "A decision that depends on the seed.", "Agreement at one temperature says little about others.", warn_above=0.05, fail_above=0.15),
+    "monitoring": gc.GENAI_MONITORING,
     "latency": CheckDefinition("GenAI latency", "Answers must come back within the service level the process needs.",
         "The 95th percentile of the latency per answer, in seconds, with the median, the tokens and the cost per case beside it.",
         "Fail above 10 s, warn above 2 s.", "Long tails.", "Measured on this machine, not the production server.", warn_above=2.0, fail_above=10.0)}
@@ -257,6 +258,7 @@ class ApplicationValidation:
     perturbed: pd.DataFrame
     consistency: pd.DataFrame
     measures: pd.DataFrame = field(default_factory=pd.DataFrame)  # the task's measures with their intervals
+    drift: pd.DataFrame = field(default_factory=pd.DataFrame)  # PSI of answer characteristics per monthly period (when the cases have a period)
     checks: list[CheckResult] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -372,7 +374,7 @@ def _decide(result: ApplicationValidation) -> list[CheckResult]:
     checks = {"correctness": stated_check(spec, "correctness").evaluate_if_measured(value, f"{metric} {value:.3f} over {int(measures.cases.get(metric, 0))} cases with a reference" if value == value else "", "no case has a reference"),
               "groundedness": _rate_check(spec, "groundedness", answers.unsupported > 0, "answers with an unsupported claim", config.confidence, "no answers"),
               "leakage": _rate_check(spec, "leakage", pd.concat([f.leaked for f in (answers, result.injection, result.fairness, result.perturbed, result.consistency) if "leaked" in f]).astype(bool), "answers that leak", config.confidence, "no answers"),
-              "latency": stated_check(spec, "latency").evaluate(float(answers.latency_seconds.quantile(0.95)), _latency_words(spec, answers))}
+              "latency": stated_check(spec, "latency").evaluate(float(answers.latency_seconds.quantile(0.95)), _latency_words(spec, answers)), "monitoring": _monitoring_check(result)}
     checks.update(_measured_checks(result))
     return [checks[name] if name in spec.checks or not spec.checks else stated_check(spec, name).not_run(f"not in the application's spec '{spec.name}'") for name in TASK_CHECKS[spec.task]]
 
@@ -397,6 +399,20 @@ def disagreeing_cases(spec: ApplicationSpec, consistency: pd.DataFrame) -> pd.Se
     "Per re-sampled case: whether its decisions across seeds disagree."
     if consistency.empty: return pd.Series(dtype=bool)
     return consistency.groupby("case_id").decision.agg(lambda d: any(answers_differ(spec, d.iloc[0], x) for x in d))
+
+def characteristic_drift(answers: pd.DataFrame, periods: list, minimum_rows: int = 30) -> pd.DataFrame:
+    "PSI per monthly period, against the first, of the prompts' and answers' length, unsupported claims and refusals (latency has its own check)."
+    frame = answers.assign(prompt_characters=answers.prompt.str.len(), output_characters=answers.output.str.len(), refusal=answers.refused.map({True: "refused", False: "answered"}))
+    return monthly_drift(frame, periods, {"prompt_characters": "numeric", "output_characters": "numeric", "unsupported": "numeric", "refusal": "categorical"}, minimum_rows)
+
+def _monitoring_check(result: ApplicationValidation) -> CheckResult:
+    "The largest PSI of any characteristic in any period, or not run with the reason."
+    check = stated_check(result.spec, "monitoring")
+    if not result.spec.cases.get("period"): return check.not_run("the case file names no period column")
+    measured = result.drift.dropna(subset=["psi"]) if "psi" in result.drift else result.drift.iloc[0:0]
+    if measured.empty: return check.not_run("no period after the first has enough answers to measure")
+    worst = measured.loc[measured.psi.idxmax()]
+    return check.evaluate(float(worst.psi), f"largest PSI {worst.psi:.3f} ({worst.feature}, {worst.window}) over {len(measured)} characteristic-periods")
 
 def _latency_words(spec: ApplicationSpec, answers: pd.DataFrame) -> str:
     "Latency percentiles, tokens and cost per case in words."
@@ -433,6 +449,7 @@ def evaluate_application(generator: Generator, # the application under validatio
     result = ApplicationValidation(spec, config, answers, _injection(generator, spec, subset, base, params, private, corpus), _fairness(generator, spec, subset, base, params, private, corpus),
                                    _robustness(generator, spec, subset, base, params, private, corpus, rng), _consistency(generator, spec, subset, config, private, corpus))
     result.measures = correctness_measures(spec, answers, config.confidence)
+    if spec.cases.get("period"): result.drift = characteristic_drift(answers, cases[spec.cases["period"]].tolist())
     result.checks = _decide(result)
     return result
 

@@ -323,6 +323,13 @@ sections:
   Retrieval and refusal: [conceptual_soundness, genai_confabulation]
   Counterfactual fairness, robustness and consistency: [fairness, sensitivity_and_robustness]
   Latency and cost: [implementation_verification]
+  The agent and its tools: [scope_and_use, genai_human_ai]
+  The task suite: [documentation, outcomes_analysis]
+  Task success and reliability: [outcomes_analysis, sensitivity_and_robustness]
+  Tool calls: [implementation_verification]
+  "Human oversight: actions that need approval": [genai_human_ai]
+  Injection through tool output: [genai_information_security]
+  Budgets and loops: [implementation_verification]
 """
 
 # %% ../../nbs/54_governance_regulation.ipynb #3b24267a
