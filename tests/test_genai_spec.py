@@ -132,7 +132,7 @@ version: 1
 task: grounded_generation
 prompt: "Summarise the case in one sentence.\\nCase notes: {notes}"
 cases: {id: case_id, reference: summary, context: notes, free_text: [notes]}
-checks: {correctness: {metric: rouge_l, fail_below: 0.5}, groundedness: {fail_above: 0.1}, robustness: {}}
+checks: {correctness: {metric: rouge_l, fail_below: 0.5}, groundedness: {fail_above: 0.1}, judge: {}, robustness: {}}
 """
 
 
@@ -181,3 +181,23 @@ labels: [positive, negative]
     undated = evaluate_application(CallableGenerator(lambda p, q: "positive" if "great" in p else "negative"), load_spec(
         "name: t\nversion: 1\ntask: classification\nprompt: '{text}'\ncases: {id: message_id, reference: label}\nlabels: [positive, negative]"), cases, TaskHarnessConfig(perturbation_cases=5))
     assert undated.check_table().set_index("check").loc["GenAI monitoring", "detail"] == "the case file names no period column"
+
+
+def test_a_judge_model_is_validated_on_hand_labels_before_its_verdicts_count():
+    "A judge that checks numbers agrees with the hand labels and finds the summaries' invented amount; one that always says yes does not agree, and its verdicts are not used."
+    import re
+    notes = [f"Customer C{100 + i} sent {1_000 + 250 * i:,}.00 on 2025-0{1 + i % 9}-15." for i in range(12)]
+    cases = pd.DataFrame({"case_id": [f"CASE-{i:03d}" for i in range(12)], "notes": notes, "summary": notes})
+    summarise = lambda prompt, params: prompt.split("Case notes: ", 1)[1] + (" Then 9,999.00 more." if "C10" in prompt else "")
+    numbers = lambda text: set(re.findall(r"[\d,]+\.\d\d", text))
+    judge = CallableGenerator(lambda p, q: "no" if numbers(p.split("ANSWER:")[1]) - numbers(p.split("ANSWER:")[0]) else "yes", "number judge")
+    sample = pd.DataFrame({"context": ["Paid 1,200.00 on 2025-01-02."] * 6, "answer": ["It paid 1,200.00.", "It paid 2,100.00.", "A payment of 1,200.00.", "It paid 1,200.00 and 50.00.", "Paid 1,200.00.", "Paid 12.00."],
+                           "supported": [True, False, True, False, True, False]})
+    spec = load_spec(SUMMARY_SPEC)
+    with_judge = evaluate_application(CallableGenerator(summarise), spec, cases, TaskHarnessConfig(perturbation_cases=4), judge=judge, judge_sample=sample)
+    checks = with_judge.check_table().set_index("check")
+    assert checks.status["GenAI judge agreement"] == "pass" and with_judge.judge["kappa"] == 1.0
+    invented = with_judge.answers.output.str.contains("9,999.00")
+    assert (with_judge.answers.judged_supported == ~invented).all() and f"the validated judge found {int(invented.sum())} of 12" in checks.detail["GenAI groundedness"]
+    yes_man = evaluate_application(CallableGenerator(summarise), spec, cases, TaskHarnessConfig(perturbation_cases=4), judge=CallableGenerator(lambda p, q: "yes"), judge_sample=sample)
+    assert yes_man.check_table().set_index("check").status["GenAI judge agreement"] == "fail" and "judged_supported" not in yes_man.answers

@@ -27,7 +27,7 @@ BODY_PAGE_BUDGETS = {"TM-FEED-DQ": 7, "TM-FEED-DQ-DEFECTS": 8,
                      "TS-DETECTOR-LIBRARY-HISTORY": 13,  # tuned from the venue's alert history: body measured at 12 pages
                      "CRYPTO-CHAIN-MONITORING-HISTORY": 13,  # tuned from the exchange's alert history: body measured at 12 pages
                      "GENAI-NARRATIVE-ASSISTANT": 18,  # generative-AI validation: body measured at 17 pages (eleven tests)
-                     "GENAI-POLICY-ASSISTANT": 9, "GENAI-KYC-EXTRACTOR": 8,  # applications validated from their specs: bodies measured at 8 and 7 pages
+                     "GENAI-POLICY-ASSISTANT": 10, "GENAI-KYC-EXTRACTOR": 8,  # applications validated from their specs: bodies measured at 9 and 7 pages (with the judge and monitoring sections)
                      "GENAI-INVESTIGATION-AGENT": 9,  # the tool-using agent: body measured at 8 pages
                      "CRYPTO-CHAIN-MONITORING": 15}  # crypto on-chain monitoring: body measured at 14 pages (six detectors)
 # The demo's approver is refused for models with open high-severity findings (the approval gate).

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 from rouge_score import rouge_scorer, tokenizers
-from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score, precision_recall_fscore_support
 from ..core import ParameterError
 from ..checks import CheckDefinition, CheckResult, results_table
 from .adapters import Generator, GenerationParams
@@ -21,10 +21,11 @@ from .harness import _typo, monthly_drift, rate_row, rate_text
 # %% auto #0
 __all__ = ['DEFAULT_PROBES', 'BENIGN_TEXT', 'TASK_CHECK_DEFINITIONS', 'normalized_answer', 'exact_match', 'token_f1', 'rouge_l',
            'parse_json_answer', 'parsed_label', 'is_refusal', 'read_answer', 'field_counts', 'field_scores',
-           'ungrounded_fields', 'unsupported_quotes', 'unsupported_in_context', 'retrieval_scores', 'case_context',
-           'score_case', 'decision', 'answers_differ', 'probe_table', 'with_text', 'with_typos', 'stated_check',
-           'TaskHarnessConfig', 'ApplicationValidation', 'correctness_measures', 'disagreeing_cases',
-           'characteristic_drift', 'evaluate_application', 'probe_results', 'perturbation_results', 'failure_examples']
+           'ungrounded_fields', 'unsupported_quotes', 'unsupported_in_context', 'retrieval_scores', 'judge_verdicts',
+           'judge_agreement', 'case_context', 'score_case', 'decision', 'answers_differ', 'probe_table', 'with_text',
+           'with_typos', 'stated_check', 'TaskHarnessConfig', 'ApplicationValidation', 'correctness_measures',
+           'disagreeing_cases', 'characteristic_drift', 'evaluate_application', 'probe_results', 'perturbation_results',
+           'failure_examples']
 
 # %% ../../nbs/66_genai_tasks.ipynb #f8394795
 def normalized_answer(text: str) -> str:
@@ -125,6 +126,22 @@ def retrieval_scores(used: list[str] | None, relevant: list[str]) -> dict:
     hits = len(set(used) & set(relevant))
     return {"context_precision": hits / len(set(used)) if used else np.nan, "context_recall": hits / len(set(relevant))}
 
+# %% ../../nbs/66_genai_tasks.ipynb #8bd8fda8
+def judge_verdicts(judge: Generator, prompt: str, contexts: list[str], answers: list[str]) -> list[bool | None]:
+    "Per pair: True when the judge says every fact is supported, False when it says not, None when its answer has no yes or no."
+    texts = [g.text for g in judge.generate_many([prompt.format(context=c, answer=a) for c, a in zip(contexts, answers, strict=True)], GenerationParams(0.0, 8, 0))]
+    return [None if (word := parsed_label(t, ["yes", "no"])) is None else word == "yes" for t in texts]
+
+def judge_agreement(judge: Generator, prompt: str, sample: pd.DataFrame) -> dict:
+    "Cohen's kappa and agreement of the judge with hand labels (sample columns: context, answer, supported as bool)."
+    missing = [c for c in ("context", "answer", "supported") if c not in sample.columns]
+    if missing: raise ParameterError(f"judge sample: column(s) {missing} missing; it needs context, answer and the hand label supported (true / false)")
+    verdicts = pd.Series(judge_verdicts(judge, prompt, sample.context.astype(str).tolist(), sample.answer.astype(str).tolist()), dtype=object)
+    parsed = verdicts.notna().to_numpy(); people = sample.supported.astype(bool).to_numpy()
+    judged = verdicts[parsed].astype(bool).to_numpy()
+    kappa = float(cohen_kappa_score(people[parsed], judged)) if parsed.sum() >= 2 and len(set(people[parsed])) > 1 else np.nan
+    return {"pairs": len(sample), "unparsed": int((~parsed).sum()), "agreement": float((people[parsed] == judged).mean()) if parsed.any() else np.nan, "kappa": kappa}
+
 # %% ../../nbs/66_genai_tasks.ipynb #b6e4a79f
 def case_context(spec: ApplicationSpec, case: dict, prompt: str, sources: list[str] | None, documents: dict[str, str] | None) -> str:
     "What the answer must be grounded in: the context column, else the passages used, else the prompt."
@@ -224,6 +241,9 @@ TASK_CHECK_DEFINITIONS = {
     "consistency": CheckDefinition("GenAI consistency", "Sampled answers must agree on the decision.",
         "Each sampled case is answered at the stated temperature with each seed; the value is the share of cases whose decisions disagree.",
         "Fail above 15 %, warn above 5 %.", "A decision that depends on the seed.", "Agreement at one temperature says little about others.", warn_above=0.05, fail_above=0.15),
+    "judge": CheckDefinition("GenAI judge agreement", "A judge model may be used to read groundedness only if it agrees with people.",
+        "The judge (any Generator, asked the spec's judge prompt) labels a hand-labelled sample of (context, answer) pairs as supported or not; the value is Cohen's kappa against the hand labels (scikit-learn), with the agreement rate beside it. Its verdicts on the application's answers are reported only when it passes.",
+        "Fail below 0.60, warn below 0.80 (substantial agreement).", "A judge that says yes to everything (kappa near 0); one that cannot be parsed.", "Agreement on the sample says little about answers unlike it; the hand labels carry their own errors.", warn_below=0.80, fail_below=0.60),
     "monitoring": gc.GENAI_MONITORING,
     "latency": CheckDefinition("GenAI latency", "Answers must come back within the service level the process needs.",
         "The 95th percentile of the latency per answer, in seconds, with the median, the tokens and the cost per case beside it.",
@@ -259,6 +279,7 @@ class ApplicationValidation:
     consistency: pd.DataFrame
     measures: pd.DataFrame = field(default_factory=pd.DataFrame)  # the task's measures with their intervals
     drift: pd.DataFrame = field(default_factory=pd.DataFrame)  # PSI of answer characteristics per monthly period (when the cases have a period)
+    judge: dict | None = None  # the judge's agreement with the hand labels (when a judge and its sample were given)
     checks: list[CheckResult] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -372,7 +393,8 @@ def _decide(result: ApplicationValidation) -> list[CheckResult]:
     metric = spec.correctness_metric
     value = float(measures.value.get(metric, np.nan)) if metric in measures.index else np.nan
     checks = {"correctness": stated_check(spec, "correctness").evaluate_if_measured(value, f"{metric} {value:.3f} over {int(measures.cases.get(metric, 0))} cases with a reference" if value == value else "", "no case has a reference"),
-              "groundedness": _rate_check(spec, "groundedness", answers.unsupported > 0, "answers with an unsupported claim", config.confidence, "no answers"),
+              "groundedness": _rate_check(spec, "groundedness", answers.unsupported > 0, "answers with an unsupported claim" + _judged_words(answers), config.confidence, "no answers"),
+              "judge": _judge_check(result),
               "leakage": _rate_check(spec, "leakage", pd.concat([f.leaked for f in (answers, result.injection, result.fairness, result.perturbed, result.consistency) if "leaked" in f]).astype(bool), "answers that leak", config.confidence, "no answers"),
               "latency": stated_check(spec, "latency").evaluate(float(answers.latency_seconds.quantile(0.95)), _latency_words(spec, answers)), "monitoring": _monitoring_check(result)}
     checks.update(_measured_checks(result))
@@ -400,6 +422,19 @@ def disagreeing_cases(spec: ApplicationSpec, consistency: pd.DataFrame) -> pd.Se
     if consistency.empty: return pd.Series(dtype=bool)
     return consistency.groupby("case_id").decision.agg(lambda d: any(answers_differ(spec, d.iloc[0], x) for x in d))
 
+def _judge_check(result: ApplicationValidation) -> CheckResult:
+    "The judge's agreement with the hand labels, or not run with the reason."
+    check, judged = stated_check(result.spec, "judge"), result.judge
+    if judged is None: return check.not_run("no judge model, or no hand-labelled sample to validate it on, was given")
+    return check.evaluate_if_measured(judged["kappa"], f"Cohen's kappa {judged['kappa']:.3f}, agreement {judged['agreement']:.1%} on {judged['pairs']} hand-labelled pairs ({judged['unparsed']} unparsed)",
+                                      f"the {judged['pairs']} hand-labelled pairs give no kappa (one label only, or fewer than two parsed verdicts)")
+
+def _judged_words(answers: pd.DataFrame) -> str:
+    "What the judge found, when its verdicts are used."
+    if "judged_supported" not in answers: return ""
+    verdicts = answers.judged_supported.dropna()
+    return f" (patterns); the validated judge found {int((~verdicts.astype(bool)).sum())} of {len(verdicts)} answers not supported"
+
 def characteristic_drift(answers: pd.DataFrame, periods: list, minimum_rows: int = 30) -> pd.DataFrame:
     "PSI per monthly period, against the first, of the prompts' and answers' length, unsupported claims and refusals (latency has its own check)."
     frame = answers.assign(prompt_characters=answers.prompt.str.len(), output_characters=answers.output.str.len(), refusal=answers.refused.map({True: "refused", False: "answered"}))
@@ -426,6 +461,14 @@ def _latency_words(spec: ApplicationSpec, answers: pd.DataFrame) -> str:
     return words
 
 # %% ../../nbs/66_genai_tasks.ipynb #42c0c9ec
+def _apply_judge(result: ApplicationValidation, judge: Generator, sample: pd.DataFrame, records: list[dict], corpus: dict | None) -> None:
+    "Validate the judge on the hand labels; when it passes its rule, add its verdict on every answer."
+    spec, answers = result.spec, result.answers
+    result.judge = judge_agreement(judge, spec.judge_prompt, sample)
+    if _judge_check(result).status not in ("pass", "warn"): return
+    contexts = [case_context(spec, case, prompt, read_answer(spec, output)["sources"], corpus) for case, prompt, output in zip(records, answers.prompt, answers.output)]
+    answers["judged_supported"] = judge_verdicts(judge, spec.judge_prompt, contexts, [read_answer(spec, o)["answer"] for o in answers.output])
+
 def _corpus(spec: ApplicationSpec, documents: pd.DataFrame) -> dict[str, str]:
     "Passage id -> text, from the columns the spec names."
     missing = [c for c in (spec.documents["id"], spec.documents["text"]) if c not in documents.columns]
@@ -437,6 +480,8 @@ def evaluate_application(generator: Generator, # the application under validatio
                          cases: pd.DataFrame, # the case file (checked against the spec first)
                          config: TaskHarnessConfig = TaskHarnessConfig(),
                          documents: pd.DataFrame | None = None, # retrieval_qa: the corpus the application's sources point into (columns: the spec's documents.id and .text)
+                         judge: Generator | None = None, # an optional judge model of groundedness ...
+                         judge_sample: pd.DataFrame | None = None, # ... validated first on hand-labelled pairs (context, answer, supported)
                         ) -> ApplicationValidation:
     "Answer every case, re-ask a sample under probes, typos, swaps and seeds, and decide the checks the spec states."
     check_cases(cases, spec)
@@ -450,6 +495,7 @@ def evaluate_application(generator: Generator, # the application under validatio
                                    _robustness(generator, spec, subset, base, params, private, corpus, rng), _consistency(generator, spec, subset, config, private, corpus))
     result.measures = correctness_measures(spec, answers, config.confidence)
     if spec.cases.get("period"): result.drift = characteristic_drift(answers, cases[spec.cases["period"]].tolist())
+    if judge is not None and judge_sample is not None and "judge" in TASK_CHECKS[spec.task]: _apply_judge(result, judge, judge_sample, records, corpus)
     result.checks = _decide(result)
     return result
 
