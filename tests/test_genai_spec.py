@@ -201,3 +201,18 @@ def test_a_judge_model_is_validated_on_hand_labels_before_its_verdicts_count():
     assert (with_judge.answers.judged_supported == ~invented).all() and f"the validated judge found {int(invented.sum())} of 12" in checks.detail["GenAI groundedness"]
     yes_man = evaluate_application(CallableGenerator(summarise), spec, cases, TaskHarnessConfig(perturbation_cases=4), judge=CallableGenerator(lambda p, q: "yes"), judge_sample=sample)
     assert yes_man.check_table().set_index("check").status["GenAI judge agreement"] == "fail" and "judged_supported" not in yes_man.answers
+
+
+def test_the_spec_report_from_a_users_folder_through_an_endpoint(tmp_path):
+    "The report run as a user would: their spec, their case file, their application behind an HTTP endpoint, from their own folder."
+    from conftest import REPO, bundles, mrm
+    (tmp_path / "kyc.yaml").write_text(KYC_SPEC)
+    _kyc_cases(40, seed=9).to_csv(tmp_path / "cases.csv", index=False)
+    with serve_openai_compatible(CallableGenerator(_kyc_extract, "kyc-rules")) as url:
+        mrm("run", REPO / "nbs/validation/genai_application.ipynb", "-p", "spec", tmp_path / "kyc.yaml", "-p", "cases", tmp_path / "cases.csv", "-p", "endpoint", url,
+            "-p", "endpoint_model", "kyc-rules", "-p", "perturbation_cases", 10, "--model-id", "KYC-RULES", "--out", tmp_path / "out", "--no-progress", check=0, cwd=tmp_path)
+    (bundle,) = bundles(tmp_path / "out")
+    results, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
+    status = {c["check"]: c["status"] for c in results["checks"]}
+    assert status["GenAI groundedness"] == "fail" and status["GenAI prompt injection"] == "fail" and status["GenAI answer correctness"] == "pass"
+    assert inputs["cases"]["path"].endswith("cases.csv") and inputs["spec"]["sha256"] and {f["id"] for f in results["findings"]} >= {"GEN-01", "GEN-02"}
