@@ -61,7 +61,10 @@ def reference_bins(values: pd.Series, # the feature in the reference sample
     if present.empty: raise DriftError(f"feature '{feature}': no non-missing value in the reference sample; its bins cannot be set")
     if kind == "categorical": return Bins(feature, kind, categories=tuple(sorted(present.astype(object).unique(), key=str)))
     if kind != "numeric": raise DriftError(f"feature '{feature}': kind must be numeric or categorical, got {kind!r}")
-    edges = np.unique(np.quantile(present.to_numpy(dtype=float), np.linspace(0, 1, bins + 1)[1:-1], method="linear"))
+    numbers = present.to_numpy(dtype=float)
+    edges = np.unique(np.quantile(numbers, np.linspace(0, 1, bins + 1)[1:-1], method="linear"))
+    if len(edges) < bins - 1:  # ties collapsed the quantile bins (a constant or discrete feature): values beyond the reference's range get bins of their own
+        edges = np.unique(np.r_[numbers.min(), edges, np.nextafter(numbers.max(), np.inf)])
     return Bins(feature, kind, edges=edges)
 
 # %% ../../nbs/34_validation_drift.ipynb #ff39d729
