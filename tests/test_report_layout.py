@@ -28,7 +28,7 @@ BODY_PAGE_BUDGETS = {"TM-FEED-DQ": 7, "TM-FEED-DQ-DEFECTS": 8,
                      "CRYPTO-CHAIN-MONITORING-HISTORY": 13,  # tuned from the exchange's alert history: body measured at 12 pages
                      "GENAI-NARRATIVE-ASSISTANT": 18,  # generative-AI validation: body measured at 17 pages (eleven tests)
                      "GENAI-POLICY-ASSISTANT": 10, "GENAI-KYC-EXTRACTOR": 8,  # applications validated from their specs: bodies measured at 9 and 7 pages (with the judge and monitoring sections)
-                     "GENAI-INVESTIGATION-AGENT": 9,  # the tool-using agent: body measured at 8 pages
+                     "GENAI-INVESTIGATION-AGENT": 10,  # the tool-using agent: body measured at 9 pages (8 before request_approval joined the tools)
                      "CRYPTO-CHAIN-MONITORING": 15}  # crypto on-chain monitoring: body measured at 14 pages (six detectors)
 # The demo's approver is refused for models with open high-severity findings (the approval gate).
 REFUSED = {"TM-FEED-DQ-DEFECTS", "TM-ALERT-SCORER", "GENAI-NARRATIVE-ASSISTANT",  # the demo narrative model fails faithfulness, among others
