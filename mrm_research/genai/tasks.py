@@ -466,8 +466,9 @@ def _apply_judge(result: ApplicationValidation, judge: Generator, sample: pd.Dat
     spec, answers = result.spec, result.answers
     result.judge = judge_agreement(judge, spec.judge_prompt, sample)
     if _judge_check(result).status not in ("pass", "warn"): return
-    contexts = [case_context(spec, case, prompt, read_answer(spec, output)["sources"], corpus) for case, prompt, output in zip(records, answers.prompt, answers.output)]
-    answers["judged_supported"] = judge_verdicts(judge, spec.judge_prompt, contexts, [read_answer(spec, o)["answer"] for o in answers.output])
+    reads = [read_answer(spec, output) for output in answers.output]
+    contexts = [case_context(spec, case, prompt, read["sources"], corpus) for case, prompt, read in zip(records, answers.prompt, reads)]
+    answers["judged_supported"] = judge_verdicts(judge, spec.judge_prompt, contexts, [read["answer"] for read in reads])
 
 def _corpus(spec: ApplicationSpec, documents: pd.DataFrame) -> dict[str, str]:
     "Passage id -> text, from the columns the spec names."
