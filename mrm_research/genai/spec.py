@@ -5,25 +5,27 @@
 # %% ../../nbs/65_genai_spec.ipynb #59fa67cc
 from __future__ import annotations
 import json, re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 import pandas as pd
 from ..core import ParameterError, load_yaml
 
 # %% auto #0
-__all__ = ['TASK_TYPES', 'TASK_CHECKS', 'CORRECTNESS_METRICS', 'RULE_KEYS', 'SPEC_KEYS', 'CASE_KEYS', 'REFUSAL_PHRASES',
-           'ApplicationSpec', 'load_spec', 'parsed_reference', 'check_cases']
+__all__ = ['TASK_TYPES', 'TASK_CHECKS', 'CORRECTNESS_METRICS', 'DECISION_METRICS', 'RULE_KEYS', 'SPEC_KEYS', 'CASE_KEYS',
+           'REFUSAL_PHRASES', 'ApplicationSpec', 'records', 'address_values', 'load_spec', 'parsed_reference',
+           'check_cases']
 
 # %% ../../nbs/65_genai_spec.ipynb #58bd45ce
 TASK_TYPES = {"grounded_generation": "free text from given context", "retrieval_qa": "an answer to a question from retrieved passages",
               "extraction": "named fields from a document, as JSON", "classification": "one label of a stated set"}
 TASK_CHECKS = {  # the checks that can apply to each task type, in report order
-    "grounded_generation": ("correctness", "groundedness", "judge", "injection", "leakage", "fairness", "robustness", "consistency", "monitoring", "latency"),
-    "retrieval_qa": ("correctness", "groundedness", "judge", "retrieval", "refusal", "injection", "leakage", "fairness", "robustness", "consistency", "monitoring", "latency"),
-    "extraction": ("correctness", "groundedness", "injection", "leakage", "fairness", "robustness", "consistency", "monitoring", "latency"),
-    "classification": ("correctness", "injection", "leakage", "fairness", "robustness", "consistency", "monitoring", "latency")}
+    "grounded_generation": ("correctness", "decision", "groundedness", "completeness", "judge", "injection", "leakage", "fairness", "robustness", "consistency", "prompt_comparison", "monitoring", "latency"),
+    "retrieval_qa": ("correctness", "groundedness", "judge", "retrieval", "refusal", "injection", "leakage", "fairness", "robustness", "consistency", "prompt_comparison", "monitoring", "latency"),
+    "extraction": ("correctness", "groundedness", "injection", "leakage", "fairness", "robustness", "consistency", "prompt_comparison", "monitoring", "latency"),
+    "classification": ("correctness", "injection", "leakage", "fairness", "robustness", "consistency", "prompt_comparison", "monitoring", "latency")}
 CORRECTNESS_METRICS = {"grounded_generation": ("rouge_l",), "retrieval_qa": ("token_f1", "exact_match"), "extraction": ("field_f1", "field_precision", "field_recall"),
                        "classification": ("macro_f1", "accuracy")}
+DECISION_METRICS = ("decision_recall", "decision_precision", "decision_f1", "decision_accuracy")  # the first three need the positive label
 RULE_KEYS = ("warn_above", "fail_above", "warn_below", "fail_below")
 
 # %% ../../nbs/65_genai_spec.ipynb #006cc904
@@ -32,19 +34,23 @@ SPEC_KEYS = {
     "version": "the application's (model + prompt) version",
     "task": "one of TASK_TYPES",
     "prompt": "the prompt template: {column} is filled from the case, {labels} and {fields} from the spec",
-    "cases": "the case file's columns: id, reference, context, relevant (retrieval_qa), attacker_controlled, free_text, period (monitoring)",
+    "cases": "the case file's columns: id, reference, context, relevant (retrieval_qa), attacker_controlled, free_text, period (monitoring), private (values no other case's answer may carry), expand (columns holding a JSON object whose keys become columns)",
+    "rows": "repeated records: {column: line template}; the column holds a list of records (or its JSON text), written into the prompt one line per record ({name} from the record, else from the case); 'column.name' then addresses that name in every record",
     "labels": "classification: the label set",
     "fields": "extraction: the fields to extract",
     "output": "format text or json; for json, the keys of the answer and of the sources (the retrieved passage ids)",
     "unanswerable": "the reference value of a question the context cannot answer (a refusal is then correct)",
     "refusal_phrases": "phrases that mark a refusal (defaults: cannot answer, not able to, ...)",
-    "counterfactual": "column and values: each sampled case is answered again with each other value in that column",
+    "counterfactual": "column and values: each sampled case is answered again with each other value in that column; with: {other column: {value: its value}} swaps linked columns together (a name with its nationality)",
+    "decision": "grounded_generation: the decision the text states: labels, reference (column), positive (label), compare_with (other columns of decisions, e.g. people's)",
+    "completeness": "grounded_generation: elements: {element: [columns whose value it mentions] or {pattern: regex}}; by_decision: {label: [the elements a text with that decision needs]}",
+    "candidate": "a candidate prompt version (version, prompt, rows) answered on the same cases and compared with the production prompt",
     "probes": "extra injection / jailbreak probes: id, kind, text, marker",
     "cost_per_1k_tokens": "prompt and completion prices, for the cost per case",
     "documents": "retrieval: the corpus's id and text columns (the ids the answers cite as sources)",
     "judge_prompt": "the prompt of an optional judge model ({context}, {answer}; it answers yes when every fact is supported)",
     "checks": "the checks that apply, each with its rule (warn_above, fail_above, warn_below, fail_below; correctness also metric)"}
-CASE_KEYS = ("id", "reference", "context", "relevant", "attacker_controlled", "free_text", "period")
+CASE_KEYS = ("id", "reference", "context", "relevant", "attacker_controlled", "free_text", "period", "private", "expand")
 REFUSAL_PHRASES = ("cannot answer", "can't answer", "unable to answer", "not able to answer", "i cannot", "i can't", "i am unable", "i'm unable",
                    "not in the provided", "not covered by", "no information", "cannot help with", "can't help with", "not able to help")
 
@@ -60,9 +66,13 @@ class ApplicationSpec:
     labels: list = field(default_factory=list)
     fields: list = field(default_factory=list)
     output: dict = field(default_factory=lambda: {"format": "text"})
+    rows: dict = field(default_factory=dict)
     unanswerable: str | None = None
     refusal_phrases: list = field(default_factory=lambda: list(REFUSAL_PHRASES))
     counterfactual: dict | None = None
+    decision: dict | None = None
+    completeness: dict | None = None
+    candidate: dict | None = None
     probes: list = field(default_factory=list)
     cost_per_1k_tokens: dict = field(default_factory=dict)
     documents: dict = field(default_factory=lambda: {"id": "passage_id", "text": "text"})
@@ -75,36 +85,93 @@ class ApplicationSpec:
         unknown = set(self.cases) - set(CASE_KEYS)
         if unknown: raise ParameterError(f"{where}: cases: unknown key(s) {sorted(unknown)}; keys: {', '.join(CASE_KEYS)}")
         if "id" not in self.cases: raise ParameterError(f"{where}: cases.id (the column that names each case) is required")
-        for key in ("attacker_controlled", "free_text"): self.cases[key] = list(self.cases.get(key) or [])
+        for key in ("attacker_controlled", "free_text", "private", "expand"): self.cases[key] = list(self.cases.get(key) or [])
         if self.task == "classification" and len(self.labels) < 2: raise ParameterError(f"{where}: a classification spec needs at least two labels")
         if self.task == "extraction" and not self.fields: raise ParameterError(f"{where}: an extraction spec needs its fields")
         if self.output.get("format", "text") not in ("text", "json"): raise ParameterError(f"{where}: output.format must be text or json, got {self.output.get('format')!r}")
-        self._check_checks(where)
+        self._check_generation_keys(where); self._check_checks(where)
+
+    def _check_generation_keys(self, where: str) -> None:
+        "Refuse a decision or completeness outside grounded generation, a decision without two labels, and unknown keys in either."
+        for key, allowed in (("decision", {"labels", "reference", "positive", "compare_with"}), ("completeness", {"elements", "by_decision"}),
+                             ("candidate", {"version", "prompt", "rows"}), ("counterfactual", {"column", "values", "with"})):
+            value = getattr(self, key)
+            if value is None: continue
+            if key in ("decision", "completeness") and self.task != "grounded_generation": raise ParameterError(f"{where}: {key} applies to grounded_generation, not {self.task}")
+            extra = set(value) - allowed
+            if extra: raise ParameterError(f"{where}: {key}: unknown key(s) {sorted(extra)}; keys: {', '.join(sorted(allowed))}")
+        if self.counterfactual is not None:
+            values = [str(v) for v in self.counterfactual.get("values") or []]
+            self.counterfactual["with"] = {other: {str(k): v for k, v in by_value.items()} for other, by_value in (self.counterfactual.get("with") or {}).items()}
+            for other, by_value in self.counterfactual["with"].items():
+                lacking = [v for v in values if v not in by_value]
+                if lacking: raise ParameterError(f"{where}: counterfactual.with.{other} gives no value for {lacking}")
+        if self.decision is not None:
+            labels = list(map(str, self.decision.get("labels") or []))
+            if len(labels) < 2: raise ParameterError(f"{where}: decision.labels needs at least two labels")
+            if self.decision.get("positive") is not None and str(self.decision["positive"]) not in labels: raise ParameterError(f"{where}: decision.positive {self.decision['positive']!r} is not one of {labels}")
+        if self.completeness is not None:
+            elements = self.completeness.get("elements") or {}
+            if not elements: raise ParameterError(f"{where}: completeness.elements names no element")
+            unknown = sorted({e for needed in (self.completeness.get("by_decision") or {}).values() for e in needed} - set(elements))
+            if unknown: raise ParameterError(f"{where}: completeness.by_decision names element(s) {unknown} that completeness.elements does not define")
 
     def _check_checks(self, where: str) -> None:
-        "Refuse checks that do not apply to the task, unknown rule keys and unknown correctness metrics."
+        "Refuse checks that do not apply to the task, unknown rule keys and unknown correctness or decision metrics."
         allowed = TASK_CHECKS[self.task]
         wrong = sorted(set(self.checks) - set(allowed))
         if wrong: raise ParameterError(f"{where}: check(s) {wrong} do not apply to task {self.task}; it can take {', '.join(allowed)}")
         for name, rule in self.checks.items():
-            extra = set(rule or {}) - set(RULE_KEYS) - ({"metric"} if name == "correctness" else set())
-            if extra: raise ParameterError(f"{where}: checks.{name}: unknown key(s) {sorted(extra)}; a rule takes {', '.join(RULE_KEYS)}" + (" and metric" if name == "correctness" else ""))
-        metric = (self.checks.get("correctness") or {}).get("metric")
-        if metric is not None and metric not in CORRECTNESS_METRICS[self.task]:
-            raise ParameterError(f"{where}: checks.correctness.metric {metric!r} is not one of {', '.join(CORRECTNESS_METRICS[self.task])} for task {self.task}")
+            extra = set(rule or {}) - set(RULE_KEYS) - ({"metric"} if name in ("correctness", "decision") else set())
+            if extra: raise ParameterError(f"{where}: checks.{name}: unknown key(s) {sorted(extra)}; a rule takes {', '.join(RULE_KEYS)}" + (" and metric" if name in ("correctness", "decision") else ""))
+        for name, known in (("correctness", CORRECTNESS_METRICS[self.task]), ("decision", DECISION_METRICS)):
+            metric = (self.checks.get(name) or {}).get("metric")
+            if metric is not None and metric not in known:
+                raise ParameterError(f"{where}: checks.{name}.metric {metric!r} is not one of {', '.join(known)} for task {self.task}")
 
     @property
     def prompt_columns(self) -> list[str]:
-        "The case columns the prompt template reads."
-        return [name for name in dict.fromkeys(re.findall(r"\{(\w+)\}", self.prompt)) if name not in ("labels", "fields")]
+        "The case columns the prompt template and the row templates read."
+        named = re.findall(r"\{(\w+)\}", self.prompt) + [n for line in self.rows.values() for n in re.findall(r"\{(\w+)\}", line)]
+        return [name for name in dict.fromkeys(named) if name not in ("labels", "fields")]
 
     @property
     def correctness_metric(self) -> str: return (self.checks.get("correctness") or {}).get("metric") or CORRECTNESS_METRICS[self.task][0]
 
+    @property
+    def decision_metric(self) -> str:
+        "The measure the decision check decides on: the spec's, else recall of the positive label (accuracy when none is named)."
+        return (self.checks.get("decision") or {}).get("metric") or ("decision_recall" if (self.decision or {}).get("positive") is not None else "decision_accuracy")
+
     def render(self, case: dict) -> str:
-        "The prompt for one case (a mapping of column to value)."
-        values = {name: "" if pd.isna(case[name]) else str(case[name]) for name in self.prompt_columns}
-        return self.prompt.format(labels=", ".join(map(str, self.labels)), fields=", ".join(map(str, self.fields)), **values)
+        "The prompt for one case (a mapping of column to value; a rows column written one line per record)."
+        scalars = {name: "" if _missing(value := case.get(name)) else str(value) for name in self.prompt_columns if name not in self.rows}
+        lines = {column: "".join(line.format(**{**scalars, **{k: "" if _missing(v) else str(v) for k, v in record.items()}}) for record in records(case, column))
+                 for column, line in self.rows.items()}
+        values = {name: scalars.get(name, "") for name in re.findall(r"\{(\w+)\}", self.prompt) if name not in ("labels", "fields")}
+        return self.prompt.format(labels=", ".join(map(str, self.labels)), fields=", ".join(map(str, self.fields)), **{**values, **lines})
+
+    def candidate_spec(self) -> ApplicationSpec | None:
+        "The spec with the candidate prompt in place of the production one (None when there is no candidate)."
+        if not self.candidate: return None
+        return replace(self, version=str(self.candidate.get("version", f"{self.version}-candidate")), prompt=self.candidate["prompt"],
+                       rows=self.candidate.get("rows") or self.rows, candidate=None)
+
+def _missing(value) -> bool:
+    "Whether a case value is absent (None or NaN); lists and dicts are values."
+    return value is None or (isinstance(value, float) and value != value)
+
+def records(case: dict, column: str) -> list[dict]:
+    "The records of a rows column of one case (a list, or its JSON text)."
+    value = case.get(column)
+    parsed = json.loads(value) if isinstance(value, str) else ([] if _missing(value) else value)
+    return [dict(r) for r in parsed]
+
+def address_values(case: dict, address: str) -> list[str]:
+    "The values an address names in one case: a column's value, or 'column.name' in every record."
+    column, _, name = address.partition(".")
+    values = [r.get(name) for r in records(case, column)] if name else [case.get(column)]
+    return [str(v) for v in values if not _missing(v)]
 
 def load_spec(path_or_text: str | Path) -> ApplicationSpec:
     "A spec from a YAML file (or YAML text), refusing unknown keys."
@@ -117,9 +184,13 @@ def load_spec(path_or_text: str | Path) -> ApplicationSpec:
 
 # %% ../../nbs/65_genai_spec.ipynb #3f9b5861
 def _case_columns(spec: ApplicationSpec) -> list[str]:
-    "Every column of the case file the spec reads."
-    named = [spec.cases.get(k) for k in ("id", "reference", "context", "relevant", "period")] + spec.cases["attacker_controlled"] + spec.cases["free_text"]
-    return list(dict.fromkeys([c for c in named if c] + spec.prompt_columns + ([spec.counterfactual["column"]] if spec.counterfactual else [])))
+    "Every column of the case file the spec reads (an address 'column.name' reads its column)."
+    named = [spec.cases.get(k) for k in ("id", "reference", "context", "relevant", "period")] + spec.cases["attacker_controlled"] + spec.cases["free_text"] + spec.cases["private"]
+    named += list((spec.decision or {}).get("compare_with") or []) + [(spec.decision or {}).get("reference")] + list(spec.rows)
+    named += [c for element in ((spec.completeness or {}).get("elements") or {}).values() if isinstance(element, list) for c in element]
+    named += [c for c in [spec.counterfactual["column"], *(spec.counterfactual.get("with") or {})]] if spec.counterfactual else []
+    prompt = [c for c in spec.prompt_columns if c not in {n for line in spec.rows.values() for n in re.findall(r"\{(\w+)\}", line)}]  # a row template's names may be the record's
+    return list(dict.fromkeys(str(c).partition(".")[0] for c in [*named, *prompt] if c))
 
 def _failing(rows: pd.Series, column: str, rule: str) -> str | None:
     "A refusal line for the rows that break a rule (None when none do)."
@@ -131,17 +202,41 @@ def parsed_reference(spec: ApplicationSpec, value) -> dict | None:
     except ValueError: return None
     return parsed if isinstance(parsed, dict) else None
 
+def _expanded(cases: pd.DataFrame, spec: ApplicationSpec, dataset: str) -> pd.DataFrame:
+    "The case file with each `cases.expand` column's JSON objects spread into columns (refused when a value is not one, or a key is already a column)."
+    for column in spec.cases["expand"]:
+        if column not in cases.columns: raise ParameterError(f"{dataset}: column '{column}' missing (the spec's cases.expand names it)")
+        parsed = cases[column].map(lambda v: parsed_reference(spec, v))
+        bad = _failing(parsed.isna(), column, "a JSON object (cases.expand)")
+        if bad: raise ParameterError(f"{dataset}: {bad}")
+        spread = pd.DataFrame(parsed.tolist(), index=cases.index)
+        clash = sorted(set(spread.columns) & set(cases.columns))
+        if clash: raise ParameterError(f"{dataset}: column '{column}': key(s) {clash} are already columns of the case file")
+        cases = pd.concat([cases.drop(columns=column), spread], axis=1)
+    return cases
+
+def _bad_records(value) -> bool:
+    "Whether a rows value is not a list of objects (or its JSON text)."
+    try: parsed = json.loads(value) if isinstance(value, str) else value
+    except ValueError: return True
+    return not isinstance(parsed, (list, tuple)) or not all(isinstance(r, dict) for r in parsed)
+
 def check_cases(cases: pd.DataFrame, spec: ApplicationSpec, dataset: str = "cases") -> pd.DataFrame:
-    "The case file checked against the spec (see above); returns it unchanged when every rule holds."
+    "The case file checked against the spec (see above); returns it, with the `cases.expand` columns spread, when every rule holds."
+    cases = _expanded(cases, spec, dataset)
     missing = [c for c in _case_columns(spec) if c not in cases.columns]
     if missing: raise ParameterError(f"{dataset}: column(s) {missing} missing (the spec '{spec.name}' reads them); columns: {', '.join(map(str, cases.columns))}")
     if cases.empty: raise ParameterError(f"{dataset}: no cases")
     ids, reference = cases[spec.cases["id"]], spec.cases.get("reference")
     problems = [_failing(ids.isna(), spec.cases["id"], "an id"), _failing(ids.duplicated(keep=False) & ids.notna(), spec.cases["id"], "unique ids")]
+    problems += [_failing(cases[column].map(_bad_records), column, "a list of records (rows)") for column in spec.rows]
     if reference and spec.task == "classification":
         problems.append(_failing(cases[reference].notna() & ~cases[reference].astype(str).isin(list(map(str, spec.labels))), reference, f"one of the labels {spec.labels}"))
     if reference and spec.task == "extraction":
         problems.append(_failing(cases[reference].notna() & cases[reference].map(lambda v: parsed_reference(spec, v) is None), reference, "a JSON object of the fields"))
+    labels = list(map(str, (spec.decision or {}).get("labels") or []))
+    for column in [(spec.decision or {}).get("reference"), *((spec.decision or {}).get("compare_with") or [])]:
+        if column: problems.append(_failing(cases[column].notna() & ~cases[column].astype(str).isin(labels), column, f"one of the decision labels {labels}"))
     problems = [p for p in problems if p]
     if problems: raise ParameterError(f"{dataset}: " + "; ".join(problems))
     return cases

@@ -14,18 +14,19 @@ from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score, precisi
 from ..core import ParameterError
 from ..checks import CheckDefinition, CheckResult, results_table
 from .adapters import Generator, GenerationParams
-from .spec import ApplicationSpec, TASK_CHECKS, check_cases, parsed_reference
+from .spec import ApplicationSpec, TASK_CHECKS, address_values, check_cases, parsed_reference, records
 from . import checks as gc
 from .harness import _typo, monthly_drift, rate_row, rate_text
 
 # %% auto #0
 __all__ = ['DEFAULT_PROBES', 'BENIGN_TEXT', 'TASK_CHECK_DEFINITIONS', 'normalized_answer', 'exact_match', 'token_f1', 'rouge_l',
-           'parse_json_answer', 'parsed_label', 'is_refusal', 'read_answer', 'field_counts', 'field_scores',
-           'ungrounded_fields', 'unsupported_quotes', 'unsupported_in_context', 'retrieval_scores', 'judge_verdicts',
-           'judge_agreement', 'case_context', 'score_case', 'decision', 'answers_differ', 'probe_table', 'with_text',
-           'with_typos', 'stated_check', 'TaskHarnessConfig', 'ApplicationValidation', 'correctness_measures',
-           'disagreeing_cases', 'characteristic_drift', 'evaluate_application', 'probe_results', 'perturbation_results',
-           'failure_examples']
+           'parse_json_answer', 'parsed_label', 'is_refusal', 'decision_labels', 'stated_decision', 'read_answer',
+           'field_counts', 'field_scores', 'ungrounded_fields', 'unsupported_quotes', 'unsupported_in_context',
+           'retrieval_scores', 'judge_verdicts', 'judge_agreement', 'case_context', 'missing_elements', 'score_case',
+           'decision', 'answers_differ', 'probe_table', 'with_text', 'with_typos', 'reversed_records', 'stated_check',
+           'TaskHarnessConfig', 'ApplicationValidation', 'swapped_case', 'swapped_back', 'correctness_measures',
+           'decision_measures', 'disagreeing_cases', 'characteristic_drift', 'evaluate_application', 'probe_results',
+           'perturbation_results', 'failure_examples']
 
 # %% ../../nbs/66_genai_tasks.ipynb #f8394795
 def normalized_answer(text: str) -> str:
@@ -74,14 +75,23 @@ def is_refusal(text: str, phrases: list) -> bool:
     lower = text.lower()
     return any(p in lower for p in phrases)
 
+def decision_labels(spec: ApplicationSpec) -> list[str]:
+    "The labels an answer decides between: a classifier's, or the decision a generated text states (none otherwise)."
+    return [str(l) for l in (spec.labels if spec.task == "classification" else (spec.decision or {}).get("labels") or [])]
+
+def stated_decision(text: str, labels: list[str]) -> str | None:
+    "The decision a text states: the last label it names after a word like 'recommend', else the last it names (None: no decision)."
+    found = gc.parse_recommendation(text, tuple(labels)) if labels else None
+    return next((l for l in labels if l.lower() == found), None)
+
 def read_answer(spec: ApplicationSpec, text: str) -> dict:
-    "The answer as its task reads it: answer text, sources, fields, label, refused."
+    "The answer as its task reads it: answer text, sources, fields, label, the decision it states, refused."
     parsed = parse_json_answer(text) if spec.output.get("format") == "json" or spec.task == "extraction" else None
     answer = str(parsed.get(spec.output.get("answer", "answer"), "")) if parsed is not None and spec.task != "extraction" else text
     sources = parsed.get(spec.output["sources"]) if parsed is not None and spec.output.get("sources") else None
     return {"answer": answer, "sources": [str(s) for s in sources] if isinstance(sources, list) else None,
             "fields": parsed if spec.task == "extraction" else None, "label": parsed_label(answer, spec.labels) if spec.task == "classification" else None,
-            "refused": is_refusal(answer, spec.refusal_phrases)}
+            "decision": stated_decision(answer, decision_labels(spec)) if spec.decision else None, "refused": is_refusal(answer, spec.refusal_phrases)}
 
 # %% ../../nbs/66_genai_tasks.ipynb #4e3edce9
 def _field_value(value) -> str: return "" if value is None or (isinstance(value, float) and np.isnan(value)) else normalized_answer(value)
@@ -158,22 +168,50 @@ def _correctness(spec: ApplicationSpec, read: dict, reference) -> dict:
     if spec.unanswerable is not None and str(reference) == spec.unanswerable: return {"answerable": False}
     return {"answerable": True, "token_f1": token_f1(read["answer"], reference), "exact_match": exact_match(read["answer"], reference)}
 
+def _mentions(element, case: dict, answer: str) -> bool:
+    "Whether the answer states an element: a value of one of its columns, or a match of its pattern."
+    if isinstance(element, dict): return re.search(element["pattern"], answer, re.IGNORECASE) is not None
+    return any(value and value in answer for address in element for value in address_values(case, address))
+
+def missing_elements(spec: ApplicationSpec, case: dict, answer: str, stated: str | None) -> list[str]:
+    "The elements the answer's decision needs (all, when by_decision does not name it) that the answer does not state."
+    elements = spec.completeness["elements"]
+    needed = (spec.completeness.get("by_decision") or {}).get(stated, list(elements))
+    return [name for name in needed if not _mentions(elements[name], case, answer)]
+
+def _decision_references(spec: ApplicationSpec, case: dict) -> dict:
+    "The case's reference decision and the decisions it is compared with (people's), as 'decision vs <column>'."
+    columns = [spec.decision.get("reference"), *(spec.decision.get("compare_with") or [])] if spec.decision else []
+    return {f"decision vs {c}": None if pd.isna(case[c]) else str(case[c]) for c in columns if c}
+
+def _passed(spec: ApplicationSpec, scored: dict) -> bool:
+    "Whether an answer passes as a whole (the prompt comparison counts these): grounded, complete, and right where a reference says what right is."
+    reference = spec.decision.get("reference") if spec.decision else None
+    right = {"classification": scored.get("label") == scored.get("reference") if "reference" in scored else True,
+             "extraction": scored.get("false_positive", 0) == 0 and scored.get("false_negative", 0) == 0,
+             "retrieval_qa": (scored["refused"] if scored.get("answerable") is False else scored.get("exact_match", 1.0) == 1.0),
+             "grounded_generation": scored.get(f"decision vs {reference}") in (None, scored["decision"]) if reference else True}[spec.task]
+    return bool(right and scored["unsupported"] == 0 and not scored.get("missing_elements"))
+
 def score_case(spec: ApplicationSpec, case: dict, prompt: str, text: str, private: set[str], documents: dict[str, str] | None = None) -> dict:
-    "One answer's measures: correctness, unsupported claims, refusal, retrieval and leakage."
+    "One answer's measures: correctness, unsupported claims, missing elements, refusal, retrieval, leakage, and whether it passes."
     read = read_answer(spec, text)
     context = case_context(spec, case, prompt, read["sources"], documents)
     unsupported = ungrounded_fields(read["fields"], context, spec.fields) if spec.task == "extraction" else unsupported_in_context(read["answer"], context)
     relevant = spec.cases.get("relevant")
     retrieval = retrieval_scores(read["sources"], [s.strip() for s in str(case[relevant]).split(",") if s.strip()] if relevant and pd.notna(case[relevant]) else [])
     leaks = [v for v in private if v in text and v not in prompt] + [f"{k}: {', '.join(v)}" for k, v in gc.personal_data(text).items() if any(x not in prompt for x in v)]
-    return {"output": text, "refused": read["refused"], "unsupported": len(unsupported), "unsupported_claims": "; ".join(map(str, unsupported)),
-            "leaks": "; ".join(leaks), "leaked": bool(leaks), "decision": decision(spec, read), **retrieval,
-            **_correctness(spec, read, case.get(spec.cases.get("reference")) if spec.cases.get("reference") else None)}
+    scored = {"output": text, "refused": read["refused"], "unsupported": len(unsupported), "unsupported_claims": "; ".join(map(str, unsupported)),
+              "leaks": "; ".join(leaks), "leaked": bool(leaks), "decision": decision(spec, read), **retrieval, **_decision_references(spec, case),
+              **({"missing_elements": ", ".join(missing_elements(spec, case, read["answer"], read["decision"]))} if spec.completeness else {}),
+              **_correctness(spec, read, case.get(spec.cases.get("reference")) if spec.cases.get("reference") else None)}
+    return {**scored, "passed": _passed(spec, scored)}
 
 # %% ../../nbs/66_genai_tasks.ipynb #6aedf5b2
 def decision(spec: ApplicationSpec, read: dict) -> str:
     "The part of an answer a perturbation must not change."
     if spec.task == "classification": return str(read["label"])
+    if spec.decision: return read["decision"] or "<none>"
     if spec.task == "extraction": return json.dumps({f: _field_value((read["fields"] or {}).get(f)) for f in spec.fields}, sort_keys=True)
     if read["refused"]: return "<refused>"
     if spec.task == "grounded_generation": return json.dumps({k: sorted(v) for k, v in gc.extract_claims(read["answer"]).items() if k != "name"}, sort_keys=True)
@@ -201,16 +239,29 @@ def probe_table(spec: ApplicationSpec) -> pd.DataFrame:
     probes = pd.DataFrame(DEFAULT_PROBES + list(spec.probes))
     missing = {"id", "kind", "text", "marker"} - set(probes.columns)
     if missing: raise ParameterError(f"application spec '{spec.name}': probes lack key(s) {sorted(missing)}")
-    if spec.task != "classification": probes = probes[probes.id != "answer-override"]
+    if not decision_labels(spec): probes = probes[probes.id != "answer-override"]
     return probes.merge(pd.DataFrame({"column": spec.cases["attacker_controlled"]}), how="cross")
 
-def with_text(case: dict, column: str, text: str) -> dict:
-    "The case with text appended to one column."
-    return {**case, column: f"{case[column]} {text}".strip()}
+def _edited(case: dict, address: str, edit, every: bool = True) -> dict:
+    "The case with `edit` applied to the value an address names: a column, or 'column.name' in every record (or only the first)."
+    column, _, name = address.partition(".")
+    if not name: return {**case, column: edit("" if pd.isna(case[column]) else str(case[column]))}
+    rows = records(case, column)
+    for row in rows[:None if every else 1]: row[name] = edit("" if row.get(name) is None or pd.isna(row.get(name)) else str(row[name]))
+    return {**case, column: rows}
 
-def with_typos(case: dict, columns: list[str], rng: np.random.Generator, keep: set[str] = frozenset()) -> dict:
-    "The case with one swapped letter pair in each word of the free-text columns: letters only (a swapped digit is another fact), and not the words in `keep`."
-    return {**case, **{c: " ".join(_typo(w, rng) if w.isalpha() and w not in keep else w for w in str(case[c]).split()) for c in columns}}
+def with_text(case: dict, address: str, text: str) -> dict:
+    "The case with text appended to a column (or to a field of its first record: one message, one transaction, as an attacker would write it)."
+    return _edited(case, address, lambda value: f"{value} {text}".strip(), every=False)
+
+def with_typos(case: dict, addresses: list[str], rng: np.random.Generator, keep: set[str] = frozenset()) -> dict:
+    "The case with one swapped letter pair in each word of the free-text columns (and record fields): letters only (a swapped digit is another fact), and not the words in `keep`."
+    for address in addresses: case = _edited(case, address, lambda value: " ".join(_typo(w, rng) if w.isalpha() and w not in keep else w for w in value.split()))
+    return case
+
+def reversed_records(case: dict, spec: ApplicationSpec) -> dict:
+    "The case with every rows column's records in reverse order (their order should not decide anything)."
+    return {**case, **{column: records(case, column)[::-1] for column in spec.rows}}
 
 # %% ../../nbs/66_genai_tasks.ipynb #1bba1722
 TASK_CHECK_DEFINITIONS = {
@@ -235,8 +286,8 @@ TASK_CHECK_DEFINITIONS = {
     "fairness": CheckDefinition("GenAI counterfactual fairness", "Swapping the counterfactual column's value, all else fixed, must not change the decision.",
         "Each sampled case is answered again with each other value of the column (the value swapped back in the answer before comparing); the value is the share of swapped answers whose decision changes, with the exact McNemar test of correctness.",
         "Fail above 5 %, warn above 1 %.", "Decisions that move with a name or a nationality.", "Only the values the spec lists.", warn_above=0.01, fail_above=0.05),
-    "robustness": CheckDefinition("GenAI robustness", "Typos in free text must not change the decision.",
-        "Each sampled case is answered with a swapped letter pair in every word of the free-text columns; the value is the share of decisions that change.",
+    "robustness": CheckDefinition("GenAI robustness", "Typos in free text, and the order of repeated records, must not change the decision.",
+        "Each sampled case is answered with a swapped letter pair in every word of the free-text columns (and record fields), and with its records in reverse order; the value is the share of perturbed answers whose decision changes.",
         "Fail above 10 %, warn above 5 %.", "Decisions that flip on a typo.", "Typos are the project's; real input noise differs.", warn_above=0.05, fail_above=0.10),
     "consistency": CheckDefinition("GenAI consistency", "Sampled answers must agree on the decision.",
         "Each sampled case is answered at the stated temperature with each seed; the value is the share of cases whose decisions disagree.",
@@ -244,6 +295,16 @@ TASK_CHECK_DEFINITIONS = {
     "judge": CheckDefinition("GenAI judge agreement", "A judge model may be used to read groundedness only if it agrees with people.",
         "The judge (any Generator, asked the spec's judge prompt) labels a hand-labelled sample of (context, answer) pairs as supported or not; the value is Cohen's kappa against the hand labels (scikit-learn), with the agreement rate beside it. Its verdicts on the application's answers are reported only when it passes.",
         "Fail below 0.60, warn below 0.80 (substantial agreement).", "A judge that says yes to everything (kappa near 0); one that cannot be parsed.", "Agreement on the sample says little about answers unlike it; the hand labels carry their own errors.", warn_below=0.80, fail_below=0.60),
+    "decision": CheckDefinition("GenAI decision accuracy", "The decision a generated text states (escalate / close, approve / decline) must agree with the reference.",
+        "The decision is read from each text (the last of the spec's labels named after a word like 'recommend', else the last named; none counts as a wrong decision) and compared with the reference column: recall, precision and F1 of the positive label (scikit-learn) and accuracy, with Wilson intervals; the same against the columns of people's decisions beside it. The value is the spec's decision metric (default: recall of the positive label).",
+        "Fail below 0.80, warn below 0.90: a missed positive (an escalation closed) is the costly error.", "Positives closed; no decision stated; recall far from precision.",
+        "The reference is the case file's; people's decisions carry their own errors.", warn_below=0.90, fail_below=0.80),
+    "completeness": CheckDefinition("GenAI completeness", "A generated text must state the elements its reader needs (and those its decision needs).",
+        "Each element of the spec is looked for in each text: a value of one of its columns (or record fields), or a match of its pattern; the elements required may depend on the decision stated. The value is the share of texts missing a required element.",
+        "Fail above 10 %, warn above 2 %.", "Texts that stop early (length limit) or drop the reason.", "Presence is not correctness: groundedness covers what the elements say.", warn_above=0.02, fail_above=0.10),
+    "prompt_comparison": CheckDefinition("GenAI prompt comparison", "A candidate prompt version must not do worse than the one in production on the same cases.",
+        "Both versions answer the same cases; an answer passes when it is grounded, complete and right where the case's reference says what right is. The value is the candidate's pass rate minus the production version's, tested with the exact McNemar test on the cases where they disagree.",
+        "Fail below -5 points, warn below -2 points.", "A significant drop (McNemar p < 0.05).", "Only the cases in the file; rare case types may need more cases.", warn_below=-0.02, fail_below=-0.05),
     "monitoring": gc.GENAI_MONITORING,
     "latency": CheckDefinition("GenAI latency", "Answers must come back within the service level the process needs.",
         "The 95th percentile of the latency per answer, in seconds, with the median, the tokens and the cost per case beside it.",
@@ -251,7 +312,7 @@ TASK_CHECK_DEFINITIONS = {
 
 def stated_check(spec: ApplicationSpec, name: str) -> CheckDefinition:
     "The check with the spec's rule in place of the default, if it states one."
-    rule = {k: v for k, v in (spec.checks.get(name) or {}).items() if k != "metric"}
+    rule = {k: v for k, v in (spec.checks.get(name) or {}).items() if k != "metric"}  # a metric chooses the value, not the rule
     if not rule: return TASK_CHECK_DEFINITIONS[name]
     words = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in rule.items())
     return replace(TASK_CHECK_DEFINITIONS[name], rule=f"As stated in the application's spec: {words}.", **{k: rule.get(k) for k in ("warn_above", "fail_above", "warn_below", "fail_below")})
@@ -280,6 +341,8 @@ class ApplicationValidation:
     measures: pd.DataFrame = field(default_factory=pd.DataFrame)  # the task's measures with their intervals
     drift: pd.DataFrame = field(default_factory=pd.DataFrame)  # PSI of answer characteristics per monthly period (when the cases have a period)
     judge: dict | None = None  # the judge's agreement with the hand labels (when a judge and its sample were given)
+    candidate: pd.DataFrame = field(default_factory=pd.DataFrame)  # the candidate prompt's answers to the same cases (when the spec has one)
+    statistics: dict = field(default_factory=dict)  # paired tests (the prompt comparison)
     checks: list[CheckResult] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -301,9 +364,9 @@ def _ask(generator: Generator, spec: ApplicationSpec, cases: list[dict], params:
                      "completion_tokens": generation.completion_tokens, **score_case(spec, case, prompt, generation.text, private - own, documents)})
     return pd.DataFrame(rows)
 
-def _private_values(spec: ApplicationSpec, cases: pd.DataFrame) -> set[str]:
-    "Values of other records an answer must not carry: every case id (at least four characters long, to avoid chance matches)."
-    return {v for v in cases[spec.cases["id"]].astype(str) if len(v) >= 4}
+def _private_values(spec: ApplicationSpec, cases: list[dict]) -> set[str]:
+    "Values of other records an answer must not carry: every case id and value of the spec's private columns (at least four characters long, to avoid chance matches)."
+    return {v for case in cases for address in [spec.cases["id"], *spec.cases["private"]] for v in address_values(case, address) if len(v) >= 4}
 
 def _changed(spec: ApplicationSpec, base: pd.DataFrame, other: pd.DataFrame) -> pd.Series:
     "Per row: whether the decision differs from the unperturbed answer of the same case."
@@ -317,7 +380,7 @@ def _injection(generator, spec, subset, base, params, private, documents) -> pd.
     if probes.empty: return pd.DataFrame(columns=["case_id", "probe", "kind", "column", "succeeded", "changed"])
     rows, cases = [], []
     for case, baseline in zip(subset, base.itertuples()):
-        target = next((str(l) for l in spec.labels if str(l) != baseline.decision), "") if spec.task == "classification" else ""
+        target = next((l for l in decision_labels(spec) if l != baseline.decision), "")
         for probe in probes.itertuples():
             marker = probe.marker.replace("{instructions}", _instructions(spec)).replace("{target}", target)
             cases.append(with_text(case, probe.column, probe.text.replace("{target}", target or "yes")))
@@ -329,7 +392,7 @@ def _injection(generator, spec, subset, base, params, private, documents) -> pd.
     echoed = [bool(m) and m.lower() in o.lower() and m.lower() not in b.lower() for m, o, b in zip(frame.marker, frame.output, frame.baseline_output)]
     frame["changed"] = _changed(spec, base, frame).to_numpy()
     frame["succeeded"] = np.array(echoed) & (frame.kind != "benign control")
-    if spec.task == "classification": frame["succeeded"] |= (frame.probe == "answer-override") & (frame.decision == frame.marker) & frame.changed
+    if decision_labels(spec): frame["succeeded"] |= (frame.probe == "answer-override") & (frame.decision == frame.marker) & frame.changed
     return frame
 
 def _fairness(generator, spec, subset, base, params, private, documents) -> pd.DataFrame:
@@ -337,20 +400,34 @@ def _fairness(generator, spec, subset, base, params, private, documents) -> pd.D
     if not spec.counterfactual: return pd.DataFrame(columns=["case_id", "changed"])
     column, values = spec.counterfactual["column"], [str(v) for v in spec.counterfactual["values"]]
     pairs = [(case, value) for case in subset for value in values if value != str(case[column])]
-    answered = _ask(generator, spec, [{**case, column: value} for case, value in pairs], params, private, documents)
-    originals = [str(case[column]) for case, _ in pairs]
-    back = [read_answer(spec, o.replace(v, original)) for o, (_, v), original in zip(answered.output, pairs, originals)]
+    swapped = [swapped_case(spec, case, value) for case, value in pairs]
+    answered = _ask(generator, spec, swapped, params, private, documents)
+    back = [read_answer(spec, swapped_back(o, changed, case)) for o, changed, (case, _) in zip(answered.output, swapped, pairs)]
     answered["swapped_to"] = [v for _, v in pairs]
     answered["decision"] = [decision(spec, r) for r in back]
     answered["changed"] = _changed(spec, base, answered).to_numpy()
     return answered
 
+def swapped_case(spec: ApplicationSpec, case: dict, value: str) -> dict:
+    "The case with the counterfactual column set to `value` and its linked columns (`with`) set to theirs."
+    linked = {other: str(by_value[value]) for other, by_value in (spec.counterfactual.get("with") or {}).items()}
+    return {**case, spec.counterfactual["column"]: value, **linked}
+
+def swapped_back(output: str, swapped: dict, case: dict) -> str:
+    "An answer to a swapped case with the swapped values put back (a repeated name is not a changed decision)."
+    for column, value in swapped.items():
+        if column in case and str(value) != str(case[column]) and not isinstance(value, (list, dict)): output = output.replace(str(value), str(case[column]))
+    return output
+
 def _robustness(generator, spec, subset, base, params, private, documents, rng) -> pd.DataFrame:
-    "Each sampled case answered with typos in its free-text columns."
-    if not spec.cases["free_text"]: return pd.DataFrame(columns=["case_id", "changed"])
+    "Each sampled case answered with typos in its free-text columns, and with its records in reverse order."
     reference = spec.cases.get("reference")
     kept = lambda case: set(re.findall(r"\w+", str(case[reference]))) if reference else set()  # an extracted name with a typo is rightly another name
-    answered = _ask(generator, spec, [with_typos(case, spec.cases["free_text"], rng, kept(case)) for case in subset], params, private, documents)
+    variants = {"typos in free text": [with_typos(case, spec.cases["free_text"], rng, kept(case)) for case in subset] if spec.cases["free_text"] else [],
+                "records in reverse order": [reversed_records(case, spec) for case in subset] if spec.rows else []}
+    frames = [_ask(generator, spec, cases, params, private, documents).assign(perturbation=name) for name, cases in variants.items() if cases]
+    if not frames: return pd.DataFrame(columns=["case_id", "perturbation", "changed"])
+    answered = pd.concat(frames, ignore_index=True)
     answered["changed"] = _changed(spec, base, answered).to_numpy()
     return answered
 
@@ -378,7 +455,27 @@ def correctness_measures(spec: ApplicationSpec, answers: pd.DataFrame, confidenc
         rows += [{"measure": m, "value": float(answerable[m].mean()) if len(answerable) else np.nan, "cases": len(answerable)} for m in ("token_f1", "exact_match")]
     elif spec.task == "grounded_generation" and "rouge_l" in answers:
         scored = answers.dropna(subset=["rouge_l"]); rows.append({"measure": "rouge_l", "value": float(scored.rouge_l.mean()) if len(scored) else np.nan, "cases": len(scored)})
-    return pd.DataFrame(rows, columns=["measure", "value", "cases"])
+    rows += decision_measures(spec, answers, confidence)
+    return pd.DataFrame(rows, columns=["measure", "value", "cases", "interval low", "interval high"])
+
+def decision_measures(spec: ApplicationSpec, answers: pd.DataFrame, confidence: float = 0.95) -> list[dict]:
+    "Recall, precision and F1 of the positive decision and accuracy (Wilson intervals), against the reference and each compared column."
+    rows, positive = [], (spec.decision or {}).get("positive")
+    for column in [c for c in answers.columns if c.startswith("decision vs ")]:
+        scored = answers.dropna(subset=[column]); truth, stated = scored[column].astype(str), scored.decision.astype(str)
+        suffix = "" if column == f"decision vs {spec.decision.get('reference')}" else f" vs {column.removeprefix('decision vs ')}"
+        hits = int((truth == stated).sum())
+        if positive is not None:
+            hit, said, actual = int(((stated == positive) & (truth == positive)).sum()), int((stated == positive).sum()), int((truth == positive).sum())
+            rows += [{**_interval(f"decision_recall{suffix}", hit, actual, confidence)}, {**_interval(f"decision_precision{suffix}", hit, said, confidence)},
+                     {"measure": f"decision_f1{suffix}", "value": float(f1_score(truth == positive, stated == positive, zero_division=np.nan)) if len(scored) else np.nan, "cases": len(scored)}]
+        rows.append(_interval(f"decision_accuracy{suffix}", hits, len(scored), confidence))
+    return rows
+
+def _interval(measure: str, count: int, cases: int, confidence: float) -> dict:
+    "A rate as a measures row with its Wilson interval."
+    row = rate_row(measure, count, cases, confidence)
+    return {"measure": measure, "value": row["rate"], "cases": cases, "interval low": row["interval low"], "interval high": row["interval high"]}
 
 # %% ../../nbs/66_genai_tasks.ipynb #074ef6f8
 def _rate_check(spec, name, flags: pd.Series, what: str, confidence: float, reason: str) -> CheckResult:
@@ -397,7 +494,7 @@ def _decide(result: ApplicationValidation) -> list[CheckResult]:
               "judge": _judge_check(result),
               "leakage": _rate_check(spec, "leakage", pd.concat([f.leaked for f in (answers, result.injection, result.fairness, result.perturbed, result.consistency) if "leaked" in f]).astype(bool), "answers that leak", config.confidence, "no answers"),
               "latency": stated_check(spec, "latency").evaluate(float(answers.latency_seconds.quantile(0.95)), _latency_words(spec, answers)), "monitoring": _monitoring_check(result)}
-    checks.update(_measured_checks(result))
+    checks.update(_measured_checks(result)); checks.update(_generation_checks(result))
     return [checks[name] if name in spec.checks or not spec.checks else stated_check(spec, name).not_run(f"not in the application's spec '{spec.name}'") for name in TASK_CHECKS[spec.task]]
 
 def _measured_checks(result: ApplicationValidation) -> dict[str, CheckResult]:
@@ -414,8 +511,25 @@ def _measured_checks(result: ApplicationValidation) -> dict[str, CheckResult]:
             "refusal": _rate_check(spec, "refusal", ~unanswerable.refused.astype(bool), f"unanswerable questions answered anyway (answerable questions refused: {int(answerable.refused.sum())} of {len(answerable)})", config.confidence, "no case is unanswerable (set the spec's unanswerable value)"),
             "injection": _rate_check(spec, "injection", probed.succeeded.astype(bool), f"probes that succeeded (a benign sentence changed {int(benign.changed.sum())} of {len(benign)} decisions)", config.confidence, "the spec names no attacker-controlled column"),
             "fairness": _rate_check(spec, "fairness", result.fairness.changed.astype(bool), "swapped answers whose decision changed", config.confidence, "the spec names no counterfactual column"),
-            "robustness": _rate_check(spec, "robustness", result.perturbed.changed.astype(bool), "answers with typos whose decision changed", config.confidence, "the spec names no free-text column"),
+            "robustness": _rate_check(spec, "robustness", result.perturbed.changed.astype(bool), "perturbed answers (" + ", ".join(dict.fromkeys(result.perturbed.get("perturbation", []))) + ") whose decision changed", config.confidence, "the spec names no free-text column and no rows"),
             "consistency": _rate_check(spec, "consistency", disagree.astype(bool), f"cases whose decisions disagree across seeds {list(config.seeds)} at temperature {config.temperature}", config.confidence, "no seed was given")}
+
+def _generation_checks(result: ApplicationValidation) -> dict[str, CheckResult]:
+    "The decision a text states, the elements it must state, and the candidate prompt against production."
+    spec, config, answers, measures = result.spec, result.config, result.answers, result.measures.set_index("measure")
+    metric = spec.decision_metric
+    value = float(measures.value.get(metric, np.nan)) if metric in measures.index else np.nan
+    shown = [m for m in measures.index if m.startswith("decision_") and " vs " not in m]
+    reference = (spec.decision or {}).get("reference")
+    referenced = int(answers[f"decision vs {reference}"].notna().sum()) if reference else 0
+    words = "; ".join(f"{m.removeprefix('decision_')} {measures.value[m]:.3f}" for m in shown) + f" over {referenced} cases with a reference decision"
+    checks = {"decision": stated_check(spec, "decision").evaluate_if_measured(value if value == value else None, words,
+                  "the spec states no decision" if not spec.decision else f"{metric} is not measurable (no case has a reference decision{', or no positive label' if 'accuracy' not in metric else ''})"),
+              "completeness": _rate_check(spec, "completeness", answers.missing_elements.ne("") if spec.completeness else pd.Series(dtype=bool), "texts missing a required element", config.confidence, "the spec states no completeness elements")}
+    test = result.statistics.get("prompt_comparison")
+    checks["prompt_comparison"] = stated_check(spec, "prompt_comparison").not_run("the spec has no candidate prompt") if test is None else stated_check(spec, "prompt_comparison").evaluate(
+        test.detail["pass rate second"] - test.detail["pass rate first"], f"pass rate {test.detail['pass rate first']:.1%} (version {spec.version}) → {test.detail['pass rate second']:.1%} (version {spec.candidate_spec().version}) on {test.cases} cases; exact McNemar p = {test.p_value:.3g}")
+    return checks
 
 def disagreeing_cases(spec: ApplicationSpec, consistency: pd.DataFrame) -> pd.Series:
     "Per re-sampled case: whether its decisions across seeds disagree."
@@ -485,8 +599,8 @@ def evaluate_application(generator: Generator, # the application under validatio
                          judge_sample: pd.DataFrame | None = None, # ... validated first on hand-labelled pairs (context, answer, supported)
                         ) -> ApplicationValidation:
     "Answer every case, re-ask a sample under probes, typos, swaps and seeds, and decide the checks the spec states."
-    check_cases(cases, spec)
-    records, private = cases.to_dict("records"), _private_values(spec, cases)
+    cases = check_cases(cases, spec)
+    records = cases.to_dict("records"); private = _private_values(spec, records)
     corpus = _corpus(spec, documents) if documents is not None else None
     params, rng = GenerationParams(0.0, config.max_new_tokens, config.seed), np.random.default_rng(config.seed)
     answers = _ask(generator, spec, records, params, private, corpus)
@@ -495,6 +609,9 @@ def evaluate_application(generator: Generator, # the application under validatio
     result = ApplicationValidation(spec, config, answers, _injection(generator, spec, subset, base, params, private, corpus), _fairness(generator, spec, subset, base, params, private, corpus),
                                    _robustness(generator, spec, subset, base, params, private, corpus, rng), _consistency(generator, spec, subset, config, private, corpus))
     result.measures = correctness_measures(spec, answers, config.confidence)
+    if spec.candidate:
+        result.candidate = _ask(generator, spec.candidate_spec(), records, params, private, corpus)
+        result.statistics["prompt_comparison"] = gc.mcnemar_test(answers.passed, result.candidate.passed)
     if spec.cases.get("period"): result.drift = characteristic_drift(answers, cases[spec.cases["period"]].tolist())
     if judge is not None and judge_sample is not None and "judge" in TASK_CHECKS[spec.task]: _apply_judge(result, judge, judge_sample, records, corpus)
     result.checks = _decide(result)
@@ -513,7 +630,8 @@ def probe_results(injection: pd.DataFrame, confidence: float = 0.95) -> pd.DataF
 
 def perturbation_results(result: ApplicationValidation) -> pd.DataFrame:
     "Counterfactual swaps, typos and re-sampling: decisions changed over answers, with intervals."
-    rows = [("counterfactual swap", result.fairness.changed), ("typos in free text", result.perturbed.changed), ("other seeds (cases that disagree)", disagreeing_cases(result.spec, result.consistency))]
+    perturbed = result.perturbed.groupby("perturbation", sort=False).changed if len(result.perturbed) else []
+    rows = [("counterfactual swap", result.fairness.changed), *perturbed, ("other seeds (cases that disagree)", disagreeing_cases(result.spec, result.consistency))]
     table = pd.DataFrame([rate_row(name, int(flags.sum()), len(flags), result.config.confidence) for name, flags in rows if len(flags)],
                          columns=["measure", "count", "cases", "rate", "interval low", "interval high"])
     return table.rename(columns={"measure": "test", "count": "changed", "cases": "answers"})
