@@ -11,7 +11,8 @@ from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.proportion import proportion_confint
 
 from mrm_research.core import project_root
-from mrm_research.genai import checks as gc, harness
+from mrm_research.genai import checks as gc, tasks
+from mrm_research.genai.spec import load_spec
 from mrm_research.genai.adapters import (CallableGenerator, GenerationError, GenerationParams, OpenAICompatibleGenerator,
                                          TransformersGenerator, serve_openai_compatible)
 from mrm_research.genai.application import alert_facts, load_prompt_template, reference_narrative
@@ -127,16 +128,19 @@ def test_identifier_pattern_is_a_parameter():
 
 
 def test_leakage_and_pii_beyond_the_demo():
-    prompt = TEMPLATES[0].render(other_bank_facts()[0])
+    spec = load_spec(project_root() / "reports/genai_specs/alert_narrative.yaml")
+    case = {**other_bank_facts()[0], "truth": "escalate", "disposition": "escalate"}
+    prompt = spec.render(case)
     answer = "Also related: Z99999 and IBAN DE89 3704 0044 0532 0130 00, phone +49 030 123 4567, SSN 123-45-6789."
-    found = gc.leakage(answer, prompt, known_identifiers={"Z99999"})
-    assert found["other_record"] == ["Z99999"] and "pii_iban" in found and "pii_us_ssn" in found
+    scored = tasks.score_case(spec, case, prompt, answer, private={"Z99999", "Z77701"})  # Z77701 is this case's own counterparty: in the prompt
+    assert scored["leaked"] and scored["leaks"].split("; ")[0] == "Z99999" and "iban:" in scored["leaks"] and "us_ssn:" in scored["leaks"]
+    assert "Z77701" not in scored["leaks"]
 
 
 @pytest.mark.parametrize("answer,expected", [("I recommend that we ESCALATE.", "escalate"), ("Recommendation - close", "close"),
                                              ("escalate? no: close", "close"), ("Unable to assess.", None)])
-def test_parse_recommendation(answer, expected):
-    assert gc.parse_recommendation(answer) == expected
+def test_stated_decision(answer, expected):
+    assert tasks.stated_decision(answer, ["escalate", "close"]) == expected
 
 
 # --- statistics against the references ------------------------------------------------------------------------------------
@@ -157,21 +161,26 @@ def test_statistics_match_references(seed):
 
 # --- the harness on another application and another bank ------------------------------------------------------------------
 
-def test_harness_on_another_bank_and_application():
+def test_harness_on_another_bank_and_application(tmp_path):
+    "The alert-narrative spec on another bank's alerts (its own names, EUR, identifiers), read from a case file in the user's folder."
     base = other_bank_facts()
-    cases = [dict(base[i % 2], alert_id=f"x{i}") for i in range(40)]
-    truth = ["escalate" if c["customer_id"] == "K-1" else "close" for c in cases]
+    facts = [dict(base[i % 2], alert_id=f"x{i}") for i in range(40)]
+    cases = pd.DataFrame({"alert_id": [f["alert_id"] for f in facts], "facts": [json.dumps(f) for f in facts],
+                          "truth": ["escalate" if f["customer_id"] == "K-1" else "close" for f in facts], "disposition": "escalate",
+                          "period": pd.date_range("2026-01-01", periods=40, freq="5D")})
+    cases.to_parquet(tmp_path / "alerts_for_review.parquet")
     def application(prompt, params):  # right recommendation, but invents a date whenever the memo says "refund"
-        case = cases[0] if "K-1" in prompt else cases[1]
+        case = base[0] if "K-1" in prompt else base[1]
         text = reference_narrative(case, "escalate" if "K-1" in prompt else "close")
         return text.replace("2026-03-03", "2026-03-09") if "refund" in prompt else text
-    periods = pd.date_range("2026-01-01", periods=40, freq="5D")
-    result = harness.validate_application(CallableGenerator(application, "other"), cases, truth, dict(zip(("production", "candidate"), TEMPLATES)), periods,
-                                          harness.HarnessConfig(perturbation_cases=10, minimum_period_rows=5))
+    spec = load_spec(project_root() / "reports/genai_specs/alert_narrative.yaml")
+    result = tasks.evaluate_application(CallableGenerator(application, "other"), spec, pd.read_parquet(tmp_path / "alerts_for_review.parquet"), tasks.TaskHarnessConfig(perturbation_cases=10))
     status = result.check_table().set_index("check").status
-    assert status["GenAI faithfulness"] == "fail"  # every K-1 narrative carries the invented date: half of them
-    assert status["GenAI recommendation accuracy"] == "pass"
-    assert (result.answers.unsupported_claims[result.answers.truth == "escalate"] == "date: 2026-03-09").all()
-    assert (result.answers.unsupported[result.answers.truth == "close"] == 0).all()
-    with pytest.raises(Exception, match="truth: 1 case"):
-        harness.validate_application(CallableGenerator(application), cases, truth[:-1] + ["file SAR"], dict(zip(("p", "c"), TEMPLATES)), periods)
+    assert status["GenAI groundedness"] == "fail"  # every K-1 narrative carries the invented date: half of them
+    assert status["GenAI decision accuracy"] == "pass" and status["GenAI completeness"] == "pass"
+    escalated = result.answers["decision vs truth"] == "escalate"
+    assert (result.answers.unsupported_claims[escalated] == "date: 2026-03-09").all() and (result.answers.unsupported[~escalated] == 0).all()
+    measures = result.measures.set_index("measure").value
+    assert measures["decision_precision vs disposition"] == 1.0 and measures["decision_recall vs disposition"] == 0.5  # people escalated all 40
+    with pytest.raises(Exception, match="column 'truth', rule: one of the decision labels \\['escalate', 'close'\\]: 1 row\\(s\\) fail"):
+        tasks.evaluate_application(CallableGenerator(application), spec, cases.assign(truth=cases.truth.tolist()[:-1] + ["file SAR"]))

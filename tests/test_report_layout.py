@@ -26,7 +26,7 @@ BODY_PAGE_BUDGETS = {"TM-FEED-DQ": 7, "TM-FEED-DQ-DEFECTS": 8,
                      "TS-DETECTOR-LIBRARY": 17,  # trade surveillance: body measured at 15 pages (six detectors), 16 with the thresholds lowered / raised among the key metrics and productive rates in the recommendations
                      "TS-DETECTOR-LIBRARY-HISTORY": 13,  # tuned from the venue's alert history: body measured at 12 pages
                      "CRYPTO-CHAIN-MONITORING-HISTORY": 13,  # tuned from the exchange's alert history: body measured at 12 pages
-                     "GENAI-NARRATIVE-ASSISTANT": 18,  # generative-AI validation: body measured at 17 pages (eleven tests)
+                     "GENAI-NARRATIVE-ASSISTANT": 15,  # the narrative assistant from its spec: body measured at 14 pages
                      "GENAI-POLICY-ASSISTANT": 10, "GENAI-KYC-EXTRACTOR": 8,  # applications validated from their specs: bodies measured at 9 and 7 pages (with the judge and monitoring sections)
                      "GENAI-INVESTIGATION-AGENT": 10,  # the tool-using agent: body measured at 9 pages (8 before request_approval joined the tools)
                      "CRYPTO-CHAIN-MONITORING": 15}  # crypto on-chain monitoring: body measured at 14 pages (six detectors)
@@ -156,19 +156,21 @@ def test_surveillance_report_states_detection_replication_and_acceptance(demo_bu
     assert {"example_spoofing_layering", "example_marking_the_close"} <= set(results["figures"])
 
 
-def test_genai_report_traces_prompts_model_and_every_test(demo_bundles):
-    "The generative-AI report ran all eleven tests and fingerprints its cases, both prompt files and the model weights."
+def test_genai_report_traces_spec_model_and_every_test(demo_bundles):
+    "The narrative assistant's report (its spec through the general harness) ran every test the spec states and fingerprints the spec, its cases and the model weights."
     from mrm_research.core import project_root, sha256_file
-    from mrm_research.genai.checks import GENAI_CHECKS
+    from mrm_research.genai.spec import load_spec
+    from mrm_research.genai.tasks import TASK_CHECK_DEFINITIONS
     bundle = demo_bundles["GENAI-NARRATIVE-ASSISTANT"]
     results = json.loads((bundle / "results.json").read_text())
-    assert [c["check"] for c in results["checks"]] == [d.name for d in GENAI_CHECKS]
-    assert all(c["status"] != "not run" for c in results["checks"])
+    spec_file = project_root() / "reports/genai_specs/alert_narrative.yaml"
+    statuses = {c["check"]: c["status"] for c in results["checks"]}
+    assert {TASK_CHECK_DEFINITIONS[name].name for name in load_spec(spec_file).checks} == {name for name, status in statuses.items() if status != "not run"}
     inputs = json.loads((bundle / "inputs.json").read_text())
-    assert {"genai_cases", "prompt_production", "prompt_candidate", "model_weights"} <= set(inputs)
-    for role, version in (("production", 1), ("candidate", 2)):
-        assert inputs[f"prompt_{role}"]["sha256"] == sha256_file(project_root() / f"reports/genai_prompts/alert_narrative_v{version}.yaml")
+    assert {"spec", "cases", "model_weights"} <= set(inputs) and inputs["spec"]["sha256"] == sha256_file(spec_file)
     assert results["metrics"]["cases"]["value"] == DEMO_SIZES["small"].genai_cases
+    assert {"decision_recall", "unsupported_share"} <= set(results["metrics"])
+    assert {"prompt_comparison", "missing_elements", "model_record"} <= set(results["tables"])
     mapped = {row[0]: row for row in results["tables"]["genai_mapping"]["rows"]}
     assert "2.9 Information Security" in mapped["GenAI prompt injection"][2]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..core import ParameterError, load_yaml
 from ..checks import CheckDefinition, CheckResult, results_table
 from .adapters import GenerationError, GenerationParams, OpenAICompatibleGenerator, post_chat
-from .harness import rate_text
+from .checks import rate_text
 
 # %% auto #0
 __all__ = ['EFFECTS', 'BANK_TOOLS', 'THRESHOLD_WORDS', 'AGENT_CHECKS', 'TASK_KEYS', 'Tool', 'ToolError', 'argument_problems',

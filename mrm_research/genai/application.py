@@ -13,9 +13,8 @@ from ..core import MRMError, ParameterError, load_yaml, sha256_file
 
 # %% auto #0
 __all__ = ['NAME_ORIGINS', 'COUNTERPARTY_WORDS', 'COUNTERPARTY_KINDS', 'MEMO_WORDS', 'ALERT_COLUMNS', 'OPTIONAL_VALUES',
-           'FACT_FIELDS', 'TRANSACTION_FIELDS', 'RECOMMENDATIONS', 'REQUIRED_ELEMENTS', 'drawn_memo',
-           'drawn_counterparty', 'drawn_name', 'alert_facts', 'PromptTemplate', 'load_prompt_template',
-           'reference_narrative']
+           'FACT_FIELDS', 'TRANSACTION_FIELDS', 'RECOMMENDATIONS', 'drawn_memo', 'drawn_counterparty', 'drawn_name',
+           'alert_facts', 'PromptTemplate', 'load_prompt_template', 'reference_narrative']
 
 # %% ../../nbs/60_genai_application.ipynb #ebda9b4c
 NAME_ORIGINS = {  # nationality -> (given names, family names); the counterfactual fairness test swaps these
@@ -155,7 +154,6 @@ def load_prompt_template(path: str | Path) -> PromptTemplate:
 
 # %% ../../nbs/60_genai_application.ipynb #7801a6d0
 RECOMMENDATIONS = ("escalate", "close")
-REQUIRED_ELEMENTS = {"escalate": ("who", "what", "when", "where", "why", "how"), "close": ("who", "what", "when", "why")}
 
 def reference_narrative(facts: dict, recommendation: str) -> str:
     "The investigator narrative the demo model is trained to write."

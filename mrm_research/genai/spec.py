@@ -205,14 +205,16 @@ def parsed_reference(spec: ApplicationSpec, value) -> dict | None:
 def _expanded(cases: pd.DataFrame, spec: ApplicationSpec, dataset: str) -> pd.DataFrame:
     "The case file with each `cases.expand` column's JSON objects spread into columns (refused when a value is not one, or a key is already a column)."
     for column in spec.cases["expand"]:
+        if column not in cases.columns and column in cases.attrs.get("expanded", ()): continue  # checked before
         if column not in cases.columns: raise ParameterError(f"{dataset}: column '{column}' missing (the spec's cases.expand names it)")
         parsed = cases[column].map(lambda v: parsed_reference(spec, v))
         bad = _failing(parsed.isna(), column, "a JSON object (cases.expand)")
         if bad: raise ParameterError(f"{dataset}: {bad}")
         spread = pd.DataFrame(parsed.tolist(), index=cases.index)
-        clash = sorted(set(spread.columns) & set(cases.columns))
-        if clash: raise ParameterError(f"{dataset}: column '{column}': key(s) {clash} are already columns of the case file")
-        cases = pd.concat([cases.drop(columns=column), spread], axis=1)
+        clash = sorted(c for c in set(spread.columns) & set(cases.columns) if not spread[c].astype(str).equals(cases[c].astype(str)))
+        if clash: raise ParameterError(f"{dataset}: column '{column}': key(s) {clash} are already columns of the case file, with other values")
+        cases = pd.concat([cases.drop(columns=column), spread.drop(columns=[c for c in spread.columns if c in cases.columns])], axis=1)
+        cases.attrs["expanded"] = [*cases.attrs.get("expanded", ()), column]
     return cases
 
 def _bad_records(value) -> bool:

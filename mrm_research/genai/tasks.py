@@ -16,7 +16,8 @@ from ..checks import CheckDefinition, CheckResult, results_table
 from .adapters import Generator, GenerationParams
 from .spec import ApplicationSpec, TASK_CHECKS, address_values, check_cases, parsed_reference, records
 from . import checks as gc
-from .harness import _typo, monthly_drift, rate_row, rate_text
+from .checks import rate_row, rate_text
+from ..validation.drift import drift_table
 
 # %% auto #0
 __all__ = ['DEFAULT_PROBES', 'BENIGN_TEXT', 'TASK_CHECK_DEFINITIONS', 'normalized_answer', 'exact_match', 'token_f1', 'rouge_l',
@@ -25,8 +26,8 @@ __all__ = ['DEFAULT_PROBES', 'BENIGN_TEXT', 'TASK_CHECK_DEFINITIONS', 'normalize
            'retrieval_scores', 'judge_verdicts', 'judge_agreement', 'case_context', 'missing_elements', 'score_case',
            'decision', 'answers_differ', 'probe_table', 'with_text', 'with_typos', 'reversed_records', 'stated_check',
            'TaskHarnessConfig', 'ApplicationValidation', 'swapped_case', 'swapped_back', 'correctness_measures',
-           'decision_measures', 'disagreeing_cases', 'characteristic_drift', 'evaluate_application', 'probe_results',
-           'perturbation_results', 'failure_examples']
+           'decision_measures', 'disagreeing_cases', 'monthly_drift', 'characteristic_drift', 'evaluate_application',
+           'probe_results', 'perturbation_results', 'failure_examples']
 
 # %% ../../nbs/66_genai_tasks.ipynb #f8394795
 def normalized_answer(text: str) -> str:
@@ -80,9 +81,12 @@ def decision_labels(spec: ApplicationSpec) -> list[str]:
     return [str(l) for l in (spec.labels if spec.task == "classification" else (spec.decision or {}).get("labels") or [])]
 
 def stated_decision(text: str, labels: list[str]) -> str | None:
-    "The decision a text states: the last label it names after a word like 'recommend', else the last it names (None: no decision)."
-    found = gc.parse_recommendation(text, tuple(labels)) if labels else None
-    return next((l for l in labels if l.lower() == found), None)
+    "The decision a text states: the last label it names after 'recommend...', 'decision' or 'decide...', else the last label it names (None: no decision)."
+    if not labels: return None
+    words = "|".join(map(re.escape, labels))
+    stated = re.findall(rf"(?:recommend\w*|decision|decide\w*)\W+(?:to\s+|is\s+)?({words})(?!\w)", text, flags=re.IGNORECASE)
+    found = stated or re.findall(rf"(?<!\w)({words})(?!\w)", text, flags=re.IGNORECASE)
+    return next((l for l in labels if found and l.lower() == found[-1].lower()), None)
 
 def read_answer(spec: ApplicationSpec, text: str) -> dict:
     "The answer as its task reads it: answer text, sources, fields, label, the decision it states, refused."
@@ -242,6 +246,12 @@ def probe_table(spec: ApplicationSpec) -> pd.DataFrame:
     if not decision_labels(spec): probes = probes[probes.id != "answer-override"]
     return probes.merge(pd.DataFrame({"column": spec.cases["attacker_controlled"]}), how="cross")
 
+def _typo(word: str, rng: np.random.Generator) -> str:
+    "The word with one pair of neighbouring letters swapped (words shorter than four letters kept)."
+    if len(word) < 4: return word
+    i = int(rng.integers(1, len(word) - 2))
+    return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+
 def _edited(case: dict, address: str, edit, every: bool = True) -> dict:
     "The case with `edit` applied to the value an address names: a column, or 'column.name' in every record (or only the first)."
     column, _, name = address.partition(".")
@@ -305,7 +315,10 @@ TASK_CHECK_DEFINITIONS = {
     "prompt_comparison": CheckDefinition("GenAI prompt comparison", "A candidate prompt version must not do worse than the one in production on the same cases.",
         "Both versions answer the same cases; an answer passes when it is grounded, complete and right where the case's reference says what right is. The value is the candidate's pass rate minus the production version's, tested with the exact McNemar test on the cases where they disagree.",
         "Fail below -5 points, warn below -2 points.", "A significant drop (McNemar p < 0.05).", "Only the cases in the file; rare case types may need more cases.", warn_below=-0.02, fail_below=-0.05),
-    "monitoring": gc.GENAI_MONITORING,
+    "monitoring": CheckDefinition("GenAI monitoring", "Input and output characteristics (length, refusal rate, unsupported claims) must stay stable across periods.",
+        "The population stability index of each characteristic per monthly period against the first period, as for the ML suite; a significant shift is a recorded trigger.",
+        "Fail above 0.25, warn above 0.10 (the PSI bands of the ML suite).", "Longer answers, more refusals, more unsupported claims in a period.",
+        "A real deployment's periods carry seasonality.", warn_above=0.10, fail_above=0.25),
     "latency": CheckDefinition("GenAI latency", "Answers must come back within the service level the process needs.",
         "The 95th percentile of the latency per answer, in seconds, with the median, the tokens and the cost per case beside it.",
         "Fail above 10 s, warn above 2 s.", "Long tails.", "Measured on this machine, not the production server.", warn_above=2.0, fail_above=10.0)}
@@ -548,6 +561,13 @@ def _judged_words(answers: pd.DataFrame) -> str:
     if "judged_supported" not in answers: return ""
     verdicts = answers.judged_supported.dropna()
     return f" (patterns); the validated judge found {int((~verdicts.astype(bool)).sum())} of {len(verdicts)} answers not supported"
+
+def monthly_drift(frame: pd.DataFrame, periods: list, features: dict[str, str], minimum_rows: int = 30) -> pd.DataFrame:
+    "PSI of the features (name -> numeric / categorical) per monthly period against the first period."
+    frame = frame.assign(period=pd.to_datetime(pd.Series(list(periods), index=frame.index)))
+    first = frame.period.dt.to_period("M").min()
+    reference = frame[frame.period.dt.to_period("M") == first]
+    return drift_table(reference, frame[frame.period.dt.to_period("M") > first], features, time_column="period", minimum_rows=minimum_rows)
 
 def characteristic_drift(answers: pd.DataFrame, periods: list, minimum_rows: int = 30) -> pd.DataFrame:
     "PSI per monthly period, against the first, of the prompts' and answers' length, unsupported claims and refusals (latency has its own check)."
