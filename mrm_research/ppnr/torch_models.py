@@ -954,20 +954,19 @@ def simulate_arimax(results: ARIMAXResults,
     future = check_future_drivers(future_drivers, results)
     if future.dim() != 3: raise ParameterError("simulate_arimax takes one driver path per series [series, horizon, k]")
     generator = torch.Generator(device=device).manual_seed(seed)
-    parameters = results.coefficients.expand(paths, series, width)
+    parameters = results.coefficients  # [series, width]: with innovations only, the same for every path (broadcast, not copied)
     if parameter_uncertainty:
         noise = torch.randn(paths, series, width, dtype=torch.float64, device=device, generator=generator)
         parameters = parameters + torch.einsum("bij,pbj->pbi", torch.linalg.cholesky(results.covariance), noise)
     phi = pacf_to_ar(torch.nan_to_num(ar_to_pacf(parameters[..., :p])).clamp(-bound, bound)) if p else parameters[..., :0]
     beta = parameters[..., p:]; offset = int(results.intercept)
-    state = results.forecaster.state + torch.einsum("bjk,pbk->pbj", results.last_design, results.beta - beta)  # recent errors under the drawn beta
-    regression = torch.einsum("bhk,pbk->pbh", future, beta[..., offset:]) + (beta[..., :1] if offset else 0)
-    innovations = torch.randn(paths, series, future.shape[1], dtype=torch.float64, device=device, generator=generator) * results.sigma2.sqrt().unsqueeze(-1)
-    errors = []
-    for h in range(future.shape[1]):
-        error = (state * phi).sum(-1) + innovations[..., h]; errors.append(error)
-        state = torch.cat([error.unsqueeze(-1), state[..., :-1]], dim=-1)
-    return regression + torch.stack(errors, dim=-1)
+    state = results.forecaster.state + torch.einsum("bjk,...bk->...bj", results.last_design, results.beta - beta)  # recent errors under the drawn beta
+    regression = torch.einsum("bhk,...bk->...bh", future, beta[..., offset:]) + (beta[..., :1] if offset else 0)
+    errors = torch.randn(paths, series, future.shape[1], dtype=torch.float64, device=device, generator=generator).mul_(results.sigma2.sqrt().unsqueeze(-1))
+    for h in range(future.shape[1]):  # the AR recursion in place: e_h += sum_j phi_j e_(h-1-j), earlier errors from the fitted state
+        recursion = sum(phi[..., j] * (errors[..., h - 1 - j] if h - 1 - j >= 0 else state[..., j - h]) for j in range(p))
+        errors[..., h] += recursion
+    return errors.add_(regression)
 
 def fan_chart_percentiles(paths: torch.Tensor, # [paths, ..., horizon]
                           percentiles: tuple = (5, 25, 50, 75, 95)) -> torch.Tensor:
