@@ -32,8 +32,9 @@ def deposit_reuse_edges(transfers: pd.DataFrame, # chain_transfers
                         max_senders: int | None = 2, # skip deposit addresses paid by more distinct senders (third parties, OTC desks); None: no guard
                        ) -> pd.DataFrame:
     "Pairs (sender, deposit address) for every payment into an exchange deposit address from outside the exchange."
-    roles = addresses.set_index("address").role
-    deposits = transfers[transfers.to_address.map(roles).eq("deposit") & transfers.from_address.map(roles).eq("external")]
+    roles = dict(zip(addresses.address.tolist(), addresses.role.tolist()))
+    into_deposits = transfers[transfers.to_address.isin({address for address, role in roles.items() if role == "deposit"})]
+    deposits = into_deposits[[roles.get(sender) == "external" for sender in into_deposits.from_address.tolist()]]  # senders looked up on these rows alone
     pairs = deposits[["from_address", "to_address"]].drop_duplicates()
     if max_senders is not None: pairs = pairs[pairs.groupby("to_address").from_address.transform("size") <= max_senders]
     return pd.DataFrame({"address": pairs.from_address.to_numpy(), "linked": pairs.to_address.to_numpy()})
