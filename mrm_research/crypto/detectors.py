@@ -4,7 +4,7 @@
 
 # %% ../../nbs/83_crypto_detectors.ipynb #e0497b39
 from __future__ import annotations
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 import numpy as np, pandas as pd
 from .. import tuning
@@ -79,9 +79,12 @@ class ExposureParameters:
     use_clusters: bool = True  # carry vendor labels through the heuristic clusters
     threshold: float = 0.1
 
-def exposure_candidates(engine: ChainEngine, parameters: ExposureParameters, labels: pd.DataFrame, detector: str) -> pd.DataFrame:
+def exposure_candidates(engine: ChainEngine, parameters: ExposureParameters,
+                        trace: pd.DataFrame, # trace_exposure's output over at least the parameters' category and hops (others are left out here)
+                        detector: str) -> pd.DataFrame:
     "Customers with deposits exposed to the category; driving value: exposure share of their deposited value."
-    scores = customer_exposure(engine, address_exposure(trace_exposure(engine, labels, parameters.hops, (parameters.category,)), decay=parameters.decay))
+    traced = trace[(trace.category == parameters.category) & (trace.hop <= parameters.hops)]
+    scores = customer_exposure(engine, address_exposure(traced, decay=parameters.decay))
     return _candidates(engine, detector, """
         SELECT s.customer_id, s.share AS driving_value, min(t.block_time) AS first_time, max(t.block_time) AS last_time,
                printf('%.1f %% of %,.0f USD deposited (%,.0f USD) traces back to %s', 100 * s.share, s.deposited_usd, s.exposed_usd, s.category) AS evidence
@@ -203,6 +206,14 @@ class ChainMonitor:
     engine: ChainEngine
     clusters: pd.Series | None
     labels: pd.DataFrame  # address, label_category (vendor's, carried through clusters when there are clusters)
+    traces: dict = field(default_factory=dict, repr=False, compare=False)  # (hops, use_clusters) -> trace, filled by `trace`
+
+    def trace(self, hops: int = 3, use_clusters: bool = True) -> pd.DataFrame:
+        "The time-respecting trace of every risk category from the labels (vendor labels alone when use_clusters is False): computed once per hop limit and reused by every detector and table that needs it (so the labels are not to be changed afterwards)."
+        if (hops, use_clusters) not in self.traces:
+            labels = self.labels if use_clusters else self.labels.assign(label_category=self.labels.label_category.where(self.labels.source == "vendor"))
+            self.traces[hops, use_clusters] = trace_exposure(self.engine, labels, hops)
+        return self.traces[hops, use_clusters]
 
     @classmethod
     def build(cls, chain: dict[str, pd.DataFrame] | str | Path, # the datasets, or a folder of <name>.parquet (DuckDB reads it; clustering reads four columns)
@@ -220,8 +231,7 @@ def find_candidates(monitor: ChainMonitor, detector: str, parameters=None) -> pd
     parameters = parameters if parameters is not None else default_parameters(detector)
     if detector == "peel_chain": return peel_chain_candidates(monitor.engine, parameters)
     if detector in ("mixer_use", "sanctioned_exposure"):
-        labels = monitor.labels if parameters.use_clusters else monitor.labels.assign(label_category=monitor.labels.label_category.where(monitor.labels.source == "vendor"))
-        return exposure_candidates(monitor.engine, parameters, labels, detector)
+        return exposure_candidates(monitor.engine, parameters, monitor.trace(parameters.hops, parameters.use_clusters), detector)
     if detector == "chain_hopping": return chain_hopping_candidates(monitor.engine, parameters)
     if detector == "nested_exchange": return nested_exchange_candidates(monitor.engine, parameters, monitor.clusters)
     if detector == "stablecoin_cycling": return stablecoin_cycling_candidates(monitor.engine, parameters)
