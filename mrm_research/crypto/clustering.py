@@ -4,6 +4,7 @@
 
 # %% ../../nbs/81_crypto_clustering.ipynb #ea723d2f
 from __future__ import annotations
+import duckdb
 import numpy as np, pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
@@ -17,27 +18,33 @@ __all__ = ['HEURISTICS', 'common_input_edges', 'deposit_reuse_edges', 'cluster_a
 # %% ../../nbs/81_crypto_clustering.ipynb #32136a19
 HEURISTICS = ("common_input", "deposit_reuse")
 
+def _duckdb(sql: str, **frames: pd.DataFrame) -> pd.DataFrame:
+    "A DuckDB query over the given frames (registered under their names)."
+    with duckdb.connect() as connection:
+        for name, frame in frames.items(): connection.register(name, frame)
+        return connection.execute(sql).df()
+
 def common_input_edges(transfers: pd.DataFrame, # chain_transfers (tx_hash, chain, from_address)
                        max_inputs: int | None = 4, # skip transactions with more distinct inputs (coinjoin guard); None: no guard
                        utxo_chains: tuple[str, ...] = UTXO_CHAINS) -> pd.DataFrame:
-    "Pairs (address, first input of its transaction) for every multi-input transaction on a UTXO chain."
-    rows = transfers.loc[transfers.chain.isin(utxo_chains), ["tx_hash", "from_address"]].drop_duplicates()
-    inputs = rows.groupby("tx_hash").from_address.transform("size")
-    keep = (inputs >= 2) & (inputs <= max_inputs if max_inputs is not None else True)
-    rows = rows[keep]
-    return pd.DataFrame({"address": rows.from_address.to_numpy(), "linked": rows.groupby("tx_hash").from_address.transform("first").to_numpy()})
+    "Pairs (address, smallest input address of its transaction) for every multi-input transaction on a UTXO chain."
+    guard = f"AND inputs <= {int(max_inputs)}" if max_inputs is not None else ""
+    return _duckdb(f"""
+        WITH distinct_inputs AS (SELECT DISTINCT tx_hash, from_address FROM transfers WHERE chain IN (SELECT unnest({list(map(str, utxo_chains))}))),
+             counted AS (SELECT from_address, count(*) OVER (PARTITION BY tx_hash) AS inputs, min(from_address) OVER (PARTITION BY tx_hash) AS linked FROM distinct_inputs)
+        SELECT from_address AS address, linked FROM counted WHERE inputs >= 2 {guard} ORDER BY address, linked""", transfers=transfers[["tx_hash", "chain", "from_address"]])
 
 def deposit_reuse_edges(transfers: pd.DataFrame, # chain_transfers
                         addresses: pd.DataFrame, # chain_addresses (address, role)
                         max_senders: int | None = 2, # skip deposit addresses paid by more distinct senders (third parties, OTC desks); None: no guard
                        ) -> pd.DataFrame:
     "Pairs (sender, deposit address) for every payment into an exchange deposit address from outside the exchange."
-    roles = dict(zip(addresses.address.tolist(), addresses.role.tolist()))
-    into_deposits = transfers[transfers.to_address.isin({address for address, role in roles.items() if role == "deposit"})]
-    deposits = into_deposits[[roles.get(sender) == "external" for sender in into_deposits.from_address.tolist()]]  # senders looked up on these rows alone
-    pairs = deposits[["from_address", "to_address"]].drop_duplicates()
-    if max_senders is not None: pairs = pairs[pairs.groupby("to_address").from_address.transform("size") <= max_senders]
-    return pd.DataFrame({"address": pairs.from_address.to_numpy(), "linked": pairs.to_address.to_numpy()})
+    guard = f"QUALIFY count(*) OVER (PARTITION BY linked) <= {int(max_senders)}" if max_senders is not None else ""
+    return _duckdb(f"""
+        WITH pairs AS (SELECT DISTINCT t.from_address AS address, t.to_address AS linked FROM transfers t
+                       JOIN addresses deposit ON deposit.address = t.to_address AND deposit.role = 'deposit'
+                       JOIN addresses sender ON sender.address = t.from_address AND sender.role = 'external')
+        SELECT address, linked FROM pairs {guard} ORDER BY address, linked""", transfers=transfers[["from_address", "to_address"]], addresses=addresses[["address", "role"]])
 
 # %% ../../nbs/81_crypto_clustering.ipynb #cedb7a68
 def cluster_addresses(transfers: pd.DataFrame, # chain_transfers
