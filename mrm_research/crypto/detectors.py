@@ -144,11 +144,11 @@ def nested_exchange_candidates(engine: ChainEngine, parameters: NestedExchangePa
         WITH deposit AS (
             SELECT t.exchange_customer_id AS customer_id, t.block_time, coalesce(CAST(o.cluster AS VARCHAR), t.from_address) AS source
             FROM chain_transfers t JOIN chain_addresses a ON a.address = t.to_address AND a.role = 'deposit' LEFT JOIN owners o ON o.address = t.from_address),
-        windowed AS (
-            SELECT e.customer_id, e.block_time AS window_end, count(DISTINCT s.source) AS sources, min(s.block_time) AS window_first
-            FROM deposit e JOIN deposit s ON s.customer_id = e.customer_id AND s.block_time BETWEEN e.block_time - to_microseconds(CAST({parameters.window_days * 86400e6} AS BIGINT)) AND e.block_time
-            GROUP BY e.customer_id, e.block_time)
-        SELECT customer_id, max(sources) AS driving_value, arg_max(window_first, sources) AS first_time, arg_max(window_end, sources) AS last_time,
+        windowed AS (  -- each deposit ends a window reaching back window_days (deposits at the same time share theirs)
+            SELECT customer_id, block_time AS window_end, count(DISTINCT source) OVER recent AS sources, min(block_time) OVER recent AS window_first
+            FROM deposit WINDOW recent AS (PARTITION BY customer_id ORDER BY block_time RANGE BETWEEN to_microseconds(CAST({parameters.window_days * 86400e6} AS BIGINT)) PRECEDING AND CURRENT ROW))
+        SELECT customer_id, max(sources) AS driving_value,  -- the earliest of the windows with the most sources (ties broken the same way on every run)
+               first(window_first ORDER BY sources DESC, window_end) AS first_time, first(window_end ORDER BY sources DESC, window_end) AS last_time,
                max(sources) || ' distinct source owners within {parameters.window_days:g} days' AS evidence
         FROM windowed GROUP BY customer_id""", owners=owners)
 
