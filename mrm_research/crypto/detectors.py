@@ -49,13 +49,13 @@ def peel_chain_candidates(engine: ChainEngine, parameters: PeelChainParameters =
     "Customers whose deposit addresses received peels of a peel chain; driving value: the longest such chain's steps."
     peels = f"""
         WITH shape AS (
-            SELECT tx_hash, min(block_time) AS block_time, count(DISTINCT from_address) AS inputs, count(*) AS outputs, any_value(from_address) AS source, sum(value_usd) AS total
-            FROM chain_transfers GROUP BY tx_hash),
+            SELECT tx_hash, min(block_time) AS block_time, min(from_address) = max(from_address) AS single_input, count(*) AS outputs, any_value(from_address) AS source, sum(value_usd) AS total
+            FROM chain_transfers GROUP BY tx_hash),  -- one input address: min = max (no count of distinct inputs needed)
         first_paid AS (SELECT to_address AS address, min(block_time) AS first_time FROM chain_transfers GROUP BY ALL),
         step AS (
             SELECT s.tx_hash, s.source, s.block_time, arg_max(t.to_address, t.value_usd) AS change_to, arg_min(t.to_address, t.value_usd) AS peel_to,
                    min(t.value_usd) / s.total AS peel_share, arg_min(t.exchange_customer_id, t.value_usd) AS customer_id
-            FROM shape s JOIN chain_transfers t USING (tx_hash) WHERE s.inputs = 1 AND s.outputs = 2
+            FROM shape s JOIN chain_transfers t USING (tx_hash) WHERE s.single_input AND s.outputs = 2
             GROUP BY s.tx_hash, s.source, s.block_time, s.total),
         SELECT s.* FROM step s JOIN first_paid f ON f.address = s.change_to AND f.first_time = s.block_time WHERE s.peel_share <= {parameters.max_peel_share}"""
     return _candidates(engine, "peel_chain", f"""
