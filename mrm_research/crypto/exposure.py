@@ -18,7 +18,7 @@ CHAIN_DATASETS = ("chain_transfers", "chain_addresses", "exchange_customers")
 TRANSFER_COLUMNS = ("transfer_id", "tx_hash", "chain", "block_time", "from_address", "to_address", "asset", "amount", "value_usd", "exchange_customer_id")
 
 class ChainEngine:
-    "A DuckDB connection over a chain's datasets, with the value graph (`edge`, `inflow`) built once."
+    "A DuckDB connection over a chain's datasets, with each address's received value (`inflow`) built once."
     def __init__(self, chain: dict[str, pd.DataFrame] | str | Path, # the datasets by name, or a folder of <name>.parquet
                  threads: int | None = None):
         self.connection = duckdb.connect()
@@ -36,9 +36,8 @@ class ChainEngine:
         missing = set(TRANSFER_COLUMNS) - {row[0] for row in self.connection.execute("DESCRIBE chain_transfers").fetchall()}
         if missing: raise ParameterError(f"chain_transfers: columns {', '.join(sorted(missing))} are missing")
         self._check_rows()
-        self.connection.execute("""CREATE TEMP TABLE edge AS SELECT from_address AS source, to_address AS target, sum(value_usd) AS value
-                                   FROM chain_transfers WHERE from_address <> to_address GROUP BY ALL;
-                                   CREATE TEMP TABLE inflow AS SELECT target AS address, sum(value) AS received FROM edge GROUP BY ALL""")
+        self.connection.execute("""CREATE TEMP TABLE inflow AS SELECT to_address AS address, sum(value_usd) AS received
+                                   FROM chain_transfers WHERE from_address <> to_address GROUP BY ALL""")  # the value graph (`edge`) is built when a whole-period trace first needs it
     def _check_rows(self) -> None:
         "Refuse missing values where a trace needs one, and negative values, naming dataset, column, rule and rows."
         required = ("tx_hash", "chain", "block_time", "from_address", "to_address", "asset", "value_usd")
@@ -64,6 +63,8 @@ def _labels_frame(labels: pd.DataFrame) -> pd.DataFrame:
 
 def _whole_period_hops(connection, hops: int, min_share: float, stop: str) -> None:
     "Tables hop_1 .. hop_{hops} (address, category, share) from the value graph of the whole period."
+    connection.execute("""CREATE TEMP TABLE IF NOT EXISTS edge AS SELECT from_address AS source, to_address AS target, sum(value_usd) AS value
+                          FROM chain_transfers WHERE from_address <> to_address GROUP BY ALL""")  # the engine's data do not change: built once, kept for the next trace
     connection.execute(f"""CREATE OR REPLACE TEMP TABLE hop_1 AS
         SELECT e.target AS address, l.category, sum(e.value) / i.received AS share
         FROM edge e JOIN trace_labels l ON e.source = l.address JOIN trace_categories USING (category) JOIN inflow i ON i.address = e.target
