@@ -45,6 +45,7 @@ SPEC_KEYS = {
     "decision": "grounded_generation: the decision the text states: labels, reference (column), positive (label), compare_with (other columns of decisions, e.g. people's)",
     "completeness": "grounded_generation: elements: {element: [columns whose value it mentions] or {pattern: regex}}; by_decision: {label: [the elements a text with that decision needs]}",
     "candidate": "a candidate prompt version (version, prompt, rows) answered on the same cases and compared with the production prompt",
+    "paraphrases": "other wordings of the prompt's first line (its instruction): robustness re-asks each sampled case under each",
     "probes": "extra injection / jailbreak probes: id, kind, text, marker",
     "cost_per_1k_tokens": "prompt and completion prices, for the cost per case",
     "documents": "retrieval: the corpus's id and text columns (the ids the answers cite as sources)",
@@ -73,6 +74,7 @@ class ApplicationSpec:
     decision: dict | None = None
     completeness: dict | None = None
     candidate: dict | None = None
+    paraphrases: list = field(default_factory=list)
     probes: list = field(default_factory=list)
     cost_per_1k_tokens: dict = field(default_factory=dict)
     documents: dict = field(default_factory=lambda: {"id": "passage_id", "text": "text"})
@@ -150,6 +152,10 @@ class ApplicationSpec:
                  for column, line in self.rows.items()}
         values = {name: scalars.get(name, "") for name in re.findall(r"\{(\w+)\}", self.prompt) if name not in ("labels", "fields")}
         return self.prompt.format(labels=", ".join(map(str, self.labels)), fields=", ".join(map(str, self.fields)), **{**values, **lines})
+
+    def paraphrased(self, instruction: str) -> ApplicationSpec:
+        "The spec with the prompt's first line (its instruction) worded otherwise."
+        return replace(self, prompt=str(instruction) + "\n" + self.prompt.partition("\n")[2], version=f"{self.version}-paraphrase")
 
     def candidate_spec(self) -> ApplicationSpec | None:
         "The spec with the candidate prompt in place of the production one (None when there is no candidate)."
