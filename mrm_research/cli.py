@@ -175,7 +175,7 @@ def demo(out: Path = typer.Option(Path("reports/build"), help="Output folder"),
     "Generate synthetic data, run reports/demo.yml, sign, approve, verify and list the bundles."
     from mrm_research.demo import demo as demo_
     table = demo_(out, None, jobs, seed, size)
-    _print_frame(table, "Demo bundles")
+    _print_rows(table.to_dict("records"), list(table.columns), "Demo bundles")
     console.print(f"Reports: report.pdf and report.html in each bundle folder; the sign-off certificate in its signatures/ folder; every bundle listed in {out / 'index.html'}. Check one yourself with\n"
                   f"  mrm verify {table.bundle.iloc[0]} --keyring {out / 'demo_keys' / 'keyring'}")
     if (table.verified != "yes").any(): raise typer.Exit(1)
@@ -192,12 +192,17 @@ def _actor(actor: str | None) -> str:
 
 LIMIT_OPTION = typer.Option(100, "--limit", help="Rows shown (0: all); the title gives the full count")
 
-def _print_frame(frame, title: str, limit: int = 0) -> None:
-    total = frame.attrs.get("total", len(frame))
+def _cell(value) -> str:
+    "A table cell: missing values (None, NaN, pandas' NA and NaT) print empty."
+    missing = value is None or (isinstance(value, float) and value != value) or type(value).__name__ in ("NAType", "NaTType")
+    return "" if missing else str(value)
+
+def _print_rows(rows: list[dict], columns: list[str], title: str, limit: int = 0, total: int | None = None) -> None:
+    "Print rows (dicts) as a table of `columns`, at most `limit` of them (0: all); the title says when rows were left out."
+    total = len(rows) if total is None else total
     table = Table(title=title + (f" (first {limit} shown; --limit 0 for all)" if limit and total > limit else ""))
-    for column in frame.columns: table.add_column(str(column))
-    from pandas import isna
-    for row in (frame.head(limit) if limit else frame).itertuples(index=False): table.add_row(*("" if isna(value) else str(value) for value in row))  # pandas 3 keeps a missing string missing under astype(str)
+    for column in columns: table.add_column(str(column))
+    for row in (rows[:limit] if limit else rows): table.add_row(*(_cell(row.get(column)) for column in columns))
     console.print(table)
 
 @findings_app.command("import")
@@ -221,9 +226,9 @@ def findings_add(model: str = typer.Option(..., help="Model id"), finding_id: st
 def findings_list(status: Optional[str] = typer.Option(None), model: Optional[str] = typer.Option(None), severity: Optional[str] = typer.Option(None),
                   limit: int = LIMIT_OPTION, store: Optional[str] = STORE_OPTION):
     "List findings, most severe and oldest due first."
-    from mrm_research.governance import findings, store as store_
-    frame = findings.list_findings(store_.Store(store), status, model, severity, limit or None)
-    _print_frame(frame[findings.LIST_COLUMNS], f"{frame.attrs['total']} finding(s)", limit)
+    from mrm_research.governance import listings, store as store_  # plain rows: a listing loads no pandas
+    found = listings.finding_listing(store_.Store(store), status, model, severity, limit or None)
+    _print_rows(found.rows, listings.FINDING_COLUMNS, f"{found.total} finding(s)", limit, found.total)
 
 @findings_app.command("show")
 def findings_show(key: str = typer.Argument(..., help="Finding key <model>/<run>/<id>"), store: Optional[str] = STORE_OPTION):
@@ -257,9 +262,9 @@ def findings_close(key: str = typer.Argument(...), note: str = typer.Option(""),
 def findings_overdue(as_of: Optional[str] = typer.Option(None, help="Date YYYY-MM-DD (default today)"), limit: int = LIMIT_OPTION, store: Optional[str] = STORE_OPTION):
     "Findings past their due date, and risk acceptances past their expiry."
     import datetime as dt
-    from mrm_research.governance import findings, store as store_
-    frame = findings.overdue(store_.Store(store), dt.date.fromisoformat(as_of) if as_of else None, limit or None)
-    _print_frame(frame[[*findings.LIST_COLUMNS, "why"]] if len(frame) else frame, f"{frame.attrs['total']} overdue finding(s)", limit)
+    from mrm_research.governance import listings, store as store_
+    late = listings.overdue_listing(store_.Store(store), dt.date.fromisoformat(as_of) if as_of else None, limit or None)
+    _print_rows(late.rows, [*listings.FINDING_COLUMNS, "why"], f"{late.total} overdue finding(s)", limit, late.total)
 
 @findings_app.command("export")
 def findings_export(path: Path = typer.Argument(..., help="CSV file to write"), store: Optional[str] = STORE_OPTION):
@@ -279,8 +284,8 @@ def inventory_add(file: Path = typer.Argument(..., help="YAML or CSV of model re
 @inventory_app.command("list")
 def inventory_list(limit: int = LIMIT_OPTION, store: Optional[str] = STORE_OPTION):
     "The inventory, tier 1 first."
-    from mrm_research.governance import inventory, store as store_
-    frame = inventory.list_models(store_.Store(store)); _print_frame(frame, f"{len(frame)} model(s)", limit)
+    from mrm_research.governance import listings, store as store_
+    models = listings.model_listing(store_.Store(store), limit or None); _print_rows(models.rows, models.columns, f"{models.total} model(s)", limit, models.total)
 
 @inventory_app.command("show")
 def inventory_show(model_id: str = typer.Argument(...), store: Optional[str] = STORE_OPTION):
@@ -297,8 +302,8 @@ def inventory_show(model_id: str = typer.Argument(...), store: Optional[str] = S
 def inventory_tier(store: Optional[str] = STORE_OPTION):
     "Every model's tier and the reason."
     from mrm_research.governance import store as store_
-    import pandas as pd
-    _print_frame(pd.DataFrame(store_.Store(store).read("SELECT model_id, tier, tier_reason, ai_act_category, ai_act_reason FROM models ORDER BY COALESCE(tier, 9), model_id")), "Tiers")
+    columns = ["model_id", "tier", "tier_reason", "ai_act_category", "ai_act_reason"]
+    _print_rows(store_.Store(store).read(f"SELECT {', '.join(columns)} FROM models ORDER BY COALESCE(tier, 9), model_id"), columns, "Tiers")
 
 @inventory_app.command("link")
 def inventory_link(bundle: Path = typer.Argument(..., help="Bundle folder"), store: Optional[str] = STORE_OPTION, actor: Optional[str] = ACTOR_OPTION):
@@ -310,8 +315,8 @@ def inventory_link(bundle: Path = typer.Argument(..., help="Bundle folder"), sto
 def inventory_due(as_of: Optional[str] = typer.Option(None, help="Date YYYY-MM-DD (default today)"), limit: int = LIMIT_OPTION, store: Optional[str] = STORE_OPTION):
     "Models due or overdue for revalidation, and why."
     import datetime as dt
-    from mrm_research.governance import inventory, store as store_
-    frame = inventory.due(store_.Store(store), dt.date.fromisoformat(as_of) if as_of else None); _print_frame(frame, f"{len(frame)} model(s) due for revalidation", limit)
+    from mrm_research.governance import listings, store as store_
+    due = listings.due_listing(store_.Store(store), dt.date.fromisoformat(as_of) if as_of else None); _print_rows(due.rows, due.columns, f"{due.total} model(s) due for revalidation", limit)
 
 @inventory_app.command("export")
 def inventory_export(path: Path = typer.Argument(..., help="YAML or CSV file"), store: Optional[str] = STORE_OPTION):

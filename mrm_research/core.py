@@ -4,10 +4,9 @@
 
 # %% ../nbs/00_core.ipynb #00-core-002
 from __future__ import annotations
-import hashlib, json, os, random, sys, tempfile, datetime as dt
+import hashlib, json, numbers, os, random, sys, tempfile, datetime as dt
 from pathlib import Path
 from typing import Any
-import numpy as np
 import warnings
 # pyspark warns, on import, that it does not yet fully support pandas 3; pandera imports it whenever it is installed. Nothing here
 # converts through Spark's pandas support (results come back through Arrow, see engines.spark), so the warning is noise in reports.
@@ -106,8 +105,9 @@ def exclusive_lock(path: str | Path): # the lock file (created if missing; its c
 # %% ../nbs/00_core.ipynb #00-core-015
 def _json_default(value: Any) -> Any:
     "Convert numpy, pandas, path and date values that `json` does not know."
-    if isinstance(value, np.ndarray): return value.tolist()
-    if isinstance(value, np.generic): return value.item()
+    numpy = sys.modules.get("numpy")  # a numpy value means numpy is loaded; core does not load it, so a command that needs no numpy starts faster
+    if numpy is not None and isinstance(value, numpy.ndarray): return value.tolist()
+    if numpy is not None and isinstance(value, numpy.generic): return value.item()
     if isinstance(value, (Path,)): return str(value)
     if isinstance(value, (dt.date, dt.datetime)): return value.isoformat()
     if hasattr(value, "isoformat"): return value.isoformat()                  # pandas Timestamp
@@ -122,8 +122,9 @@ def dump_json(obj: Any, # any JSON-able structure, numpy values allowed
 def seed_everything(seed: int, # the run's seed
                    ) -> dict[str, int]:
     "Seed Python, numpy and (if imported) torch; return the seeds applied, for `environment.json`."
-    if not isinstance(seed, (int, np.integer)) or seed < 0: raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
-    random.seed(seed); np.random.seed(seed % 2**32)
+    if not isinstance(seed, numbers.Integral) or seed < 0: raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")  # numpy's integers too
+    import numpy  # here, not at the top: core is imported by commands that never touch numpy
+    seed = int(seed); random.seed(seed); numpy.random.seed(seed % 2**32)  # random.seed refuses numpy integers
     applied = {"python": int(seed), "numpy": int(seed % 2**32)}
     torch = sys.modules.get("torch")  # seed torch only if the notebook uses it: importing it costs seconds
     if torch is not None: torch.manual_seed(seed); applied["torch"] = int(seed)

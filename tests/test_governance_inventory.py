@@ -41,3 +41,16 @@ def test_malformed_inventory_input_is_refused_whole(tmp_path, store_url):
     refused = mrm("inventory", "add", tmp_path / "wrong.yaml", "--store", url, check=2).stderr
     assert "nothing imported" in refused and "'crystal ball' is not one of" in refused
     assert "0 model(s)" in mrm("inventory", "list", "--store", url, check=0).stdout
+
+
+def test_listings_load_neither_pandas_nor_numpy(tmp_path):
+    "The four listings a validator waits on at the prompt print from plain rows: loading pandas would cost a quarter of a second each."
+    import subprocess, sys
+    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
+    (tmp_path / "models.yaml").write_text(yaml.safe_dump(RECORDS)); mrm("inventory", "add", tmp_path / "models.yaml", "--store", url, check=0)
+    for command in (["inventory", "list"], ["inventory", "due", "--as-of", "2026-06-01"], ["findings", "list"], ["findings", "overdue"]):
+        probe = ("import sys; from mrm_research.cli import main; sys.argv = ['mrm', *sys.argv[1:]]\ntry: main()\nexcept SystemExit as exit: assert not exit.code, exit.code\n"
+                 "loaded = [m for m in ('pandas', 'numpy') if m in sys.modules]; assert not loaded, f'{sys.argv[1:3]} loaded {loaded}'")
+        result = subprocess.run([sys.executable, "-c", probe, *command, "--store", url], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr[-1500:]
+        assert "model(s)" in result.stdout or "finding(s)" in result.stdout

@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd, sqlalchemy as sa
 from ..core import utc_now, write_atomic
 from .store import Store, StoreError, append_audit
+from .listings import finding_listing, overdue_listing
 
 # %% auto #0
-__all__ = ['TRANSITIONS', 'DUE_DAYS', 'LIST_COLUMNS', 'TRACKER_PRIORITY', 'add_finding', 'import_bundle', 'transition', 'comment',
-           'set_owner', 'list_findings', 'overdue', 'export_tracker_csv', 'record_signoffs', 'approval_blockers']
+__all__ = ['TRANSITIONS', 'DUE_DAYS', 'TRACKER_PRIORITY', 'add_finding', 'import_bundle', 'transition', 'comment', 'set_owner',
+           'list_findings', 'overdue', 'export_tracker_csv', 'record_signoffs', 'approval_blockers']
 
 # %% ../../nbs/51_governance_findings.ipynb #bf17c18f
 TRANSITIONS = {"open": ("remediation planned", "risk accepted"), "remediation planned": ("remediation submitted", "risk accepted"),
@@ -95,32 +96,15 @@ def set_owner(store: Store, key: str, owner: str, actor: str) -> dict:
     return after
 
 # %% ../../nbs/51_governance_findings.ipynb #ebf4fafd
-LIST_COLUMNS = ["key", "model_id", "severity", "status", "owner", "due_date", "title"]
-
 def list_findings(store: Store, status: str | None = None, model_id: str | None = None, severity: str | None = None,
                   limit: int | None = None, # at most this many rows (the most severe first); None: all
                  ) -> pd.DataFrame:
-    "Findings, filtered, most severe and oldest due first; `attrs['total']` is the count before the limit."
-    clauses, parameters = [], {}
-    for column, value in (("status", status), ("model_id", model_id), ("severity", severity)):
-        if value: clauses.append(f"{column} = :{column}"); parameters[column] = value
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    order = "CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'low' THEN 2 ELSE 3 END, due_date, key"
-    rows = store.read(f"SELECT * FROM findings {where} ORDER BY {order}" + (f" LIMIT {int(limit)}" if limit else ""), **parameters)
-    total = store.read(f"SELECT COUNT(*) AS n FROM findings {where}", **parameters)[0]["n"] if limit else len(rows)
-    frame = pd.DataFrame(rows, columns=[*LIST_COLUMNS, "detail", "test", "run_id", "approver", "risk_expiry", "comments", "created_at", "updated_at", "finding_id"] if not rows else None)
-    frame.attrs["total"] = total
-    return frame
+    "Findings, filtered, most severe and oldest due first (`listings.finding_listing`); `attrs['total']` is the count before the limit."
+    return finding_listing(store, status, model_id, severity, limit).frame()
 
 def overdue(store: Store, as_of: dt.date | None = None, limit: int | None = None) -> pd.DataFrame:
-    "Findings past their due date and not closed; risk acceptances past their expiry (oldest first; `attrs['total']` counts all)."
-    today = (as_of or dt.date.today()).isoformat()
-    where = ("WHERE (status NOT IN ('closed', 'risk accepted') AND due_date IS NOT NULL AND due_date < :d) OR (status = 'risk accepted' AND risk_expiry < :d)")
-    rows = store.read(f"SELECT * FROM findings {where} ORDER BY due_date, key" + (f" LIMIT {int(limit)}" if limit else ""), d=today)
-    frame = pd.DataFrame(rows, columns=None if rows else LIST_COLUMNS)
-    frame.attrs["total"] = store.read(f"SELECT COUNT(*) AS n FROM findings {where}", d=today)[0]["n"] if limit else len(rows)
-    if rows: frame["why"] = [f"risk acceptance expired {r['risk_expiry']}" if r["status"] == "risk accepted" else f"due {r['due_date']}" for r in rows]
-    return frame
+    "Findings past their due date and not closed; risk acceptances past their expiry (`listings.overdue_listing`; `attrs['total']` counts all)."
+    return overdue_listing(store, as_of, limit).frame()
 
 TRACKER_PRIORITY = {"high": "Highest", "medium": "High", "low": "Medium", "info": "Low"}
 

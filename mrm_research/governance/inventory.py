@@ -9,12 +9,12 @@ from pathlib import Path
 import pandas as pd, sqlalchemy as sa, yaml
 from ..core import load_yaml, utc_now, write_atomic
 from .store import Store, StoreError, append_audit
+from .listings import due_listing, model_listing
 
 # %% auto #0
 __all__ = ['IDENTIFICATION_QUESTIONS', 'LEVELS', 'EXPOSURE_USD', 'DECISIONS_PER_YEAR', 'AI_USES', 'MODEL_TYPES', 'STATUSES',
-           'REQUIRED', 'AI_RMF_FUNCTIONS', 'FS_AI_RMF_ADOPTION_STAGES', 'REVALIDATION_YEARS', 'identify', 'tier',
-           'ai_act_category', 'check_record', 'add_model', 'link_bundle', 'due', 'list_models', 'export_inventory',
-           'import_inventory']
+           'REQUIRED', 'AI_RMF_FUNCTIONS', 'FS_AI_RMF_ADOPTION_STAGES', 'identify', 'tier', 'ai_act_category',
+           'check_record', 'add_model', 'link_bundle', 'due', 'list_models', 'export_inventory', 'import_inventory']
 
 # %% ../../nbs/52_governance_inventory.ipynb #1b90ba48
 IDENTIFICATION_QUESTIONS = {
@@ -115,8 +115,6 @@ def add_model(store: Store, record: dict, actor: str = "unknown", material_chang
     return row
 
 # %% ../../nbs/52_governance_inventory.ipynb #9bb518bc
-REVALIDATION_YEARS = {1: 1, 2: 2, 3: 3}
-
 def link_bundle(store: Store, bundle: str | Path, actor: str = "unknown") -> dict:
     "Record a bundle against its model (the model must be in the inventory)."
     from mrm_research.checks import report_outcome
@@ -137,32 +135,12 @@ def link_bundle(store: Store, bundle: str | Path, actor: str = "unknown") -> dic
     return row
 
 def due(store: Store, as_of: dt.date | None = None) -> pd.DataFrame:
-    "Models due or overdue for revalidation, with every reason (three queries, whatever the inventory's size)."
-    today = as_of or dt.date.today()
-    models = pd.DataFrame(store.read("SELECT model_id, name, tier, last_validated, material_change FROM models WHERE is_model = :t AND status != 'retired' ORDER BY model_id", t=True),
-                          columns=["model_id", "name", "tier", "last_validated", "material_change"])
-    latest = {r["model_id"]: r for r in store.read("SELECT b.model_id, b.run_id, b.revalidation_triggers FROM model_bundles b JOIN "
-                                                   "(SELECT model_id, MAX(date) AS date FROM model_bundles GROUP BY model_id) m ON b.model_id = m.model_id AND b.date = m.date")}
-    high = {r["model_id"]: r["n"] for r in store.read("SELECT model_id, COUNT(*) AS n FROM findings WHERE severity = 'high' AND status NOT IN ('closed', 'risk accepted') GROUP BY model_id")}
-    rows = []
-    for model in models.itertuples():
-        reasons = []
-        if pd.isna(model.last_validated): reasons.append("never validated")
-        else:
-            last = dt.date.fromisoformat(model.last_validated); years = REVALIDATION_YEARS[int(model.tier)]
-            next_due = last.replace(year=last.year + years) if not (last.month == 2 and last.day == 29) else dt.date(last.year + years, 3, 1)
-            if next_due <= today: reasons.append(f"periodic: tier {int(model.tier)} every {years} year(s), last validated {last}, due {next_due}")
-        bundle = latest.get(model.model_id)
-        if bundle and bundle["revalidation_triggers"]: reasons.append(f"triggered: bundle {bundle['run_id']} recorded {bundle['revalidation_triggers']} revalidation trigger(s)")
-        if model.material_change: reasons.append("triggered: a material change was recorded")
-        if high.get(model.model_id): reasons.append(f"triggered: {high[model.model_id]} open high-severity finding(s)")
-        if reasons: rows.append({"model_id": model.model_id, "name": model.name, "tier": int(model.tier), "last_validated": model.last_validated, "why": "; ".join(reasons)})
-    return pd.DataFrame(rows, columns=["model_id", "name", "tier", "last_validated", "why"])
+    "Models due or overdue for revalidation, with every reason (`listings.due_listing`)."
+    return due_listing(store, as_of).frame()
 
 def list_models(store: Store) -> pd.DataFrame:
-    "The inventory, tier 1 first."
-    rows = store.read("SELECT model_id, name, type, status, owner, tier, ai_act_category, last_validated FROM models ORDER BY COALESCE(tier, 9), model_id")
-    return pd.DataFrame(rows, columns=["model_id", "name", "type", "status", "owner", "tier", "ai_act_category", "last_validated"]).astype({"tier": "Int64"})  # no tier: not a model
+    "The inventory, tier 1 first (`listings.model_listing`)."
+    return model_listing(store).frame().astype({"tier": "Int64"})  # no tier: not a model
 
 # %% ../../nbs/52_governance_inventory.ipynb #62ff1635
 def export_inventory(store: Store, path: str | Path) -> Path:
