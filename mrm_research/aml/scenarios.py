@@ -6,7 +6,8 @@
 from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
-import duckdb, numpy as np, pandas as pd
+import duckdb, numpy as np, pandas as pd, sqlglot
+from sqlglot import expressions as exp
 from ..core import MRMError, ParameterError
 from ..tuning import segment_thresholds  # the threshold of each candidate's segment, shared with the detectors
 from .synthetic import HIGH_RISK_COUNTRIES
@@ -15,9 +16,10 @@ from ..engines.spark import arrow_frame, own_state, spark_frame, spark_session, 
 
 
 # %% auto #0
-__all__ = ['CYCLE_MAX_HOPS', 'SCENARIOS', 'ENGINES', 'ALERT_COLUMNS', 'Parameter', 'Scenario', 'sliding_window_sql',
-           'best_window_sql', 'cycle_sql', 'transaction_view_sql', 'bank_tables', 'ScenarioEngine', 'get_scenario',
-           'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions']
+__all__ = ['CUSTOMER_NUMBERS', 'CYCLE_MAX_HOPS', 'SCENARIOS', 'ENGINES', 'ALERT_COLUMNS', 'Parameter', 'Scenario',
+           'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql', 'window_measures', 'running_windows_sql',
+           'cycle_sql', 'transaction_view_sql', 'bank_tables', 'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine',
+           'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -73,7 +75,11 @@ def sliding_window_sql(relevant: str, # SQL condition selecting the transactions
                        condition: str, # SQL condition on the window's aggregates
                        window: int | str, # window length in days (or a `{window_days}` placeholder)
                       ) -> str:
-    "CTEs ending in `best_windows` (customer_id, segment, window_index, window_end_day, driving_value): every W-day window, evaluated on the days its contents change, best per period of its last transaction. A window reaches back into the previous W-day bucket at most, so each end day is joined to its transactions through two bucket keys rather than to all of the customer's."
+    "CTEs ending in `best_windows` (customer_id, segment, window_index, window_end_day, driving_value): every W-day window, evaluated on the days its contents change, best per period of its last transaction. Running totals when every aggregate has one (see below), else a band join."
+    return running_windows_sql(relevant, driving, condition, window) or band_join_windows_sql(relevant, driving, condition, window)
+
+def band_join_windows_sql(relevant: str, driving: str, condition: str, window: int | str) -> str:
+    "CTEs ending in `best_windows` (as `sliding_window_sql`) for any aggregate: each end day joined to the transactions of its window. A window reaches back into the previous W-day bucket at most, so each end day is joined through two bucket keys rather than to all of the customer's transactions."
     w, bucket = window, f"CAST(FLOOR(day_index / {window}) AS INT)"
     return f"""relevant_tx AS (SELECT *, {bucket} AS bucket FROM tx WHERE {relevant}),
  window_ends AS (SELECT DISTINCT customer_id, segment, day_index FROM relevant_tx
@@ -85,15 +91,77 @@ def sliding_window_sql(relevant: str, # SQL condition selecting the transactions
    GROUP BY e.customer_id, e.segment, e.window_end_day HAVING {condition} AND {driving} > 0),
  {best_window_sql("windows", w)}"""
 
-def best_window_sql(source: str, # a relation with customer_id, segment, window_end_day, last_day (of its transactions), driving_value
+def best_window_sql(source: str, # a relation with the customer columns, window_end_day, last_day (of its transactions), driving_value
                     window: int | str, # window length in days (or a `{window_days}` placeholder)
+                    customer: str = "customer_id, segment", # the customer columns, the first identifying the customer
+                    name: str = "best_windows", # the CTE's name
                    ) -> str:
     "CTE `best_windows`: per customer and W-day period (of the window's last transaction), the window with the highest driving value (earliest on ties)."
-    period = f"CAST(FLOOR(last_day / {window}) AS INT)"
-    return f"""best_windows AS (SELECT customer_id, segment, window_index, window_end_day, driving_value FROM (
-   SELECT customer_id, segment, {period} AS window_index, window_end_day, driving_value,
-          ROW_NUMBER() OVER (PARTITION BY customer_id, {period} ORDER BY driving_value DESC, window_end_day) AS rank_in_period
+    period, key = f"CAST(FLOOR(last_day / {window}) AS INT)", customer.split(",")[0]
+    return f"""{name} AS (SELECT {customer}, window_index, window_end_day, driving_value FROM (
+   SELECT {customer}, {period} AS window_index, window_end_day, driving_value,
+          ROW_NUMBER() OVER (PARTITION BY {key}, {period} ORDER BY driving_value DESC, window_end_day) AS rank_in_period
    FROM {source}) ranked WHERE rank_in_period = 1)"""
+
+# %% ../../nbs/12_aml_scenarios.ipynb #12-running-windows
+def window_measures(*expressions: str, # SQL over a window's aggregates (a driving value, a condition)
+                   ) -> tuple[list[tuple[str, str, str]], list[str]] | None:
+    "Each aggregate as a measure (name m0, m1, ...; kind sum, max, min or distinct; its argument) and the expressions with every aggregate replaced by its measure; None when an aggregate has no running form."
+    measures: dict[tuple[str, str], str] = {}
+    def measure(kind: str, argument) -> exp.Expression:
+        key = (kind, argument if isinstance(argument, str) else argument.sql(dialect="duckdb"))
+        return exp.column(measures.setdefault(key, f"m{len(measures)}"))
+    def replace(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.AggFunc): return node
+        argument = node.this
+        if isinstance(node, exp.Count) and isinstance(argument, exp.Star): return measure("sum", "1")
+        if isinstance(node, exp.Count) and isinstance(argument, exp.Distinct) and len(argument.expressions) == 1: return measure("distinct", argument.expressions[0])
+        if isinstance(node, exp.Count) and not isinstance(argument, exp.Distinct): return measure("sum", f"CASE WHEN {argument.sql(dialect='duckdb')} IS NOT NULL THEN 1 ELSE 0 END")
+        kind = {exp.Sum: "sum", exp.Max: "max", exp.Min: "min"}.get(type(node))
+        if kind is None or isinstance(argument, exp.Distinct): raise LookupError(node.sql())
+        return measure(kind, argument)
+    try: rewritten = [sqlglot.parse_one(text, read="duckdb").transform(replace).sql(dialect="duckdb") for text in expressions]
+    except LookupError: return None
+    return [(name, kind, argument) for (kind, argument), name in measures.items()], rewritten
+
+CUSTOMER_NUMBERS = "(SELECT customer_id, segment, DENSE_RANK() OVER (ORDER BY customer_id) AS customer_number FROM customers)"  # tx carries the number
+
+def _event_rows(names: list[str], day: str, transaction_day: str, values: dict[str, str]) -> str:
+    "The select list of one kind of row of the per-day event table: every measure column, NULL where this kind of row has no value."
+    return f"customer_number, {day} AS day_index, {transaction_day} AS tx_day, " + ", ".join(f"{values.get(name, 'NULL')} AS {name}" for name in names)
+
+def running_windows_sql(relevant: str, driving: str, condition: str, window: int | str) -> str | None:
+    "CTEs ending in `best_windows` (as `band_join_windows_sql`) computed as running totals over per-day rows, customers by number (grouping and sorting integers, not names); None when an aggregate has no running form."
+    found = window_measures(driving, condition)
+    if found is None: return None
+    measures, (driving, condition) = found
+    w, last_day = window, "(SELECT MAX(day_index) FROM tx)"
+    names, daily_function = [name for name, _, _ in measures], {"sum": "SUM", "max": "MAX", "min": "MIN", "distinct": "SUM"}
+    plain = [(name, kind, argument) for name, kind, argument in measures if kind != "distinct"]
+    ctes = [f"relevant_tx AS (SELECT * FROM tx WHERE {relevant})",
+            "daily AS (SELECT customer_number, day_index" + "".join(f", {daily_function[kind]}({argument}) AS {name}" for name, kind, argument in plain) +
+            " FROM relevant_tx GROUP BY customer_number, day_index)"]
+    events = [f"SELECT {_event_rows(names, 'day_index', 'day_index', {name: name for name, _, _ in plain})} FROM daily",
+              f"SELECT {_event_rows(names, f'day_index + {w}', 'NULL', {})} FROM daily WHERE day_index + {w} <= {last_day}"]  # the day a transaction leaves the window
+    for name, kind, argument in measures:
+        if kind != "distinct": continue
+        ctes.append(f"appearances_{name} AS (SELECT customer_number, day_index, LEAD(day_index) OVER (PARTITION BY customer_number, item ORDER BY day_index) AS next_day "
+                    f"FROM (SELECT DISTINCT customer_number, day_index, {argument} AS item FROM relevant_tx WHERE {argument} IS NOT NULL) items)")
+        leaves = f"LEAST(COALESCE(next_day, day_index + {w}), day_index + {w})"
+        events += [f"SELECT {_event_rows(names, 'day_index', 'NULL', {name: '1'})} FROM appearances_{name}",
+                   f"SELECT {_event_rows(names, leaves, 'NULL', {name: '-1'})} FROM appearances_{name} WHERE {leaves} <= {last_day}"]
+    ctes.append("days AS (SELECT customer_number, day_index, MAX(tx_day) AS tx_day" + "".join(f", {daily_function[kind]}({name}) AS {name}" for name, kind, _ in measures) +
+                " FROM (" + " UNION ALL ".join(events) + ") events GROUP BY customer_number, day_index)")
+    recent = f"OVER (PARTITION BY customer_number ORDER BY day_index RANGE BETWEEN {w - 1 if isinstance(w, int) else f'{w} - 1'} PRECEDING AND CURRENT ROW)"
+    history = "OVER (PARTITION BY customer_number ORDER BY day_index ROWS UNBOUNDED PRECEDING)"
+    columns = "".join(f", {daily_function[kind]}({name}) {history if kind == 'distinct' else recent} AS {name}" for name, kind, _ in measures)
+    ctes.append(f"windows AS (SELECT customer_number, window_end_day, last_day, {driving} AS driving_value FROM ("
+                f"SELECT customer_number, day_index AS window_end_day, MAX(tx_day) {recent} AS last_day{columns} FROM days) measured "
+                f"WHERE last_day IS NOT NULL AND {condition} AND {driving} > 0)")  # no transaction in the window: no window
+    ctes += [best_window_sql("windows", w, "customer_number", "numbered_best_windows"),
+             "best_windows AS (SELECT c.customer_id, c.segment, b.window_index, b.window_end_day, b.driving_value "
+             f"FROM numbered_best_windows b JOIN {CUSTOMER_NUMBERS} c ON c.customer_number = b.customer_number)"]
+    return ",\n ".join(ctes)
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-010
 def _window(default: int, maximum: int = 90) -> Parameter:
@@ -190,14 +258,14 @@ FROM best_windows b JOIN peers p ON p.segment = b.segment AND p.window_index = b
 def transaction_view_sql(columns: list[str], # the transactions table's columns
                          start: str, # first day of the period, YYYY-MM-DD
                         ) -> str:
-    "DuckDB-dialect SQL for `tx`: transactions with customer, segment, day index and days since the account's previous activity."
+    "DuckDB-dialect SQL for `tx`: transactions with customer (and its number, for grouping), segment, day index and days since the account's previous activity."
     if "amount" not in columns: raise MRMError(f"scenario data: transactions has no amount column (columns: {', '.join(columns)})")
     own = ", ".join(f"t.{c}" for c in columns if c != "amount")
-    return f"""SELECT {own}, CAST(t.amount AS DECIMAL(18, 2)) AS amount, a.customer_id, c.segment, counterparty.account_id IS NOT NULL AS counterparty_is_account,
+    return f"""SELECT {own}, CAST(t.amount AS DECIMAL(18, 2)) AS amount, a.customer_id, c.segment, c.customer_number, counterparty.account_id IS NOT NULL AS counterparty_is_account,
             DATE_DIFF('day', CAST('{start}' AS DATE), CAST(t.booked_at AS DATE)) AS day_index,
             DATE_DIFF('day', CAST(COALESCE(LAG(t.booked_at) OVER (PARTITION BY t.account_id ORDER BY t.booked_at, t.transaction_id), a.last_activity_on) AS DATE),
                       CAST(t.booked_at AS DATE)) AS days_since_previous
-            FROM transactions t JOIN accounts a ON a.account_id = t.account_id JOIN customers c ON c.customer_id = a.customer_id
+            FROM transactions t JOIN accounts a ON a.account_id = t.account_id JOIN {CUSTOMER_NUMBERS} c ON c.customer_id = a.customer_id
             LEFT JOIN accounts counterparty ON counterparty.account_id = t.counterparty_id"""
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-013
