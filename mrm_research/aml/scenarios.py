@@ -16,10 +16,10 @@ from ..engines.spark import arrow_frame, own_state, spark_frame, spark_session, 
 
 
 # %% auto #0
-__all__ = ['CUSTOMER_NUMBERS', 'CYCLE_MAX_HOPS', 'SCENARIOS', 'ENGINES', 'ALERT_COLUMNS', 'Parameter', 'Scenario',
-           'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql', 'window_measures', 'running_windows_sql',
-           'cycle_sql', 'transaction_view_sql', 'bank_tables', 'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine',
-           'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions']
+__all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'LAST_DAY', 'CYCLE_MAX_HOPS', 'SCENARIOS', 'ENGINES', 'ALERT_COLUMNS',
+           'Parameter', 'Scenario', 'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql', 'window_measures',
+           'running_windows_sql', 'cycle_sql', 'transaction_view_sql', 'bank_tables', 'ScenarioEngine', 'get_scenario',
+           'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -96,12 +96,10 @@ def best_window_sql(source: str, # a relation with the customer columns, window_
                     customer: str = "customer_id, segment", # the customer columns, the first identifying the customer
                     name: str = "best_windows", # the CTE's name
                    ) -> str:
-    "CTE `best_windows`: per customer and W-day period (of the window's last transaction), the window with the highest driving value (earliest on ties)."
-    period, key = f"CAST(FLOOR(last_day / {window}) AS INT)", customer.split(",")[0]
-    return f"""{name} AS (SELECT {customer}, window_index, window_end_day, driving_value FROM (
-   SELECT {customer}, {period} AS window_index, window_end_day, driving_value,
-          ROW_NUMBER() OVER (PARTITION BY {key}, {period} ORDER BY driving_value DESC, window_end_day) AS rank_in_period
-   FROM {source}) ranked WHERE rank_in_period = 1)"""
+    "CTE `best_windows`: per customer and W-day period (of the window's last transaction), the window with the highest driving value (earliest on ties), by one grouping (no sort)."
+    period = f"CAST(FLOOR(last_day / {window}) AS INT)"
+    return f"""{name} AS (SELECT {customer}, window_index, ARG_MAX(window_end_day, STRUCT_PACK(value := driving_value, earlier := -window_end_day)) AS window_end_day,
+   MAX(driving_value) AS driving_value FROM (SELECT *, {period} AS window_index FROM {source}) periods GROUP BY {customer}, window_index)"""
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-running-windows
 def window_measures(*expressions: str, # SQL over a window's aggregates (a driving value, a condition)
@@ -126,42 +124,65 @@ def window_measures(*expressions: str, # SQL over a window's aggregates (a drivi
 
 CUSTOMER_NUMBERS = "(SELECT customer_id, segment, DENSE_RANK() OVER (ORDER BY customer_id) AS customer_number FROM customers)"  # tx carries the number
 
-def _event_rows(names: list[str], day: str, transaction_day: str, values: dict[str, str]) -> str:
-    "The select list of one kind of row of the per-day event table: every measure column, NULL where this kind of row has no value."
-    return f"customer_number, {day} AS day_index, {transaction_day} AS tx_day, " + ", ".join(f"{values.get(name, 'NULL')} AS {name}" for name in names)
-
 def running_windows_sql(relevant: str, driving: str, condition: str, window: int | str) -> str | None:
-    "CTEs ending in `best_windows` (as `band_join_windows_sql`) computed as running totals over per-day rows, customers by number (grouping and sorting integers, not names); None when an aggregate has no running form."
+    "CTEs ending in `best_windows` (as `band_join_windows_sql`) computed from per-day rows with window frames, customers by number (grouping and sorting integers, not names); None when an aggregate has no running form."
     found = window_measures(driving, condition)
     if found is None: return None
     measures, (driving, condition) = found
-    w, last_day = window, "(SELECT MAX(day_index) FROM tx)"
-    names, daily_function = [name for name, _, _ in measures], {"sum": "SUM", "max": "MAX", "min": "MIN", "distinct": "SUM"}
-    plain = [(name, kind, argument) for name, kind, argument in measures if kind != "distinct"]
+    plain, distinct = [m for m in measures if m[1] != "distinct"], [m for m in measures if m[1] == "distinct"]
     ctes = [f"relevant_tx AS (SELECT * FROM tx WHERE {relevant})",
-            "daily AS (SELECT customer_number, day_index" + "".join(f", {daily_function[kind]}({argument}) AS {name}" for name, kind, argument in plain) +
+            f"{'plain_daily' if distinct else 'daily'} AS (SELECT customer_number, day_index" + "".join(f", {DAILY_FUNCTION[kind]}({argument}) AS {name}" for name, kind, argument in plain) +
             " FROM relevant_tx GROUP BY customer_number, day_index)"]
-    events = [f"SELECT {_event_rows(names, 'day_index', 'day_index', {name: name for name, _, _ in plain})} FROM daily",
-              f"SELECT {_event_rows(names, f'day_index + {w}', 'NULL', {})} FROM daily WHERE day_index + {w} <= {last_day}"]  # the day a transaction leaves the window
-    for name, kind, argument in measures:
-        if kind != "distinct": continue
-        ctes.append(f"appearances_{name} AS (SELECT customer_number, day_index, LEAD(day_index) OVER (PARTITION BY customer_number, item ORDER BY day_index) AS next_day "
-                    f"FROM (SELECT DISTINCT customer_number, day_index, {argument} AS item FROM relevant_tx WHERE {argument} IS NOT NULL) items)")
-        leaves = f"LEAST(COALESCE(next_day, day_index + {w}), day_index + {w})"
-        events += [f"SELECT {_event_rows(names, 'day_index', 'NULL', {name: '1'})} FROM appearances_{name}",
-                   f"SELECT {_event_rows(names, leaves, 'NULL', {name: '-1'})} FROM appearances_{name} WHERE {leaves} <= {last_day}"]
-    ctes.append("days AS (SELECT customer_number, day_index, MAX(tx_day) AS tx_day" + "".join(f", {daily_function[kind]}({name}) AS {name}" for name, kind, _ in measures) +
-                " FROM (" + " UNION ALL ".join(events) + ") events GROUP BY customer_number, day_index)")
-    recent = f"OVER (PARTITION BY customer_number ORDER BY day_index RANGE BETWEEN {w - 1 if isinstance(w, int) else f'{w} - 1'} PRECEDING AND CURRENT ROW)"
-    history = "OVER (PARTITION BY customer_number ORDER BY day_index ROWS UNBOUNDED PRECEDING)"
-    columns = "".join(f", {daily_function[kind]}({name}) {history if kind == 'distinct' else recent} AS {name}" for name, kind, _ in measures)
-    ctes.append(f"windows AS (SELECT customer_number, window_end_day, last_day, {driving} AS driving_value FROM ("
-                f"SELECT customer_number, day_index AS window_end_day, MAX(tx_day) {recent} AS last_day{columns} FROM days) measured "
-                f"WHERE last_day IS NOT NULL AND {condition} AND {driving} > 0)")  # no transaction in the window: no window
-    ctes += [best_window_sql("windows", w, "customer_number", "numbered_best_windows"),
+    if distinct:
+        ctes += [_distinct_steps(name, argument, window) for name, _, argument in distinct]
+        ctes.append("daily AS (SELECT p.*" + "".join(f", COALESCE(s_{name}.starts_{name}, 0) AS starts_{name}, COALESCE(s_{name}.ends_{name}, 0) AS ends_{name}" for name, _, _ in distinct) +
+                    " FROM plain_daily p" + "".join(f" LEFT JOIN steps_{name} s_{name} ON s_{name}.customer_number = p.customer_number AND s_{name}.day_index = p.day_index" for name, _, _ in distinct) + ")")
+    ctes += [_framed_windows(measures, window),
+             f"windows AS (SELECT customer_number, window_end_day, last_day, {driving} AS driving_value FROM measured WHERE last_day IS NOT NULL AND {condition} AND {driving} > 0)",  # no transaction in the window: no window
+             best_window_sql("windows", window, "customer_number", "numbered_best_windows"),
              "best_windows AS (SELECT c.customer_id, c.segment, b.window_index, b.window_end_day, b.driving_value "
              f"FROM numbered_best_windows b JOIN {CUSTOMER_NUMBERS} c ON c.customer_number = b.customer_number)"]
     return ",\n ".join(ctes)
+
+DAILY_FUNCTION = {"sum": "SUM", "max": "MAX", "min": "MIN"}  # how a measure's daily values combine into a window's
+
+def _offset(window: int | str, shift: int) -> str:
+    "W + shift as SQL (a number when W is one, else an expression of its placeholder)."
+    if isinstance(window, int): return str(window + shift)
+    return f"{window} {'+' if shift > 0 else '-'} {abs(shift)}" if shift else str(window)
+
+def _frame(first: str, last: str) -> str:
+    "A frame over a customer's days, each end `UNBOUNDED`, `0` (the current day) or a signed number of days (`-6`, `7`)."
+    bound = lambda offset, side: (f"UNBOUNDED {side}" if offset == "UNBOUNDED" else "CURRENT ROW" if offset == "0" else
+                                  f"{offset.lstrip('-')} {'PRECEDING' if offset.startswith('-') else 'FOLLOWING'}")
+    return f"OVER (PARTITION BY customer_number ORDER BY day_index RANGE BETWEEN {bound(first, 'PRECEDING')} AND {bound(last, 'FOLLOWING')})"
+
+def _distinct_steps(name: str, argument: str, window: int | str) -> str:
+    "CTE `steps_<name>`: per customer and day, how many items start being in the window (none in the W days before) and how many stop W days later (none in the W days after)."
+    w = _offset(window, 0)
+    return (f"steps_{name} AS (SELECT customer_number, day_index, SUM(CASE WHEN previous_day IS NULL OR day_index - previous_day > {w} THEN 1 ELSE 0 END) AS starts_{name}, "
+            f"SUM(CASE WHEN next_day IS NULL OR next_day - day_index > {w} THEN 1 ELSE 0 END) AS ends_{name} FROM ("
+            "SELECT customer_number, day_index, LAG(day_index) OVER (PARTITION BY customer_number, item ORDER BY day_index) AS previous_day, "
+            "LEAD(day_index) OVER (PARTITION BY customer_number, item ORDER BY day_index) AS next_day "
+            f"FROM (SELECT DISTINCT customer_number, day_index, {argument} AS item FROM relevant_tx WHERE {argument} IS NOT NULL) items) appearances GROUP BY customer_number, day_index)")
+
+def _measure(name: str, kind: str, ahead: bool, window: int | str) -> str:
+    "A measure over the window ending on a day's row (ahead: ending W days later). A distinct count is the items started up to the window's end less those stopped W days before it."
+    if kind != "distinct":
+        return f"{DAILY_FUNCTION[kind]}({name}) " + (_frame("1", _offset(window, 0)) if ahead else _frame("-" + _offset(window, -1), "0"))
+    started, stopped = (_frame("UNBOUNDED", _offset(window, 0)), _frame("UNBOUNDED", "0")) if ahead else (_frame("UNBOUNDED", "0"), _frame("UNBOUNDED", "-" + _offset(window, 0)))
+    return f"SUM(starts_{name}) {started} - COALESCE(SUM(ends_{name}) {stopped}, 0)"
+
+def _framed_windows(measures: list, window: int | str) -> str:
+    "CTE `measured`: from each day's row, the window ending that day and the window ending W days later (the day its transactions leave it), with their last transaction day."
+    back = "".join(f", {_measure(name, kind, False, window)} AS {name}" for name, kind, _ in measures)
+    ahead = "".join(f", {_measure(name, kind, True, window)} AS ahead_{name}" for name, kind, _ in measures)
+    names = [name for name, _, _ in measures]
+    framed = f"framed AS (SELECT customer_number, day_index{back}, MAX(day_index) {_frame('1', _offset(window, 0))} AS ahead_last_day{ahead} FROM daily)"
+    return (framed + ",\n measured AS (SELECT customer_number, day_index AS window_end_day, day_index AS last_day" + "".join(f", {n}" for n in names) + " FROM framed UNION ALL "
+            f"SELECT customer_number, day_index + {_offset(window, 0)}, ahead_last_day" + "".join(f", ahead_{n}" for n in names) + f" FROM framed WHERE day_index + {_offset(window, 0)} <= {LAST_DAY})")
+
+LAST_DAY = "(SELECT MAX(day_index) FROM tx)"
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-010
 def _window(default: int, maximum: int = 90) -> Parameter:
@@ -314,9 +335,9 @@ class ScenarioEngine:
     def candidates(self, scenario: str | Scenario, parameters: dict | None = None) -> pd.DataFrame:
         "Every customer-window with a positive driving value, before any threshold."
         scenario = scenario if isinstance(scenario, Scenario) else get_scenario(scenario)
-        frame = self.query(scenario.candidate_sql(parameters))
+        frame = self.query(f"SELECT * FROM ({scenario.candidate_sql(parameters)}) candidates ORDER BY customer_id, window_index")  # sorted by the engine: a million strings sort faster there than in pandas
         frame["driving_value"] = frame.driving_value.astype(float)
-        return frame.sort_values(["customer_id", "window_index"]).reset_index(drop=True)
+        return frame
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-014
 def get_scenario(name: str) -> Scenario:
