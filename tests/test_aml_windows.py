@@ -4,7 +4,7 @@ period boundary; a window that qualifies only when an old transaction leaves; re
 scenarios and for five- and six-account cycles."""
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
-from mrm_research.aml.scenarios import SCENARIOS, ScenarioEngine, alerts
+from mrm_research.aml.scenarios import SCENARIOS, Parameter, Scenario, ScenarioEngine, alerts
 from mrm_research.core import write_datasets
 
 START = pd.Timestamp("2024-07-01")
@@ -55,6 +55,16 @@ def test_a_window_can_qualify_when_an_old_transaction_leaves(tmp_path):
     found = alerts(engine, "rapid_movement", 5_000, {"window_days": 7})
     assert found.transaction_ids.tolist() == ["T001,T002"]
 
+
+def test_a_counterparty_seen_again_exactly_a_window_later_is_counted_once(tmp_path):
+    # payers P1 and P2 on day 0, P1 again on day 14 (the 14-day window ending there no longer holds day 0), P3 on day 15:
+    # the window ending on day 14 holds one payer, the one ending on day 15 two (P1 once)
+    engine = one_customer_bank(tmp_path, [(0, 500, "ach", "credit", "P1"), (0, 500, "ach", "credit", "P2"), (14, 500, "ach", "credit", "P1"), (15, 500, "ach", "credit", "P3")])
+    found = engine.candidates("fan_in", {"window_days": 14}).query("customer_id == 'K-1'")
+    assert found[["window_end_day", "driving_value"]].values.tolist() == [[0, 2], [15, 2]]
+    # one day later and P1 is gone for a day between its two visits: still never counted twice
+    engine = one_customer_bank(tmp_path / "later", [(0, 500, "ach", "credit", "P1"), (0, 500, "ach", "credit", "P2"), (15, 500, "ach", "credit", "P1"), (15, 500, "ach", "credit", "P3")])
+    assert engine.candidates("fan_in", {"window_days": 14}).query("customer_id == 'K-1'")[["window_end_day", "driving_value"]].values.tolist() == [[0, 2], [15, 2]]
 
 def test_repeats_are_marked(tmp_path):
     # four deposits late in period 0 (days 10-13) and one more early in period 1 (day 16): the period-1 window ending on
@@ -121,17 +131,17 @@ RELEVANT = {
 }
 
 
-def reference_candidates(engine: ScenarioEngine, name: str) -> pd.DataFrame:
+def reference_candidates(engine: ScenarioEngine, scenario: Scenario, rule, relevant) -> pd.DataFrame:
     "Every window evaluated on every day in pandas; per customer and period of the window's latest relevant transaction, the best (earliest on ties)."
-    window = SCENARIOS[name].values()["window_days"]
+    window = scenario.values()["window_days"]
     tx = engine.query("SELECT customer_id, day_index, amount, channel, direction, counterparty_id, counterparty_country FROM tx")
     tx["amount"] = tx.amount.astype(float)
     last_day, rows = int(tx.day_index.max()), []
     for customer, own in tx.groupby("customer_id"):
         for end in range(last_day + 1):
             inside = own[(own.day_index > end - window) & (own.day_index <= end)]
-            value, holds = RULES[name](inside)
-            relevant_days = inside.day_index[RELEVANT[name](inside)]
+            value, holds = rule(inside)
+            relevant_days = inside.day_index[relevant(inside)]
             if value > 0 and holds: rows.append((customer, int(relevant_days.max()) // window, end, float(value)))  # the period of its latest relevant transaction
     frame = pd.DataFrame(rows, columns=["customer_id", "window_index", "window_end_day", "driving_value"])
     best = frame.sort_values(["customer_id", "window_index", "driving_value", "window_end_day"], ascending=[True, True, False, True])
@@ -145,10 +155,38 @@ def bank(tmp_path_factory):
 
 @pytest.mark.parametrize("name", sorted(RULES))
 def test_sliding_windows_equal_every_day_evaluated_in_pandas(bank, name):
-    expected = reference_candidates(bank, name)
+    expected = reference_candidates(bank, SCENARIOS[name], RULES[name], RELEVANT[name])
     found = bank.candidates(name)[["customer_id", "window_index", "window_end_day", "driving_value"]]
     assert len(expected) > 10, "the case must exercise the rule"
     pd.testing.assert_frame_equal(found.astype({"window_index": int, "window_end_day": int}), expected, check_dtype=False, atol=1e-9)
+
+
+WIRES = ["wire_domestic", "wire_cross_border"]
+# a bank's own rules, not in the library: distinct countries with a maximum and a minimum in the condition over 10 days
+# (window frames), and an average over 3 days (no running form: the band join)
+OWN_SCENARIOS = [
+    (Scenario("wire_countries", "Wires to or from several countries, one of them large and one small, within 10 days.", ("own",),
+              Parameter("min_countries", "countries", 2, 1, 10, "distinct countries", integer=True),
+              (Parameter("window_days", "days", 10, 1, 90, "look-back", integer=True),), relevant="channel IN ('wire_domestic', 'wire_cross_border')",
+              driving="COUNT(DISTINCT counterparty_country)", condition="MAX(amount) >= 20000 AND MIN(amount) < 5000 AND COUNT(counterparty_id) >= 2"),
+     lambda t: (float(t.counterparty_country[t.channel.isin(WIRES)].nunique()),
+                t.amount[t.channel.isin(WIRES)].max() >= 20_000 and t.amount[t.channel.isin(WIRES)].min() < 5_000 and t.channel.isin(WIRES).sum() >= 2),
+     lambda t: t.channel.isin(WIRES)),
+    (Scenario("average_cash_deposit", "Average cash deposit over 3 days, at least two of them.", ("own",),
+              Parameter("min_average", "USD", 5_000, 0, 100_000, "average deposit"), (Parameter("window_days", "days", 3, 1, 90, "look-back", integer=True),),
+              relevant="channel = 'cash' AND direction = 'credit'", driving="AVG(amount)", condition="COUNT(*) >= 2"),
+     lambda t: (float(t.amount[(t.channel == "cash") & credit(t)].mean()) if ((t.channel == "cash") & credit(t)).any() else 0.0, ((t.channel == "cash") & credit(t)).sum() >= 2),
+     lambda t: (t.channel == "cash") & credit(t)),
+]
+
+
+@pytest.mark.parametrize("own", OWN_SCENARIOS, ids=lambda own: own[0].name)
+def test_a_banks_own_scenarios_equal_every_day_evaluated_in_pandas(bank, own):
+    scenario, rule, relevant = own
+    expected = reference_candidates(bank, scenario, rule, relevant)
+    found = bank.candidates(scenario)[["customer_id", "window_index", "window_end_day", "driving_value"]]
+    assert len(expected) > 10, "the case must exercise the rule"
+    pd.testing.assert_frame_equal(found.astype({"window_index": int, "window_end_day": int}), expected, check_dtype=False, atol=1e-6)
 
 
 def internal_bank(folder: Path, hops: list[tuple[str, str, int, float]], members: int = 8) -> ScenarioEngine:
