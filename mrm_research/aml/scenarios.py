@@ -63,6 +63,13 @@ class Scenario:
         if unknown: raise ParameterError(f"scenario {self.name} has no parameter(s) {', '.join(sorted(unknown))}; it has {', '.join(known)}")
         return {name: p.check((overrides or {}).get(name, p.default), self.name) for name, p in known.items()}
 
+    def rule_sql(self, overrides: dict | None = None) -> str:
+        "The rule as a reader states it, one aggregate query over `tx` (what coverage checks read); `candidate_sql` is how the engine computes its windows."
+        values = self.values(overrides)
+        if self.custom_sql: return self.custom_sql.format(**values)
+        driving, relevant, condition = (part.format(**values) for part in (self.driving, self.relevant, self.condition))
+        return f"SELECT customer_id, {driving} AS driving_value FROM tx WHERE {relevant} GROUP BY customer_id HAVING {condition}"
+
     def candidate_sql(self, overrides: dict | None = None) -> str:
         "SQL giving one row per customer and period: the window ending in the period with the highest positive driving value (before the threshold)."
         values = self.values(overrides)
