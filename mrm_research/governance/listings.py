@@ -33,8 +33,12 @@ FINDING_COLUMNS = ["key", "model_id", "severity", "status", "owner", "due_date",
 FINDING_FIELDS = [*FINDING_COLUMNS, "detail", "test", "run_id", "approver", "risk_expiry", "comments", "created_at", "updated_at", "finding_id"]
 SEVERITY_ORDER = "CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'low' THEN 2 ELSE 3 END"
 
-def _limited(limit: int | None) -> str:
-    return f" LIMIT {int(limit)}" if limit else ""
+def _rows_and_total(store: Store, select: str, # `SELECT ... FROM ... [WHERE ...]`, without order or limit
+                    order: str, limit: int | None, **parameters) -> tuple[list[dict], int]:
+    "The rows in `order`, at most `limit`, and how many match in all (counted only when the limit cut the rows)."
+    rows = store.read(f"{select} ORDER BY {order}" + (f" LIMIT {int(limit)}" if limit else ""), **parameters)
+    if not (limit and len(rows) == int(limit)): return rows, len(rows)
+    return rows, store.read(f"SELECT COUNT(*) AS n FROM ({select}) matched", **parameters)[0]["n"]
 
 def finding_listing(store: Store, status: str | None = None, model_id: str | None = None, severity: str | None = None,
                     limit: int | None = None, # at most this many rows (the most severe first); None: all
@@ -44,8 +48,7 @@ def finding_listing(store: Store, status: str | None = None, model_id: str | Non
     for column, value in (("status", status), ("model_id", model_id), ("severity", severity)):
         if value: clauses.append(f"{column} = :{column}"); parameters[column] = value
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = store.read(f"SELECT * FROM findings {where} ORDER BY {SEVERITY_ORDER}, due_date, key" + _limited(limit), **parameters)
-    total = store.read(f"SELECT COUNT(*) AS n FROM findings {where}", **parameters)[0]["n"] if limit else len(rows)
+    rows, total = _rows_and_total(store, f"SELECT * FROM findings {where}", f"{SEVERITY_ORDER}, due_date, key", limit, **parameters)
     return Listing(rows, list(rows[0]) if rows else FINDING_FIELDS, total)
 
 def overdue_listing(store: Store, as_of: dt.date | None = None, # the day judged (default today)
@@ -53,9 +56,8 @@ def overdue_listing(store: Store, as_of: dt.date | None = None, # the day judged
     "Findings past their due date and not closed, and risk acceptances past their expiry, oldest first, each with why."
     today = (as_of or dt.date.today()).isoformat()
     where = "WHERE (status NOT IN ('closed', 'risk accepted') AND due_date IS NOT NULL AND due_date < :d) OR (status = 'risk accepted' AND risk_expiry < :d)"
-    rows = store.read(f"SELECT * FROM findings {where} ORDER BY due_date, key" + _limited(limit), d=today)
+    rows, total = _rows_and_total(store, f"SELECT * FROM findings {where}", "due_date, key", limit, d=today)
     for row in rows: row["why"] = f"risk acceptance expired {row['risk_expiry']}" if row["status"] == "risk accepted" else f"due {row['due_date']}"
-    total = store.read(f"SELECT COUNT(*) AS n FROM findings {where}", d=today)[0]["n"] if limit else len(rows)
     return Listing(rows, list(rows[0]) if rows else [*FINDING_FIELDS, "why"], total)
 
 
@@ -66,8 +68,8 @@ MODEL_COLUMNS = ["model_id", "name", "type", "status", "owner", "tier", "ai_act_
 def model_listing(store: Store, limit: int | None = None, # at most this many rows; None: all
                  ) -> Listing:
     "The inventory, tier 1 first."
-    rows = store.read(f"SELECT {', '.join(MODEL_COLUMNS)} FROM models ORDER BY COALESCE(tier, 9), model_id" + _limited(limit))
-    return Listing(rows, MODEL_COLUMNS, store.read("SELECT COUNT(*) AS n FROM models")[0]["n"] if limit else len(rows))
+    rows, total = _rows_and_total(store, f"SELECT {', '.join(MODEL_COLUMNS)} FROM models", "COALESCE(tier, 9), model_id", limit)
+    return Listing(rows, MODEL_COLUMNS, total)
 
 def revalidation_date(last_validated: dt.date, tier: int) -> dt.date:
     "When a model validated on `last_validated` is next due by its tier's period."
