@@ -63,19 +63,22 @@ class Scenario:
         if unknown: raise ParameterError(f"scenario {self.name} has no parameter(s) {', '.join(sorted(unknown))}; it has {', '.join(known)}")
         return {name: p.check((overrides or {}).get(name, p.default), self.name) for name, p in known.items()}
 
+    def _parts(self, overrides: dict | None) -> tuple[dict, str, str, str]:
+        "The checked values, and the driving value, relevant filter and condition with them filled in."
+        values = self.values(overrides)
+        return values, *(part.format(**values) for part in (self.driving, self.relevant, self.condition))
+
     def rule_sql(self, overrides: dict | None = None) -> str:
         "The rule as a reader states it, one aggregate query over `tx` (what coverage checks read); `candidate_sql` is how the engine computes its windows."
-        values = self.values(overrides)
+        values, driving, relevant, condition = self._parts(overrides)
         if self.custom_sql: return self.custom_sql.format(**values)
-        driving, relevant, condition = (part.format(**values) for part in (self.driving, self.relevant, self.condition))
         return f"SELECT customer_id, {driving} AS driving_value FROM tx WHERE {relevant} GROUP BY customer_id HAVING {condition}"
 
     def candidate_sql(self, overrides: dict | None = None, frames: bool = True, # False: the band join for every aggregate
                      ) -> str:
         "SQL giving one row per customer and period: the window ending in the period with the highest positive driving value (before the threshold)."
-        values = self.values(overrides)
+        values, driving, relevant, condition = self._parts(overrides)
         if self.custom_sql: return self.custom_sql.format(**values)
-        driving, relevant, condition = (part.format(**values) for part in (self.driving, self.relevant, self.condition))
         return f"WITH {sliding_window_sql(relevant, driving, condition, values['window_days'], frames)} SELECT * FROM best_windows"
 
 def sliding_window_sql(relevant: str, # SQL condition selecting the transactions looked at
