@@ -11,11 +11,14 @@ __all__ = ['PAGE_WIDTH_INCHES', 'MINIMUM_FONT_POINTS', 'MAXIMUM_PANELS_PER_ROW',
 # %% ../nbs/01b_figures.ipynb #548ff9b6
 PAGE_WIDTH_INCHES, MINIMUM_FONT_POINTS, MAXIMUM_PANELS_PER_ROW = 6.7, 8.0, 3
 
-def figure_problems(fig) -> list[str]:
+def figure_problems(fig, # a matplotlib figure
+                    laid_out: bool = False, # the figure was drawn since its last change (saved, say), so its layout is current
+                   ) -> list[str]:
     "Every way a matplotlib figure breaks the print rules: panels per row, text size at printed size, legends over the data."
     from matplotlib.legend import Legend
     from matplotlib.text import Text
-    fig.canvas.draw(); scale = min(1.0, PAGE_WIDTH_INCHES / fig.get_figwidth()); problems = []
+    if not laid_out: fig.draw_without_rendering()  # positions and layout without painting a bitmap
+    scale = min(1.0, PAGE_WIDTH_INCHES / fig.get_figwidth()); problems = []
     small = sorted({round(text.get_fontsize() * scale, 1) for text in fig.findobj(Text) if text.get_visible() and text.get_text().strip() and text.get_fontsize() * scale < MINIMUM_FONT_POINTS})
     if small: problems.append(f"text at {', '.join(map(str, small))} pt when printed (at least {MINIMUM_FONT_POINTS:g} pt; the figure is {fig.get_figwidth():.1f} in wide, the page {PAGE_WIDTH_INCHES} in)")
     panels = [a for a in fig.axes if a.get_visible() and a.has_data()]

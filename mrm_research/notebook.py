@@ -244,12 +244,12 @@ def show_figure(fig, # a matplotlib figure
     import io, matplotlib.pyplot as plt
     from IPython.display import display
     global _figures_shown
-    problems = figure_problems(fig)
-    if problems: plt.close(fig); raise MRMError(f"figure '{caption}' cannot be read in print: " + "; ".join(problems))
-    if not caption: plt.close(fig); raise MRMError("every figure needs a caption")
+    buffer = io.StringIO(); fig.savefig(buffer, format="svg", bbox_inches="tight")  # drawn once: the print rules are checked on this drawing's layout
+    problems = figure_problems(fig, laid_out=True); plt.close(fig)
+    if problems: raise MRMError(f"figure '{caption}' cannot be read in print: " + "; ".join(problems))
+    if not caption: raise MRMError("every figure needs a caption")
     _figures_shown += 1; key = name or f"figure-{_figures_shown}"
     if name: recorder().figure(name, caption)
-    buffer = io.StringIO(); fig.savefig(buffer, format="svg", bbox_inches="tight"); plt.close(fig)
     display({"image/svg+xml": buffer.getvalue(), "text/plain": f"[figure] {caption}"}, metadata={"mrm": {"kind": "figure", "caption": caption, "key": key}}, raw=True)
 
 # %% ../nbs/02_notebook.ipynb #02-report-025
