@@ -348,9 +348,12 @@ class ScenarioEngine:
     def candidates(self, scenario: str | Scenario, parameters: dict | None = None) -> pd.DataFrame:
         "Every customer-window with a positive driving value, before any threshold."
         scenario = scenario if isinstance(scenario, Scenario) else get_scenario(scenario)
-        frame = self.query(f"SELECT * FROM ({scenario.candidate_sql(parameters, self.window_frames)}) candidates ORDER BY customer_id, window_index")  # sorted by the engine: a million strings sort faster there than in pandas
-        frame["driving_value"] = frame.driving_value.astype(float)
-        return frame
+        return self.large_query(f"SELECT customer_id, segment, window_index, window_end_day, CAST(driving_value AS DOUBLE) AS driving_value "
+                                f"FROM ({scenario.candidate_sql(parameters, self.window_frames)}) candidates ORDER BY customer_id, window_index")  # sorted by the engine: a million strings sort faster there than in pandas
+
+    def large_query(self, sql: str) -> pd.DataFrame:
+        "`query` for a large result: through Arrow (1.5 M candidates in 0.1 s, where DuckDB's `.df()` makes a Python string of each id: 1 s); decimals as float64, as `.df()` gives them."
+        return arrow_frame(self.connection.sql(sql).to_arrow_table())
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-014
 def get_scenario(name: str) -> Scenario:
@@ -400,6 +403,7 @@ class SparkScenarioEngine:
         self.session.catalog.dropTempView(name)
 
     candidates = ScenarioEngine.candidates
+    large_query = query  # Spark hands results over through Arrow already
 
 # %% ../../nbs/12_aml_scenarios.ipynb #2b036f0a
 ENGINES = ("duckdb", "spark")
@@ -454,7 +458,7 @@ def window_transactions(engine: ScenarioEngine, # the data
     "Transactions (customer_id, window_index, transaction_id) inside each key's window (the `window` days ending on `window_end_day`), for alerts and labels alike."
     engine.register("window_keys", keys[["customer_id", "window_index", "window_end_day"]].drop_duplicates())
     try:
-        return engine.query(f"""SELECT k.customer_id, k.window_index, tx.transaction_id
+        return engine.large_query(f"""SELECT k.customer_id, k.window_index, tx.transaction_id
             FROM tx JOIN window_keys k ON k.customer_id = tx.customer_id
              AND tx.day_index > k.window_end_day - {window} AND tx.day_index <= k.window_end_day
             WHERE {condition} ORDER BY tx.transaction_id""")
@@ -463,6 +467,7 @@ def window_transactions(engine: ScenarioEngine, # the data
 def _triggering_transactions(engine: ScenarioEngine, rule: Scenario, values: dict, alerted: pd.DataFrame) -> list[str]:
     "Comma-separated ids of each alert's relevant transactions."
     if alerted.empty: return []
-    rows = window_transactions(engine, alerted, values["window_days"], rule.relevant.format(**values))
-    ids = rows.groupby(["customer_id", "window_index"]).transaction_id.agg(",".join)
-    return [ids.get((c, w), "") for c, w in zip(alerted.customer_id, alerted.window_index)]
+    rows = window_transactions(engine, alerted, values["window_days"], rule.relevant.format(**values)).sort_values(["customer_id", "window_index"], kind="stable")  # ids stay in order within a window
+    ids, first = rows.transaction_id.tolist(), np.flatnonzero((rows.customer_id.ne(rows.customer_id.shift()) | rows.window_index.ne(rows.window_index.shift())).to_numpy())
+    joined = rows.iloc[first][["customer_id", "window_index"]].assign(transaction_ids=[",".join(ids[a:b]) for a, b in zip(first, [*first[1:], len(ids)])])
+    return alerted[["customer_id", "window_index"]].merge(joined, how="left", on=["customer_id", "window_index"]).transaction_ids.fillna("").tolist()
