@@ -149,7 +149,7 @@ def running_windows_sql(relevant: str, driving: str, condition: str, window: int
         ctes += [_distinct_steps(name, argument, window) for name, _, argument in distinct]
         ctes.append("daily AS (SELECT p.*" + "".join(f", COALESCE(s_{name}.starts_{name}, 0) AS starts_{name}, COALESCE(s_{name}.ends_{name}, 0) AS ends_{name}" for name, _, _ in distinct) +
                     " FROM plain_daily p" + "".join(f" LEFT JOIN steps_{name} s_{name} ON s_{name}.customer_number = p.customer_number AND s_{name}.day_index = p.day_index" for name, _, _ in distinct) + ")")
-    ctes += [_framed_windows(measures, window),
+    ctes += [_framed_windows(measures, window, ahead=not (_only_grows(measures, driving, condition) or window == 1)),
              f"windows AS (SELECT customer_number, window_end_day, last_day, {driving} AS driving_value FROM measured WHERE last_day IS NOT NULL AND {condition} AND {driving} > 0)",  # no transaction in the window: no window
              best_window_sql("windows", window, "customer_number", "numbered_best_windows"),
              "best_windows AS (SELECT c.customer_id, c.segment, b.window_index, b.window_end_day, b.driving_value "
@@ -157,6 +157,18 @@ def running_windows_sql(relevant: str, driving: str, condition: str, window: int
     return ",\n ".join(ctes)
 
 DAILY_FUNCTION = {"sum": "SUM", "max": "MAX", "min": "MIN"}  # how a measure's daily values combine into a window's
+
+def _counts(argument: str) -> bool:
+    "True when a summed argument is 1 or 0 on every row (`1`, or a CASE whose every outcome is 1 or 0): its sum is a count."
+    if argument == "1": return True
+    node = sqlglot.parse_one(argument, read="duckdb")
+    outcomes = [node.args.get("default")] + [branch.args.get("true") for branch in node.args.get("ifs", [])] if isinstance(node, exp.Case) else [None]
+    return all(outcome is not None and outcome.sql() in ("0", "1") for outcome in outcomes)
+
+def _only_grows(measures: list, driving: str, condition: str) -> bool:
+    "True when the driving value is one count (of rows or of distinct items) or one maximum and no condition limits the window: it can only grow with the window's transactions."
+    kind, argument = {name: (kind, argument) for name, kind, argument in measures}.get(driving.strip(), (None, None))
+    return condition.strip().upper() == "TRUE" and (kind in ("distinct", "max") or (kind == "sum" and _counts(argument)))
 
 def _offset(window: int | str, shift: int) -> str:
     "W + shift as SQL (a number when W is one, else an expression of its placeholder)."
@@ -185,11 +197,14 @@ def _measure(name: str, kind: str, ahead: bool, window: int | str) -> str:
     started, stopped = (_frame("UNBOUNDED", _offset(window, 0)), _frame("UNBOUNDED", "0")) if ahead else (_frame("UNBOUNDED", "0"), _frame("UNBOUNDED", "-" + _offset(window, 0)))
     return f"SUM(starts_{name}) {started} - COALESCE(SUM(ends_{name}) {stopped}, 0)"
 
-def _framed_windows(measures: list, window: int | str) -> str:
+def _framed_windows(measures: list, window: int | str,
+                    ahead: bool = True, # also the windows ending W days after each day; not needed where the driving value only grows (see below)
+                   ) -> str:
     "CTE `measured`: from each day's row, the window ending that day and the window ending W days later (the day its transactions leave it), with their last transaction day."
     back = "".join(f", {_measure(name, kind, False, window)} AS {name}" for name, kind, _ in measures)
-    ahead = "".join(f", {_measure(name, kind, True, window)} AS ahead_{name}" for name, kind, _ in measures)
     names = [name for name, _, _ in measures]
+    if not ahead: return f"measured AS (SELECT customer_number, day_index AS window_end_day, day_index AS last_day{back} FROM daily)"
+    ahead = "".join(f", {_measure(name, kind, True, window)} AS ahead_{name}" for name, kind, _ in measures)
     framed = f"framed AS (SELECT customer_number, day_index{back}, MAX(day_index) {_frame('1', _offset(window, 0))} AS ahead_last_day{ahead} FROM daily)"
     return (framed + ",\n measured AS (SELECT customer_number, day_index AS window_end_day, day_index AS last_day" + "".join(f", {n}" for n in names) + " FROM framed UNION ALL "
             f"SELECT customer_number, day_index + {_offset(window, 0)}, ahead_last_day" + "".join(f", ahead_{n}" for n in names) + f" FROM framed WHERE day_index + {_offset(window, 0)} <= {LAST_DAY})")
