@@ -231,3 +231,15 @@ def test_five_and_six_account_cycles_known_values(tmp_path, length):
     stretched = [(a, b, 10 * k, amount) for k, (a, b, _, amount) in enumerate(hops)]  # the ring takes 10 (length - 1) days
     assert internal_bank(tmp_path / "slow", stretched).candidates("cycle", {"window_days": 10 * (length - 1)}).empty
     assert not internal_bank(tmp_path / "slow2", stretched).candidates("cycle", {"window_days": 10 * (length - 1) + 1}).empty
+
+
+def test_a_bank_whose_identifiers_are_numbers(tmp_path):
+    "Customer, account, transaction and counterparty ids stored as integers (as many core-banking exports hold them): alerts name them as text."
+    customers = pd.DataFrame({"customer_id": [101, 102], "segment": ["retail", "retail"]})
+    accounts = pd.DataFrame({"account_id": [5001, 5002], "customer_id": [101, 102], "last_activity_on": [START - pd.Timedelta(days=3)] * 2})
+    transactions = pd.DataFrame({"transaction_id": [90000017, 90000003, 90000025, 90000040], "account_id": [5001, 5001, 5001, 5002],
+                                 "booked_at": [START + pd.Timedelta(days=d, hours=10) for d in (8, 14, 21, 30)], "amount": [9_500.0, 9_200.0, 9_800.0, 10.0],
+                                 "channel": ["cash"] * 4, "direction": ["credit"] * 4, "counterparty_id": [7, 7, 7, 8], "counterparty_country": "NL"})
+    for name, frame in {"customers": customers, "accounts": accounts, "transactions": transactions}.items(): frame.to_parquet(tmp_path / f"{name}.parquet")
+    found = alerts(ScenarioEngine(tmp_path, start=str(START.date())), "structuring")
+    assert found[["alert_id", "customer_id", "driving_value", "transaction_ids"]].values.tolist() == [["structuring-101-1", 101, 3.0, "90000003,90000017,90000025"]]

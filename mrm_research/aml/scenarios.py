@@ -448,7 +448,7 @@ def alerts(engine: ScenarioEngine, # the data
     frame = frame[frame.driving_value.to_numpy() >= segment_thresholds(thresholds, frame.segment)].copy()
     window, start = values["window_days"], pd.Timestamp(engine.start)
     frame["scenario"] = scenario
-    frame["alert_id"] = scenario + "-" + frame.customer_id + "-" + frame.window_index.astype(str)
+    frame["alert_id"] = scenario + "-" + frame.customer_id.astype(str) + "-" + frame.window_index.astype(str)  # a bank's ids may be numbers
     frame["window_start"] = np.maximum(start + pd.to_timedelta(frame.window_end_day - window + 1, unit="D"), start)
     frame["window_end"] = start + pd.to_timedelta(frame.window_end_day, unit="D")
     frame["repeats_alert"] = repeats_alert(frame, window)
@@ -483,6 +483,6 @@ def _triggering_transactions(engine: ScenarioEngine, rule: Scenario, values: dic
     "Comma-separated ids of each alert's relevant transactions."
     if alerted.empty: return []
     rows = window_transactions(engine, alerted, values["window_days"], rule.relevant.format(**values)).sort_values(["customer_id", "window_index"], kind="stable")  # ids stay in order within a window
-    ids, first = rows.transaction_id.tolist(), np.flatnonzero((rows.customer_id.ne(rows.customer_id.shift()) | rows.window_index.ne(rows.window_index.shift())).to_numpy())
+    ids, first = rows.transaction_id.astype(str).tolist(), np.flatnonzero((rows.customer_id.ne(rows.customer_id.shift()) | rows.window_index.ne(rows.window_index.shift())).to_numpy())
     joined = rows.iloc[first][["customer_id", "window_index"]].assign(transaction_ids=[",".join(ids[a:b]) for a, b in zip(first, [*first[1:], len(ids)])])
     return alerted[["customer_id", "window_index"]].merge(joined, how="left", on=["customer_id", "window_index"]).transaction_ids.fillna("").tolist()
