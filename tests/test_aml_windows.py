@@ -243,3 +243,16 @@ def test_a_bank_whose_identifiers_are_numbers(tmp_path):
     for name, frame in {"customers": customers, "accounts": accounts, "transactions": transactions}.items(): frame.to_parquet(tmp_path / f"{name}.parquet")
     found = alerts(ScenarioEngine(tmp_path, start=str(START.date())), "structuring")
     assert found[["alert_id", "customer_id", "driving_value", "transaction_ids"]].values.tolist() == [["structuring-101-1", 101, 3.0, "90000003,90000017,90000025"]]
+
+
+def test_a_sum_with_a_negative_amount_is_evaluated_when_it_leaves(tmp_path):
+    # a reversal of -5,000 on day 0 and a credit of 8,000 on day 3: the 7-day window ending on day 3 sums 3,000; on day 7,
+    # a day with no transaction, the reversal has left and the window sums 8,000. Only where no amount is negative may the
+    # windows ending after a day's last transaction be left out (a sum of amounts then only grows with its transactions).
+    credits = Scenario("credits", "Credits over 7 days.", ("own",), Parameter("min_credits", "USD", 1_000, 0, 10**7, "credits"),
+                       (Parameter("window_days", "days", 7, 1, 90, "look-back", integer=True),), relevant="direction = 'credit'", driving="SUM(amount)")
+    engine = one_customer_bank(tmp_path, [(0, -5_000, "ach", "credit", "P1"), (3, 8_000, "ach", "credit", "P2")])
+    assert not engine.amounts_never_negative
+    assert engine.candidates(credits).query("customer_id == 'K-1'")[["window_end_day", "driving_value"]].values.tolist() == [[7, 8_000]]
+    engine = one_customer_bank(tmp_path / "positive", [(0, 5_000, "ach", "credit", "P1"), (3, 8_000, "ach", "credit", "P2")])
+    assert engine.amounts_never_negative and engine.candidates(credits).query("customer_id == 'K-1'")[["window_end_day", "driving_value"]].values.tolist() == [[3, 13_000]]

@@ -6,6 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
+import functools
 import duckdb, numpy as np, pandas as pd, sqlglot
 from sqlglot import expressions as exp
 from ..core import MRMError, ParameterError
@@ -55,6 +56,7 @@ class Scenario:
     driving: str = "COUNT(*)"  # SQL aggregate: the driving value of a customer-window
     condition: str = "TRUE"  # SQL condition on the window's aggregates
     custom_sql: str | None = None  # full candidate query, for scenarios that do not fit the pattern
+    after_windows: str | None = None  # for a scenario built on the sliding windows: more CTEs after `best_windows` (from a comma) and the final SELECT
 
     def values(self, overrides: dict | None = None) -> dict:
         "Defaults overridden by `overrides`, every value checked; unknown names refused."
@@ -72,23 +74,27 @@ class Scenario:
         "The rule as a reader states it, one aggregate query over `tx` (what coverage checks read); `candidate_sql` is how the engine computes its windows."
         values, driving, relevant, condition = self._parts(overrides)
         if self.custom_sql: return self.custom_sql.format(**values)
+        if self.after_windows: return self.candidate_sql(overrides)
         return f"SELECT customer_id, {driving} AS driving_value FROM tx WHERE {relevant} GROUP BY customer_id HAVING {condition}"
 
     def candidate_sql(self, overrides: dict | None = None, frames: bool = True, # False: the band join for every aggregate
+                      amounts_never_negative: bool = False, # no transaction of the data has a negative amount (a sum of amounts then only grows with its window)
                      ) -> str:
         "SQL giving one row per customer and period: the window ending in the period with the highest positive driving value (before the threshold)."
         values, driving, relevant, condition = self._parts(overrides)
         if self.custom_sql: return self.custom_sql.format(**values)
-        return f"WITH {sliding_window_sql(relevant, driving, condition, values['window_days'], frames)} SELECT * FROM best_windows"
+        windows = sliding_window_sql(relevant, driving, condition, values['window_days'], frames, amounts_never_negative)
+        return f"WITH {windows}{self.after_windows.format(**values) if self.after_windows else ' SELECT * FROM best_windows'}"
 
 def sliding_window_sql(relevant: str, # SQL condition selecting the transactions looked at
                        driving: str, # SQL aggregate over a window's relevant transactions
                        condition: str, # SQL condition on the window's aggregates
                        window: int | str, # window length in days (or a `{window_days}` placeholder)
                        frames: bool = True, # window frames where every aggregate has a running form (see below); False: the band join
+                       amounts_never_negative: bool = False, # no transaction has a negative amount (see `_only_grows`)
                       ) -> str:
     "CTEs ending in `best_windows` (customer_id, segment, window_index, window_end_day, driving_value): every W-day window, evaluated on the days its contents change, best per period of its last transaction."
-    return (frames and running_windows_sql(relevant, driving, condition, window)) or band_join_windows_sql(relevant, driving, condition, window)
+    return (frames and running_windows_sql(relevant, driving, condition, window, amounts_never_negative)) or band_join_windows_sql(relevant, driving, condition, window)
 
 def band_join_windows_sql(relevant: str, driving: str, condition: str, window: int | str) -> str:
     "CTEs ending in `best_windows` (as `sliding_window_sql`) for any aggregate: each end day joined to the transactions of its window. A window reaches back into the previous W-day bucket at most, so each end day is joined through two bucket keys rather than to all of the customer's transactions."
@@ -136,7 +142,7 @@ def window_measures(*expressions: str, # SQL over a window's aggregates (a drivi
 
 CUSTOMER_NUMBERS = "(SELECT customer_id, segment, DENSE_RANK() OVER (ORDER BY customer_id) AS customer_number FROM customers)"  # tx carries the number
 
-def running_windows_sql(relevant: str, driving: str, condition: str, window: int | str) -> str | None:
+def running_windows_sql(relevant: str, driving: str, condition: str, window: int | str, amounts_never_negative: bool = False) -> str | None:
     "CTEs ending in `best_windows` (as `band_join_windows_sql`) computed from per-day rows with window frames, customers by number (grouping and sorting integers, not names); None when an aggregate has no running form."
     found = window_measures(driving, condition)
     if found is None: return None
@@ -149,7 +155,7 @@ def running_windows_sql(relevant: str, driving: str, condition: str, window: int
         ctes += [_distinct_steps(name, argument, window) for name, _, argument in distinct]
         ctes.append("daily AS (SELECT p.*" + "".join(f", COALESCE(s_{name}.starts_{name}, 0) AS starts_{name}, COALESCE(s_{name}.ends_{name}, 0) AS ends_{name}" for name, _, _ in distinct) +
                     " FROM plain_daily p" + "".join(f" LEFT JOIN steps_{name} s_{name} ON s_{name}.customer_number = p.customer_number AND s_{name}.day_index = p.day_index" for name, _, _ in distinct) + ")")
-    ctes += [_framed_windows(measures, window, ahead=not (_only_grows(measures, driving, condition) or window == 1)),
+    ctes += [_framed_windows(measures, window, ahead=not (_only_grows(measures, driving, condition, amounts_never_negative) or window == 1)),
              f"windows AS (SELECT customer_number, window_end_day, last_day, {driving} AS driving_value FROM measured WHERE last_day IS NOT NULL AND {condition} AND {driving} > 0)",  # no transaction in the window: no window
              best_window_sql("windows", window, "customer_number", "numbered_best_windows"),
              "best_windows AS (SELECT c.customer_id, c.segment, b.window_index, b.window_end_day, b.driving_value "
@@ -158,17 +164,17 @@ def running_windows_sql(relevant: str, driving: str, condition: str, window: int
 
 DAILY_FUNCTION = {"sum": "SUM", "max": "MAX", "min": "MIN"}  # how a measure's daily values combine into a window's
 
-def _counts(argument: str) -> bool:
-    "True when a summed argument is 1 or 0 on every row (`1`, or a CASE whose every outcome is 1 or 0): its sum is a count."
-    if argument == "1": return True
+def _never_negative(argument: str, amounts_never_negative: bool = False) -> bool:
+    "True when a summed argument is never negative: 0, 1, the amount where no amount is negative, or a CASE whose every outcome is one of those."
     node = sqlglot.parse_one(argument, read="duckdb")
-    outcomes = [node.args.get("default")] + [branch.args.get("true") for branch in node.args.get("ifs", [])] if isinstance(node, exp.Case) else [None]
-    return all(outcome is not None and outcome.sql() in ("0", "1") for outcome in outcomes)
+    outcomes = [node.args.get("default")] + [branch.args.get("true") for branch in node.args.get("ifs", [])] if isinstance(node, exp.Case) else [node]
+    allowed = {"0", "1"} | ({"amount"} if amounts_never_negative else set())
+    return all(outcome is not None and outcome.sql() in allowed for outcome in outcomes)
 
-def _only_grows(measures: list, driving: str, condition: str) -> bool:
-    "True when the driving value is one count (of rows or of distinct items) or one maximum and no condition limits the window: it can only grow with the window's transactions."
+def _only_grows(measures: list, driving: str, condition: str, amounts_never_negative: bool = False) -> bool:
+    "True when the driving value is one count (of rows or of distinct items), one sum of what is never negative or one maximum, and no condition limits the window: it can only grow with the window's transactions."
     kind, argument = {name: (kind, argument) for name, kind, argument in measures}.get(driving.strip(), (None, None))
-    return condition.strip().upper() == "TRUE" and (kind in ("distinct", "max") or (kind == "sum" and _counts(argument)))
+    return condition.strip().upper() == "TRUE" and (kind in ("distinct", "max") or (kind == "sum" and _never_negative(argument, amounts_never_negative)))
 
 def _offset(window: int | str, shift: int) -> str:
     "W + shift as SQL (a number when W is one, else an expression of its placeholder)."
@@ -295,7 +301,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("profile_deviation", "Profile deviation: a customer's highest outflow in a window ending in the period, as a multiple of the median of the same over the customers of its segment active in that period (peer deviation).",
              ("rapid_movement", "fan_out", "round_amount", "high_risk_geography"), Parameter("min_multiple", "× peer median", 20, 1, 1_000, "outflow relative to segment peers"),
              (_window(30),),
-             custom_sql="WITH " + sliding_window_sql("direction = 'debit'", "SUM(amount)", "TRUE", "{window_days}") + """,
+             driving="SUM(amount)", after_windows=""",
  peers AS (SELECT segment, window_index, MEDIAN(CAST(driving_value AS DOUBLE)) AS peer_median FROM best_windows GROUP BY segment, window_index)  -- in double precision: DuckDB rounds the median of decimals to their scale, Spark does not
 SELECT b.customer_id, b.segment, b.window_index, b.window_end_day, b.driving_value / p.peer_median AS driving_value
 FROM best_windows b JOIN peers p ON p.segment = b.segment AND p.window_index = b.window_index WHERE p.peer_median > 0""",
@@ -348,6 +354,11 @@ class ScenarioEngine:
         columns = [row[0] for row in self.connection.execute("DESCRIBE transactions").fetchall()]
         self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start)}")
 
+    @functools.cached_property
+    def amounts_never_negative(self) -> bool:
+        "True when no transaction has a negative amount (read once): a window's sum of amounts then only grows with its transactions."
+        return bool(self.connection.execute("SELECT COALESCE(MIN(amount) >= 0, TRUE) FROM tx").fetchall()[0][0])
+
     def query(self, sql: str) -> pd.DataFrame:
         "Run SQL (DuckDB dialect) against the engine's views."
         return self.connection.execute(sql).df()
@@ -364,7 +375,7 @@ class ScenarioEngine:
         "Every customer-window with a positive driving value, before any threshold."
         scenario = scenario if isinstance(scenario, Scenario) else get_scenario(scenario)
         return self.large_query(f"SELECT customer_id, segment, window_index, window_end_day, CAST(driving_value AS DOUBLE) AS driving_value "
-                                f"FROM ({scenario.candidate_sql(parameters, self.window_frames)}) candidates ORDER BY customer_id, window_index")  # sorted by the engine: a million strings sort faster there than in pandas
+                                f"FROM ({scenario.candidate_sql(parameters, self.window_frames, self.amounts_never_negative)}) candidates ORDER BY customer_id, window_index")  # sorted by the engine: a million strings sort faster there than in pandas
 
     def large_query(self, sql: str) -> pd.DataFrame:
         "`query` for a large result: through Arrow (1.5 M candidates in 0.1 s, where DuckDB's `.df()` makes a Python string of each id: 1 s); decimals as float64, as `.df()` gives them."
@@ -383,6 +394,7 @@ class SparkScenarioEngine:
     # 10^7 transactions one rapid-movement window with outflow 49.06 against 0.8 * 61.33 = 49.064 passed on Spark. The
     # band join sums once (DECIMAL(28, 2)), so products keep their scale; Spark runs it, and the parity test compares the two.
     window_frames = False
+    amounts_never_negative = False  # not read by the band join
     def __init__(self, data_dir: str | Path, # folder with customers, accounts and transactions .parquet (files or Spark/Hive folders)
                  start: str | None = None, # first day of the period (default: the earliest booking date)
                  master: str | None = None, # Spark master URL (see spark_session)
