@@ -8,7 +8,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # pytest workers: one per core, at most four (each may run a notebook kernel or a Spark session of its own). Each test file
 # runs in one worker (--dist loadfile), so a file's module fixtures (a demo run, a Spark session) are built once; xdist's
-# loadgroup would allow finer grouping but does not group on pytest 9.2 (pytest-dev/pytest-xdist#1386).
+# loadgroup would allow finer grouping but does not group on pytest 9.2 (pytest-dev/pytest-xdist#1386). Files are handed out
+# in collection order (--no-loadscope-reorder; xdist would order them by their number of tests), which tests/conftest.py
+# sets to the slowest first.
 WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
 # ... and each worker's numerical libraries use its share of the cores: two notebook workers each fitting a histogram
 # gradient boosting with OpenMP threads on every core took minutes where one thread each takes seconds
@@ -33,13 +35,18 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/mrm demo
 
-# Fails if mrm_research/ is out of sync with nbs/, then builds the documentation site, which executes every library
-# notebook (the notebook tests: a cell that raises fails the build; a notebook is executed again only when it or the
-# package changed) and fails on a broken link, and runs pytest.
+# Fails if mrm_research/ is out of sync with nbs/, then executes every library notebook (the notebook tests: a cell that
+# raises fails; a notebook is executed again only when it or the package changed), then runs pytest while the documentation
+# site is built from those notebooks beside it (Sphinx keeps about one core busy; the tests do not read the site; a broken
+# link fails `make test` once pytest has ended, with Sphinx's messages).
 test: $(STAMP)
 	$(BIN)/python tests/check_export.py
-	$(THREADS) $(BIN)/python docs/build.py --workers $(WORKERS)
-	$(THREADS) $(BIN)/python -m pytest tests -q -p no:cacheprovider -n $(WORKERS) --dist loadfile --durations=10
+	$(THREADS) $(BIN)/python docs/build.py --workers $(WORKERS) --part notebooks
+	mkdir -p docs/_build; $(THREADS) $(BIN)/python docs/build.py --workers 1 --part site > docs/_build/site.log 2>&1 & site=$$!; \
+	$(THREADS) $(BIN)/python -m pytest tests -q -p no:cacheprovider -n $(WORKERS) --dist loadfile --no-loadscope-reorder --durations=10; tests=$$?; \
+	wait $$site; built=$$?; cat docs/_build/site.log; \
+	if [ $$built -ne 0 ]; then echo "the documentation site did not build (docs/_build/site.log)"; fi; \
+	exit $$(( tests != 0 || built != 0 ))
 
 export: $(STAMP)
 	$(BIN)/nbdev_export

@@ -1,6 +1,6 @@
 """Build the documentation site from the library notebooks, with their outputs, offline.
 
-    python docs/build.py [--workers N] [--fresh] [--out DIR]
+    python docs/build.py [--workers N] [--fresh] [--out DIR] [--part notebooks|site|all]
 
 Three steps, each named in its own function:
 
@@ -13,6 +13,9 @@ Three steps, each named in its own function:
    (fastcore's docments, which the library uses instead of docstring parameter sections).
 3. `build_site`: Sphinx with myst-nb (notebooks rendered from their stored outputs, never executed by Sphinx) and
    `-W`, so a broken link, a missing page or an unreadable docstring fails the build.
+
+`--part notebooks` runs step 1 only, `--part site` steps 2 and 3 on the notebooks already executed: `make test` typesets
+the site while pytest runs (Sphinx keeps little more than one core busy, and the tests do not read the site).
 
 Why Sphinx and myst-nb rather than mkdocs and mkdocs-jupyter: autodoc imports the modules and reads the signatures and
 type hints as Python sees them (a hook adds the docments), myst-nb renders stored outputs (tables, figures) without a
@@ -105,6 +108,19 @@ def _execute_item(item) -> tuple[str, float, str | None]:
     finally: sys.modules["__main__"] = main
 
 
+def _execute_batch(items: list) -> list[tuple[str, float, str | None]]:
+    "Notebooks run one after another in one pool worker."
+    return [_execute_item(item) for item in items]
+
+
+def batches(todo: list) -> list[list]:
+    """The notebooks to execute as batches for the pool: those that start a Spark session (their code calls `spark_session(`)
+    together and first, so one JVM serves them all (`spark_session` takes the running session; each engine keeps its own
+    temporary views), the rest one by one."""
+    spark = [item for item in todo if "spark_session(" in item[0].read_text()]
+    return ([spark] if spark else []) + [[item] for item in todo if item not in spark]
+
+
 def execute_notebooks(root: Path, target: Path, workers: int = 2, fresh: bool = False) -> list[tuple[str, float]]:
     "Execute the library notebooks whose inputs changed, in parallel; raise naming every notebook that failed. Returns (name, seconds) of those run."
     from concurrent.futures import ProcessPoolExecutor
@@ -116,7 +132,8 @@ def execute_notebooks(root: Path, target: Path, workers: int = 2, fresh: bool = 
         if stored != key: todo.append((notebook, out, key, flags))
     for stale in set(target.rglob("*.ipynb")) - {target / n.relative_to(root / "nbs") for n in notebooks}: stale.unlink()  # a renamed or deleted notebook
     print(f"notebooks: {len(todo)} of {len(notebooks)} to execute ({len(notebooks) - len(todo)} unchanged since their last run)", flush=True)
-    with ProcessPoolExecutor(max(1, workers), mp_context=get_context("fork")) as pool: results = list(pool.map(_execute_item, todo))
+    with ProcessPoolExecutor(max(1, workers), mp_context=get_context("fork")) as pool:
+        results = [result for batch in pool.map(_execute_batch, batches(todo)) for result in batch]
     failed = [(name, error) for name, _, error in results if error]
     if failed: raise SystemExit("\n\n".join(f"notebook {name} failed:\n{error}" for name, error in failed) + f"\n\n{len(failed)} notebook(s) failed: {', '.join(n for n, _ in failed)}")
     return sorted(((name, seconds) for name, seconds, _ in results), key=lambda pair: -pair[1])
@@ -159,14 +176,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="execute every notebook, whatever is stored")
     parser.add_argument("--out", type=Path, default=DOCS / "_build" / "html")
     parser.add_argument("--slowest", type=int, default=10, help="how many of the slowest notebooks to print")
+    parser.add_argument("--part", choices=("notebooks", "site", "all"), default="all", help="execute the notebooks, build the site from them, or both")
     args = parser.parse_args(argv)
     began = time.perf_counter()
-    ran = execute_notebooks(ROOT, GENERATED / "notebooks", args.workers, args.fresh)
-    if ran: print("slowest notebooks: " + "; ".join(f"{name} {seconds:.0f} s" for name, seconds in ran[:args.slowest]), flush=True)
-    executed = time.perf_counter()
-    write_api_pages("mrm_research", GENERATED / "api")
-    build_site(DOCS, args.out, args.workers)
-    print(f"documentation site: {args.out / 'index.html'} (notebooks {executed - began:.0f} s, site {time.perf_counter() - executed:.0f} s)")
+    if args.part != "site":
+        ran = execute_notebooks(ROOT, GENERATED / "notebooks", args.workers, args.fresh)
+        if ran: print("slowest notebooks: " + "; ".join(f"{name} {seconds:.0f} s" for name, seconds in ran[:args.slowest]), flush=True)
+        print(f"notebooks executed in {time.perf_counter() - began:.0f} s", flush=True)
+    if args.part != "notebooks":
+        if not (GENERATED / "notebooks").is_dir(): raise SystemExit(f"no executed notebooks in {GENERATED / 'notebooks'}: run with --part notebooks first")
+        typeset = time.perf_counter()
+        write_api_pages("mrm_research", GENERATED / "api")
+        build_site(DOCS, args.out, args.workers)
+        print(f"documentation site: {args.out / 'index.html'} (site {time.perf_counter() - typeset:.0f} s)")
     return 0
 
 

@@ -67,3 +67,13 @@ def test_the_notebook_index_lists_every_library_notebook_with_its_module():
         sources = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"])
         module = re.search(r"#\|\s*default_exp\s+(\S+)", sources).group(1)
         assert f"| `{path.stem}` | `mrm_research.{module}` |" in index, f"nbs/index.ipynb does not list {path.name} ({module})"
+
+
+def test_notebooks_that_start_spark_run_together_and_first(tmp_path):
+    "One pool worker runs the notebooks that start a Spark session one after another, so they share one JVM; the rest run one by one."
+    build = builder()
+    plain, first, second = (notebook(tmp_path / name, source) for name, source in
+                            (("a.ipynb", "x = 1"), ("b.ipynb", "session = spark_session('local[2]')"), ("c.ipynb", "engine = f(session or spark_session())")))
+    items = [(path, tmp_path / "out" / path.name, "key", set()) for path in (plain, first, second)]
+    assert [[item[0].name for item in batch] for batch in build.batches(items)] == [["b.ipynb", "c.ipynb"], ["a.ipynb"]]
+    assert build.batches(items[:1]) == [items[:1]]

@@ -28,6 +28,7 @@ def spark_unavailable() -> str | None:
 
 def spark_session(master: str | None = None, # cluster URL; default MRM_SPARK_MASTER or local[*] (ignored when SPARK_REMOTE is set)
                   shuffle_partitions: int | None = None, # default: 2 per local core, Spark's default on a cluster
+                  config: dict[str, str] | None = None, # further Spark settings, e.g. the Connect plugin serving clients from this session
                  ):
     "The process's Spark session (Spark Connect when SPARK_REMOTE is set), with UTC time and ANSI SQL."
     from pyspark.sql import SparkSession
@@ -40,6 +41,7 @@ def spark_session(master: str | None = None, # cluster URL; default MRM_SPARK_MA
         builder = builder.master(master).config("spark.ui.enabled", "false").config("spark.driver.memory", os.environ.get("MRM_SPARK_DRIVER_MEMORY", "4g"))
     if (remote or master).startswith("local"):  # a local session, or a Connect server this process starts: Spark's 200 shuffle partitions are for clusters
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions or 2 * (os.cpu_count() or 1))).config("spark.ui.showConsoleProgress", "false")
+    for key, value in (config or {}).items(): builder = builder.config(key, value)
     session = builder.config("spark.sql.session.timeZone", "UTC").config("spark.sql.ansi.enabled", "true").getOrCreate()
     if not os.environ.get("SPARK_REMOTE"): session.sparkContext.setLogLevel("ERROR")
     return session
