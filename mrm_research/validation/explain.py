@@ -14,31 +14,55 @@ from ..figures import panels
 
 
 # %% auto #0
-__all__ = ['MODEL_AGNOSTIC_ROWS', 'MODEL_AGNOSTIC_BUDGET', 'MINIMUM_BACKGROUND', 'EXACT_FEATURES', 'IMPORTANCE_STABILITY',
-           'permutation_importance', 'Explanation', 'shap_values', 'partial_dependence', 'importance_stability',
-           'reason_codes', 'plot_importance', 'plot_partial_dependence']
+__all__ = ['PERMUTED_CELLS_PER_CALL', 'MODEL_AGNOSTIC_ROWS', 'MODEL_AGNOSTIC_BUDGET', 'MINIMUM_BACKGROUND', 'EXACT_FEATURES',
+           'IMPORTANCE_STABILITY', 'permutation_importance', 'Explanation', 'shap_values', 'partial_dependence',
+           'importance_stability', 'reason_codes', 'plot_importance', 'plot_partial_dependence']
 
 # %% ../../nbs/36_validation_explain.ipynb #8ea71d97
-class _ScorerAdapter:
-    "A scorer presented to scikit-learn as a fitted binary classifier."
+class _ScoresAsClassifier:
+    "Scores already computed, presented to a scikit-learn scorer as a fitted binary classifier (the rows it is handed are not read)."
     _estimator_type = "classifier"
-    def __init__(self, scorer): self.scorer, self.classes_ = scorer, np.array([0, 1])
+    def __init__(self, scores): self.scores, self.classes_ = np.asarray(scores, dtype=float), np.array([0, 1])
     def fit(self, X, y=None): return self
-    def predict_proba(self, X):
-        p = self.scorer.predict_proba(pd.DataFrame(X, columns=self.scorer.card.feature_names) if not isinstance(X, pd.DataFrame) else X)
-        return np.column_stack([1 - p, p])
-    def predict(self, X): return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+    def predict_proba(self, X): return np.column_stack([1 - self.scores, self.scores])
+    def predict(self, X): return (self.scores >= 0.5).astype(int)
     def __sklearn_tags__(self):
         from sklearn.utils import Tags, ClassifierTags, TargetTags
         return Tags(estimator_type="classifier", classifier_tags=ClassifierTags(), target_tags=TargetTags(required=True))
 
+def _permutation_orders(rows: int, repeats: int, seed: int) -> list[np.ndarray]:
+    "The row order a shuffled feature takes in each repeat, drawn as scikit-learn draws it: one seed drawn from `seed`, the same shuffles for every feature, each repeat shuffling the previous one."
+    state = np.random.RandomState(np.random.RandomState(seed).randint(np.iinfo(np.int32).max + 1))
+    shuffling, order, orders = np.arange(rows), np.arange(rows), []
+    for _ in range(repeats):
+        state.shuffle(shuffling); order = order[shuffling]; orders.append(order)
+    return orders
+
+PERMUTED_CELLS_PER_CALL = 20_000_000  # rows x features handed to the model in one call by the permutation importance (shuffled copies of the data, stacked)
+
+def _shuffled_copies(frame: pd.DataFrame, cases: list[tuple[int, np.ndarray]]) -> pd.DataFrame:
+    "One copy of `frame` per case (column position, row order) with that column's values taken in that order, stacked."
+    copies = frame.iloc[np.tile(np.arange(len(frame)), len(cases))].reset_index(drop=True)
+    for number, (column, order) in enumerate(cases): copies.iloc[number * len(frame):(number + 1) * len(frame), column] = frame.iloc[order, column].to_numpy()
+    return copies
+
 def permutation_importance(scorer, data: pd.DataFrame, labels, repeats: int = 5, seed: int = 0, metric: str = "roc_auc") -> pd.DataFrame:
-    "Mean and spread of the fall in the metric when each feature is shuffled (scikit-learn's permutation importance)."
-    from sklearn.inspection import permutation_importance as sklearn_permutation_importance
-    features = scorer.card.feature_names
-    result = sklearn_permutation_importance(_ScorerAdapter(scorer), data[features], np.asarray(labels), scoring=metric, n_repeats=repeats, random_state=seed)
-    return (pd.DataFrame({"feature": features, "importance": result.importances_mean, "spread": result.importances_std})
+    "Mean and spread of the fall in the metric when each feature is shuffled: scikit-learn's permutation importance (its shuffles, its scorer), the shuffled copies scored in a few large calls."
+    from sklearn import config_context
+    from sklearn.metrics import get_scorer
+    features, labels, score = scorer.card.feature_names, np.asarray(labels), get_scorer(metric)
+    frame = data[features].reset_index(drop=True); rows = len(frame)
+    baseline = score(_ScoresAsClassifier(scorer.predict_proba(frame)), frame, labels)
+    cases = [(column, order) for column in range(len(features)) for order in _permutation_orders(rows, repeats, seed)]
+    per_call, falls = max(1, PERMUTED_CELLS_PER_CALL // max(1, rows * len(features))), []
+    for start in range(0, len(cases), per_call):
+        scores = scorer.predict_proba(_shuffled_copies(frame, cases[start:start + per_call]))
+        with config_context(assume_finite=True, skip_parameter_validation=True):  # labels and scores were checked by the baseline's scoring and by the scorer
+            falls += [baseline - score(_ScoresAsClassifier(part), frame, labels) for part in scores.reshape(-1, rows)]
+    falls = np.array(falls).reshape(len(features), repeats)
+    return (pd.DataFrame({"feature": features, "importance": falls.mean(1), "spread": falls.std(1)})
             .sort_values("importance", ascending=False, ignore_index=True))
+
 
 # %% ../../nbs/36_validation_explain.ipynb #da3ce770
 @dataclass
