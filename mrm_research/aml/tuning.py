@@ -107,16 +107,19 @@ def sensitivity(engine: ScenarioEngine, scenario: str, labels: pd.DataFrame | No
     "Alert volume and pattern recall (NaN without ground-truth labels) as each parameter moves by the given relative shifts."
     rule = get_scenario(scenario); base = rule.values(parameters)
     specs = {p.name: p for p in (rule.threshold, *rule.parameters)}
-    rows = []
+    rows, runs = [], {}  # candidates and pattern values per distinct query: the threshold's shifts, and each parameter's zero shift, run the same query
     for name, spec in specs.items():
         for shift in shifts:
             value = min(max(base[name] * (1 + shift), spec.minimum), spec.maximum)
             value = int(round(value)) if spec.integer else value
             moved = {**base, name: value}
-            candidates = engine.candidates(rule, moved)
+            query = (rule.candidate_sql(moved), moved.get("window_days"))
+            if query not in runs:
+                candidates = engine.candidates(rule, moved)
+                runs[query] = candidates.driving_value.to_numpy(), label_candidates(engine, scenario, candidates, labels, moved)[1] if labels is not None else np.zeros(0)
+            driving_values, pattern_values = runs[query]
             threshold = moved[rule.threshold.name]
-            pattern_values = label_candidates(engine, scenario, candidates, labels, moved)[1] if labels is not None else np.zeros(0)
-            rows.append({"parameter": name, "shift": shift, "value": value, "alerts": int((candidates.driving_value >= threshold).sum()),
+            rows.append({"parameter": name, "shift": shift, "value": value, "alerts": int((driving_values >= threshold).sum()),
                          "pattern_recall": float(np.mean(pattern_values >= threshold)) if len(pattern_values) else float("nan")})
     return pd.DataFrame(rows)
 

@@ -67,10 +67,12 @@ def alert_history_from_market(market: dict[str, pd.DataFrame], # a synthetic mar
 def detector_sensitivity(market: dict[str, pd.DataFrame], detector: str, scales: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5), engine: str = "duckdb") -> pd.DataFrame:
     "Alerts and pattern recall at the default threshold as each numeric parameter is scaled."
     spec = DETECTORS[detector][1]; base = spec(); labels = market.get("manipulation_labels")  # none on a venue's own data: recall not measurable
-    rows = []
+    rows, runs = [], {}  # alerts and pattern values per distinct parameter set: every parameter at scale 1 (and whole numbers rounding to their default) is the default run
     for name, scale, value, moved in tuning.scaled_parameters(base, scales):
-        raised = alerts(find_candidates(detector, market, moved, engine), base.threshold)
-        best = label_candidates(raised, labels, detector)[1] if labels is not None else np.zeros(0)
+        if repr(moved) not in runs:
+            raised = alerts(find_candidates(detector, market, moved, engine), base.threshold)
+            runs[repr(moved)] = raised, label_candidates(raised, labels, detector)[1] if labels is not None else np.zeros(0)
+        raised, best = runs[repr(moved)]
         rows.append({"parameter": name, "scale": scale, "value": value, "alerts": len(raised), "recall": float(np.mean(best > -np.inf)) if len(best) else np.nan})
     return pd.DataFrame(rows)
 
