@@ -1,6 +1,6 @@
 """Build the documentation site from the library notebooks, with their outputs, offline.
 
-    python docs/build.py [--workers N] [--fresh] [--out DIR] [--part notebooks|site|all]
+    python docs/build.py [--workers N] [--fresh] [--out DIR]
 
 Three steps, each named in its own function:
 
@@ -13,9 +13,6 @@ Three steps, each named in its own function:
    (fastcore's docments, which the library uses instead of docstring parameter sections).
 3. `build_site`: Sphinx with myst-nb (notebooks rendered from their stored outputs, never executed by Sphinx) and
    `-W`, so a broken link, a missing page or an unreadable docstring fails the build.
-
-`--part notebooks` runs step 1 only, `--part site` steps 2 and 3 on the notebooks already executed: `make test` typesets
-the site while pytest runs (Sphinx keeps little more than one core busy, and the tests do not read the site).
 
 Why Sphinx and myst-nb rather than mkdocs and mkdocs-jupyter: autodoc imports the modules and reads the signatures and
 type hints as Python sees them (a hook adds the docments), myst-nb renders stored outputs (tables, figures) without a
@@ -176,19 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="execute every notebook, whatever is stored")
     parser.add_argument("--out", type=Path, default=DOCS / "_build" / "html")
     parser.add_argument("--slowest", type=int, default=10, help="how many of the slowest notebooks to print")
-    parser.add_argument("--part", choices=("notebooks", "site", "all"), default="all", help="execute the notebooks, build the site from them, or both")
     args = parser.parse_args(argv)
     began = time.perf_counter()
-    if args.part != "site":
-        ran = execute_notebooks(ROOT, GENERATED / "notebooks", args.workers, args.fresh)
-        if ran: print("slowest notebooks: " + "; ".join(f"{name} {seconds:.0f} s" for name, seconds in ran[:args.slowest]), flush=True)
-        print(f"notebooks executed in {time.perf_counter() - began:.0f} s", flush=True)
-    if args.part != "notebooks":
-        if not (GENERATED / "notebooks").is_dir(): raise SystemExit(f"no executed notebooks in {GENERATED / 'notebooks'}: run with --part notebooks first")
-        typeset = time.perf_counter()
-        write_api_pages("mrm_research", GENERATED / "api")
-        build_site(DOCS, args.out, args.workers)
-        print(f"documentation site: {args.out / 'index.html'} (site {time.perf_counter() - typeset:.0f} s)")
+    ran = execute_notebooks(ROOT, GENERATED / "notebooks", args.workers, args.fresh)
+    if ran: print("slowest notebooks: " + "; ".join(f"{name} {seconds:.0f} s" for name, seconds in ran[:args.slowest]), flush=True)
+    executed = time.perf_counter()
+    write_api_pages("mrm_research", GENERATED / "api")
+    build_site(DOCS, args.out, args.workers)
+    print(f"documentation site: {args.out / 'index.html'} (notebooks {executed - began:.0f} s, site {time.perf_counter() - executed:.0f} s)")
     return 0
 
 
