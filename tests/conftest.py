@@ -57,6 +57,22 @@ def bundles(out: Path) -> list[Path]:
     return sorted(p.parent for p in Path(out).glob("*/*/manifest.json"))
 
 
+@pytest.fixture(scope="session")
+def tiny_bundle(tmp_path_factory) -> Path:
+    "One run of the tiny notebook (model TINY-1, version 1.2, scale 3) from a folder outside the project; a test that signs, tampers with or approves a bundle works on a copy (`copy_bundle`)."
+    folder = tmp_path_factory.mktemp("tiny")
+    mrm("run", NOTEBOOKS / "tiny.ipynb", "-p", "scale", "3", "--model-id", "TINY-1", "--model-version", "1.2",
+        "--out", folder / "build", "--no-progress", cwd=folder, check=0)
+    (bundle,) = bundles(folder / "build")
+    return bundle
+
+
+def copy_bundle(bundle: Path, out: Path) -> Path:
+    "A copy of a bundle laid out as the pipeline lays bundles out (out/<model id>/<run id>)."
+    import shutil
+    return Path(shutil.copytree(bundle, Path(out) / bundle.parent.name / bundle.name))
+
+
 GOVERNANCE_TABLES = "findings, audit_trail, trail_head, signoffs, models, model_bundles, schema_version"
 
 

@@ -79,22 +79,21 @@ def test_bad_store_url_and_unknown_finding_are_clear(tmp_path):
     assert "no finding 'A/B/C'" in mrm("findings", "close", "A/B/C", "--store", url, check=2).stderr
 
 
-def test_approval_is_gated_by_open_high_findings_and_signoffs_are_recorded(tmp_path, keys, store_url):
-    from conftest import NOTEBOOKS, bundles
+def test_approval_is_gated_by_open_high_findings_and_signoffs_are_recorded(tmp_path, keys, store_url, tiny_bundle):
+    from conftest import copy_bundle
     from mrm_research.governance.findings import add_finding, transition
     from mrm_research.governance.store import Store
     url = store_url
-    mrm("run", NOTEBOOKS / "tiny.ipynb", "--model-id", "GATED-1", "--out", tmp_path / "build", "--no-progress", check=0)
-    (bundle,) = bundles(tmp_path / "build")
+    bundle = copy_bundle(tiny_bundle, tmp_path / "build")  # a run of model TINY-1
     mrm("sign", bundle, "--key", keys["preparer"], "--role", "preparer", "--store", url, check=0)
     mrm("sign", bundle, "--key", keys["validator"], "--role", "validator", "--store", url, check=0)
-    key, _ = add_finding(Store(url), "GATED-1", "PERF-01", "high", "discrimination fails", run_id="earlier-run", owner="olga")
+    key, _ = add_finding(Store(url), "TINY-1", "PERF-01", "high", "discrimination fails", run_id="earlier-run", owner="olga")
     refused = mrm("approve", bundle, "--key", keys["approver"], "--keyring", keys["keyring"], "--store", url, check=2)
-    assert "GATED-1 has 1 open high-severity finding(s) without an accepted risk: GATED-1/earlier-run/PERF-01" in " ".join(refused.stderr.split())
+    assert "TINY-1 has 1 open high-severity finding(s) without an accepted risk: TINY-1/earlier-run/PERF-01" in " ".join(refused.stderr.split())
     assert not (bundle / "signatures" / "approver.json").exists()
     transition(Store(url), key, "risk accepted", "olga", approver="chief risk officer", expiry="2099-12-31")
     mrm("approve", bundle, "--key", keys["approver"], "--keyring", keys["keyring"], "--store", url, check=0)
-    signoffs = Store(url).read("SELECT role, signer FROM signoffs WHERE model_id = 'GATED-1' ORDER BY role")
+    signoffs = Store(url).read("SELECT role, signer FROM signoffs WHERE model_id = 'TINY-1' ORDER BY role")
     assert signoffs == [{"role": "approver", "signer": "approver"}, {"role": "preparer", "signer": "preparer"}, {"role": "validator", "signer": "validator"}]
 
 

@@ -2,23 +2,15 @@
 import json, shutil
 from pathlib import Path
 import yaml
-from conftest import NOTEBOOKS, REPO, bundles, mrm
+from conftest import NOTEBOOKS, REPO, bundles, copy_bundle, mrm
 
 EXPECTED_FILES = {"params.yaml", "notebook.ipynb", "report.html", "report.pdf", "results.json", "inputs.json",
                   "environment.json", "manifest.json", "run.log"}
 
 
-def run_tiny(tmp_path, *extra):
-    "Run the tiny notebook from a folder outside the project; return its bundle."
-    out = tmp_path / "build"
-    mrm("run", NOTEBOOKS / "tiny.ipynb", "-p", "scale", "3", "--model-id", "TINY-1", "--model-version", "1.2",
-        "--out", out, "--no-progress", *extra, cwd=tmp_path, check=0)
-    (bundle,) = bundles(out)
-    return bundle
-
-
-def test_run_render_sign_verify(tmp_path, keys):
-    bundle = run_tiny(tmp_path)
+def test_run_render_sign_verify(tmp_path, keys, tiny_bundle):
+    "The tiny notebook run from a folder outside the project (the session's `tiny_bundle`): its files, parameters and report, then signed, verified, approved and re-rendered."
+    bundle = copy_bundle(tiny_bundle, tmp_path / "build")
     assert {p.name for p in bundle.iterdir() if p.is_file()} == EXPECTED_FILES
     assert yaml.safe_load((bundle / "params.yaml").read_text()) == {"seed": 1, "scale": 3}
     manifest = json.loads((bundle / "manifest.json").read_text())
@@ -41,8 +33,8 @@ def test_run_render_sign_verify(tmp_path, keys):
     assert (rerender / "report.pdf").exists()
 
 
-def test_one_changed_byte_in_the_pdf_fails_verification(tmp_path, keys):
-    bundle = run_tiny(tmp_path)
+def test_one_changed_byte_in_the_pdf_fails_verification(tmp_path, keys, tiny_bundle):
+    bundle = copy_bundle(tiny_bundle, tmp_path / "build")
     mrm("sign", bundle, "--key", keys["preparer"], check=0)
     pdf = bytearray((bundle / "report.pdf").read_bytes())
     pdf[len(pdf) // 2] ^= 0x01
@@ -51,9 +43,9 @@ def test_one_changed_byte_in_the_pdf_fails_verification(tmp_path, keys):
     assert "report.pdf" in result.stderr.splitlines()[0]
 
 
-def test_bundle_resigned_with_an_untrusted_key_fails(tmp_path, keys):
+def test_bundle_resigned_with_an_untrusted_key_fails(tmp_path, keys, tiny_bundle):
     from mrm_research.pipeline.bundle import write_manifest
-    bundle = run_tiny(tmp_path)
+    bundle = copy_bundle(tiny_bundle, tmp_path / "build")
     mrm("sign", bundle, "--key", keys["preparer"], check=0)
     results = json.loads((bundle / "results.json").read_text())
     results["metrics"]["mean"]["value"] = 0.0  # the forger's change
