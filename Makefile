@@ -8,9 +8,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # pytest workers: one per core, at most four (each may run a notebook kernel or a Spark session of its own). Each test file
 # runs in one worker (--dist loadfile), so a file's module fixtures (a demo run, a Spark session) are built once; xdist's
-# loadgroup would allow finer grouping but does not group on pytest 9.2 (pytest-dev/pytest-xdist#1386). Files are handed out
-# in collection order (--no-loadscope-reorder; xdist would order them by their number of tests), which tests/conftest.py
-# sets to the slowest first.
+# loadgroup would allow finer grouping but does not group on pytest 9.2 (pytest-dev/pytest-xdist#1386). xdist hands out the
+# files with the most tests first, which starts the demo run (test_report_layout) first. Handing out the slowest files first
+# instead was tried on 2026-12-04 and was slower (pytest 587 -> 634 s): the demo's two notebook processes, the Spark JVM and the
+# 300-feature model (CatBoost and numba threads) then ran at once and each took half as long again.
 WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
 # ... and each worker's numerical libraries use its share of the cores: two notebook workers each fitting a histogram
 # gradient boosting with OpenMP threads on every core took minutes where one thread each takes seconds
@@ -42,7 +43,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python tests/check_export.py
 	$(THREADS) $(BIN)/python docs/build.py --workers $(WORKERS)
-	$(THREADS) $(BIN)/python -m pytest tests -q -p no:cacheprovider -n $(WORKERS) --dist loadfile --no-loadscope-reorder --durations=10
+	$(THREADS) $(BIN)/python -m pytest tests -q -p no:cacheprovider -n $(WORKERS) --dist loadfile --durations=10
 
 export: $(STAMP)
 	$(BIN)/nbdev_export

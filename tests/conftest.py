@@ -6,19 +6,6 @@ import pytest
 if os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers share the cores: each worker and what it starts uses one thread per numerical library
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS"): os.environ.setdefault(name, "1")
 
-# The slowest test files (seconds per file on two cores, measured 2026-12-04: the demo run in test_report_layout 233, Spark 168,
-# the wide and vendor models 96, the CLI 85, PPNR reports 79, model validation 55, the model zoo 53, windows 49, surveillance 46,
-# governance findings 44) are handed to the workers first: `make test` runs `--dist loadfile --no-loadscope-reorder`, so xdist
-# hands out files in collection order, and a long file that starts last leaves one worker running alone at the end.
-SLOWEST_FIRST = ["test_report_layout.py", "test_spark.py", "test_validation_zoo_formats.py", "test_pipeline_cli.py", "test_ppnr.py",
-                 "test_model_validation.py", "test_validation_zoo.py", "test_aml_windows.py", "test_surveillance.py", "test_governance_findings.py"]
-
-
-def pytest_collection_modifyitems(items):
-    "The slowest files first (in SLOWEST_FIRST's order), then the rest as collected; tests keep their order within a file."
-    rank = {name: place for place, name in enumerate(SLOWEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
-
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "tests" / "notebooks"
 MRM = str(Path(sys.executable).parent / "mrm")
