@@ -6,7 +6,6 @@
 from __future__ import annotations
 from typing import Callable
 import numpy as np, pandas as pd
-from ..core import cores_available
 from ..checks import CheckDefinition, CheckResult
 from .metrics import MetricError, performance
 from .model import category_text
@@ -49,7 +48,7 @@ def catboost_refit(card, train: pd.DataFrame, labels: np.ndarray, seed: int = 0)
     prepare = lambda frame: frame[features].assign(**{c: category_text(frame[c]) for c in card.categorical_features})
     X = prepare(train)
     def fit(overrides: dict, noisy: np.ndarray | None):
-        parameters = {"random_seed": seed, "verbose": False, "allow_writing_files": False, "thread_count": cores_available(), **(card.hyperparameters or {}), **overrides}  # the fit does not depend on the thread count
+        parameters = {"random_seed": seed, "verbose": False, "allow_writing_files": False, **(card.hyperparameters or {}), **overrides}
         model = CatBoostClassifier(cat_features=card.categorical_features, **{"allow_writing_files": False, **parameters}).fit(X, labels if noisy is None else noisy)
         return _Refitted(lambda frame: model.predict_proba(prepare(frame))[:, 1], card)
     return _cached(fit)  # the base refit is needed by several tests: fitted once
