@@ -14,8 +14,7 @@ warnings.filterwarnings("ignore", message="PySpark does not yet fully support pa
 
 # %% auto #0
 __all__ = ['MRMError', 'ParameterError', 'VerificationError', 'project_root', 'package_home', 'package_resource', 'sha256_file',
-           'write_atomic', 'write_datasets', 'exclusive_lock', 'dump_json', 'seed_everything', 'cores_available',
-           'utc_now', 'load_yaml']
+           'write_atomic', 'write_datasets', 'exclusive_lock', 'dump_json', 'seed_everything', 'utc_now', 'load_yaml']
 
 # %% ../nbs/00_core.ipynb #00-core-005
 class MRMError(Exception):
@@ -130,13 +129,6 @@ def seed_everything(seed: int, # the run's seed
     torch = sys.modules.get("torch")  # seed torch only if the notebook uses it: importing it costs seconds
     if torch is not None: torch.manual_seed(seed); applied["torch"] = int(seed)
     return applied
-
-# %% ../nbs/00_core.ipynb #485752f4
-def cores_available() -> int:
-    "Cores this process may use: its share `OMP_NUM_THREADS` when set to a whole number, else every core of the machine."
-    share = os.environ.get("OMP_NUM_THREADS", "")
-    return max(1, int(share)) if share.strip().isdigit() else max(1, os.cpu_count() or 1)
-
 
 # %% ../nbs/00_core.ipynb #00-core-021
 def utc_now() -> str:

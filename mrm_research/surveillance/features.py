@@ -6,7 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass, field
 import numpy as np, pandas as pd
-from ..core import ParameterError, cores_available
+from ..core import ParameterError
 from .detectors import _need, overlaps, run_sql, typed_candidates
 
 # %% auto #0
@@ -105,10 +105,10 @@ def _models(seed: int) -> dict:
     from catboost import CatBoostClassifier
     from sklearn.ensemble import IsolationForest, RandomForestClassifier
     from sklearn.tree import DecisionTreeClassifier
-    return {"CatBoost": CatBoostClassifier(iterations=300, depth=4, auto_class_weights="Balanced", random_seed=seed, verbose=0, thread_count=cores_available(), allow_writing_files=False),
-            "random forest": RandomForestClassifier(n_estimators=300, min_samples_leaf=2, class_weight="balanced", random_state=seed, n_jobs=cores_available()),
+    return {"CatBoost": CatBoostClassifier(iterations=300, depth=4, auto_class_weights="Balanced", random_seed=seed, verbose=0, thread_count=2, allow_writing_files=False),
+            "random forest": RandomForestClassifier(n_estimators=300, min_samples_leaf=2, class_weight="balanced", random_state=seed, n_jobs=2),
             "decision tree": DecisionTreeClassifier(max_depth=5, class_weight="balanced", random_state=seed),
-            "isolation forest": IsolationForest(n_estimators=300, random_state=seed, n_jobs=cores_available())}
+            "isolation forest": IsolationForest(n_estimators=300, random_state=seed, n_jobs=2)}
 
 def _best_f1_threshold(scores: np.ndarray, truth: np.ndarray) -> float:
     "The score threshold that maximises F1 on the given (training) windows."

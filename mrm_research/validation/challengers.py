@@ -5,7 +5,6 @@
 # %% ../../nbs/38_validation_challengers.ipynb #10fcc96a
 from __future__ import annotations
 import numpy as np, pandas as pd
-from ..core import cores_available
 from ..checks import CheckDefinition, CheckResult
 from .metrics import MetricError, delong_test, performance
 from .model import category_text
@@ -34,8 +33,8 @@ def challenger_models(card, seed: int = 0) -> dict:
     numeric, categorical = [f.name for f in card.features if f.type == "numeric"], card.categorical_features
     return {"logistic regression": (make_pipeline(_preprocessor(numeric, categorical, True), LogisticRegression(max_iter=2000)), True),
             "decision tree": (make_pipeline(_preprocessor(numeric, categorical, False), DecisionTreeClassifier(max_depth=5, min_samples_leaf=20, random_state=seed)), True),
-            "random forest": (make_pipeline(_preprocessor(numeric, categorical, False), RandomForestClassifier(n_estimators=100, min_samples_leaf=5, n_jobs=cores_available(), random_state=seed)), True),
-            "CatBoost (default settings)": (CatBoostClassifier(iterations=300, verbose=False, random_seed=seed, allow_writing_files=False, thread_count=cores_available(), cat_features=categorical), True),
+            "random forest": (make_pipeline(_preprocessor(numeric, categorical, False), RandomForestClassifier(n_estimators=100, min_samples_leaf=5, n_jobs=2, random_state=seed)), True),
+            "CatBoost (default settings)": (CatBoostClassifier(iterations=300, verbose=False, random_seed=seed, allow_writing_files=False, thread_count=2, cat_features=categorical), True),
             "isolation forest (unsupervised)": (make_pipeline(_preprocessor(numeric, categorical, True), IsolationForest(n_estimators=100, random_state=seed)), False)}
 
 # %% ../../nbs/38_validation_challengers.ipynb #d4200b06
