@@ -10,8 +10,9 @@ STAMP := $(VENV)/.installed
 # runs in one worker (--dist loadfile), so a file's module fixtures (a demo run, a Spark session) are built once; xdist's
 # loadgroup would allow finer grouping but does not group on pytest 9.2 (pytest-dev/pytest-xdist#1386). xdist hands out the
 # files with the most tests first, which starts the demo run (test_report_layout) first. Handing out the slowest files first
-# instead was tried on 2026-12-04: pytest took 634 s in that rehearsal against 587 s in the one before, as the demo's two notebook processes, the Spark JVM and the
-# 300-feature model (CatBoost and numba threads) then ran at once and each took half as long again.
+# instead was tried on 2026-12-04: pytest took 634 s in that rehearsal against 587 s in the one before, as the demo's two
+# notebook processes, the Spark JVM and the 300-feature model (CatBoost and numba threads) then ran at once and each took
+# half as long again.
 WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
 # ... and each worker's numerical libraries use its share of the cores: two notebook workers each fitting a histogram
 # gradient boosting with OpenMP threads on every core took minutes where one thread each takes seconds

@@ -1,5 +1,5 @@
 "Shared fixtures: the `mrm` command, a keyring with trusted signers, and small synthetic data."
-import json, os, subprocess, sys
+import json, os, shutil, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -56,7 +56,6 @@ def tiny_bundle(tmp_path_factory) -> Path:
 
 def copy_bundle(bundle: Path, out: Path) -> Path:
     "A copy of a bundle laid out as the pipeline lays bundles out (out/<model id>/<run id>)."
-    import shutil
     return Path(shutil.copytree(bundle, Path(out) / bundle.parent.name / bundle.name))
 
 

@@ -12,16 +12,13 @@ REASON = spark_unavailable()
 needs_spark = pytest.mark.skipif(REASON is not None, reason=f"Spark cannot start here: {REASON}")
 
 
-CONNECT_PORT = {}
-
-
 @pytest.fixture(scope="module")
 def spark():
     "The module's local session; it also serves Spark Connect clients on a free port (the Connect plugin), as a cluster's Connect endpoint does."
     import socket
     from mrm_research.engines.spark import spark_session
-    with socket.socket() as probe: probe.bind(("127.0.0.1", 0)); CONNECT_PORT["port"] = probe.getsockname()[1]
-    return spark_session("local[2]", config={"spark.plugins": "org.apache.spark.sql.connect.SparkConnectPlugin", "spark.connect.grpc.binding.port": str(CONNECT_PORT["port"])})
+    with socket.socket() as probe: probe.bind(("127.0.0.1", 0)); port = probe.getsockname()[1]
+    return spark_session("local[2]", config={"spark.plugins": "org.apache.spark.sql.connect.SparkConnectPlugin", "spark.connect.grpc.binding.port": str(port)})
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +134,9 @@ print("parity through Spark Connect")
 def test_scenarios_through_spark_connect(spark, labelled_bank):
     "SPARK_REMOTE set: the session is a Spark Connect client (of the Connect server the module's local session runs, reached by its address as a cluster's would be) and the alerts are DuckDB's."
     import os, subprocess, sys
+    port = spark.sparkContext.getConf().get("spark.connect.grpc.binding.port")
     result = subprocess.run([sys.executable, "-c", CONNECT_SCRIPT, str(labelled_bank)], capture_output=True, text=True, timeout=600,
-                            env={**os.environ, "SPARK_REMOTE": f"sc://127.0.0.1:{CONNECT_PORT['port']}"})
+                            env={**os.environ, "SPARK_REMOTE": f"sc://127.0.0.1:{port}"})
     assert result.returncode == 0 and "parity through Spark Connect" in result.stdout, result.stderr[-3000:]
 
 

@@ -69,10 +69,11 @@ def detector_sensitivity(market: dict[str, pd.DataFrame], detector: str, scales:
     spec = DETECTORS[detector][1]; base = spec(); labels = market.get("manipulation_labels")  # none on a venue's own data: recall not measurable
     rows, runs = [], {}  # alerts and pattern values per distinct parameter set: every parameter at scale 1 (and whole numbers rounding to their default) is the default run
     for name, scale, value, moved in tuning.scaled_parameters(base, scales):
-        if repr(moved) not in runs:
+        key = repr(moved)  # every field, exactly (the parameters are a plain dataclass, not hashable)
+        if key not in runs:
             raised = alerts(find_candidates(detector, market, moved, engine), base.threshold)
-            runs[repr(moved)] = raised, label_candidates(raised, labels, detector)[1] if labels is not None else np.zeros(0)
-        raised, best = runs[repr(moved)]
+            runs[key] = raised, label_candidates(raised, labels, detector)[1] if labels is not None else np.zeros(0)
+        raised, best = runs[key]
         rows.append({"parameter": name, "scale": scale, "value": value, "alerts": len(raised), "recall": float(np.mean(best > -np.inf)) if len(best) else np.nan})
     return pd.DataFrame(rows)
 
