@@ -75,6 +75,15 @@ def test_report_layout(layouts, model):
     assert body_pages <= BODY_PAGE_BUDGETS[model], f"{model}: body runs {body_pages} pages, budget {BODY_PAGE_BUDGETS[model]}"
 
 
+def test_no_cell_shows_a_stray_value(demo_bundles):
+    "A cell whose last line returns a value (record_metric returns the value it records) prints it in the report as a bare line: none does."
+    for model, bundle in demo_bundles.items():
+        cells = json.loads((bundle / "notebook.ipynb").read_text())["cells"]
+        stray = [(number, "".join(output["data"].get("text/plain", ""))) for number, cell in enumerate(cells) for output in cell.get("outputs", [])
+                 if output.get("output_type") == "execute_result" and set(output.get("data", {})) == {"text/plain"}]
+        assert not stray, f"{model}: cells show bare values in the report: {stray}"
+
+
 def test_summary_names_outcome_and_refers_to_numbered_items(demo_bundles):
     from mrm_research.checks import OUTCOME_RULE
     for model, bundle in demo_bundles.items():
