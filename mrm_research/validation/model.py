@@ -200,7 +200,7 @@ class ScoringModel:
         "The card's feature columns, checked present, as the data holds them (each format's own conversion is applied when scoring)."
         missing = [c for c in self.card.feature_names if c not in frame.columns]
         if missing: raise ModelCardError(f"{dataset}: missing feature column(s) {', '.join(missing)} of model {self.card.model_id}")
-        return frame[self.card.feature_names].copy()
+        return frame[self.card.feature_names]  # no copy: under pandas' copy-on-write a change to it leaves the caller's frame as it was
 
     def _model_input(self, features: pd.DataFrame) -> pd.DataFrame:
         "Features in the form the artifact's library takes them."
