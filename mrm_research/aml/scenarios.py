@@ -17,10 +17,11 @@ from ..engines.spark import arrow_frame, own_state, spark_frame, spark_session, 
 
 
 # %% auto #0
-__all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'LAST_DAY', 'CYCLE_MAX_HOPS', 'SCENARIOS', 'ENGINES', 'ALERT_COLUMNS',
-           'Parameter', 'Scenario', 'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql', 'window_measures',
-           'running_windows_sql', 'cycle_sql', 'transaction_view_sql', 'bank_tables', 'ScenarioEngine', 'get_scenario',
-           'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions']
+__all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'LAST_DAY', 'CYCLE_MAX_HOPS', 'SCENARIOS', 'ENGINES',
+           'ALERT_COLUMNS', 'Parameter', 'Scenario', 'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql',
+           'window_measures', 'running_windows_sql', 'cycle_sql', 'transaction_view_sql', 'bank_tables',
+           'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert',
+           'window_transactions']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -79,11 +80,12 @@ class Scenario:
 
     def candidate_sql(self, overrides: dict | None = None, frames: bool = True, # False: the band join for every aggregate
                       amounts_never_negative: bool = False, # no transaction of the data has a negative amount (a sum of amounts then only grows with its window)
+                      rounds_wide_decimals: bool = False, # the engine rounds arithmetic on DECIMAL(38, s), as Spark does (see `running_windows_sql`)
                      ) -> str:
         "SQL giving one row per customer and period: the window ending in the period with the highest positive driving value (before the threshold)."
         values, driving, relevant, condition = self._parts(overrides)
         if self.custom_sql: return self.custom_sql.format(**values)
-        windows = sliding_window_sql(relevant, driving, condition, values['window_days'], frames, amounts_never_negative)
+        windows = sliding_window_sql(relevant, driving, condition, values['window_days'], frames, amounts_never_negative, rounds_wide_decimals)
         return f"WITH {windows}{self.after_windows.format(**values) if self.after_windows else ' SELECT * FROM best_windows'}"
 
 def sliding_window_sql(relevant: str, # SQL condition selecting the transactions looked at
@@ -92,9 +94,10 @@ def sliding_window_sql(relevant: str, # SQL condition selecting the transactions
                        window: int | str, # window length in days (or a `{window_days}` placeholder)
                        frames: bool = True, # window frames where every aggregate has a running form (see below); False: the band join
                        amounts_never_negative: bool = False, # no transaction has a negative amount (see `_only_grows`)
+                       rounds_wide_decimals: bool = False, # the engine rounds arithmetic on DECIMAL(38, s) (Spark; see `running_windows_sql`)
                       ) -> str:
     "CTEs ending in `best_windows` (customer_id, segment, window_index, window_end_day, driving_value): every W-day window, evaluated on the days its contents change, best per period of its last transaction."
-    return (frames and running_windows_sql(relevant, driving, condition, window, amounts_never_negative)) or band_join_windows_sql(relevant, driving, condition, window)
+    return (frames and running_windows_sql(relevant, driving, condition, window, amounts_never_negative, rounds_wide_decimals)) or band_join_windows_sql(relevant, driving, condition, window)
 
 def band_join_windows_sql(relevant: str, driving: str, condition: str, window: int | str) -> str:
     "CTEs ending in `best_windows` (as `sliding_window_sql`) for any aggregate: each end day joined to the transactions of its window. A window reaches back into the previous W-day bucket at most, so each end day is joined through two bucket keys rather than to all of the customer's transactions."
@@ -142,11 +145,15 @@ def window_measures(*expressions: str, # SQL over a window's aggregates (a drivi
 
 CUSTOMER_NUMBERS = "(SELECT customer_id, segment, DENSE_RANK() OVER (ORDER BY customer_id) AS customer_number FROM customers)"  # tx carries the number
 
-def running_windows_sql(relevant: str, driving: str, condition: str, window: int | str, amounts_never_negative: bool = False) -> str | None:
+def running_windows_sql(relevant: str, driving: str, condition: str, window: int | str, amounts_never_negative: bool = False,
+                        rounds_wide_decimals: bool = False, # the engine rounds arithmetic on DECIMAL(38, s): window sums are cast to a sum's type over transactions (below)
+                       ) -> str | None:
     "CTEs ending in `best_windows` (as `band_join_windows_sql`) computed from per-day rows with window frames, customers by number (grouping and sorting integers, not names); None when an aggregate has no running form."
     found = window_measures(driving, condition)
     if found is None: return None
     measures, (driving, condition) = found
+    casts = {name: _sum_type(argument) for name, kind, argument in measures if kind == "sum"} if rounds_wide_decimals else {}
+    if None in casts.values(): return None  # a sum whose type the SQL does not show: the band join sums transactions once
     plain, distinct = [m for m in measures if m[1] != "distinct"], [m for m in measures if m[1] == "distinct"]
     ctes = [f"relevant_tx AS (SELECT * FROM tx WHERE {relevant})",
             f"{'plain_daily' if distinct else 'daily'} AS (SELECT customer_number, day_index" + "".join(f", {DAILY_FUNCTION[kind]}({argument}) AS {name}" for name, kind, argument in plain) +
@@ -155,7 +162,7 @@ def running_windows_sql(relevant: str, driving: str, condition: str, window: int
         ctes += [_distinct_steps(name, argument, window) for name, _, argument in distinct]
         ctes.append("daily AS (SELECT p.*" + "".join(f", COALESCE(s_{name}.starts_{name}, 0) AS starts_{name}, COALESCE(s_{name}.ends_{name}, 0) AS ends_{name}" for name, _, _ in distinct) +
                     " FROM plain_daily p" + "".join(f" LEFT JOIN steps_{name} s_{name} ON s_{name}.customer_number = p.customer_number AND s_{name}.day_index = p.day_index" for name, _, _ in distinct) + ")")
-    ctes += [_framed_windows(measures, window, ahead=not (_only_grows(measures, driving, condition, amounts_never_negative) or window == 1)),
+    ctes += [_framed_windows(measures, window, ahead=not (_only_grows(measures, driving, condition, amounts_never_negative) or window == 1), casts=casts),
              f"windows AS (SELECT customer_number, window_end_day, last_day, {driving} AS driving_value FROM measured WHERE last_day IS NOT NULL AND {condition} AND {driving} > 0)",  # no transaction in the window: no window
              best_window_sql("windows", window, "customer_number", "numbered_best_windows"),
              "best_windows AS (SELECT c.customer_id, c.segment, b.window_index, b.window_end_day, b.driving_value "
@@ -164,12 +171,24 @@ def running_windows_sql(relevant: str, driving: str, condition: str, window: int
 
 DAILY_FUNCTION = {"sum": "SUM", "max": "MAX", "min": "MIN"}  # how a measure's daily values combine into a window's
 
-def _never_negative(argument: str, amounts_never_negative: bool = False) -> bool:
-    "True when a summed argument is never negative: 0, 1, the amount where no amount is negative, or a CASE whose every outcome is one of those."
+def _outcomes(argument: str) -> list[str | None]:
+    "What a summed argument can be, as SQL: each outcome of a CASE (None for a missing ELSE), else the argument itself."
     node = sqlglot.parse_one(argument, read="duckdb")
     outcomes = [node.args.get("default")] + [branch.args.get("true") for branch in node.args.get("ifs", [])] if isinstance(node, exp.Case) else [node]
+    return [outcome and outcome.sql() for outcome in outcomes]
+
+def _never_negative(argument: str, amounts_never_negative: bool = False) -> bool:
+    "True when a summed argument is never negative: 0, 1, the amount where no amount is negative, or a CASE whose every outcome is one of those."
     allowed = {"0", "1"} | ({"amount"} if amounts_never_negative else set())
-    return all(outcome is not None and outcome.sql() in allowed for outcome in outcomes)
+    return all(outcome in allowed for outcome in _outcomes(argument))
+
+SUM_OF_AMOUNTS = "DECIMAL(28, 2)"  # Spark's type of a sum of `tx.amount` (DECIMAL(18, 2)) over transactions
+
+def _sum_type(argument: str) -> str | None:
+    "The type a window sum of the argument is cast to where the engine rounds wide decimals: none needed ('') for 0 and 1 (whole numbers), a sum of amounts' type where amounts are among the outcomes, None for what the SQL does not show."
+    outcomes = set(_outcomes(argument))
+    if not outcomes <= {"0", "1", "amount", None} or outcomes <= {None}: return None
+    return SUM_OF_AMOUNTS if "amount" in outcomes else ""
 
 def _only_grows(measures: list, driving: str, condition: str, amounts_never_negative: bool = False) -> bool:
     "True when the driving value is one count (of rows or of distinct items), one sum of what is never negative or one maximum, and no condition limits the window: it can only grow with the window's transactions."
@@ -196,21 +215,24 @@ def _distinct_steps(name: str, argument: str, window: int | str) -> str:
             "LEAD(day_index) OVER (PARTITION BY customer_number, item ORDER BY day_index) AS next_day "
             f"FROM (SELECT DISTINCT customer_number, day_index, {argument} AS item FROM relevant_tx WHERE {argument} IS NOT NULL) items) appearances GROUP BY customer_number, day_index)")
 
-def _measure(name: str, kind: str, ahead: bool, window: int | str) -> str:
-    "A measure over the window ending on a day's row (ahead: ending W days later). A distinct count is the items started up to the window's end less those stopped W days before it."
+def _measure(name: str, kind: str, ahead: bool, window: int | str, cast: str = "") -> str:
+    "A measure over the window ending on a day's row (ahead: ending W days later), cast to `cast` if one is given. A distinct count is the items started up to the window's end less those stopped W days before it."
     if kind != "distinct":
-        return f"{DAILY_FUNCTION[kind]}({name}) " + (_frame("1", _offset(window, 0)) if ahead else _frame("-" + _offset(window, -1), "0"))
+        framed = f"{DAILY_FUNCTION[kind]}({name}) " + (_frame("1", _offset(window, 0)) if ahead else _frame("-" + _offset(window, -1), "0"))
+        return f"CAST({framed} AS {cast})" if cast else framed
     started, stopped = (_frame("UNBOUNDED", _offset(window, 0)), _frame("UNBOUNDED", "0")) if ahead else (_frame("UNBOUNDED", "0"), _frame("UNBOUNDED", "-" + _offset(window, 0)))
     return f"SUM(starts_{name}) {started} - COALESCE(SUM(ends_{name}) {stopped}, 0)"
 
 def _framed_windows(measures: list, window: int | str,
                     ahead: bool = True, # also the windows ending W days after each day; not needed where the driving value only grows (see below)
+                    casts: dict[str, str] | None = None, # type of a measure's window sums by name (see `running_windows_sql`)
                    ) -> str:
     "CTE `measured`: from each day's row, the window ending that day and the window ending W days later (the day its transactions leave it), with their last transaction day."
-    back = "".join(f", {_measure(name, kind, False, window)} AS {name}" for name, kind, _ in measures)
+    casts = casts or {}
+    back = "".join(f", {_measure(name, kind, False, window, casts.get(name, ''))} AS {name}" for name, kind, _ in measures)
     names = [name for name, _, _ in measures]
     if not ahead: return f"measured AS (SELECT customer_number, day_index AS window_end_day, day_index AS last_day{back} FROM daily)"
-    ahead = "".join(f", {_measure(name, kind, True, window)} AS ahead_{name}" for name, kind, _ in measures)
+    ahead = "".join(f", {_measure(name, kind, True, window, casts.get(name, ''))} AS ahead_{name}" for name, kind, _ in measures)
     framed = f"framed AS (SELECT customer_number, day_index{back}, MAX(day_index) {_frame('1', _offset(window, 0))} AS ahead_last_day{ahead} FROM daily)"
     return (framed + ",\n measured AS (SELECT customer_number, day_index AS window_end_day, day_index AS last_day" + "".join(f", {n}" for n in names) + " FROM framed UNION ALL "
             f"SELECT customer_number, day_index + {_offset(window, 0)}, ahead_last_day" + "".join(f", ahead_{n}" for n in names) + f" FROM framed WHERE day_index + {_offset(window, 0)} <= {LAST_DAY})")
@@ -333,6 +355,7 @@ def bank_tables(data_dir: Path) -> dict[str, Path]:
 class ScenarioEngine:
     "Runs scenarios over a synthetic or real bank's Parquet files with DuckDB."
     window_frames = True  # sliding windows by window frames where they apply (see `running_windows_sql`)
+    rounds_wide_decimals = False  # DuckDB computes exactly with the DECIMAL(38, 2) of a window's sum of daily sums
     def __init__(self, data_dir: str | Path, # folder with customers, accounts and transactions .parquet
                  start: str | None = None, # first day of the period (default: the earliest booking date)
                  threads: int | None = None, # DuckDB threads (default: all cores)
@@ -357,7 +380,7 @@ class ScenarioEngine:
     @functools.cached_property
     def amounts_never_negative(self) -> bool:
         "True when no transaction has a negative amount (read once): a window's sum of amounts then only grows with its transactions."
-        return bool(self.connection.execute("SELECT COALESCE(MIN(amount) >= 0, TRUE) FROM tx").fetchall()[0][0])
+        return bool(self.query("SELECT COALESCE(MIN(amount) >= 0, TRUE) AS never_negative FROM tx").never_negative.iloc[0])
 
     def query(self, sql: str) -> pd.DataFrame:
         "Run SQL (DuckDB dialect) against the engine's views."
@@ -375,7 +398,7 @@ class ScenarioEngine:
         "Every customer-window with a positive driving value, before any threshold."
         scenario = scenario if isinstance(scenario, Scenario) else get_scenario(scenario)
         return self.large_query(f"SELECT customer_id, segment, window_index, window_end_day, CAST(driving_value AS DOUBLE) AS driving_value "
-                                f"FROM ({scenario.candidate_sql(parameters, self.window_frames, self.amounts_never_negative)}) candidates ORDER BY customer_id, window_index")  # sorted by the engine: a million strings sort faster there than in pandas
+                                f"FROM ({scenario.candidate_sql(parameters, self.window_frames, self.amounts_never_negative, self.rounds_wide_decimals)}) candidates ORDER BY customer_id, window_index")  # sorted by the engine: a million strings sort faster there than in pandas
 
     def large_query(self, sql: str) -> pd.DataFrame:
         "`query` for a large result: through Arrow (1.5 M candidates in 0.1 s, where DuckDB's `.df()` makes a Python string of each id: 1 s); decimals as float64, as `.df()` gives them."
@@ -390,11 +413,13 @@ def get_scenario(name: str) -> Scenario:
 # %% ../../nbs/12_aml_scenarios.ipynb #3c505171
 class SparkScenarioEngine:
     "Runs scenarios on Spark: the SQL of ScenarioEngine, transpiled from DuckDB's dialect by sqlglot."
-    # Spark types a sum of daily sums DECIMAL(38, 2) and then rounds a product such as 0.8 * inflow to two decimals: over
-    # 10^7 transactions one rapid-movement window with outflow 49.06 against 0.8 * 61.33 = 49.064 passed on Spark. The
-    # band join sums once (DECIMAL(28, 2)), so products keep their scale; Spark runs it, and the parity test compares the two.
-    window_frames = False
-    amounts_never_negative = False  # not read by the band join
+    # Spark types a window's sum of daily sums DECIMAL(38, 2) and then compares 49.06 >= 0.8 * 61.33 (= 49.064) as true: at
+    # precision 38 its decimal arithmetic drops digits. Over 10^7 transactions one rapid-movement window passed that way.
+    # A sum over transactions is DECIMAL(28, 2), where products keep their scale, so window sums of amounts are cast to
+    # it, and a scenario summing something whose type the SQL does not show runs as the band join (`running_windows_sql`).
+    window_frames = True
+    rounds_wide_decimals = True
+    amounts_never_negative = ScenarioEngine.amounts_never_negative
     def __init__(self, data_dir: str | Path, # folder with customers, accounts and transactions .parquet (files or Spark/Hive folders)
                  start: str | None = None, # first day of the period (default: the earliest booking date)
                  master: str | None = None, # Spark master URL (see spark_session)
