@@ -59,7 +59,9 @@ demo: $(STAMP)
 # Fails if mrm_research/ is out of sync with nbs/, then builds the documentation site, which executes every library
 # notebook (the notebook tests: a cell that raises fails the build; a notebook is executed again only when it or the
 # package changed) and fails on a broken link, and runs pytest. (Typesetting the site while pytest ran was tried on
-# 2026-12-04 and gained nothing: the cores are busy already, and pytest took longer by more than the site took.)
+# 2026-12-04 and gained nothing: the cores are busy already, and pytest took longer by more than the site took; tried
+# again at the lowest priority (nice 19) the same day: pytest 686 s against 544-596 s, the site's ~90 core-seconds found
+# no idle core.)
 test: $(STAMP)
 	$(BIN)/python tests/check_export.py
 	$(THREADS) $(SHORT_SPARK) $(BIN)/python docs/build.py --workers $(WORKERS)
