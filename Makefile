@@ -60,8 +60,8 @@ demo: $(STAMP)
 # notebook (the notebook tests: a cell that raises fails the build; a notebook is executed again only when it or the
 # package changed) and fails on a broken link, and runs pytest. (Typesetting the site while pytest ran was tried on
 # 2026-12-04 and gained nothing: the cores are busy already, and pytest took longer by more than the site took; tried
-# again at the lowest priority (nice 19) the same day: pytest 686 s against 544-596 s, the site's ~90 core-seconds found
-# no idle core.)
+# again at the lowest priority (nice 19) the same day: make test 888 s against 940 s for the sequential CI run after it,
+# but the machine ran ~30 % slower than in the morning then, so neither figure settles it; not taken.)
 test: $(STAMP)
 	$(BIN)/python tests/check_export.py
 	$(THREADS) $(SHORT_SPARK) $(BIN)/python docs/build.py --workers $(WORKERS)
