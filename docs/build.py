@@ -173,14 +173,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="execute every notebook, whatever is stored")
     parser.add_argument("--out", type=Path, default=DOCS / "_build" / "html")
     parser.add_argument("--slowest", type=int, default=10, help="how many of the slowest notebooks to print")
+    parser.add_argument("--stage", choices=("all", "notebooks", "site"), default="all",
+                        help="execute the notebooks, build the site from the executed notebooks, or both (make test runs the two apart)")
     args = parser.parse_args(argv)
     began = time.perf_counter()
-    ran = execute_notebooks(ROOT, GENERATED / "notebooks", args.workers, args.fresh)
-    if ran: print("slowest notebooks: " + "; ".join(f"{name} {seconds:.0f} s" for name, seconds in ran[:args.slowest]), flush=True)
+    if args.stage != "site":
+        ran = execute_notebooks(ROOT, GENERATED / "notebooks", args.workers, args.fresh)
+        if ran: print("slowest notebooks: " + "; ".join(f"{name} {seconds:.0f} s" for name, seconds in ran[:args.slowest]), flush=True)
     executed = time.perf_counter()
-    write_api_pages("mrm_research", GENERATED / "api")
-    build_site(DOCS, args.out, args.workers)
-    print(f"documentation site: {args.out / 'index.html'} (notebooks {executed - began:.0f} s, site {time.perf_counter() - executed:.0f} s)")
+    if args.stage != "notebooks":
+        write_api_pages("mrm_research", GENERATED / "api")
+        build_site(DOCS, args.out, args.workers)
+    print(f"documentation {'site: ' + str(args.out / 'index.html') if args.stage != 'notebooks' else 'notebooks executed'} "
+          f"(notebooks {executed - began:.0f} s, site {time.perf_counter() - executed:.0f} s)")
     return 0
 
 
