@@ -50,6 +50,11 @@ def test_every_scenario_transpiles_to_spark():
         to_spark_sql("SELECT * FROM tx WHERE")
 
 
+def same_driving_values(expected: pd.DataFrame, found: pd.DataFrame) -> bool:
+    "Driving values equal to a relative 1e-9 (Spark and DuckDB sum decimals exactly, then hand over doubles)."
+    return bool(((expected.driving_value - found.driving_value).abs() <= 1e-9 * expected.driving_value.abs()).all())
+
+
 @needs_spark
 def test_alert_for_alert_parity_with_duckdb(spark, both_banks):
     duck = scenario_engine(both_banks, start="2025-01-01")
@@ -59,7 +64,7 @@ def test_alert_for_alert_parity_with_duckdb(spark, both_banks):
         expected, found = alerts(duck, name), alerts(sparky, name)
         pd.testing.assert_frame_equal(expected.drop(columns="driving_value"), found.drop(columns="driving_value"), obj=name,
                                       check_dtype=len(expected) > 0)  # an empty result's text columns come back as object from DuckDB, as strings from Spark
-        assert ((expected.driving_value - found.driving_value).abs() <= 1e-9 * expected.driving_value.abs()).all(), name
+        assert same_driving_values(expected, found), name
         compared[name] = len(expected)
     assert min(compared.values()) > 0, compared  # every scenario's SQL raised alerts: parity over an empty set would prove nothing
     # a bank's own scenario summing what the SQL does not type runs as the band join on Spark (window frames on DuckDB): the same windows
@@ -68,7 +73,7 @@ def test_alert_for_alert_parity_with_duckdb(spark, both_banks):
     assert "JOIN relevant_tx r" in weighted.candidate_sql(rounds_wide_decimals=True) and "JOIN relevant_tx r" not in weighted.candidate_sql()
     expected, found = duck.candidates(weighted), sparky.candidates(weighted)
     pd.testing.assert_frame_equal(expected.drop(columns="driving_value"), found.drop(columns="driving_value"))
-    assert len(expected) > 0 and ((expected.driving_value - found.driving_value).abs() <= 1e-9 * expected.driving_value.abs()).all()
+    assert len(expected) > 0 and same_driving_values(expected, found)
 
 
 @needs_spark
