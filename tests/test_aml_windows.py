@@ -1,8 +1,9 @@
-"""Sliding windows of the AML scenario library: against an independent pandas restatement of each rule evaluated
+"""Sliding windows of the AML scenario library: against an independent restatement of each rule (NumPy over each window's transactions) evaluated
 on every day, on a hand-built random bank (foreign identifiers and segments, not the generator); patterns that straddle a
 period boundary; a window that qualifies only when an old transaction leaves; repeats; known values for the internal fan
 scenarios and for five- and six-account cycles."""
 from pathlib import Path
+from types import SimpleNamespace
 import numpy as np, pandas as pd, pytest
 from mrm_research.aml.scenarios import SCENARIOS, Parameter, Scenario, ScenarioEngine, alerts
 from mrm_research.core import write_datasets
@@ -92,10 +93,14 @@ def random_bank(folder: Path, seed: int = 3) -> ScenarioEngine:
     return write_bank(folder, transactions, customers, accounts)
 
 
+# Each window's transactions are handed to the rules as NumPy columns (a namespace: t.amount, t.channel, ...): the same
+# rules over pandas Series took 4-6 s per scenario in pandas' per-call overhead, over NumPy a tenth of a second.
 def credit(t): return t.direction == "credit"
 def debit(t): return t.direction == "debit"
-def inflow(t, channels): return t.amount[credit(t) & t.channel.isin(channels)].sum()
-def outflow(t, channels): return t.amount[debit(t) & t.channel.isin(channels)].sum()
+def isin(values, options): return np.isin(values, options)
+def distinct(values): return float(len(set(values)))  # the bank has no missing counterparty, so this is pandas' nunique
+def inflow(t, channels): return t.amount[credit(t) & isin(t.channel, channels)].sum()
+def outflow(t, channels): return t.amount[debit(t) & isin(t.channel, channels)].sum()
 
 WIRES_ACH = ["ach", "wire_domestic", "wire_cross_border"]
 # each rule restated on a window's transactions: (driving value, condition); written from the scenario descriptions
@@ -104,14 +109,14 @@ RULES = {
     "large_cash": lambda t: (float(t.amount[t.channel == "cash"].sum()), True),
     "rapid_movement": lambda t: (min(t.amount[credit(t) & (t.channel != "card")].sum(), t.amount[debit(t) & (t.channel != "card")].sum()),
                                  t.amount[debit(t) & (t.channel != "card")].sum() >= 0.8 * t.amount[credit(t) & (t.channel != "card")].sum()),
-    "fan_in": lambda t: (float(t.counterparty_id[credit(t) & t.channel.isin(WIRES_ACH)].nunique()), True),
-    "fan_out": lambda t: (float(t.counterparty_id[debit(t) & t.channel.isin(WIRES_ACH)].nunique()), True),
-    "funnel": lambda t: (float(t.counterparty_id[credit(t) & (t.channel == "cash")].nunique()),
+    "fan_in": lambda t: (distinct(t.counterparty_id[credit(t) & isin(t.channel, WIRES_ACH)]), True),
+    "fan_out": lambda t: (distinct(t.counterparty_id[debit(t) & isin(t.channel, WIRES_ACH)]), True),
+    "funnel": lambda t: (distinct(t.counterparty_id[credit(t) & (t.channel == "cash")]),
                          outflow(t, ["wire_cross_border"]) >= 0.7 * inflow(t, ["cash"])),
-    "mule_pass_through": lambda t: (float(t.counterparty_id[credit(t) & (t.channel == "ach")].nunique()),
+    "mule_pass_through": lambda t: (distinct(t.counterparty_id[credit(t) & (t.channel == "ach")]),
                                     outflow(t, ["wire_cross_border"]) >= 0.8 * inflow(t, ["ach"])),
-    "high_risk_geography": lambda t: (float(t.amount[t.counterparty_country.isin(["IR", "KP"])].sum()), True),
-    "round_amount": lambda t: (float((t.channel.isin(["wire_domestic", "wire_cross_border"]) & debit(t) & (t.amount >= 5_000) & (t.amount % 1000 == 0)).sum()), True),
+    "high_risk_geography": lambda t: (float(t.amount[isin(t.counterparty_country, ["IR", "KP"])].sum()), True),
+    "round_amount": lambda t: (float((isin(t.channel, ["wire_domestic", "wire_cross_border"]) & debit(t) & (t.amount >= 5_000) & (t.amount % 1000 == 0)).sum()), True),
     "velocity": lambda t: (float((t.channel != "card").sum()), True),
 }
 
@@ -121,27 +126,31 @@ RELEVANT = {
     "structuring": lambda t: (t.channel == "cash") & credit(t) & (t.amount >= 8_000) & (t.amount < 10_000),
     "large_cash": lambda t: t.channel == "cash",
     "rapid_movement": lambda t: t.channel != "card",
-    "fan_in": lambda t: credit(t) & t.channel.isin(WIRES_ACH),
-    "fan_out": lambda t: debit(t) & t.channel.isin(WIRES_ACH),
+    "fan_in": lambda t: credit(t) & isin(t.channel, WIRES_ACH),
+    "fan_out": lambda t: debit(t) & isin(t.channel, WIRES_ACH),
     "funnel": lambda t: ((t.channel == "cash") & credit(t)) | ((t.channel == "wire_cross_border") & debit(t)),
     "mule_pass_through": lambda t: ((t.channel == "ach") & credit(t)) | ((t.channel == "wire_cross_border") & debit(t)),
-    "high_risk_geography": lambda t: t.counterparty_country.isin(["IR", "KP"]),
-    "round_amount": lambda t: t.channel.isin(["wire_domestic", "wire_cross_border"]) & debit(t) & (t.amount >= 5_000) & (t.amount % 1000 == 0),
+    "high_risk_geography": lambda t: isin(t.counterparty_country, ["IR", "KP"]),
+    "round_amount": lambda t: isin(t.channel, ["wire_domestic", "wire_cross_border"]) & debit(t) & (t.amount >= 5_000) & (t.amount % 1000 == 0),
     "velocity": lambda t: t.channel != "card",
 }
 
 
 def reference_candidates(engine: ScenarioEngine, scenario: Scenario, rule, relevant) -> pd.DataFrame:
-    "Every window evaluated on every day in pandas; per customer and period of the window's latest relevant transaction, the best (earliest on ties)."
+    "Every window evaluated on every day (NumPy); per customer and period of the window's latest relevant transaction, the best (earliest on ties)."
     window = scenario.values()["window_days"]
     tx = engine.query("SELECT customer_id, day_index, amount, channel, direction, counterparty_id, counterparty_country FROM tx")
     tx["amount"] = tx.amount.astype(float)
     last_day, rows = int(tx.day_index.max()), []
     for customer, own in tx.groupby("customer_id"):
+        own = own.sort_values("day_index", kind="stable")
+        columns = {c: own[c].to_numpy(dtype=float if c == "amount" else object) for c in own.columns if c != "customer_id"}
+        days = own.day_index.to_numpy()
         for end in range(last_day + 1):
-            inside = own[(own.day_index > end - window) & (own.day_index <= end)]
+            first, after = np.searchsorted(days, end - window, side="right"), np.searchsorted(days, end, side="right")  # days in (end - window, end]
+            inside = SimpleNamespace(**{c: values[first:after] for c, values in columns.items()})
             value, holds = rule(inside)
-            relevant_days = inside.day_index[relevant(inside)]
+            relevant_days = days[first:after][relevant(inside)]
             if value > 0 and holds: rows.append((customer, int(relevant_days.max()) // window, end, float(value)))  # the period of its latest relevant transaction
     frame = pd.DataFrame(rows, columns=["customer_id", "window_index", "window_end_day", "driving_value"])
     best = frame.sort_values(["customer_id", "window_index", "driving_value", "window_end_day"], ascending=[True, True, False, True])
@@ -154,7 +163,7 @@ def bank(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", sorted(RULES))
-def test_sliding_windows_equal_every_day_evaluated_in_pandas(bank, name):
+def test_sliding_windows_equal_every_day_evaluated_independently(bank, name):
     expected = reference_candidates(bank, SCENARIOS[name], RULES[name], RELEVANT[name])
     found = bank.candidates(name)[["customer_id", "window_index", "window_end_day", "driving_value"]]
     assert len(expected) > 10, "the case must exercise the rule"
@@ -169,9 +178,9 @@ OWN_SCENARIOS = [
               Parameter("min_countries", "countries", 2, 1, 10, "distinct countries", integer=True),
               (Parameter("window_days", "days", 10, 1, 90, "look-back", integer=True),), relevant="channel IN ('wire_domestic', 'wire_cross_border')",
               driving="COUNT(DISTINCT counterparty_country)", condition="MAX(amount) >= 20000 AND MIN(amount) < 5000 AND COUNT(counterparty_id) >= 2"),
-     lambda t: (float(t.counterparty_country[t.channel.isin(WIRES)].nunique()),
-                t.amount[t.channel.isin(WIRES)].max() >= 20_000 and t.amount[t.channel.isin(WIRES)].min() < 5_000 and t.channel.isin(WIRES).sum() >= 2),
-     lambda t: t.channel.isin(WIRES)),
+     lambda t: (distinct(t.counterparty_country[isin(t.channel, WIRES)]),
+                isin(t.channel, WIRES).sum() >= 2 and t.amount[isin(t.channel, WIRES)].max() >= 20_000 and t.amount[isin(t.channel, WIRES)].min() < 5_000),
+     lambda t: isin(t.channel, WIRES)),
     (Scenario("average_cash_deposit", "Average cash deposit over 3 days, at least two of them.", ("own",),
               Parameter("min_average", "USD", 5_000, 0, 100_000, "average deposit"), (Parameter("window_days", "days", 3, 1, 90, "look-back", integer=True),),
               relevant="channel = 'cash' AND direction = 'credit'", driving="AVG(amount)", condition="COUNT(*) >= 2"),
@@ -181,7 +190,7 @@ OWN_SCENARIOS = [
 
 
 @pytest.mark.parametrize("own", OWN_SCENARIOS, ids=lambda own: own[0].name)
-def test_a_banks_own_scenarios_equal_every_day_evaluated_in_pandas(bank, own):
+def test_a_banks_own_scenarios_equal_every_day_evaluated_independently(bank, own):
     scenario, rule, relevant = own
     expected = reference_candidates(bank, scenario, rule, relevant)
     found = bank.candidates(scenario)[["customer_id", "window_index", "window_end_day", "driving_value"]]
