@@ -104,10 +104,11 @@ def counterparty_pool() -> pd.Index:
     return pd.Index([f"M{i:06d}" for i in range(5_000)] + [f"X{i:08d}" for i in range(200_000)])
 
 def counterparty_ids(is_card: np.ndarray, rng: np.random.Generator) -> pd.Categorical:
-    "External counterparties: card payments go to one of 5,000 merchants (M...), other payments to one of 200,000 parties (X...)."
+    "External counterparties: card payments go to one of 5,000 merchants (M...), other payments to one of 200,000 parties (X...). The categories are the parties drawn, in the pool's order."
     pool = counterparty_pool()
     codes = np.where(is_card, rng.integers(0, 5_000, len(is_card)), 5_000 + rng.integers(0, 200_000, len(is_card)))
-    return pd.Categorical.from_codes(codes, categories=pool)
+    drawn = np.bincount(codes, minlength=len(pool)) > 0  # a small bank draws a few thousand of the 205,000: its Parquet dictionary and every concat then carry only those
+    return pd.Categorical.from_codes((np.cumsum(drawn) - 1)[codes], categories=pool[drawn])
 
 def generate_transactions(accounts: pd.DataFrame, customers: pd.DataFrame, config: BankConfig, rng: np.random.Generator) -> pd.DataFrame:
     "Normal-behaviour transactions: channel, direction, amount, counterparty and booking time, sorted by time."
