@@ -66,15 +66,15 @@ def _window_lengths(alerts: pd.DataFrame, window_days: int | dict[str, int]) -> 
     if unknown: raise MRMError(f"alerts: {int(alerts.scenario.isin(unknown).sum())} alert(s) of scenario(s) {unknown} have no window length in window_days")
     return {s: float(window_days[s]) for s in alerts.scenario.unique()}
 
-def _window_transactions(transactions: pd.DataFrame, # one customer's transactions
-                         days: np.ndarray, # their booking days (booked_at at midnight), as datetime64
-                         alert, length: float, limit: int) -> pd.DataFrame:
-    "The customer's largest transactions in the alert's window (the first booked among equal amounts), in booking order."
+def _window_positions(amounts: np.ndarray, booked: np.ndarray, # one customer's transaction amounts and booking times
+                      days: np.ndarray, # their booking days (booked_at at midnight), as datetime64
+                      alert, length: float, limit: int) -> np.ndarray:
+    "Positions of the customer's largest transactions in the alert's window (the first booked among equal amounts), in booking order."
     end = pd.Timestamp(alert.window_end)
     end = (end.tz_convert("UTC").tz_localize(None) if end.tzinfo else end).to_datetime64()  # compared as instants, as the days are
     inside = np.flatnonzero((days > end - np.timedelta64(int(round(length * 86400)), "s")) & (days <= end))
-    largest = inside[np.argsort(-transactions.amount.to_numpy()[inside], kind="stable")[:limit]]  # as DataFrame.nlargest(keep="first")
-    return transactions.iloc[largest[np.argsort(transactions.booked_at.to_numpy()[largest], kind="stable")]]
+    largest = inside[np.argsort(-amounts[inside], kind="stable")[:limit]]  # as DataFrame.nlargest(keep="first")
+    return largest[np.argsort(booked[largest], kind="stable")]
 
 def _transaction_facts(row, rng: np.random.Generator) -> dict:
     drawn = {"counterparty_name": drawn_counterparty(rng), "memo": drawn_memo(rng)}
@@ -96,20 +96,23 @@ def alert_facts(alerts: pd.DataFrame, # one row per alert: alert_id, scenario, c
         _check_columns(frame, name, columns)
     rng, lengths = np.random.default_rng(seed), _window_lengths(alerts, window_days)
     utc_days = lambda booked: (booked.dt.tz_convert("UTC").dt.tz_localize(None) if booked.dt.tz else booked).to_numpy()  # midnights as UTC instants
-    by_customer = {customer: (frame, utc_days(frame.booked_at.dt.normalize()))  # each customer's transactions and booking days, once
-                   for customer, frame in transactions.merge(accounts[["account_id", "customer_id"]], on="account_id").groupby("customer_id", sort=False)}
+    owned = transactions.merge(accounts[["account_id", "customer_id"]], on="account_id")
+    amounts, booked, days = owned.amount.to_numpy(), owned.booked_at.to_numpy(), utc_days(owned.booked_at.dt.normalize())
+    by_customer = owned.groupby("customer_id", sort=False).indices  # each customer's rows, in the table's order
+    windows = [(alert, rows[_window_positions(amounts[rows], booked[rows], days[rows], alert, lengths[alert.scenario], max_transactions)])
+               for alert in alerts.itertuples(index=False) if (rows := by_customer.get(alert.customer_id)) is not None]
+    windows = [(alert, chosen) for alert, chosen in windows if len(chosen)]
+    chosen_rows = iter(list(owned.take(np.concatenate([chosen for _, chosen in windows])).itertuples(index=False)) if windows else [])  # one pass over the rows every narrative states
     people = customers.set_index("customer_id")
     cases = []
-    for alert in alerts.itertuples(index=False):
-        days = lengths[alert.scenario]
-        window = _window_transactions(*by_customer[alert.customer_id], alert, days, max_transactions) if alert.customer_id in by_customer else None
-        if window is None or window.empty: continue
+    for alert, chosen in windows:
+        window = [next(chosen_rows) for _ in chosen]
         person = people.loc[alert.customer_id]
         nationality = str(person["nationality"]) if "nationality" in people.columns else list(NAME_ORIGINS)[rng.integers(len(NAME_ORIGINS))]
         name = str(person["customer_name"]) if "customer_name" in people.columns else drawn_name(nationality, rng)
         cases.append({"alert_id": str(alert.alert_id), "scenario": str(alert.scenario), "customer_id": str(alert.customer_id), "customer_name": name,
-                      "nationality": nationality, "segment": str(person["segment"]), "currency": str(window.currency.iloc[0]),
-                      "transactions": [_transaction_facts(row, rng) for row in window.itertuples(index=False)],
+                      "nationality": nationality, "segment": str(person["segment"]), "currency": str(window[0].currency),
+                      "transactions": [_transaction_facts(row, rng) for row in window],
                       "drawn_fields": [f for f, column in (("customer_name", "customer_name"), ("nationality", "nationality")) if column not in people.columns]
                                       + [f for f in ("counterparty_name", "memo") if f not in transactions.columns]})
     return cases
