@@ -64,6 +64,35 @@ def permutation_importance(scorer, data: pd.DataFrame, labels, repeats: int = 5,
             .sort_values("importance", ascending=False, ignore_index=True))
 
 
+# %% ../../nbs/36_validation_explain.ipynb #87645b29
+import functools
+
+def _identity_link_output(averaged_outs, last_outs, outputs, batch_positions, varying_rows, num_varying_rows, linearizing_weights):
+    "shap's `_build_fixed_single_output` (shap 0.51) with the identity link applied inline: each evaluation's mean output, carried over from the previous one where no row varied."
+    sample_count = last_outs.shape[0]
+    for i in range(len(averaged_outs)):
+        if batch_positions[i] < batch_positions[i + 1]:
+            if num_varying_rows[i] == sample_count: last_outs[:] = outputs[batch_positions[i]:batch_positions[i + 1]]
+            else: last_outs[varying_rows[i]] = outputs[batch_positions[i]:batch_positions[i + 1]]
+            if linearizing_weights is not None: averaged_outs[i] = np.mean(linearizing_weights * last_outs)
+            else: averaged_outs[i] = np.mean(last_outs)
+        else: averaged_outs[i] = averaged_outs[i - 1]
+
+@functools.cache
+def _compile_shap_once() -> None:
+    "Have numba keep shap's compiled masking code on disk between processes (see above); once per process, a no-op if shap's private functions have moved."
+    import numba, shap.links, shap.maskers._tabular as tabular, shap.utils._masked_model as masked_model
+    if not all(hasattr(masked_model, name) for name in ("_build_fixed_single_output", "_build_fixed_output")): return
+    for module in (tabular, masked_model):
+        for name, function in list(vars(module).items()):
+            if isinstance(function, numba.core.registry.CPUDispatcher) and function.__module__ == module.__name__:
+                setattr(module, name, numba.njit(cache=True)(function.py_func))
+    inline, general = numba.njit(cache=True)(_identity_link_output), masked_model._build_fixed_single_output
+    def build(averaged_outs, last_outs, outputs, batch_positions, varying_rows, num_varying_rows, link, linearizing_weights):
+        if link is shap.links.identity: return inline(averaged_outs, last_outs, outputs, batch_positions, varying_rows, num_varying_rows, linearizing_weights)
+        return general(averaged_outs, last_outs, outputs, batch_positions, varying_rows, num_varying_rows, link, linearizing_weights)
+    masked_model._build_fixed_single_output = build
+
 # %% ../../nbs/36_validation_explain.ipynb #da3ce770
 @dataclass
 class Explanation:
@@ -151,6 +180,7 @@ def shap_values(scorer, data: pd.DataFrame, # rows to explain (a tree model expl
             values, bases = _exact_interventional(predict, encoded.to_numpy(dtype=float), background)
             method = f"exact over all {2 ** len(features.columns)} coalitions, {len(background)} background rows, seed {seed}"
         else:
+            _compile_shap_once()
             explainer = shap.PermutationExplainer(predict, shap.maskers.Independent(background, max_samples=len(background)), seed=seed)
             result = explainer(encoded.to_numpy(dtype=float), max_evals=2 * len(features.columns) + 1)
             values, bases, method = result.values, np.asarray(result.base_values), f"permutation, {len(background)} background rows, seed {seed}"
