@@ -491,8 +491,10 @@ def run_detectors(market: dict[str, pd.DataFrame], parameters: dict | None = Non
 def overlaps(found: pd.DataFrame, pattern) -> pd.Series:
     "Which candidates or alerts meet a planted pattern: one of its accounts, its instrument, and a window that meets its window."
     accounts = set(pattern.account_ids.split(","))
-    return ((found.instrument_id == pattern.instrument_id) & found.account_ids.str.split(",").map(lambda a: bool(accounts & set(a))).astype(bool)
-            & (found.window_start <= pattern.end) & (found.window_end >= pattern.start))
+    near = ((found.instrument_id == pattern.instrument_id) & (found.window_start <= pattern.end) & (found.window_end >= pattern.start)).fillna(False).to_numpy(dtype=bool)
+    shared = np.zeros(len(found), dtype=bool)  # the account lists are split only where instrument and window already meet the pattern's
+    shared[near] = [not accounts.isdisjoint(ids.split(",")) for ids in found.account_ids.to_numpy()[near]]
+    return pd.Series(shared, index=found.index)
 
 def pattern_detection(alerts_by_detector: dict[str, pd.DataFrame], labels: pd.DataFrame) -> pd.DataFrame:
     "Per planted pattern: detected or not by its own detector (an alert that `overlaps` it)."
