@@ -14,11 +14,11 @@ from ..core import MRMError, VerificationError, dump_json, project_root, sha256_
 from ..checks import SEVERITIES, report_outcome
 
 # %% auto #0
-__all__ = ['MANIFEST', 'SIGNATURES', 'ROLES', 'CERTIFICATE', 'INDEX_STYLE', 'git_state', 'environment_record', 'bundle_files',
-           'write_manifest', 'read_manifest', 'check_files', 'key_id', 'keygen', 'default_keyring', 'load_keyring',
-           'load_private_key', 'sign', 'signature_files', 'certificate_record', 'certificate_markdown',
-           'write_certificate', 'certificate_problems', 'bundle_row', 'write_index', 'refresh_index',
-           'VerificationReport', 'verify', 'approve']
+__all__ = ['MANIFEST', 'SIGNATURES', 'ROLES', 'CERTIFICATE', 'INDEX_STYLE', 'git_state', 'installed_packages',
+           'environment_record', 'bundle_files', 'write_manifest', 'read_manifest', 'check_files', 'key_id', 'keygen',
+           'default_keyring', 'load_keyring', 'load_private_key', 'sign', 'signature_files', 'certificate_record',
+           'certificate_markdown', 'write_certificate', 'certificate_problems', 'bundle_row', 'write_index',
+           'refresh_index', 'VerificationReport', 'verify', 'approve']
 
 # %% ../../nbs/04_pipeline_bundle.ipynb #04-pipeline-bundle-005
 def git_state(folder: str | Path | None = None) -> dict:
@@ -32,11 +32,24 @@ def git_state(folder: str | Path | None = None) -> dict:
     status = git("status", "--porcelain", "--untracked-files=no")
     return {"commit": commit, "dirty": None if status is None else bool(status)}
 
+def _name_and_version(distribution: importlib.metadata.Distribution) -> tuple[str | None, str | None]:
+    "Name and Version from the head of a distribution's metadata file, read as lines: parsing the whole file as e-mail (what `Distribution.metadata` does) took 0.16-0.28 s for 255 packages, once per run."
+    text = distribution.read_text("METADATA") or distribution.read_text("PKG-INFO") or ""
+    fields = {}
+    for line in text.split("\n\n", 1)[0].splitlines():
+        key, colon, value = line.partition(":")
+        if colon and key in ("Name", "Version") and key not in fields: fields[key] = value.lstrip(" \t")
+    return fields.get("Name"), fields.get("Version")
+
+def installed_packages() -> dict[str, str]:
+    "Every installed distribution's name and version, as `importlib.metadata` gives them."
+    return {name: version for name, version in map(_name_and_version, importlib.metadata.distributions()) if name}
+
 def environment_record(seeds: dict | None = None, # seeds applied by the run
                        render_engine: str | None = None, # which engine rendered the report
                       ) -> dict:
     "Python, platform, installed packages, git state, seeds and render engine of this run."
-    packages = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions() if d.metadata["Name"]}
+    packages = installed_packages()
     return {"python": sys.version.split()[0], "implementation": platform.python_implementation(),
             "platform": platform.platform(), "machine": platform.machine(),
             "packages": dict(sorted(packages.items(), key=lambda kv: kv[0].lower())),
