@@ -80,14 +80,15 @@ def _identity_link_output(averaged_outs, last_outs, outputs, batch_positions, va
 
 @functools.cache
 def _compile_shap_once() -> None:
-    "Have numba keep shap's compiled masking code on disk between processes (see above); once per process, a no-op if shap's private functions have moved."
+    "Have numba keep shap's compiled masking code on disk between processes (see above); once per process. Left as shap has it if shap's private functions have moved or numba finds nowhere writable to keep the code."
     import numba, shap.links, shap.maskers._tabular as tabular, shap.utils._masked_model as masked_model
     if not all(hasattr(masked_model, name) for name in ("_build_fixed_single_output", "_build_fixed_output")): return
-    for module in (tabular, masked_model):
-        for name, function in list(vars(module).items()):
-            if isinstance(function, numba.core.registry.CPUDispatcher) and function.__module__ == module.__name__:
-                setattr(module, name, numba.njit(cache=True)(function.py_func))
-    inline, general = numba.njit(cache=True)(_identity_link_output), masked_model._build_fixed_single_output
+    jitted = [(module, name, function) for module in (tabular, masked_model) for name, function in list(vars(module).items())
+              if isinstance(function, numba.core.registry.CPUDispatcher) and function.__module__ == module.__name__]
+    try: cached, inline = [numba.njit(cache=True)(function.py_func) for _, _, function in jitted], numba.njit(cache=True)(_identity_link_output)
+    except RuntimeError: return  # "cannot cache function ...: no locator available" (a read-only installation and no writable cache folder)
+    for (module, name, _), function in zip(jitted, cached): setattr(module, name, function)
+    general = masked_model._build_fixed_single_output
     def build(averaged_outs, last_outs, outputs, batch_positions, varying_rows, num_varying_rows, link, linearizing_weights):
         if link is shap.links.identity: return inline(averaged_outs, last_outs, outputs, batch_positions, varying_rows, num_varying_rows, linearizing_weights)
         return general(averaged_outs, last_outs, outputs, batch_positions, varying_rows, num_varying_rows, link, linearizing_weights)
