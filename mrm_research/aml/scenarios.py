@@ -143,7 +143,7 @@ def window_measures(*expressions: str, # SQL over a window's aggregates (a drivi
     except LookupError: return None
     return [(name, kind, argument) for (kind, argument), name in measures.items()], rewritten
 
-CUSTOMER_NUMBERS = "(SELECT customer_id, segment, DENSE_RANK() OVER (ORDER BY customer_id) AS customer_number FROM customers)"  # tx carries the number
+CUSTOMER_NUMBERS = "SELECT customer_id, segment, DENSE_RANK() OVER (ORDER BY customer_id) AS customer_number FROM customers"  # each engine keeps it as the relation `customer_numbers`, built once; tx carries the number
 
 def running_windows_sql(relevant: str, driving: str, condition: str, window: int | str, amounts_never_negative: bool = False,
                         rounds_wide_decimals: bool = False, # the engine rounds arithmetic on DECIMAL(38, s): window sums are cast to a sum's type over transactions (below)
@@ -166,7 +166,7 @@ def running_windows_sql(relevant: str, driving: str, condition: str, window: int
              f"windows AS (SELECT customer_number, window_end_day, last_day, {driving} AS driving_value FROM measured WHERE last_day IS NOT NULL AND {condition} AND {driving} > 0)",  # no transaction in the window: no window
              best_window_sql("windows", window, "customer_number", "numbered_best_windows"),
              "best_windows AS (SELECT c.customer_id, c.segment, b.window_index, b.window_end_day, b.driving_value "
-             f"FROM numbered_best_windows b JOIN {CUSTOMER_NUMBERS} c ON c.customer_number = b.customer_number)"]
+             "FROM numbered_best_windows b JOIN customer_numbers c ON c.customer_number = b.customer_number)"]
     return ",\n ".join(ctes)
 
 DAILY_FUNCTION = {"sum": "SUM", "max": "MAX", "min": "MIN"}  # how a measure's daily values combine into a window's
@@ -323,10 +323,10 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("profile_deviation", "Profile deviation: a customer's highest outflow in a window ending in the period, as a multiple of the median of the same over the customers of its segment active in that period (peer deviation).",
              ("rapid_movement", "fan_out", "round_amount", "high_risk_geography"), Parameter("min_multiple", "× peer median", 20, 1, 1_000, "outflow relative to segment peers"),
              (_window(30),),
-             driving="SUM(amount)", after_windows=""",
- peers AS (SELECT segment, window_index, MEDIAN(CAST(driving_value AS DOUBLE)) AS peer_median FROM best_windows GROUP BY segment, window_index)  -- in double precision: DuckDB rounds the median of decimals to their scale, Spark does not
-SELECT b.customer_id, b.segment, b.window_index, b.window_end_day, b.driving_value / p.peer_median AS driving_value
-FROM best_windows b JOIN peers p ON p.segment = b.segment AND p.window_index = b.window_index WHERE p.peer_median > 0""",
+             driving="SUM(amount)", after_windows="""
+SELECT customer_id, segment, window_index, window_end_day, driving_value / peer_median AS driving_value
+FROM (SELECT *, MEDIAN(CAST(driving_value AS DOUBLE)) OVER (PARTITION BY segment, window_index) AS peer_median FROM best_windows) peers
+WHERE peer_median > 0""",  # the median in double precision: DuckDB rounds the median of decimals to their scale, Spark does not; a window over best_windows rather than a join to its grouping, which Spark would compute twice
              relevant="direction = 'debit'"),
 ]}
 
@@ -334,14 +334,14 @@ FROM best_windows b JOIN peers p ON p.segment = b.segment AND p.window_index = b
 def transaction_view_sql(columns: list[str], # the transactions table's columns
                          start: str, # first day of the period, YYYY-MM-DD
                         ) -> str:
-    "DuckDB-dialect SQL for `tx`: transactions with customer (and its number, for grouping), segment, day index and days since the account's previous activity."
+    "DuckDB-dialect SQL for `tx` over `transactions`, `accounts` and `customer_numbers` (`CUSTOMER_NUMBERS`): transactions with customer (and its number, for grouping), segment, day index and days since the account's previous activity."
     if "amount" not in columns: raise MRMError(f"scenario data: transactions has no amount column (columns: {', '.join(columns)})")
     own = ", ".join(f"t.{c}" for c in columns if c != "amount")
     return f"""SELECT {own}, CAST(t.amount AS DECIMAL(18, 2)) AS amount, a.customer_id, c.segment, c.customer_number, counterparty.account_id IS NOT NULL AS counterparty_is_account,
             DATE_DIFF('day', CAST('{start}' AS DATE), CAST(t.booked_at AS DATE)) AS day_index,
             DATE_DIFF('day', CAST(COALESCE(LAG(t.booked_at) OVER (PARTITION BY t.account_id ORDER BY t.booked_at, t.transaction_id), a.last_activity_on) AS DATE),
                       CAST(t.booked_at AS DATE)) AS days_since_previous
-            FROM transactions t JOIN accounts a ON a.account_id = t.account_id JOIN {CUSTOMER_NUMBERS} c ON c.customer_id = a.customer_id
+            FROM transactions t JOIN accounts a ON a.account_id = t.account_id JOIN customer_numbers c ON c.customer_id = a.customer_id
             LEFT JOIN accounts counterparty ON counterparty.account_id = t.counterparty_id"""
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-013
@@ -375,6 +375,7 @@ class ScenarioEngine:
         if mapping is not None: check_codes(lambda sql: self.connection.execute(sql).df(), mapping, f"read_parquet('{tables['transactions'].as_posix()}')", str(tables["transactions"]))
         self.start = start or str(self.connection.execute("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").fetchone()[0])
         columns = [row[0] for row in self.connection.execute("DESCRIBE transactions").fetchall()]
+        self.connection.execute(f"CREATE TABLE customer_numbers AS {CUSTOMER_NUMBERS}")  # read by tx and by every scenario's last step
         self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start)}")
 
     @functools.cached_property
@@ -424,7 +425,7 @@ class SparkScenarioEngine:
                  start: str | None = None, # first day of the period (default: the earliest booking date)
                  master: str | None = None, # Spark master URL (see spark_session)
                  session=None, # an existing SparkSession to use instead
-                 cache: bool = True, # keep `tx` in Spark's memory (as DuckDB materialises it)
+                 cache: bool = True, # keep `tx` and the customer numbers in Spark's memory (as DuckDB materialises them), `tx` partitioned by customer
                  mapping: BankMapping | str | Path | None = None, # the bank's column names and codes (aml.mapping), applied as views
                 ):
         self.data_dir = Path(data_dir)
@@ -438,8 +439,13 @@ class SparkScenarioEngine:
             self.session.sql(to_spark_sql(view_sql(mapping, name, f"bank_{name}", frame.columns))).createOrReplaceTempView(name)
         if mapping is not None: check_codes(self.query, mapping, "bank_transactions", str(tables["transactions"]))
         self.start = start or str(self.session.sql("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").first()[0])
+        numbers = self.session.sql(to_spark_sql(CUSTOMER_NUMBERS))
+        (numbers.cache() if cache else numbers).createOrReplaceTempView("customer_numbers")
         tx = self.session.sql(to_spark_sql(transaction_view_sql(self.session.table("transactions").columns, self.start)))
-        if cache: tx = tx.cache(); tx.count()  # built now, as DuckDB builds its table: errors surface here and queries find it ready
+        # Partitioned by customer, every scenario's daily sums, window frames and distinct counts (all by customer) find
+        # their rows where they are and need no shuffle of their own; built now, as DuckDB builds its table: errors surface
+        # here and queries find it ready.
+        if cache: tx = tx.repartition("customer_number").cache(); tx.count()
         tx.createOrReplaceTempView("tx")
 
     def query(self, sql: str) -> pd.DataFrame:
