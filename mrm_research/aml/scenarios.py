@@ -227,15 +227,17 @@ def _framed_windows(measures: list, window: int | str,
                     ahead: bool = True, # also the windows ending W days after each day; not needed where the driving value only grows (see below)
                     casts: dict[str, str] | None = None, # type of a measure's window sums by name (see `running_windows_sql`)
                    ) -> str:
-    "CTE `measured`: from each day's row, the window ending that day and the window ending W days later (the day its transactions leave it), with their last transaction day."
+    "CTE `measured`: from each day's row, the window ending that day and the window ending W days later (the day its transactions leave it), with their last transaction day. Each row of `framed` is read once and paired with a two-row relation (which window): Spark computed the frames twice for a union of two reads."
     casts = casts or {}
     back = "".join(f", {_measure(name, kind, False, window, casts.get(name, ''))} AS {name}" for name, kind, _ in measures)
     names = [name for name, _, _ in measures]
     if not ahead: return f"measured AS (SELECT customer_number, day_index AS window_end_day, day_index AS last_day{back} FROM daily)"
     ahead = "".join(f", {_measure(name, kind, True, window, casts.get(name, ''))} AS ahead_{name}" for name, kind, _ in measures)
     framed = f"framed AS (SELECT customer_number, day_index{back}, MAX(day_index) {_frame('1', _offset(window, 0))} AS ahead_last_day{ahead} FROM daily)"
-    return (framed + ",\n measured AS (SELECT customer_number, day_index AS window_end_day, day_index AS last_day" + "".join(f", {n}" for n in names) + " FROM framed UNION ALL "
-            f"SELECT customer_number, day_index + {_offset(window, 0)}, ahead_last_day" + "".join(f", ahead_{n}" for n in names) + f" FROM framed WHERE day_index + {_offset(window, 0)} <= {LAST_DAY})")
+    later, w = (lambda now, then: f"CASE WHEN side.ahead THEN {then} ELSE {now} END"), _offset(window, 0)
+    return (framed + f",\n measured AS (SELECT customer_number, {later('day_index', f'day_index + {w}')} AS window_end_day, {later('day_index', 'ahead_last_day')} AS last_day" +
+            "".join(f", {later(n, 'ahead_' + n)} AS {n}" for n in names) +
+            f" FROM framed CROSS JOIN (SELECT FALSE AS ahead UNION ALL SELECT TRUE AS ahead) side WHERE NOT side.ahead OR day_index + {w} <= {LAST_DAY})")
 
 LAST_DAY = "(SELECT MAX(day_index) FROM tx)"
 
