@@ -61,12 +61,13 @@ demo: $(STAMP)
 # pytest while the site is typeset from them (it fails on a broken link). Typesetting alone keeps one core half idle for
 # ~50 s; at the lowest priority (nice 19) beside pytest it takes the cycles pytest leaves. Measured on 2026-12-04 with four
 # test files, runs in the order alone / beside / beside / alone: site then pytest 239 and 196 s, site beside pytest 197 and
-# 163 s (pytest itself 16-18 s slower, the site's 50-60 s hidden). Its log is printed after pytest; either failing fails
-# the target.
+# 163 s (pytest itself 16-18 s slower, the site's 50-60 s hidden). Sphinx runs as one process there: its parallel reading
+# costs more CPU than it saves wall time, and beside pytest CPU is what counts (site alone: one process 50 CPU-s in 51 s,
+# two 64 CPU-s in 49 s; 2026-12-04). Its log is printed after pytest; either failing fails the target.
 test: $(STAMP)
 	$(BIN)/python tests/check_export.py
 	$(THREADS) $(SHORT_SPARK) $(BIN)/python docs/build.py --workers $(WORKERS) --stage notebooks
-	@mkdir -p docs/_build; nice -n 19 $(BIN)/python docs/build.py --workers $(WORKERS) --stage site > docs/_build/site.log 2>&1 & site=$$!; \
+	@mkdir -p docs/_build; nice -n 19 $(BIN)/python docs/build.py --workers 1 --stage site > docs/_build/site.log 2>&1 & site=$$!; \
 	  $(THREADS) $(SHORT_SPARK) $(BIN)/python -m pytest tests -q -p no:cacheprovider -n $(WORKERS) --dist loadfile --durations=10; tests=$$?; \
 	  wait $$site; typeset=$$?; cat docs/_build/site.log; \
 	  if [ $$typeset -ne 0 ]; then echo "the documentation site did not build (docs/_build/site.log)"; fi; [ $$tests -eq 0 ] && [ $$typeset -eq 0 ]

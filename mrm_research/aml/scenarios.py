@@ -327,8 +327,8 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
              (_window(30),),
              driving="SUM(amount)", after_windows="""
 SELECT customer_id, segment, window_index, window_end_day, driving_value / peer_median AS driving_value
-FROM (SELECT *, MEDIAN(CAST(driving_value AS DOUBLE)) OVER (PARTITION BY segment, window_index) AS peer_median FROM best_windows) peers
-WHERE peer_median > 0""",  # the median in double precision: DuckDB rounds the median of decimals to their scale, Spark does not; a window over best_windows rather than a join to its grouping, which Spark would compute twice
+FROM (SELECT *, MEDIAN(CAST(driving_value AS DOUBLE)) OVER (PARTITION BY segment, window_index) AS peer_median FROM best_windows WHERE segment IS NOT NULL) peers
+WHERE peer_median > 0""",  # the median in double precision: DuckDB rounds the median of decimals to their scale, Spark does not; a window over best_windows rather than a join to its grouping, which Spark would compute twice; a customer without a segment has no peers
              relevant="direction = 'debit'"),
 ]}
 
