@@ -5,7 +5,7 @@
 # %% ../../nbs/36_validation_explain.ipynb #37de2172
 from __future__ import annotations
 from dataclasses import dataclass
-import math
+import functools, math
 import numpy as np, pandas as pd
 from scipy import stats
 from ..checks import CheckDefinition, CheckResult
@@ -65,8 +65,6 @@ def permutation_importance(scorer, data: pd.DataFrame, labels, repeats: int = 5,
 
 
 # %% ../../nbs/36_validation_explain.ipynb #87645b29
-import functools
-
 def _identity_link_output(averaged_outs, last_outs, outputs, batch_positions, varying_rows, num_varying_rows, linearizing_weights):
     "shap's `_build_fixed_single_output` (shap 0.51) with the identity link applied inline: each evaluation's mean output, carried over from the previous one where no row varied."
     sample_count = last_outs.shape[0]
