@@ -55,7 +55,7 @@ def test_aml_tuning_report_runs_end_to_end(tmp_path):
     write_bank(generate_labelled_bank(BankConfig(customers=1_000, transactions=20_000, days=60, seed=9), TypologyConfig()), folder)
     out = tmp_path / "build"
     mrm("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", folder, "-p", "as_of", "2025-03-02",
-        "-p", "sensitivity_scenarios", "[structuring]", "--model-id", "TUNE", "--out", out, "--no-progress", check=0)
+        "-p", "sensitivity_scenarios", "[structuring]", "--model-id", "TUNE", "--out", out, "--no-progress", cwd=tmp_path, check=0)  # from the user's folder
     (bundle,) = bundles(out)
     results = json.loads((bundle / "results.json").read_text())
     assert results["metrics"]["scenario_segments_tuned"]["value"] >= 13
