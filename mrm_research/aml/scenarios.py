@@ -19,9 +19,9 @@ from ..engines.spark import arrow_frame, own_state, spark_frame, spark_session, 
 # %% auto #0
 __all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'LAST_DAY', 'CYCLE_MAX_HOPS', 'SCENARIOS', 'ENGINES',
            'ALERT_COLUMNS', 'Parameter', 'Scenario', 'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql',
-           'window_measures', 'running_windows_sql', 'cycle_sql', 'transaction_view_sql', 'bank_tables',
-           'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert',
-           'window_transactions']
+           'window_measures', 'running_windows_sql', 'cycle_sql', 'joined_transactions_sql', 'transaction_view_sql',
+           'bank_tables', 'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine', 'scenario_engine', 'alerts',
+           'repeats_alert', 'window_transactions']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -333,18 +333,32 @@ WHERE peer_median > 0""",  # the median in double precision: DuckDB rounds the m
 ]}
 
 # %% ../../nbs/12_aml_scenarios.ipynb #98390894
-def transaction_view_sql(columns: list[str], # the transactions table's columns
-                         start: str, # first day of the period, YYYY-MM-DD
-                        ) -> str:
-    "DuckDB-dialect SQL for `tx` over `transactions`, `accounts` and `customer_numbers` (`CUSTOMER_NUMBERS`): transactions with customer (and its number, for grouping), segment, day index and days since the account's previous activity."
+def joined_transactions_sql(columns: list[str], # the transactions table's columns
+                            start: str, # first day of the period, YYYY-MM-DD
+                           ) -> str:
+    "DuckDB-dialect SQL over `transactions`, `accounts` and `customer_numbers` (`CUSTOMER_NUMBERS`): transactions with their customer (and its number, for grouping), segment, day index, whether the counterparty is an account of the bank, and the account's last activity before the period."
     if "amount" not in columns: raise MRMError(f"scenario data: transactions has no amount column (columns: {', '.join(columns)})")
     own = ", ".join(f"t.{c}" for c in columns if c != "amount")
-    return f"""SELECT {own}, CAST(t.amount AS DECIMAL(18, 2)) AS amount, a.customer_id, c.segment, c.customer_number, counterparty.account_id IS NOT NULL AS counterparty_is_account,
-            DATE_DIFF('day', CAST('{start}' AS DATE), CAST(t.booked_at AS DATE)) AS day_index,
-            DATE_DIFF('day', CAST(COALESCE(LAG(t.booked_at) OVER (PARTITION BY t.account_id ORDER BY t.booked_at, t.transaction_id), a.last_activity_on) AS DATE),
-                      CAST(t.booked_at AS DATE)) AS days_since_previous
-            FROM transactions t JOIN accounts a ON a.account_id = t.account_id JOIN customer_numbers c ON c.customer_id = a.customer_id
+    # accounts meet their customers first (a few hundred thousand rows), so each transaction is looked up once for both
+    return f"""SELECT {own}, CAST(t.amount AS DECIMAL(18, 2)) AS amount, a.customer_id, a.segment, a.customer_number, counterparty.account_id IS NOT NULL AS counterparty_is_account,
+            DATE_DIFF('day', CAST('{start}' AS DATE), CAST(t.booked_at AS DATE)) AS day_index, a.last_activity_on AS account_last_activity_on
+            FROM transactions t
+            JOIN (SELECT a.account_id, a.last_activity_on, c.customer_id, c.segment, c.customer_number FROM accounts a JOIN customer_numbers c ON c.customer_id = a.customer_id) a ON a.account_id = t.account_id
             LEFT JOIN accounts counterparty ON counterparty.account_id = t.counterparty_id"""
+
+def transaction_view_sql(columns: list[str], # the transactions table's columns
+                         start: str, # first day of the period, YYYY-MM-DD
+                         joined: str | None = None, # a relation holding `joined_transactions_sql` already (default: joined here)
+                        ) -> str:
+    "DuckDB-dialect SQL for `tx`: the joined transactions (`joined_transactions_sql`) with the days since the account's previous activity (for its first transaction, since its last activity before the period)."
+    source = joined or f"({joined_transactions_sql(columns, start)}) joined"
+    kept = [c for c in columns if c != "amount"] + ["amount", "customer_id", "segment", "customer_number", "counterparty_is_account", "day_index"]
+    # partitioned by customer as well as account (an account has one customer): an engine whose rows are already split by customer need not move them again
+    return f"""SELECT {', '.join(kept)},
+            DATE_DIFF('day', CAST(COALESCE(LAG(booked_at) OVER (PARTITION BY customer_number, account_id ORDER BY booked_at, transaction_id), account_last_activity_on) AS DATE),
+                      CAST(booked_at AS DATE)) AS days_since_previous
+            FROM {source}"""
+
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-013
 def bank_tables(data_dir: Path) -> dict[str, Path]:
@@ -398,14 +412,18 @@ class ScenarioEngine:
         self.connection.unregister(name)
 
     def candidates(self, scenario: str | Scenario, parameters: dict | None = None) -> pd.DataFrame:
-        "Every customer-window with a positive driving value, before any threshold."
+        "Every customer-window with a positive driving value, before any threshold, by customer and window."
         scenario = scenario if isinstance(scenario, Scenario) else get_scenario(scenario)
-        return self.large_query(f"SELECT customer_id, segment, window_index, window_end_day, CAST(driving_value AS DOUBLE) AS driving_value "
-                                f"FROM ({scenario.candidate_sql(parameters, self.window_frames, self.amounts_never_negative, self.rounds_wide_decimals)}) candidates ORDER BY customer_id, window_index")  # sorted by the engine: a million strings sort faster there than in pandas
+        return self.sorted_query(f"SELECT customer_id, segment, window_index, window_end_day, CAST(driving_value AS DOUBLE) AS driving_value "
+                                 f"FROM ({scenario.candidate_sql(parameters, self.window_frames, self.amounts_never_negative, self.rounds_wide_decimals)}) candidates", ["customer_id", "window_index"])
 
     def large_query(self, sql: str) -> pd.DataFrame:
         "`query` for a large result: through Arrow (1.5 M candidates in 0.1 s, where DuckDB's `.df()` makes a Python string of each id: 1 s); decimals as float64, as `.df()` gives them."
         return arrow_frame(self.connection.sql(sql).to_arrow_table())
+
+    def sorted_query(self, sql: str, by: list[str]) -> pd.DataFrame:
+        "`large_query` with the rows sorted by the columns `by`, ascending; sorted by DuckDB (a million strings sort faster there than in pandas)."
+        return self.large_query(f"{sql} ORDER BY {', '.join(by)}")
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-014
 def get_scenario(name: str) -> Scenario:
@@ -443,11 +461,15 @@ class SparkScenarioEngine:
         self.start = start or str(self.session.sql("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").first()[0])
         numbers = self.session.sql(to_spark_sql(CUSTOMER_NUMBERS))
         (numbers.cache() if cache else numbers).createOrReplaceTempView("customer_numbers")
-        tx = self.session.sql(to_spark_sql(transaction_view_sql(self.session.table("transactions").columns, self.start)))
+        columns = self.session.table("transactions").columns
+        joined = self.session.sql(to_spark_sql(joined_transactions_sql(columns, self.start)))
         # Partitioned by customer, every scenario's daily sums, window frames and distinct counts (all by customer) find
-        # their rows where they are and need no shuffle of their own; built now, as DuckDB builds its table: errors surface
-        # here and queries find it ready.
-        if cache: tx = tx.repartition("customer_number").cache(); tx.count()
+        # their rows where they are and need no shuffle of their own, nor does the previous activity of each account
+        # (partitioned by customer and account): one shuffle of the transactions in all. Built now, as DuckDB builds its
+        # table: errors surface here and queries find it ready.
+        (joined.repartition("customer_number") if cache else joined).createOrReplaceTempView("joined_transactions")
+        tx = self.session.sql(to_spark_sql(transaction_view_sql(columns, self.start, "joined_transactions")))
+        if cache: tx = tx.cache(); tx.count()
         tx.createOrReplaceTempView("tx")
 
     def query(self, sql: str) -> pd.DataFrame:
@@ -461,6 +483,10 @@ class SparkScenarioEngine:
     def unregister(self, name: str) -> None:
         "Drop a registered data frame."
         self.session.catalog.dropTempView(name)
+
+    def sorted_query(self, sql: str, by: list[str]) -> pd.DataFrame:
+        "`query` with the rows sorted by the columns `by`, ascending (as DuckDB sorts: strings by their bytes, nulls last); sorted by Arrow, because Spark's ORDER BY first samples its input to split it into ranges, which computes the whole query twice."
+        return arrow_frame(self.session.sql(to_spark_sql(sql)).toArrow().sort_by([(column, "ascending") for column in by]))
 
     candidates = ScenarioEngine.candidates
     large_query = query  # Spark hands results over through Arrow already
@@ -518,10 +544,10 @@ def window_transactions(engine: ScenarioEngine, # the data
     "Transactions (customer_id, window_index, transaction_id) inside each key's window (the `window` days ending on `window_end_day`), for alerts and labels alike."
     engine.register("window_keys", keys[["customer_id", "window_index", "window_end_day"]].drop_duplicates())
     try:
-        return engine.large_query(f"""SELECT k.customer_id, k.window_index, tx.transaction_id
+        return engine.sorted_query(f"""SELECT k.customer_id, k.window_index, tx.transaction_id
             FROM tx JOIN window_keys k ON k.customer_id = tx.customer_id
              AND tx.day_index > k.window_end_day - {window} AND tx.day_index <= k.window_end_day
-            WHERE {condition} ORDER BY tx.transaction_id""")
+            WHERE {condition}""", ["transaction_id"])
     finally: engine.unregister("window_keys")
 
 def _triggering_transactions(engine: ScenarioEngine, rule: Scenario, values: dict, alerted: pd.DataFrame) -> list[str]:
