@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 import functools
-import duckdb, numpy as np, pandas as pd, sqlglot
+import duckdb, numpy as np, pandas as pd, pyarrow as pa, sqlglot
 from sqlglot import expressions as exp
 from ..core import MRMError, ParameterError
 from ..tuning import segment_thresholds  # the threshold of each candidate's segment, shared with the detectors
 from .synthetic import HIGH_RISK_COUNTRIES
 from .mapping import BankMapping, check_codes, view_sql
-from ..engines.spark import arrow_frame, own_state, spark_frame, spark_session, to_spark_sql
+from ..engines.spark import arrow_frame, ctes_computed_once, own_state, spark_frame, spark_session, to_spark_sql
 
 
 # %% auto #0
@@ -474,7 +474,11 @@ class SparkScenarioEngine:
 
     def query(self, sql: str) -> pd.DataFrame:
         "Run DuckDB-dialect SQL on Spark (transpiled) and return the result as a data frame."
-        return arrow_frame(self.session.sql(to_spark_sql(sql)).toArrow())
+        return arrow_frame(self._arrow(sql))
+
+    def _arrow(self, sql: str) -> pa.Table:
+        "The result of DuckDB-dialect SQL run on Spark, as Arrow; a CTE read three times or more is computed once (`ctes_computed_once`)."
+        with ctes_computed_once(self.session, sql) as once: return self.session.sql(to_spark_sql(once)).toArrow()
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         "Make a data frame queryable under `name`."
@@ -486,7 +490,7 @@ class SparkScenarioEngine:
 
     def sorted_query(self, sql: str, by: list[str]) -> pd.DataFrame:
         "`query` with the rows sorted by the columns `by`, ascending (as DuckDB sorts: strings by their bytes, nulls last); sorted by Arrow, because Spark's ORDER BY first samples its input to split it into ranges, which computes the whole query twice."
-        return arrow_frame(self.session.sql(to_spark_sql(sql)).toArrow().sort_by([(column, "ascending") for column in by]))
+        return arrow_frame(self._arrow(sql).sort_by([(column, "ascending") for column in by]))
 
     candidates = ScenarioEngine.candidates
     large_query = query  # Spark hands results over through Arrow already

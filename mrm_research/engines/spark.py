@@ -4,15 +4,17 @@
 
 # %% ../../nbs/71_engines_spark.ipynb #d124c2b5
 from __future__ import annotations
-import os, shutil, subprocess, sys
+import os, shutil, subprocess, sys, uuid
+from contextlib import contextmanager
 from pathlib import Path
 import pandas as pd, pyarrow as pa, sqlglot
-from sqlglot import ErrorLevel
+from sqlglot import ErrorLevel, exp
 from ..core import MRMError
 
 
 # %% auto #0
-__all__ = ['spark_unavailable', 'spark_session', 'to_spark_sql', 'spark_frame', 'own_state', 'arrow_frame', 'spark_query']
+__all__ = ['spark_unavailable', 'spark_session', 'to_spark_sql', 'spark_frame', 'own_state', 'arrow_frame', 'repeated_ctes',
+           'ctes_computed_once', 'spark_query']
 
 # %% ../../nbs/71_engines_spark.ipynb #a6d93110
 def spark_unavailable() -> str | None:
@@ -66,6 +68,42 @@ def arrow_frame(table: pa.Table) -> pd.DataFrame:
     "An Arrow result as a data frame, decimals as float64 (as DuckDB's .df() gives them)."
     fields = [pa.field(f.name, pa.float64()) if pa.types.is_decimal(f.type) else f for f in table.schema]
     return table.cast(pa.schema(fields)).to_pandas()
+
+# %% ../../nbs/71_engines_spark.ipynb #3b326072
+def repeated_ctes(sql: str, # DuckDB-dialect SQL
+                  reads: int = 3, # how often a CTE is read before it is computed once
+                 ) -> tuple[list[tuple[str, str]], str]:
+    "The CTEs `sql` reads `reads` times or more, as (relation name, DuckDB-dialect SQL computing it) in the order they are defined, and `sql` reading those relations in their place."
+    tree, relations = sqlglot.parse_one(sql, read="duckdb"), []
+    for cte in list(tree.find_all(exp.CTE)):
+        tables = [table for table in tree.find_all(exp.Table) if table.name == cte.alias and not table.db]
+        if len(tables) < reads: continue
+        name, scope, body = f"{cte.alias}_{uuid.uuid4().hex[:8]}", cte.parent, cte.this.copy()
+        earlier = [other.copy() for other in scope.expressions[:scope.expressions.index(cte)]]  # what the CTE may read
+        key = "with_" if "with_" in body.arg_types else "with"  # sqlglot renamed the argument in version 28
+        own = body.args[key].expressions if body.args.get(key) else []
+        if earlier: body.set(key, exp.With(expressions=earlier + own))
+        relations.append((name, body.sql(dialect="duckdb")))
+        for table in tables:
+            if not table.alias: table.set("alias", exp.TableAlias(this=exp.to_identifier(cte.alias)))
+            table.set("this", exp.to_identifier(name))
+        cte.pop()
+        if not scope.expressions: scope.pop()
+    return relations, tree.sql(dialect="duckdb")
+
+@contextmanager
+def ctes_computed_once(session, # a Spark session
+                       sql: str, # DuckDB-dialect SQL
+                       reads: int = 3, # how often a CTE is read before it is computed once
+                      ):
+    "`sql` with every CTE it reads `reads` times or more computed once and cached in Spark's memory while the block runs."
+    relations, rewritten, frames = *repeated_ctes(sql, reads), []
+    try:
+        for name, body in relations:
+            frames.append(session.sql(to_spark_sql(body)).cache()); frames[-1].createOrReplaceTempView(name); frames[-1].count()
+        yield rewritten
+    finally:
+        for (name, _), frame in zip(relations, frames): frame.unpersist(); session.catalog.dropTempView(name)
 
 # %% ../../nbs/71_engines_spark.ipynb #9b310033
 def spark_query(frames: dict[str, pd.DataFrame], # datasets by the names the SQL uses
