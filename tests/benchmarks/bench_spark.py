@@ -1,6 +1,6 @@
 """Spark benchmarks, measured in one run, each stage in its own process.
 
-(a) The 13-scenario AML library (candidates of every scenario) on DuckDB and on Spark local[2] over 10^6 and 10^7
+(a) The AML scenario library (candidates of every scenario) on DuckDB and on Spark local[2] over 10^6 and 10^7
     transactions: seconds, peak memory of the stage's process tree (Spark's JVM included), ratio Spark / DuckDB in the
     same run. The candidate counts must agree scenario by scenario.
 (b) PPNR bank by bank (1,000 banks, each its own regression with AR(1) errors, three scenarios, blocks of 50 banks):
