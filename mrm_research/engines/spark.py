@@ -80,16 +80,15 @@ def repeated_ctes(sql: str, # DuckDB-dialect SQL
         if len(tables) < reads: continue
         name, scope, body = f"{cte.alias}_{uuid.uuid4().hex[:8]}", cte.parent, cte.this.copy()
         earlier = [other.copy() for other in scope.expressions[:scope.expressions.index(cte)]]  # what the CTE may read
-        key = "with_" if "with_" in body.arg_types else "with"  # sqlglot renamed the argument in version 28
-        own = body.args[key].expressions if body.args.get(key) else []
-        if earlier: body.set(key, exp.With(expressions=earlier + own))
+        own = body.args["with_"].expressions if body.args.get("with_") else []
+        if earlier: body.set("with_", exp.With(expressions=earlier + own))
         relations.append((name, body.sql(dialect="duckdb")))
         for table in tables:
             if not table.alias: table.set("alias", exp.TableAlias(this=exp.to_identifier(cte.alias)))
             table.set("this", exp.to_identifier(name))
         cte.pop()
         if not scope.expressions: scope.pop()
-    return relations, tree.sql(dialect="duckdb")
+    return relations, tree.sql(dialect="duckdb") if relations else sql  # a query without such CTEs runs as written
 
 @contextmanager
 def ctes_computed_once(session, # a Spark session
