@@ -221,13 +221,11 @@ def _distinct_steps(name: str, argument: str, window: int | str) -> str:
 def _measure(name: str, kind: str, ahead: bool, window: int | str, cast: str = "", running_sums: bool = False) -> str:
     "A measure over the window ending on a day's row (ahead: ending W days later), cast to `cast` if one is given. A distinct count is the items started up to the window's end less those stopped W days before it; with `running_sums`, so is a sum (the running total up to the window's end less the one up to the day before it starts)."
     last, before = (_offset(window, 0), "0") if ahead else ("0", "-" + _offset(window, 0))
+    if kind == "distinct": return f"SUM(starts_{name}) {_frame('UNBOUNDED', last)} - COALESCE(SUM(ends_{name}) {_frame('UNBOUNDED', before)}, 0)"
     if kind == "sum" and running_sums:  # null where the window holds no value, as the window's SUM is
-        summed = f"CASE WHEN COUNT({name}) {_frame('UNBOUNDED', last)} - COUNT({name}) {_frame('UNBOUNDED', before)} > 0 THEN SUM({name}) {_frame('UNBOUNDED', last)} - COALESCE(SUM({name}) {_frame('UNBOUNDED', before)}, 0) END"
-        return f"CAST({summed} AS {cast})" if cast else summed
-    if kind != "distinct":
-        framed = f"{DAILY_FUNCTION[kind]}({name}) " + (_frame("1", _offset(window, 0)) if ahead else _frame("-" + _offset(window, -1), "0"))
-        return f"CAST({framed} AS {cast})" if cast else framed
-    return f"SUM(starts_{name}) {_frame('UNBOUNDED', last)} - COALESCE(SUM(ends_{name}) {_frame('UNBOUNDED', before)}, 0)"
+        value = f"CASE WHEN COUNT({name}) {_frame('UNBOUNDED', last)} - COUNT({name}) {_frame('UNBOUNDED', before)} > 0 THEN SUM({name}) {_frame('UNBOUNDED', last)} - COALESCE(SUM({name}) {_frame('UNBOUNDED', before)}, 0) END"
+    else: value = f"{DAILY_FUNCTION[kind]}({name}) " + (_frame("1", _offset(window, 0)) if ahead else _frame("-" + _offset(window, -1), "0"))
+    return f"CAST({value} AS {cast})" if cast else value
 
 def _framed_windows(measures: list, window: int | str,
                     ahead: bool = True, # also the windows ending W days after each day; not needed where the driving value only grows (see below)
