@@ -344,12 +344,17 @@ def joined_transactions_sql(columns: list[str], # the transactions table's colum
     "DuckDB-dialect SQL over `transactions`, `accounts` and `customer_numbers` (`CUSTOMER_NUMBERS`): transactions with their customer (and its number, for grouping), segment, day index, whether the counterparty is an account of the bank, and the account's last activity before the period."
     if "amount" not in columns: raise MRMError(f"scenario data: transactions has no amount column (columns: {', '.join(columns)})")
     own = ", ".join(f"t.{c}" for c in columns if c != "amount")
+    added = ", ".join(f"{expression} AS {name}" for name, expression in _added_columns(start).items())
     # accounts meet their customers first (a few hundred thousand rows), so each transaction is looked up once for both
-    return f"""SELECT {own}, CAST(t.amount AS DECIMAL(18, 2)) AS amount, a.customer_id, a.segment, a.customer_number, counterparty.account_id IS NOT NULL AS counterparty_is_account,
-            DATE_DIFF('day', CAST('{start}' AS DATE), CAST(t.booked_at AS DATE)) AS day_index, a.last_activity_on AS account_last_activity_on
+    return f"""SELECT {own}, {added}, a.last_activity_on AS account_last_activity_on
             FROM transactions t
             JOIN (SELECT a.account_id, a.last_activity_on, c.customer_id, c.segment, c.customer_number FROM accounts a JOIN customer_numbers c ON c.customer_id = a.customer_id) a ON a.account_id = t.account_id
             LEFT JOIN accounts counterparty ON counterparty.account_id = t.counterparty_id"""
+
+def _added_columns(start: str) -> dict[str, str]:
+    "The columns `tx` adds to (or, for the amount, types in) the transactions' own, by name: their SQL in `joined_transactions_sql`."
+    return {"amount": "CAST(t.amount AS DECIMAL(18, 2))", "customer_id": "a.customer_id", "segment": "a.segment", "customer_number": "a.customer_number",
+            "counterparty_is_account": "counterparty.account_id IS NOT NULL", "day_index": f"DATE_DIFF('day', CAST('{start}' AS DATE), CAST(t.booked_at AS DATE))"}
 
 def transaction_view_sql(columns: list[str], # the transactions table's columns
                          start: str, # first day of the period, YYYY-MM-DD
@@ -357,7 +362,7 @@ def transaction_view_sql(columns: list[str], # the transactions table's columns
                         ) -> str:
     "DuckDB-dialect SQL for `tx`: the joined transactions (`joined_transactions_sql`) with the days since the account's previous activity (for its first transaction, since its last activity before the period)."
     source = joined or f"({joined_transactions_sql(columns, start)}) joined"
-    kept = [c for c in columns if c != "amount"] + ["amount", "customer_id", "segment", "customer_number", "counterparty_is_account", "day_index"]
+    kept = [c for c in columns if c != "amount"] + list(_added_columns(start))
     # partitioned by customer as well as account (an account has one customer): an engine whose rows are already split by customer need not move them again
     return f"""SELECT {', '.join(kept)},
             DATE_DIFF('day', CAST(COALESCE(LAG(booked_at) OVER (PARTITION BY customer_number, account_id ORDER BY booked_at, transaction_id), account_last_activity_on) AS DATE),
@@ -503,7 +508,6 @@ class SparkScenarioEngine:
         return arrow_frame(self._arrow(sql).sort_by([(column, "ascending") for column in by]))
 
     candidates = ScenarioEngine.candidates
-    large_query = query  # Spark hands results over through Arrow already
 
 # %% ../../nbs/12_aml_scenarios.ipynb #2b036f0a
 ENGINES = ("duckdb", "spark")
