@@ -67,6 +67,7 @@ def test_alert_for_alert_parity_with_duckdb(spark, both_banks):
         assert same_driving_values(expected, found), name
         compared[name] = len(expected)
     assert min(compared.values()) > 0, compared  # every scenario's SQL raised alerts: parity over an empty set would prove nothing
+    assert sparky.sums_in_hundredths  # its sums of amounts were added as 64-bit hundredths (`test_sums_too_large_for_whole_hundredths_stay_decimals`: as decimals)
     # a bank's own scenario summing what the SQL does not type runs as the band join on Spark (window frames on DuckDB): the same windows
     weighted = Scenario("weighted_outflow", "Outflow weighted by 1.5 over a week.", (), Parameter("min_weighted", "USD", 20_000, 0, 1e9, "weighted outflow"),
                         (Parameter("window_days", "days", 7, 1, 90, "window", integer=True),), relevant="direction = 'debit'", driving="SUM(amount * 1.5)")
@@ -74,6 +75,26 @@ def test_alert_for_alert_parity_with_duckdb(spark, both_banks):
     expected, found = duck.candidates(weighted), sparky.candidates(weighted)
     pd.testing.assert_frame_equal(expected.drop(columns="driving_value"), found.drop(columns="driving_value"))
     assert len(expected) > 0 and same_driving_values(expected, found)
+
+
+@needs_spark
+def test_sums_too_large_for_whole_hundredths_stay_decimals(spark, labelled_bank, tmp_path):
+    "Amounts that together pass 9 * 10^16 (a bank booking in a currency of small units): Spark adds them as decimals, not as 64-bit hundredths (which overflow on this bank: Spark stops with ARITHMETIC_OVERFLOW), and its windows are DuckDB's."
+    for name in ("customers", "accounts"):
+        (tmp_path / f"{name}.parquet").write_bytes((labelled_bank / f"{name}.parquet").read_bytes())
+    transactions = pd.read_parquet(labelled_bank / "transactions.parquet")
+    account = transactions[transactions.channel.eq("cash")].account_id.value_counts().index[0]
+    cash = transactions.index[transactions.channel.eq("cash") & transactions.account_id.eq(account)][:12]  # twelve on one day: one window sums 1.1 * 10^17
+    transactions.loc[cash, "booked_at"] = transactions.loc[cash, "booked_at"].min()
+    transactions.loc[cash, "amount"] = 9.5e15 + transactions.loc[cash, "amount"].round(2)  # the most DECIMAL(18, 2) holds is 10^16
+    transactions.to_parquet(tmp_path / "transactions.parquet")
+    duck, sparky = scenario_engine(tmp_path, start="2025-01-01"), scenario_engine(tmp_path, engine="spark", start="2025-01-01", session=spark)
+    assert not sparky.sums_in_hundredths
+    for name in ("large_cash", "rapid_movement", "profile_deviation"):
+        expected, found = duck.candidates(name), sparky.candidates(name)
+        pd.testing.assert_frame_equal(expected.drop(columns="driving_value"), found.drop(columns="driving_value"), obj=name)
+        assert same_driving_values(expected, found), name
+    assert duck.candidates("large_cash").driving_value.max() > 1e17  # the window too large for hundredths is among those compared
 
 
 @needs_spark

@@ -17,11 +17,11 @@ from ..engines.spark import arrow_frame, ctes_computed_once, own_state, spark_fr
 
 
 # %% auto #0
-__all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'LAST_DAY', 'CYCLE_MAX_HOPS', 'SCENARIOS', 'ENGINES',
-           'ALERT_COLUMNS', 'Parameter', 'Scenario', 'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql',
-           'window_measures', 'running_windows_sql', 'cycle_sql', 'joined_transactions_sql', 'transaction_view_sql',
-           'bank_tables', 'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine', 'scenario_engine', 'alerts',
-           'repeats_alert', 'window_transactions']
+__all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'IN_HUNDREDTHS', 'LAST_DAY', 'CYCLE_MAX_HOPS', 'SCENARIOS',
+           'ACCOUNT_CUSTOMERS', 'ENGINES', 'ALERT_COLUMNS', 'Parameter', 'Scenario', 'sliding_window_sql',
+           'band_join_windows_sql', 'best_window_sql', 'window_measures', 'running_windows_sql', 'cycle_sql',
+           'joined_transactions_sql', 'transaction_view_sql', 'bank_tables', 'ScenarioEngine', 'get_scenario',
+           'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -82,11 +82,12 @@ class Scenario:
                       amounts_never_negative: bool = False, # no transaction of the data has a negative amount (a sum of amounts then only grows with its window)
                       rounds_wide_decimals: bool = False, # the engine rounds arithmetic on DECIMAL(38, s), as Spark does (see `running_windows_sql`)
                       running_sums: bool = False, # the engine adds up a sliding frame again for every row, as Spark does: window sums from running totals (see `_measure`)
+                      sums_in_hundredths: bool = False, # sums of amounts added as whole hundredths in 64-bit integers (Spark, where they fit; see `_daily_value`)
                      ) -> str:
         "SQL giving one row per customer and period: the window ending in the period with the highest positive driving value (before the threshold)."
         values, driving, relevant, condition = self._parts(overrides)
         if self.custom_sql: return self.custom_sql.format(**values)
-        windows = sliding_window_sql(relevant, driving, condition, values['window_days'], frames, amounts_never_negative, rounds_wide_decimals, running_sums)
+        windows = sliding_window_sql(relevant, driving, condition, values['window_days'], frames, amounts_never_negative, rounds_wide_decimals, running_sums, sums_in_hundredths)
         return f"WITH {windows}{self.after_windows.format(**values) if self.after_windows else ' SELECT * FROM best_windows'}"
 
 def sliding_window_sql(relevant: str, # SQL condition selecting the transactions looked at
@@ -97,9 +98,10 @@ def sliding_window_sql(relevant: str, # SQL condition selecting the transactions
                        amounts_never_negative: bool = False, # no transaction has a negative amount (see `_only_grows`)
                        rounds_wide_decimals: bool = False, # the engine rounds arithmetic on DECIMAL(38, s) (Spark; see `running_windows_sql`)
                        running_sums: bool = False, # window sums from running totals (Spark; see `_measure`)
+                       sums_in_hundredths: bool = False, # sums of amounts added as whole hundredths (Spark; see `_daily_value`)
                       ) -> str:
     "CTEs ending in `best_windows` (customer_id, segment, window_index, window_end_day, driving_value): every W-day window, evaluated on the days its contents change, best per period of its last transaction."
-    return (frames and running_windows_sql(relevant, driving, condition, window, amounts_never_negative, rounds_wide_decimals, running_sums)) or band_join_windows_sql(relevant, driving, condition, window)
+    return (frames and running_windows_sql(relevant, driving, condition, window, amounts_never_negative, rounds_wide_decimals, running_sums, sums_in_hundredths)) or band_join_windows_sql(relevant, driving, condition, window)
 
 def band_join_windows_sql(relevant: str, driving: str, condition: str, window: int | str) -> str:
     "CTEs ending in `best_windows` (as `sliding_window_sql`) for any aggregate: each end day joined to the transactions of its window. A window reaches back into the previous W-day bucket at most, so each end day is joined through two bucket keys rather than to all of the customer's transactions."
@@ -150,16 +152,19 @@ CUSTOMER_NUMBERS = "SELECT customer_id, segment, DENSE_RANK() OVER (ORDER BY cus
 def running_windows_sql(relevant: str, driving: str, condition: str, window: int | str, amounts_never_negative: bool = False,
                         rounds_wide_decimals: bool = False, # the engine rounds arithmetic on DECIMAL(38, s): window sums are cast to a sum's type over transactions (below)
                         running_sums: bool = False, # window sums as differences of running totals (see `_measure`)
+                        sums_in_hundredths: bool = False, # sums of amounts added as whole hundredths in 64-bit integers (see `_daily_value`)
                        ) -> str | None:
     "CTEs ending in `best_windows` (as `band_join_windows_sql`) computed from per-day rows with window frames, customers by number (grouping and sorting integers, not names); None when an aggregate has no running form."
     found = window_measures(driving, condition)
     if found is None: return None
     measures, (driving, condition) = found
-    casts = {name: _sum_type(argument) for name, kind, argument in measures if kind == "sum"} if rounds_wide_decimals else {}
+    sums = {name: _sum_type(argument) for name, kind, argument in measures if kind == "sum"}
+    casts = sums if rounds_wide_decimals else {}
     if None in casts.values(): return None  # a sum whose type the SQL does not show: the band join sums transactions once
+    if sums_in_hundredths: casts = {**casts, **{name: IN_HUNDREDTHS for name, type_ in sums.items() if type_ == SUM_OF_AMOUNTS}}
     plain, distinct = [m for m in measures if m[1] != "distinct"], [m for m in measures if m[1] == "distinct"]
     ctes = [f"relevant_tx AS (SELECT * FROM tx WHERE {relevant})",
-            f"{'plain_daily' if distinct else 'daily'} AS (SELECT customer_number, day_index" + "".join(f", {DAILY_FUNCTION[kind]}({argument}) AS {name}" for name, kind, argument in plain) +
+            f"{'plain_daily' if distinct else 'daily'} AS (SELECT customer_number, day_index" + "".join(f", {_daily_value(kind, argument, casts.get(name, ''))} AS {name}" for name, kind, argument in plain) +
             " FROM relevant_tx GROUP BY customer_number, day_index)"]
     if distinct:
         ctes += [_distinct_steps(name, argument, window) for name, _, argument in distinct]
@@ -186,6 +191,14 @@ def _never_negative(argument: str, amounts_never_negative: bool = False) -> bool
     return all(outcome in allowed for outcome in _outcomes(argument))
 
 SUM_OF_AMOUNTS = "DECIMAL(28, 2)"  # Spark's type of a sum of `tx.amount` (DECIMAL(18, 2)) over transactions
+# A measure's cast (see `running_windows_sql`) saying its daily sums are whole hundredths of the amount, in 64-bit integers,
+# and its window sums are turned back into SUM_OF_AMOUNTS (`_measure`): Spark keeps a decimal wider than 18 digits (a sum
+# of DECIMAL(18, 2)) as a Java BigDecimal, and adding those cost rapid movement over 10^7 transactions twice the time.
+IN_HUNDREDTHS = "hundredths"
+
+def _daily_value(kind: str, argument: str, cast: str = "") -> str:
+    "A measure's value for one customer and day: the day's sum, maximum or minimum of the argument; a sum in whole hundredths where its cast is `IN_HUNDREDTHS` (exact: its outcomes are amounts, of two decimals, 0 and 1, see `_sum_type`)."
+    return f"SUM(CAST(({argument}) * 100 AS BIGINT))" if cast == IN_HUNDREDTHS else f"{DAILY_FUNCTION[kind]}({argument})"
 
 def _sum_type(argument: str) -> str | None:
     "The type a window sum of the argument is cast to where the engine rounds wide decimals: none needed ('') for 0 and 1 (whole numbers), a sum of amounts' type where amounts are among the outcomes, None for what the SQL does not show."
@@ -225,6 +238,7 @@ def _measure(name: str, kind: str, ahead: bool, window: int | str, cast: str = "
     if kind == "sum" and running_sums:  # null where the window holds no value, as the window's SUM is
         value = f"CASE WHEN COUNT({name}) {_frame('UNBOUNDED', last)} - COUNT({name}) {_frame('UNBOUNDED', before)} > 0 THEN SUM({name}) {_frame('UNBOUNDED', last)} - COALESCE(SUM({name}) {_frame('UNBOUNDED', before)}, 0) END"
     else: value = f"{DAILY_FUNCTION[kind]}({name}) " + (_frame("1", _offset(window, 0)) if ahead else _frame("-" + _offset(window, -1), "0"))
+    if cast == IN_HUNDREDTHS: return f"CAST(CAST({value} AS DECIMAL(28, 0)) * 0.01 AS {SUM_OF_AMOUNTS})"
     return f"CAST({value} AS {cast})" if cast else value
 
 def _framed_windows(measures: list, window: int | str,
@@ -338,17 +352,20 @@ WHERE peer_median > 0""",  # the median in double precision: DuckDB rounds the m
 ]}
 
 # %% ../../nbs/12_aml_scenarios.ipynb #98390894
+ACCOUNT_CUSTOMERS = "SELECT a.account_id, a.last_activity_on, c.customer_id, c.segment, c.customer_number FROM accounts a JOIN customer_numbers c ON c.customer_id = a.customer_id"  # each account with its customer
+
 def joined_transactions_sql(columns: list[str], # the transactions table's columns
                             start: str, # first day of the period, YYYY-MM-DD
+                            accounts: str | None = None, # a relation holding `ACCOUNT_CUSTOMERS` already (default: joined here)
                            ) -> str:
     "DuckDB-dialect SQL over `transactions`, `accounts` and `customer_numbers` (`CUSTOMER_NUMBERS`): transactions with their customer (and its number, for grouping), segment, day index, whether the counterparty is an account of the bank, and the account's last activity before the period."
     if "amount" not in columns: raise MRMError(f"scenario data: transactions has no amount column (columns: {', '.join(columns)})")
     own = ", ".join(f"t.{c}" for c in columns if c != "amount")
     added = ", ".join(f"{expression} AS {name}" for name, expression in _added_columns(start).items())
-    # accounts meet their customers first (a few hundred thousand rows), so each transaction is looked up once for both
+    # accounts meet their customers first (a few hundred thousand rows, `ACCOUNT_CUSTOMERS`), so each transaction is looked up once for both
     return f"""SELECT {own}, {added}, a.last_activity_on AS account_last_activity_on
             FROM transactions t
-            JOIN (SELECT a.account_id, a.last_activity_on, c.customer_id, c.segment, c.customer_number FROM accounts a JOIN customer_numbers c ON c.customer_id = a.customer_id) a ON a.account_id = t.account_id
+            JOIN {accounts or f'({ACCOUNT_CUSTOMERS})'} a ON a.account_id = t.account_id
             LEFT JOIN accounts counterparty ON counterparty.account_id = t.counterparty_id"""
 
 def _added_columns(start: str) -> dict[str, str]:
@@ -383,6 +400,7 @@ class ScenarioEngine:
     window_frames = True  # sliding windows by window frames where they apply (see `running_windows_sql`)
     rounds_wide_decimals = False  # DuckDB computes exactly with the DECIMAL(38, 2) of a window's sum of daily sums
     running_sums = False  # DuckDB sums a sliding frame incrementally (a segment tree): window sums by frames
+    sums_in_hundredths = False  # DuckDB adds DECIMAL(18, 2) amounts as 128-bit integers already
     def __init__(self, data_dir: str | Path, # folder with customers, accounts and transactions .parquet
                  start: str | None = None, # first day of the period (default: the earliest booking date)
                  threads: int | None = None, # DuckDB threads (default: all cores)
@@ -426,7 +444,7 @@ class ScenarioEngine:
         "Every customer-window with a positive driving value, before any threshold, by customer and window."
         scenario = scenario if isinstance(scenario, Scenario) else get_scenario(scenario)
         return self.sorted_query(f"SELECT customer_id, segment, window_index, window_end_day, CAST(driving_value AS DOUBLE) AS driving_value "
-                                 f"FROM ({scenario.candidate_sql(parameters, self.window_frames, self.amounts_never_negative, self.rounds_wide_decimals, self.running_sums)}) candidates", ["customer_id", "window_index"])
+                                 f"FROM ({scenario.candidate_sql(parameters, self.window_frames, self.amounts_never_negative, self.rounds_wide_decimals, self.running_sums, self.sums_in_hundredths)}) candidates", ["customer_id", "window_index"])
 
     def large_query(self, sql: str) -> pd.DataFrame:
         "`query` for a large result: through Arrow (1.5 M candidates in 0.1 s, where DuckDB's `.df()` makes a Python string of each id: 1 s); decimals as float64, as `.df()` gives them."
@@ -456,16 +474,25 @@ class SparkScenarioEngine:
     # (a 30-day window over 5 million customer-days: 4.6 -> 1.9 s). Exact in decimals, hence the same windows.
     running_sums = True
     amounts_never_negative = ScenarioEngine.amounts_never_negative
+    @functools.cached_property
+    def sums_in_hundredths(self) -> bool:
+        "True when every sum of amounts fits a 64-bit integer of hundredths (all amounts together under 9 * 10^16 in absolute value; read once): Spark then adds whole hundredths (`_daily_value`), where its sums of DECIMAL(18, 2) are decimals wider than 18 digits, each a Java BigDecimal (rapid movement over 10^7 transactions 7.0 -> 3.8 s)."
+        return bool(self.query("SELECT COALESCE(SUM(ABS(amount)), 0) < 90000000000000000 AS fits FROM tx").fits.iloc[0])
     def __init__(self, data_dir: str | Path, # folder with customers, accounts and transactions .parquet (files or Spark/Hive folders)
                  start: str | None = None, # first day of the period (default: the earliest booking date)
                  master: str | None = None, # Spark master URL (see spark_session)
                  session=None, # an existing SparkSession to use instead
                  cache: bool = True, # keep `tx` and the customer numbers in Spark's memory (as DuckDB materialises them), `tx` partitioned by customer
                  mapping: BankMapping | str | Path | None = None, # the bank's column names and codes (aml.mapping), applied as views
+                 broadcast_accounts: int = 1_000_000, # accounts (with their customers) sent whole to every task when there are at most this many, rather than shuffling the transactions to meet them
                 ):
         self.data_dir = Path(data_dir)
         tables = bank_tables(self.data_dir)
         self.session = own_state(session or spark_session(master))
+        # A join on (customer, day) of two relations already split by customer may keep that split (Spark's default
+        # shuffles both sides by both keys, and the window by customer after it shuffles them back): fan-in's queries over
+        # 10^7 transactions 6.9 -> 5.4 s. Only the plan changes.
+        self.session.conf.set("spark.sql.requireAllClusterKeysForCoPartition", "false")
         mapping = BankMapping.from_yaml(mapping) if isinstance(mapping, (str, Path)) else mapping
         for name, path in tables.items():
             frame = spark_frame(self.session, path)
@@ -477,7 +504,15 @@ class SparkScenarioEngine:
         numbers = self.session.sql(to_spark_sql(CUSTOMER_NUMBERS))
         (numbers.cache() if cache else numbers).createOrReplaceTempView("customer_numbers")
         columns = self.session.table("transactions").columns
-        joined = self.session.sql(to_spark_sql(joined_transactions_sql(columns, self.start)))
+        # Spark cannot know the accounts joined to their customers are few (it estimates a join's size as the product of
+        # its inputs'), so it shuffled every transaction by account to meet them: sent whole to every task instead, the
+        # transactions stay where they are read. On one machine this is no faster (10^7 transactions: looking 300,000
+        # accounts up by identifier costs what the shuffle did); on a cluster the shuffle crosses the network.
+        accounts = self.session.sql(to_spark_sql(ACCOUNT_CUSTOMERS))
+        if cache: accounts = accounts.cache()
+        if accounts.count() <= broadcast_accounts: accounts = accounts.hint("broadcast")
+        accounts.createOrReplaceTempView("account_customers")
+        joined = self.session.sql(to_spark_sql(joined_transactions_sql(columns, self.start, "account_customers")))
         # Partitioned by customer, every scenario's daily sums, window frames and distinct counts (all by customer) find
         # their rows where they are and need no shuffle of their own, nor does the previous activity of each account
         # (partitioned by customer and account): one shuffle of the transactions in all. Built now, as DuckDB builds its
