@@ -193,7 +193,7 @@ def _never_negative(argument: str, amounts_never_negative: bool = False) -> bool
 SUM_OF_AMOUNTS = "DECIMAL(28, 2)"  # Spark's type of a sum of `tx.amount` (DECIMAL(18, 2)) over transactions
 # A measure's cast (see `running_windows_sql`) saying its daily sums are whole hundredths of the amount, in 64-bit integers,
 # and its window sums are turned back into SUM_OF_AMOUNTS (`_measure`): Spark keeps a decimal wider than 18 digits (a sum
-# of DECIMAL(18, 2)) as a Java BigDecimal, and adding those cost rapid movement over 10^7 transactions twice the time.
+# of DECIMAL(18, 2)) as a Java BigDecimal, and adding those took a third of rapid movement's time over 10^7 transactions.
 IN_HUNDREDTHS = "hundredths"
 
 def _daily_value(kind: str, argument: str, cast: str = "") -> str:
@@ -476,7 +476,7 @@ class SparkScenarioEngine:
     amounts_never_negative = ScenarioEngine.amounts_never_negative
     @functools.cached_property
     def sums_in_hundredths(self) -> bool:
-        "True when every sum of amounts fits a 64-bit integer of hundredths (all amounts together under 9 * 10^16 in absolute value; read once): Spark then adds whole hundredths (`_daily_value`), where its sums of DECIMAL(18, 2) are decimals wider than 18 digits, each a Java BigDecimal (rapid movement over 10^7 transactions 7.0 -> 3.8 s)."
+        "True when every sum of amounts fits a 64-bit integer of hundredths (all amounts together under 9 * 10^16 in absolute value; read once): Spark then adds whole hundredths (`_daily_value`), where its sums of DECIMAL(18, 2) are decimals wider than 18 digits, each a Java BigDecimal (rapid movement over 10^7 transactions 9.9 -> 6.5 s)."
         return bool(self.query("SELECT COALESCE(SUM(ABS(amount)), 0) < 90000000000000000 AS fits FROM tx").fits.iloc[0])
     def __init__(self, data_dir: str | Path, # folder with customers, accounts and transactions .parquet (files or Spark/Hive folders)
                  start: str | None = None, # first day of the period (default: the earliest booking date)

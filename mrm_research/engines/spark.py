@@ -57,8 +57,8 @@ def to_spark_sql(sql: str) -> str:
 def _days_between(node: exp.Expression) -> exp.Expression:
     "DuckDB's `DATE_DIFF('day', a, b)` as Spark's `DATEDIFF(b, a)`: both count the day boundaries between two dates or times (as a BIGINT, DuckDB's type)."
     # sqlglot writes it as Spark's DATEDIFF(DAY, a, b), which counts whole 24-hour periods between times (23:00 to 01:00
-    # the next day: 0 days, where DuckDB says 1) and, between dates, takes each through a timestamp and a calendar date
-    # (10^7 transactions: 9 % of the time Spark spent building `tx`); DATEDIFF(b, a) subtracts day numbers.
+    # the next day: 0 days, where DuckDB says 1) and, between dates, turns each into a timestamp and back into a calendar
+    # date for every row; DATEDIFF(b, a) subtracts day numbers.
     if isinstance(node, exp.DateDiff) and node.text("unit").lower() == "day":
         return exp.cast(exp.Anonymous(this="DATEDIFF", expressions=[node.this, node.expression]), "BIGINT")
     return node
