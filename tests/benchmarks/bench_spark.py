@@ -2,7 +2,8 @@
 
 (a) The AML scenario library (candidates of every scenario) on DuckDB and on Spark local[2] over 10^6 and 10^7
     transactions: seconds, peak memory of the stage's process tree (Spark's JVM included), ratio Spark / DuckDB in the
-    same run. The candidate counts must agree scenario by scenario.
+    same run (the target's figure: reading the bank and building tx included). The candidate counts must agree scenario
+    by scenario. Then the library once more over the same tx (the loop of a tuning or sensitivity run), with no target.
 (b) PPNR bank by bank (1,000 banks, each its own regression with AR(1) errors, three scenarios, blocks of 50 banks):
     Spark local[2] against the single-process batch; the projections must agree to 1e-10.
 (c) PanelStream against BankPanelDataset on a 20,000-bank panel written in 40 files: peak memory of each.
@@ -53,8 +54,10 @@ def stage_scenarios(folder: str, engine: str) -> dict:
     for name in SCENARIOS:
         began = time.perf_counter(); sizes[name] = len(runner.candidates(name)); seconds[name] = time.perf_counter() - began
     done = time.perf_counter()
+    for name in SCENARIOS: runner.candidates(name)  # the library again over the same tx, as a tuning or sensitivity loop re-runs it
+    again = time.perf_counter() - done
     return {"seconds": done - started, "setup_seconds": ready - started, "query_seconds": done - ready, "peak_mib": peak.stop(), "candidates": sizes,
-            "scenario_seconds": seconds}
+            "scenario_seconds": seconds, "second_pass_seconds": again}
 
 
 def stage_ppnr(folder: str, engine: str) -> dict:
@@ -123,7 +126,9 @@ def main() -> int:
                      (f"(a) {label} tx: of which Spark setup (read, build and cache tx), s", f"{spark['setup_seconds']:.1f}", ""),
                      (f"(a) {label} tx: ratio Spark / DuckDB", f"{spark['seconds'] / duck['seconds']:.1f}",
                       f"<= 3 {'met' if spark['seconds'] <= 3 * duck['seconds'] else 'MISSED'}" if size == SIZES[-1] else ""),
-                     (f"(a) {label} tx: slowest on Spark", slowest_stages(spark), "")]
+                     (f"(a) {label} tx: slowest on Spark", slowest_stages(spark), ""),
+                     (f"(a) {label} tx: the library again over the same tx, DuckDB / Spark, s", f"{duck['second_pass_seconds']:.1f} / {spark['second_pass_seconds']:.1f}",
+                      f"ratio {spark['second_pass_seconds'] / duck['second_pass_seconds']:.1f}")]
     with tempfile.TemporaryDirectory() as folder:
         from mrm_research.ppnr.data import write_ppnr_data
         write_ppnr_data(folder, banks=1_000, quarters=60, seed=0)
