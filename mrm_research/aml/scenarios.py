@@ -424,9 +424,15 @@ class ScenarioEngine:
         self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start)}")
 
     @functools.cached_property
+    def _amounts(self) -> dict[str, bool]:
+        "What the scenarios' SQL needs to know of the amounts, from one scan of `tx`: whether none is negative (`amounts_never_negative`) and whether all together stay under 9 * 10^16 in absolute value (Spark's `sums_in_hundredths`)."
+        row = self.query("SELECT COALESCE(MIN(amount) >= 0, TRUE) AS never_negative, COALESCE(SUM(ABS(amount)), 0) < 90000000000000000 AS fit_hundredths FROM tx").iloc[0]
+        return {"never_negative": bool(row.never_negative), "fit_hundredths": bool(row.fit_hundredths)}
+
+    @property
     def amounts_never_negative(self) -> bool:
         "True when no transaction has a negative amount (read once): a window's sum of amounts then only grows with its transactions."
-        return bool(self.query("SELECT COALESCE(MIN(amount) >= 0, TRUE) AS never_negative FROM tx").never_negative.iloc[0])
+        return self._amounts["never_negative"]
 
     def query(self, sql: str) -> pd.DataFrame:
         "Run SQL (DuckDB dialect) against the engine's views."
@@ -473,11 +479,11 @@ class SparkScenarioEngine:
     # decimals wider than 18 digits; a running total is added to once per row, so window sums are differences of two
     # (a 30-day window over 5 million customer-days: 4.6 -> 1.9 s). Exact in decimals, hence the same windows.
     running_sums = True
-    amounts_never_negative = ScenarioEngine.amounts_never_negative
-    @functools.cached_property
+    _amounts, amounts_never_negative = ScenarioEngine._amounts, ScenarioEngine.amounts_never_negative
+    @property
     def sums_in_hundredths(self) -> bool:
-        "True when every sum of amounts fits a 64-bit integer of hundredths (all amounts together under 9 * 10^16 in absolute value; read once): Spark then adds whole hundredths (`_daily_value`), where its sums of DECIMAL(18, 2) are decimals wider than 18 digits, each a Java BigDecimal (rapid movement over 10^7 transactions 9.9 -> 6.5 s)."
-        return bool(self.query("SELECT COALESCE(SUM(ABS(amount)), 0) < 90000000000000000 AS fits FROM tx").fits.iloc[0])
+        "True when every sum of amounts fits a 64-bit integer of hundredths (all amounts together under 9 * 10^16 in absolute value; read once, with `amounts_never_negative`): Spark then adds whole hundredths (`_daily_value`), where its sums of DECIMAL(18, 2) are decimals wider than 18 digits, each a Java BigDecimal (rapid movement over 10^7 transactions 9.9 -> 6.5 s)."
+        return self._amounts["fit_hundredths"]
     def __init__(self, data_dir: str | Path, # folder with customers, accounts and transactions .parquet (files or Spark/Hive folders)
                  start: str | None = None, # first day of the period (default: the earliest booking date)
                  master: str | None = None, # Spark master URL (see spark_session)
