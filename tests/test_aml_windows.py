@@ -186,6 +186,20 @@ OWN_SCENARIOS = [
               relevant="channel = 'cash' AND direction = 'credit'", driving="AVG(amount)", condition="COUNT(*) >= 2"),
      lambda t: (float(t.amount[(t.channel == "cash") & credit(t)].mean()) if ((t.channel == "cash") & credit(t)).any() else 0.0, ((t.channel == "cash") & credit(t)).sum() >= 2),
      lambda t: (t.channel == "cash") & credit(t)),
+    # one-day windows (a window is its day: no frame, no choice between windows): a distinct count with a maximum, a minimum
+    # and a sum in the condition, and an average (the band join)
+    (Scenario("one_day_spread", "Several counterparties on one day, the largest amount at least twice the smallest.", ("own",),
+              Parameter("min_counterparties", "counterparties", 2, 1, 100, "distinct counterparties", integer=True),
+              (Parameter("window_days", "days", 1, 1, 90, "look-back", integer=True),), relevant="channel IN ('cash', 'wire_domestic', 'wire_cross_border')",
+              driving="COUNT(DISTINCT counterparty_id)", condition="MAX(amount) >= 2 * MIN(amount) AND SUM(amount) > 0"),
+     lambda t: (distinct(t.counterparty_id[isin(t.channel, ["cash"] + WIRES)]),
+                isin(t.channel, ["cash"] + WIRES).any() and t.amount[isin(t.channel, ["cash"] + WIRES)].max() >= 2 * t.amount[isin(t.channel, ["cash"] + WIRES)].min()),
+     lambda t: isin(t.channel, ["cash"] + WIRES)),
+    (Scenario("one_day_average_debit", "Average debit of a day, at least two of them.", ("own",),
+              Parameter("min_average", "USD", 5_000, 0, 100_000, "average debit"), (Parameter("window_days", "days", 1, 1, 90, "look-back", integer=True),),
+              relevant="direction = 'debit'", driving="AVG(amount)", condition="COUNT(*) >= 2"),
+     lambda t: (float(t.amount[debit(t)].mean()) if debit(t).any() else 0.0, debit(t).sum() >= 2),
+     lambda t: debit(t)),
 ]
 
 

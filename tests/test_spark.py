@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd, pytest
 from mrm_research.aml.synthetic import BankConfig, write_bank
 from mrm_research.aml.typologies import TypologyConfig, generate_labelled_bank
-from mrm_research.aml.scenarios import SCENARIOS, Parameter, Scenario, alerts, scenario_engine
+from mrm_research.aml.scenarios import SCENARIOS, EngineTraits, Parameter, Scenario, alerts, scenario_engine
 from mrm_research.engines.spark import spark_unavailable, to_spark_sql
 from mrm_research.core import MRMError
 
@@ -71,7 +71,7 @@ def test_alert_for_alert_parity_with_duckdb(spark, both_banks):
     # a bank's own scenario summing what the SQL does not type runs as the band join on Spark (window frames on DuckDB): the same windows
     weighted = Scenario("weighted_outflow", "Outflow weighted by 1.5 over a week.", (), Parameter("min_weighted", "USD", 20_000, 0, 1e9, "weighted outflow"),
                         (Parameter("window_days", "days", 7, 1, 90, "window", integer=True),), relevant="direction = 'debit'", driving="SUM(amount * 1.5)")
-    assert "JOIN relevant_tx r" in weighted.candidate_sql(rounds_wide_decimals=True) and "JOIN relevant_tx r" not in weighted.candidate_sql()
+    assert "JOIN relevant_tx r" in weighted.candidate_sql(traits=EngineTraits(rounds_wide_decimals=True)) and "JOIN relevant_tx r" not in weighted.candidate_sql()
     expected, found = duck.candidates(weighted), sparky.candidates(weighted)
     pd.testing.assert_frame_equal(expected.drop(columns="driving_value"), found.drop(columns="driving_value"))
     assert len(expected) > 0 and same_driving_values(expected, found)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import functools
 import duckdb, numpy as np, pandas as pd, pyarrow as pa, sqlglot
+import sqlglot.dialects.duckdb  # sqlglot loads a dialect when first asked for it: here with the module (0.05 s), not inside the first scenario run
 from sqlglot import expressions as exp
 from ..core import MRMError, ParameterError
 from ..tuning import segment_thresholds  # the threshold of each candidate's segment, shared with the detectors
@@ -17,11 +18,12 @@ from ..engines.spark import arrow_frame, ctes_computed_once, own_state, spark_fr
 
 
 # %% auto #0
-__all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'IN_HUNDREDTHS', 'LAST_DAY', 'CYCLE_MAX_HOPS', 'SCENARIOS',
+__all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'IN_HUNDREDTHS', 'CYCLE_MAX_HOPS', 'SCENARIOS',
            'ACCOUNT_CUSTOMERS', 'ENGINES', 'ALERT_COLUMNS', 'Parameter', 'Scenario', 'sliding_window_sql',
-           'band_join_windows_sql', 'best_window_sql', 'window_measures', 'running_windows_sql', 'cycle_sql',
-           'joined_transactions_sql', 'transaction_view_sql', 'bank_tables', 'ScenarioEngine', 'get_scenario',
-           'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions']
+           'band_join_windows_sql', 'best_window_sql', 'EngineTraits', 'window_measures', 'running_windows_sql',
+           'last_day_sql', 'cycle_sql', 'joined_transactions_sql', 'transaction_view_sql', 'bank_tables',
+           'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert',
+           'window_transactions']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -78,37 +80,34 @@ class Scenario:
         if self.after_windows: return self.candidate_sql(overrides)
         return f"SELECT customer_id, {driving} AS driving_value FROM tx WHERE {relevant} GROUP BY customer_id HAVING {condition}"
 
-    def candidate_sql(self, overrides: dict | None = None, frames: bool = True, # False: the band join for every aggregate
-                      amounts_never_negative: bool = False, # no transaction of the data has a negative amount (a sum of amounts then only grows with its window)
-                      rounds_wide_decimals: bool = False, # the engine rounds arithmetic on DECIMAL(38, s), as Spark does (see `running_windows_sql`)
-                      running_sums: bool = False, # the engine adds up a sliding frame again for every row, as Spark does: window sums from running totals (see `_measure`)
-                      sums_in_hundredths: bool = False, # sums of amounts added as whole hundredths in 64-bit integers (Spark, where they fit; see `_daily_value`)
+    def candidate_sql(self, overrides: dict | None = None,
+                      traits: EngineTraits | None = None, # how the engine computes and what it knows of its data (an engine's `traits`); default `EngineTraits()`: SQL any engine runs
                      ) -> str:
         "SQL giving one row per customer and period: the window ending in the period with the highest positive driving value (before the threshold)."
         values, driving, relevant, condition = self._parts(overrides)
         if self.custom_sql: return self.custom_sql.format(**values)
-        windows = sliding_window_sql(relevant, driving, condition, values['window_days'], frames, amounts_never_negative, rounds_wide_decimals, running_sums, sums_in_hundredths)
+        windows = sliding_window_sql(relevant, driving, condition, values['window_days'], traits)
         return f"WITH {windows}{self.after_windows.format(**values) if self.after_windows else ' SELECT * FROM best_windows'}"
 
 def sliding_window_sql(relevant: str, # SQL condition selecting the transactions looked at
                        driving: str, # SQL aggregate over a window's relevant transactions
                        condition: str, # SQL condition on the window's aggregates
                        window: int | str, # window length in days (or a `{window_days}` placeholder)
-                       frames: bool = True, # window frames where every aggregate has a running form (see below); False: the band join
-                       amounts_never_negative: bool = False, # no transaction has a negative amount (see `_only_grows`)
-                       rounds_wide_decimals: bool = False, # the engine rounds arithmetic on DECIMAL(38, s) (Spark; see `running_windows_sql`)
-                       running_sums: bool = False, # window sums from running totals (Spark; see `_measure`)
-                       sums_in_hundredths: bool = False, # sums of amounts added as whole hundredths (Spark; see `_daily_value`)
+                       traits: EngineTraits | None = None, # the engine's (see `EngineTraits`); default: SQL any engine runs
                       ) -> str:
     "CTEs ending in `best_windows` (customer_id, segment, window_index, window_end_day, driving_value): every W-day window, evaluated on the days its contents change, best per period of its last transaction."
-    return (frames and running_windows_sql(relevant, driving, condition, window, amounts_never_negative, rounds_wide_decimals, running_sums, sums_in_hundredths)) or band_join_windows_sql(relevant, driving, condition, window)
+    traits = traits or EngineTraits()
+    return ((traits.window_frames and running_windows_sql(relevant, driving, condition, window, traits)) or
+            band_join_windows_sql(relevant, driving, condition, window, traits.last_day))
 
-def band_join_windows_sql(relevant: str, driving: str, condition: str, window: int | str) -> str:
+def band_join_windows_sql(relevant: str, driving: str, condition: str, window: int | str,
+                          last_day: int | None = None, # the last day index of `tx`, where the engine has read it (see `last_day_sql`)
+                         ) -> str:
     "CTEs ending in `best_windows` (as `sliding_window_sql`) for any aggregate: each end day joined to the transactions of its window. A window reaches back into the previous W-day bucket at most, so each end day is joined through two bucket keys rather than to all of the customer's transactions."
     w, bucket = window, f"CAST(FLOOR(day_index / {window}) AS INT)"
     return f"""relevant_tx AS (SELECT *, {bucket} AS bucket FROM tx WHERE {relevant}),
  window_ends AS (SELECT DISTINCT customer_id, segment, day_index FROM relevant_tx
-   UNION SELECT DISTINCT customer_id, segment, day_index + {w} FROM relevant_tx WHERE day_index + {w} <= (SELECT MAX(day_index) FROM tx)),
+   UNION SELECT DISTINCT customer_id, segment, day_index + {w} FROM relevant_tx WHERE day_index + {w} <= {last_day_sql(last_day)}),
  ends_by_bucket AS (SELECT customer_id, segment, day_index AS window_end_day, {bucket} AS bucket FROM window_ends
    UNION ALL SELECT customer_id, segment, day_index AS window_end_day, {bucket} - 1 AS bucket FROM window_ends),
  windows AS (SELECT e.customer_id, e.segment, e.window_end_day, MAX(r.day_index) AS last_day, {driving} AS driving_value
@@ -121,10 +120,22 @@ def best_window_sql(source: str, # a relation with the customer columns, window_
                     customer: str = "customer_id, segment", # the customer columns, the first identifying the customer
                     name: str = "best_windows", # the CTE's name
                    ) -> str:
-    "CTE `best_windows`: per customer and W-day period (of the window's last transaction), the window with the highest driving value (earliest on ties), by one grouping (no sort)."
+    "CTE `best_windows`: per customer and W-day period (of the window's last transaction), the window with the highest driving value (earliest on ties), by one grouping (no sort); a one-day window is its own period."
     period = f"CAST(FLOOR(last_day / {window}) AS INT)"
+    if window == 1: return f"{name} AS (SELECT {customer}, {period} AS window_index, window_end_day, driving_value FROM {source})"  # one window per customer and day
     return f"""{name} AS (SELECT {customer}, window_index, ARG_MAX(window_end_day, STRUCT_PACK(value := driving_value, earlier := -window_end_day)) AS window_end_day,
    MAX(driving_value) AS driving_value FROM (SELECT *, {period} AS window_index FROM {source}) periods GROUP BY {customer}, window_index)"""
+
+# %% ../../nbs/12_aml_scenarios.ipynb #12-engine-traits
+@dataclass(frozen=True)
+class EngineTraits:
+    "What a scenario's SQL is written for: how the engine computes and what it knows of its data (an engine's `traits`). The defaults write SQL any engine runs."
+    window_frames: bool = True  # sliding windows by window frames where every aggregate has a running form (`running_windows_sql`); False: the band join for every aggregate
+    amounts_never_negative: bool = False  # no transaction of the data has a negative amount: a sum of amounts then only grows with its window (`_only_grows`)
+    rounds_wide_decimals: bool = False  # the engine rounds arithmetic on DECIMAL(38, s), as Spark does: window sums are cast to a sum's type over transactions (`running_windows_sql`)
+    running_sums: bool = False  # the engine adds up a sliding frame again for every row, as Spark does: window sums from running totals (`_measure`)
+    sums_in_hundredths: bool = False  # sums of amounts added as whole hundredths in 64-bit integers (Spark, where they fit; `_daily_value`)
+    last_day: int | None = None  # the last day index of `tx`, read once by the engine; None: each query reads it (`last_day_sql`)
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-running-windows
 def window_measures(*expressions: str, # SQL over a window's aggregates (a driving value, a condition)
@@ -149,19 +160,17 @@ def window_measures(*expressions: str, # SQL over a window's aggregates (a drivi
 
 CUSTOMER_NUMBERS = "SELECT customer_id, segment, DENSE_RANK() OVER (ORDER BY customer_id) AS customer_number FROM customers"  # each engine keeps it as the relation `customer_numbers`, built once; tx carries the number
 
-def running_windows_sql(relevant: str, driving: str, condition: str, window: int | str, amounts_never_negative: bool = False,
-                        rounds_wide_decimals: bool = False, # the engine rounds arithmetic on DECIMAL(38, s): window sums are cast to a sum's type over transactions (below)
-                        running_sums: bool = False, # window sums as differences of running totals (see `_measure`)
-                        sums_in_hundredths: bool = False, # sums of amounts added as whole hundredths in 64-bit integers (see `_daily_value`)
+def running_windows_sql(relevant: str, driving: str, condition: str, window: int | str,
+                        traits: EngineTraits | None = None, # the engine's (see `EngineTraits`); default: SQL any engine runs
                        ) -> str | None:
     "CTEs ending in `best_windows` (as `band_join_windows_sql`) computed from per-day rows with window frames, customers by number (grouping and sorting integers, not names); None when an aggregate has no running form."
     found = window_measures(driving, condition)
     if found is None: return None
-    measures, (driving, condition) = found
+    measures, (driving, condition), traits = *found, traits or EngineTraits()
     sums = {name: _sum_type(argument) for name, kind, argument in measures if kind == "sum"}
-    casts = sums if rounds_wide_decimals else {}
+    casts = sums if traits.rounds_wide_decimals else {}  # window sums are cast to a sum's type over transactions
     if None in casts.values(): return None  # a sum whose type the SQL does not show: the band join sums transactions once
-    if sums_in_hundredths: casts = {**casts, **{name: IN_HUNDREDTHS for name, type_ in sums.items() if type_ == SUM_OF_AMOUNTS}}
+    if traits.sums_in_hundredths: casts = {**casts, **{name: IN_HUNDREDTHS for name, type_ in sums.items() if type_ == SUM_OF_AMOUNTS}}
     plain, distinct = [m for m in measures if m[1] != "distinct"], [m for m in measures if m[1] == "distinct"]
     ctes = [f"relevant_tx AS (SELECT * FROM tx WHERE {relevant})",
             f"{'plain_daily' if distinct else 'daily'} AS (SELECT customer_number, day_index" + "".join(f", {_daily_value(kind, argument, casts.get(name, ''))} AS {name}" for name, kind, argument in plain) +
@@ -170,7 +179,8 @@ def running_windows_sql(relevant: str, driving: str, condition: str, window: int
         ctes += [_distinct_steps(name, argument, window) for name, _, argument in distinct]
         ctes.append("daily AS (SELECT p.*" + "".join(f", COALESCE(s_{name}.starts_{name}, 0) AS starts_{name}, COALESCE(s_{name}.ends_{name}, 0) AS ends_{name}" for name, _, _ in distinct) +
                     " FROM plain_daily p" + "".join(f" LEFT JOIN steps_{name} s_{name} ON s_{name}.customer_number = p.customer_number AND s_{name}.day_index = p.day_index" for name, _, _ in distinct) + ")")
-    ctes += [_framed_windows(measures, window, ahead=not (_only_grows(measures, driving, condition, amounts_never_negative) or window == 1), casts=casts, running_sums=running_sums),
+    ctes += [_framed_windows(measures, window, ahead=not (_only_grows(measures, driving, condition, traits.amounts_never_negative) or window == 1), casts=casts,
+                             running_sums=traits.running_sums, last_day=traits.last_day),
              f"windows AS (SELECT customer_number, window_end_day, last_day, {driving} AS driving_value FROM measured WHERE last_day IS NOT NULL AND {condition} AND {driving} > 0)",  # no transaction in the window: no window
              best_window_sql("windows", window, "customer_number", "numbered_best_windows"),
              "best_windows AS (SELECT c.customer_id, c.segment, b.window_index, b.window_end_day, b.driving_value "
@@ -234,8 +244,9 @@ def _distinct_steps(name: str, argument: str, window: int | str) -> str:
 def _measure(name: str, kind: str, ahead: bool, window: int | str, cast: str = "", running_sums: bool = False) -> str:
     "A measure over the window ending on a day's row (ahead: ending W days later), cast to `cast` if one is given. A distinct count is the items started up to the window's end less those stopped W days before it; with `running_sums`, so is a sum (the running total up to the window's end less the one up to the day before it starts)."
     last, before = (_offset(window, 0), "0") if ahead else ("0", "-" + _offset(window, 0))
-    if kind == "distinct": return f"SUM(starts_{name}) {_frame('UNBOUNDED', last)} - COALESCE(SUM(ends_{name}) {_frame('UNBOUNDED', before)}, 0)"
-    if kind == "sum" and running_sums:  # null where the window holds no value, as the window's SUM is
+    if window == 1 and not ahead and kind != "distinct": value = name  # a one-day window holds its day's value
+    elif kind == "distinct": return f"SUM(starts_{name}) {_frame('UNBOUNDED', last)} - COALESCE(SUM(ends_{name}) {_frame('UNBOUNDED', before)}, 0)"
+    elif kind == "sum" and running_sums:  # null where the window holds no value, as the window's SUM is
         value = f"CASE WHEN COUNT({name}) {_frame('UNBOUNDED', last)} - COUNT({name}) {_frame('UNBOUNDED', before)} > 0 THEN SUM({name}) {_frame('UNBOUNDED', last)} - COALESCE(SUM({name}) {_frame('UNBOUNDED', before)}, 0) END"
     else: value = f"{DAILY_FUNCTION[kind]}({name}) " + (_frame("1", _offset(window, 0)) if ahead else _frame("-" + _offset(window, -1), "0"))
     if cast == IN_HUNDREDTHS: return f"CAST(CAST({value} AS DECIMAL(28, 0)) * 0.01 AS {SUM_OF_AMOUNTS})"
@@ -245,6 +256,7 @@ def _framed_windows(measures: list, window: int | str,
                     ahead: bool = True, # also the windows ending W days after each day; not needed where the driving value only grows (see below)
                     casts: dict[str, str] | None = None, # type of a measure's window sums by name (see `running_windows_sql`)
                     running_sums: bool = False, # window sums as differences of running totals (see `_measure`)
+                    last_day: int | None = None, # the last day index of `tx`, where the engine has read it (see `last_day_sql`)
                    ) -> str:
     "CTE `measured`: from each day's row, the window ending that day and the window ending W days later (the day its transactions leave it), with their last transaction day. Each row of `framed` is read once and paired with a two-row relation (which window): Spark computed the frames twice for a union of two reads."
     casts = casts or {}
@@ -256,9 +268,12 @@ def _framed_windows(measures: list, window: int | str,
     later, w = (lambda now, then: f"CASE WHEN side.ahead THEN {then} ELSE {now} END"), _offset(window, 0)
     return (framed + f",\n measured AS (SELECT customer_number, {later('day_index', f'day_index + {w}')} AS window_end_day, {later('day_index', 'ahead_last_day')} AS last_day" +
             "".join(f", {later(n, 'ahead_' + n)} AS {n}" for n in names) +
-            f" FROM framed CROSS JOIN (SELECT FALSE AS ahead UNION ALL SELECT TRUE AS ahead) side WHERE NOT side.ahead OR day_index + {w} <= {LAST_DAY})")
+            f" FROM framed CROSS JOIN (SELECT FALSE AS ahead UNION ALL SELECT TRUE AS ahead) side WHERE NOT side.ahead OR day_index + {w} <= {last_day_sql(last_day)})")
 
-LAST_DAY = "(SELECT MAX(day_index) FROM tx)"
+def last_day_sql(last_day: int | None = None, # the last day index of `tx` where the engine has read it
+                ) -> str:
+    "The last day index of `tx` in SQL: the number the engine read once, else a subquery reading it (a scan of `tx` in every query that needs it)."
+    return "(SELECT MAX(day_index) FROM tx)" if last_day is None else str(int(last_day))
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-010
 def _window(default: int, maximum: int = 90) -> Parameter:
@@ -424,15 +439,21 @@ class ScenarioEngine:
         self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start)}")
 
     @functools.cached_property
-    def _amounts(self) -> dict[str, bool]:
-        "What the scenarios' SQL needs to know of the amounts, from one scan of `tx`: whether none is negative (`amounts_never_negative`) and whether all together stay under 9 * 10^16 in absolute value (Spark's `sums_in_hundredths`)."
-        row = self.query("SELECT COALESCE(MIN(amount) >= 0, TRUE) AS never_negative, COALESCE(SUM(ABS(amount)), 0) < 90000000000000000 AS fit_hundredths FROM tx").iloc[0]
-        return {"never_negative": bool(row.never_negative), "fit_hundredths": bool(row.fit_hundredths)}
+    def _facts(self) -> dict[str, bool | int | None]:
+        "What the scenarios' SQL needs to know of the data, from one scan of `tx`: whether no amount is negative (`amounts_never_negative`), whether all amounts together stay under 9 * 10^16 in absolute value (Spark's `sums_in_hundredths`), and the last day index (None without transactions)."
+        row = self.query("SELECT COALESCE(MIN(amount) >= 0, TRUE) AS never_negative, COALESCE(SUM(ABS(amount)), 0) < 90000000000000000 AS fit_hundredths, "
+                         "MAX(day_index) AS last_day FROM tx").iloc[0]
+        return {"never_negative": bool(row.never_negative), "fit_hundredths": bool(row.fit_hundredths), "last_day": None if pd.isna(row.last_day) else int(row.last_day)}
 
     @property
     def amounts_never_negative(self) -> bool:
         "True when no transaction has a negative amount (read once): a window's sum of amounts then only grows with its transactions."
-        return self._amounts["never_negative"]
+        return self._facts["never_negative"]
+
+    @property
+    def traits(self) -> EngineTraits:
+        "What the scenarios' SQL is written for on this engine: its ways of computing (the class's attributes) and the facts of its data (read once)."
+        return EngineTraits(self.window_frames, self.amounts_never_negative, self.rounds_wide_decimals, self.running_sums, self.sums_in_hundredths, self._facts["last_day"])
 
     def query(self, sql: str) -> pd.DataFrame:
         "Run SQL (DuckDB dialect) against the engine's views."
@@ -450,7 +471,7 @@ class ScenarioEngine:
         "Every customer-window with a positive driving value, before any threshold, by customer and window."
         scenario = scenario if isinstance(scenario, Scenario) else get_scenario(scenario)
         return self.sorted_query(f"SELECT customer_id, segment, window_index, window_end_day, CAST(driving_value AS DOUBLE) AS driving_value "
-                                 f"FROM ({scenario.candidate_sql(parameters, self.window_frames, self.amounts_never_negative, self.rounds_wide_decimals, self.running_sums, self.sums_in_hundredths)}) candidates", ["customer_id", "window_index"])
+                                 f"FROM ({scenario.candidate_sql(parameters, self.traits)}) candidates", ["customer_id", "window_index"])
 
     def large_query(self, sql: str) -> pd.DataFrame:
         "`query` for a large result: through Arrow (1.5 M candidates in 0.1 s, where DuckDB's `.df()` makes a Python string of each id: 1 s); decimals as float64, as `.df()` gives them."
@@ -479,11 +500,11 @@ class SparkScenarioEngine:
     # decimals wider than 18 digits; a running total is added to once per row, so window sums are differences of two
     # (a 30-day window over 5 million customer-days: 4.6 -> 1.9 s). Exact in decimals, hence the same windows.
     running_sums = True
-    _amounts, amounts_never_negative = ScenarioEngine._amounts, ScenarioEngine.amounts_never_negative
+    _facts, amounts_never_negative, traits = ScenarioEngine._facts, ScenarioEngine.amounts_never_negative, ScenarioEngine.traits
     @property
     def sums_in_hundredths(self) -> bool:
-        "True when every sum of amounts fits a 64-bit integer of hundredths (all amounts together under 9 * 10^16 in absolute value; read once, with `amounts_never_negative`): Spark then adds whole hundredths (`_daily_value`), where its sums of DECIMAL(18, 2) are decimals wider than 18 digits, each a Java BigDecimal (rapid movement over 10^7 transactions 9.9 -> 6.5 s)."
-        return self._amounts["fit_hundredths"]
+        "True when every sum of amounts fits a 64-bit integer of hundredths (all amounts together under 9 * 10^16 in absolute value; read once, with the other facts of `traits`): Spark then adds whole hundredths (`_daily_value`), where its sums of DECIMAL(18, 2) are decimals wider than 18 digits, each a Java BigDecimal (rapid movement over 10^7 transactions 9.9 -> 6.5 s)."
+        return self._facts["fit_hundredths"]
     def __init__(self, data_dir: str | Path, # folder with customers, accounts and transactions .parquet (files or Spark/Hive folders)
                  start: str | None = None, # first day of the period (default: the earliest booking date)
                  master: str | None = None, # Spark master URL (see spark_session)
