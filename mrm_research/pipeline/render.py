@@ -268,6 +268,26 @@ function RawBlock(el)
     return pandoc.read(el.text, "markdown").blocks:walk({traverse = "topdown", Div = landscape, Table = widths_for(PORTRAIT)})
   end
 end
+-- A heading just before a landscape page (with the invisible layout markers after it) goes onto that page: left
+-- before it, it would end the portrait page alone, its section's content on the next page.
+local function opens_landscape(block) return block.t == "RawBlock" and block.format == "typst" and block.text:sub(1, 21) == "#page(flipped: true)[" end
+local function layout_marker(block) return block.t == "RawBlock" and block.format == "typst" and block.text:find("<mrm-layout>", 1, true) ~= nil end
+function Pandoc(doc)
+  if FORMAT ~= "typst" then return nil end
+  local blocks = {}
+  for _, block in ipairs(doc.blocks) do
+    local moved, first = {}, #blocks
+    while first > 0 and layout_marker(blocks[first]) do first = first - 1 end
+    if opens_landscape(block) and first > 0 and blocks[first].t == "Header" then
+      for k = first, #blocks do table.insert(moved, blocks[k]) end
+      for k = #blocks, first, -1 do table.remove(blocks, k) end
+    end
+    table.insert(blocks, block)
+    for _, heading in ipairs(moved) do table.insert(blocks, heading) end
+  end
+  doc.blocks = blocks
+  return doc
+end
 '''.replace("PORTRAIT", str(PORTRAIT_POINTS)).replace("LANDSCAPE", str(LANDSCAPE_POINTS)).replace("CHARACTER", str(POINTS_PER_CHARACTER)).replace("PADDING", str(CELL_PADDING_POINTS))
 
 TYPST_HEADER = r'''
