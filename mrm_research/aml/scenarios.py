@@ -453,7 +453,8 @@ class ScenarioEngine:
     @property
     def traits(self) -> EngineTraits:
         "What the scenarios' SQL is written for on this engine: its ways of computing (the class's attributes) and the facts of its data (read once)."
-        return EngineTraits(self.window_frames, self.amounts_never_negative, self.rounds_wide_decimals, self.running_sums, self.sums_in_hundredths, self._facts["last_day"])
+        return EngineTraits(window_frames=self.window_frames, amounts_never_negative=self.amounts_never_negative, rounds_wide_decimals=self.rounds_wide_decimals,
+                            running_sums=self.running_sums, sums_in_hundredths=self.sums_in_hundredths, last_day=self._facts["last_day"])
 
     def query(self, sql: str) -> pd.DataFrame:
         "Run SQL (DuckDB dialect) against the engine's views."
