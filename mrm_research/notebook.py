@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_notebook.ipynb #02-report-002
 from __future__ import annotations
-import os
+import os, re
 from pathlib import Path
 from typing import Any
 import numpy as np, pandas as pd
@@ -156,9 +156,11 @@ def with_notes(frame: pd.DataFrame, columns: list[str] | None = None, note_width
     return shown, notes
 
 def minimum_width(frame: pd.DataFrame) -> float:
-    "Points a table needs, as the renderer sizes columns: each as wide as its longest word (at most 30 characters) and a quarter of its longest text (at most 60)."
+    "Points a table needs, as the renderer sizes columns: each as wide as its longest word (at most 30 characters; a column name breaks after its underscores) and a quarter of its longest text (at most 60)."
     shown = _shown(frame); texts = lambda column: [str(column), *map(format_value, shown[column])]
-    word = lambda column: max(min(len(w), 30) for text in texts(column) for w in [*text.split(), ""])
+    name_pieces = lambda column: [piece for w in str(column).split() for piece in re.split("(?<=_)", w)]
+    words = lambda column: name_pieces(column) + [w for text in texts(column)[1:] for w in text.split()]
+    word = lambda column: max(min(len(w), 30) for w in [*words(column), ""])
     quarter = lambda column: -(-max(min(len(text), 60) for text in texts(column)) // 4)
     return sum(POINTS_PER_CHARACTER * max(word(c), quarter(c), 1) + CELL_PADDING_POINTS for c in shown.columns)
 

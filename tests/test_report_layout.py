@@ -13,27 +13,20 @@ import pytest
 from conftest import bundles, mrm
 from mrm_research.demo import DEMO_SIZES
 
-# Body pages (before the appendix) allowed per demo report: measured on 2026-11-30 with the regulatory-coverage
-# section (6, 7, 12, 10, 11, 9, 26, 5 in this order), with one page of slack for small changes in the synthetic data
-# or the typesetter, except the AML tuning report, whose body is held to 12 pages; the ML validation report
-# covers ten test groups.
-# Since 2026-12-05 a heading just before a landscape page is typeset on that page (render's Lua filter): before, a report
-# whose appendix opens with a wide table had its Appendix heading alone at the foot of the body's last page, so the
-# appendix was counted from that page and the body one page short. The three budgets raised then (+1 each) are the same
-# documents, measured right; no page was added.
-BODY_PAGE_BUDGETS = {"TM-FEED-DQ": 7, "TM-FEED-DQ-DEFECTS": 8,
-                     "TM-SCENARIO-LIBRARY": 16,  # 12 before typology coverage, the second generator (14) and each typology planted alone per generator (measured 15; 16 since the appendix heading moved onto its landscape page, below)
-                     "TM-SCENARIO-LIBRARY-HISTORY": 12,  # 11 before the appendix heading moved onto its landscape page (below)
-                     "PPNR-MIGRATION": 12, "PPNR-PROJECTION": 10,
-                     "TM-ALERT-SCORER": 28,  # 27 until the card's use case, costs and mutable features joined the scope table and the refits report their reproduction of the artifact (measured 28, with the back-test table moved to the appendix)
-                     "GOV-COMMITTEE-PACK": 8,  # 6 before two more refusals and their notes (measured 7); 8 with the three GenAI models validated from specs and the agent
-                     "TS-DETECTOR-LIBRARY": 17,  # trade surveillance: body measured at 15 pages (six detectors), 16 with the thresholds lowered / raised among the key metrics and productive rates in the recommendations
-                     "TS-DETECTOR-LIBRARY-HISTORY": 14,  # tuned from the venue's alert history: body measured at 12 pages; 13 since the appendix heading moved onto its landscape page (below)
-                     "CRYPTO-CHAIN-MONITORING-HISTORY": 13,  # tuned from the exchange's alert history: body measured at 12 pages
-                     "GENAI-NARRATIVE-ASSISTANT": 15,  # the narrative assistant from its spec: body measured at 14 pages
-                     "GENAI-POLICY-ASSISTANT": 10, "GENAI-KYC-EXTRACTOR": 8,  # applications validated from their specs: bodies measured at 9 and 7 pages (with the judge and monitoring sections)
-                     "GENAI-INVESTIGATION-AGENT": 10,  # the tool-using agent: body measured at 9 pages (8 before request_approval joined the tools)
-                     "CRYPTO-CHAIN-MONITORING": 15}  # crypto on-chain monitoring: body measured at 14 pages (six detectors)
+# Body pages (before the appendix) allowed per demo report: the body measured on 2026-12-05, plus one page of slack
+# for small changes in the synthetic data or the typesetter. Measured on A4 pages with 2 cm margins and 10 pt text,
+# the page the renderer sizes tables for: until 2026-12-05 pandoc's Typst template overrode the header's page with its
+# own (US letter, 1.25 in margins, 11 pt), so every report was typeset on a smaller text area than its tables were
+# sized for, and these budgets (measured on it) were 2-8 pages higher.
+BODY_PAGE_BUDGETS = {"TM-FEED-DQ": 5, "TM-FEED-DQ-DEFECTS": 6,  # measured 4 and 5
+                     "TM-SCENARIO-LIBRARY": 15, "TM-SCENARIO-LIBRARY-HISTORY": 10,  # measured 14 and 9
+                     "PPNR-MIGRATION": 10, "PPNR-PROJECTION": 8,  # measured 9 and 7
+                     "TM-ALERT-SCORER": 21,  # measured 20 (ten test groups)
+                     "GOV-COMMITTEE-PACK": 7,  # measured 6
+                     "TS-DETECTOR-LIBRARY": 16, "TS-DETECTOR-LIBRARY-HISTORY": 12,  # measured 15 and 11
+                     "CRYPTO-CHAIN-MONITORING": 12, "CRYPTO-CHAIN-MONITORING-HISTORY": 10,  # measured 11 and 9
+                     "GENAI-NARRATIVE-ASSISTANT": 12, "GENAI-POLICY-ASSISTANT": 8, "GENAI-KYC-EXTRACTOR": 7,  # measured 11, 7 and 6
+                     "GENAI-INVESTIGATION-AGENT": 7}  # measured 6
 # The demo's approver is refused for models with open high-severity findings (the approval gate).
 REFUSED = {"TM-FEED-DQ-DEFECTS", "TM-ALERT-SCORER", "GENAI-NARRATIVE-ASSISTANT",  # the demo narrative model fails faithfulness, among others
            "GENAI-POLICY-ASSISTANT", "GENAI-KYC-EXTRACTOR",  # the policy assistant answers questions the manual does not cover; the extractor misses fields of an unseen layout

@@ -12,8 +12,9 @@ from ..checks import OUTCOME_RULE, SEVERITIES, report_outcome
 from ..notebook import CELL_PADDING_POINTS, LANDSCAPE_POINTS, POINTS_PER_CHARACTER, PORTRAIT_POINTS, table_markdown
 
 # %% auto #0
-__all__ = ['DROPPED_TAGS', 'FACT_LABELS', 'SUMMARY_FINDINGS', 'SHORT_TABLE_ROWS', 'LUA_FILTER', 'TYPST_HEADER', 'HTML_STYLE',
-           'title_block', 'pandoc_identifier', 'executive_summary', 'prepare_notebook', 'render_with_pandoc_typst',
+__all__ = ['DROPPED_TAGS', 'FACT_LABELS', 'SUMMARY_FINDINGS', 'SHORT_TABLE_ROWS', 'TABLE_TEXT_POINTS',
+           'SMALLEST_TABLE_TEXT_POINTS', 'LUA_FILTER', 'TYPST_PAGE', 'TYPST_HEADER', 'HTML_STYLE', 'title_block',
+           'pandoc_identifier', 'executive_summary', 'prepare_notebook', 'typst_arguments', 'render_with_pandoc_typst',
            'render_markdown', 'quarto_commands', 'render_with_quarto', 'render_engine', 'render_report', 'render',
            'report_layout']
 
@@ -183,6 +184,7 @@ def prepare_notebook(notebook: nbformat.NotebookNode, # executed notebook
     return prepared, title or facts.get("notebook", "Validation report")
 
 # %% ../../nbs/03_pipeline_render.ipynb #03-pipeline-render-012
+TABLE_TEXT_POINTS, SMALLEST_TABLE_TEXT_POINTS = 8, 6  # table text in the PDF, and the smallest it is set at to fit a page
 LUA_FILTER = r'''
 -- A caption (or a heading-like paragraph) stays on the page of what follows it: a sticky block in the PDF.
 -- The div's content inside a Typst block with the given arguments (PDF); other formats get the content unwrapped.
@@ -211,28 +213,45 @@ function Div(el)
   return keep_with_next(el)
 end
 -- Column widths from the content: a table that fits the text width keeps automatic widths; a wider one gives
--- every column room for its longest word (so no word runs into the next cell) and for a quarter of its longest
+-- every column room for its longest word (so no word runs into the next cell; in the header a word is the piece of a
+-- column name up to and including each underscore, where the name may break) and for a quarter of its longest
 -- text (so no cell wraps to more than about four lines), and shares the rest of the width in proportion to how
--- much longer each column's longest text is. Sizes in points: PORTRAIT pt of text width on a portrait page,
--- LANDSCAPE on a landscape one, CHARACTER pt per character at 8 pt, PADDING pt of cell padding.
+-- much longer each column's longest text is. When even the longest words do not fit, the table's text is set
+-- smaller (by the factor that makes them fit, down to SMALLEST_TABLE_TEXT_POINTS pt) rather than let words run
+-- into each other. Sizes in points: PORTRAIT pt of text width on a portrait page, LANDSCAPE on a landscape one,
+-- CHARACTER pt per character at TABLE_TEXT_POINTS pt, PADDING pt of cell padding.
 local function text_length(s) return utf8.len(s) or #s end
-local function points(characters) return CHARACTER * characters + PADDING end
+local function points(characters, scale) return CHARACTER * characters * (scale or 1) + PADDING end
+-- A column name breaks after each underscore in the PDF (recommended_ | threshold): its pieces are set as boxes
+-- side by side, which Typst may break between, so no invisible character enters the text and the name is found
+-- and copied as written. Data cells keep their words whole.
+local function breakable_name(str)
+  if FORMAT ~= "typst" or not str.text:find("_", 1, true) then return nil end
+  local boxes = {}
+  for piece in str.text:gmatch("[^_]*_?") do
+    if piece ~= "" then table.insert(boxes, '#box("' .. (piece:gsub('[\\"]', '\\%0')) .. '");') end
+  end
+  return pandoc.RawInline("typst", table.concat(boxes))
+end
 local function widths_for(page)
   return function(t)
     local n = #t.colspecs
     local natural, minimum = {}, {}
     for i = 1, n do natural[i], minimum[i] = 1, 1 end
-    local function visit(row)
+    local function visit(row, words)
       for i, cell in ipairs(row.cells) do
         if i <= n then
           local text = pandoc.utils.stringify(cell.contents)
           natural[i] = math.max(natural[i], math.min(text_length(text), 60))
-          for word in text:gmatch("%S+") do minimum[i] = math.max(minimum[i], math.min(text_length(word), 30)) end
+          for word in text:gmatch(words) do minimum[i] = math.max(minimum[i], math.min(text_length(word), 30)) end
         end
       end
     end
-    for _, row in ipairs(t.head.rows) do visit(row) end
-    for _, body in ipairs(t.bodies) do for _, row in ipairs(body.body) do visit(row) end end
+    for _, row in ipairs(t.head.rows) do
+      visit(row, "[^%s_]*_?")
+      for _, cell in ipairs(row.cells) do cell.contents = cell.contents:walk({Str = breakable_name}) end
+    end
+    for _, body in ipairs(t.bodies) do for _, row in ipairs(body.body) do visit(row, "%S+") end end
     for i = 1, n do minimum[i] = math.max(minimum[i], math.ceil(natural[i] / 4)) end
     local total_natural, total_minimum = 0, 0
     for i = 1, n do total_natural = total_natural + points(natural[i]); total_minimum = total_minimum + points(minimum[i]) end
@@ -240,13 +259,17 @@ local function widths_for(page)
       for i = 1, n do t.colspecs[i] = {t.colspecs[i][1], pandoc.ColWidthDefault} end
       return t
     end
-    local spare, stretch, widths, sum = math.max(page - total_minimum, 0), total_natural - total_minimum, {}, 0
+    local scale = math.min(1, math.max((page - PADDING * n) / (total_minimum - PADDING * n), SMALLEST_TABLE_TEXT_POINTS / TABLE_TEXT_POINTS))
+    local widths, natural_sum, minimum_sum, sum = {}, 0, 0, 0
+    for i = 1, n do natural_sum = natural_sum + points(natural[i], scale); minimum_sum = minimum_sum + points(minimum[i], scale) end
+    local spare, stretch = math.max(page - minimum_sum, 0), natural_sum - minimum_sum
     for i = 1, n do
-      widths[i] = points(minimum[i]) + (stretch > 0 and spare * (points(natural[i]) - points(minimum[i])) / stretch or 0)
+      widths[i] = points(minimum[i], scale) + (stretch > 0 and spare * (points(natural[i], scale) - points(minimum[i], scale)) / stretch or 0)
       sum = sum + widths[i]
     end
     for i = 1, n do t.colspecs[i] = {t.colspecs[i][1], widths[i] / sum} end
-    return t
+    if scale == 1 or FORMAT ~= "typst" then return t end
+    return {pandoc.RawBlock("typst", string.format("#[#show table: set text(size: %.2fpt)", TABLE_TEXT_POINTS * scale)), t, pandoc.RawBlock("typst", "]")}
   end
 end
 Table = widths_for(PORTRAIT)
@@ -288,12 +311,12 @@ function Pandoc(doc)
   doc.blocks = blocks
   return doc
 end
-'''.replace("PORTRAIT", str(PORTRAIT_POINTS)).replace("LANDSCAPE", str(LANDSCAPE_POINTS)).replace("CHARACTER", str(POINTS_PER_CHARACTER)).replace("PADDING", str(CELL_PADDING_POINTS))
+'''.replace("PORTRAIT", str(PORTRAIT_POINTS)).replace("LANDSCAPE", str(LANDSCAPE_POINTS)).replace("CHARACTER", str(POINTS_PER_CHARACTER)).replace("PADDING", str(CELL_PADDING_POINTS)).replace("SMALLEST_TABLE_TEXT_POINTS", str(SMALLEST_TABLE_TEXT_POINTS)).replace("TABLE_TEXT_POINTS", str(TABLE_TEXT_POINTS))
 
+# pandoc's Typst template sets the page and the body text from these variables, after any header, so they go as metadata
+TYPST_PAGE = 'papersize: a4\nmargin:\n  x: 2cm\n  y: 2.2cm\nfontsize: 10pt\npage-numbering: "1 / 1"\n'
 TYPST_HEADER = r'''
-#set page(paper: "a4", margin: (x: 2cm, y: 2.2cm), numbering: "1 / 1")
-#set text(size: 10pt)
-#show table: set text(size: 8pt)
+#show table: set text(size: TABLE_TEXT_POINTSpt)
 #show raw: set text(size: 7.5pt)
 #show heading.where(level: 1): set text(size: 13pt)
 #show heading.where(level: 2): set text(size: 11pt)
@@ -301,7 +324,7 @@ TYPST_HEADER = r'''
 #show figure.where(kind: table): set block(breakable: true)
 #set figure(numbering: none)
 #show table: set par(justify: false)
-'''
+'''.replace("TABLE_TEXT_POINTS", str(TABLE_TEXT_POINTS))
 
 HTML_STYLE = '''<style>
 body { max-width: 60em; font-family: system-ui, sans-serif; line-height: 1.45; }
@@ -315,9 +338,15 @@ nav.contents { background: #f7f7f7; padding: 0.4em 1em; margin: 1em 0; }
 </style>'''
 
 # %% ../../nbs/03_pipeline_render.ipynb #03-pipeline-render-013
+def typst_arguments(work: Path) -> list[str]:
+    "pandoc's arguments for a Typst document: the page (A4, 2 cm margins, 10 pt text) and the header's rules, their files written to `work`."
+    (work / "page.yaml").write_text(TYPST_PAGE); (work / "header.typ").write_text(TYPST_HEADER)
+    return [f"--metadata-file={work / 'page.yaml'}", f"--include-in-header={work / 'header.typ'}"]
+
 def _pandoc(source: Path, target: Path, to: str, title: str, extra: list[str]) -> None:
-    "Run the pandoc bundled with pypandoc-binary; raise MRMError with pandoc's message on failure."
+    "Run the pandoc bundled with pypandoc-binary (Typst with the report's page and header); raise MRMError with pandoc's message on failure."
     import pypandoc
+    if to == "typst": extra = [*typst_arguments(source.parent), *extra]
     filter_path = source.parent / "report_filter.lua"
     filter_path.write_text(LUA_FILTER)
     args = ["--ipynb-output=all", f"--lua-filter={filter_path}", "--standalone", "--number-sections", "--shift-heading-level-by=-1",
@@ -338,9 +367,8 @@ def render_with_pandoc_typst(notebook_path: Path, # the prepared notebook
         made["html"] = out_dir / "report.html"
         _pandoc(notebook_path, made["html"], "html", title, ["--embed-resources", "--mathml", f"--include-in-header={header}"])
     if "pdf" in formats:
-        header = work / "header.typ"; header.write_text(TYPST_HEADER)
         source = work / "report.typ"
-        _pandoc(notebook_path, source, "typst", title, ["--extract-media=media", f"--include-in-header={header}"])
+        _pandoc(notebook_path, source, "typst", title, ["--extract-media=media"])
         made["pdf"] = out_dir / "report.pdf"
         try: typst.compile(str(source), output=str(made["pdf"]), root=str(work))
         except Exception as error: raise MRMError(f"typst could not compile the PDF of {notebook_path.name}: {error}") from error
@@ -358,13 +386,13 @@ def render_markdown(markdown: str, # the document
     from mrm_research.core import write_atomic
     out_dir = Path(out_dir).resolve(); made = {}
     with tempfile.TemporaryDirectory(prefix="markdown-") as scratch:
-        work = Path(scratch); (work / "style.html").write_text(HTML_STYLE); (work / "header.typ").write_text(TYPST_HEADER)
+        work = Path(scratch); (work / "style.html").write_text(HTML_STYLE)
         arguments = ["--standalone", f"--metadata=title:{title}"]
         if "html" in formats:
             html = pypandoc.convert_text(markdown, "html", format="markdown", extra_args=[*arguments, "--embed-resources", f"--include-in-header={work / 'style.html'}"])
             made["html"] = write_atomic(out_dir / f"{stem}.html", html)
         if "pdf" in formats:
-            source = pypandoc.convert_text(markdown, "typst", format="markdown", extra_args=[*arguments, f"--include-in-header={work / 'header.typ'}"])
+            source = pypandoc.convert_text(markdown, "typst", format="markdown", extra_args=[*arguments, *typst_arguments(work)])
             (work / "document.typ").write_text(source)
             made["pdf"] = write_atomic(out_dir / f"{stem}.pdf", typst.compile(str(work / "document.typ"), root=str(work)))
     return made
@@ -444,8 +472,7 @@ def report_layout(bundle: str | Path, # a bundle folder (its notebook.ipynb, res
                        if "text/markdown" in o.get("data", {}) and re.search(r"^\|.*\|\s*$", o["data"]["text/markdown"], flags=re.M) and "**Table" not in o["data"]["text/markdown"])
     with tempfile.TemporaryDirectory(prefix="layout-") as scratch:
         path = Path(scratch) / "report.ipynb"; nbformat.write(prepared, str(path))
-        (Path(scratch) / "header.typ").write_text(TYPST_HEADER)
-        _pandoc(path, Path(scratch) / "report.typ", "typst", title, ["--extract-media=media", f"--include-in-header={Path(scratch) / 'header.typ'}"])
+        _pandoc(path, Path(scratch) / "report.typ", "typst", title, ["--extract-media=media"])
         markers = json.loads(typst.query(str(Path(scratch) / "report.typ"), "<mrm-layout>", field="value", root=scratch))
         pages = len(typst.compile(str(Path(scratch) / "report.typ"), root=scratch, format="svg"))
     first = lambda kind: next((m["page"] for m in markers if m["kind"] == kind), None)
