@@ -17,7 +17,7 @@ from mrm_research.demo import DEMO_SIZES
 # for small changes in the synthetic data or the typesetter. Measured on A4 pages with 2 cm margins and 10 pt text,
 # the page the renderer sizes tables for: until 2026-12-05 pandoc's Typst template overrode the header's page with its
 # own (US letter, 1.25 in margins, 11 pt), so every report was typeset on a smaller text area than its tables were
-# sized for, and these budgets (measured on it) were 2-8 pages higher.
+# sized for, and these budgets (measured on it) were 1-7 pages higher.
 BODY_PAGE_BUDGETS = {"TM-FEED-DQ": 5, "TM-FEED-DQ-DEFECTS": 6,  # measured 4 and 5
                      "TM-SCENARIO-LIBRARY": 15, "TM-SCENARIO-LIBRARY-HISTORY": 10,  # measured 14 and 9
                      "PPNR-MIGRATION": 10, "PPNR-PROJECTION": 8,  # measured 9 and 7
