@@ -16,10 +16,11 @@ from .governance.regulation import Coverage, coverage, notebook_sections
 
 
 # %% auto #0
-__all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'POINTS_PER_CHARACTER', 'CELL_PADDING_POINTS', 'CHECK_FINDING_SEVERITY',
-           'run_context', 'Recorder', 'recorder', 'record_metric', 'record_finding', 'record_scope',
-           'record_limitation', 'format_value', 'table_markdown', 'with_notes', 'minimum_width', 'show_table',
-           'load_dataset', 'inspect_dataset', 'show_checks', 'show_figure', 'setup_report', 'show_regulatory_coverage']
+__all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'CHARACTER_POINTS', 'OTHER_CHARACTER_POINTS',
+           'WIDTH_MARGIN', 'CHECK_FINDING_SEVERITY', 'run_context', 'Recorder', 'recorder', 'record_metric',
+           'record_finding', 'record_scope', 'record_limitation', 'text_points', 'format_value', 'table_markdown',
+           'with_notes', 'minimum_width', 'show_table', 'load_dataset', 'inspect_dataset', 'show_checks', 'show_figure',
+           'setup_report', 'show_regulatory_coverage']
 
 # %% ../nbs/02_notebook.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
@@ -115,7 +116,16 @@ def record_limitation(text: str) -> None:
 
 # %% ../nbs/02_notebook.ipynb #02-report-014
 PORTRAIT_POINTS, LANDSCAPE_POINTS = 482, 728  # text width of an A4 page with 2 cm margins, portrait and landscape
-POINTS_PER_CHARACTER, CELL_PADDING_POINTS = 4.4, 12  # 8 pt table text (measured: 4.2 pt per character in typst's default font) and typst's 10 pt cell inset, with a margin
+CELL_PADDING_POINTS = 12  # the Typst template's 6 pt cell inset, on each side
+# Width in points of each printable ASCII character in 8 pt table text, in Typst's default font (Libertinus Serif),
+# measured with Typst's `measure`: an 'm' is three times an 'i', a capital a third wider than a small letter on average.
+CHARACTER_POINTS = dict(zip(' !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~',
+                            (2.0, 2.3, 2.69, 3.72, 3.72, 5.1, 5.64, 1.52, 2.38, 2.38, 2.95, 4.4, 1.76, 2.7, 1.76, 2.58, 3.72, 3.72, 3.72, 3.72, 3.72, 3.72, 3.72, 3.72, 3.72, 3.72, 1.89, 1.89, 4.4, 4.4, 4.4, 3.48, 7.16, 5.56, 4.7, 5.17, 5.61, 4.46, 3.88, 5.48, 5.84, 2.38, 2.58, 5.1, 4.22, 6.71, 5.59, 5.62, 4.33, 5.62, 4.7, 3.88, 5.19, 5.47, 5.4, 7.79, 5.28, 4.78, 4.83, 2.85, 2.3, 2.85, 4.14, 3.89, 3.14, 3.66, 3.94, 3.42, 4.05, 3.63, 2.33, 4.0, 4.3, 2.17, 2.18, 4.1, 2.11, 6.32, 4.34, 4.09, 4.15, 4.02, 2.98, 3.12, 2.53, 4.25, 4.09, 6.09, 4.0, 4.23, 3.39, 2.22, 1.64, 2.22, 3.59)))
+OTHER_CHARACTER_POINTS, WIDTH_MARGIN = 5.6, 1.05  # a character not listed counts as wide as an 'A'; 5 % for rounding
+
+def text_points(text: str) -> float:
+    "Width of a text in 8 pt table text, in points, with the margin."
+    return WIDTH_MARGIN * sum(CHARACTER_POINTS.get(character, OTHER_CHARACTER_POINTS) for character in text)
 
 def format_value(value: Any) -> str:
     "A cell as a reader wants it: integers with thousands separators, large floats to cents, small ones to 6 significant digits."
@@ -156,13 +166,13 @@ def with_notes(frame: pd.DataFrame, columns: list[str] | None = None, note_width
     return shown, notes
 
 def minimum_width(frame: pd.DataFrame) -> float:
-    "Points a table needs, as the renderer sizes columns: each as wide as its longest word (at most 30 characters; a column name breaks after its underscores) and a quarter of its longest text (at most 60)."
+    "Points a table needs, as the renderer sizes columns: each as wide as its longest word (its first 30 characters; a column name breaks after its underscores) and a quarter of its longest text (its first 60)."
     shown = _shown(frame); texts = lambda column: [str(column), *map(format_value, shown[column])]
     name_pieces = lambda column: [piece for w in str(column).split() for piece in re.split("(?<=_)", w)]
     words = lambda column: name_pieces(column) + [w for text in texts(column)[1:] for w in text.split()]
-    word = lambda column: max(min(len(w), 30) for w in [*words(column), ""])
-    quarter = lambda column: -(-max(min(len(text), 60) for text in texts(column)) // 4)
-    return sum(POINTS_PER_CHARACTER * max(word(c), quarter(c), 1) + CELL_PADDING_POINTS for c in shown.columns)
+    word = lambda column: max(text_points(w[:30]) for w in [*words(column), ""])
+    quarter = lambda column: max(text_points(text[:60]) for text in texts(column)) / 4
+    return sum(max(word(c), quarter(c), text_points("0")) + CELL_PADDING_POINTS for c in shown.columns)
 
 _tables_shown = 0
 

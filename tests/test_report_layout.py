@@ -17,15 +17,16 @@ from mrm_research.demo import DEMO_SIZES
 # for small changes in the synthetic data or the typesetter. Measured on A4 pages with 2 cm margins and 10 pt text,
 # the page the renderer sizes tables for: until 2026-12-05 pandoc's Typst template overrode the header's page with its
 # own (US letter, 1.25 in margins, 11 pt), so every report was typeset on a smaller text area than its tables were
-# sized for, and these budgets (measured on it) were 1-7 pages higher.
+# sized for, and these budgets (measured on it) were 1-9 pages higher. Column widths are estimated from each
+# character's width in Typst's font (notebook.text_points) since the same day, where every character counted 4.4 pt.
 BODY_PAGE_BUDGETS = {"TM-FEED-DQ": 5, "TM-FEED-DQ-DEFECTS": 6,  # measured 4 and 5
-                     "TM-SCENARIO-LIBRARY": 15, "TM-SCENARIO-LIBRARY-HISTORY": 10,  # measured 14 and 9
-                     "PPNR-MIGRATION": 10, "PPNR-PROJECTION": 8,  # measured 9 and 7
-                     "TM-ALERT-SCORER": 21,  # measured 20 (ten test groups)
+                     "TM-SCENARIO-LIBRARY": 15, "TM-SCENARIO-LIBRARY-HISTORY": 9,  # measured 14 and 8
+                     "PPNR-MIGRATION": 8, "PPNR-PROJECTION": 7,  # measured 7 and 6
+                     "TM-ALERT-SCORER": 19,  # measured 18 (ten test groups)
                      "GOV-COMMITTEE-PACK": 7,  # measured 6
-                     "TS-DETECTOR-LIBRARY": 16, "TS-DETECTOR-LIBRARY-HISTORY": 12,  # measured 15 and 11
-                     "CRYPTO-CHAIN-MONITORING": 12, "CRYPTO-CHAIN-MONITORING-HISTORY": 10,  # measured 11 and 9
-                     "GENAI-NARRATIVE-ASSISTANT": 12, "GENAI-POLICY-ASSISTANT": 8, "GENAI-KYC-EXTRACTOR": 7,  # measured 11, 7 and 6
+                     "TS-DETECTOR-LIBRARY": 14, "TS-DETECTOR-LIBRARY-HISTORY": 12,  # measured 13 and 11
+                     "CRYPTO-CHAIN-MONITORING": 11, "CRYPTO-CHAIN-MONITORING-HISTORY": 10,  # measured 10 and 9
+                     "GENAI-NARRATIVE-ASSISTANT": 11, "GENAI-POLICY-ASSISTANT": 8, "GENAI-KYC-EXTRACTOR": 7,  # measured 10, 7 and 6
                      "GENAI-INVESTIGATION-AGENT": 7}  # measured 6
 # The demo's approver is refused for models with open high-severity findings (the approval gate).
 REFUSED = {"TM-FEED-DQ-DEFECTS", "TM-ALERT-SCORER", "GENAI-NARRATIVE-ASSISTANT",  # the demo narrative model fails faithfulness, among others

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat, pandas as pd
 from ..core import MRMError
 from ..checks import OUTCOME_RULE, SEVERITIES, report_outcome
-from ..notebook import CELL_PADDING_POINTS, LANDSCAPE_POINTS, POINTS_PER_CHARACTER, PORTRAIT_POINTS, table_markdown
+from ..notebook import CELL_PADDING_POINTS, CHARACTER_POINTS, LANDSCAPE_POINTS, OTHER_CHARACTER_POINTS, PORTRAIT_POINTS, WIDTH_MARGIN, table_markdown
 
 # %% auto #0
 __all__ = ['DROPPED_TAGS', 'FACT_LABELS', 'SUMMARY_FINDINGS', 'SHORT_TABLE_ROWS', 'TABLE_TEXT_POINTS',
@@ -219,9 +219,19 @@ end
 -- much longer each column's longest text is. When even the longest words do not fit, the table's text is set
 -- smaller (by the factor that makes them fit, down to SMALLEST_TABLE_TEXT_POINTS pt) rather than let words run
 -- into each other. Sizes in points: PORTRAIT pt of text width on a portrait page, LANDSCAPE on a landscape one,
--- CHARACTER pt per character at TABLE_TEXT_POINTS pt, PADDING pt of cell padding.
-local function text_length(s) return utf8.len(s) or #s end
-local function points(characters, scale) return CHARACTER * characters * (scale or 1) + PADDING end
+-- each character's width at TABLE_TEXT_POINTS pt (`text_points`, as in Python's `minimum_width`), PADDING pt of cell padding.
+local WIDTHS = CHARACTER_WIDTHS
+local function first(s, characters)  -- the text's first characters (a text that is not UTF-8 is cut by bytes)
+  local ok, cut = pcall(utf8.offset, s, characters + 1)
+  if ok and cut then return s:sub(1, cut - 1) end
+  return ok and s or s:sub(1, characters)
+end
+local function text_points(s)
+  local sum, ok = 0, pcall(function() for _, code in utf8.codes(s) do sum = sum + (WIDTHS[code] or OTHER_CHARACTER) end end)
+  if not ok then sum = 0; for k = 1, #s do sum = sum + (WIDTHS[s:byte(k)] or OTHER_CHARACTER) end end
+  return WIDTH_MARGIN * sum
+end
+local function points(width, scale) return width * (scale or 1) + PADDING end
 -- A column name breaks after each underscore in the PDF (recommended_ | threshold): its pieces are set as boxes
 -- side by side, which Typst may break between, so no invisible character enters the text and the name is found
 -- and copied as written. Data cells keep their words whole.
@@ -237,13 +247,13 @@ local function widths_for(page)
   return function(t)
     local n = #t.colspecs
     local natural, minimum = {}, {}
-    for i = 1, n do natural[i], minimum[i] = 1, 1 end
+    for i = 1, n do natural[i], minimum[i] = text_points("0"), text_points("0") end
     local function visit(row, words)
       for i, cell in ipairs(row.cells) do
         if i <= n then
           local text = pandoc.utils.stringify(cell.contents)
-          natural[i] = math.max(natural[i], math.min(text_length(text), 60))
-          for word in text:gmatch(words) do minimum[i] = math.max(minimum[i], math.min(text_length(word), 30)) end
+          natural[i] = math.max(natural[i], text_points(first(text, 60)))
+          for word in text:gmatch(words) do minimum[i] = math.max(minimum[i], text_points(first(word, 30))) end
         end
       end
     end
@@ -252,14 +262,14 @@ local function widths_for(page)
       for _, cell in ipairs(row.cells) do cell.contents = cell.contents:walk({Str = breakable_name}) end
     end
     for _, body in ipairs(t.bodies) do for _, row in ipairs(body.body) do visit(row, "%S+") end end
-    for i = 1, n do minimum[i] = math.max(minimum[i], math.ceil(natural[i] / 4)) end
+    for i = 1, n do minimum[i] = math.max(minimum[i], natural[i] / 4) end
     local total_natural, total_minimum = 0, 0
     for i = 1, n do total_natural = total_natural + points(natural[i]); total_minimum = total_minimum + points(minimum[i]) end
     if total_natural <= page then
       for i = 1, n do t.colspecs[i] = {t.colspecs[i][1], pandoc.ColWidthDefault} end
       return t
     end
-    local scale = math.min(1, math.max((page - PADDING * n) / (total_minimum - PADDING * n), SMALLEST_TABLE_TEXT_POINTS / TABLE_TEXT_POINTS))
+    local scale = math.min(1, math.max((page - PADDING * n) / (total_minimum - PADDING * n), SMALLEST_TABLE_TEXT_POINTS / TABLE_TEXT_POINTS))  -- widths shrink with the text
     local widths, natural_sum, minimum_sum, sum = {}, 0, 0, 0
     for i = 1, n do natural_sum = natural_sum + points(natural[i], scale); minimum_sum = minimum_sum + points(minimum[i], scale) end
     local spare, stretch = math.max(page - minimum_sum, 0), natural_sum - minimum_sum
@@ -311,7 +321,7 @@ function Pandoc(doc)
   doc.blocks = blocks
   return doc
 end
-'''.replace("PORTRAIT", str(PORTRAIT_POINTS)).replace("LANDSCAPE", str(LANDSCAPE_POINTS)).replace("CHARACTER", str(POINTS_PER_CHARACTER)).replace("PADDING", str(CELL_PADDING_POINTS)).replace("SMALLEST_TABLE_TEXT_POINTS", str(SMALLEST_TABLE_TEXT_POINTS)).replace("TABLE_TEXT_POINTS", str(TABLE_TEXT_POINTS))
+'''.replace("PORTRAIT", str(PORTRAIT_POINTS)).replace("LANDSCAPE", str(LANDSCAPE_POINTS)).replace("CHARACTER_WIDTHS", "{" + ", ".join(f"[{ord(c)}] = {w}" for c, w in CHARACTER_POINTS.items()) + "}").replace("OTHER_CHARACTER", str(OTHER_CHARACTER_POINTS)).replace("WIDTH_MARGIN", str(WIDTH_MARGIN)).replace("PADDING", str(CELL_PADDING_POINTS)).replace("SMALLEST_TABLE_TEXT_POINTS", str(SMALLEST_TABLE_TEXT_POINTS)).replace("TABLE_TEXT_POINTS", str(TABLE_TEXT_POINTS))
 
 # pandoc's Typst template sets the page and the body text from these variables, after any header, so they go as metadata
 TYPST_PAGE = 'papersize: a4\nmargin:\n  x: 2cm\n  y: 2.2cm\nfontsize: 10pt\npage-numbering: "1 / 1"\n'
