@@ -413,12 +413,13 @@ def quarto_commands(notebook_path: Path, formats: tuple[str, ...] = ("html", "pd
     options = ["-M", "echo:false", "-M", "toc:true", "-M", "warning:false"]
     commands = []
     if "html" in formats: commands.append(["quarto", "render", str(notebook_path), "--to", "html", "-M", "embed-resources:true", *options, "--output", "report.html"])
-    if "pdf" in formats: commands.append(["quarto", "render", str(notebook_path), "--to", "typst", *options, "--output", "report.pdf"])
+    if "pdf" in formats: commands.append(["quarto", "render", str(notebook_path), "--to", "typst", *options, "--metadata-file", "page.yaml", "--output", "report.pdf"])  # the page of `TYPST_PAGE`
     return commands
 
 def render_with_quarto(notebook_path: Path, out_dir: Path, title: str, formats: tuple[str, ...] = ("html", "pdf")) -> dict[str, Path]:
     "Render with Quarto (used when `quarto` is on PATH)."
     made = {}
+    (notebook_path.parent / "page.yaml").write_text(TYPST_PAGE)  # Quarto's Typst template reads the same page variables as pandoc's
     for command, kind in zip(quarto_commands(notebook_path, formats), [f for f in ("html", "pdf") if f in formats]):
         result = subprocess.run(command + ["-M", f"title:{title}"], cwd=notebook_path.parent, capture_output=True, text=True)
         if result.returncode != 0: raise MRMError(f"quarto failed to render {kind}: {result.stderr.strip()[-500:]}")
