@@ -18,9 +18,9 @@ from .governance.regulation import Coverage, coverage, notebook_sections
 # %% auto #0
 __all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'CHARACTER_POINTS', 'OTHER_CHARACTER_POINTS',
            'WIDTH_MARGIN', 'CHECK_FINDING_SEVERITY', 'run_context', 'Recorder', 'recorder', 'record_metric',
-           'record_finding', 'record_scope', 'record_limitation', 'text_points', 'format_value', 'table_markdown',
-           'with_notes', 'minimum_width', 'show_table', 'load_dataset', 'inspect_dataset', 'show_checks', 'show_figure',
-           'setup_report', 'show_regulatory_coverage']
+           'record_finding', 'record_scope', 'record_limitation', 'text_points', 'format_value', 'markdown_text',
+           'table_markdown', 'with_notes', 'minimum_width', 'show_table', 'load_dataset', 'inspect_dataset',
+           'show_checks', 'show_figure', 'setup_report', 'show_regulatory_coverage']
 
 # %% ../nbs/02_notebook.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
@@ -142,14 +142,21 @@ def _shown(frame: pd.DataFrame) -> pd.DataFrame:
     positional = frame.index.name is None and pd.api.types.is_integer_dtype(frame.index.dtype) and not isinstance(frame.index, pd.MultiIndex)
     return frame.reset_index(drop=True) if positional else frame.reset_index()
 
+# what pandoc's Markdown may read as markup inside a line: emphasis, code, links, raw HTML, maths, citations, sub- and
+# superscripts, cell ends, and the quotes, dashes (--) and ellipses (...) it would make typographic
+_MARKUP = re.compile(r"""[\\`*_\[\]<>$@~^|"']|(?<=-)-|(?<=\.\.)\.""")
+
+def markdown_text(value: Any) -> str:
+    "Text from data as Markdown that shows it as written: each character Markdown could read as markup escaped with a backslash."
+    return _MARKUP.sub(lambda markup: "\\" + markup.group(0), str(value))
+
 def table_markdown(frame: pd.DataFrame, # table to show
                   ) -> str:
-    "The table as GitHub-flavoured Markdown (numbers formatted and right-aligned), index included when it carries information."
+    "The table as GitHub-flavoured Markdown (numbers formatted and right-aligned, text as written), index included when it carries information."
     shown = _shown(frame)
     align = ["right" if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype) else "left" for dtype in shown.dtypes]
-    escape = lambda value: str(value).replace("|", "\\|")  # a bare | would end the Markdown cell
-    text = shown.astype(object).map(lambda v: escape(format_value(v))) if len(shown) else shown
-    return text.rename(columns=escape).to_markdown(index=False, disable_numparse=True, colalign=align)
+    text = shown.astype(object).map(lambda v: markdown_text(format_value(v))) if len(shown) else shown
+    return text.rename(columns=markdown_text).to_markdown(index=False, disable_numparse=True, colalign=align)
 
 def with_notes(frame: pd.DataFrame, columns: list[str] | None = None, note_width: int = 80) -> tuple[pd.DataFrame, list[str]]:
     "The frame with texts longer than note_width replaced by note numbers [n] (all texts of the given columns), and the notes (identical texts share one)."
@@ -196,7 +203,7 @@ def show_table(frame: pd.DataFrame, # table to show
     for place, part in parts:
         shown, texts = with_notes(part, notes, note_width)
         markdown = table_markdown(shown)
-        note_lines = "\n".join(f"[{i}] {text}" for i, text in enumerate(texts, 1))
+        note_lines = "\n".join(f"[{i}] {markdown_text(text)}" for i, text in enumerate(texts, 1))
         meta = {"kind": "table", "caption": caption, "key": key, "place": place, "rows": len(frame), "body": markdown, "notes": texts,
                 "landscape": minimum_width(shown) > PORTRAIT_POINTS, **({"summarised": True} if long else {})}
         shown_caption = caption + (" (whole table)" if place == "appendix" else f" (summary of {len(frame):,} rows; the whole table is in the appendix)" if long else "")

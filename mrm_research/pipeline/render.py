@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat, pandas as pd
 from ..core import MRMError
 from ..checks import OUTCOME_RULE, SEVERITIES, report_outcome
-from ..notebook import CELL_PADDING_POINTS, CHARACTER_POINTS, LANDSCAPE_POINTS, OTHER_CHARACTER_POINTS, PORTRAIT_POINTS, WIDTH_MARGIN, table_markdown
+from ..notebook import CELL_PADDING_POINTS, CHARACTER_POINTS, LANDSCAPE_POINTS, OTHER_CHARACTER_POINTS, PORTRAIT_POINTS, WIDTH_MARGIN, markdown_text, table_markdown
 
 # %% auto #0
 __all__ = ['DROPPED_TAGS', 'FACT_LABELS', 'SUMMARY_FINDINGS', 'SHORT_TABLE_ROWS', 'TABLE_TEXT_POINTS',
@@ -110,7 +110,7 @@ def executive_summary(results: dict, # the run's results.json
 def _table_block(meta: dict, label: str, pointer: str = "") -> str:
     "A table output as the report shows it: numbered caption, the table, its notes; a landscape page when too wide; page markers."
     caption = f"**{label}.** {meta.get('caption') or ''}" + (f" {pointer}" if pointer else "")
-    notes = "\n\n".join(f"[{i}] {text}" for i, text in enumerate(meta.get("notes") or [], 1))
+    notes = "\n\n".join(f"[{i}] {markdown_text(text)}" for i, text in enumerate(meta.get("notes") or [], 1))
     table = f"::: keep-with-next\n{caption}\n:::\n\n{_mark_rows(meta['body'], label)}"
     if meta.get("landscape"): return f"::: landscape\n{table}" + (f"\n\n{notes}" if notes else "") + "\n:::"
     if meta["body"].count("\n") - 1 <= SHORT_TABLE_ROWS: table = f"::: keep-together\n{table}\n:::"  # a short table is not split over two pages (its notes may be)
