@@ -76,10 +76,10 @@ def executive_summary(results: dict, # the run's results.json
     "The executive summary as Markdown, and the full findings table when it is too long for the summary page."
     outcome, reason = report_outcome(results, facts.get("status", "succeeded"))
     lines = ["## Executive summary {.unnumbered}", _marker("summary"),
-             " · ".join(f"**{FACT_LABELS[k]}** {facts[k]}" for k in ("model_id", "model_version", "run_id", "date", "status") if facts.get(k))]
+             " · ".join(f"**{FACT_LABELS[k]}** {markdown_text(facts[k])}" for k in ("model_id", "model_version", "run_id", "date", "status") if facts.get(k))]
     if facts.get("status") == "failed": lines.append(f"> **This run failed.** Its results are incomplete and it cannot be approved. Error: `{str(facts.get('error', 'unknown'))[:300]}`")
     scope = results.get("scope") or {}
-    if scope: lines.append("| Scope | |\n|:---|:---|\n" + "\n".join(f"| {k.replace('_', ' ').capitalize()} | {str(v).replace('|', '/')} |" for k, v in scope.items()))
+    if scope: lines.append("| Scope | |\n|:---|:---|\n" + "\n".join(f"| {k.replace('_', ' ').capitalize()} | {markdown_text(v)} |" for k, v in scope.items()))  # scope values come from the model's own files: shown as written
     lines.append(f"**Outcome: {outcome}** ({reason}). *Rule:* " + "; ".join(f"{label} when {rule}" for label, rule in OUTCOME_RULE.items()) + ".")
     findings = pd.DataFrame([{"id": f["id"], "severity": f["severity"], "finding": f["title"], "section": sections.get(f["id"], ""),
                               "evidence": references.get(f.get("see", ""), "")} for f in results.get("findings", [])])
