@@ -16,11 +16,12 @@ from .governance.regulation import Coverage, coverage, notebook_sections
 
 
 # %% auto #0
-__all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'CHARACTER_POINTS', 'OTHER_CHARACTER_POINTS',
-           'WIDTH_MARGIN', 'CHECK_FINDING_SEVERITY', 'run_context', 'Recorder', 'recorder', 'record_metric',
-           'record_finding', 'record_scope', 'record_limitation', 'text_points', 'format_value', 'markdown_text',
-           'table_markdown', 'with_notes', 'minimum_width', 'show_table', 'load_dataset', 'inspect_dataset',
-           'show_checks', 'show_figure', 'setup_report', 'show_regulatory_coverage']
+__all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'TABLE_TEXT_POINTS', 'SMALLEST_TABLE_TEXT_POINTS',
+           'CHARACTER_POINTS', 'OTHER_CHARACTER_POINTS', 'WIDTH_MARGIN', 'CHECK_FINDING_SEVERITY', 'run_context',
+           'Recorder', 'recorder', 'record_metric', 'record_finding', 'record_scope', 'record_limitation',
+           'text_points', 'format_value', 'markdown_text', 'table_markdown', 'with_notes', 'column_widths',
+           'minimum_width', 'column_groups', 'show_table', 'load_dataset', 'inspect_dataset', 'show_checks',
+           'show_figure', 'setup_report', 'show_regulatory_coverage']
 
 # %% ../nbs/02_notebook.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
@@ -117,6 +118,7 @@ def record_limitation(text: str) -> None:
 # %% ../nbs/02_notebook.ipynb #02-report-014
 PORTRAIT_POINTS, LANDSCAPE_POINTS = 482, 728  # text width of an A4 page with 2 cm margins, portrait and landscape
 CELL_PADDING_POINTS = 12  # the Typst template's 6 pt cell inset, on each side
+TABLE_TEXT_POINTS, SMALLEST_TABLE_TEXT_POINTS = 8, 6  # table text in the PDF, and the smallest the renderer sets it at to fit a page
 # Width in points of each printable ASCII character in 8 pt table text, in Typst's default font (Libertinus Serif),
 # measured with Typst's `measure`: an 'm' is three times an 'i', a capital a third wider than a small letter on average.
 CHARACTER_POINTS = dict(zip(' !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~',
@@ -172,14 +174,28 @@ def with_notes(frame: pd.DataFrame, columns: list[str] | None = None, note_width
         shown[column] = shown[column].astype(object).map(lambda v: number(v, columns is not None))
     return shown, notes
 
-def minimum_width(frame: pd.DataFrame) -> float:
-    "Points a table needs, as the renderer sizes columns: each as wide as its longest word (its first 30 characters; a column name breaks after its underscores) and a quarter of its longest text (its first 60)."
-    shown = _shown(frame); texts = lambda column: [str(column), *map(format_value, shown[column])]
-    name_pieces = lambda column: [piece for w in str(column).split() for piece in re.split("(?<=_)", w)]
+def column_widths(frame: pd.DataFrame) -> list[float]:
+    "Points each column of the shown table needs, as the renderer sizes columns: its longest word (its first 30 characters; a column name breaks after its underscores) and a quarter of its longest text (its first 60), with the cell padding."
+    shown = _shown(frame); texts = lambda column: [str(column), *map(format_value, shown.iloc[:, column])]
+    name_pieces = lambda column: [piece for w in str(shown.columns[column]).split() for piece in re.split("(?<=_)", w)]
     words = lambda column: name_pieces(column) + [w for text in texts(column)[1:] for w in text.split()]
     word = lambda column: max(text_points(w[:30]) for w in [*words(column), ""])
     quarter = lambda column: max(text_points(text[:60]) for text in texts(column)) / 4
-    return sum(max(word(c), quarter(c), text_points("0")) + CELL_PADDING_POINTS for c in shown.columns)
+    return [max(word(c), quarter(c), text_points("0")) + CELL_PADDING_POINTS for c in range(shown.shape[1])]
+
+def minimum_width(frame: pd.DataFrame) -> float:
+    "Points a table needs, as the renderer sizes columns (`column_widths`)."
+    return sum(column_widths(frame))
+
+def column_groups(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    "The shown table as groups of columns that each fit a landscape page, the first column (what names a row) in every group; the table whole when it fits a landscape page at the smallest table text."
+    shown = _shown(frame); widths = column_widths(shown); shrink = SMALLEST_TABLE_TEXT_POINTS / TABLE_TEXT_POINTS
+    if len(widths) < 3 or sum((w - CELL_PADDING_POINTS) * shrink + CELL_PADDING_POINTS for w in widths) <= LANDSCAPE_POINTS: return [shown]
+    groups, current, used = [], [], widths[0]
+    for position, width in enumerate(widths[1:], 1):
+        if current and used + width > LANDSCAPE_POINTS: groups.append(current); current, used = [], widths[0]
+        current.append(position); used += width
+    return [shown.iloc[:, [0, *group]] for group in [*groups, current]]
 
 _tables_shown = 0
 
@@ -202,14 +218,19 @@ def show_table(frame: pd.DataFrame, # table to show
     parts = [("appendix", frame)] if appendix_only else [("body", (summary if summary is not None else frame.head(max_rows)) if long else frame)] + ([("appendix", frame)] if long else [])
     for place, part in parts:
         shown, texts = with_notes(part, notes, note_width)
-        markdown = table_markdown(shown)
-        note_lines = "\n".join(f"[{i}] {markdown_text(text)}" for i, text in enumerate(texts, 1))
-        meta = {"kind": "table", "caption": caption, "key": key, "place": place, "rows": len(frame), "body": markdown, "notes": texts,
-                "landscape": minimum_width(shown) > PORTRAIT_POINTS, **({"summarised": True} if long else {})}
-        shown_caption = caption + (" (whole table)" if place == "appendix" else f" (summary of {len(frame):,} rows; the whole table is in the appendix)" if long else "")
-        display({"text/markdown": (f"**{shown_caption}**\n\n" if caption else "") + markdown + (f"\n\n{note_lines}" if texts else ""),
-                 "text/html": (f"<p><b>{shown_caption}</b></p>" if caption else "") + part.to_html(),
-                 "text/plain": (shown_caption + "\n" if caption else "") + part.to_string()}, metadata={"mrm": meta}, raw=True)
+        groups = column_groups(shown)
+        for number, group in enumerate(groups):
+            markdown = table_markdown(group)
+            referenced = texts if len(groups) == 1 or group.isin([f"[{i}]" for i in range(1, len(texts) + 1)]).any().any() else []  # numbered as in the whole table
+            note_lines = "\n".join(f"[{i}] {markdown_text(text)}" for i, text in enumerate(referenced, 1))
+            columns = f" (columns {markdown_text(group.columns[1])} to {markdown_text(group.columns[-1])}, {group.shape[1] - 1} of {shown.shape[1] - 1} after {markdown_text(shown.columns[0])}: too wide for one page)" if len(groups) > 1 else ""
+            meta = {"kind": "table", "caption": caption + columns, "key": key if number == 0 else f"{key}-columns-{number + 1}", "place": place, "rows": len(frame), "body": markdown,
+                    "notes": referenced, "landscape": minimum_width(group) > PORTRAIT_POINTS, **({"summarised": True} if long else {})}
+            shown_caption = caption + columns + (" (whole table)" if place == "appendix" else f" (summary of {len(frame):,} rows; the whole table is in the appendix)" if long else "")
+            html, text = (part.to_html(), part.to_string()) if len(groups) == 1 else (group.to_html(index=False), group.to_string(index=False))
+            display({"text/markdown": (f"**{shown_caption}**\n\n" if caption else "") + markdown + (f"\n\n{note_lines}" if referenced else ""),
+                     "text/html": (f"<p><b>{shown_caption}</b></p>" if caption else "") + html,
+                     "text/plain": (shown_caption + "\n" if caption else "") + text}, metadata={"mrm": meta}, raw=True)
 
 # %% ../nbs/02_notebook.ipynb #02-report-017
 def load_dataset(file: str | Path, # CSV or Parquet file

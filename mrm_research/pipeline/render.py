@@ -9,14 +9,13 @@ from pathlib import Path
 import nbformat, pandas as pd
 from ..core import MRMError
 from ..checks import OUTCOME_RULE, SEVERITIES, report_outcome
-from ..notebook import CELL_PADDING_POINTS, CHARACTER_POINTS, LANDSCAPE_POINTS, OTHER_CHARACTER_POINTS, PORTRAIT_POINTS, WIDTH_MARGIN, markdown_text, table_markdown
+from ..notebook import CELL_PADDING_POINTS, CHARACTER_POINTS, LANDSCAPE_POINTS, OTHER_CHARACTER_POINTS, PORTRAIT_POINTS, SMALLEST_TABLE_TEXT_POINTS, TABLE_TEXT_POINTS, WIDTH_MARGIN, markdown_text, table_markdown
 
 # %% auto #0
-__all__ = ['DROPPED_TAGS', 'FACT_LABELS', 'SUMMARY_FINDINGS', 'SHORT_TABLE_ROWS', 'TABLE_TEXT_POINTS',
-           'SMALLEST_TABLE_TEXT_POINTS', 'LUA_FILTER', 'TYPST_PAGE', 'TYPST_HEADER', 'HTML_STYLE', 'title_block',
-           'pandoc_identifier', 'executive_summary', 'prepare_notebook', 'typst_arguments', 'render_with_pandoc_typst',
-           'render_markdown', 'quarto_commands', 'render_with_quarto', 'render_engine', 'render_report', 'render',
-           'report_layout']
+__all__ = ['DROPPED_TAGS', 'FACT_LABELS', 'SUMMARY_FINDINGS', 'SHORT_TABLE_ROWS', 'LUA_FILTER', 'TYPST_PAGE', 'TYPST_HEADER',
+           'HTML_STYLE', 'title_block', 'pandoc_identifier', 'executive_summary', 'prepare_notebook', 'typst_arguments',
+           'render_with_pandoc_typst', 'render_markdown', 'quarto_commands', 'render_with_quarto', 'render_engine',
+           'render_report', 'render', 'report_layout']
 
 # %% ../../nbs/03_pipeline_render.ipynb #03-pipeline-render-005
 DROPPED_TAGS = {"parameters", "injected-parameters", "remove-cell"}
@@ -184,7 +183,6 @@ def prepare_notebook(notebook: nbformat.NotebookNode, # executed notebook
     return prepared, title or facts.get("notebook", "Validation report")
 
 # %% ../../nbs/03_pipeline_render.ipynb #03-pipeline-render-012
-TABLE_TEXT_POINTS, SMALLEST_TABLE_TEXT_POINTS = 8, 6  # table text in the PDF, and the smallest it is set at to fit a page
 LUA_FILTER = r'''
 -- A caption (or a heading-like paragraph) stays on the page of what follows it: a sticky block in the PDF.
 -- The div's content inside a Typst block with the given arguments (PDF); other formats get the content unwrapped.
@@ -286,6 +284,7 @@ Table = widths_for(PORTRAIT)
 -- A short table (with its caption and notes) on one page: an unbreakable block in the PDF.
 local function keep_together(div) return typst_block(div, "breakable: false, width: 100%") end
 -- A table too wide for a portrait page is sized for, and in the PDF typeset on, a landscape page.
+local FLIPPED_PAGE_END = "] // the landscape page ends"
 local function landscape(div)
   if div.classes:includes("keep-together") then return pandoc.Blocks(keep_together(div)):walk({Div = keep_with_next, Table = widths_for(PORTRAIT)}) end
   if not div.classes:includes("landscape") then return keep_with_next(div) end
@@ -293,7 +292,7 @@ local function landscape(div)
   if FORMAT ~= "typst" then return content end
   local blocks = {pandoc.RawBlock("typst", "#page(flipped: true)[")}
   for _, block in ipairs(content) do table.insert(blocks, block) end
-  table.insert(blocks, pandoc.RawBlock("typst", "]"))
+  table.insert(blocks, pandoc.RawBlock("typst", FLIPPED_PAGE_END))
   return blocks
 end
 function RawBlock(el)
@@ -302,13 +301,17 @@ function RawBlock(el)
   end
 end
 -- A heading just before a landscape page (with the invisible layout markers after it) goes onto that page: left
--- before it, it would end the portrait page alone, its section's content on the next page.
+-- before it, it would end the portrait page alone, its section's content on the next page. A landscape page right
+-- after another continues it (the groups of columns of one wide table, wide tables one after another): each would
+-- otherwise start a page of its own.
 local function opens_landscape(block) return block.t == "RawBlock" and block.format == "typst" and block.text:sub(1, 21) == "#page(flipped: true)[" end
 local function layout_marker(block) return block.t == "RawBlock" and block.format == "typst" and block.text:find("<mrm-layout>", 1, true) ~= nil end
 function Pandoc(doc)
   if FORMAT ~= "typst" then return nil end
   local blocks = {}
   for _, block in ipairs(doc.blocks) do
+    local last = blocks[#blocks]
+    if opens_landscape(block) and last and last.t == "RawBlock" and last.text == FLIPPED_PAGE_END then table.remove(blocks); goto continue end
     local moved, first = {}, #blocks
     while first > 0 and layout_marker(blocks[first]) do first = first - 1 end
     if opens_landscape(block) and first > 0 and blocks[first].t == "Header" then
@@ -317,6 +320,7 @@ function Pandoc(doc)
     end
     table.insert(blocks, block)
     for _, heading in ipairs(moved) do table.insert(blocks, heading) end
+    ::continue::
   end
   doc.blocks = blocks
   return doc
