@@ -17,11 +17,11 @@ from .governance.regulation import Coverage, coverage, notebook_sections
 
 # %% auto #0
 __all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'TABLE_TEXT_POINTS', 'SMALLEST_TABLE_TEXT_POINTS',
-           'CHARACTER_POINTS', 'OTHER_CHARACTER_POINTS', 'WIDTH_MARGIN', 'CHECK_FINDING_SEVERITY', 'run_context',
-           'Recorder', 'recorder', 'record_metric', 'record_finding', 'record_scope', 'record_limitation',
-           'text_points', 'format_value', 'markdown_text', 'table_markdown', 'with_notes', 'column_widths',
-           'minimum_width', 'column_groups', 'show_table', 'load_dataset', 'inspect_dataset', 'show_checks',
-           'show_figure', 'setup_report', 'show_regulatory_coverage']
+           'CHARACTER_POINTS', 'OTHER_CHARACTER_POINTS', 'WIDTH_MARGIN', 'WIDE_CHARACTER_POINTS', 'WIDE_CHARACTERS',
+           'CHECK_FINDING_SEVERITY', 'run_context', 'Recorder', 'recorder', 'record_metric', 'record_finding',
+           'record_scope', 'record_limitation', 'text_points', 'format_value', 'markdown_text', 'table_markdown',
+           'with_notes', 'column_widths', 'minimum_width', 'column_groups', 'show_table', 'load_dataset',
+           'inspect_dataset', 'show_checks', 'show_figure', 'setup_report', 'show_regulatory_coverage']
 
 # %% ../nbs/02_notebook.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
@@ -124,10 +124,12 @@ TABLE_TEXT_POINTS, SMALLEST_TABLE_TEXT_POINTS = 8, 6  # table text in the PDF, a
 CHARACTER_POINTS = dict(zip(' !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~',
                             (2.0, 2.3, 2.69, 3.72, 3.72, 5.1, 5.64, 1.52, 2.38, 2.38, 2.95, 4.4, 1.76, 2.7, 1.76, 2.58, 3.72, 3.72, 3.72, 3.72, 3.72, 3.72, 3.72, 3.72, 3.72, 3.72, 1.89, 1.89, 4.4, 4.4, 4.4, 3.48, 7.16, 5.56, 4.7, 5.17, 5.61, 4.46, 3.88, 5.48, 5.84, 2.38, 2.58, 5.1, 4.22, 6.71, 5.59, 5.62, 4.33, 5.62, 4.7, 3.88, 5.19, 5.47, 5.4, 7.79, 5.28, 4.78, 4.83, 2.85, 2.3, 2.85, 4.14, 3.89, 3.14, 3.66, 3.94, 3.42, 4.05, 3.63, 2.33, 4.0, 4.3, 2.17, 2.18, 4.1, 2.11, 6.32, 4.34, 4.09, 4.15, 4.02, 2.98, 3.12, 2.53, 4.25, 4.09, 6.09, 4.0, 4.23, 3.39, 2.22, 1.64, 2.22, 3.59)))
 OTHER_CHARACTER_POINTS, WIDTH_MARGIN = 5.6, 1.05  # a character not listed counts as wide as an 'A'; 5 % for rounding
+WIDE_CHARACTER_POINTS, WIDE_CHARACTERS = 8.0, (0x2E80, 0xFFEF)  # Chinese, Japanese and Korean characters are set a full 8 pt wide (measured: 日 本 東)
 
 def text_points(text: str) -> float:
     "Width of a text in 8 pt table text, in points, with the margin."
-    return WIDTH_MARGIN * sum(CHARACTER_POINTS.get(character, OTHER_CHARACTER_POINTS) for character in text)
+    wide = lambda character: WIDE_CHARACTERS[0] <= ord(character) <= WIDE_CHARACTERS[1]
+    return WIDTH_MARGIN * sum(CHARACTER_POINTS.get(character) or (WIDE_CHARACTER_POINTS if wide(character) else OTHER_CHARACTER_POINTS) for character in text)
 
 def format_value(value: Any) -> str:
     "A cell as a reader wants it: integers with thousands separators, large floats to cents, small ones to 6 significant digits."

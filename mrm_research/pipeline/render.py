@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat, pandas as pd
 from ..core import MRMError
 from ..checks import OUTCOME_RULE, SEVERITIES, report_outcome
-from ..notebook import CELL_PADDING_POINTS, CHARACTER_POINTS, LANDSCAPE_POINTS, OTHER_CHARACTER_POINTS, PORTRAIT_POINTS, SMALLEST_TABLE_TEXT_POINTS, TABLE_TEXT_POINTS, WIDTH_MARGIN, markdown_text, table_markdown
+from ..notebook import CELL_PADDING_POINTS, CHARACTER_POINTS, LANDSCAPE_POINTS, OTHER_CHARACTER_POINTS, PORTRAIT_POINTS, SMALLEST_TABLE_TEXT_POINTS, TABLE_TEXT_POINTS, WIDE_CHARACTER_POINTS, WIDE_CHARACTERS, WIDTH_MARGIN, markdown_text, table_markdown
 
 # %% auto #0
 __all__ = ['DROPPED_TAGS', 'FACT_LABELS', 'SUMMARY_FINDINGS', 'SHORT_TABLE_ROWS', 'LUA_FILTER', 'TYPST_PAGE', 'TYPST_HEADER',
@@ -225,7 +225,8 @@ local function first(s, characters)  -- the text's first characters (a text that
   return ok and s or s:sub(1, characters)
 end
 local function text_points(s)
-  local sum, ok = 0, pcall(function() for _, code in utf8.codes(s) do sum = sum + (WIDTHS[code] or OTHER_CHARACTER) end end)
+  local width = function(code) return WIDTHS[code] or ((code >= WIDE_FIRST and code <= WIDE_LAST) and WIDE_POINTS or OTHER_CHARACTER) end
+  local sum, ok = 0, pcall(function() for _, code in utf8.codes(s) do sum = sum + width(code) end end)
   if not ok then sum = 0; for k = 1, #s do sum = sum + (WIDTHS[s:byte(k)] or OTHER_CHARACTER) end end
   return WIDTH_MARGIN * sum
 end
@@ -325,7 +326,7 @@ function Pandoc(doc)
   doc.blocks = blocks
   return doc
 end
-'''.replace("PORTRAIT", str(PORTRAIT_POINTS)).replace("LANDSCAPE", str(LANDSCAPE_POINTS)).replace("CHARACTER_WIDTHS", "{" + ", ".join(f"[{ord(c)}] = {w}" for c, w in CHARACTER_POINTS.items()) + "}").replace("OTHER_CHARACTER", str(OTHER_CHARACTER_POINTS)).replace("WIDTH_MARGIN", str(WIDTH_MARGIN)).replace("PADDING", str(CELL_PADDING_POINTS)).replace("SMALLEST_TABLE_TEXT_POINTS", str(SMALLEST_TABLE_TEXT_POINTS)).replace("TABLE_TEXT_POINTS", str(TABLE_TEXT_POINTS))
+'''.replace("PORTRAIT", str(PORTRAIT_POINTS)).replace("LANDSCAPE", str(LANDSCAPE_POINTS)).replace("CHARACTER_WIDTHS", "{" + ", ".join(f"[{ord(c)}] = {w}" for c, w in CHARACTER_POINTS.items()) + "}").replace("OTHER_CHARACTER", str(OTHER_CHARACTER_POINTS)).replace("WIDTH_MARGIN", str(WIDTH_MARGIN)).replace("WIDE_FIRST", str(WIDE_CHARACTERS[0])).replace("WIDE_LAST", str(WIDE_CHARACTERS[1])).replace("WIDE_POINTS", str(WIDE_CHARACTER_POINTS)).replace("PADDING", str(CELL_PADDING_POINTS)).replace("SMALLEST_TABLE_TEXT_POINTS", str(SMALLEST_TABLE_TEXT_POINTS)).replace("TABLE_TEXT_POINTS", str(TABLE_TEXT_POINTS))
 
 # pandoc's Typst template sets the page and the body text from these variables, after any header, so they go as metadata
 TYPST_PAGE = 'papersize: a4\nmargin:\n  x: 2cm\n  y: 2.2cm\nfontsize: 10pt\npage-numbering: "1 / 1"\n'
