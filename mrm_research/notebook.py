@@ -137,6 +137,7 @@ def format_value(value: Any) -> str:
     if isinstance(value, (bool, np.bool_)): return str(bool(value))
     if isinstance(value, (int, np.integer)): return f"{value:,}"
     if isinstance(value, (float, np.floating)):
+        value = value + 0.0  # a negative zero (0 x -0.2) is shown as 0, not -0
         return f"{value:,.2f}" if abs(value) >= 1_000 else f"{value:.6g}"
     if isinstance(value, pd.Timestamp): return value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat(sep=" ")
     return str(value)
