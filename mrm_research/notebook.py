@@ -178,27 +178,28 @@ def with_notes(frame: pd.DataFrame, columns: list[str] | None = None, note_width
     return shown, notes
 
 def column_widths(frame: pd.DataFrame) -> list[float]:
-    "Points each column of the shown table needs, as the renderer sizes columns: its longest word (its first 30 characters; a column name breaks after its underscores) and a quarter of its longest text (its first 60), with the cell padding."
-    shown = _shown(frame); texts = lambda column: [str(column), *map(format_value, shown.iloc[:, column])]
-    name_pieces = lambda column: [piece for w in str(shown.columns[column]).split() for piece in re.split("(?<=_)", w)]
-    words = lambda column: name_pieces(column) + [w for text in texts(column)[1:] for w in text.split()]
-    word = lambda column: max(text_points(w[:30]) for w in [*words(column), ""])
-    quarter = lambda column: max(text_points(text[:60]) for text in texts(column)) / 4
-    return [max(word(c), quarter(c), text_points("0")) + CELL_PADDING_POINTS for c in range(shown.shape[1])]
+    "Points each column of the shown table needs, as the renderer sizes columns: its longest word (its first 30 characters; a column name breaks after its underscores) and a quarter of its longest text (its first 60, the name's included), with the cell padding."
+    shown = _shown(frame)
+    def width(position: int) -> float:
+        name, values = str(shown.columns[position]), list(dict.fromkeys(map(format_value, shown.iloc[:, position])))  # each distinct text measured once
+        words = [piece for word in name.split() for piece in re.split("(?<=_)", word)] + list(dict.fromkeys(word for text in values for word in text.split()))
+        longest_word, longest_text = max(text_points(w[:30]) for w in [*words, ""]), max(text_points(text[:60]) for text in [name, *values])
+        return max(longest_word, longest_text / 4, text_points("0")) + CELL_PADDING_POINTS
+    return [width(position) for position in range(shown.shape[1])]
 
 def minimum_width(frame: pd.DataFrame) -> float:
     "Points a table needs, as the renderer sizes columns (`column_widths`)."
     return sum(column_widths(frame))
 
-def column_groups(frame: pd.DataFrame) -> list[pd.DataFrame]:
-    "The shown table as groups of columns that each fit a landscape page, the first column (what names a row) in every group; the table whole when it fits a landscape page at the smallest table text."
+def column_groups(frame: pd.DataFrame) -> list[tuple[pd.DataFrame, float]]:
+    "The shown table as groups of columns that each fit a landscape page, the first column (what names a row) in every group, each with the points it needs; the table whole when it fits a landscape page at the smallest table text."
     shown = _shown(frame); widths = column_widths(shown); shrink = SMALLEST_TABLE_TEXT_POINTS / TABLE_TEXT_POINTS
-    if len(widths) < 3 or sum((w - CELL_PADDING_POINTS) * shrink + CELL_PADDING_POINTS for w in widths) <= LANDSCAPE_POINTS: return [shown]
+    if len(widths) < 3 or sum((w - CELL_PADDING_POINTS) * shrink + CELL_PADDING_POINTS for w in widths) <= LANDSCAPE_POINTS: return [(shown, sum(widths))]
     groups, current, used = [], [], widths[0]
     for position, width in enumerate(widths[1:], 1):
         if current and used + width > LANDSCAPE_POINTS: groups.append(current); current, used = [], widths[0]
         current.append(position); used += width
-    return [shown.iloc[:, [0, *group]] for group in [*groups, current]]
+    return [(shown.iloc[:, [0, *group]], widths[0] + sum(widths[position] for position in group)) for group in [*groups, current]]
 
 _tables_shown = 0
 
@@ -222,13 +223,13 @@ def show_table(frame: pd.DataFrame, # table to show
     for place, part in parts:
         shown, texts = with_notes(part, notes, note_width)
         groups = column_groups(shown)
-        for number, group in enumerate(groups):
+        for number, (group, needed) in enumerate(groups):
             markdown = table_markdown(group)
             referenced = texts if len(groups) == 1 or group.isin([f"[{i}]" for i in range(1, len(texts) + 1)]).any().any() else []  # numbered as in the whole table
             note_lines = "\n".join(f"[{i}] {markdown_text(text)}" for i, text in enumerate(referenced, 1))
             columns = f" (columns {markdown_text(group.columns[1])} to {markdown_text(group.columns[-1])}, {group.shape[1] - 1} of {shown.shape[1] - 1} after {markdown_text(shown.columns[0])}: too wide for one page)" if len(groups) > 1 else ""
             meta = {"kind": "table", "caption": caption + columns, "key": key if number == 0 else f"{key}-columns-{number + 1}", "place": place, "rows": len(frame), "body": markdown,
-                    "notes": referenced, "landscape": minimum_width(group) > PORTRAIT_POINTS, **({"summarised": True} if long else {})}
+                    "notes": referenced, "landscape": needed > PORTRAIT_POINTS, **({"summarised": True} if long else {})}
             shown_caption = caption + columns + (" (whole table)" if place == "appendix" else f" (summary of {len(frame):,} rows; the whole table is in the appendix)" if long else "")
             html, text = (part.to_html(), part.to_string()) if len(groups) == 1 else (group.to_html(index=False), group.to_string(index=False))
             display({"text/markdown": (f"**{shown_caption}**\n\n" if caption else "") + markdown + (f"\n\n{note_lines}" if referenced else ""),

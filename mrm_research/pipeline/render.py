@@ -219,15 +219,13 @@ end
 -- into each other. Sizes in points: PORTRAIT pt of text width on a portrait page, LANDSCAPE on a landscape one,
 -- each character's width at TABLE_TEXT_POINTS pt (`text_points`, as in Python's `minimum_width`), PADDING pt of cell padding.
 local WIDTHS = CHARACTER_WIDTHS
-local function first(s, characters)  -- the text's first characters (a text that is not UTF-8 is cut by bytes)
-  local ok, cut = pcall(utf8.offset, s, characters + 1)
-  if ok and cut then return s:sub(1, cut - 1) end
-  return ok and s or s:sub(1, characters)
+local function first(s, characters)  -- the text's first characters (pandoc's text is always UTF-8)
+  local cut = utf8.offset(s, characters + 1)
+  return cut and s:sub(1, cut - 1) or s
 end
 local function text_points(s)
-  local width = function(code) return WIDTHS[code] or ((code >= WIDE_FIRST and code <= WIDE_LAST) and WIDE_POINTS or OTHER_CHARACTER) end
-  local sum, ok = 0, pcall(function() for _, code in utf8.codes(s) do sum = sum + width(code) end end)
-  if not ok then sum = 0; for k = 1, #s do sum = sum + (WIDTHS[s:byte(k)] or OTHER_CHARACTER) end end
+  local sum = 0
+  for _, code in utf8.codes(s) do sum = sum + (WIDTHS[code] or ((code >= WIDE_FIRST and code <= WIDE_LAST) and WIDE_POINTS or OTHER_CHARACTER)) end
   return WIDTH_MARGIN * sum
 end
 local function points(width, scale) return width * (scale or 1) + PADDING end
