@@ -21,7 +21,8 @@ __all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'TABLE_
            'CHECK_FINDING_SEVERITY', 'run_context', 'Recorder', 'recorder', 'record_metric', 'record_finding',
            'record_scope', 'record_limitation', 'text_points', 'format_value', 'markdown_text', 'table_markdown',
            'with_notes', 'column_widths', 'minimum_width', 'column_groups', 'show_table', 'load_dataset',
-           'inspect_dataset', 'show_checks', 'show_figure', 'setup_report', 'show_regulatory_coverage']
+           'inspect_dataset', 'show_checks', 'character_names', 'show_figure', 'setup_report',
+           'show_regulatory_coverage']
 
 # %% ../nbs/02_notebook.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
@@ -280,21 +281,44 @@ def show_checks(results: list, # `CheckResult`s (e.g. completeness for each data
 # %% ../nbs/02_notebook.ipynb #02-report-030
 _figures_shown = 0
 
+def character_names(characters, # characters to name (in the order given)
+                    shown: int = 12, # named at most
+                   ) -> str:
+    "Characters by code point and Unicode name ('U+AD6D HANGUL SYLLABLE GUG; ...'), which any font can show, for a document that cannot show the characters themselves."
+    import unicodedata
+    characters = list(characters)
+    return "; ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'without a Unicode name')}" for c in characters[:shown]) + (f"; and {len(characters) - shown} more" if len(characters) > shown else "")
+
+def _drawn_svg(fig) -> tuple[str, list[str]]:
+    "The figure drawn as SVG, and the characters matplotlib's fonts had no glyph for (it warns of each and draws an empty box)."
+    import io, warnings
+    buffer = io.StringIO()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always"); fig.savefig(buffer, format="svg", bbox_inches="tight")
+    missing = set()
+    for caught_warning in caught:
+        if (glyph := re.match(r"Glyph (\d+) .*missing from font", str(caught_warning.message))): missing.add(chr(int(glyph.group(1))))
+        else: warnings.warn_explicit(caught_warning.message, caught_warning.category, caught_warning.filename, caught_warning.lineno)  # other warnings as they were
+    return buffer.getvalue(), sorted(missing)
+
 def show_figure(fig, # a matplotlib figure
                 caption: str, # what the figure shows (the renderer numbers it)
                 name: str | None = None, # recorded in results.json under this name (others can refer to it)
                ) -> None:
     "Show a figure with its caption after checking it can be read in print; the figure is closed."
-    import io, matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt
     from IPython.display import display
     global _figures_shown
-    buffer = io.StringIO(); fig.savefig(buffer, format="svg", bbox_inches="tight")  # drawn once: the print rules are checked on this drawing's layout
+    svg, missing = _drawn_svg(fig)  # drawn once: the print rules are checked on this drawing's layout
     problems = figure_problems(fig, laid_out=True); plt.close(fig)
     if problems: raise MRMError(f"figure '{caption}' cannot be read in print: " + "; ".join(problems))
     if not caption: raise MRMError("every figure needs a caption")
+    if missing:  # the data's characters, not the notebook's layout: the figure is shown, and says what it cannot show
+        caption += (f" (The figure cannot show {len(missing)} character{'s' * (len(missing) != 1)} of its labels, drawn as empty boxes: no font matplotlib drew with has "
+                    f"{'them' if len(missing) != 1 else 'it'}: {character_names(missing)}. Name a font that has them in matplotlib's font.family to draw them.)")
     _figures_shown += 1; key = name or f"figure-{_figures_shown}"
     if name: recorder().figure(name, caption)
-    display({"image/svg+xml": buffer.getvalue(), "text/plain": f"[figure] {caption}"}, metadata={"mrm": {"kind": "figure", "caption": caption, "key": key}}, raw=True)
+    display({"image/svg+xml": svg, "text/plain": f"[figure] {caption}"}, metadata={"mrm": {"kind": "figure", "caption": caption, "key": key}}, raw=True)
 
 # %% ../nbs/02_notebook.ipynb #02-report-025
 def setup_report(seed: int | None = None, # the run's seed; None leaves generators alone

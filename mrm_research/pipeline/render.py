@@ -9,13 +9,14 @@ from pathlib import Path
 import nbformat, pandas as pd
 from ..core import MRMError
 from ..checks import OUTCOME_RULE, SEVERITIES, report_outcome
-from ..notebook import CELL_PADDING_POINTS, CHARACTER_POINTS, LANDSCAPE_POINTS, OTHER_CHARACTER_POINTS, PORTRAIT_POINTS, SMALLEST_TABLE_TEXT_POINTS, TABLE_TEXT_POINTS, WIDE_CHARACTER_POINTS, WIDE_CHARACTERS, WIDTH_MARGIN, markdown_text, table_markdown
+from ..notebook import CELL_PADDING_POINTS, CHARACTER_POINTS, LANDSCAPE_POINTS, OTHER_CHARACTER_POINTS, PORTRAIT_POINTS, SMALLEST_TABLE_TEXT_POINTS, TABLE_TEXT_POINTS, WIDE_CHARACTER_POINTS, WIDE_CHARACTERS, WIDTH_MARGIN, character_names, markdown_text, table_markdown
 
 # %% auto #0
 __all__ = ['DROPPED_TAGS', 'FACT_LABELS', 'SUMMARY_FINDINGS', 'SHORT_TABLE_ROWS', 'LUA_FILTER', 'TYPST_PAGE', 'TYPST_HEADER',
-           'HTML_STYLE', 'title_block', 'pandoc_identifier', 'executive_summary', 'prepare_notebook', 'typst_arguments',
-           'render_with_pandoc_typst', 'render_markdown', 'quarto_commands', 'render_with_quarto', 'render_engine',
-           'render_report', 'render', 'report_layout']
+           'HTML_STYLE', 'PDF_CHECKED_CATEGORIES', 'title_block', 'pandoc_identifier', 'executive_summary',
+           'prepare_notebook', 'typst_arguments', 'render_with_pandoc_typst', 'characters_without_font', 'font_notice',
+           'typeset_text', 'pdf_font_notice', 'with_font_notice', 'render_markdown', 'quarto_commands',
+           'render_with_quarto', 'render_engine', 'render_report', 'render', 'report_layout']
 
 # %% ../../nbs/03_pipeline_render.ipynb #03-pipeline-render-005
 DROPPED_TAGS = {"parameters", "injected-parameters", "remove-cell"}
@@ -387,6 +388,78 @@ def render_with_pandoc_typst(notebook_path: Path, # the prepared notebook
         except Exception as error: raise MRMError(f"typst could not compile the PDF of {notebook_path.name}: {error}") from error
     return made
 
+# %% ../../nbs/03_pipeline_render.ipynb #03-font-notice-2
+PDF_CHECKED_CATEGORIES = ("L", "N", "P", "S")  # letters, numbers, punctuation, symbols: what a reader must see (marks are shaped with their letters; spaces and controls are invisible)
+_FONT_HAS: dict[tuple[str, bool], bool] = {}  # (character, system fonts used) -> whether Typst finds a font with it, probed once per process
+
+def _mapped_characters(pdf: bytes) -> set[str]:
+    "Characters the PDF's fonts map a real glyph to (its ToUnicode maps, glyph 0 left out: a missing character's)."
+    import io, pypdf
+    found = set()
+    for page in pypdf.PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            mapping = font.get_object().get("/ToUnicode")
+            if mapping is None: continue
+            data = mapping.get_object().get_data().decode("latin-1")
+            for block in re.findall(r"beginbfchar(.*?)endbfchar", data, flags=re.S):
+                for glyph, text in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+                    if int(glyph, 16): found.update(bytes.fromhex(text).decode("utf-16-be", errors="ignore"))
+            for block in re.findall(r"beginbfrange(.*?)endbfrange", data, flags=re.S):
+                for first, last, text in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+                    start = ord(bytes.fromhex(text).decode("utf-16-be", errors="ignore")[:1] or "\0")
+                    found.update(chr(start + k) for k in range(int(first, 16) == 0, int(last, 16) - int(first, 16) + 1))
+    return found
+
+def characters_without_font(text: str, # what the PDF will show
+                            system_fonts: bool = True, # use the machine's fonts as the renderer does; False: Typst's own fonts only
+                           ) -> dict[str, int]:
+    "The characters of the text no font Typst can use has (letters, numbers, punctuation and symbols beyond ASCII), each with how often it occurs: Typst would set them as empty boxes."
+    import collections, json, typst, unicodedata
+    counts = collections.Counter(c for c in re.findall(r"[^\x00-\x7e]", text) if unicodedata.category(c)[0] in PDF_CHECKED_CATEGORIES)
+    unknown = [c for c in counts if (c, system_fonts) not in _FONT_HAS]
+    if unknown:
+        with tempfile.TemporaryDirectory(prefix="glyphs-") as scratch:
+            (Path(scratch) / "probe.typ").write_text("#text(" + json.dumps(" ".join(unknown), ensure_ascii=False) + ")")
+            found = _mapped_characters(typst.compile(str(Path(scratch) / "probe.typ"), ignore_system_fonts=not system_fonts))
+        _FONT_HAS.update({(c, system_fonts): c in found for c in unknown})
+    return {c: n for c, n in counts.items() if not _FONT_HAS[(c, system_fonts)]}
+
+def font_notice(missing: dict[str, int], # from `characters_without_font`
+                shown: int = 12, # characters named at most
+               ) -> str:
+    "Markdown for the top of a PDF that cannot show some of its characters (typeset in the PDF only): how many, which by code point and Unicode name, and what to do."
+    names = character_names(sorted(missing, key=lambda c: (-missing[c], c)), shown)  # the most frequent first
+    text = (f"*This PDF cannot show {len(missing)} character{'s' * (len(missing) != 1)} of the report* ({sum(missing.values())} occurrence{'s' * (sum(missing.values()) != 1)}): "
+            f"no font on the machine that rendered it has {'them' if len(missing) != 1 else 'it'}, so {'they are' if len(missing) != 1 else 'it is'} set as empty boxes: {names}. "
+            "The HTML report shows them wherever the reader's browser has a font for them. To show them here, install a font that has them "
+            "on the rendering machine (the Noto fonts cover most scripts) and render the report again (mrm render).")
+    return f'```{{=typst}}\n#block(stroke: 0.8pt + rgb("#c0392b"), inset: 8pt, width: 100%)[{text}]\n```'
+
+def typeset_text(notebook: nbformat.NotebookNode) -> str:
+    "The text a prepared notebook puts on the page: its Markdown cells and its outputs' text (code is hidden, images are pictures)."
+    joined = lambda value: "".join(value) if isinstance(value, list) else str(value)
+    parts = [joined(cell.source) for cell in notebook.cells if cell.cell_type == "markdown"]
+    parts += [joined(value) for cell in notebook.cells for output in cell.get("outputs", [])
+              for value in [output.get("text", ""), *(v for k, v in output.get("data", {}).items() if k.startswith("text/"))]]
+    return "\n".join(parts)
+
+def pdf_font_notice(text: str, # what the PDF will show
+                    title: str, # the document's title (shown too)
+                   ) -> str:
+    "`font_notice` for a PDF of this text, with a warning naming what is missing; '' when every character has a font."
+    import warnings
+    missing = characters_without_font(title + "\n" + text)
+    if not missing: return ""
+    warnings.warn(f"the PDF of {title!r} cannot show {len(missing)} character(s) (no font on this machine has them): " + " ".join(f"U+{ord(c):04X}" for c in list(missing)[:12]) + "; its first page says so", stacklevel=3)
+    return font_notice(missing)
+
+def with_font_notice(notebook: nbformat.NotebookNode, # a prepared notebook
+                     title: str, # its title
+                    ) -> nbformat.NotebookNode:
+    "The notebook, with `pdf_font_notice` first when its PDF cannot show some characters."
+    if (notice := pdf_font_notice(typeset_text(notebook), title)): notebook.cells.insert(0, nbformat.v4.new_markdown_cell(notice))
+    return notebook
+
 # %% ../../nbs/03_pipeline_render.ipynb #03-pipeline-render-026
 def render_markdown(markdown: str, # the document
                     out_dir: str | Path, # where <stem>.html and <stem>.pdf go
@@ -405,7 +478,7 @@ def render_markdown(markdown: str, # the document
             html = pypandoc.convert_text(markdown, "html", format="markdown", extra_args=[*arguments, "--embed-resources", f"--include-in-header={work / 'style.html'}"])
             made["html"] = write_atomic(out_dir / f"{stem}.html", html)
         if "pdf" in formats:
-            source = pypandoc.convert_text(markdown, "typst", format="markdown", extra_args=[*arguments, *typst_arguments(work)])
+            source = pypandoc.convert_text(pdf_font_notice(markdown, title) + "\n\n" + markdown, "typst", format="markdown", extra_args=[*arguments, *typst_arguments(work)])
             (work / "document.typ").write_text(source)
             made["pdf"] = write_atomic(out_dir / f"{stem}.pdf", typst.compile(str(work / "document.typ"), root=str(work)))
     return made
@@ -448,6 +521,7 @@ def render_report(notebook: str | Path, # executed notebook (.ipynb)
     "Render an executed notebook to a self-contained HTML report and a PDF, executive summary first."
     out_dir = Path(out_dir).resolve(); out_dir.mkdir(parents=True, exist_ok=True)  # absolute: pandoc runs in the scratch folder
     prepared, title = prepare_notebook(nbformat.read(str(notebook), as_version=4), facts, results)
+    if "pdf" in formats: prepared = with_font_notice(prepared, title)
     with tempfile.TemporaryDirectory(prefix="render-", dir=out_dir) as scratch:
         path = Path(scratch) / "report.ipynb"
         nbformat.write(prepared, str(path))
@@ -481,6 +555,7 @@ def report_layout(bundle: str | Path, # a bundle folder (its notebook.ipynb, res
     bundle = Path(bundle).resolve(); manifest = json.loads((bundle / "manifest.json").read_text())
     facts = {k: v for k, v in manifest.items() if k in (*FACT_LABELS, "error")}
     prepared, title = prepare_notebook(nbformat.read(str(bundle / "notebook.ipynb"), as_version=4), facts, json.loads((bundle / "results.json").read_text()))
+    prepared = with_font_notice(prepared, title)  # as `render_report` typesets it
     uncaptioned = sum(1 for cell in prepared.cells if cell.cell_type == "code" for o in cell.outputs if any(k.startswith("image/") for k in o.get("data", {})))  # a captioned figure is Markdown
     uncaptioned += sum(1 for cell in prepared.cells if cell.cell_type == "code" for o in cell.outputs
                        if "text/markdown" in o.get("data", {}) and re.search(r"^\|.*\|\s*$", o["data"]["text/markdown"], flags=re.M) and "**Table" not in o["data"]["text/markdown"])
