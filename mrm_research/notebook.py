@@ -17,12 +17,12 @@ from .governance.regulation import Coverage, coverage, notebook_sections
 
 # %% auto #0
 __all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'TABLE_TEXT_POINTS', 'SMALLEST_TABLE_TEXT_POINTS',
-           'CHARACTER_POINTS', 'OTHER_CHARACTER_POINTS', 'WIDTH_MARGIN', 'WIDE_CHARACTER_POINTS', 'WIDE_CHARACTERS',
-           'CHECK_FINDING_SEVERITY', 'run_context', 'Recorder', 'recorder', 'record_metric', 'record_finding',
-           'record_scope', 'record_limitation', 'text_points', 'format_value', 'markdown_text', 'table_markdown',
-           'with_notes', 'column_widths', 'minimum_width', 'column_groups', 'show_table', 'load_dataset',
-           'inspect_dataset', 'show_checks', 'character_names', 'show_figure', 'setup_report',
-           'show_regulatory_coverage']
+           'WORD_PIECE_CHARACTERS', 'CHARACTER_POINTS', 'OTHER_CHARACTER_POINTS', 'WIDTH_MARGIN',
+           'WIDE_CHARACTER_POINTS', 'WIDE_CHARACTERS', 'CHECK_FINDING_SEVERITY', 'run_context', 'Recorder', 'recorder',
+           'record_metric', 'record_finding', 'record_scope', 'record_limitation', 'text_points', 'word_pieces',
+           'format_value', 'markdown_text', 'table_markdown', 'with_notes', 'column_widths', 'minimum_width',
+           'column_groups', 'show_table', 'load_dataset', 'inspect_dataset', 'show_checks', 'character_names',
+           'show_figure', 'setup_report', 'show_regulatory_coverage']
 
 # %% ../nbs/02_notebook.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
@@ -120,6 +120,7 @@ def record_limitation(text: str) -> None:
 PORTRAIT_POINTS, LANDSCAPE_POINTS = 482, 728  # text width of an A4 page with 2 cm margins, portrait and landscape
 CELL_PADDING_POINTS = 12  # the Typst template's 6 pt cell inset, on each side
 TABLE_TEXT_POINTS, SMALLEST_TABLE_TEXT_POINTS = 8, 6  # table text in the PDF, and the smallest the renderer sets it at to fit a page
+WORD_PIECE_CHARACTERS = 30  # a longer word (a transaction hash, an address, a URL) may break after its hyphens and after every so many characters: a column is sized for its widest piece
 # Width in points of each printable ASCII character in 8 pt table text, in Typst's default font (Libertinus Serif),
 # measured with Typst's `measure`: an 'm' is three times an 'i', a capital a third wider than a small letter on average.
 CHARACTER_POINTS = dict(zip(' !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~',
@@ -131,6 +132,11 @@ def text_points(text: str) -> float:
     "Width of a text in 8 pt table text, in points, with the margin."
     wide = lambda character: WIDE_CHARACTERS[0] <= ord(character) <= WIDE_CHARACTERS[1]
     return WIDTH_MARGIN * sum(CHARACTER_POINTS.get(character) or (WIDE_CHARACTER_POINTS if wide(character) else OTHER_CHARACTER_POINTS) for character in text)
+
+def word_pieces(word: str) -> list[str]:
+    "A word in the pieces the PDF may break it into: one longer than `WORD_PIECE_CHARACTERS` after its hyphens and after every `WORD_PIECE_CHARACTERS` characters without one (a shorter word is one piece)."
+    if len(word) <= WORD_PIECE_CHARACTERS: return [word]
+    return [part[start:start + WORD_PIECE_CHARACTERS] for part in re.split("(?<=-)", word) if part for start in range(0, len(part), WORD_PIECE_CHARACTERS)]
 
 def format_value(value: Any) -> str:
     "A cell as a reader wants it: integers with thousands separators, large floats to cents, small ones to 6 significant digits."
@@ -179,12 +185,12 @@ def with_notes(frame: pd.DataFrame, columns: list[str] | None = None, note_width
     return shown, notes
 
 def column_widths(frame: pd.DataFrame) -> list[float]:
-    "Points each column of the shown table needs, as the renderer sizes columns: its longest word (its first 30 characters; a column name breaks after its underscores) and a quarter of its longest text (its first 60, the name's included), with the cell padding."
+    "Points each column of the shown table needs, as the renderer sizes columns: its widest piece of a word (`word_pieces`; a column name also breaks after its underscores) and a quarter of its longest text (its first 60 characters, the name's included), with the cell padding."
     shown = _shown(frame)
     def width(position: int) -> float:
         name, values = str(shown.columns[position]), list(dict.fromkeys(map(format_value, shown.iloc[:, position])))  # each distinct text measured once
         words = [piece for word in name.split() for piece in re.split("(?<=_)", word)] + list(dict.fromkeys(word for text in values for word in text.split()))
-        longest_word, longest_text = max(text_points(w[:30]) for w in [*words, ""]), max(text_points(text[:60]) for text in [name, *values])
+        longest_word, longest_text = max(text_points(piece) for word in [*words, ""] for piece in word_pieces(word)), max(text_points(text[:60]) for text in [name, *values])
         return max(longest_word, longest_text / 4, text_points("0")) + CELL_PADDING_POINTS
     return [width(position) for position in range(shown.shape[1])]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat, pandas as pd
 from ..core import MRMError
 from ..checks import OUTCOME_RULE, SEVERITIES, report_outcome
-from ..notebook import CELL_PADDING_POINTS, CHARACTER_POINTS, LANDSCAPE_POINTS, OTHER_CHARACTER_POINTS, PORTRAIT_POINTS, SMALLEST_TABLE_TEXT_POINTS, TABLE_TEXT_POINTS, WIDE_CHARACTER_POINTS, WIDE_CHARACTERS, WIDTH_MARGIN, character_names, markdown_text, table_markdown
+from ..notebook import CELL_PADDING_POINTS, CHARACTER_POINTS, LANDSCAPE_POINTS, OTHER_CHARACTER_POINTS, PORTRAIT_POINTS, SMALLEST_TABLE_TEXT_POINTS, TABLE_TEXT_POINTS, WIDE_CHARACTER_POINTS, WIDE_CHARACTERS, WIDTH_MARGIN, WORD_PIECE_CHARACTERS, character_names, markdown_text, table_markdown
 
 # %% auto #0
 __all__ = ['DROPPED_TAGS', 'FACT_LABELS', 'SUMMARY_FINDINGS', 'SHORT_TABLE_ROWS', 'LUA_FILTER', 'TYPST_PAGE', 'TYPST_HEADER',
@@ -212,8 +212,9 @@ function Div(el)
   return keep_with_next(el)
 end
 -- Column widths from the content: a table that fits the text width keeps automatic widths; a wider one gives
--- every column room for its longest word (so no word runs into the next cell; in the header a word is the piece of a
--- column name up to and including each underscore, where the name may break) and for a quarter of its longest
+-- every column room for its widest piece of a word (so no word runs into the next cell; a word longer than WORD_PIECE
+-- characters, a transaction hash or an address, may break after every WORD_PIECE, and in the header a column name
+-- also after each underscore) and for a quarter of its longest
 -- text (so no cell wraps to more than about four lines), and shares the rest of the width in proportion to how
 -- much longer each column's longest text is. When even the longest words do not fit, the table's text is set
 -- smaller (by the factor that makes them fit, down to SMALLEST_TABLE_TEXT_POINTS pt) rather than let words run
@@ -224,22 +225,38 @@ local function first(s, characters)  -- the text's first characters (pandoc's te
   local cut = utf8.offset(s, characters + 1)
   return cut and s:sub(1, cut - 1) or s
 end
+local WORD_PIECE = WORD_PIECE_CHARACTERS
+local function pieces(word)  -- a word longer than WORD_PIECE characters cut after its hyphens and after every WORD_PIECE characters without one (`word_pieces` in Python)
+  if utf8.len(word) <= WORD_PIECE then return {word} end
+  local cut = {}
+  for part in word:gmatch("[^-]*-?") do
+    local position = 1
+    while position <= #part do
+      local after = utf8.offset(part, WORD_PIECE + 1, position) or #part + 1
+      table.insert(cut, part:sub(position, after - 1)); position = after
+    end
+  end
+  return cut
+end
 local function text_points(s)
   local sum = 0
   for _, code in utf8.codes(s) do sum = sum + (WIDTHS[code] or ((code >= WIDE_FIRST and code <= WIDE_LAST) and WIDE_POINTS or OTHER_CHARACTER)) end
   return WIDTH_MARGIN * sum
 end
 local function points(width, scale) return width * (scale or 1) + PADDING end
--- A column name breaks after each underscore in the PDF (recommended_ | threshold): its pieces are set as boxes
--- side by side, which Typst may break between, so no invisible character enters the text and the name is found
--- and copied as written. Data cells keep their words whole.
-local function breakable_name(str)
-  if FORMAT ~= "typst" or not str.text:find("_", 1, true) then return nil end
-  local boxes = {}
-  for piece in str.text:gmatch("[^_]*_?") do
-    if piece ~= "" then table.insert(boxes, '#box("' .. (piece:gsub('[\\"]', '\\%0')) .. '");') end
+-- A column name breaks after each underscore in the PDF (recommended_ | threshold), and any word after every
+-- WORD_PIECE characters: its pieces are set as boxes side by side, which Typst may break between, so no invisible
+-- character enters the text and the word is found and copied as written. Data cells keep shorter words whole.
+local function breakable(after_underscores)
+  return function(str)
+    if FORMAT ~= "typst" then return nil end
+    local boxes = {}
+    for piece in str.text:gmatch(after_underscores and "[^_]*_?" or ".+") do
+      for _, part in ipairs(pieces(piece)) do if part ~= "" then table.insert(boxes, '#box("' .. (part:gsub('[\\"]', '\\%0')) .. '");') end end
+    end
+    if #boxes < 2 then return nil end
+    return pandoc.RawInline("typst", table.concat(boxes))
   end
-  return pandoc.RawInline("typst", table.concat(boxes))
 end
 local function widths_for(page)
   return function(t)
@@ -251,15 +268,22 @@ local function widths_for(page)
         if i <= n then
           local text = pandoc.utils.stringify(cell.contents)
           natural[i] = math.max(natural[i], text_points(first(text, 60)))
-          for word in text:gmatch(words) do minimum[i] = math.max(minimum[i], text_points(first(word, 30))) end
+          for word in text:gmatch(words) do
+            for _, piece in ipairs(pieces(word)) do minimum[i] = math.max(minimum[i], text_points(piece)) end
+          end
         end
       end
     end
     for _, row in ipairs(t.head.rows) do
       visit(row, "[^%s_]*_?")
-      for _, cell in ipairs(row.cells) do cell.contents = cell.contents:walk({Str = breakable_name}) end
+      for _, cell in ipairs(row.cells) do cell.contents = cell.contents:walk({Str = breakable(true)}) end
     end
-    for _, body in ipairs(t.bodies) do for _, row in ipairs(body.body) do visit(row, "%S+") end end
+    for _, body in ipairs(t.bodies) do
+      for _, row in ipairs(body.body) do
+        visit(row, "%S+")
+        for _, cell in ipairs(row.cells) do cell.contents = cell.contents:walk({Str = breakable(false)}) end
+      end
+    end
     for i = 1, n do minimum[i] = math.max(minimum[i], natural[i] / 4) end
     local total_natural, total_minimum = 0, 0
     for i = 1, n do total_natural = total_natural + points(natural[i]); total_minimum = total_minimum + points(minimum[i]) end
@@ -325,7 +349,7 @@ function Pandoc(doc)
   doc.blocks = blocks
   return doc
 end
-'''.replace("PORTRAIT", str(PORTRAIT_POINTS)).replace("LANDSCAPE", str(LANDSCAPE_POINTS)).replace("CHARACTER_WIDTHS", "{" + ", ".join(f"[{ord(c)}] = {w}" for c, w in CHARACTER_POINTS.items()) + "}").replace("OTHER_CHARACTER", str(OTHER_CHARACTER_POINTS)).replace("WIDTH_MARGIN", str(WIDTH_MARGIN)).replace("WIDE_FIRST", str(WIDE_CHARACTERS[0])).replace("WIDE_LAST", str(WIDE_CHARACTERS[1])).replace("WIDE_POINTS", str(WIDE_CHARACTER_POINTS)).replace("PADDING", str(CELL_PADDING_POINTS)).replace("SMALLEST_TABLE_TEXT_POINTS", str(SMALLEST_TABLE_TEXT_POINTS)).replace("TABLE_TEXT_POINTS", str(TABLE_TEXT_POINTS))
+'''.replace("WORD_PIECE_CHARACTERS", str(WORD_PIECE_CHARACTERS)).replace("PORTRAIT", str(PORTRAIT_POINTS)).replace("LANDSCAPE", str(LANDSCAPE_POINTS)).replace("CHARACTER_WIDTHS", "{" + ", ".join(f"[{ord(c)}] = {w}" for c, w in CHARACTER_POINTS.items()) + "}").replace("OTHER_CHARACTER", str(OTHER_CHARACTER_POINTS)).replace("WIDTH_MARGIN", str(WIDTH_MARGIN)).replace("WIDE_FIRST", str(WIDE_CHARACTERS[0])).replace("WIDE_LAST", str(WIDE_CHARACTERS[1])).replace("WIDE_POINTS", str(WIDE_CHARACTER_POINTS)).replace("PADDING", str(CELL_PADDING_POINTS)).replace("SMALLEST_TABLE_TEXT_POINTS", str(SMALLEST_TABLE_TEXT_POINTS)).replace("TABLE_TEXT_POINTS", str(TABLE_TEXT_POINTS))
 
 # pandoc's Typst template sets the page and the body text from these variables, after any header, so they go as metadata
 TYPST_PAGE = 'papersize: a4\nmargin:\n  x: 2cm\n  y: 2.2cm\nfontsize: 10pt\npage-numbering: "1 / 1"\n'
