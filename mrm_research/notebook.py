@@ -19,10 +19,10 @@ from .governance.regulation import Coverage, coverage, notebook_sections
 __all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'TABLE_TEXT_POINTS', 'SMALLEST_TABLE_TEXT_POINTS',
            'WORD_PIECE_CHARACTERS', 'CHARACTER_POINTS', 'OTHER_CHARACTER_POINTS', 'WIDTH_MARGIN',
            'WIDE_CHARACTER_POINTS', 'WIDE_CHARACTERS', 'CHECK_FINDING_SEVERITY', 'run_context', 'Recorder', 'recorder',
-           'record_metric', 'record_finding', 'record_scope', 'record_limitation', 'text_points', 'word_pieces',
-           'format_value', 'markdown_text', 'table_markdown', 'with_notes', 'column_widths', 'minimum_width',
-           'column_groups', 'show_table', 'load_dataset', 'inspect_dataset', 'show_checks', 'character_names',
-           'show_figure', 'setup_report', 'show_regulatory_coverage']
+           'record_metric', 'markdown_text', 'finding_markdown', 'record_finding', 'record_scope', 'record_limitation',
+           'text_points', 'word_pieces', 'format_value', 'table_markdown', 'with_notes', 'column_widths',
+           'minimum_width', 'column_groups', 'show_table', 'load_dataset', 'inspect_dataset', 'show_checks',
+           'character_names', 'show_figure', 'setup_report', 'show_regulatory_coverage']
 
 # %% ../nbs/02_notebook.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
@@ -97,14 +97,29 @@ def record_metric(name: str, value: Any, unit: str = "", description: str = "",
     "Record a metric in `results.json` and return its value, so a cell can record and show in one line."
     recorder().metric(name, value, unit, description, key, see); return value
 
+# what pandoc's Markdown may read as markup inside a line: emphasis, code, links, raw HTML, maths, citations, sub- and
+# superscripts, cell ends, and the quotes, dashes (--) and ellipses (...) it would make typographic
+_MARKUP_CHARACTERS = r"\\`*_\[\]<>$@~^|"
+_MARKUP, _PROSE_MARKUP = re.compile(f"[{_MARKUP_CHARACTERS}\"']|(?<=-)-|(?<=\\.\\.)\\."), re.compile(f"[{_MARKUP_CHARACTERS}]")
+
+def markdown_text(value: Any,
+                  prose: bool = False, # a sentence that may quote data (a caption, a finding, a limitation): its quotes, dashes and ellipses are set typographically
+                 ) -> str:
+    "Text from data as Markdown that shows it as written: each character Markdown could read as markup escaped with a backslash."
+    return (_PROSE_MARKUP if prose else _MARKUP).sub(lambda markup: "\\" + markup.group(0), str(value))
+
+def finding_markdown(finding_id: str, severity: str, title: str, detail: str = "") -> str:
+    "A finding as the report shows it where it arises: a quoted paragraph, its title in bold; title and detail quote data (a column, a value), so they are shown as written."
+    return f"> **Finding {markdown_text(finding_id, prose=True)} ({severity}): {markdown_text(title, prose=True)}.**" + (f" {markdown_text(detail, prose=True)}" if detail else "")
+
 def record_finding(finding_id: str, severity: str, title: str, detail: str = "",
                    see: str | None = None, # the name of the table or figure with the evidence
                   ) -> None:
     "Record a validation finding in `results.json` and show it where it arises."
     from IPython.display import display
     recorder().finding(finding_id, severity, title, detail, see)
-    text = f"**Finding {finding_id} ({severity}): {title}.**" + (f" {detail}" if detail else "")
-    display({"text/markdown": f"> {text}", "text/plain": text}, metadata={"mrm": {"kind": "finding", "id": finding_id}}, raw=True)
+    text = f"Finding {finding_id} ({severity}): {title}." + (f" {detail}" if detail else "")
+    display({"text/markdown": finding_markdown(finding_id, severity, title, detail), "text/plain": text}, metadata={"mrm": {"kind": "finding", "id": finding_id}}, raw=True)
 
 def record_scope(purpose: str, # what the report decides, in one sentence
                  **facts: str, # model, data period, evidence, ... as the report states them
@@ -180,14 +195,6 @@ def _shown(frame: pd.DataFrame) -> pd.DataFrame:
     positional = frame.index.name is None and pd.api.types.is_integer_dtype(frame.index.dtype) and not isinstance(frame.index, pd.MultiIndex)
     return frame.reset_index(drop=True) if positional else frame.reset_index()
 
-# what pandoc's Markdown may read as markup inside a line: emphasis, code, links, raw HTML, maths, citations, sub- and
-# superscripts, cell ends, and the quotes, dashes (--) and ellipses (...) it would make typographic
-_MARKUP = re.compile(r"""[\\`*_\[\]<>$@~^|"']|(?<=-)-|(?<=\.\.)\.""")
-
-def markdown_text(value: Any) -> str:
-    "Text from data as Markdown that shows it as written: each character Markdown could read as markup escaped with a backslash."
-    return _MARKUP.sub(lambda markup: "\\" + markup.group(0), str(value))
-
 def table_markdown(frame: pd.DataFrame, # table to show
                   ) -> str:
     "The table as GitHub-flavoured Markdown (numbers formatted and right-aligned, text as written), index included when it carries information."
@@ -260,12 +267,12 @@ def show_table(frame: pd.DataFrame, # table to show
             markdown = table_markdown(group)
             referenced = texts if len(groups) == 1 or group.isin([f"[{i}]" for i in range(1, len(texts) + 1)]).any().any() else []  # numbered as in the whole table
             note_lines = "\n".join(f"[{i}] {markdown_text(text)}" for i, text in enumerate(referenced, 1))
-            columns = f" (columns {markdown_text(group.columns[1])} to {markdown_text(group.columns[-1])}, {group.shape[1] - 1} of {shown.shape[1] - 1} after {markdown_text(shown.columns[0])}: too wide for one page)" if len(groups) > 1 else ""
+            columns = f" (columns {group.columns[1]} to {group.columns[-1]}, {group.shape[1] - 1} of {shown.shape[1] - 1} after {shown.columns[0]}: too wide for one page)" if len(groups) > 1 else ""  # the caption is escaped where it is shown
             meta = {"kind": "table", "caption": caption + columns, "key": key if number == 0 else f"{key}-columns-{number + 1}", "place": place, "rows": len(frame), "body": markdown,
                     "notes": referenced, "landscape": needed > PORTRAIT_POINTS, **({"summarised": True} if long else {})}
             shown_caption = caption + columns + (" (whole table)" if place == "appendix" else f" (summary of {len(frame):,} rows; the whole table is in the appendix)" if long else "")
             html, text = (part.to_html(), part.to_string()) if len(groups) == 1 else (group.to_html(index=False), group.to_string(index=False))
-            display({"text/markdown": (f"**{shown_caption}**\n\n" if caption else "") + markdown + (f"\n\n{note_lines}" if referenced else ""),
+            display({"text/markdown": (f"**{markdown_text(shown_caption, prose=True)}**\n\n" if caption else "") + markdown + (f"\n\n{note_lines}" if referenced else ""),
                      "text/html": (f"<p><b>{shown_caption}</b></p>" if caption else "") + html,
                      "text/plain": (shown_caption + "\n" if caption else "") + text}, metadata={"mrm": meta}, raw=True)
 

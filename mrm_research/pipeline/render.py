@@ -102,14 +102,14 @@ def executive_summary(results: dict, # the run's results.json
     lines.append("**Checks:** " + (", ".join(f"{int((checks == s).sum())} {s}" for s in ("pass", "warn", "fail", "not run") if (checks == s).any()) + f" (of {len(checks)})." if len(checks)
                                    else "none recorded as pass / fail checks; the report's evidence is in its tables and figures."))
     limitations = results.get("limitations") or []
-    lines.append("::: keep-with-next\n**Limitations**\n:::\n\n" + ("\n".join(f"- {text}" for text in limitations) if limitations else "- none stated"))
+    lines.append("::: keep-with-next\n**Limitations**\n:::\n\n" + ("\n".join(f"- {markdown_text(text, prose=True)}" for text in limitations) if limitations else "- none stated"))
     lines.append("*Sign-off:* the preparer, validator and approver, named from their signing keys, are on the bundle's sign-off certificate (`signatures/certificate.pdf`).")
     return "\n\n".join(lines), full
 
 # %% ../../nbs/03_pipeline_render.ipynb #03-pipeline-render-009
 def _table_block(meta: dict, label: str, pointer: str = "") -> str:
     "A table output as the report shows it: numbered caption, the table, its notes; a landscape page when too wide; page markers."
-    caption = f"**{label}.** {meta.get('caption') or ''}" + (f" {pointer}" if pointer else "")
+    caption = f"**{label}.** {markdown_text(meta.get('caption') or '', prose=True)}" + (f" {pointer}" if pointer else "")
     notes = "\n\n".join(f"[{i}] {markdown_text(text)}" for i, text in enumerate(meta.get("notes") or [], 1))
     table = f"::: keep-with-next\n{caption}\n:::\n\n{_mark_rows(meta['body'], label)}"
     if meta.get("landscape"): return f"::: landscape\n{table}" + (f"\n\n{notes}" if notes else "") + "\n:::"
@@ -160,7 +160,7 @@ def prepare_notebook(notebook: nbformat.NotebookNode, # executed notebook
                 sections[meta["id"]] = section; outputs.append(nbformat.from_dict(_best_representation(output)))
             elif meta["kind"] == "figure":
                 numbers["figure"] += 1; label = references[meta["key"]] = f"Figure {numbers['figure']}"
-                outputs.append(markdown(_figure_block(output, f"**{label}.** {meta['caption']}")))
+                outputs.append(markdown(_figure_block(output, f"**{label}.** {markdown_text(meta['caption'], prose=True)}")))
             elif meta["place"] == "appendix":
                 numbers["appendix"] += 1; label = f"Table A.{numbers['appendix']}"; references.setdefault(meta["key"], label)
                 appendix.append(markdown(_table_block(meta, label, "(whole table)")))
