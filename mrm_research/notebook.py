@@ -20,7 +20,7 @@ __all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'TABLE_
            'WORD_PIECE_CHARACTERS', 'CHARACTER_POINTS', 'OTHER_CHARACTER_POINTS', 'WIDTH_MARGIN',
            'WIDE_CHARACTER_POINTS', 'WIDE_CHARACTERS', 'CHECK_FINDING_SEVERITY', 'run_context', 'Recorder', 'recorder',
            'record_metric', 'markdown_text', 'finding_markdown', 'record_finding', 'record_scope', 'record_limitation',
-           'text_points', 'word_pieces', 'format_value', 'table_markdown', 'with_notes', 'column_widths',
+           'text_points', 'word_pieces', 'format_value', 'one_line', 'table_markdown', 'with_notes', 'column_widths',
            'minimum_width', 'column_groups', 'show_table', 'load_dataset', 'inspect_dataset', 'show_checks',
            'character_names', 'show_figure', 'setup_report', 'show_regulatory_coverage']
 
@@ -188,7 +188,13 @@ def format_value(value: Any) -> str:
         value = value + 0.0  # a negative zero (0 x -0.2) is shown as 0, not -0
         return f"{value:,.2f}" if abs(value) >= 1_000 else f"{value:.6g}"
     if isinstance(value, pd.Timestamp): return value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat(sep=" ")
-    return str(value)
+    return one_line(str(value))
+
+_LINE_BREAKS = re.compile("\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+def one_line(text: str) -> str:
+    "The text with each line break shown as ↵: a table cell holding an address or a model's answer over several lines stays one row (a Markdown table would split it into rows of their own, the other cells blank)."
+    return _LINE_BREAKS.sub(" ↵ ", text)
 
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:
     "The frame as shown: the index as columns when it carries information (a name, or labels that are not row positions)."
@@ -201,7 +207,7 @@ def table_markdown(frame: pd.DataFrame, # table to show
     shown = _shown(frame)
     align = ["right" if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype) else "left" for dtype in shown.dtypes]
     text = shown.astype(object).map(lambda v: markdown_text(format_value(v))) if len(shown) else shown
-    return text.rename(columns=markdown_text).to_markdown(index=False, disable_numparse=True, colalign=align)
+    return text.rename(columns=lambda name: markdown_text(one_line(str(name)))).to_markdown(index=False, disable_numparse=True, colalign=align)
 
 def with_notes(frame: pd.DataFrame, columns: list[str] | None = None, note_width: int = 80) -> tuple[pd.DataFrame, list[str]]:
     "The frame with texts longer than note_width replaced by note numbers [n] (all texts of the given columns), and the notes (identical texts share one)."
@@ -221,7 +227,7 @@ def column_widths(frame: pd.DataFrame) -> list[float]:
     "Points each column of the shown table needs, as the renderer sizes columns: its widest piece of a word (`word_pieces`; a column name also breaks after its underscores) and a quarter of its longest text (its first 60 characters, the name's included), with the cell padding."
     shown = _shown(frame)
     def width(position: int) -> float:
-        name, values = str(shown.columns[position]), list(dict.fromkeys(map(format_value, shown.iloc[:, position])))  # each distinct text measured once
+        name, values = one_line(str(shown.columns[position])), list(dict.fromkeys(map(format_value, shown.iloc[:, position])))  # each distinct text measured once
         words = [piece for word in name.split() for piece in re.split("(?<=_)", word)] + list(dict.fromkeys(word for text in values for word in text.split()))
         longest_word, longest_text = max(text_points(piece) for word in [*words, ""] for piece in word_pieces(word)), max(text_points(text[:60]) for text in [name, *values])
         return max(longest_word, longest_text / 4, text_points("0")) + CELL_PADDING_POINTS
