@@ -18,11 +18,12 @@ from .governance.regulation import Coverage, coverage, notebook_sections
 # %% auto #0
 __all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'TABLE_TEXT_POINTS', 'SMALLEST_TABLE_TEXT_POINTS',
            'WORD_PIECE_CHARACTERS', 'CHARACTER_POINTS', 'OTHER_CHARACTER_POINTS', 'WIDTH_MARGIN',
-           'WIDE_CHARACTER_POINTS', 'WIDE_CHARACTERS', 'CHECK_FINDING_SEVERITY', 'run_context', 'Recorder', 'recorder',
-           'record_metric', 'markdown_text', 'finding_markdown', 'record_finding', 'record_scope', 'record_limitation',
-           'text_points', 'word_pieces', 'format_value', 'one_line', 'table_markdown', 'with_notes', 'column_widths',
-           'minimum_width', 'column_groups', 'show_table', 'load_dataset', 'inspect_dataset', 'show_checks',
-           'character_names', 'show_figure', 'setup_report', 'show_regulatory_coverage']
+           'WIDE_CHARACTER_POINTS', 'WIDE_CHARACTERS', 'CHECK_FINDING_SEVERITY', 'run_context', 'column_labels',
+           'Recorder', 'recorder', 'record_metric', 'markdown_text', 'finding_markdown', 'record_finding',
+           'record_scope', 'record_limitation', 'text_points', 'word_pieces', 'format_value', 'one_line',
+           'table_markdown', 'with_notes', 'column_widths', 'minimum_width', 'column_groups', 'show_table',
+           'load_dataset', 'inspect_dataset', 'show_checks', 'character_names', 'show_figure', 'setup_report',
+           'show_regulatory_coverage']
 
 # %% ../nbs/02_notebook.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
@@ -30,6 +31,11 @@ def run_context() -> dict[str, str | None]:
     return {key: os.environ.get(f"MRM_{key.upper()}") for key in ("run_dir", "run_id", "model_id", "model_version", "notebook")}
 
 # %% ../nbs/02_notebook.ipynb #02-report-008
+def column_labels(columns: pd.Index) -> list[str]:
+    "Column names as a reader sees them: a pivot's levels joined ('alerts / 2025'), not a tuple's text; any other name as text."
+    if not isinstance(columns, pd.MultiIndex): return [str(name) for name in columns]
+    return [" / ".join(str(level) for level in name if str(level) != "") for name in columns]
+
 class Recorder:
     "Collects a run's results and inputs, writing them to the run folder when there is one."
     def __init__(self, run_dir: str | Path | None = None):
@@ -55,7 +61,7 @@ class Recorder:
     def table(self, name: str, frame: pd.DataFrame, caption: str = ""):
         "Record a table (all rows) under `name`."
         rows = frame.reset_index(drop=frame.index.name is None and isinstance(frame.index, pd.RangeIndex))
-        self.results["tables"][name] = {"caption": caption, "columns": [str(c) for c in rows.columns],
+        self.results["tables"][name] = {"caption": caption, "columns": column_labels(rows.columns),
                                         "rows": rows.astype(object).where(rows.notna(), None).values.tolist()}
         self.flush()
 
@@ -181,7 +187,7 @@ def word_pieces(word: str) -> list[str]:
 
 def format_value(value: Any) -> str:
     "A cell as a reader wants it: integers with thousands separators, large floats to cents, small ones to 6 significant digits."
-    if value is None or (isinstance(value, float) and value != value): return ""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)): return ""  # missing, however pandas holds it (None, NaN, NaT, <NA>)
     if isinstance(value, (bool, np.bool_)): return str(bool(value))
     if isinstance(value, (int, np.integer)): return f"{value:,}"
     if isinstance(value, (float, np.floating)):
@@ -199,7 +205,9 @@ def one_line(text: str) -> str:
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:
     "The frame as shown: the index as columns when it carries information (a name, or labels that are not row positions)."
     positional = frame.index.name is None and pd.api.types.is_integer_dtype(frame.index.dtype) and not isinstance(frame.index, pd.MultiIndex)
-    return frame.reset_index(drop=True) if positional else frame.reset_index()
+    shown = frame.reset_index(drop=True) if positional else frame.reset_index()
+    if isinstance(shown.columns, pd.MultiIndex): shown.columns = column_labels(shown.columns)
+    return shown
 
 def table_markdown(frame: pd.DataFrame, # table to show
                   ) -> str:
@@ -212,15 +220,15 @@ def table_markdown(frame: pd.DataFrame, # table to show
 def with_notes(frame: pd.DataFrame, columns: list[str] | None = None, note_width: int = 80) -> tuple[pd.DataFrame, list[str]]:
     "The frame with texts longer than note_width replaced by note numbers [n] (all texts of the given columns), and the notes (identical texts share one)."
     shown = _shown(frame).copy()
-    text_column = lambda column: shown[column].dtype == object or pd.api.types.is_string_dtype(shown[column].dtype)
+    text_column = lambda position: shown.dtypes.iloc[position] == object or pd.api.types.is_string_dtype(shown.dtypes.iloc[position])  # by position: a table may repeat a column name
     notes: list[str] = []
     def number(value, always: bool):
         text = format_value(value)
         if not text or (not always and len(text) <= note_width): return text
         if text not in notes: notes.append(text)
         return f"[{notes.index(text) + 1}]"
-    for column in (columns if columns is not None else [c for c in shown.columns if text_column(c)]):
-        shown[column] = shown[column].astype(object).map(lambda v: number(v, columns is not None))
+    for position in ([p for p, c in enumerate(shown.columns) if c in columns] if columns is not None else [p for p in range(shown.shape[1]) if text_column(p)]):
+        shown.isetitem(position, shown.iloc[:, position].astype(object).map(lambda v: number(v, columns is not None)))
     return shown, notes
 
 def column_widths(frame: pd.DataFrame) -> list[float]:
