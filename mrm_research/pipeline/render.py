@@ -124,6 +124,15 @@ def _figure_block(output: dict, caption: str) -> str:
     payload = data[kind] if kind != "image/svg+xml" else base64.b64encode((data[kind] if isinstance(data[kind], str) else "".join(data[kind])).encode()).decode()
     return f"![{caption}](data:{kind};base64,{payload.strip()})"
 
+def _table_key(meta: dict) -> str:
+    "The key of the table an output shows, whichever group of its columns it holds (`show_table` names the second group '<key>-columns-2')."
+    return re.sub(r"-columns-\d+$", "", meta["key"])
+
+def _appendix_groups(outputs: list) -> dict[str, int]:
+    "How many appendix outputs (groups of columns) each table of a cell's outputs has, by table key."
+    import collections
+    return collections.Counter(_table_key(meta) for output in outputs if (meta := output.get("metadata", {}).get("mrm")) and meta["kind"] == "table" and meta["place"] == "appendix")
+
 def _mark_rows(table: str, label: str) -> str:
     "The Markdown table with page markers inside its first and last rows, so the table's own extent is measured."
     lines = table.split("\n")
@@ -150,7 +159,7 @@ def prepare_notebook(notebook: nbformat.NotebookNode, # executed notebook
                 headings.append(heading.strip()); section = f"{len(headings)} {heading.strip()}"
             cells.append(cell); continue
         if cell.cell_type != "code": cells.append(cell); continue
-        outputs = []
+        outputs, whole_groups = [], _appendix_groups(cell.outputs)
         for output in cell.outputs:
             meta = output.get("metadata", {}).get("mrm")
             if not meta:
@@ -167,7 +176,9 @@ def prepare_notebook(notebook: nbformat.NotebookNode, # executed notebook
                 if not meta.get("summarised"): outputs.append(markdown(f"*In the appendix: {label}, {meta.get('caption') or 'a table'}.*"))  # shown only there: the body says where
             else:
                 numbers["table"] += 1; label = references[meta["key"]] = f"Table {numbers['table']}"
-                pointer = f"(summary of {meta['rows']:,} rows; the whole table is Table A.{numbers['appendix'] + 1} in the appendix)" if meta.get("summarised") else ""
+                first, groups = numbers["appendix"] + 1, whole_groups.get(_table_key(meta), 1)  # the whole table follows in the appendix, in as many groups of columns as it needs
+                whole = f"Table A.{first}" if groups == 1 else f"Tables A.{first} to A.{first + groups - 1}"
+                pointer = f"(summary of {meta['rows']:,} rows; the whole table is {whole} in the appendix)" if meta.get("summarised") else ""
                 outputs.append(markdown(_table_block(meta, label, pointer)))
         cell.outputs = outputs; cells.append(cell)
     summary, all_findings = executive_summary(results, facts, sections, references)
