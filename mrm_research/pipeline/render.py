@@ -12,11 +12,12 @@ from ..checks import OUTCOME_RULE, SEVERITIES, report_outcome
 from ..notebook import CELL_PADDING_POINTS, CHARACTER_POINTS, LANDSCAPE_POINTS, OTHER_CHARACTER_POINTS, PORTRAIT_POINTS, SMALLEST_TABLE_TEXT_POINTS, TABLE_TEXT_POINTS, WIDE_CHARACTER_POINTS, WIDE_CHARACTERS, WIDTH_MARGIN, WORD_PIECE_CHARACTERS, character_names, markdown_text, table_markdown
 
 # %% auto #0
-__all__ = ['DROPPED_TAGS', 'FACT_LABELS', 'SUMMARY_FINDINGS', 'SHORT_TABLE_ROWS', 'LUA_FILTER', 'TYPST_PAGE', 'TYPST_HEADER',
-           'HTML_STYLE', 'PDF_CHECKED_CATEGORIES', 'title_block', 'pandoc_identifier', 'executive_summary',
-           'prepare_notebook', 'typst_arguments', 'render_with_pandoc_typst', 'characters_without_font', 'font_notice',
-           'typeset_text', 'pdf_font_notice', 'with_font_notice', 'render_markdown', 'quarto_commands',
-           'render_with_quarto', 'render_engine', 'render_report', 'render', 'report_layout']
+__all__ = ['DROPPED_TAGS', 'FACT_LABELS', 'SUMMARY_FINDINGS', 'SHORT_TABLE_ROWS', 'LUA_FILTER', 'PAGE_FILE', 'TYPST_PAGE',
+           'TYPST_HEADER', 'HTML_STYLE', 'PDF_CHECKED_CATEGORIES', 'title_block', 'pandoc_identifier',
+           'executive_summary', 'prepare_notebook', 'typst_arguments', 'render_with_pandoc_typst',
+           'characters_without_font', 'font_notice', 'typeset_text', 'pdf_font_notice', 'with_font_notice',
+           'render_markdown', 'quarto_commands', 'render_with_quarto', 'render_engine', 'render_report', 'render',
+           'report_layout']
 
 # %% ../../nbs/03_pipeline_render.ipynb #03-pipeline-render-005
 DROPPED_TAGS = {"parameters", "injected-parameters", "remove-cell"}
@@ -363,6 +364,7 @@ end
 '''.replace("WORD_PIECE_CHARACTERS", str(WORD_PIECE_CHARACTERS)).replace("PORTRAIT", str(PORTRAIT_POINTS)).replace("LANDSCAPE", str(LANDSCAPE_POINTS)).replace("CHARACTER_WIDTHS", "{" + ", ".join(f"[{ord(c)}] = {w}" for c, w in CHARACTER_POINTS.items()) + "}").replace("OTHER_CHARACTER", str(OTHER_CHARACTER_POINTS)).replace("WIDTH_MARGIN", str(WIDTH_MARGIN)).replace("WIDE_FIRST", str(WIDE_CHARACTERS[0])).replace("WIDE_LAST", str(WIDE_CHARACTERS[1])).replace("WIDE_POINTS", str(WIDE_CHARACTER_POINTS)).replace("PADDING", str(CELL_PADDING_POINTS)).replace("SMALLEST_TABLE_TEXT_POINTS", str(SMALLEST_TABLE_TEXT_POINTS)).replace("TABLE_TEXT_POINTS", str(TABLE_TEXT_POINTS))
 
 # pandoc's Typst template sets the page and the body text from these variables, after any header, so they go as metadata
+PAGE_FILE = "page.yaml"  # where each engine finds TYPST_PAGE, beside the document
 TYPST_PAGE = 'papersize: a4\nmargin:\n  x: 2cm\n  y: 2.2cm\nfontsize: 10pt\npage-numbering: "1 / 1"\n'
 TYPST_HEADER = r'''
 #show table: set text(size: TABLE_TEXT_POINTSpt)
@@ -389,8 +391,8 @@ nav.contents { background: #f7f7f7; padding: 0.4em 1em; margin: 1em 0; }
 # %% ../../nbs/03_pipeline_render.ipynb #03-pipeline-render-013
 def typst_arguments(work: Path) -> list[str]:
     "pandoc's arguments for a Typst document: the page (A4, 2 cm margins, 10 pt text) and the header's rules, their files written to `work`."
-    (work / "page.yaml").write_text(TYPST_PAGE); (work / "header.typ").write_text(TYPST_HEADER)
-    return [f"--metadata-file={work / 'page.yaml'}", f"--include-in-header={work / 'header.typ'}"]
+    (work / PAGE_FILE).write_text(TYPST_PAGE); (work / "header.typ").write_text(TYPST_HEADER)
+    return [f"--metadata-file={work / PAGE_FILE}", f"--include-in-header={work / 'header.typ'}"]
 
 def _pandoc(source: Path, target: Path, to: str, title: str, extra: list[str]) -> None:
     "Run the pandoc bundled with pypandoc-binary (Typst with the report's page and header); raise MRMError with pandoc's message on failure."
@@ -524,13 +526,13 @@ def quarto_commands(notebook_path: Path, formats: tuple[str, ...] = ("html", "pd
     options = ["-M", "echo:false", "-M", "toc:true", "-M", "warning:false"]
     commands = []
     if "html" in formats: commands.append(["quarto", "render", str(notebook_path), "--to", "html", "-M", "embed-resources:true", *options, "--output", "report.html"])
-    if "pdf" in formats: commands.append(["quarto", "render", str(notebook_path), "--to", "typst", *options, "--metadata-file", "page.yaml", "--output", "report.pdf"])  # the page of `TYPST_PAGE`
+    if "pdf" in formats: commands.append(["quarto", "render", str(notebook_path), "--to", "typst", *options, "--metadata-file", PAGE_FILE, "--output", "report.pdf"])  # the page of `TYPST_PAGE`
     return commands
 
 def render_with_quarto(notebook_path: Path, out_dir: Path, title: str, formats: tuple[str, ...] = ("html", "pdf")) -> dict[str, Path]:
     "Render with Quarto (used when `quarto` is on PATH)."
     made = {}
-    (notebook_path.parent / "page.yaml").write_text(TYPST_PAGE)  # Quarto's Typst template reads the same page variables as pandoc's
+    (notebook_path.parent / PAGE_FILE).write_text(TYPST_PAGE)  # Quarto's Typst template reads the same page variables as pandoc's
     for command, kind in zip(quarto_commands(notebook_path, formats), [f for f in ("html", "pdf") if f in formats]):
         result = subprocess.run(command + ["-M", f"title:{title}"], cwd=notebook_path.parent, capture_output=True, text=True)
         if result.returncode != 0: raise MRMError(f"quarto failed to render {kind}: {result.stderr.strip()[-500:]}")
