@@ -430,36 +430,41 @@ PDF_CHECKED_CATEGORIES = ("L", "N", "P", "S")  # letters, numbers, punctuation, 
 _FONT_HAS: dict[tuple[str, bool], bool] = {}  # (character, system fonts used) -> whether Typst finds a font with it, probed once per process
 
 def _mapped_characters(pdf: bytes) -> set[str]:
-    "Characters the PDF's fonts map a real glyph to (its ToUnicode maps, glyph 0 left out: a missing character's)."
-    import io, pypdf
+    "Characters the PDF's fonts map a real glyph to (its ToUnicode maps, glyph 0 left out: a missing character's). The maps are read from the PDF's streams directly (a PDF library's import costs ten times the probe)."
+    import zlib
     found = set()
-    for page in pypdf.PdfReader(io.BytesIO(pdf)).pages:
-        for font in page["/Resources"].get("/Font", {}).values():
-            mapping = font.get_object().get("/ToUnicode")
-            if mapping is None: continue
-            data = mapping.get_object().get_data().decode("latin-1")
-            for block in re.findall(r"beginbfchar(.*?)endbfchar", data, flags=re.S):
-                for glyph, text in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
-                    if int(glyph, 16): found.update(bytes.fromhex(text).decode("utf-16-be", errors="ignore"))
-            for block in re.findall(r"beginbfrange(.*?)endbfrange", data, flags=re.S):
-                for first, last, text in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
-                    start = ord(bytes.fromhex(text).decode("utf-16-be", errors="ignore")[:1] or "\0")
-                    found.update(chr(start + k) for k in range(int(first, 16) == 0, int(last, 16) - int(first, 16) + 1))
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, flags=re.S):
+        try: data = zlib.decompressobj().decompress(stream).decode("latin-1")
+        except zlib.error: data = stream.decode("latin-1")
+        if "begincmap" not in data: continue
+        for block in re.findall(r"beginbfchar(.*?)endbfchar", data, flags=re.S):
+            for glyph, text in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+                if int(glyph, 16): found.update(bytes.fromhex(text).decode("utf-16-be", errors="ignore"))
+        for block in re.findall(r"beginbfrange(.*?)endbfrange", data, flags=re.S):
+            for first, last, text in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+                start = ord(bytes.fromhex(text).decode("utf-16-be", errors="ignore")[:1] or "\0")
+                found.update(chr(start + k) for k in range(int(first, 16) == 0, int(last, 16) - int(first, 16) + 1))
     return found
 
 def characters_without_font(text: str, # what the PDF will show
                             system_fonts: bool = True, # use the machine's fonts as the renderer does; False: Typst's own fonts only
                            ) -> dict[str, int]:
     "The characters of the text no font Typst can use has (letters, numbers, punctuation and symbols beyond ASCII), each with how often it occurs: Typst would set them as empty boxes."
-    import collections, json, typst, unicodedata
+    import collections, unicodedata
     counts = collections.Counter(c for c in re.findall(r"[^\x00-\x7e]", text) if unicodedata.category(c)[0] in PDF_CHECKED_CATEGORIES)
-    unknown = [c for c in counts if (c, system_fonts) not in _FONT_HAS]
+    unknown = [c for c in counts if (c, system_fonts) not in _FONT_HAS and c not in CHARACTER_POINTS]  # the widths table lists only characters Typst's own fonts have (checked below)
     if unknown:
-        with tempfile.TemporaryDirectory(prefix="glyphs-") as scratch:
-            (Path(scratch) / "probe.typ").write_text("#text(" + json.dumps(" ".join(unknown), ensure_ascii=False) + ")")
-            found = _mapped_characters(typst.compile(str(Path(scratch) / "probe.typ"), ignore_system_fonts=not system_fonts))
+        found = _typeset_characters(unknown, system_fonts=False)  # Typst's own fonts first: a quick run, and what they have every machine has
+        if system_fonts and (rest := [c for c in unknown if c not in found]): found |= _typeset_characters(rest)
         _FONT_HAS.update({(c, system_fonts): c in found for c in unknown})
-    return {c: n for c, n in counts.items() if not _FONT_HAS[(c, system_fonts)]}
+    return {c: n for c, n in counts.items() if c not in CHARACTER_POINTS and not _FONT_HAS[(c, system_fonts)]}
+
+def _typeset_characters(characters: list[str], system_fonts: bool = True) -> set[str]:
+    "Which of the characters Typst sets from a font that has them: a probe document of them, its PDF's character maps read back (each Typst run looks through the machine's fonts again: 0.3 s here)."
+    import json, typst
+    with tempfile.TemporaryDirectory(prefix="glyphs-") as scratch:
+        (Path(scratch) / "probe.typ").write_text("#text(" + json.dumps(" ".join(characters), ensure_ascii=False) + ")")
+        return _mapped_characters(typst.compile(str(Path(scratch) / "probe.typ"), ignore_system_fonts=not system_fonts))
 
 def font_notice(missing: dict[str, int], # from `characters_without_font`
                 shown: int = 12, # characters named at most
