@@ -29,6 +29,7 @@ class CheckDefinition:
     fail_above: float | None = None  # value above which the check fails
     warn_below: float | None = None  # value below which the check warns (for measures where higher is better: AUC, a p-value)
     fail_below: float | None = None  # value below which the check fails
+    unit: str = ""  # what a count-valued check counts ('test rows dated on or before the last training date'): shown after the value in a finding's title
 
     def evaluate(self, value: float, # the measured value, compared with the thresholds
                  detail: str = "", # what was measured, in words
@@ -78,7 +79,7 @@ class CheckResult:
         if self.status not in ("warn", "fail") or value is None: return f"{d.name}: {self.status}"
         limits = [("above", d.fail_above), ("below", d.fail_below)] if self.status == "fail" else [("above", d.warn_above), ("below", d.warn_below)]
         side, limit = next((s, l) for s, l in limits if l is not None and (value > l if s == "above" else value < l))
-        return f"{d.name} {_shown_beside(value, limit)}, {side} the {'limit' if self.status == 'fail' else 'warning level'} {limit:g}"
+        return f"{d.name} {_shown_beside(value, limit)}{' ' + d.unit if d.unit else ''}, {side} the {'limit' if self.status == 'fail' else 'warning level'} {limit:g}"
     def to_dict(self) -> dict: return {"check": self.definition.name, "status": self.status, "value": self.value, "detail": self.detail,
                                        "rule": self.definition.rule}
 

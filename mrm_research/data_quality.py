@@ -23,7 +23,7 @@ COMPLETENESS = CheckDefinition(
     rule="Pass when no required value is missing; fail on any missing required value, because a scenario silently skips a transaction whose amount or date is missing.",
     high_risk_signs="Missing values concentrated in one channel, segment or day (a broken feed); missing counterparty countries on cross-border wires.",
     limitations="Sees only values that are absent; a default such as 0 or 'UNKNOWN' written in place of a missing value passes.",
-    fail_above=0)
+    fail_above=0, unit="missing required values")
 
 def missing_values(frame: pd.DataFrame) -> pd.DataFrame:
     "Per column: rows, missing values and the share complete."
@@ -43,7 +43,7 @@ VALIDITY = CheckDefinition(
     rule="Pass when no rule fails; fail on any failing row, because an out-of-range amount or an unknown channel changes which scenarios see a transaction.",
     high_risk_signs="Negative or zero amounts, unknown channel codes, malformed identifiers: signs of a mapping error upstream.",
     limitations="Only the rules written in the contract are checked; a plausible but wrong value passes.",
-    fail_above=0)
+    fail_above=0, unit="failing row-rule pairs")
 
 def check_validity(report: ContractReport) -> CheckResult:
     "Validity from a contract report: type, range and format rules (missing values and keys have their own checks)."
@@ -59,7 +59,7 @@ UNIQUENESS = CheckDefinition(
     rule="Pass with no duplicate keys; fail on any, because duplicated transactions inflate aggregates that drive thresholds.",
     high_risk_signs="Duplicates on one day or from one source: a replayed file.",
     limitations="Detects exact key duplicates only; the same payment booked twice under two ids passes.",
-    fail_above=0)
+    fail_above=0, unit="rows sharing a key")
 
 REFERENTIAL_INTEGRITY = CheckDefinition(
     "referential_integrity",
@@ -68,7 +68,7 @@ REFERENTIAL_INTEGRITY = CheckDefinition(
     rule="Pass with no orphans; fail on any, because an orphan transaction has no segment and escapes per-segment scenarios.",
     high_risk_signs="Orphans clustered on recent dates (late reference data) or on one product.",
     limitations="Checks existence of the key, not that the relationship is the right one.",
-    fail_above=0)
+    fail_above=0, unit="orphan rows")
 
 def duplicate_keys(frame: pd.DataFrame, key: list[str]) -> int:
     "Number of rows whose key value appears more than once."
@@ -86,7 +86,7 @@ TIMELINESS = CheckDefinition(
     rule="Pass up to 1 day of lag; warn above 1 day; fail above 3 days (a typical policy for daily monitoring feeds).",
     high_risk_signs="A growing lag, or a last booking date that falls on a business day with no data.",
     limitations="Looks at the latest date only; a gap in the middle of the period is found by reconciliation.",
-    warn_above=1, fail_above=3)
+    warn_above=1, fail_above=3, unit="days of lag")
 
 RECONCILIATION = CheckDefinition(
     "reconciliation",
@@ -95,7 +95,7 @@ RECONCILIATION = CheckDefinition(
     rule="Pass when every day's count matches and its sum agrees within 0.01 USD (rounding); fail on any day that does not, because lost transactions are never alerted.",
     high_risk_signs="Days with fewer transactions in the feed than at source; days present at source and absent in the feed.",
     limitations="Totals can balance while individual transactions differ (offsetting errors); counts and sums are the control the source publishes.",
-    fail_above=0)
+    fail_above=0, unit="days not reconciling")
 
 def daily_reconciliation(transactions: pd.DataFrame, totals: pd.DataFrame, time_column: str = "booked_at") -> pd.DataFrame:
     "Per booking date: feed and source counts and sums, and their differences."

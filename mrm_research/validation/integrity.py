@@ -54,7 +54,7 @@ DATA_CONTRACT = CheckDefinition(
     rule="Pass when no rule is broken; fail on any broken rule, because a metric computed on data outside its contract describes data the model was not built for.",
     high_risk_signs="Values outside a stated range (a share above 1, a negative amount); unknown categories; duplicate keys.",
     limitations="Checks what the contract states, nothing more; a plausible but wrong value passes.",
-    fail_above=0)
+    fail_above=0, unit="broken rules")
 
 def contract_check(path: str | Path, contract: str, dataset: str) -> CheckResult:
     "One sample against its data contract."
@@ -124,7 +124,7 @@ TIME_OVERLAP = CheckDefinition(
     rule="Pass when none; fail on any (the test is not out of time).",
     high_risk_signs="A random split across the whole period presented as out-of-time; training dates extending into the test months.",
     limitations="Needs a time column; rows of one customer in both samples are not detected here.",
-    fail_above=0)
+    fail_above=0, unit="test rows dated on or before the last training date")
 
 COMPARABILITY = CheckDefinition(
     "train / test comparability",
