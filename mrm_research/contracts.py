@@ -13,10 +13,10 @@ from .core import MRMError, ParameterError, package_home, project_root, sha256_f
 import pandera.pandas as pa
 
 # %% auto #0
-__all__ = ['COLUMN_TYPES', 'ContractViolation', 'Contract', 'contracts_dir', 'load_contract', 'is_delta_table', 'data_files',
-           'is_warehouse_table', 'read_table', 'numbers_from_text', 'coerce_types', 'orphan_mask', 'ContractReport',
-           'check_frame', 'fingerprint', 'check_dataset', 'load_dataset', 'sql_quote', 'code_lookup', 'case_sql',
-           'read_mapping_file', 'unknown_codes']
+__all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'ContractViolation', 'Contract', 'contracts_dir', 'load_contract', 'is_delta_table',
+           'data_files', 'is_warehouse_table', 'csv_delimiter', 'read_table', 'decimal_comma_hint', 'numbers_from_text',
+           'coerce_types', 'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint', 'check_dataset',
+           'load_dataset', 'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file', 'unknown_codes']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -111,6 +111,13 @@ def is_warehouse_table(path) -> bool:
     "Whether a dataset location names a warehouse table (snowflake://DATABASE.SCHEMA.TABLE) rather than a file."
     return isinstance(path, str) and path.startswith("snowflake://")
 
+CSV_DELIMITERS = ",;\t|"  # what a CSV file may separate its columns with: the comma, or the semicolon of spreadsheets where the comma is the decimal mark, a tab or a bar
+
+def csv_delimiter(path: Path) -> str:
+    "The character a CSV file separates its columns with: the one of `CSV_DELIMITERS` its first line (the header) holds most often, the comma on a tie."
+    with open(path, encoding="utf-8-sig", errors="replace") as file: header = file.readline()
+    return max(CSV_DELIMITERS, key=lambda delimiter: (header.count(delimiter), delimiter == ","))
+
 def read_table(path: str | Path, # CSV or Parquet file, a Hive-style partitioned Parquet folder, a Delta table folder, or snowflake://DB.SCHEMA.TABLE
               ) -> pd.DataFrame:
     "Read a CSV (all columns as text, converted later by the contract), a Parquet file, a partitioned Parquet folder (key=value folders become columns), a Delta table or a Snowflake table."
@@ -128,10 +135,18 @@ def read_table(path: str | Path, # CSV or Parquet file, a Hive-style partitioned
         frame = ds.dataset(path, format="parquet", partitioning="hive").to_table().to_pandas()
         return frame.assign(**{c: frame[c].astype(str) for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
     if path.suffix.lower() == ".parquet": return pd.read_parquet(path)
-    if path.suffix.lower() == ".csv": return pd.read_csv(path, dtype=str, keep_default_na=True, engine="pyarrow")  # the same text and missing values as the default parser, several times faster on wide files
+    if path.suffix.lower() == ".csv":  # the same text and missing values as the default parser, several times faster on wide files
+        try: return pd.read_csv(path, sep=csv_delimiter(path), dtype=str, keep_default_na=True, engine="pyarrow")
+        except Exception as error: raise MRMError(f"{path}: not a readable CSV file ({error}); its first line: {path.open(encoding='utf-8', errors='replace').readline()[:200]!r}") from error
     raise MRMError(f"cannot read {path}: only .csv, .parquet, partitioned Parquet folders and Delta tables are supported")
 
 # %% ../nbs/01_contracts.ipynb #3a13c057
+def decimal_comma_hint(values) -> str:
+    "A hint to add where text failed to read as numbers written with a decimal comma ('1711,38'), else ''."
+    import re
+    commas = any(isinstance(v, str) and re.fullmatch(r"\s*[+-]?\d+,\d+\s*", v) for v in values)
+    return " (numbers written with a decimal comma: write decimals with a point, or save the data as Parquet)" if commas else ""
+
 def numbers_from_text(values: pd.Series) -> pd.Series:
     "Numbers from a column of text, as `pandas.to_numeric(values, errors='coerce')` gives them, parsed by Arrow when every value parses."
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
@@ -252,6 +267,7 @@ def _summarise(failures: list[dict], examples: int = 3) -> pd.DataFrame:
     for (column, rule), group in records.groupby(["column", "rule"], sort=False):
         first = group.drop_duplicates("index").head(examples)
         shown = "; ".join(f"row {i}: {v!r}" if pd.notna(i) else repr(v) for i, v in zip(first["index"], first["value"]))
+        if str(rule).startswith("type("): shown += decimal_comma_hint(first["value"])
         rows.append({"column": column, "rule": rule, "failing_rows": int(group["index"].nunique(dropna=False)), "examples": shown})
     return pd.DataFrame(rows, columns=columns)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
 from ..core import sha256_file
-from ..contracts import numbers_from_text, read_table
+from ..contracts import decimal_comma_hint, numbers_from_text, read_table
 from ..checks import CheckDefinition, CheckResult
 from .fairness import proxy_analysis
 from .metrics import MetricError
@@ -32,7 +32,7 @@ def read_validation_data(path: str | Path, card, dataset: str) -> tuple[pd.DataF
     for feature in (f.name for f in card.features if f.type == "numeric" and not pd.api.types.is_numeric_dtype(frame[f.name])):  # a CSV column read as text: converted here, refused if not numbers
         values = numbers_from_text(frame[feature])
         bad = np.flatnonzero(values.isna().to_numpy() & frame[feature].notna().to_numpy())
-        if len(bad): raise MetricError(f"{dataset} ({path.name}): numeric feature '{feature}' has {len(bad)} value(s) that are not numbers, e.g. row(s) {bad[:5].tolist()}: {frame[feature].iloc[bad[:3]].tolist()}")
+        if len(bad): raise MetricError(f"{dataset} ({path.name}): numeric feature '{feature}' has {len(bad)} value(s) that are not numbers, e.g. row(s) {bad[:5].tolist()}: {frame[feature].iloc[bad[:3]].tolist()}{decimal_comma_hint(frame[feature].iloc[bad[:3]])}")
         frame[feature] = values.astype(float)
     if path.suffix.lower() == ".csv":  # a CSV is read as text; categorical codes that are all numbers are read as numbers, as pandas.read_csv (and so most training code) reads them
         for feature in card.categorical_features:
