@@ -34,6 +34,8 @@ def add_finding(store: Store, model_id: str, finding_id: str, severity: str, tit
                 test: str | None = None, owner: str | None = None, actor: str = "unknown", today: dt.date | None = None) -> tuple[str, bool]:
     "Record a finding (idempotent by model, run and finding id); return its key and whether it was new."
     if severity not in DUE_DAYS: raise StoreError(f"finding {finding_id}: severity must be one of {', '.join(DUE_DAYS)}, not {severity!r}")
+    for part, value in (("model id", model_id), ("finding id", finding_id)):  # a key is <model>/<run or manual>/<finding id>: a '/' inside either would make it ambiguous (as mrm run refuses such a model id)
+        if not value or "/" in str(value): raise StoreError(f"finding {finding_id!r} of model {model_id!r}: the {part} must be non-empty without '/'")
     key = f"{model_id}/{run_id or 'manual'}/{finding_id}"
     with store.write() as connection:
         if connection.execute(sa.text("SELECT 1 FROM findings WHERE key = :k"), {"k": key}).first(): return key, False

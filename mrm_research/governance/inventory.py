@@ -77,6 +77,7 @@ FS_AI_RMF_ADOPTION_STAGES = ("initial", "minimal", "evolving", "embedded")
 def check_record(record: dict) -> list[str]:
     "Every problem with a model record, one line each naming the field."
     problems = [f"field '{f}': required" for f in REQUIRED if f not in record or record[f] in (None, "")]
+    if "/" in str(record.get("model_id") or ""): problems.append(f"field 'model_id': {record['model_id']!r} contains '/' (bundles are filed under the model id, and finding keys are <model>/<run>/<id>)")
     if record.get("type") and record["type"] not in MODEL_TYPES: problems.append(f"field 'type': {record['type']!r} is not one of {', '.join(MODEL_TYPES)}")
     if record.get("status") and record["status"] not in STATUSES: problems.append(f"field 'status': {record['status']!r} is not one of {', '.join(STATUSES)}")
     for field in ("exposure_usd", "decisions_per_year"):
