@@ -187,6 +187,7 @@ def word_pieces(word: str) -> list[str]:
 
 def format_value(value: Any) -> str:
     "A cell as a reader wants it: integers with thousands separators, large floats to cents, small ones to 6 significant digits."
+    if isinstance(value, str): return one_line(value)  # the commonest cell first
     if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)): return ""  # missing, however pandas holds it (None, NaN, NaT, <NA>)
     if isinstance(value, (bool, np.bool_)): return str(bool(value))
     if isinstance(value, (int, np.integer)): return f"{value:,}"
