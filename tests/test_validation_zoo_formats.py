@@ -31,7 +31,7 @@ def test_a_wide_model_of_300_features(tmp_path):
 
 
 def test_a_vendor_model_given_as_scores(tmp_path):
-    "A vendor's AML customer-risk score given per row (no artifact), with a constant feature and missing numeric values: score-based tests run, the model-based ones say why not."
+    "A vendor's AML customer-risk score given per row (no artifact), with a constant feature and missing numeric values, its samples CSV files with semicolons between columns (as a spreadsheet exports them where the comma is the decimal mark): score-based tests run, the model-based ones say why not."
     rng = np.random.default_rng(41)
     def customers(n, start):
         frame = pd.DataFrame({"cash_intensity": rng.uniform(0, 1, n), "cross_border": rng.uniform(0, 1, n), "sector": rng.choice(["retail", "msb", "import"], n),
@@ -43,13 +43,13 @@ def test_a_vendor_model_given_as_scores(tmp_path):
         frame.loc[rng.random(n) < 0.07, "cross_border"] = np.nan  # missing numeric values
         return frame
     for name, (n, start) in {"train": (2000, "2024-01-01"), "test": (1500, "2024-06-01"), "monitor": (1200, "2024-10-01")}.items():
-        customers(n, start).to_csv(tmp_path / f"{name}.csv", index=False)
+        customers(n, start).to_csv(tmp_path / f"{name}.csv", index=False, sep=";")
     write_card(tmp_path, model_id="VENDOR-CRR", name="vendor customer risk rating", use_case="aml_customer_risk", algorithm="vendor model (undisclosed)",
                score_column="vendor_score", features=[{"name": "cash_intensity", "type": "numeric"}, {"name": "cross_border", "type": "numeric"}, {"name": "sector", "type": "categorical"},
                                                       {"name": "legacy_flag", "type": "numeric"}],
                target="reported", positive_class="Y", threshold=0.3, time_column="onboarded", protected_attributes=["residency"], costs={"false_negative": 20, "false_positive": 1})
     bundle, results, checks = validate(tmp_path)
-    read = pd.read_csv(tmp_path / "test.csv")
+    read = pd.read_csv(tmp_path / "test.csv", sep=";")
     assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(roc_auc_score(read.reported == "Y", read.vendor_score), abs=1e-12)
     for check in ("importance stability", "hyperparameter sensitivity", "label-noise robustness", "adversarial evasion"):
         assert checks[check]["status"] == "not run" and "no artifact" in checks[check]["detail"], check
