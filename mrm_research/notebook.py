@@ -22,8 +22,8 @@ __all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'TABLE_
            'Recorder', 'recorder', 'record_metric', 'markdown_text', 'finding_markdown', 'record_finding',
            'record_scope', 'record_limitation', 'text_points', 'word_pieces', 'format_value', 'one_line',
            'table_markdown', 'with_notes', 'column_widths', 'minimum_width', 'column_groups', 'show_table',
-           'load_dataset', 'inspect_dataset', 'show_checks', 'character_names', 'show_figure', 'setup_report',
-           'show_regulatory_coverage']
+           'load_dataset', 'inspect_dataset', 'show_checks', 'character_names', 'fallback_families', 'show_figure',
+           'setup_report', 'show_regulatory_coverage']
 
 # %% ../nbs/02_notebook.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
@@ -355,6 +355,19 @@ def _drawn_svg(fig) -> tuple[str, list[str]]:
         else: warnings.warn_explicit(caught_warning.message, caught_warning.category, caught_warning.filename, caught_warning.lineno)  # other warnings as they were
     return buffer.getvalue(), sorted(missing)
 
+_FONT_CHARACTERS: list[tuple[str, set[int]]] = []  # (family, its characters) of every font matplotlib knows, read when a figure first lacks a glyph
+
+def fallback_families(characters: list[str]) -> list[str]:
+    "Families of the fonts matplotlib knows (the machine's and its own) that have some of the characters, the one with the most first: a figure's labels fall back to them."
+    from matplotlib import font_manager, ft2font
+    if not _FONT_CHARACTERS:
+        for entry in {entry.name: entry for entry in font_manager.fontManager.ttflist if not entry.name.startswith("Last Resort")}.values():  # Last Resort (matplotlib's own) draws a placeholder box for every character
+            try: _FONT_CHARACTERS.append((entry.name, set(ft2font.FT2Font(entry.fname).get_charmap())))
+            except (OSError, RuntimeError, ValueError): continue  # a font file FreeType cannot read
+    wanted = {ord(c) for c in characters}
+    hits = {name: len(wanted & have) for name, have in _FONT_CHARACTERS if wanted & have}
+    return sorted(hits, key=lambda name: -hits[name])
+
 def show_figure(fig, # a matplotlib figure
                 caption: str, # what the figure shows (the renderer numbers it)
                 name: str | None = None, # recorded in results.json under this name (others can refer to it)
@@ -363,13 +376,17 @@ def show_figure(fig, # a matplotlib figure
     import matplotlib.pyplot as plt
     from IPython.display import display
     global _figures_shown
-    svg, missing = _drawn_svg(fig)  # drawn once: the print rules are checked on this drawing's layout
+    svg, missing = _drawn_svg(fig)  # drawn once (twice if a label needs another font): the print rules are checked on the last drawing's layout
+    if missing and (families := fallback_families(missing)):  # a label in a script the default font lacks (a Korean segment name): drawn with a font that has it
+        from matplotlib.text import Text
+        for text in fig.findobj(Text): text.set_fontfamily([*text.get_fontfamily(), *families])
+        svg, missing = _drawn_svg(fig)
     problems = figure_problems(fig, laid_out=True); plt.close(fig)
     if problems: raise MRMError(f"figure '{caption}' cannot be read in print: " + "; ".join(problems))
     if not caption: raise MRMError("every figure needs a caption")
     if missing:  # the data's characters, not the notebook's layout: the figure is shown, and says what it cannot show
-        caption += (f" (The figure cannot show {len(missing)} character{'s' * (len(missing) != 1)} of its labels, drawn as empty boxes: no font matplotlib drew with has "
-                    f"{'them' if len(missing) != 1 else 'it'}: {character_names(missing)}. Name a font that has them in matplotlib's font.family to draw them.)")
+        caption += (f" (The figure cannot show {len(missing)} character{'s' * (len(missing) != 1)} of its labels, drawn as empty boxes: no font matplotlib knows has "
+                    f"{'them' if len(missing) != 1 else 'it'}: {character_names(missing)}. Install a font that has them, and clear matplotlib's font cache, to draw them.)")
     _figures_shown += 1; key = name or f"figure-{_figures_shown}"
     if name: recorder().figure(name, caption)
     display({"image/svg+xml": svg, "text/plain": f"[figure] {caption}"}, metadata={"mrm": {"kind": "figure", "caption": caption, "key": key}}, raw=True)
