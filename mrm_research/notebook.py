@@ -268,6 +268,7 @@ def show_table(frame: pd.DataFrame, # table to show
                appendix_only: bool = False, # the whole table in the appendix, nothing in the body (the body summarises it in prose or another table)
               ) -> None:
     "Display a table as Markdown + HTML + text, with long text as notes, a long table summarised in the body and whole in the appendix."
+    from html import escape
     from IPython.display import display
     global _tables_shown
     if name: recorder().table(name, frame, caption)
@@ -288,7 +289,7 @@ def show_table(frame: pd.DataFrame, # table to show
             shown_caption = caption + columns + (" (whole table)" if place == "appendix" else f" (summary of {len(frame):,} rows; the whole table is in the appendix)" if long else "")
             html, text = (part.to_html(), part.to_string()) if len(groups) == 1 else (group.to_html(index=False), group.to_string(index=False))
             display({"text/markdown": (f"**{markdown_text(shown_caption, prose=True)}**\n\n" if caption else "") + markdown + (f"\n\n{note_lines}" if referenced else ""),
-                     "text/html": (f"<p><b>{shown_caption}</b></p>" if caption else "") + html,
+                     "text/html": (f"<p><b>{escape(shown_caption)}</b></p>" if caption else "") + html,  # the caption quotes data: as text, in HTML too
                      "text/plain": (shown_caption + "\n" if caption else "") + text}, metadata={"mrm": meta}, raw=True)
 
 # %% ../nbs/02_notebook.ipynb #02-report-017
