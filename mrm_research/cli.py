@@ -63,9 +63,15 @@ def run(ctx: typer.Context,
     results = runner.run(target, parameters, params, model_id, model_version, jobs, timeout, str(out), progress, stage)
     console.print(_results_table(results))
     if track: _track([Path(r.bundle) for r in results if r.bundle and Path(r.bundle, "manifest.json").exists()], out)
+    if _reported(results): raise typer.Exit(1)
+
+def _reported(results: list) -> bool:
+    "Print what each run's render warned of (characters its PDF cannot show) and each failure; True when a run failed."
+    for r in results:
+        for note in r.notes: console.print(f"[yellow]note[/] {r.model_id}: {note}")
     failed = [r for r in results if r.status != "succeeded"]
     for r in failed: console.print(f"[red]failed[/] {r.model_id}: {r.error}")
-    if failed: raise typer.Exit(1)
+    return bool(failed)
 
 def _track(bundles: list[Path], out: Path) -> None:
     from mrm_research.engines.tracking import track_bundle, tracking_uri
@@ -92,8 +98,7 @@ def validate(ctx: typer.Context,
     from mrm_research.pipeline import run as runner
     results = runner.validate(model_card, train, test, monitor, runner.parse_cli_parameters(parameter_pairs(ctx.args)), timeout, str(out), progress)
     console.print(_results_table(results))
-    for r in results:
-        if r.status != "succeeded": console.print(f"[red]failed[/] {r.model_id}: {r.error}"); raise typer.Exit(1)
+    if _reported(results): raise typer.Exit(1)
 
 @app.command()
 def render(notebook: Path = typer.Argument(..., help="Executed notebook or bundle folder"),

@@ -13,8 +13,10 @@ import warnings
 warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 # %% auto #0
-__all__ = ['MRMError', 'ParameterError', 'VerificationError', 'project_root', 'package_home', 'package_resource', 'sha256_file',
-           'write_atomic', 'write_datasets', 'exclusive_lock', 'dump_json', 'seed_everything', 'utc_now', 'load_yaml']
+__all__ = ['GENERATOR_METADATA', 'FORMULA_STARTS', 'MRMError', 'ParameterError', 'VerificationError', 'project_root',
+           'package_home', 'package_resource', 'sha256_file', 'write_atomic', 'parquet_bytes', 'write_datasets',
+           'generated_by', 'spreadsheet_safe', 'spreadsheet_value', 'exclusive_lock', 'dump_json', 'seed_everything',
+           'utc_now', 'load_yaml']
 
 # %% ../nbs/00_core.ipynb #00-core-005
 class MRMError(Exception):
@@ -80,13 +82,48 @@ def write_atomic(path: str | Path, # destination file
         Path(tmp).unlink(missing_ok=True); raise
     return path
 
+GENERATOR_METADATA = b"mrm_research.generator"  # the key, in a Parquet file's metadata, naming the project's generator that wrote the file
+
+def parquet_bytes(frame, # a data frame
+                  generator: str | None = None, # the project's generator of the data, stored in the file's metadata (None: the data is not generated here)
+                 ) -> bytes:
+    "The frame as a Parquet file, timestamps in microseconds."
+    import pyarrow as pa, pyarrow.parquet as pq
+    table, sink = pa.Table.from_pandas(frame, preserve_index=False), pa.BufferOutputStream()
+    if generator: table = table.replace_schema_metadata({**(table.schema.metadata or {}), GENERATOR_METADATA: generator.encode()})
+    # microseconds: what DuckDB, Hive and Spark all read (Spark refuses Parquet timestamps in nanoseconds); a generator's sub-microsecond digits are dropped
+    pq.write_table(table, sink, coerce_timestamps="us", allow_truncated_timestamps=True)
+    return sink.getvalue().to_pybytes()
+
 def write_datasets(datasets: dict, # data frames by name (each name its data contract's)
                    folder: str | Path, # output folder
+                   generator: str | None = None, # the project's generator of the data, stored in each file (`generated_by`)
                   ) -> dict[str, Path]:
-    "Write each dataset to `<folder>/<name>.parquet` atomically, timestamps in microseconds; return the paths."
+    "Write each dataset to `<folder>/<name>.parquet` atomically (`parquet_bytes`); return the paths."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    # microseconds: what DuckDB, Hive and Spark all read (Spark refuses Parquet timestamps in nanoseconds); a generator's sub-microsecond digits are dropped
-    return {name: write_atomic(folder / f"{name}.parquet", frame.to_parquet(index=False, coerce_timestamps="us", allow_truncated_timestamps=True)) for name, frame in datasets.items()}
+    return {name: write_atomic(folder / f"{name}.parquet", parquet_bytes(frame, generator)) for name, frame in datasets.items()}
+
+def generated_by(path: str | Path) -> str | None:
+    "The project's generator that wrote a Parquet file (or a Parquet folder's first file), as its metadata names it; None for data from anywhere else, so a report states what is true of synthetic data only of data that is."
+    import pyarrow.parquet as pq
+    path = Path(path)
+    files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path] if path.suffix == ".parquet" and path.exists() else []
+    if not files: return None
+    try: metadata = pq.read_schema(files[0]).metadata or {}
+    except (OSError, ValueError): return None  # not Parquet after all: the data contract will say so
+    return metadata[GENERATOR_METADATA].decode() if GENERATOR_METADATA in metadata else None
+
+# %% ../nbs/00_core.ipynb #00-core-spreadsheet-2
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a cell starting with one of these as a formula
+
+def spreadsheet_safe(value: Any) -> Any:
+    "A CSV cell a spreadsheet shows as written: text starting as a formula gets a leading apostrophe; anything else is unchanged."
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+def spreadsheet_value(value: Any) -> Any:
+    "A cell read back from a CSV written with `spreadsheet_safe`: the apostrophe it added removed."
+    return value[1:] if isinstance(value, str) and value[:1] == "'" and value[1:].startswith(FORMULA_STARTS) else value
+
 
 # %% ../nbs/00_core.ipynb #38a0344a
 import contextlib

@@ -61,7 +61,8 @@ def demo_data(out_dir: Path, seed: int, size: DemoSize = DemoSize()) -> dict[str
                                   TypologyConfig(patterns={name: size.patterns for name in TypologyConfig().patterns}))
     damaged, defects = plant_feed_defects(bank, seed=seed)
     folders = {"clean": out_dir / "demo_data/clean", "defective": out_dir / "demo_data/defective"}
-    write_bank(bank, folders["clean"]); write_bank(damaged, folders["defective"])
+    write_bank(bank, folders["clean"], "mrm_research.aml.typologies.generate_labelled_bank")  # each synthetic file names its generator: a report says what is true of synthetic data only of data that is
+    write_bank(damaged, folders["defective"], "mrm_research.aml.typologies.generate_labelled_bank, then mrm_research.aml.synthetic.plant_feed_defects")
     defects.to_csv(folders["defective"] / "planted_defects.csv", index=False)
     history = alert_history_from_bank(ScenarioEngine(folders["clean"], start="2025-01-01"), bank["transaction_labels"], TuningConfig(seed=seed))
     folders["history"] = out_dir / "demo_data/history"
@@ -73,13 +74,13 @@ def demo_data(out_dir: Path, seed: int, size: DemoSize = DemoSize()) -> dict[str
     train_alert_scorer(pd.read_parquet(scoring["train"]), folders["alert_scoring"] / "model", seed=seed)
     folders["market"] = out_dir / "demo_data/market"
     market = generate_market(MarketConfig(orders=size.market_orders, seed=seed), {m: size.manipulations for m in MANIPULATIONS})
-    write_market(market, folders["market"])
+    write_market(market, folders["market"], "mrm_research.surveillance.synthetic.generate_market")
     write_atomic(folders["history"] / "surveillance_alert_history.parquet", alert_history_from_market(market, TuningConfig(seed=seed)).to_parquet(index=False))
     folders["amlsim"] = out_dir / "demo_data/amlsim"  # a second, independently designed pattern source (other seed, so another bank too)
-    write_bank(generate_amlsim_bank(BankConfig(customers=size.customers, transactions=size.transactions, days=90, start="2025-01-01", seed=seed + 1)), folders["amlsim"])
+    write_bank(generate_amlsim_bank(BankConfig(customers=size.customers, transactions=size.transactions, days=90, start="2025-01-01", seed=seed + 1)), folders["amlsim"], "mrm_research.aml.amlsim.generate_amlsim_bank")
     folders["crypto"] = out_dir / "demo_data/crypto"  # a crypto exchange's chain data: 15 patterns per on-chain typology
     chain = generate_chain(ChainConfig(transfers=size.chain_transfers, seed=seed, patterns={typology: size.chain_patterns for typology in CRYPTO_TYPOLOGIES}))
-    write_chain(chain, folders["crypto"])
+    write_chain(chain, folders["crypto"], "mrm_research.crypto.chain.generate_chain")
     crypto_history = alert_history_from_chain(ChainMonitor.build(chain), chain["crypto_pattern_labels"], TuningConfig(beta=2.0, seed=seed))
     write_atomic(folders["history"] / "crypto_alert_history.parquet", crypto_history.to_parquet(index=False))
     folders["genai"] = genai_demo_data(out_dir / "demo_data/genai", history, bank, seed, size.genai_cases, size.narrative)

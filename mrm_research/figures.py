@@ -47,4 +47,5 @@ def panels(count: int, # panels wanted
 
 # %% ../nbs/01b_figures.ipynb #628eabd9
 PRINT_STYLE = {"font.size": 9, "axes.titlesize": 9, "axes.labelsize": 8.5, "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8,
-               "figure.titlesize": 9.5, "figure.figsize": (6.5, 3.0), "legend.frameon": False, "svg.fonttype": "path"}
+               "figure.titlesize": 9.5, "figure.figsize": (6.5, 3.0), "legend.frameon": False, "svg.fonttype": "path",
+               "text.parse_math": False}

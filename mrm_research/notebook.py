@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np, pandas as pd
 from .core import MRMError, ParameterError, dump_json, write_atomic, seed_everything
 from . import contracts
-from .checks import SEVERITIES, explanation_markdown, results_table
+from .checks import SEVERITIES, explanation_markdown, report_outcome, results_table
 from .figures import PRINT_STYLE, figure_problems
 from .governance.regulation import Coverage, coverage, notebook_sections
 
@@ -20,10 +20,10 @@ __all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'TABLE_
            'WORD_PIECE_CHARACTERS', 'CHARACTER_POINTS', 'OTHER_CHARACTER_POINTS', 'WIDTH_MARGIN',
            'WIDE_CHARACTER_POINTS', 'WIDE_CHARACTERS', 'CHECK_FINDING_SEVERITY', 'run_context', 'column_labels',
            'Recorder', 'recorder', 'record_metric', 'markdown_text', 'finding_markdown', 'record_finding',
-           'record_scope', 'record_limitation', 'text_points', 'word_pieces', 'format_value', 'one_line',
-           'table_markdown', 'with_notes', 'column_widths', 'minimum_width', 'column_groups', 'show_table',
-           'load_dataset', 'inspect_dataset', 'show_checks', 'character_names', 'fallback_families', 'show_figure',
-           'setup_report', 'show_regulatory_coverage']
+           'record_scope', 'record_limitation', 'show_limitations', 'show_conclusion', 'text_points', 'word_pieces',
+           'format_value', 'one_line', 'table_markdown', 'with_notes', 'column_widths', 'minimum_width',
+           'column_groups', 'show_table', 'load_dataset', 'inspect_dataset', 'show_checks', 'character_names',
+           'fallback_families', 'show_figure', 'setup_report', 'show_regulatory_coverage']
 
 # %% ../nbs/02_notebook.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
@@ -136,6 +136,20 @@ def record_scope(purpose: str, # what the report decides, in one sentence
 def record_limitation(text: str) -> None:
     "Record a limitation (listed in the executive summary)."
     recorder().limitation(text)
+
+def show_limitations() -> None:
+    "Show the limitations recorded so far as a list, each as written: they quote columns, files and reasons from the data."
+    from IPython.display import display, Markdown
+    display(Markdown("\n".join(f"- {markdown_text(text, prose=True)}" for text in recorder().results.get("limitations", [])) or "None recorded."))
+
+def show_conclusion(status: str = "succeeded", # the run's status, as `checks.report_outcome` takes it
+                   ) -> None:
+    "Show the report's outcome and its reason (`checks.report_outcome`), with every finding recorded so far by id and severity."
+    from IPython.display import display, Markdown
+    results = recorder().results
+    (outcome, reason), findings = report_outcome(results, status), results.get("findings", [])
+    listed = ", ".join(f"{markdown_text(f['id'], prose=True)} ({f['severity']})" for f in findings) or "none"
+    display(Markdown(f"**{outcome.capitalize()}** ({reason}). {len(findings)} finding(s) from the tests above: {listed}. Each is listed, with the section and table it comes from, in the executive summary."))
 
 # %% ../nbs/02_notebook.ipynb #02-report-014
 PORTRAIT_POINTS, LANDSCAPE_POINTS = 482, 728  # text width of an A4 page with 2 cm margins, portrait and landscape

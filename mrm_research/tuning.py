@@ -214,7 +214,7 @@ class TuningConfig:
     seed: int = 0
 
 EVIDENCE = {  # what each kind of tuning's numbers rest on, as a report states it
-    "ground truth": "precision and recall: planted ground truth (synthetic); productive rates, BTL and ATL: simulated investigator dispositions",
+    "ground truth": "precision and recall: the labels as ground truth (planted, in synthetic data); productive rates, BTL and ATL: investigator dispositions simulated from the labels",
     "history": "productive rates and ATL: the investigators' dispositions; BTL: the below-the-line sample reviews; precision and recall: not measurable (no ground truth)"}
 
 def decide_threshold(segment: str, btl: BelowTheLineResult, sweep: pd.DataFrame, current: float, config: TuningConfig) -> dict:

@@ -59,6 +59,8 @@ def test_aml_tuning_report_runs_end_to_end(tmp_path):
     (bundle,) = bundles(out)
     results = json.loads((bundle / "results.json").read_text())
     assert results["metrics"]["scenario_segments_tuned"]["value"] >= 13
+    assert any(t.startswith("Precision and recall take the bank's transaction labels as ground truth") for t in results["limitations"]), results["limitations"]
+    assert not any("synthetic" in t for t in results["limitations"]), results["limitations"]  # the files name no generator: not said to be synthetic
     assert 0 < results["metrics"]["pattern_recall"]["value"] <= 1
     recommendations = results["tables"]["recommendations"]
     assert set(row[0] for row in recommendations["rows"]) == set(SCENARIOS)

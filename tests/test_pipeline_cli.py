@@ -114,3 +114,20 @@ def test_commands_work_from_a_folder_outside_the_project(tmp_path):
     assert "transactions" in listed.stdout
     mrm("run", "tests/notebooks/noop.ipynb", "--model-id", "SINGLE", "--out", "build", "--no-progress", cwd=tmp_path, check=0)
     assert len(bundles(tmp_path / "build")) == 2
+
+
+def test_a_character_the_pdf_cannot_show_is_said_beside_the_run(tmp_path):
+    "A counterparty named in a script no font on the machine has: the PDF's first page says so (tests in nbs/03), and so does `mrm run` and the manifest, not only the run log."
+    import nbformat
+    from mrm_research.pipeline.render import characters_without_font
+    cells = [nbformat.v4.new_code_cell('name = "a counterparty"', metadata={"tags": ["parameters"]}),
+             nbformat.v4.new_code_cell("from IPython.display import Markdown, display\ndisplay(Markdown(f'Counterparty: {name}'))")]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}), str(tmp_path / "names.ipynb"))
+    result = mrm("run", "names.ipynb", "-p", "name", "Nile 𓀀 Trading", "--out", "out", "--no-progress", cwd=tmp_path, check=0)
+    manifest = json.loads((bundles(tmp_path / "out")[0] / "manifest.json").read_text())
+    said = " ".join(result.stdout.split())
+    if characters_without_font("𓀀"):  # this machine has no font for it (Debian's fonts have no hieroglyphs)
+        assert "note names: the PDF of" in said and "U+13000" in said, said
+        assert len(manifest["notes"]) == 1 and "U+13000" in manifest["notes"][0]
+    else:
+        assert "note" not in said and "notes" not in manifest

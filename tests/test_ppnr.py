@@ -79,3 +79,64 @@ def test_parity_holds_on_cuda():
     from mrm_research.ppnr.parity import parity_report
     report = parity_report(device="cuda")  # the demo suite
     assert report.passed, report.summary()
+
+
+ANOTHER_BANKS_SUITE = """name: Entity PPNR suite (R, 2019)
+units: "$m"
+equivalence_margin: 0.01
+time: period
+horizon: 9
+scenarios: {data: paths, column: path, names: ["Base case", "Adverse", "Severe (FRB)"]}
+sources:
+  entities: {file: panel.parquet, contract: contracts/bank_panel.yaml}
+  paths: {file: paths.parquet, contract: contracts/macro_paths.yaml}
+derive:
+  source: entities
+  lags: [{column: nii_prev, of: nii, group: entity}]  # the series start where every entity has a previous quarter
+  series: {name: totals, mean: [ppnr_usd, nii, non_ii, non_ie], first: [real_gdp, unemp_rate, cpi, tbill_3m]}
+models:
+  - {name: "Top-down $ PPNR", kind: arimax, data: totals, target: ppnr_usd, drivers: [tbill_3m, unemp_rate, real_gdp], ar_order: 1, include_mean: true}
+  - {name: NII, kind: arimax, data: totals, target: nii, drivers: [tbill_3m, unemp_rate], ar_order: 1, include_mean: true}
+  - {name: Fees, kind: arimax, data: totals, target: non_ii, drivers: [real_gdp], ar_order: 1, include_mean: true}
+  - {name: Costs, kind: arimax, data: totals, target: non_ie, drivers: [unemp_rate, cpi], ar_order: 1, include_mean: true}
+aggregations: [{name: "Bottom-up PPNR", terms: {NII: 1, Fees: 1, Costs: -1}}]
+projection: {label: "PPNR ($m)", bottom_up: "Bottom-up PPNR", top_down: "Top-down $ PPNR", shocked_drivers: [real_gdp, unemp_rate, cpi, tbill_3m]}  # no group model
+"""
+CONTRACT = """dataset: {name}
+version: 0.3.0
+owner: Treasury PPNR team
+description: Another bank's {name}, in its own column names.
+primary_key: [{key}, period]
+columns:
+  {key}: {{type: string}}
+  period: {{type: string}}
+{columns}"""
+
+
+def test_scenario_report_on_another_banks_suite(tmp_path):
+    "Another bank's suite, run from its own folder: its column, model and scenario names (with spaces and parentheses), its contracts, units in dollars ($m twice in a sentence would be set as maths) and no group model."
+    from mrm_research.ppnr.data import generate_panel, macro_history, scenario_paths
+    names = {"gdp_growth": "real_gdp", "unemployment": "unemp_rate", "inflation": "cpi", "short_rate": "tbill_3m",
+             "net_interest_income": "nii", "noninterest_income": "non_ii", "noninterest_expense": "non_ie"}
+    history = macro_history()
+    panel = generate_panel(history, 12, 48, seed=7).rename(columns=names | {"bank_id": "entity", "quarter": "period"})[["entity", "period", *names.values()]]
+    panel[["nii", "non_ii", "non_ie"]] *= 1000  # $m, not % of assets
+    panel = panel.assign(ppnr_usd=panel.nii + panel.non_ii - panel.non_ie, entity=panel.entity.str.replace("B", "BK-"), period=panel.period.astype(str).str.replace("Q", "-Q"))
+    paths = scenario_paths(history).rename(columns=names | {"scenario": "path", "quarter": "period"})[["path", "period", "real_gdp", "unemp_rate", "cpi", "tbill_3m"]]
+    paths = paths.assign(path=paths.path.map({"baseline": "Base case", "adverse": "Adverse", "severely_adverse": "Severe (FRB)"}), period=paths.period.astype(str).str.replace("Q", "-Q"))
+    (tmp_path / "data").mkdir(); (tmp_path / "contracts").mkdir()
+    panel.to_parquet(tmp_path / "data" / "panel.parquet", index=False); paths.to_parquet(tmp_path / "data" / "paths.parquet", index=False)
+    floats = lambda columns, unit: "".join(f"  {c}: {{type: float, unit: \"{unit}\"}}\n" for c in columns)
+    (tmp_path / "contracts" / "bank_panel.yaml").write_text(CONTRACT.format(name="bank_panel", key="entity", columns=floats(["real_gdp", "unemp_rate", "cpi", "tbill_3m"], "%") + floats(["nii", "non_ii", "non_ie", "ppnr_usd"], "$m")))
+    (tmp_path / "contracts" / "macro_paths.yaml").write_text(CONTRACT.format(name="macro_paths", key="path", columns=floats(["real_gdp", "unemp_rate", "cpi", "tbill_3m"], "%")))
+    (tmp_path / "suite.yaml").write_text(ANOTHER_BANKS_SUITE)
+    mrm("run", REPO / "nbs/validation/ppnr_scenarios.ipynb", "-p", "data_dir", "data", "-p", "suite_file", "suite.yaml", "-p", "device", "cpu", "-p", "paths", 200,
+        "--out", "out", "--no-progress", cwd=tmp_path, check=0)
+    bundle, = bundles(tmp_path / "out")
+    results = json.loads((bundle / "results.json").read_text())
+    assert {f"cumulative_bottom_up_{s}" for s in ("Base case", "Adverse", "Severe (FRB)")} <= set(results["metrics"])
+    assert not any("synthetic" in text for text in results["limitations"]), results["limitations"]  # the demo's panel is synthetic; this bank's is not said to be
+    assert "The suite's projection names no group model: the projection is not broken down group by group." in results["limitations"]
+    import pypdf
+    text = " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(bundle / "report.pdf").pages).split())
+    assert "in cumulative PPNR ($m) (largest in the" in text, text  # shown as written, not as maths

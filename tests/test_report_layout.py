@@ -93,6 +93,14 @@ def test_summary_names_outcome_and_refers_to_numbered_items(demo_bundles):
         assert captions, f"{model}: nothing numbered"
 
 
+def test_synthetic_data_is_said_to_be_so_as_its_files_say(demo_bundles):
+    "The demo's generated files name their generator (core.generated_by), so its reports state what is true of synthetic data; a bank's own labels get no such statement (tests/test_aml.py, test_ppnr.py)."
+    said = {"TM-SCENARIO-LIBRARY": "The bank is synthetic", "TS-DETECTOR-LIBRARY": "The market is synthetic", "CRYPTO-CHAIN-MONITORING": "The chain is synthetic", "PPNR-PROJECTION": "The bank panel is synthetic"}
+    for model, words in said.items():
+        limitations = json.loads((demo_bundles[model] / "results.json").read_text())["limitations"]
+        assert any(text.startswith(words) for text in limitations), (model, limitations)
+
+
 def test_defective_feed_report_has_findings_and_clean_one_has_no_high(demo_bundles):
     defective = json.loads((demo_bundles["TM-FEED-DQ-DEFECTS"] / "results.json").read_text())
     clean = json.loads((demo_bundles["TM-FEED-DQ"] / "results.json").read_text())

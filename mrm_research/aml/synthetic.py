@@ -162,9 +162,10 @@ def generate_bank(config: BankConfig) -> dict[str, pd.DataFrame]:
 
 def write_bank(bank: dict[str, pd.DataFrame], # datasets by name
                folder: str | Path, # output folder
+               generator: str | None = None, # the project's generator of the bank, named in each file (`core.generated_by`); None for a bank's own data
               ) -> dict[str, Path]:
     "Write each dataset to `<folder>/<name>.parquet` atomically; return the paths."
-    return write_datasets(bank, folder)
+    return write_datasets(bank, folder, generator)
 
 # %% ../../nbs/10_aml_synthetic.ipynb #10-aml-synthetic-023
 def plant_feed_defects(bank: dict[str, pd.DataFrame], # output of `generate_bank`

@@ -442,6 +442,8 @@ def generate_chain(config: ChainConfig = ChainConfig(), # size, services, labels
             "address_truth": truth, "crypto_pattern_labels": _pattern_labels(plant, tx, transfers, config)}
 
 # %% ../../nbs/80_crypto_chain.ipynb #b5d095e7
-def write_chain(chain: dict[str, pd.DataFrame], folder) -> dict:
+def write_chain(chain: dict[str, pd.DataFrame], folder,
+                generator: str | None = None, # the project's generator of the chain, named in each file (`core.generated_by`); None for an exchange's own data
+               ) -> dict:
     "Write each dataset to `<folder>/<name>.parquet` atomically (its name is its data contract's); return the paths."
-    return write_datasets(chain, folder)
+    return write_datasets(chain, folder, generator)

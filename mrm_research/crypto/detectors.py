@@ -247,7 +247,7 @@ def alerts(candidates: pd.DataFrame, threshold: float | dict) -> pd.DataFrame:
     return candidates[candidates.driving_value >= limit]
 
 # %% ../../nbs/83_crypto_detectors.ipynb #8d458b4f
-EVIDENCE = "precision and pattern recall: planted ground truth (synthetic chain); productive rates, BTL and ATL: simulated investigator dispositions"
+EVIDENCE = "precision and pattern recall: the pattern labels as ground truth (planted, in a synthetic chain); productive rates, BTL and ATL: investigator dispositions simulated from the labels"
 
 def label_candidates(candidates: pd.DataFrame, labels: pd.DataFrame, typology: str) -> tuple[pd.DataFrame, np.ndarray]:
     "Candidates with `is_suspicious` (the customer is a target of the typology) and, per planted pattern of it, its target's driving value (-inf if no candidate)."

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt, json
 from pathlib import Path
 import pandas as pd, sqlalchemy as sa
-from ..core import utc_now, write_atomic
+from ..core import spreadsheet_safe, utc_now, write_atomic
 from .store import Store, StoreError, append_audit
 from .listings import finding_listing, overdue_listing
 
@@ -111,13 +111,13 @@ def overdue(store: Store, as_of: dt.date | None = None, limit: int | None = None
 TRACKER_PRIORITY = {"high": "Highest", "medium": "High", "low": "Medium", "info": "Low"}
 
 def export_tracker_csv(store: Store, path: str | Path) -> Path:
-    "Open findings in the columns issue trackers import: Summary, Description, Priority, Due date, Labels."
+    "Open findings in the columns issue trackers import: Summary, Description, Priority, Due date, Labels; a text a spreadsheet would run as a formula is written as text (`core.spreadsheet_safe`)."
     frame = list_findings(store)
     frame = frame[frame.status != "closed"] if len(frame) else frame
     out = pd.DataFrame({"Summary": [f"[{r.key}] {r.title}" for r in frame.itertuples()], "Description": frame.get("detail", pd.Series(dtype=str)),
                         "Priority": frame.get("severity", pd.Series(dtype=str)).map(TRACKER_PRIORITY), "Due date": frame.get("due_date", pd.Series(dtype=str)),
                         "Labels": [f"mrm model:{r.model_id} severity:{r.severity} status:{r.status.replace(' ', '-')}" for r in frame.itertuples()]})
-    return write_atomic(path, out.to_csv(index=False))
+    return write_atomic(path, out.map(spreadsheet_safe).to_csv(index=False))
 
 # %% ../../nbs/51_governance_findings.ipynb #ff0e6f90
 def record_signoffs(store: Store, bundle: str | Path, actor: str = "unknown") -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt, json
 from pathlib import Path
 import pandas as pd, sqlalchemy as sa, yaml
-from ..core import load_yaml, utc_now, write_atomic
+from ..core import load_yaml, spreadsheet_safe, spreadsheet_value, utc_now, write_atomic
 from .store import Store, StoreError, append_audit
 from .listings import due_listing, model_listing
 
@@ -145,11 +145,11 @@ def list_models(store: Store) -> pd.DataFrame:
 
 # %% ../../nbs/52_governance_inventory.ipynb #62ff1635
 def export_inventory(store: Store, path: str | Path) -> Path:
-    "Write every model record to YAML or CSV (by the file's extension)."
+    "Write every model record to YAML or CSV (by the file's extension); in a CSV, a text a spreadsheet would run as a formula is written as text (`core.spreadsheet_safe`)."
     records = [json.loads(r["record"]) for r in store.read("SELECT record FROM models ORDER BY model_id")]
     path = Path(path)
     if path.suffix.lower() in (".yml", ".yaml"): return write_atomic(path, yaml.safe_dump(records, sort_keys=False))
-    if path.suffix.lower() == ".csv": return write_atomic(path, pd.DataFrame([{k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in r.items()} for r in records]).to_csv(index=False))
+    if path.suffix.lower() == ".csv": return write_atomic(path, pd.DataFrame([{k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in r.items()} for r in records]).map(spreadsheet_safe).to_csv(index=False))
     raise StoreError(f"cannot export the inventory to {path.name}: use .yaml or .csv")
 
 def import_inventory(store: Store, path: str | Path, actor: str = "unknown") -> int:
@@ -158,7 +158,7 @@ def import_inventory(store: Store, path: str | Path, actor: str = "unknown") -> 
     try:
         if path.suffix.lower() in (".yml", ".yaml"): records = load_yaml(path.read_text())
         elif path.suffix.lower() == ".csv":
-            records = [{k: (json.loads(v) if isinstance(v, str) and v[:1] in "{[" else v) for k, v in r.items() if not (isinstance(v, float) and pd.isna(v))} for r in pd.read_csv(path).to_dict("records")]
+            records = [{k: (json.loads(v) if isinstance(v, str) and v[:1] in "{[" else v) for k, v in ((k, spreadsheet_value(v)) for k, v in r.items()) if not (isinstance(v, float) and pd.isna(v))} for r in pd.read_csv(path).to_dict("records")]
         else: raise StoreError(f"cannot import the inventory from {path.name}: use .yaml or .csv")
     except (yaml.YAMLError, json.JSONDecodeError) as error: raise StoreError(f"{path.name}: malformed ({error})") from None
     if isinstance(records, dict): records = [records]

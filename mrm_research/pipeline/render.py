@@ -15,9 +15,9 @@ from ..notebook import CELL_PADDING_POINTS, CHARACTER_POINTS, LANDSCAPE_POINTS, 
 __all__ = ['DROPPED_TAGS', 'FACT_LABELS', 'SUMMARY_FINDINGS', 'SHORT_TABLE_ROWS', 'LUA_FILTER', 'PAGE_FILE', 'TYPST_PAGE',
            'TYPST_HEADER', 'HTML_STYLE', 'PDF_CHECKED_CATEGORIES', 'title_block', 'pandoc_identifier',
            'executive_summary', 'prepare_notebook', 'typst_arguments', 'render_with_pandoc_typst',
-           'characters_without_font', 'font_notice', 'typeset_text', 'pdf_font_notice', 'with_font_notice',
-           'render_markdown', 'quarto_commands', 'render_with_quarto', 'render_engine', 'render_report', 'render',
-           'report_layout']
+           'characters_without_font', 'font_notice', 'typeset_text', 'RenderWarning', 'pdf_font_notice',
+           'with_font_notice', 'render_markdown', 'quarto_commands', 'render_with_quarto', 'render_engine',
+           'render_report', 'render', 'report_layout']
 
 # %% ../../nbs/03_pipeline_render.ipynb #03-pipeline-render-005
 DROPPED_TAGS = {"parameters", "injected-parameters", "remove-cell"}
@@ -342,6 +342,24 @@ end
 -- otherwise start a page of its own.
 local function opens_landscape(block) return block.t == "RawBlock" and block.format == "typst" and block.text:sub(1, 21) == "#page(flipped: true)[" end
 local function layout_marker(block) return block.t == "RawBlock" and block.format == "typst" and block.text:find("<mrm-layout>", 1, true) ~= nil end
+-- Typst reads three dots as an ellipsis and a hyphen before a question mark as a soft hyphen (printed as nothing),
+-- in text pandoc writes as it stands (it escapes the rest of Typst's markup: dashes, quotes, stars). Text still
+-- holding them is data written so on purpose (pandoc's Markdown has made a sentence's dots one character already), so
+-- the third dot and the question mark are escaped: a status "closed..." and a code "-?" are printed as written.
+local function as_written(str)
+  if not (str.text:find("...", 1, true) or str.text:find("-?", 1, true)) then return nil end
+  local inlines, kept, dots = {}, {}, 0
+  for _, code in utf8.codes(str.text) do
+    local character = utf8.char(code)
+    if (character == "." and dots == 2) or (character == "?" and kept[#kept] == "-") then
+      table.insert(inlines, pandoc.Str(table.concat(kept))); table.insert(inlines, pandoc.RawInline("typst", "\\" .. character)); kept, dots = {}, 0
+    else
+      table.insert(kept, character); dots = character == "." and dots + 1 or 0
+    end
+  end
+  if #kept > 0 then table.insert(inlines, pandoc.Str(table.concat(kept))) end
+  return inlines
+end
 function Pandoc(doc)
   if FORMAT ~= "typst" then return nil end
   local blocks = {}
@@ -359,7 +377,7 @@ function Pandoc(doc)
     ::continue::
   end
   doc.blocks = blocks
-  return doc
+  return doc:walk({Str = as_written})
 end
 '''.replace("WORD_PIECE_CHARACTERS", str(WORD_PIECE_CHARACTERS)).replace("PORTRAIT", str(PORTRAIT_POINTS)).replace("LANDSCAPE", str(LANDSCAPE_POINTS)).replace("CHARACTER_WIDTHS", "{" + ", ".join(f"[{ord(c)}] = {w}" for c, w in CHARACTER_POINTS.items()) + "}").replace("OTHER_CHARACTER", str(OTHER_CHARACTER_POINTS)).replace("WIDTH_MARGIN", str(WIDTH_MARGIN)).replace("WIDE_FIRST", str(WIDE_CHARACTERS[0])).replace("WIDE_LAST", str(WIDE_CHARACTERS[1])).replace("WIDE_POINTS", str(WIDE_CHARACTER_POINTS)).replace("PADDING", str(CELL_PADDING_POINTS)).replace("SMALLEST_TABLE_TEXT_POINTS", str(SMALLEST_TABLE_TEXT_POINTS)).replace("TABLE_TEXT_POINTS", str(TABLE_TEXT_POINTS))
 
@@ -485,6 +503,9 @@ def typeset_text(notebook: nbformat.NotebookNode) -> str:
               for value in [output.get("text", ""), *(v for k, v in output.get("data", {}).items() if k.startswith("text/"))]]
     return "\n".join(parts)
 
+class RenderWarning(UserWarning):
+    "What the reader of a rendered report must know and the render could not mend (characters no font on the machine has); `mrm run` prints it beside the run."
+
 def pdf_font_notice(text: str, # what the PDF will show
                     title: str, # the document's title (shown too)
                    ) -> str:
@@ -492,7 +513,7 @@ def pdf_font_notice(text: str, # what the PDF will show
     import warnings
     missing = characters_without_font(title + "\n" + text)
     if not missing: return ""
-    warnings.warn(f"the PDF of {title!r} cannot show {len(missing)} character(s) (no font on this machine has them): " + " ".join(f"U+{ord(c):04X}" for c in list(missing)[:12]) + "; its first page says so", stacklevel=3)
+    warnings.warn(f"the PDF of {title!r} cannot show {len(missing)} character(s) (no font on this machine has them): " + " ".join(f"U+{ord(c):04X}" for c in list(missing)[:12]) + "; its first page says so", RenderWarning, stacklevel=3)
     return font_notice(missing)
 
 def with_font_notice(notebook: nbformat.NotebookNode, # a prepared notebook

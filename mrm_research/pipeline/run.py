@@ -4,13 +4,13 @@
 
 # %% ../../nbs/05_pipeline_run.ipynb #05-pipeline-run-002
 from __future__ import annotations
-import ast, getpass, json, multiprocessing, os, shutil, signal, sys, time, traceback, uuid
+import ast, getpass, json, multiprocessing, os, shutil, signal, sys, time, traceback, uuid, warnings
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Any
 import yaml
 from ..core import MRMError, ParameterError, dump_json, load_yaml, package_home, package_resource, project_root, utc_now, write_atomic
-from .render import render_report, render_engine
+from .render import RenderWarning, render_report, render_engine
 from .bundle import environment_record, write_index, write_manifest
 from ..notebook import Recorder
 
@@ -92,9 +92,10 @@ class RunResult:
     seconds: float
     bundle: str
     error: str | None = None
+    notes: tuple[str, ...] = ()  # what the render warned of (`RenderWarning`: characters the PDF cannot show), also in the manifest
 
     def summary(self) -> str:
-        return f"{self.status:9s} {self.seconds:7.1f}s  {self.model_id}  {self.bundle}" + (f"\n          {self.error}" if self.error else "")
+        return f"{self.status:9s} {self.seconds:7.1f}s  {self.model_id}  {self.bundle}" + (f"\n          {self.error}" if self.error else "") + "".join(f"\n          note: {note}" for note in self.notes)
     def to_dict(self) -> dict: return asdict(self)
 
 # %% ../../nbs/05_pipeline_run.ipynb #05-pipeline-run-013
@@ -159,13 +160,17 @@ def finalize(spec: RunSpec, # the run
     if not (staging / "results.json").exists(): Recorder(staging).flush()  # a run that recorded nothing still has both files
     facts = {"model_id": spec.model_id, "model_version": spec.model_version, "run_id": spec.run_id, "date": utc_now(),
              "status": status, "executed_by": spec.executed_by, "notebook": Path(spec.notebook).name}
-    engine = None
+    engine, notes = None, []
     if (staging / "notebook.ipynb").exists():
         started = time.perf_counter()
         try:
             engine = render_engine(spec.engine)
             results = json.loads((staging / "results.json").read_text())
-            render_report(staging / "notebook.ipynb", staging, {**facts, "error": error}, spec.formats, spec.engine, results)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", RenderWarning)
+                render_report(staging / "notebook.ipynb", staging, {**facts, "error": error}, spec.formats, spec.engine, results)
+            for warned in caught: warnings.showwarning(warned.message, warned.category, warned.filename, warned.lineno)  # into the run log, as before
+            notes = [str(warned.message) for warned in caught if issubclass(warned.category, RenderWarning)]
         except Exception as render_error:
             if status == "succeeded": status, error = "failed", f"rendering failed: {render_error}"[:600]
         timings["render_seconds"] = round(time.perf_counter() - started, 3)
@@ -174,11 +179,11 @@ def finalize(spec: RunSpec, # the run
     timings["total_seconds"] = round(sum(timings.values()), 3)
     log = run_log(spec)
     if log.exists(): shutil.copyfile(log, staging / "run.log")
-    write_manifest(staging, {**facts, "status": status, "error": error, "timings": timings, "parameters_file": "params.yaml"})
+    write_manifest(staging, {**facts, "status": status, "error": error, "timings": timings, "parameters_file": "params.yaml", **({"notes": notes} if notes else {})})
     spec.bundle.parent.mkdir(parents=True, exist_ok=True)
     os.rename(staging, spec.bundle)
     log.unlink(missing_ok=True)
-    return RunResult(spec.model_id, spec.run_id, Path(spec.notebook).name, status, timings["total_seconds"], str(spec.bundle), error)
+    return RunResult(spec.model_id, spec.run_id, Path(spec.notebook).name, status, timings["total_seconds"], str(spec.bundle), error, tuple(notes))
 
 def execute_run(spec: RunSpec, # the run to execute
                ) -> RunResult:
@@ -252,7 +257,7 @@ def _collect(spec: RunSpec, exitcode: int | None, killed: bool, seconds: float) 
     manifest = spec.bundle / "manifest.json"
     if manifest.exists():
         facts = json.loads(manifest.read_text())
-        return RunResult(spec.model_id, spec.run_id, Path(spec.notebook).name, facts["status"], round(seconds, 3), str(spec.bundle), facts.get("error"))
+        return RunResult(spec.model_id, spec.run_id, Path(spec.notebook).name, facts["status"], round(seconds, 3), str(spec.bundle), facts.get("error"), tuple(facts.get("notes", ())))
     if not spec.staging.exists(): spec.staging.mkdir(parents=True)
     reason = f"stopped after {seconds:.0f} s (timeout {spec.timeout:g} s)" if killed else f"run process exited with code {exitcode} before writing its bundle"
     parameters = load_yaml((spec.staging / "params.yaml").read_text()) if (spec.staging / "params.yaml").exists() else {}

@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
-from ..core import ParameterError, write_atomic
+from ..core import ParameterError, write_datasets
 
 # %% auto #0
-__all__ = ['MACRO_VARIABLES', 'SCENARIO_VERSION', 'HORIZON', 'SHAPES', 'COMPONENT_PROCESS', 'DRIVERS', 'macro_history',
-           'ScenarioShape', 'scenario_paths', 'generate_panel', 'write_ppnr_data', 'panel_items', 'BankPanelDataset',
-           'pad_collate', 'panel_loader', 'ScenarioDataset', 'PanelStream']
+__all__ = ['MACRO_VARIABLES', 'SCENARIO_VERSION', 'HORIZON', 'SHAPES', 'COMPONENT_PROCESS', 'PPNR_GENERATOR', 'DRIVERS',
+           'macro_history', 'ScenarioShape', 'scenario_paths', 'generate_panel', 'write_ppnr_data', 'panel_items',
+           'BankPanelDataset', 'pad_collate', 'panel_loader', 'ScenarioDataset', 'PanelStream']
 
 # %% ../../nbs/20_ppnr_data.ipynb #20-ppnr-data-005
 MACRO_VARIABLES = pd.DataFrame.from_records([
@@ -113,17 +113,14 @@ def generate_panel(history: pd.DataFrame, # macro drivers (macro_history())
     return panel
 
 # %% ../../nbs/20_ppnr_data.ipynb #20-ppnr-data-016
+PPNR_GENERATOR = "mrm_research.ppnr.data.write_ppnr_data"  # named in each file it writes (`core.generated_by`): a report on them says the panel is synthetic
+
 def write_ppnr_data(folder: str | Path, banks: int = 100, quarters: int = 60, seed: int = 0) -> dict[str, Path]:
-    "Write macro history, scenarios and the bank panel as Parquet files; return their paths."
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    "Write macro history, scenarios and the bank panel as Parquet files, each naming this generator in its metadata; return their paths."
     history = macro_history()
     datasets = {"ppnr_macro_history": history.reset_index(), "ppnr_scenarios": scenario_paths(history),
                 "ppnr_panel": generate_panel(history, banks, quarters, seed)}
-    paths = {}
-    for name, frame in datasets.items():
-        frame = frame.assign(quarter=frame.quarter.astype(str))
-        paths[name] = write_atomic(folder / f"{name}.parquet", frame.to_parquet(index=False))
-    return paths
+    return write_datasets({name: frame.assign(quarter=frame.quarter.astype(str)) for name, frame in datasets.items()}, folder, PPNR_GENERATOR)
 
 # %% ../../nbs/20_ppnr_data.ipynb #20-ppnr-data-019
 DRIVERS = ["gdp_growth", "unemployment", "unemployment_change", "inflation", "short_rate"]

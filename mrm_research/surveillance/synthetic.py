@@ -526,6 +526,8 @@ def generate_market(config: MarketConfig, # the market's parameters
     return {"instruments": instruments, "trading_accounts": accounts, "announcements": news, "order_events": order_events(orders, instruments, accounts, config),
             "executions": executions(orders, instruments, accounts, config), "manipulation_labels": labels}
 
-def write_market(market: dict[str, pd.DataFrame], folder: str | Path) -> dict[str, Path]:
+def write_market(market: dict[str, pd.DataFrame], folder: str | Path,
+                 generator: str | None = None, # the project's generator of the market, named in each file (`core.generated_by`); None for a venue's own data
+                ) -> dict[str, Path]:
     "Write each dataset to `<folder>/<name>.parquet` atomically (its name is its data contract's); return the paths."
-    return write_datasets(market, folder)
+    return write_datasets(market, folder, generator)

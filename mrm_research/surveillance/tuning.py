@@ -31,7 +31,7 @@ def label_candidates(candidates: pd.DataFrame, labels: pd.DataFrame, manipulatio
     return labelled, np.array(best, dtype=float)
 
 # %% ../../nbs/43_surveillance_tuning.ipynb #64253ff4
-EVIDENCE = "precision and pattern recall: planted ground truth (synthetic market); productive rates, BTL and ATL: simulated investigator dispositions"
+EVIDENCE = "precision and pattern recall: the manipulation labels as ground truth (planted, in a synthetic market); productive rates, BTL and ATL: investigator dispositions simulated from the labels"
 
 def tune_detector(market: dict[str, pd.DataFrame], detector: str, config: TuningConfig | None = None, parameters=None,
                   current: float | dict | None = None, # threshold(s) in force (default: the detector's)
