@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_notebook.ipynb #02-report-002
 from __future__ import annotations
-import os, re
+import json, os, re
 from pathlib import Path
 from typing import Any
 import numpy as np, pandas as pd
@@ -18,12 +18,13 @@ from .governance.regulation import Coverage, coverage, notebook_sections
 # %% auto #0
 __all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'TABLE_TEXT_POINTS', 'SMALLEST_TABLE_TEXT_POINTS',
            'WORD_PIECE_CHARACTERS', 'CHARACTER_POINTS', 'OTHER_CHARACTER_POINTS', 'WIDTH_MARGIN',
-           'WIDE_CHARACTER_POINTS', 'WIDE_CHARACTERS', 'CHECK_FINDING_SEVERITY', 'run_context', 'column_labels',
-           'Recorder', 'recorder', 'record_metric', 'markdown_text', 'finding_markdown', 'record_finding',
-           'record_scope', 'record_limitation', 'show_limitations', 'show_conclusion', 'text_points', 'word_pieces',
-           'format_value', 'one_line', 'table_markdown', 'with_notes', 'column_widths', 'minimum_width',
+           'WIDE_CHARACTER_POINTS', 'WIDE_CHARACTERS', 'CHECK_FINDING_SEVERITY', 'EVIDENCE_KINDS', 'run_context',
+           'column_labels', 'Recorder', 'recorder', 'record_metric', 'markdown_text', 'finding_markdown',
+           'record_finding', 'record_scope', 'record_limitation', 'show_limitations', 'show_conclusion', 'text_points',
+           'word_pieces', 'format_value', 'one_line', 'table_markdown', 'with_notes', 'column_widths', 'minimum_width',
            'column_groups', 'show_table', 'load_dataset', 'inspect_dataset', 'show_checks', 'character_names',
-           'fallback_families', 'show_figure', 'setup_report', 'show_regulatory_coverage']
+           'fallback_families', 'show_figure', 'setup_report', 'show_not_run', 'sections_with_evidence',
+           'show_regulatory_coverage']
 
 # %% ../nbs/02_notebook.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
@@ -421,6 +422,29 @@ def setup_report(seed: int | None = None, # the run's seed; None leaves generato
     if seed is not None: context["seeds"] = seed_everything(seed)
     return context
 
+# %% ../nbs/02_notebook.ipynb #02-not-run-2
+EVIDENCE_KINDS = ("table", "figure", "finding")  # what a section shows that evidences its validation elements
+
+def show_not_run(reason: str, # why, as Markdown (quote data with `markdown_text`)
+                 heading: str = "Not run", # or "Not measurable", "Not assessed"
+                ) -> None:
+    "Say what this section could not do on the data given, and why; the section then evidences nothing in the regulatory coverage unless it shows a table, figure or finding besides."
+    from IPython.display import display
+    display({"text/markdown": f"**{heading}:** {reason}", "text/plain": f"{heading}: {reason}"}, metadata={"mrm": {"kind": "not run"}}, raw=True)
+
+def sections_with_evidence(executed: dict, # an executed notebook (its JSON), as far as it has run
+                          ) -> list[str]:
+    "Its level-2 headings, in order, without those whose cells said they could not run (`show_not_run`) and showed no evidence (`EVIDENCE_KINDS`); a section not yet run is kept."
+    shown: dict[str, set] = {}; section = None
+    for cell in executed["cells"]:
+        if cell["cell_type"] == "markdown":
+            for line in "".join(cell["source"]).splitlines():
+                if line.startswith("## "): section = line[3:].strip(); shown.setdefault(section, set())
+        elif section is not None:
+            shown[section] |= {output.get("metadata", {}).get("mrm", {}).get("kind") for output in cell.get("outputs", [])}
+    return [name for name, kinds in shown.items() if "not run" not in kinds or kinds & set(EVIDENCE_KINDS)]
+
+
 # %% ../nbs/02_notebook.ipynb #24a355fd
 def show_regulatory_coverage(notebook: str | Path | None = None, # the notebook being run; None: the one `mrm run` is running
                              mapping: str | Path | None = None, # a bank's map; None: the default
@@ -428,8 +452,9 @@ def show_regulatory_coverage(notebook: str | Path | None = None, # the notebook 
                             ) -> Coverage:
     "Show and record the running report's regulatory coverage (body: per framework; appendix: the whole matrix)."
     from IPython.display import display, Markdown
-    notebook = notebook or run_context()["notebook"]
-    sections = notebook_sections(notebook) if notebook else []
+    notebook, run_dir = notebook or run_context()["notebook"], run_context()["run_dir"]
+    executed = Path(run_dir) / "notebook.ipynb" if run_dir else None  # papermill saves it after each cell: what has run so far
+    sections = sections_with_evidence(json.loads(executed.read_text())) if executed and executed.exists() else notebook_sections(notebook) if notebook else []
     result = coverage([c["check"] for c in recorder().results["checks"]], sections, mapping)
     evidenced = f"This report evidences {len(result.evidence)} of the {len(result.mapping.elements)} validation elements of {result.mapping.name} (v{result.mapping.version}); each element's evidence and provisions are in the appendix."
     display(Markdown(evidenced + ("" if notebook else " The report's sections are not known (the notebook was not run by `mrm run`): only its checks are mapped.")))

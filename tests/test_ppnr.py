@@ -137,6 +137,8 @@ def test_scenario_report_on_another_banks_suite(tmp_path):
     assert {f"cumulative_bottom_up_{s}" for s in ("Base case", "Adverse", "Severe (FRB)")} <= set(results["metrics"])
     assert not any("synthetic" in text for text in results["limitations"]), results["limitations"]  # the demo's panel is synthetic; this bank's is not said to be
     assert "The suite's projection names no group model: the projection is not broken down group by group." in results["limitations"]
+    evidence = " ".join(str(cell) for row in results["tables"]["regulatory_evidence"]["rows"] for cell in row)
+    assert "section 'Group by group'" not in evidence and "section 'Monte Carlo fan charts'" in evidence, evidence  # a section that could not run evidences nothing
     import pypdf
     text = " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(bundle / "report.pdf").pages).split())
     assert "in cumulative PPNR ($m) (largest in the" in text, text  # shown as written, not as maths

@@ -168,6 +168,7 @@ def prepare_notebook(notebook: nbformat.NotebookNode, # executed notebook
                 if cleaned is not None: outputs.append(nbformat.from_dict(cleaned))
             elif meta["kind"] == "finding":
                 sections[meta["id"]] = section; outputs.append(nbformat.from_dict(_best_representation(output)))
+            elif meta["kind"] == "not run": outputs.append(nbformat.from_dict(_best_representation(output)))  # `show_not_run`: shown as it is
             elif meta["kind"] == "figure":
                 numbers["figure"] += 1; label = references[meta["key"]] = f"Figure {numbers['figure']}"
                 outputs.append(markdown(_figure_block(output, f"**{label}.** {markdown_text(meta['caption'], prose=True)}")))
