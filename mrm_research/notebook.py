@@ -446,15 +446,20 @@ def sections_with_evidence(executed: dict, # an executed notebook (its JSON), as
 
 
 # %% ../nbs/02_notebook.ipynb #24a355fd
+def _report_sections(notebook: str | Path | None) -> list[str]:
+    "The running report's sections that evidence something (`sections_with_evidence`), read from the executed notebook as far as it has run (papermill saves it after each cell); the notebook's headings when there is none."
+    run_dir = run_context()["run_dir"]
+    try: return sections_with_evidence(json.loads((Path(run_dir) / "notebook.ipynb").read_text())) if run_dir else notebook_sections(notebook) if notebook else []
+    except (OSError, ValueError): return notebook_sections(notebook) if notebook else []  # not saved yet, or caught mid-write
+
 def show_regulatory_coverage(notebook: str | Path | None = None, # the notebook being run; None: the one `mrm run` is running
                              mapping: str | Path | None = None, # a bank's map; None: the default
                              findings: str = "REG", # id prefix of the finding recorded when something is not in the map
                             ) -> Coverage:
     "Show and record the running report's regulatory coverage (body: per framework; appendix: the whole matrix)."
     from IPython.display import display, Markdown
-    notebook, run_dir = notebook or run_context()["notebook"], run_context()["run_dir"]
-    executed = Path(run_dir) / "notebook.ipynb" if run_dir else None  # papermill saves it after each cell: what has run so far
-    sections = sections_with_evidence(json.loads(executed.read_text())) if executed and executed.exists() else notebook_sections(notebook) if notebook else []
+    notebook = notebook or run_context()["notebook"]
+    sections = _report_sections(notebook)
     result = coverage([c["check"] for c in recorder().results["checks"]], sections, mapping)
     evidenced = f"This report evidences {len(result.evidence)} of the {len(result.mapping.elements)} validation elements of {result.mapping.name} (v{result.mapping.version}); each element's evidence and provisions are in the appendix."
     display(Markdown(evidenced + ("" if notebook else " The report's sections are not known (the notebook was not run by `mrm run`): only its checks are mapped.")))
