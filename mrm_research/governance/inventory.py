@@ -5,6 +5,7 @@
 # %% ../../nbs/52_governance_inventory.ipynb #5b82f102
 from __future__ import annotations
 import datetime as dt, json
+from typing import Any
 from pathlib import Path
 import pandas as pd, sqlalchemy as sa, yaml
 from ..core import load_yaml, spreadsheet_safe, spreadsheet_value, utc_now, write_atomic
@@ -13,8 +14,9 @@ from .listings import due_listing, model_listing
 
 # %% auto #0
 __all__ = ['IDENTIFICATION_QUESTIONS', 'LEVELS', 'EXPOSURE_USD', 'DECISIONS_PER_YEAR', 'AI_USES', 'MODEL_TYPES', 'STATUSES',
-           'REQUIRED', 'AI_RMF_FUNCTIONS', 'FS_AI_RMF_ADOPTION_STAGES', 'identify', 'tier', 'ai_act_category',
-           'check_record', 'add_model', 'link_bundle', 'due', 'list_models', 'export_inventory', 'import_inventory']
+           'REQUIRED', 'AI_RMF_FUNCTIONS', 'FS_AI_RMF_ADOPTION_STAGES', 'NUMBER_FIELDS', 'TRUTH_FIELDS', 'identify',
+           'tier', 'ai_act_category', 'check_record', 'add_model', 'link_bundle', 'due', 'list_models',
+           'export_inventory', 'csv_value', 'import_inventory']
 
 # %% ../../nbs/52_governance_inventory.ipynb #1b90ba48
 IDENTIFICATION_QUESTIONS = {
@@ -152,13 +154,29 @@ def export_inventory(store: Store, path: str | Path) -> Path:
     if path.suffix.lower() == ".csv": return write_atomic(path, pd.DataFrame([{k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in r.items()} for r in records]).map(spreadsheet_safe).to_csv(index=False))
     raise StoreError(f"cannot export the inventory to {path.name}: use .yaml or .csv")
 
+NUMBER_FIELDS, TRUTH_FIELDS = ("exposure_usd", "decisions_per_year"), ("ai_system",)  # the record's fields a CSV holds as text that are numbers or true / false
+
+def csv_value(field: str, # the column
+              text: str, # the cell as written
+             ) -> Any:
+    "A cell of an inventory CSV as the record holds it: lists and mappings from their JSON, the number and true / false fields as such, any other text as written (read as numbers, a version 2025.10 became 2025.1 and a model id 007 became 7)."
+    text = spreadsheet_value(text)
+    if text[:1] in "{[": return json.loads(text)
+    if field in TRUTH_FIELDS and text.lower() in ("true", "false"): return text.lower() == "true"
+    if field in NUMBER_FIELDS:
+        try: return int(text)
+        except ValueError:
+            try: return float(text)
+            except ValueError: return text  # check_record names it
+    return text
+
 def import_inventory(store: Store, path: str | Path, actor: str = "unknown") -> int:
     "Add or update every record of a YAML or CSV file; nothing is written if any record is wrong."
     path = Path(path)
     try:
         if path.suffix.lower() in (".yml", ".yaml"): records = load_yaml(path.read_text())
         elif path.suffix.lower() == ".csv":
-            records = [{k: (json.loads(v) if isinstance(v, str) and v[:1] in "{[" else v) for k, v in ((k, spreadsheet_value(v)) for k, v in r.items()) if not (isinstance(v, float) and pd.isna(v))} for r in pd.read_csv(path).to_dict("records")]
+            records = [{field: csv_value(field, text) for field, text in row.items() if text != ""} for row in pd.read_csv(path, dtype=str, keep_default_na=False).to_dict("records")]
         else: raise StoreError(f"cannot import the inventory from {path.name}: use .yaml or .csv")
     except (yaml.YAMLError, json.JSONDecodeError) as error: raise StoreError(f"{path.name}: malformed ({error})") from None
     if isinstance(records, dict): records = [records]
