@@ -79,6 +79,10 @@ FS_AI_RMF_ADOPTION_STAGES = ("initial", "minimal", "evolving", "embedded")
 def check_record(record: dict) -> list[str]:
     "Every problem with a model record, one line each naming the field."
     problems = [f"field '{f}': required" for f in REQUIRED if f not in record or record[f] in (None, "")]
+    for field in ("model_id", "version"):  # read from YAML unquoted, 0071 is the number 57 and 2025.10 is 2025.1: refused rather than kept changed
+        value = record.get(field)
+        if value is not None and not isinstance(value, str) and (field == "model_id" or isinstance(value, float)):
+            problems.append(f"field '{field}': text is needed, got the number {value!r} (in YAML, quote it: unquoted, 0071 reads as 57 and 2025.10 as 2025.1)")
     if "/" in str(record.get("model_id") or ""): problems.append(f"field 'model_id': {record['model_id']!r} contains '/' (bundles are filed under the model id, and finding keys are <model>/<run>/<id>)")
     if record.get("type") and record["type"] not in MODEL_TYPES: problems.append(f"field 'type': {record['type']!r} is not one of {', '.join(MODEL_TYPES)}")
     if record.get("status") and record["status"] not in STATUSES: problems.append(f"field 'status': {record['status']!r} is not one of {', '.join(STATUSES)}")
