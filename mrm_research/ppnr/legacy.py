@@ -132,6 +132,9 @@ class LegacySuite:
             columns = [self.time, m.response, *m.regressors] + ([m.recursive["group"], m.recursive["of"]] if m.recursive else [])
             absent = sorted({c for c in columns if c not in inputs[m.data].columns})
             if absent: problems.append(f"model {m.name!r}: dataset {m.data!r} lacks column(s) {', '.join(absent)}")
+            frame = inputs[m.data]; text = [c for c in dict.fromkeys([m.response, *m.regressors]) if c in frame.columns and not pd.api.types.is_numeric_dtype(frame[c])]
+            if text: problems.append(f"model {m.name!r}: column(s) of dataset {m.data!r} hold text, not numbers: " + ", ".join(f"{c!r} ({', '.join(map(str, frame[c].dropna().unique()[:3]))})" for c in text)
+                                     + " (R's lm and lmer would make a factor of text, with one 0/1 column per level but the first: write those columns into the data and the formula, in the legacy code too)")
         scenarios = inputs.get(self.scenarios["data"])
         if scenarios is not None:
             column = self.scenarios["column"]
