@@ -13,13 +13,35 @@ from .data import macro_history, scenario_paths, generate_panel
 from .torch_models import INTERCEPT, LinearFormula, MixedModelSpec
 
 # %% auto #0
-__all__ = ['MODEL_KINDS', 'ModelSpec', 'LegacySuite', 'demo_suite', 'derive_inputs', 'legacy_inputs', 'input_csv',
-           'inputs_fingerprint', 'write_legacy_inputs', 'legacy_script', 'golden_folder', 'r_available', 'Goldens',
-           'run_legacy_r', 'load_goldens', 'compare_inputs', 'check_same_inputs', 'statsmodels_ols',
+__all__ = ['MODEL_KINDS', 'time_order_problem', 'ModelSpec', 'LegacySuite', 'demo_suite', 'derive_inputs', 'legacy_inputs',
+           'input_csv', 'inputs_fingerprint', 'write_legacy_inputs', 'legacy_script', 'golden_folder', 'r_available',
+           'Goldens', 'run_legacy_r', 'load_goldens', 'compare_inputs', 'check_same_inputs', 'statsmodels_ols',
            'statsmodels_arimax', 'statsmodels_mixed']
 
 # %% ../../nbs/21_ppnr_legacy.ipynb #21-ppnr-legacy-005
 MODEL_KINDS = {"ols": ("formula",), "arimax": ("target",), "mixed": ("formula",)}  # kind -> required keys besides name, kind, data
+
+def _label_times(labels: pd.Series) -> pd.Series | None:
+    "The times distinct period labels stand for (2026Q1, 2026-Q1, Q1-2026, 2026-03, Jan-2026, dates; whole numbers as numbers), or None when they are not read as times (F01 ... F09)."
+    import warnings
+    if labels.str.fullmatch(r"\d+").all(): return labels.astype(int)
+    quarter_first = labels.str.extract(r"^[Qq]([1-4])[\s/_-]?(\d{4})$")
+    if quarter_first.notna().all(axis=None): labels = quarter_first[1] + "Q" + quarter_first[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas warns when it guesses formats one by one
+        times = pd.to_datetime(labels, errors="coerce", format="mixed")
+    return times if times.notna().all() else None
+
+def time_order_problem(labels: pd.Series, # a dataset's time column
+                       column: str, dataset: str, # their names, for the message
+                      ) -> str | None:
+    "A problem when period labels read as times but sort otherwise as text, which is how the legacy R code and the models order them ('Q1-2027' before 'Q2-2026'); None otherwise."
+    distinct = pd.Series(sorted(labels.dropna().astype(str).unique()))
+    times = _label_times(distinct)
+    if times is None or times.is_monotonic_increasing: return None
+    at = next(i for i in range(1, len(times)) if times.iloc[i] < times.iloc[i - 1])
+    return (f"dataset {dataset!r}: the periods in {column!r} sort as text in another order than time ({distinct.iloc[at - 1]!r} before {distinct.iloc[at]!r}), "
+            "and the legacy code and the models order them as text: write them so that text order is time order (2026Q1, 2026-03)")
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -125,8 +147,10 @@ class LegacySuite:
     def of_kind(self, kind: str) -> list[ModelSpec]: return [m for m in self.models if m.kind == kind]
 
     def check_inputs(self, inputs: dict[str, pd.DataFrame]) -> None:
-        "Refuse inputs that lack a dataset, a model's column or a scenario, naming what is missing."
+        "Refuse inputs that lack a dataset, a model's column or a scenario, naming what is missing, or whose periods do not sort in time order as text."
         problems = [f"dataset {d!r} is missing" for d in self.datasets if d not in inputs]
+        ordered = {m.data for m in self.models if m.kind == "arimax" or m.recursive} | {self.scenarios["data"]} | ({(self.derive or {}).get("source"), ((self.derive or {}).get("series") or {}).get("name")} if self.derive else set())
+        problems += [p for name, frame in inputs.items() if name in ordered and self.time in frame.columns and (p := time_order_problem(frame[self.time], self.time, name))]  # where rows are taken in time order
         for m in self.models:
             if m.data not in inputs: continue
             columns = [self.time, m.response, *m.regressors] + ([m.recursive["group"], m.recursive["of"]] if m.recursive else [])
