@@ -13,10 +13,10 @@ from .data import macro_history, scenario_paths, generate_panel
 from .torch_models import INTERCEPT, LinearFormula, MixedModelSpec
 
 # %% auto #0
-__all__ = ['MODEL_KINDS', 'time_order_problem', 'ModelSpec', 'LegacySuite', 'demo_suite', 'derive_inputs', 'legacy_inputs',
-           'input_csv', 'inputs_fingerprint', 'write_legacy_inputs', 'legacy_script', 'golden_folder', 'r_available',
-           'Goldens', 'run_legacy_r', 'load_goldens', 'compare_inputs', 'check_same_inputs', 'statsmodels_ols',
-           'statsmodels_arimax', 'statsmodels_mixed']
+__all__ = ['MODEL_KINDS', 'time_order_problem', 'scenario_start_problem', 'ModelSpec', 'LegacySuite', 'demo_suite',
+           'derive_inputs', 'legacy_inputs', 'input_csv', 'inputs_fingerprint', 'write_legacy_inputs', 'legacy_script',
+           'golden_folder', 'r_available', 'Goldens', 'run_legacy_r', 'load_goldens', 'compare_inputs',
+           'check_same_inputs', 'statsmodels_ols', 'statsmodels_arimax', 'statsmodels_mixed']
 
 # %% ../../nbs/21_ppnr_legacy.ipynb #21-ppnr-legacy-005
 MODEL_KINDS = {"ols": ("formula",), "arimax": ("target",), "mixed": ("formula",)}  # kind -> required keys besides name, kind, data
@@ -42,6 +42,19 @@ def time_order_problem(labels: pd.Series, # a dataset's time column
     at = next(i for i in range(1, len(times)) if times.iloc[i] < times.iloc[i - 1])
     return (f"dataset {dataset!r}: the periods in {column!r} sort as text in another order than time ({distinct.iloc[at - 1]!r} before {distinct.iloc[at]!r}), "
             "and the legacy code and the models order them as text: write them so that text order is time order (2026Q1, 2026-03)")
+
+def scenario_start_problem(history: pd.Series, # the time labels of the data the models are fitted on
+                           scenario: pd.Series, # one scenario's time labels
+                           name: str, # the scenario, for the message
+                          ) -> str | None:
+    "A problem when a scenario does not start the period after the history ends (it repeats a period the history holds, or skips one), read from labels that read as times; None otherwise (labels such as F01 are not checked)."
+    past, ahead = (pd.Series(sorted(labels.dropna().astype(str).unique())) for labels in (history, scenario))
+    past_times, ahead_times = _label_times(past), _label_times(ahead)
+    if past_times is None or ahead_times is None or len(past) < 2 or not len(ahead): return None
+    step = past_times.diff().dropna().mode().iloc[0]  # the history's usual spacing (a quarter, a month, one)
+    if ahead_times.iloc[0] <= past_times.iloc[-1]: return f"scenario {name!r} starts at {ahead.iloc[0]!r}, which the history already holds (it ends at {past.iloc[-1]!r}): a projection starts the period after"
+    if ahead_times.iloc[0] - past_times.iloc[-1] > step * 1.5: return f"scenario {name!r} starts at {ahead.iloc[0]!r}, but the history ends at {past.iloc[-1]!r}: the periods between are missing"
+    return None
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -151,6 +164,10 @@ class LegacySuite:
         problems = [f"dataset {d!r} is missing" for d in self.datasets if d not in inputs]
         ordered = {m.data for m in self.models if m.kind == "arimax" or m.recursive} | {self.scenarios["data"]} | ({(self.derive or {}).get("source"), ((self.derive or {}).get("series") or {}).get("name")} if self.derive else set())
         problems += [p for name, frame in inputs.items() if name in ordered and self.time in frame.columns and (p := time_order_problem(frame[self.time], self.time, name))]  # where rows are taken in time order
+        history = [frame[self.time] for name, frame in inputs.items() if name in ordered - {self.scenarios["data"]} and self.time in frame.columns]
+        scenarios = inputs.get(self.scenarios["data"])
+        if history and scenarios is not None and {self.time, self.scenarios["column"]} <= set(scenarios.columns):
+            problems += [p for name in self.scenario_names if (p := scenario_start_problem(pd.concat(history), scenarios.loc[scenarios[self.scenarios["column"]] == name, self.time], name))]
         for m in self.models:
             if m.data not in inputs: continue
             columns = [self.time, m.response, *m.regressors] + ([m.recursive["group"], m.recursive["of"]] if m.recursive else [])
