@@ -13,7 +13,7 @@ from ..contracts import case_sql, code_lookup, read_mapping_file, sql_quote
 
 # %% auto #0
 __all__ = ['SCENARIO_COLUMNS', 'CHANNEL_ROLES', 'DIRECTIONS', 'LEDGER_COLUMNS', 'BankMapping', 'view_sql', 'unmapped_sql',
-           'check_codes', 'LedgerSpec', 'ledger_checks', 'ledger_to_transactions']
+           'check_codes', 'unmapped_codes', 'LedgerSpec', 'ledger_checks', 'ledger_to_transactions']
 
 # %% ../../nbs/19_aml_mapping.ipynb #863c9dfd
 SCENARIO_COLUMNS = {  # what the scenario engine reads, per dataset
@@ -81,8 +81,17 @@ def check_codes(run, # runs SQL on the engine, returns a data frame
     sql = unmapped_sql(mapping, source)
     if sql is None: return
     counts = run(sql).iloc[0]
-    failing = [f"column '{mapping.source('transactions', column)}' ({column}), rule: code in the bank mapping: {int(n):,} row(s) fail" for column, n in counts.items() if n]
+    failing = [f"column '{mapping.source('transactions', column)}' ({column}), rule: code in the bank mapping: {int(n):,} row(s) fail: " + unmapped_codes(run, mapping, source, column) for column, n in counts.items() if n]
     if failing: raise MRMError(f"dataset 'transactions' ({where}): " + "; ".join(failing) + " (unmapped codes would drop those transactions from every scenario)")
+
+def unmapped_codes(run, mapping: BankMapping, source: str, column: str, shown: int = 5) -> str:
+    "The commonest codes of a column the mapping does not know, with their rows; and, when one is a number the mapping holds without its leading zeros, why (YAML reads an unquoted 01 as the number 1)."
+    lookup, name = {"channel": mapping.channel_codes, "direction": mapping.direction_codes}[column], mapping.source("transactions", column)
+    found = run(f"SELECT CAST(\"{name}\" AS VARCHAR) AS code, count(*) AS n FROM {source} WHERE CAST(\"{name}\" AS VARCHAR) NOT IN ({', '.join(map(sql_quote, lookup))}) OR \"{name}\" IS NULL "
+                f"GROUP BY 1 ORDER BY n DESC, code LIMIT {shown}")
+    codes = ", ".join(f"{'missing' if pd.isna(r.code) else repr(r.code)} ({int(r.n):,})" for r in found.itertuples())
+    zeros = [r.code for r in found.itertuples() if isinstance(r.code, str) and r.code.isdigit() and r.code != str(int(r.code)) and str(int(r.code)) in lookup]
+    return codes + (f" ({', '.join(map(repr, zeros))} would be the mapping's {', '.join(str(int(z)) for z in zeros)}: YAML reads an unquoted 01 as the number 1, so quote the codes in the mapping)" if zeros else "")
 
 # %% ../../nbs/19_aml_mapping.ipynb #5333c075
 LEDGER_COLUMNS = ("entry_id", "journal_id", "account_id", "side", "amount", "posted_at", "channel", "currency", "counterparty_country", "counterparty_reference")
