@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd, yaml
 from ..core import MRMError, ParameterError
-from ..contracts import case_sql, code_lookup, read_mapping_file, sql_quote
+from ..contracts import case_sql, code_lookup, lost_zeros_hint, read_mapping_file, sql_quote
 
 # %% auto #0
 __all__ = ['SCENARIO_COLUMNS', 'CHANNEL_ROLES', 'DIRECTIONS', 'LEDGER_COLUMNS', 'BankMapping', 'view_sql', 'unmapped_sql',
@@ -90,8 +90,7 @@ def unmapped_codes(run, mapping: BankMapping, source: str, column: str, shown: i
     found = run(f"SELECT CAST(\"{name}\" AS VARCHAR) AS code, count(*) AS n FROM {source} WHERE CAST(\"{name}\" AS VARCHAR) NOT IN ({', '.join(map(sql_quote, lookup))}) OR \"{name}\" IS NULL "
                 f"GROUP BY 1 ORDER BY n DESC, code LIMIT {shown}")
     codes = ", ".join(f"{'missing' if pd.isna(r.code) else repr(r.code)} ({int(r.n):,})" for r in found.itertuples())
-    zeros = [r.code for r in found.itertuples() if isinstance(r.code, str) and r.code.isdigit() and r.code != str(int(r.code)) and str(int(r.code)) in lookup]
-    return codes + (f" ({', '.join(map(repr, zeros))} would be the mapping's {', '.join(str(int(z)) for z in zeros)}: YAML reads an unquoted 01 as the number 1, so quote the codes in the mapping)" if zeros else "")
+    return codes + lost_zeros_hint(found.code.dropna().tolist(), lookup)
 
 # %% ../../nbs/19_aml_mapping.ipynb #5333c075
 LEDGER_COLUMNS = ("entry_id", "journal_id", "account_id", "side", "amount", "posted_at", "channel", "currency", "counterparty_country", "counterparty_reference")

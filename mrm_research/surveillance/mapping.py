@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np, pandas as pd, yaml
 from ..core import ParameterError, sha256_file
-from ..contracts import ContractViolation, case_sql, check_frame, code_lookup, load_contract, numbers_from_text, read_mapping_file, read_table, unknown_codes
+from ..contracts import ContractViolation, case_sql, check_frame, code_lookup, load_contract, lost_zeros_hint, numbers_from_text, read_mapping_file, read_table, unknown_codes
 from .detectors import run_sql
 
 # %% auto #0
@@ -128,7 +128,8 @@ def _check_codes(frame: pd.DataFrame, mapping: VenueMapping, dataset: str) -> No
         venue = mapping.source(dataset, column)
         if column in mapping.lookups and venue in frame.columns:
             bad = unknown_codes(frame[venue], mapping.lookups[column])
-            if bad.any(): failing.append(f"column '{venue}' ({column}), rule: code in the venue mapping: {int(bad.sum()):,} row(s) fail (e.g. {frame[venue][bad].astype(str).value_counts().head(3).to_dict()})")
+            if bad.any(): failing.append(f"column '{venue}' ({column}), rule: code in the venue mapping: {int(bad.sum()):,} row(s) fail (e.g. {frame[venue][bad].astype(str).value_counts().head(3).to_dict()})"
+                                         + lost_zeros_hint(frame[venue][bad].dropna().astype(str).unique().tolist(), mapping.lookups[column]))
     if failing: raise ParameterError(f"dataset '{dataset}': " + "; ".join(failing) + " (unmapped codes would drop those events from every detector)")
 
 # %% ../../nbs/46_surveillance_mapping.ipynb #9844188f
