@@ -76,13 +76,19 @@ class ModelCard:
                 f"protected attributes: {', '.join(self.protected_attributes) or 'none'}")
 
 # %% ../../nbs/30_validation_model.ipynb #64d9f6e5
+def _quote_hint(error) -> str:
+    "Why text came as a number: YAML reads an unquoted 1.10 as 1.1 and 007 as 7 ('' for other errors)."
+    wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+    number = isinstance(error.instance, (int, float)) and not isinstance(error.instance, bool)
+    return " (YAML read it as a number: quote it, as unquoted 1.10 reads as 1.1 and 007 as 7)" if error.validator == "type" and "string" in wanted and number else ""
+
 def card_problems(card: dict, # the parsed YAML
                  ) -> list[str]:
     "Every rule of the model-card contract the card breaks, one line each naming the field; empty when it meets the contract."
     import jsonschema
     schema = json.loads(card_contract().read_text())
     validator = jsonschema.Draft202012Validator(schema)
-    problems = [f"field '{'.'.join(map(str, e.absolute_path)) or '(card)'}': {e.message}" for e in sorted(validator.iter_errors(card), key=lambda e: list(map(str, e.absolute_path)))]
+    problems = [f"field '{'.'.join(map(str, e.absolute_path)) or '(card)'}': {e.message}" + _quote_hint(e) for e in sorted(validator.iter_errors(card), key=lambda e: list(map(str, e.absolute_path)))]
     if problems: return problems
     names = [f["name"] for f in card["features"]]
     repeated = sorted({n for n in names if names.count(n) > 1})
