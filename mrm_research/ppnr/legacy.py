@@ -47,13 +47,15 @@ def scenario_start_problem(history: pd.Series, # the time labels of the data the
                            scenario: pd.Series, # one scenario's time labels
                            name: str, # the scenario, for the message
                           ) -> str | None:
-    "A problem when a scenario does not start the period after the history ends (it repeats a period the history holds, or skips one), read from labels that read as times; None otherwise (labels such as F01 are not checked)."
+    "A problem when a scenario does not start the period after the history ends (it repeats a period the history holds, or skips one) or skips a period of its own, read from labels that read as times; None otherwise (labels such as F01 are not checked)."
     past, ahead = (pd.Series(sorted(labels.dropna().astype(str).unique())) for labels in (history, scenario))
     past_times, ahead_times = _label_times(past), _label_times(ahead)
     if past_times is None or ahead_times is None or len(past) < 2 or not len(ahead): return None
     step = past_times.diff().dropna().mode().iloc[0]  # the history's usual spacing (a quarter, a month, one)
     if ahead_times.iloc[0] <= past_times.iloc[-1]: return f"scenario {name!r} starts at {ahead.iloc[0]!r}, which the history already holds (it ends at {past.iloc[-1]!r}): a projection starts the period after"
     if ahead_times.iloc[0] - past_times.iloc[-1] > step * 1.5: return f"scenario {name!r} starts at {ahead.iloc[0]!r}, but the history ends at {past.iloc[-1]!r}: the periods between are missing"
+    skips = [i for i in range(1, len(ahead)) if ahead_times.iloc[i] - ahead_times.iloc[i - 1] > step * 1.5]
+    if skips: return f"scenario {name!r} skips from {ahead.iloc[skips[0] - 1]!r} to {ahead.iloc[skips[0]]!r}: its paths would be read as consecutive periods"
     return None
 
 @dataclass(frozen=True)
