@@ -65,19 +65,26 @@ def view_sql(mapping: BankMapping, dataset: str, source: str, available: list[st
         parts.append(f"{expression} AS {column}")
     return f"SELECT {', '.join(parts)} FROM {source}"
 
+def _code_lookups(mapping: BankMapping) -> dict[str, dict[str, str]]:
+    "The coded columns of the transactions the mapping translates, each with its lookup (the bank's code -> role)."
+    return {column: lookup for column, lookup in (("channel", mapping.channel_codes), ("direction", mapping.direction_codes)) if lookup}
+
+def _unmapped_condition(mapping: BankMapping, column: str) -> str:
+    "SQL true for a transaction whose code in `column` the mapping does not know, or that has none."
+    name = mapping.source("transactions", column)
+    return f"(CAST(\"{name}\" AS VARCHAR) NOT IN ({', '.join(map(sql_quote, _code_lookups(mapping)[column]))}) OR \"{name}\" IS NULL)"
+
 def unmapped_sql(mapping: BankMapping, source: str) -> str | None:
     "SQL counting transactions whose channel or direction code the mapping does not know (None when it maps no codes)."
-    checks = [(c, lookup) for c, lookup in (("channel", mapping.channel_codes), ("direction", mapping.direction_codes)) if lookup]
-    if not checks: return None
-    return "SELECT " + ", ".join(f"count(*) FILTER (WHERE CAST(\"{mapping.source('transactions', c)}\" AS VARCHAR) NOT IN ({', '.join(map(sql_quote, lookup))}) OR \"{mapping.source('transactions', c)}\" IS NULL) AS {c}"
-                                 for c, lookup in checks) + f" FROM {source}"
+    if not (lookups := _code_lookups(mapping)): return None
+    return "SELECT " + ", ".join(f"count(*) FILTER (WHERE {_unmapped_condition(mapping, column)}) AS {column}" for column in lookups) + f" FROM {source}"
 
 # %% ../../nbs/19_aml_mapping.ipynb #14546194
 def check_codes(run, # runs SQL on the engine, returns a data frame
                 mapping: BankMapping, source: str, # the transactions as read (a table or a read_parquet call)
                 where: str, # where they came from, for the message
                ) -> None:
-    "Stop with the column and row count when transactions carry channel or direction codes the mapping does not know."
+    "Stop with the column, the row count and the commonest codes (`unmapped_codes`) when transactions carry channel or direction codes the mapping does not know."
     sql = unmapped_sql(mapping, source)
     if sql is None: return
     counts = run(sql).iloc[0]
@@ -86,11 +93,10 @@ def check_codes(run, # runs SQL on the engine, returns a data frame
 
 def unmapped_codes(run, mapping: BankMapping, source: str, column: str, shown: int = 5) -> str:
     "The commonest codes of a column the mapping does not know, with their rows; and, when one is a number the mapping holds without its leading zeros, why (YAML reads an unquoted 01 as the number 1)."
-    lookup, name = {"channel": mapping.channel_codes, "direction": mapping.direction_codes}[column], mapping.source("transactions", column)
-    found = run(f"SELECT CAST(\"{name}\" AS VARCHAR) AS code, count(*) AS n FROM {source} WHERE CAST(\"{name}\" AS VARCHAR) NOT IN ({', '.join(map(sql_quote, lookup))}) OR \"{name}\" IS NULL "
+    found = run(f"SELECT CAST(\"{mapping.source('transactions', column)}\" AS VARCHAR) AS code, count(*) AS n FROM {source} WHERE {_unmapped_condition(mapping, column)} "
                 f"GROUP BY 1 ORDER BY n DESC, code LIMIT {shown}")
     codes = ", ".join(f"{'missing' if pd.isna(r.code) else repr(r.code)} ({int(r.n):,})" for r in found.itertuples())
-    return codes + lost_zeros_hint(found.code.dropna().tolist(), lookup)
+    return codes + lost_zeros_hint(found.code.dropna().tolist(), _code_lookups(mapping)[column])
 
 # %% ../../nbs/19_aml_mapping.ipynb #5333c075
 LEDGER_COLUMNS = ("entry_id", "journal_id", "account_id", "side", "amount", "posted_at", "channel", "currency", "counterparty_country", "counterparty_reference")
