@@ -162,14 +162,15 @@ class LegacySuite:
     def of_kind(self, kind: str) -> list[ModelSpec]: return [m for m in self.models if m.kind == kind]
 
     def check_inputs(self, inputs: dict[str, pd.DataFrame]) -> None:
-        "Refuse inputs that lack a dataset, a model's column or a scenario, naming what is missing, or whose periods do not sort in time order as text."
+        "Refuse inputs, naming each problem: a dataset, a model's column or a scenario missing; a model's column holding text; periods whose text order is not their time order; a scenario that does not follow the history period by period."
         problems = [f"dataset {d!r} is missing" for d in self.datasets if d not in inputs]
+        scenarios, column = inputs.get(self.scenarios["data"]), self.scenarios["column"]
         ordered = {m.data for m in self.models if m.kind == "arimax" or m.recursive} | {self.scenarios["data"]} | ({(self.derive or {}).get("source"), ((self.derive or {}).get("series") or {}).get("name")} if self.derive else set())
         problems += [p for name, frame in inputs.items() if name in ordered and self.time in frame.columns and (p := time_order_problem(frame[self.time], self.time, name))]  # where rows are taken in time order
         history = [frame[self.time] for name, frame in inputs.items() if name in ordered - {self.scenarios["data"]} and self.time in frame.columns]
-        scenarios = inputs.get(self.scenarios["data"])
-        if history and scenarios is not None and {self.time, self.scenarios["column"]} <= set(scenarios.columns):
-            problems += [p for name in self.scenario_names if (p := scenario_start_problem(pd.concat(history), scenarios.loc[scenarios[self.scenarios["column"]] == name, self.time], name))]
+        if history and scenarios is not None and {self.time, column} <= set(scenarios.columns):
+            history = pd.concat(history)
+            problems += [p for name in self.scenario_names if (p := scenario_start_problem(history, scenarios.loc[scenarios[column] == name, self.time], name))]
         for m in self.models:
             if m.data not in inputs: continue
             columns = [self.time, m.response, *m.regressors] + ([m.recursive["group"], m.recursive["of"]] if m.recursive else [])
@@ -178,9 +179,7 @@ class LegacySuite:
             frame = inputs[m.data]; text = [c for c in dict.fromkeys([m.response, *m.regressors]) if c in frame.columns and not pd.api.types.is_numeric_dtype(frame[c])]
             if text: problems.append(f"model {m.name!r}: column(s) of dataset {m.data!r} hold text, not numbers: " + ", ".join(f"{c!r} ({', '.join(map(str, frame[c].dropna().unique()[:3]))})" for c in text)
                                      + " (R's lm and lmer would make a factor of text, with one 0/1 column per level but the first: write those columns into the data and the formula, in the legacy code too)")
-        scenarios = inputs.get(self.scenarios["data"])
         if scenarios is not None:
-            column = self.scenarios["column"]
             if column not in scenarios.columns: problems.append(f"scenarios {self.scenarios['data']!r} lack the column {column!r}")
             else:
                 for name in self.scenario_names:
