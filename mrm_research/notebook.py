@@ -12,7 +12,7 @@ from .core import MRMError, ParameterError, dump_json, write_atomic, seed_everyt
 from . import contracts
 from .checks import SEVERITIES, explanation_markdown, report_outcome, results_table
 from .figures import PRINT_STYLE, figure_problems
-from .governance.regulation import Coverage, coverage, notebook_sections
+from .governance.regulation import Coverage, cell_headings, coverage, notebook_sections
 
 
 # %% auto #0
@@ -438,8 +438,7 @@ def sections_with_evidence(executed: dict, # an executed notebook (its JSON), as
     shown: dict[str, set] = {}; section = None
     for cell in executed["cells"]:
         if cell["cell_type"] == "markdown":
-            for line in "".join(cell["source"]).splitlines():
-                if line.startswith("## "): section = line[3:].strip(); shown.setdefault(section, set())
+            for section in cell_headings(cell["source"]): shown.setdefault(section, set())
         elif section is not None:
             shown[section] |= {output.get("metadata", {}).get("mrm", {}).get("kind") for output in cell.get("outputs", [])}
     return [name for name, kinds in shown.items() if "not run" not in kinds or kinds & set(EVIDENCE_KINDS)]

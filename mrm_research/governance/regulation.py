@@ -12,7 +12,8 @@ from ..core import MRMError, load_yaml
 
 # %% auto #0
 __all__ = ['DEFAULT_REGULATORY_MAP', 'MappingError', 'RegulatoryMap', 'load_regulatory_map', 'validation_checks', 'check_family',
-           'notebook_sections', 'unmapped', 'Coverage', 'coverage', 'check_provisions', 'bundle_coverage']
+           'cell_headings', 'notebook_sections', 'unmapped', 'Coverage', 'coverage', 'check_provisions',
+           'bundle_coverage']
 
 # %% ../../nbs/54_governance_regulation.ipynb #a29e3055
 DEFAULT_REGULATORY_MAP = """
@@ -383,10 +384,14 @@ def check_family(name: str) -> str:
     "The name a check is mapped by: the text before ': ' for a family of checks, else the whole name."
     return name.split(": ", 1)[0] if ": " in name else name
 
+def cell_headings(source: str | list[str]) -> list[str]:
+    "The level-2 (`## `) headings of a Markdown cell's source (text, or its lines as a notebook file keeps them): the report's sections."
+    return [line[3:].strip() for line in "".join(source).splitlines() if line.startswith("## ")]
+
 def notebook_sections(notebook: str | Path) -> list[str]:
     "The report sections of a notebook: its level-2 (`## `) Markdown headings, in order."
     cells = json.loads(Path(notebook).read_text())["cells"]
-    return [line[3:].strip() for cell in cells if cell["cell_type"] == "markdown" for line in "".join(cell["source"]).splitlines() if line.startswith("## ")]
+    return [heading for cell in cells if cell["cell_type"] == "markdown" for heading in cell_headings(cell["source"])]
 
 def unmapped(mapping: RegulatoryMap, checks: list[str] = (), sections: list[str] = ()) -> dict[str, list[str]]:
     "The check names and section headings the map does not cover."

@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat, pandas as pd
 from ..core import MRMError
 from ..checks import OUTCOME_RULE, SEVERITIES, report_outcome
+from ..governance.regulation import cell_headings
 from ..notebook import CELL_PADDING_POINTS, CHARACTER_POINTS, LANDSCAPE_POINTS, OTHER_CHARACTER_POINTS, PORTRAIT_POINTS, SMALLEST_TABLE_TEXT_POINTS, TABLE_TEXT_POINTS, WIDE_CHARACTER_POINTS, WIDE_CHARACTERS, WIDTH_MARGIN, WORD_PIECE_CHARACTERS, character_names, markdown_text, table_markdown
 
 # %% auto #0
@@ -156,8 +157,8 @@ def prepare_notebook(notebook: nbformat.NotebookNode, # executed notebook
         if cell.cell_type == "markdown":
             if title is None and (match := re.search(r"^# (.+)$", cell.source, flags=re.M)):
                 title = match.group(1).strip(); cell.source = cell.source.replace(match.group(0), "", 1)
-            for heading in re.findall(r"^## (.+)$", cell.source, flags=re.M):
-                headings.append(heading.strip()); section = f"{len(headings)} {heading.strip()}"
+            for heading in cell_headings(cell.source):
+                headings.append(heading); section = f"{len(headings)} {heading}"
             cells.append(cell); continue
         if cell.cell_type != "code": cells.append(cell); continue
         outputs, whole_groups = [], _appendix_groups(cell.outputs)
