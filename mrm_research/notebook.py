@@ -8,7 +8,7 @@ import json, os, re
 from pathlib import Path
 from typing import Any
 import numpy as np, pandas as pd
-from .core import MRMError, ParameterError, dump_json, write_atomic, seed_everything
+from .core import MRMError, ParameterError, dump_json, write_atomic, seed_everything, generated_by
 from . import contracts
 from .checks import SEVERITIES, explanation_markdown, report_outcome, results_table
 from .figures import PRINT_STYLE, figure_problems
@@ -20,11 +20,11 @@ __all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'TABLE_
            'WORD_PIECE_CHARACTERS', 'CHARACTER_POINTS', 'OTHER_CHARACTER_POINTS', 'WIDTH_MARGIN',
            'WIDE_CHARACTER_POINTS', 'WIDE_CHARACTERS', 'CHECK_FINDING_SEVERITY', 'EVIDENCE_KINDS', 'run_context',
            'column_labels', 'Recorder', 'recorder', 'record_metric', 'markdown_text', 'finding_markdown',
-           'record_finding', 'record_scope', 'record_limitation', 'show_limitations', 'show_conclusion', 'text_points',
-           'word_pieces', 'format_value', 'one_line', 'table_markdown', 'with_notes', 'column_widths', 'minimum_width',
-           'column_groups', 'show_table', 'load_dataset', 'inspect_dataset', 'show_checks', 'character_names',
-           'fallback_families', 'show_figure', 'setup_report', 'show_not_run', 'sections_with_evidence',
-           'show_regulatory_coverage']
+           'record_finding', 'record_scope', 'record_limitation', 'show_limitations', 'show_conclusion',
+           'record_ground_truth_limitation', 'text_points', 'word_pieces', 'format_value', 'one_line', 'table_markdown',
+           'with_notes', 'column_widths', 'minimum_width', 'column_groups', 'show_table', 'load_dataset',
+           'inspect_dataset', 'show_checks', 'character_names', 'fallback_families', 'show_figure', 'setup_report',
+           'show_not_run', 'sections_with_evidence', 'show_regulatory_coverage']
 
 # %% ../nbs/02_notebook.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
@@ -151,6 +151,20 @@ def show_conclusion(status: str = "succeeded", # the run's status, as `checks.re
     (outcome, reason), findings = report_outcome(results, status), results.get("findings", [])
     listed = ", ".join(f"{markdown_text(f['id'], prose=True)} ({f['severity']})" for f in findings) or "none"
     display(Markdown(f"**{outcome.capitalize()}** ({reason}). {len(findings)} finding(s) from the tests above: {listed}. Each is listed, with the section and table it comes from, in the executive summary."))
+
+# %% ../nbs/02_notebook.ipynb #02-report-012b
+def record_ground_truth_limitation(labels: str | Path, # the labels file precision and recall are measured against
+                                   data: str, # what the labels describe, as the report names it: "bank", "market", "chain"
+                                   labelled: str, # the labels, as the report names them: "transaction labels", "manipulation labels"
+                                   rules: str, # what is measured: "scenarios", "detectors"
+                                   crime: str, # what the rules look for: "laundering", "manipulation"
+                                   owner: str | None = None, # whose labels they are where they are not synthetic: "venue", "exchange" (default: `data`)
+                                  ) -> str | None:
+    "Record what measuring against the labels means: patterns the project's own generator planted, where the labels file names it (`core.generated_by`), else the owner's labels, as right as they are. Returns the generator (None for an owner's labels), so a report adds only what is true of synthetic data."
+    generator = generated_by(labels)
+    if generator: record_limitation(f"The {data} is synthetic and its {crime} patterns planted by the project's own generator ({generator}): recall measures what the {rules} catch of those patterns, not of {crime} in general.")
+    else: record_limitation(f"Precision and recall take the {owner or data}'s {labelled} as ground truth: they are as right as the labels are, and measure what the {rules} catch of the patterns labelled there, not of {crime} in general.")
+    return generator
 
 # %% ../nbs/02_notebook.ipynb #02-report-014
 PORTRAIT_POINTS, LANDSCAPE_POINTS = 482, 728  # text width of an A4 page with 2 cm margins, portrait and landscape
