@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np, pandas as pd
 from ..checks import CheckDefinition, CheckResult
-from .metrics import MetricError, check_scored, bootstrap_replicates, metrics_from_weights
+from .metrics import MetricError, check_scored, bootstrap_replicates, metrics_from_weights, rank_auc
 from ..figures import panels
 
 
@@ -66,9 +66,8 @@ def _cramers_v(feature: pd.Series, groups: np.ndarray) -> float:
 
 def _best_separation(feature: pd.Series, groups: np.ndarray) -> float:
     "Largest folded one-vs-rest ROC-AUC of a numeric feature over the groups."
-    from sklearn.metrics import roc_auc_score
     values = feature.to_numpy(dtype=float); present = np.isfinite(values)
-    aucs = [roc_auc_score(groups[present] == g, values[present]) for g in pd.unique(groups) if 0 < (groups[present] == g).sum() < present.sum()]
+    aucs = [rank_auc(groups[present] == g, values[present]) for g in pd.unique(groups) if 0 < (groups[present] == g).sum() < present.sum()]
     return float(max(max(a, 1 - a) for a in aucs)) if aucs else 0.5
 
 def proxy_analysis(data: pd.DataFrame, features: dict[str, str], # column -> numeric | categorical

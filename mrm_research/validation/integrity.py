@@ -10,7 +10,7 @@ from ..core import sha256_file
 from ..contracts import decimal_comma_hint, numbers_from_text, read_table
 from ..checks import CheckDefinition, CheckResult
 from .fairness import proxy_analysis
-from .metrics import MetricError
+from .metrics import MetricError, rank_auc
 
 # %% auto #0
 __all__ = ['DATA_CONTRACT', 'TARGET_LEAKAGE', 'TIME_OVERLAP', 'COMPARABILITY', 'card_columns', 'read_validation_data',
@@ -78,8 +78,7 @@ def duplicate_rows(frame: pd.DataFrame, card) -> int:
 
 # %% ../../nbs/39_validation_integrity.ipynb #b1ef9a7d
 def univariate_auc(train: pd.DataFrame, test: pd.DataFrame, card, train_labels, test_labels) -> pd.DataFrame:
-    "Per feature: the ROC-AUC of the feature alone on the test rows (folded: 0.5 none, 1 perfect)."
-    from sklearn.metrics import roc_auc_score
+    "Per feature: the ROC-AUC of the feature alone on the test rows (folded: 0.5 none, 1 perfect; `metrics.rank_auc`)."
     y_train, y_test = pd.Series(np.asarray(train_labels), index=train.index), np.asarray(test_labels)
     rows = []
     for feature in card.features:
@@ -89,7 +88,7 @@ def univariate_auc(train: pd.DataFrame, test: pd.DataFrame, card, train_labels, 
         else:
             values = test[feature.name].to_numpy(float)
         present = np.isfinite(values)
-        auc = roc_auc_score(y_test[present], values[present]) if 0 < y_test[present].sum() < present.sum() else np.nan
+        auc = rank_auc(y_test[present] == 1, values[present])  # nan when the rows with a value hold one class
         rows.append({"feature": feature.name, "type": feature.type, "auc": max(auc, 1 - auc) if np.isfinite(auc) else np.nan, "rows_used": int(present.sum())})
     return pd.DataFrame(rows).sort_values("auc", ascending=False, ignore_index=True)
 

@@ -17,8 +17,8 @@ __all__ = ['THRESHOLD_METRICS', 'RANKING_METRICS', 'PROBABILITY_METRICS', 'UNDEF
            'MetricError', 'check_scored', 'score_groups', 'row_losses', 'sorted_metrics', 'column_metrics',
            'metrics_from_weights', 'performance', 'BootstrapResult', 'bootstrap_draws', 'count_per_replicate',
            'bootstrap_weights', 'merged_columns', 'compiled_tally', 'bootstrap_replicates', 'bootstrap_performance',
-           'with_intervals', 'gains_table', 'performance_by_segment', 'DeLongResult', 'delong_test', 'plot_roc_pr',
-           'plot_gains']
+           'with_intervals', 'gains_table', 'performance_by_segment', 'DeLongResult', 'rank_auc', 'delong_test',
+           'plot_roc_pr', 'plot_gains']
 
 # %% ../../nbs/31_validation_metrics.ipynb #ab3d5fc6
 class MetricError(MRMError):
@@ -304,13 +304,21 @@ class DeLongResult:
                 f"difference {self.difference:+.4f} (SE {np.sqrt(self.variance):.4f}), z = {self.z:.3f}, p = {self.p_value:.4g}")
     def to_dict(self) -> dict: return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()}
 
+def rank_auc(positive, # True for the rows of the class the values should rank higher
+             values, # one finite value per row
+            ) -> float:
+    "ROC-AUC from midranks: (sum of the positives' midranks - m(m+1)/2) / (m n), ties counted half; nan when a class is absent. The number scikit-learn's `roc_auc_score` gives (a sum of trapezoids) to rounding, for one sort and none of its input checks."
+    positive = np.asarray(positive, dtype=bool); m = int(positive.sum()); n = len(positive) - m
+    if m == 0 or n == 0: return float("nan")
+    return float((stats.rankdata(values)[positive].sum() - m * (m + 1) / 2) / (m * n))
+
 def _placements(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     "AUC and the structural components of one model's scores (per positive, per negative)."
     pos, neg = scores[y == 1], scores[y == 0]; m, n = len(pos), len(neg)
     all_ranks = stats.rankdata(np.r_[pos, neg])
     v10 = (all_ranks[:m] - stats.rankdata(pos)) / n
     v01 = 1 - (all_ranks[m:] - stats.rankdata(neg)) / m
-    return (all_ranks[:m].sum() - m * (m + 1) / 2) / (m * n), v10, v01
+    return rank_auc(np.arange(m + n) < m, np.r_[pos, neg]), v10, v01
 
 def delong_test(labels, first, second, # 0 / 1 labels and the two models' scores on the same rows
                 name: str = "data") -> DeLongResult:
