@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 import yaml
 from ..core import MRMError, ParameterError, dump_json, load_yaml, package_home, package_resource, project_root, utc_now, write_atomic
-from .render import RenderWarning, render_report, render_engine
-from .bundle import environment_record, write_index, write_manifest
-from ..notebook import Recorder
+# The report's renderer, the bundle's writer and the notebook recorder (pandas, pandera, nbformat: 1.5 s of imports) are
+# imported where a run's child process finalizes its bundle, which has them from the fork server (`worker_context`): the
+# `mrm run` process itself only checks parameters, starts the runs and collects them.
 
 # %% auto #0
 __all__ = ['GRACE_SECONDS', 'THREAD_VARIABLES', 'MODEL_VALIDATION_NOTEBOOK', 'notebook_parameters', 'resolve_parameters',
@@ -156,6 +156,9 @@ def finalize(spec: RunSpec, # the run
              parameters: dict, # the parameters the notebook ran with
             ) -> RunResult:
     "Render (when there is a notebook), write environment, results, run log and manifest, and move the bundle into place."
+    from mrm_research.notebook import Recorder
+    from mrm_research.pipeline.bundle import environment_record, write_manifest
+    from mrm_research.pipeline.render import RenderWarning, render_report, render_engine
     staging = spec.staging
     if not (staging / "results.json").exists(): Recorder(staging).flush()  # a run that recorded nothing still has both files
     facts = {"model_id": spec.model_id, "model_version": spec.model_version, "run_id": spec.run_id, "date": utc_now(),
@@ -234,9 +237,9 @@ def load_plan(plan: str | Path, # the batch plan (YAML)
 GRACE_SECONDS = 120  # time a child gets after its execution timeout to render and bundle before the parent kills it
 
 def worker_context() -> multiprocessing.context.BaseContext:
-    "Worker processes come from a fork server that has imported this module and papermill (never forked from the caller's threads)."
+    "Worker processes come from a fork server that has imported this module, the renderer, the recorder and papermill (never forked from the caller's threads)."
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["mrm_research.pipeline.run", "papermill"])  # papermill (0.3 s to import) once per batch, not once per run
+    context.set_forkserver_preload(["mrm_research.pipeline.run", "mrm_research.pipeline.render", "mrm_research.notebook", "papermill"])  # what every run needs (the renderer and recorder 1.5 s to import, papermill 0.3 s) once per batch, not once per run
     return context
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -318,6 +321,7 @@ def run(target: str | Path, # a validation notebook (.ipynb) or a batch plan (.y
     stages = sorted({spec.stage for spec in specs}) if stage is None else [stage]
     if stage is not None and stage not in {spec.stage for spec in specs}: raise ParameterError(f"{target} has no runs of stage {stage}")
     results = [result for number in stages for result in run_batch([s for s in specs if s.stage == number], jobs, progress)]
+    from mrm_research.pipeline.bundle import write_index
     write_index(specs[0].out_dir)  # the page listing every bundle of the output folder
     return results
 
