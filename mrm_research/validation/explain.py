@@ -16,9 +16,8 @@ from ..figures import panels
 
 # %% auto #0
 __all__ = ['PERMUTED_CELLS_PER_CALL', 'MODEL_AGNOSTIC_ROWS', 'MODEL_AGNOSTIC_BUDGET', 'MINIMUM_BACKGROUND', 'EXACT_FEATURES',
-           'IMPORTANCE_STABILITY', 'feature_columns', 'score_copies', 'permutation_importance', 'Explanation',
-           'shap_values', 'partial_dependence', 'importance_stability', 'reason_codes', 'plot_importance',
-           'plot_partial_dependence']
+           'IMPORTANCE_STABILITY', 'score_copies', 'permutation_importance', 'Explanation', 'shap_values',
+           'partial_dependence', 'importance_stability', 'reason_codes', 'plot_importance', 'plot_partial_dependence']
 
 # %% ../../nbs/36_validation_explain.ipynb #8ea71d97
 class _ScoresAsClassifier:
@@ -57,12 +56,6 @@ def _stacked_copies(frame: pd.DataFrame, alterations: list[tuple[str, pd.Series]
         copies[column] = _joined([values if altered == column else unaltered for altered, values in alterations])
     return copies
 
-def feature_columns(scorer, data: pd.DataFrame) -> pd.DataFrame:
-    "The columns of `data` the scorer's card names as features; a missing one is named, with the model."
-    missing = [name for name in scorer.card.feature_names if name not in data.columns]
-    if missing: raise MetricError(f"the rows lack feature column(s) {', '.join(missing)} of model {scorer.card.model_id}")
-    return data[scorer.card.feature_names]
-
 def score_copies(scorer, frame: pd.DataFrame, # the rows every copy starts from (the model's features)
                  alterations: Iterable[tuple[str, pd.Series]], # per copy: the column altered and its values, aligned with frame's rows
                 ) -> Iterator[np.ndarray]:
@@ -76,9 +69,9 @@ def permutation_importance(scorer, data: pd.DataFrame, labels, repeats: int = 5,
     from sklearn import config_context
     from sklearn.metrics import get_scorer
     features, labels = scorer.card.feature_names, np.asarray(labels)
-    frame = feature_columns(scorer, data).reset_index(drop=True); rows = len(frame)
+    frame = scorer.features(data).reset_index(drop=True); rows = len(frame)
     if metric == "roc_auc": score = lambda scores: rank_auc(labels == 1, scores)
-    else: score = lambda scores: get_scorer(metric)(_ScoresAsClassifier(scores), frame, labels)
+    else: scorer_of_metric = get_scorer(metric); score = lambda scores: scorer_of_metric(_ScoresAsClassifier(scores), frame, labels)
     baseline = score(scorer.predict_proba(frame))
     if not np.isfinite(baseline): raise MetricError(f"permutation importance: {metric} is undefined on these rows ({int((labels == 1).sum()):,} positive of {rows:,})")
     orders = _permutation_orders(rows, repeats, seed)  # the same shuffles for every feature

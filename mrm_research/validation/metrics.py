@@ -310,7 +310,11 @@ def rank_auc(positive, # True for the rows of the class the values should rank h
     "ROC-AUC from midranks: (sum of the positives' midranks - m(m+1)/2) / (m n), ties counted half; nan when a class is absent. The number scikit-learn's `roc_auc_score` gives (a sum of trapezoids) to rounding, for one sort and none of its input checks."
     positive = np.asarray(positive, dtype=bool); m = int(positive.sum()); n = len(positive) - m
     if m == 0 or n == 0: return float("nan")
-    return float((stats.rankdata(values)[positive].sum() - m * (m + 1) / 2) / (m * n))
+    return float(_auc_of_ranks(stats.rankdata(values)[positive], m, n))
+
+def _auc_of_ranks(positive_ranks: np.ndarray, m: int, n: int) -> float:
+    "ROC-AUC from the midranks (among all m + n rows) of the m positives."
+    return (positive_ranks.sum() - m * (m + 1) / 2) / (m * n)
 
 def _placements(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     "AUC and the structural components of one model's scores (per positive, per negative)."
@@ -318,7 +322,7 @@ def _placements(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, n
     all_ranks = stats.rankdata(np.r_[pos, neg])
     v10 = (all_ranks[:m] - stats.rankdata(pos)) / n
     v01 = 1 - (all_ranks[m:] - stats.rankdata(neg)) / m
-    return rank_auc(np.arange(m + n) < m, np.r_[pos, neg]), v10, v01
+    return _auc_of_ranks(all_ranks[:m], m, n), v10, v01
 
 def delong_test(labels, first, second, # 0 / 1 labels and the two models' scores on the same rows
                 name: str = "data") -> DeLongResult:

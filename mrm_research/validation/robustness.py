@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Callable
 import numpy as np, pandas as pd
 from ..checks import CheckDefinition, CheckResult
-from .explain import feature_columns, score_copies
+from .explain import score_copies
 from .metrics import MetricError, performance
 from .model import category_text
 
@@ -19,7 +19,7 @@ __all__ = ['SKLEARN_CAPACITY_PARAMETERS', 'EVASION', 'LABEL_NOISE', 'HYPERPARAME
 # %% ../../nbs/37_validation_robustness.ipynb #ee55c44a
 def feature_sensitivity(scorer, data: pd.DataFrame, changes: tuple[float, ...] = (-0.25, -0.10, 0.10, 0.25)) -> pd.DataFrame:
     "Per numeric feature and relative change: mean |score change| and share of threshold decisions flipped (the changed copies scored a few at a time, `explain.score_copies`)."
-    frame = feature_columns(scorer, data); threshold = scorer.card.threshold
+    frame = scorer.features(data); threshold = scorer.card.threshold
     base = scorer.predict_proba(frame); flagged = base >= threshold
     cases = [(feature, change) for feature in [f.name for f in scorer.card.features if f.type == "numeric"] for change in changes]
     moved = score_copies(scorer, frame, ((feature, frame[feature] * (1 + change)) for feature, change in cases))
