@@ -375,10 +375,10 @@ def character_names(characters, # characters to name (in the order given)
 
 def _drawn_svg(fig) -> tuple[str, list[str]]:
     "The figure drawn as SVG, and the characters matplotlib's fonts had no glyph for (it warns of each and draws an empty box)."
-    import io, warnings
+    import io, warnings, matplotlib
     buffer = io.StringIO()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always"); fig.savefig(buffer, format="svg", bbox_inches="tight")
+    with warnings.catch_warnings(record=True) as caught, matplotlib.rc_context({"svg.hashsalt": "mrm_research"}):  # element ids from a fixed salt and no drawing date: the same figure is the same SVG, so a rerun's notebook compares equal to the first
+        warnings.simplefilter("always"); fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     missing = set()
     for caught_warning in caught:
         if (glyph := re.match(r"Glyph (\d+) .*missing from font", str(caught_warning.message))): missing.add(chr(int(glyph.group(1))))
@@ -427,8 +427,9 @@ def setup_report(seed: int | None = None, # the run's seed; None leaves generato
     "Configure inline SVG figures and the print style, and seed the generators; return the run context."
     from IPython import get_ipython
     shell = get_ipython()
-    if shell is not None and "IPKernelApp" in getattr(shell, "config", {}):
-        shell.run_line_magic("config", "InlineBackend.figure_formats = ['svg']")
+    if shell is not None and hasattr(shell, "display_formatter"):  # a figure a cell shows (plt.show(), one left open) in SVG, cropped as the inline backend crops
+        from IPython.core.pylabtools import select_figure_formats
+        select_figure_formats(shell, {"svg"}, bbox_inches="tight")
     import seaborn as sns
     sns.set_theme(context="notebook", style="whitegrid", rc=PRINT_STYLE)
     pd.set_option("display.max_columns", 50)

@@ -131,3 +131,21 @@ def test_a_character_the_pdf_cannot_show_is_said_beside_the_run(tmp_path):
         assert len(manifest["notes"]) == 1 and "U+13000" in manifest["notes"][0]
     else:
         assert "note" not in said and "notes" not in manifest
+
+
+def test_a_users_notebook_runs_in_the_runs_process_as_in_a_kernel(tmp_path):
+    "A user's notebook in their own folder imports a module beside it (as a kernel started there would), prints, shows a progress bar and leaves a figure open: the outputs are in the executed notebook, in order, and the run leaves nothing behind to warn of (tqdm's lock is a semaphore the run's process must clean up)."
+    import nbformat
+    (tmp_path / "helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+             nbformat.v4.new_code_cell("from helpers import double\nprint('first', double(x))\nfrom tqdm.auto import tqdm\nfor _ in tqdm(range(3)): pass\nprint('second')"),
+             nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\n_ = ax.plot([1, 2])")]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}), str(tmp_path / "mine.ipynb"))
+    result = mrm("run", "mine.ipynb", "-p", "x", "21", "--out", "out", "--no-progress", cwd=tmp_path, check=0)
+    assert "leaked" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+    (bundle,) = bundles(tmp_path / "out")
+    executed = json.loads((bundle / "notebook.ipynb").read_text())["cells"]
+    printed = [o for o in executed[2]["outputs"] if o.get("name") == "stdout"]
+    assert "".join(printed[0]["text"]) == "first 42\n" and "".join(printed[-1]["text"]).endswith("second\n")
+    assert any("image/png" in o.get("data", {}) for o in executed[3]["outputs"]), "a figure left open is shown at the end of its cell"
+    assert (bundle / "run.log").read_text() == ""

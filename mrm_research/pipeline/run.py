@@ -16,8 +16,8 @@ from ..core import MRMError, ParameterError, dump_json, load_yaml, package_home,
 
 # %% auto #0
 __all__ = ['GRACE_SECONDS', 'THREAD_VARIABLES', 'MODEL_VALIDATION_NOTEBOOK', 'notebook_parameters', 'resolve_parameters',
-           'parse_cli_parameters', 'new_run_id', 'RunSpec', 'RunResult', 'RunTimeout', 'IPCKernelManager', 'run_log',
-           'finalize', 'execute_run', 'notebook_path', 'load_plan', 'worker_context', 'run_batch', 'run', 'validate']
+           'parse_cli_parameters', 'new_run_id', 'RunSpec', 'RunResult', 'RunTimeout', 'run_log', 'finalize',
+           'notebook_path', 'load_plan', 'worker_context', 'run_batch', 'execute_run', 'run', 'validate']
 
 # %% ../../nbs/05_pipeline_run.ipynb #05-pipeline-run-005
 def notebook_parameters(notebook: str | Path, # the validation notebook
@@ -110,21 +110,10 @@ def _error_excerpt(error: BaseException, limit: int = 600) -> str:
     if isinstance(error, papermill.PapermillExecutionError): return f"cell {error.exec_count}: {error.ename}: {error.evalue}"[:limit]
     return f"{type(error).__name__}: {error}"[:limit]
 
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import default
-
-class IPCKernelManager(AsyncKernelManager):
-    "A kernel that talks to papermill over local (IPC) sockets: no network port is opened, so nothing travels unencrypted over TCP (and the kernel does not warn that it would)."
-    @default("transport")
-    def _default_transport(self) -> str: return "ipc"
-    @default("ip")
-    def _default_ip(self) -> str:  # a socket path of its own: jupyter's default, kernel-ipc-N in the working folder, collides between parallel runs
-        import tempfile
-        return os.path.join(tempfile.gettempdir(), f"mrm-kernel-{uuid.uuid4().hex[:12]}")
-
 def _execute(spec: RunSpec, parameters: dict) -> str | None:
-    "Execute the notebook into the staging folder; return an error excerpt, or None on success."
+    "Execute the notebook into the staging folder, in this process; return an error excerpt, or None on success."
     import papermill
+    from mrm_research.pipeline.execute import ENGINE_NAME  # registers the engine with papermill
     env = {"MRM_RUN_DIR": str(spec.staging.resolve()), "MRM_RUN_ID": spec.run_id, "MRM_MODEL_ID": spec.model_id, "MRM_MODEL_VERSION": spec.model_version,
            "MRM_NOTEBOOK": str(Path(spec.notebook).resolve())}
     saved = {k: os.environ.get(k) for k in env}
@@ -134,7 +123,7 @@ def _execute(spec: RunSpec, parameters: dict) -> str | None:
     if use_alarm: signal.setitimer(signal.ITIMER_REAL, spec.timeout)
     try:
         papermill.execute_notebook(spec.notebook, str(spec.staging / "notebook.ipynb"), parameters=parameters, cwd=spec.cwd,
-                                   kernel_name="python3", progress_bar=False, log_output=False, start_timeout=120, kernel_manager_class=IPCKernelManager)
+                                   kernel_name="python3", engine_name=ENGINE_NAME, propagate=(RunTimeout,), progress_bar=False, log_output=False)
         return None
     except RunTimeout: return f"timed out after {spec.timeout:g} s of execution"
     except Exception as error: return _error_excerpt(error)
@@ -146,7 +135,7 @@ def _execute(spec: RunSpec, parameters: dict) -> str | None:
 
 # %% ../../nbs/05_pipeline_run.ipynb #05-pipeline-run-014
 def run_log(spec: RunSpec) -> Path:
-    "Where a batch worker's output (kernel messages, warnings) is written; it becomes the bundle's `run.log`."
+    "Where a run's process writes what is not a cell's output (native libraries' messages, warnings outside cells); it becomes the bundle's `run.log`."
     return Path(spec.out_dir) / spec.model_id / f".{spec.run_id}.log"
 
 def finalize(spec: RunSpec, # the run
@@ -188,9 +177,9 @@ def finalize(spec: RunSpec, # the run
     log.unlink(missing_ok=True)
     return RunResult(spec.model_id, spec.run_id, Path(spec.notebook).name, status, timings["total_seconds"], str(spec.bundle), error, tuple(notes))
 
-def execute_run(spec: RunSpec, # the run to execute
-               ) -> RunResult:
-    "Execute one notebook and write its bundle (status succeeded or failed); never raises for a notebook error."
+def _execute_here(spec: RunSpec, # the run to execute
+                 ) -> RunResult:
+    "Execute one notebook in this process and write its bundle (status succeeded or failed); never raises for a notebook error. Only in a run's own process (`_child`)."
     parameters = resolve_parameters(spec.notebook, spec.parameters)
     if spec.staging.exists(): shutil.rmtree(spec.staging)
     spec.staging.mkdir(parents=True)
@@ -237,22 +226,34 @@ def load_plan(plan: str | Path, # the batch plan (YAML)
 GRACE_SECONDS = 120  # time a child gets after its execution timeout to render and bundle before the parent kills it
 
 def worker_context() -> multiprocessing.context.BaseContext:
-    "Worker processes come from a fork server that has imported this module, the renderer, the recorder and papermill (never forked from the caller's threads)."
+    "Worker processes come from a fork server that has imported this module, the renderer, the recorder, papermill and the shell that runs the cells (never forked from the caller's threads)."
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["mrm_research.pipeline.run", "mrm_research.pipeline.render", "mrm_research.notebook", "papermill"])  # what every run needs (the renderer and recorder 1.5 s to import, papermill 0.3 s) once per batch, not once per run
+    context.set_forkserver_preload(["mrm_research.pipeline.run", "mrm_research.pipeline.render", "mrm_research.notebook", "papermill", "mrm_research.pipeline.execute"])  # what every run needs (the renderer and recorder 1.5 s to import, papermill 0.3 s, IPython 0.3 s) once per batch, not once per run
     return context
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
+def _thread_limits() -> dict[str, int]:
+    "The run's thread counts by kind of pool (`threadpoolctl`'s names), from the variables `_child` sets (or the user set)."
+    def count(name: str) -> int | None:
+        value = os.environ.get(name, "").strip()
+        return int(value) if value.isdigit() and int(value) > 0 else None
+    limits = {"blas": count("OPENBLAS_NUM_THREADS") or count("MKL_NUM_THREADS"), "openmp": count("OMP_NUM_THREADS")}
+    return {kind: number for kind, number in limits.items() if number}
+
 def _child(spec: RunSpec, threads: int) -> None:
     "Body of a batch worker process: own process group, its share of the cores, output to the run log, then execute."
+    import multiprocessing.util
+    from threadpoolctl import threadpool_limits
     os.setsid(); os.environ["MRM_IN_CHILD"] = "1"
-    for name in THREAD_VARIABLES: os.environ.setdefault(name, str(threads))  # the kernel's numerical libraries use this run's share of the cores (a value the user set is kept)
+    for name in THREAD_VARIABLES: os.environ.setdefault(name, str(threads))  # the numerical libraries the notebook loads use this run's share of the cores (a value the user set is kept)
+    threadpool_limits(limits=_thread_limits())  # ... and those loaded already (numpy's BLAS, from the fork server), which read the variables when they loaded
     run_log(spec).parent.mkdir(parents=True, exist_ok=True)
     log = os.open(run_log(spec), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(log, 1); os.dup2(log, 2)
-    try: execute_run(spec); code = 0
+    try: _execute_here(spec); code = 0
     except BaseException: traceback.print_exc(); code = 1
+    multiprocessing.util._run_finalizers(0)  # the clean-up the notebook's multiprocessing objects registered (tqdm's lock is a semaphore): os._exit skips it, and the caller's resource tracker would warn of leaked semaphores
     sys.stdout.flush(); sys.stderr.flush(); os._exit(code)
 
 def _collect(spec: RunSpec, exitcode: int | None, killed: bool, seconds: float) -> RunResult:
@@ -294,6 +295,11 @@ def run_batch(specs: list[RunSpec], # the runs
                 del running[run_id]; bar.update(1)
     bar.close()
     return [results[spec.run_id] for spec in specs]
+
+def execute_run(spec: RunSpec, # the run to execute
+               ) -> RunResult:
+    "Execute one notebook in a process of its own and write its bundle (status succeeded or failed); never raises for a notebook error."
+    return run_batch([spec], progress=False)[0]
 
 # %% ../../nbs/05_pipeline_run.ipynb #05-pipeline-run-025
 def run(target: str | Path, # a validation notebook (.ipynb) or a batch plan (.yml)
@@ -339,7 +345,7 @@ def validate(model_card: str | Path, # the model card (YAML) of the model under 
             ) -> list[RunResult]:
     "Validate a model from its card and data: one run of the model-validation notebook, one bundle."
     from mrm_research.validation.model import load_model_card, verify_artifact
-    card = load_model_card(model_card); verify_artifact(card)  # a bad card or a swapped artifact stops here, before a kernel starts
+    card = load_model_card(model_card); verify_artifact(card)  # a bad card or a swapped artifact stops here, before the notebook runs
     for role, path in (("train", train), ("test", test), ("monitor", monitor)):
         if path and not Path(path).exists(): raise ParameterError(f"--{role}: no file at {path}")
     given = {"model_card": str(Path(model_card).resolve()), "train": str(Path(train).resolve()), "test": str(Path(test).resolve()),

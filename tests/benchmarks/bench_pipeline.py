@@ -37,7 +37,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
         key, _ = keygen("bench", out / "keys")
-        report_seconds(out, key)  # warm-up: first kernel start, font cache, imports
+        report_seconds(out, key)  # warm-up: the fork server's imports, font cache
         overhead = statistics.median(report_seconds(out, key) for _ in range(3))
         pairs = [(batch_seconds(out, 1), batch_seconds(out, 2)) for _ in range(3)]  # interleaved, so a noisy moment hits both
         serial, parallel = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)

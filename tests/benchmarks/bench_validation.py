@@ -9,7 +9,7 @@
     and 10^5 test rows (CSV, from a folder outside the repository). Target < 5 minutes.
 (d) `mrm validate` end to end on a small model: 1,000 rows (a credit scorecard with a master scale, a monitoring sample).
     Target <= 30 s: small data should not pay for large-data machinery. Baseline measured in the same run: `mrm run` of an
-    empty notebook (kernel start, render, bundle), printed as the ratio.
+    empty notebook (process start, render, bundle), printed as the ratio.
 (e) A wide model's explanations (a 300-feature logistic regression, 800 rows): permutation importance against
     scikit-learn's `permutation_importance` (one model call and one scorer call per shuffled copy), and the feature
     sensitivity against one model call per changed copy, both measured in the same run on the same model and rows, with
