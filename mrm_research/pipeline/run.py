@@ -226,9 +226,10 @@ def load_plan(plan: str | Path, # the batch plan (YAML)
 GRACE_SECONDS = 120  # time a child gets after its execution timeout to render and bundle before the parent kills it
 
 def worker_context() -> multiprocessing.context.BaseContext:
-    "Worker processes come from a fork server that has imported this module, the renderer, the recorder, papermill and the shell that runs the cells (never forked from the caller's threads)."
+    "Worker processes come from a fork server that has imported this module, the renderer, the recorder, papermill, the shell that runs the cells and the plotting libraries every report uses (never forked from the caller's threads)."
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["mrm_research.pipeline.run", "mrm_research.pipeline.render", "mrm_research.notebook", "papermill", "mrm_research.pipeline.execute"])  # what every run needs (the renderer and recorder 1.5 s to import, papermill 0.3 s, IPython 0.3 s) once per batch, not once per run
+    context.set_forkserver_preload(["mrm_research.pipeline.run", "mrm_research.pipeline.render", "mrm_research.notebook", "papermill", "mrm_research.pipeline.execute",
+                                    "matplotlib.pyplot", "seaborn"])  # what every run needs once per batch, not once per run: the renderer and recorder (1.5 s to import), papermill (0.3 s), IPython (0.3 s), pyplot (1.2 s: the shell's inline figures) and seaborn (1.8 s: `setup_report`'s print style)
     return context
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
