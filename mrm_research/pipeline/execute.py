@@ -38,9 +38,10 @@ class CellOutputs(list):
 # %% ../../nbs/04a_pipeline_execute.ipynb #04a-pipeline-execute-008
 class _Stream(io.TextIOBase):
     "`sys.stdout` or `sys.stderr` while a cell runs: what is written becomes the cell's stream output."
-    def __init__(self, shell: NotebookShell, name: str): self.shell, self.name = shell, name
+    def __init__(self, shell: NotebookShell, name: str, process_stream): self.shell, self.name, self.process_stream = shell, name, process_stream
     def writable(self) -> bool: return True
     def write(self, text: str) -> int: self.shell.outputs.stream(self.name, text); return len(text)
+    def fileno(self) -> int: return self.process_stream.fileno()  # code that writes to the descriptor (a subprocess given sys.stdout) writes where the process's own output goes, the run log, as ipykernel's streams do
     @property
     def encoding(self) -> str: return "utf-8"
 
@@ -71,7 +72,7 @@ class NotebookShell(InteractiveShell):
         "Run one cell's code; return its execution count, its outputs and the exception it raised (None if none)."
         self.outputs = CellOutputs(); self.outputs.execution_count = count = self.execution_count
         streams = sys.stdout, sys.stderr
-        sys.stdout, sys.stderr = _Stream(self, "stdout"), _Stream(self, "stderr")
+        sys.stdout, sys.stderr = _Stream(self, "stdout", streams[0]), _Stream(self, "stderr", streams[1])
         try: result = self.run_cell(source, store_history=True)
         finally: sys.stdout, sys.stderr = streams
         return count, self.outputs, result.error_in_exec or result.error_before_exec
