@@ -118,7 +118,7 @@ def _execute(spec: RunSpec, parameters: dict) -> str | None:
            "MRM_NOTEBOOK": str(Path(spec.notebook).resolve())}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
-    use_alarm = hasattr(signal, "SIGALRM") and multiprocessing.current_process().name == "MainProcess" or os.environ.get("MRM_IN_CHILD")
+    use_alarm = hasattr(signal, "SIGALRM")  # always in the main thread of a run's own process (`_child`)
     previous = signal.signal(signal.SIGALRM, _on_alarm) if use_alarm else None
     if use_alarm: signal.setitimer(signal.ITIMER_REAL, spec.timeout)
     try:
@@ -246,7 +246,7 @@ def _child(spec: RunSpec, threads: int) -> None:
     "Body of a batch worker process: own process group, its share of the cores, output to the run log, then execute."
     import multiprocessing.util
     from threadpoolctl import threadpool_limits
-    os.setsid(); os.environ["MRM_IN_CHILD"] = "1"
+    os.setsid()
     for name in THREAD_VARIABLES: os.environ.setdefault(name, str(threads))  # the numerical libraries the notebook loads use this run's share of the cores (a value the user set is kept)
     threadpool_limits(limits=_thread_limits())  # ... and those loaded already (numpy's BLAS, from the fork server), which read the variables when they loaded
     run_log(spec).parent.mkdir(parents=True, exist_ok=True)
