@@ -13,12 +13,12 @@ from ..governance.regulation import cell_headings
 from ..notebook import CELL_PADDING_POINTS, CHARACTER_POINTS, LANDSCAPE_POINTS, OTHER_CHARACTER_POINTS, PORTRAIT_POINTS, SMALLEST_TABLE_TEXT_POINTS, TABLE_TEXT_POINTS, WIDE_CHARACTER_POINTS, WIDE_CHARACTERS, WIDTH_MARGIN, WORD_PIECE_CHARACTERS, character_names, markdown_text, table_markdown
 
 # %% auto #0
-__all__ = ['DROPPED_TAGS', 'FACT_LABELS', 'SUMMARY_FINDINGS', 'SHORT_TABLE_ROWS', 'LUA_FILTER', 'PAGE_FILE', 'TYPST_PAGE',
-           'TYPST_HEADER', 'HTML_STYLE', 'PDF_CHECKED_CATEGORIES', 'title_block', 'pandoc_identifier',
-           'executive_summary', 'prepare_notebook', 'typst_arguments', 'render_with_pandoc_typst',
-           'characters_without_font', 'font_notice', 'typeset_text', 'RenderWarning', 'pdf_font_notice',
-           'with_font_notice', 'render_markdown', 'quarto_commands', 'render_with_quarto', 'render_engine',
-           'render_report', 'render', 'report_layout']
+__all__ = ['DROPPED_TAGS', 'FACT_LABELS', 'SUMMARY_FINDINGS', 'SHORT_TABLE_ROWS', 'LUA_FILTER', 'MARKDOWN_OUTPUTS_FILTER',
+           'PAGE_FILE', 'TYPST_PAGE', 'TYPST_HEADER', 'HTML_STYLE', 'PDF_CHECKED_CATEGORIES', 'title_block',
+           'pandoc_identifier', 'executive_summary', 'prepare_notebook', 'typst_arguments', 'pandoc_document',
+           'render_with_pandoc_typst', 'characters_without_font', 'font_notice', 'typeset_text', 'RenderWarning',
+           'pdf_font_notice', 'with_font_notice', 'render_markdown', 'quarto_commands', 'render_with_quarto',
+           'render_engine', 'render_report', 'render', 'report_layout']
 
 # %% ../../nbs/03_pipeline_render.ipynb #03-pipeline-render-005
 DROPPED_TAGS = {"parameters", "injected-parameters", "remove-cell"}
@@ -263,7 +263,6 @@ local function points(width, scale) return width * (scale or 1) + PADDING end
 -- character enters the text and the word is found and copied as written. Data cells keep shorter words whole.
 local function breakable(after_underscores)
   return function(str)
-    if FORMAT ~= "typst" then return nil end
     local boxes = {}
     for piece in str.text:gmatch(after_underscores and "[^_]*_?" or ".+") do
       for _, part in ipairs(pieces(piece)) do if part ~= "" then table.insert(boxes, '#box("' .. (part:gsub('[\\"]', '\\%0')) .. '");') end end
@@ -290,12 +289,12 @@ local function widths_for(page)
     end
     for _, row in ipairs(t.head.rows) do
       visit(row, "[^%s_]*_?")
-      for _, cell in ipairs(row.cells) do cell.contents = cell.contents:walk({Str = breakable(true)}) end
+      if FORMAT == "typst" then for _, cell in ipairs(row.cells) do cell.contents = cell.contents:walk({Str = breakable(true)}) end end
     end
     for _, body in ipairs(t.bodies) do
       for _, row in ipairs(body.body) do
         visit(row, "%S+")
-        for _, cell in ipairs(row.cells) do cell.contents = cell.contents:walk({Str = breakable(false)}) end
+        if FORMAT == "typst" then for _, cell in ipairs(row.cells) do cell.contents = cell.contents:walk({Str = breakable(false)}) end end
       end
     end
     for i = 1, n do minimum[i] = math.max(minimum[i], natural[i] / 4) end
@@ -333,9 +332,18 @@ local function landscape(div)
   table.insert(blocks, pandoc.RawBlock("typst", FLIPPED_PAGE_END))
   return blocks
 end
+-- The Markdown outputs come parsed (`MARKDOWN_OUTPUTS_FILTER`, once for every format), each in a div of class
+-- mrm-markdown. A first pass sets each one's blocks aside behind a placeholder, so that the pass below reaches them
+-- as one block and walks them once, landscape pages first, as it would have walked them just parsed.
+local parsed = {}
+local function set_aside(div)
+  if not div.classes:includes("mrm-markdown") then return nil end
+  table.insert(parsed, div.content)
+  return pandoc.RawBlock("mrm-markdown", tostring(#parsed))
+end
 function RawBlock(el)
-  if el.format == "markdown" then
-    return pandoc.read(el.text, "markdown").blocks:walk({traverse = "topdown", Div = landscape, Table = widths_for(PORTRAIT)})
+  if el.format == "mrm-markdown" then
+    return parsed[tonumber(el.text)]:walk({traverse = "topdown", Div = landscape, Table = widths_for(PORTRAIT)})
   end
 end
 -- A heading just before a landscape page (with the invisible layout markers after it) goes onto that page: left
@@ -381,7 +389,15 @@ function Pandoc(doc)
   doc.blocks = blocks
   return doc:walk({Str = as_written})
 end
+return {{Div = set_aside}, {Div = Div, Table = Table, RawBlock = RawBlock, Pandoc = Pandoc}}
 '''.replace("WORD_PIECE_CHARACTERS", str(WORD_PIECE_CHARACTERS)).replace("PORTRAIT", str(PORTRAIT_POINTS)).replace("LANDSCAPE", str(LANDSCAPE_POINTS)).replace("CHARACTER_WIDTHS", "{" + ", ".join(f"[{ord(c)}] = {w}" for c, w in CHARACTER_POINTS.items()) + "}").replace("OTHER_CHARACTER", str(OTHER_CHARACTER_POINTS)).replace("WIDTH_MARGIN", str(WIDTH_MARGIN)).replace("WIDE_FIRST", str(WIDE_CHARACTERS[0])).replace("WIDE_LAST", str(WIDE_CHARACTERS[1])).replace("WIDE_POINTS", str(WIDE_CHARACTER_POINTS)).replace("PADDING", str(CELL_PADDING_POINTS)).replace("SMALLEST_TABLE_TEXT_POINTS", str(SMALLEST_TABLE_TEXT_POINTS)).replace("TABLE_TEXT_POINTS", str(TABLE_TEXT_POINTS))
+
+# pandoc's first pass, shared by every format: each Markdown output (raw Markdown to pandoc) parsed into document elements, in a div the report filter finds
+MARKDOWN_OUTPUTS_FILTER = r'''
+function RawBlock(el)
+  if el.format == "markdown" then return pandoc.Div(pandoc.read(el.text, "markdown").blocks, pandoc.Attr("", {"mrm-markdown"})) end
+end
+'''
 
 # pandoc's Typst template sets the page and the body text from these variables, after any header, so they go as metadata
 PAGE_FILE = "page.yaml"  # where each engine finds TYPST_PAGE, beside the document
@@ -414,32 +430,44 @@ def typst_arguments(work: Path) -> list[str]:
     (work / PAGE_FILE).write_text(TYPST_PAGE); (work / "header.typ").write_text(TYPST_HEADER)
     return [f"--metadata-file={work / PAGE_FILE}", f"--include-in-header={work / 'header.typ'}"]
 
-def _pandoc(source: Path, target: Path, to: str, title: str, extra: list[str]) -> None:
-    "Run the pandoc bundled with pypandoc-binary (Typst with the report's page and header); raise MRMError with pandoc's message on failure."
+def _run_pandoc(source: Path, target: Path, to: str, source_format: str, args: list[str]) -> None:
+    "Run the pandoc bundled with pypandoc-binary in the source's folder; raise MRMError with pandoc's message on failure."
     import pypandoc
-    if to == "typst": extra = [*typst_arguments(source.parent), *extra]
-    filter_path = source.parent / "report_filter.lua"
-    filter_path.write_text(LUA_FILTER)
-    args = ["--ipynb-output=all", f"--lua-filter={filter_path}", "--standalone", "--number-sections", "--shift-heading-level-by=-1",
-            f"--metadata=title:{title}", *extra]  # no pandoc contents: the summary comes first, the contents after it
-    try: pypandoc.convert_file(str(source), to, format="ipynb+raw_markdown", outputfile=str(target), extra_args=args, cworkdir=str(source.parent))  # Markdown cells read by the filter as pandoc Markdown (attributes, raw blocks)
+    try: pypandoc.convert_file(str(source), to, format=source_format, outputfile=str(target), extra_args=args, cworkdir=str(source.parent))
     except RuntimeError as error: raise MRMError(f"pandoc could not render {source.name} to {to}: {error}") from error
+
+def pandoc_document(notebook_path: Path, # the prepared notebook
+                   ) -> Path:
+    "pandoc's first pass, shared by every format: the notebook read once, its Markdown outputs parsed (`MARKDOWN_OUTPUTS_FILTER`), its images extracted to `media/`; pandoc's document (JSON) beside the notebook."
+    work, document = notebook_path.parent, notebook_path.with_suffix(".json")
+    (work / "markdown_outputs.lua").write_text(MARKDOWN_OUTPUTS_FILTER)
+    _run_pandoc(notebook_path, document, "json", "ipynb+raw_markdown",  # Markdown cells read as pandoc Markdown (attributes, raw blocks)
+                ["--ipynb-output=all", f"--lua-filter={work / 'markdown_outputs.lua'}", "--extract-media=media"])
+    return document
+
+def _pandoc(document: Path, target: Path, to: str, title: str, extra: list[str]) -> None:
+    "Write one format from `pandoc_document`'s document with the report filter (Typst with the report's page and header). Headings are shifted here, after the filter has unwrapped the cells: a notebook's first `#` heading, then first in the document, becomes its title, as pandoc does it."
+    if to == "typst": extra = [*typst_arguments(document.parent), *extra]
+    filter_path = document.parent / "report_filter.lua"
+    filter_path.write_text(LUA_FILTER)
+    _run_pandoc(document, target, to, "json", [f"--lua-filter={filter_path}", "--standalone", "--number-sections", "--shift-heading-level-by=-1", f"--metadata=title:{title}", *extra])  # no pandoc contents: the summary comes first, the contents after it
 
 def render_with_pandoc_typst(notebook_path: Path, # the prepared notebook
                              out_dir: Path, # where report.html / report.pdf go
                              title: str, # report title
                              formats: tuple[str, ...] = ("html", "pdf"), # which outputs
                             ) -> dict[str, Path]:
-    "Render HTML (pandoc, self-contained) and PDF (pandoc → Typst → typst.compile)."
+    "Render HTML (pandoc, self-contained) and PDF (pandoc → Typst → typst.compile), both written from one reading of the notebook."
     import typst
     made, work = {}, notebook_path.parent
+    document = pandoc_document(notebook_path)
     if "html" in formats:
         header = work / "style.html"; header.write_text(HTML_STYLE)
         made["html"] = out_dir / "report.html"
-        _pandoc(notebook_path, made["html"], "html", title, ["--embed-resources", "--mathml", f"--include-in-header={header}"])
+        _pandoc(document, made["html"], "html", title, ["--embed-resources", "--mathml", f"--include-in-header={header}"])
     if "pdf" in formats:
         source = work / "report.typ"
-        _pandoc(notebook_path, source, "typst", title, ["--extract-media=media"])
+        _pandoc(document, source, "typst", title, [])
         made["pdf"] = out_dir / "report.pdf"
         try: typst.compile(str(source), output=str(made["pdf"]), root=str(work))
         except Exception as error: raise MRMError(f"typst could not compile the PDF of {notebook_path.name}: {error}") from error
@@ -626,7 +654,7 @@ def report_layout(bundle: str | Path, # a bundle folder (its notebook.ipynb, res
                        if "text/markdown" in o.get("data", {}) and re.search(r"^\|.*\|\s*$", o["data"]["text/markdown"], flags=re.M) and "**Table" not in o["data"]["text/markdown"])
     with tempfile.TemporaryDirectory(prefix="layout-") as scratch:
         path = Path(scratch) / "report.ipynb"; nbformat.write(prepared, str(path))
-        _pandoc(path, Path(scratch) / "report.typ", "typst", title, ["--extract-media=media"])
+        _pandoc(pandoc_document(path), Path(scratch) / "report.typ", "typst", title, [])
         markers = json.loads(typst.query(str(Path(scratch) / "report.typ"), "<mrm-layout>", field="value", root=scratch))
         pages = len(typst.compile(str(Path(scratch) / "report.typ"), root=scratch, format="svg"))
     first = lambda kind: next((m["page"] for m in markers if m["kind"] == kind), None)
