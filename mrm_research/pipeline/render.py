@@ -14,11 +14,11 @@ from ..notebook import CELL_PADDING_POINTS, CHARACTER_POINTS, LANDSCAPE_POINTS, 
 
 # %% auto #0
 __all__ = ['DROPPED_TAGS', 'FACT_LABELS', 'SUMMARY_FINDINGS', 'SHORT_TABLE_ROWS', 'LUA_FILTER', 'MARKDOWN_OUTPUTS_FILTER',
-           'PAGE_FILE', 'TYPST_PAGE', 'TYPST_HEADER', 'HTML_STYLE', 'PDF_CHECKED_CATEGORIES', 'title_block',
-           'pandoc_identifier', 'executive_summary', 'prepare_notebook', 'typst_arguments', 'pandoc_document',
-           'render_with_pandoc_typst', 'characters_without_font', 'font_notice', 'typeset_text', 'RenderWarning',
-           'pdf_font_notice', 'with_font_notice', 'render_markdown', 'quarto_commands', 'render_with_quarto',
-           'render_engine', 'render_report', 'render', 'report_layout']
+           'PAGE_FILE', 'TYPST_PAGE', 'TYPST_HEADER', 'HTML_STYLE', 'PDF_CHECKED_CATEGORIES', 'PAGES_MARKER',
+           'title_block', 'pandoc_identifier', 'executive_summary', 'prepare_notebook', 'typst_arguments',
+           'pandoc_document', 'render_with_pandoc_typst', 'characters_without_font', 'font_notice', 'typeset_text',
+           'RenderWarning', 'pdf_font_notice', 'with_font_notice', 'render_markdown', 'quarto_commands',
+           'render_with_quarto', 'render_engine', 'render_report', 'render', 'report_layout']
 
 # %% ../../nbs/03_pipeline_render.ipynb #03-pipeline-render-005
 DROPPED_TAGS = {"parameters", "injected-parameters", "remove-cell"}
@@ -641,6 +641,8 @@ def render(notebook: str | Path, # executed notebook, or a bundle folder (its no
     return render_report(source, out_dir, facts, engine=engine, results=results)
 
 # %% ../../nbs/03_pipeline_render.ipynb #03-pipeline-render-029
+PAGES_MARKER = '#context [#metadata((kind: "pages", pages: counter(page).final().first())) <mrm-layout>]'  # the number of pages, read with the markers (typesetting every page again to count them took a tenth of the check)
+
 def report_layout(bundle: str | Path, # a bundle folder (its notebook.ipynb, results.json and manifest.json)
                  ) -> dict:
     "Pages of the typeset report: total, executive summary, appendix start, each body table's first and last page; and uncaptioned items."
@@ -654,9 +656,11 @@ def report_layout(bundle: str | Path, # a bundle folder (its notebook.ipynb, res
                        if "text/markdown" in o.get("data", {}) and re.search(r"^\|.*\|\s*$", o["data"]["text/markdown"], flags=re.M) and "**Table" not in o["data"]["text/markdown"])
     with tempfile.TemporaryDirectory(prefix="layout-") as scratch:
         path = Path(scratch) / "report.ipynb"; nbformat.write(prepared, str(path))
-        _pandoc(pandoc_document(path), Path(scratch) / "report.typ", "typst", title, [])
-        markers = json.loads(typst.query(str(Path(scratch) / "report.typ"), "<mrm-layout>", field="value", root=scratch))
-        pages = len(typst.compile(str(Path(scratch) / "report.typ"), root=scratch, format="svg"))
+        source = Path(scratch) / "report.typ"
+        _pandoc(pandoc_document(path), source, "typst", title, [])
+        source.write_text(source.read_text() + "\n" + PAGES_MARKER)
+        markers = json.loads(typst.query(str(source), "<mrm-layout>", field="value", root=scratch))
+    pages = next(m["pages"] for m in markers if m["kind"] == "pages")
     first = lambda kind: next((m["page"] for m in markers if m["kind"] == kind), None)
     starts = {}
     for m in markers:  # the first: Typst repeats a table's header row, and its marker, on every page the table runs over
