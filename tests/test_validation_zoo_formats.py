@@ -31,13 +31,13 @@ def test_a_wide_model_of_300_features(tmp_path):
 
 
 def test_a_vendor_model_given_as_scores(tmp_path):
-    "A vendor's AML customer-risk score given per row (no artifact), with a constant feature and missing numeric values, its samples CSV files with semicolons between columns (as a spreadsheet exports them where the comma is the decimal mark): score-based tests run, the model-based ones say why not."
+    "A vendor's AML customer-risk score given per row (no artifact), in bands mapped to probabilities 0 to 1 (as rules-based ratings are delivered), with a constant feature and missing numeric values, its samples CSV files with semicolons between columns (as a spreadsheet exports them where the comma is the decimal mark): score-based tests run, the model-based ones say why not, and a calibration test the banded scores cannot give (Hosmer-Lemeshow: groups of scores all 0 or all 1) is reported as not measured while the run goes on."
     rng = np.random.default_rng(41)
     def customers(n, start):
         frame = pd.DataFrame({"cash_intensity": rng.uniform(0, 1, n), "cross_border": rng.uniform(0, 1, n), "sector": rng.choice(["retail", "msb", "import"], n),
                               "onboarded": pd.Timestamp(start) + pd.to_timedelta(rng.uniform(0, 120, n), unit="D"), "residency": rng.choice(["resident", "non-resident"], n, p=[0.7, 0.3])})
         risk = -3 + 2.5 * frame.cash_intensity + 1.5 * frame.cross_border + 0.7 * (frame.sector == "msb")
-        frame["vendor_score"] = 1 / (1 + np.exp(-(risk + rng.normal(0, 0.5, n))))
+        frame["vendor_score"] = np.array([0.0, 0.05, 0.15, 0.3, 0.6, 1.0])[np.digitize(risk + rng.normal(0, 0.5, n), [-2.5, -1.8, -1.2, -0.5, 0.3])]  # six bands
         frame["reported"] = np.where(rng.random(n) < 1 / (1 + np.exp(-risk)), "Y", "N")
         frame["legacy_flag"] = 0.0  # a constant feature the vendor still lists
         frame.loc[rng.random(n) < 0.07, "cross_border"] = np.nan  # missing numeric values
@@ -53,8 +53,10 @@ def test_a_vendor_model_given_as_scores(tmp_path):
     assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(roc_auc_score(read.reported == "Y", read.vendor_score), abs=1e-12)
     for check in ("importance stability", "hyperparameter sensitivity", "label-noise robustness", "adversarial evasion"):
         assert checks[check]["status"] == "not run" and "no artifact" in checks[check]["detail"], check
-    for check in ("discrimination", "expected calibration error", "disparate impact", "population stability", "benchmarking against challengers"):
+    for check in ("discrimination", "expected calibration error", "Spiegelhalter z", "disparate impact", "population stability", "benchmarking against challengers"):
         assert checks[check]["status"] in ("pass", "warn", "fail"), check
+    assert checks["Hosmer-Lemeshow"]["status"] == "not run" and "every score 0 or every score 1" in checks["Hosmer-Lemeshow"]["detail"]
+    assert "Hosmer-Lemeshow" in (bundle / "report.html").read_text() and "not measured" in (bundle / "report.html").read_text()
     inputs = json.loads((bundle / "inputs.json").read_text())
     assert "model_artifact" not in inputs and set(inputs) == {"train", "test", "monitoring"}
 
@@ -87,3 +89,34 @@ def test_catboost_alert_scorer_with_integer_coded_categories_and_missing_values(
     assert results["metrics"]["shap_additivity_error"]["value"] < 1e-6 and results["metrics"]["refit_reproduction_error"]["value"] < 1e-6  # the card states the seed, so the refit is the model
     assert checks["adversarial evasion"]["status"] in ("pass", "warn", "fail")
     assert "investigators' dispositions" in (bundle / "notebook.ipynb").read_text()
+
+
+def test_a_vendor_score_no_test_row_reaches_and_a_monitoring_sample_of_one_score(tmp_path):
+    "A vendor's fraud score whose stated threshold (0.5) no test row reaches, and a monitoring month the vendor scored with one value for every row: what needs a flagged row (precision, disparate impact, the equal-volume challengers) or a spread of scores (the monitoring sample's calibration slope) is reported as not measured, with the counts, and the rest of the validation still runs; ROC-AUC agrees with scikit-learn."
+    rng = np.random.default_rng(53)
+    def payments(n, start, constant=None):
+        frame = pd.DataFrame({"amount_z": rng.normal(size=n), "new_payee": rng.integers(0, 2, n), "paid_at": pd.Timestamp(start) + pd.to_timedelta(rng.uniform(0, 60, n), unit="D"),
+                              "customer_age_band": rng.choice(["under 40", "40 and over"], n)})
+        risk = 1 / (1 + np.exp(-(-2.5 + 0.8 * frame.amount_z + 0.9 * frame.new_payee)))
+        frame["fraud"] = (rng.random(n) < risk).astype(int)
+        frame["vendor_score"] = 0.45 * risk if constant is None else constant  # the vendor's scores stay below 0.45
+        return frame
+    payments(1200, "2025-01-01").to_csv(tmp_path / "train.csv", index=False)
+    payments(900, "2025-03-15").to_csv(tmp_path / "test.csv", index=False)
+    payments(500, "2025-06-01", constant=0.08).to_csv(tmp_path / "monitor.csv", index=False)
+    write_card(tmp_path, model_id="VENDOR-FRAUD", name="vendor payment fraud score", use_case="fraud", algorithm="vendor model (undisclosed)", score_column="vendor_score",
+               features=[{"name": "amount_z", "type": "numeric"}, {"name": "new_payee", "type": "numeric"}], target="fraud", positive_class=1, threshold=0.5,
+               time_column="paid_at", protected_attributes=["customer_age_band"])
+    bundle, results, checks = validate(tmp_path)
+    read = pd.read_csv(tmp_path / "test.csv")
+    assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(roc_auc_score(read.fraud, read.vendor_score), abs=1e-12)
+    assert np.isnan(results["metrics"]["test_precision"]["value"]) and results["metrics"]["test_recall"]["value"] == 0
+    html = " ".join((bundle / "report.html").read_text().split())
+    assert "not measured" in html and f"test: precision, no row is at or above the threshold ({int(read.fraud.sum())} positives, {int((read.fraud == 0).sum())} negatives, threshold 0.5)" in html
+    for check, reason in (("disparate impact", "no row of any compared group is at or above the threshold"), ("equalised odds", "zero by construction"),
+                          ("benchmarking against challengers", "flags no test row")):
+        assert checks[check]["status"] == "not run" and reason in checks[check]["detail"], (check, checks[check])
+    assert checks["performance deterioration"]["status"] == "fail" and "0.500 on monitoring" in checks["performance deterioration"]["detail"]  # one score ranks nothing
+    calibration = {row[0]: row for row in results["tables"]["calibration"]["rows"]}
+    assert calibration["monitoring"][-1] == "not measured" and calibration["test"][-1] != "not measured"
+    assert "monitoring: intercept and slope, every row has the same score" in html

@@ -98,7 +98,7 @@ def executive_summary(results: dict, # the run's results.json
     if metrics:
         rows = pd.DataFrame([{"metric": m.get("description") or name.replace("_", " "), "value": m["value"], "unit": m.get("unit", ""),
                               "evidence": references.get(m.get("see", ""), "")} for name, m in metrics])
-        rows["value"] = pd.Series([m["value"] for _, m in metrics], dtype=object)  # a count stays a count beside shares (one column would make it a float)
+        rows["value"] = pd.Series(["not measured" if m["value"] is None or m["value"] != m["value"] else m["value"] for _, m in metrics], dtype=object)  # a count stays a count beside shares (one column would make it a float); a value the data could not give says so
         lines.append("::: keep-with-next\n**Key metrics**\n:::\n\n" + table_markdown(rows if rows.evidence.any() else rows.drop(columns="evidence")))
     checks = pd.Series([c["status"] for c in results.get("checks", [])], dtype=object)
     lines.append("**Checks:** " + (", ".join(f"{int((checks == s).sum())} {s}" for s in ("pass", "warn", "fail", "not run") if (checks == s).any()) + f" (of {len(checks)})." if len(checks)

@@ -4,7 +4,8 @@
 
 # %% ../../nbs/32_validation_calibration.ipynb #207ef1b7
 from __future__ import annotations
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 import numpy as np, pandas as pd
 from scipy import stats
 from ..checks import CheckDefinition, CheckResult
@@ -14,7 +15,8 @@ from ..figures import panels
 
 # %% auto #0
 __all__ = ['EXPECTED_CALIBRATION_ERROR', 'HOSMER_LEMESHOW', 'SPIEGELHALTER', 'calibration_bins', 'CalibrationResult',
-           'hosmer_lemeshow', 'spiegelhalter', 'calibration', 'calibration_checks', 'plot_reliability']
+           'hosmer_lemeshow', 'spiegelhalter', 'calibration_line', 'calibration', 'calibration_checks',
+           'calibration_table', 'plot_reliability']
 
 # %% ../../nbs/32_validation_calibration.ipynb #a32d84a6
 def calibration_bins(labels, scores, n_bins: int = 10, strategy: str = "uniform", name: str = "data") -> pd.DataFrame:
@@ -32,7 +34,7 @@ def calibration_bins(labels, scores, n_bins: int = 10, strategy: str = "uniform"
 # %% ../../nbs/32_validation_calibration.ipynb #50f77a52
 @dataclass
 class CalibrationResult:
-    "Calibration measures of one set of scores, with the binning used."
+    "Calibration measures of one set of scores, with the binning used; a measure the scores cannot give is NaN, with the reason in `not_measured`."
     rows: int
     events: int
     expected_events: float
@@ -48,12 +50,15 @@ class CalibrationResult:
     slope: float
     slope_converged: bool
     clipped_scores: int
+    not_measured: dict[str, str] = field(default_factory=dict)  # measure ("Hosmer-Lemeshow", "Spiegelhalter z", "intercept and slope") -> why the scores cannot give it
 
     def summary(self) -> str:
-        return (f"Calibration on {self.rows} rows: {self.events} events observed, {self.expected_events:.1f} expected (ratio {self.events / self.expected_events:.3f}); "
-                f"ECE {self.expected_calibration_error:.4f} ({self.binning}); Hosmer-Lemeshow {self.hosmer_lemeshow:.2f} on {self.hosmer_lemeshow_df} df, p = {self.hosmer_lemeshow_p:.3g}; "
-                f"Spiegelhalter z = {self.spiegelhalter_z:.2f}, p = {self.spiegelhalter_p:.3g}; intercept {self.intercept:+.3f}, slope {self.slope:.3f}"
-                + ("" if self.slope_converged else " (the slope fit did not converge)"))
+        measured = lambda name, text: f"{name} not measured ({self.not_measured[name]})" if name in self.not_measured else text
+        ratio = f" (ratio {self.events / self.expected_events:.3f})" if self.expected_events > 0 else ""
+        return (f"Calibration on {self.rows} rows: {self.events} events observed, {self.expected_events:.1f} expected{ratio}; ECE {self.expected_calibration_error:.4f} ({self.binning}); "
+                + measured("Hosmer-Lemeshow", f"Hosmer-Lemeshow {self.hosmer_lemeshow:.2f} on {self.hosmer_lemeshow_df} df, p = {self.hosmer_lemeshow_p:.3g}") + "; "
+                + measured("Spiegelhalter z", f"Spiegelhalter z = {self.spiegelhalter_z:.2f}, p = {self.spiegelhalter_p:.3g}") + "; "
+                + measured("intercept and slope", f"intercept {self.intercept:+.3f}, slope {self.slope:.3f}" + ("" if self.slope_converged else " (the slope fit did not converge)")))
     def to_dict(self) -> dict: return {k: (v.to_dict(orient="list") if isinstance(v, pd.DataFrame) else v) for k, v in self.__dict__.items()}
 
 def hosmer_lemeshow(labels, scores, groups: int = 10, independent: bool = True, name: str = "data") -> tuple[float, int, float]:
@@ -62,7 +67,9 @@ def hosmer_lemeshow(labels, scores, groups: int = 10, independent: bool = True, 
     order = np.argsort(s, kind="mergesort"); parts = [p for p in np.array_split(order, groups) if len(p)]
     observed = np.array([y[p].sum() for p in parts]); expected = np.array([s[p].sum() for p in parts]); sizes = np.array([len(p) for p in parts])
     variance = expected * (1 - expected / sizes)
-    if (variance <= 0).any(): raise MetricError(f"{name}: a Hosmer-Lemeshow group has all scores 0 or 1 (zero variance); use fewer groups")
+    if (variance <= 0).any():
+        raise MetricError(f"{name}: {int((variance <= 0).sum())} of the {len(parts)} score groups ({int(sizes[variance <= 0].sum())} rows) have every score 0 or every score 1, "
+                          "so their variance is zero and the Hosmer-Lemeshow statistic is undefined")
     statistic = float(((observed - expected) ** 2 / variance).sum()); df = len(parts) - (0 if independent else 2)
     return statistic, df, float(stats.chi2.sf(statistic, df))
 
@@ -74,19 +81,35 @@ def spiegelhalter(labels, scores, name: str = "data") -> tuple[float, float]:
     z = float(((y - s) * (1 - 2 * s)).sum() / denominator)
     return z, float(2 * stats.norm.sf(abs(z)))
 
+def calibration_line(labels: np.ndarray, logit: np.ndarray, name: str = "data") -> tuple[float, float, bool]:
+    "Intercept, slope and convergence of the logistic regression of the outcome on the score's logit (statsmodels); MetricError where they do not exist: one score for every row, or scores that separate the classes completely (the slope is then infinite)."
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+    if np.ptp(logit) == 0: raise MetricError(f"{name}: every row has the same score, so the slope on the score is undefined")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerfectSeparationWarning)
+        try: fit = sm.GLM(labels, sm.add_constant(logit, has_constant="add"), family=sm.families.Binomial()).fit()
+        except PerfectSeparationWarning: raise MetricError(f"{name}: the scores separate events from non-events completely, so the maximum-likelihood slope is infinite") from None
+    return float(fit.params[0]), float(fit.params[1]), bool(fit.converged)
+
 def calibration(labels, scores, n_bins: int = 10, strategy: str = "uniform", hosmer_lemeshow_groups: int = 10, independent: bool = True,
                 name: str = "data") -> CalibrationResult:
-    "Every calibration measure of the scores."
-    import statsmodels.api as sm
+    "Every calibration measure of the scores; one the scores cannot give (scores of exactly 0 or 1 in a Hosmer-Lemeshow group, one score for every row) is NaN with the reason in `not_measured`, and the others are still measured."
     y, s = check_scored(labels, scores, name)
     if y.min() == y.max(): raise MetricError(f"{name}: only one class is present; calibration intercept and slope are undefined")
     bins = calibration_bins(y, s, n_bins, strategy, name)
     ece = float((bins.rows / len(y) * (bins.observed_rate - bins.mean_score).abs()).sum())
-    hl, df, hl_p = hosmer_lemeshow(y, s, hosmer_lemeshow_groups, independent, name); z, z_p = spiegelhalter(y, s, name)
     clipped = np.clip(s, 1e-12, 1 - 1e-12); logit = np.log(clipped / (1 - clipped))
-    fit = sm.GLM(y, sm.add_constant(logit), family=sm.families.Binomial()).fit()
+    not_measured, nan = {}, float("nan")
+    def measure(label: str, compute, missing: tuple):
+        try: return compute()
+        except MetricError as error: not_measured[label] = str(error).removeprefix(f"{name}: "); return missing
+    hl, df, hl_p = measure("Hosmer-Lemeshow", lambda: hosmer_lemeshow(y, s, hosmer_lemeshow_groups, independent, name), (nan, 0, nan))
+    z, z_p = measure("Spiegelhalter z", lambda: spiegelhalter(y, s, name), (nan, nan))
+    intercept, slope, converged = measure("intercept and slope", lambda: calibration_line(y, logit, name), (nan, nan, False))
     return CalibrationResult(len(y), int(y.sum()), float(s.sum()), ece, bins, f"{len(bins)} non-empty of {n_bins} {strategy} bins", hl, df, hl_p, z, z_p,
-                             float(fit.params[0]), float(fit.params[1]), bool(fit.converged), int((clipped != s).sum()))
+                             intercept, slope, converged, int((clipped != s).sum()), not_measured)
+
 
 # %% ../../nbs/32_validation_calibration.ipynb #cd461a8b
 EXPECTED_CALIBRATION_ERROR = CheckDefinition(
@@ -117,10 +140,23 @@ SPIEGELHALTER = CheckDefinition(
     warn_below=0.05, fail_below=0.01)
 
 def calibration_checks(result: CalibrationResult) -> list[CheckResult]:
-    "The calibration checks evaluated on a result."
+    "The calibration checks evaluated on a result; a test the scores could not give is 'not run' with the reason."
+    reason = lambda name: result.not_measured.get(name, "")
     return [EXPECTED_CALIBRATION_ERROR.evaluate(result.expected_calibration_error, f"ECE {result.expected_calibration_error:.4f} over {result.binning}"),
-            HOSMER_LEMESHOW.evaluate(result.hosmer_lemeshow_p, f"statistic {result.hosmer_lemeshow:.2f} on {result.hosmer_lemeshow_df} df, p = {result.hosmer_lemeshow_p:.3g}"),
-            SPIEGELHALTER.evaluate(result.spiegelhalter_p, f"z = {result.spiegelhalter_z:.2f}, p = {result.spiegelhalter_p:.3g}")]
+            HOSMER_LEMESHOW.evaluate_if_measured(result.hosmer_lemeshow_p, f"statistic {result.hosmer_lemeshow:.2f} on {result.hosmer_lemeshow_df} df, p = {result.hosmer_lemeshow_p:.3g}", reason("Hosmer-Lemeshow")),
+            SPIEGELHALTER.evaluate_if_measured(result.spiegelhalter_p, f"z = {result.spiegelhalter_z:.2f}, p = {result.spiegelhalter_p:.3g}", reason("Spiegelhalter z"))]
+
+def calibration_table(results: dict[str, CalibrationResult], # sample name -> its calibration
+                      events: str = "events", # what an event is called in the report ("defaults", "productive alerts")
+                     ) -> pd.DataFrame:
+    "One row per sample: observed and expected events, ECE, Hosmer-Lemeshow, Spiegelhalter's z, intercept and slope; 'not measured' where the scores could not give a measure (the reason is in the result's `not_measured` and in the checks)."
+    def shown(result: CalibrationResult, measure: str, value, digits: int | None = None, text: str | None = None):
+        if measure in result.not_measured: return "not measured"
+        return text if text is not None else round(value, digits)
+    return pd.DataFrame([{"sample": role, events: r.events, f"expected {events}": round(r.expected_events, 1), "ECE": round(r.expected_calibration_error, 4),
+                          "Hosmer-Lemeshow": shown(r, "Hosmer-Lemeshow", r.hosmer_lemeshow, 2), "HL df": shown(r, "Hosmer-Lemeshow", r.hosmer_lemeshow_df, 0),
+                          "HL p": shown(r, "Hosmer-Lemeshow", None, text=f"{r.hosmer_lemeshow_p:.2g}"), "Spiegelhalter z": shown(r, "Spiegelhalter z", r.spiegelhalter_z, 2),
+                          "intercept": shown(r, "intercept and slope", r.intercept, 3), "slope": shown(r, "intercept and slope", r.slope, 3)} for role, r in results.items()])
 
 # %% ../../nbs/32_validation_calibration.ipynb #1d51238e
 def plot_reliability(results: dict[str, CalibrationResult]):

@@ -62,10 +62,10 @@ def compare_challengers(card, train: pd.DataFrame, train_labels, test: pd.DataFr
     for name, (model, supervised) in challenger_models(card, seed).items():
         if supervised: scores[name] = model.fit(prepare(train), y_train).predict_proba(prepare(test))[:, 1]
         else: scores[name] = -model.fit(prepare(train)).score_samples(prepare(test))  # higher = more anomalous
-    rows, scores_auc = [], performance(y_test, champion, card.threshold, name="champion")["roc_auc"]
+    rows, scores_auc = [], performance(y_test, champion, card.threshold, name="champion", undefined="nan")["roc_auc"]  # threshold-free measures only: a challenger need not reach the champion's threshold
     for name, score in scores.items():
         probability = "unsupervised" not in name
-        values = performance(y_test, score, card.threshold, probabilities=probability, name=name)
+        values = performance(y_test, score, card.threshold, probabilities=probability, name=name, undefined="nan")
         precision, recall = _at_volume(y_test, score, alerts)
         row = {"model": name, "roc_auc": values["roc_auc"], "pr_auc": values["pr_auc"], "brier": values.get("brier", np.nan),
                "precision_at_volume": precision, "recall_at_volume": recall}

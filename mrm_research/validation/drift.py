@@ -194,9 +194,9 @@ class ConfidenceBasedPerformanceEstimator:
         return {k: float(values[k][0]) for k in self.metrics}
 
     def score(self, scores, labels) -> pd.DataFrame:
-        "Estimated against realised metrics on data whose labels have arrived."
+        "Estimated against realised metrics on data whose labels have arrived; a realised metric those labels leave undefined (no row at the threshold, one class) is NaN."
         from mrm_research.validation.metrics import performance
-        realised = performance(labels, scores, self.threshold, probabilities=False)
+        realised = performance(labels, scores, self.threshold, probabilities=False, undefined="nan")
         return pd.DataFrame([{"metric": k, "estimated": v, "realised": realised[k]} for k, v in self.predict(scores).items()])
 
 # %% ../../nbs/34_validation_drift.ipynb #64d5a5be

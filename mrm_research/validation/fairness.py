@@ -169,10 +169,12 @@ def attribute_fairness(labels, scores, data: pd.DataFrame, # 0 / 1 labels and sc
         reason = f"{attribute}: fewer than two groups with at least {minimum_rows} rows ({_group_sizes(rates)}){left_out}"
         return AttributeFairness(attribute, rates, None, None, None, [DISPARATE_IMPACT.not_run(f"not measured: {reason}"), EQUALIZED_ODDS.not_run(f"not measured: {reason}"), PROXY.not_run(f"not measured: {reason}")], unrecorded)
     summary = fairness_summary(rates)
+    nothing_flagged = compared.selection_rate.max() == 0  # equal rates of zero say nothing of fairness: the equalised-odds check is not run, as disparate impact is not
     checks = [DISPARATE_IMPACT.evaluate_if_measured(summary["disparate_impact_ratio"], f"{attribute}: lowest selection rate ({summary['lowest_selection_group']}) / highest ({summary['highest_selection_group']}) = {summary['disparate_impact_ratio']:.3f}{left_out}",
                                                     f"{attribute}: no row of any compared group is at or above the threshold{left_out}"),
-              EQUALIZED_ODDS.evaluate_if_measured(summary["equalized_odds_difference"], f"{attribute}: largest spread of true- or false-positive rates {summary['equalized_odds_difference']:.3f}{left_out}",
-                                                  f"{attribute}: the rates are undefined in the compared groups (no events, or no non-events){left_out}")]
+              EQUALIZED_ODDS.evaluate_if_measured(np.nan if nothing_flagged else summary["equalized_odds_difference"], f"{attribute}: largest spread of true- or false-positive rates {summary['equalized_odds_difference']:.3f}{left_out}",
+                                                  f"{attribute}: no row of any compared group is at or above the threshold, so every group's true- and false-positive rates are zero by construction{left_out}" if nothing_flagged
+                                                  else f"{attribute}: the rates are undefined in the compared groups (no events, or no non-events){left_out}")]
     try:
         proxies, proxy_auc = proxy_analysis(rows, features, attribute, seed=seed, minimum_rows=minimum_rows)
         checks.append(PROXY.evaluate(proxy_auc, f"{attribute}: predicted from the features with cross-validated AUC {proxy_auc:.3f}{left_out}"))

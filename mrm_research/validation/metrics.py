@@ -15,10 +15,10 @@ from ..figures import panels
 # %% auto #0
 __all__ = ['THRESHOLD_METRICS', 'RANKING_METRICS', 'PROBABILITY_METRICS', 'UNDEFINED', 'DISCRIMINATION', 'DETERIORATION',
            'MetricError', 'check_scored', 'score_groups', 'row_losses', 'sorted_metrics', 'column_metrics',
-           'metrics_from_weights', 'performance', 'BootstrapResult', 'bootstrap_draws', 'count_per_replicate',
-           'bootstrap_weights', 'merged_columns', 'compiled_tally', 'bootstrap_replicates', 'bootstrap_performance',
-           'with_intervals', 'gains_table', 'performance_by_segment', 'DeLongResult', 'rank_auc', 'delong_test',
-           'plot_roc_pr', 'plot_gains']
+           'metrics_from_weights', 'undefined_metrics', 'performance', 'BootstrapResult', 'bootstrap_draws',
+           'count_per_replicate', 'bootstrap_weights', 'merged_columns', 'compiled_tally', 'bootstrap_replicates',
+           'bootstrap_performance', 'with_intervals', 'gains_table', 'performance_by_segment', 'DeLongResult',
+           'rank_auc', 'delong_test', 'plot_roc_pr', 'plot_gains']
 
 # %% ../../nbs/31_validation_metrics.ipynb #ab3d5fc6
 class MetricError(MRMError):
@@ -119,17 +119,28 @@ UNDEFINED = {"roc_auc": "only one class is present", "gini": "only one class is 
              "precision": "no row is at or above the threshold", "recall": "there are no positives", "specificity": "there are no negatives",
              "f1": "there are no positives and no alerts", "f_beta": "there are no positives and no alerts", "alert_rate": "there are no rows", "base_rate": "there are no rows"}
 
+def _rows_counted(values: dict[str, float], threshold: float) -> str:
+    "The data's positives, negatives and threshold, for a message."
+    return f"{int(values['tp'] + values['fn'])} positives, {int(values['fp'] + values['tn'])} negatives, threshold {threshold:g}"
+
+def undefined_metrics(values: dict[str, float], # point estimates (`performance` with undefined="nan")
+                      threshold: float) -> dict[str, str]:
+    "Each metric that is NaN in `values`, with why the data leaves it undefined and the data's counts."
+    return {k: f"{UNDEFINED[k]} ({_rows_counted(values, threshold)})" for k, v in values.items() if np.isnan(v)}
+
 def performance(labels, scores, # 0 / 1 labels and scores (probabilities unless probabilities=False)
                 threshold: float = 0.5, # alert when score >= threshold
                 beta: float = 2.0, # weight of recall in F-beta
                 probabilities: bool = True, # the scores are probabilities (Brier and log loss are computed)
                 name: str = "data", # what the rows are, for messages
+                undefined: str = "raise", # a metric the data leaves undefined: "raise" stops with the reason; "nan" gives NaN for it (`undefined_metrics` says why) and the others
                ) -> dict[str, float]:
-    "Point estimates of every metric; raises when one is undefined for the data."
+    "Point estimates of every metric; one the data leaves undefined raises (or is NaN with `undefined='nan'`)."
+    if undefined not in ("raise", "nan"): raise MetricError(f"undefined must be 'raise' or 'nan', got {undefined!r}")
     y, s = check_scored(labels, scores, name, probabilities)
     values = {k: float(v[0]) for k, v in metrics_from_weights(np.ones((1, len(y))), y, s, threshold, beta, probabilities=probabilities).items()}
-    undefined = [f"{k} ({UNDEFINED[k]})" for k, v in values.items() if np.isnan(v)]
-    if undefined: raise MetricError(f"{name}: undefined: {'; '.join(undefined)} ({int(y.sum())} positives, {int(len(y) - y.sum())} negatives, threshold {threshold:g})")
+    missing = [f"{k} ({UNDEFINED[k]})" for k, v in values.items() if np.isnan(v)]
+    if missing and undefined == "raise": raise MetricError(f"{name}: undefined: {'; '.join(missing)} ({_rows_counted(values, threshold)})")
     return values
 
 # %% ../../nbs/31_validation_metrics.ipynb #3733a90a
@@ -143,13 +154,15 @@ class BootstrapResult:
     confidence: float
     seed: int
     undefined: dict[str, int] = field(default_factory=dict)  # replicates in which a metric was undefined
+    not_measured: dict[str, str] = field(default_factory=dict)  # metrics the data leaves undefined (NaN estimates), with why (`undefined_metrics`)
 
     def to_frame(self) -> pd.DataFrame:
         "One row per metric: estimate, lower, upper, replicates used."
         return pd.DataFrame([{"metric": k, "estimate": v, "lower": self.lower[k], "upper": self.upper[k], "replicates": self.replicates - self.undefined.get(k, 0)}
                              for k, v in self.estimates.items() if k in self.lower])
     def summary(self) -> str:
-        rows = "\n".join(f"  {r.metric:12s} {r.estimate:9.4f}  [{r.lower:.4f}, {r.upper:.4f}]" for r in self.to_frame().itertuples())
+        rows = "\n".join(f"  {r.metric:12s} not measured: {self.not_measured.get(r.metric, 'undefined')}" if np.isnan(r.estimate) else
+                         f"  {r.metric:12s} {r.estimate:9.4f}  [{r.lower:.4f}, {r.upper:.4f}]" for r in self.to_frame().itertuples())
         return f"Bootstrap ({self.replicates} replicates, seed {self.seed}, {self.confidence:.0%} percentile intervals)\n{rows}"
     def to_dict(self) -> dict: return self.__dict__.copy()
 
@@ -230,15 +243,16 @@ def bootstrap_performance(labels, scores, threshold: float = 0.5, beta: float = 
                           probabilities: bool = True, name: str = "data",
                           chunk_cells: int = 5_000_000, # replicates × rows held in memory at once
                          ) -> BootstrapResult:
-    "Every metric with a percentile bootstrap interval."
-    estimates = performance(labels, scores, threshold, beta, probabilities, name)
+    "Every metric with a percentile bootstrap interval; a metric the data leaves undefined (no row at the threshold, one class) is NaN, with why in `not_measured`, and the others are still measured."
+    estimates = performance(labels, scores, threshold, beta, probabilities, name, undefined="nan")
     y, s = check_scored(labels, scores, name, probabilities)
     replicated = bootstrap_replicates(y, s, threshold, beta, replicates, seed, probabilities, chunk_cells)
     draws = {k: v for k, v in replicated.items() if k not in ("tp", "fp", "fn", "tn")}
     tail = (1 - confidence) / 2
     lower = {k: float(np.nanquantile(v, tail)) if np.isfinite(v).any() else np.nan for k, v in draws.items()}
     upper = {k: float(np.nanquantile(v, 1 - tail)) if np.isfinite(v).any() else np.nan for k, v in draws.items()}
-    return BootstrapResult(estimates, lower, upper, replicates, confidence, seed, {k: int(np.isnan(v).sum()) for k, v in draws.items() if np.isnan(v).any()})
+    return BootstrapResult(estimates, lower, upper, replicates, confidence, seed, {k: int(np.isnan(v).sum()) for k, v in draws.items() if np.isnan(v).any()},
+                           undefined_metrics(estimates, threshold))
 
 # %% ../../nbs/31_validation_metrics.ipynb #9fff9738
 def with_intervals(frame: pd.DataFrame, metrics: list[str], digits: int = 3) -> pd.DataFrame:
@@ -282,7 +296,7 @@ def performance_by_segment(labels, scores, segments, # a segment label per row
         try: result = bootstrap_performance(y[mask], s[mask], threshold, replicates=replicates, seed=seed + number, name=f"{name}, segment {segment}")
         except MetricError as error: rows.append(row | {"note": f"not measured: {error}"}); continue
         for metric in metrics: row |= {metric: result.estimates[metric], f"{metric}_lower": result.lower[metric], f"{metric}_upper": result.upper[metric]}
-        rows.append(row | {"note": ""})
+        rows.append(row | {"note": "; ".join(f"{metric} not measured: {why}" for metric, why in result.not_measured.items() if metric in metrics)})
     return pd.DataFrame(rows)
 
 # %% ../../nbs/31_validation_metrics.ipynb #3b870cd1

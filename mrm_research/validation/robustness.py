@@ -57,21 +57,22 @@ def catboost_refit(card, train: pd.DataFrame, labels: np.ndarray, seed: int = 0)
 def hyperparameter_sensitivity(refit: Callable, test: pd.DataFrame, test_labels, threshold: float,
                                grid: dict[str, list], # hyperparameter -> values to try, one at a time
                                metrics: tuple[str, ...] = ("roc_auc", "pr_auc", "recall", "precision")) -> pd.DataFrame:
-    "Test metrics of the base refit and of each one-at-a-time hyperparameter variant."
-    rows = [{"hyperparameter": "(base)", "value": "", **{m: performance(test_labels, refit().predict_proba(test), threshold)[m] for m in metrics}}]
+    "Test metrics of the base refit and of each one-at-a-time hyperparameter variant; a metric a variant's scores leave undefined (no row at the threshold) is NaN."
+    def measured(scores: np.ndarray) -> dict: values = performance(test_labels, scores, threshold, undefined="nan"); return {m: values[m] for m in metrics}
+    rows = [{"hyperparameter": "(base)", "value": "", **measured(refit().predict_proba(test))}]
     for name, values in grid.items():
         for value in values:
             scores = refit({name: value}).predict_proba(test)
-            rows.append({"hyperparameter": name, "value": str(value), **{m: performance(test_labels, scores, threshold)[m] for m in metrics}})
+            rows.append({"hyperparameter": name, "value": str(value), **measured(scores)})
     return pd.DataFrame(rows)
 
 def label_noise_robustness(refit: Callable, train_labels, test: pd.DataFrame, test_labels, threshold: float,
                            rates: tuple[float, ...] = (0.0, 0.05, 0.10, 0.20), seed: int = 0) -> pd.DataFrame:
-    "Test metrics after refitting with a share of the training labels flipped at random (seeded)."
+    "Test metrics after refitting with a share of the training labels flipped at random (seeded); recall and precision are NaN where a refit flags no test row."
     labels = np.asarray(train_labels).astype(int); rng = np.random.default_rng(seed); rows = []
     for rate in rates:
         noisy = labels.copy(); flip = rng.random(len(labels)) < rate; noisy[flip] = 1 - noisy[flip]
-        values = performance(test_labels, (refit(labels_override=noisy) if flip.any() else refit()).predict_proba(test), threshold)
+        values = performance(test_labels, (refit(labels_override=noisy) if flip.any() else refit()).predict_proba(test), threshold, undefined="nan")
         rows.append({"flipped_share": rate, "labels_flipped": int(flip.sum()), "roc_auc": values["roc_auc"], "recall": values["recall"], "precision": values["precision"]})
     table = pd.DataFrame(rows); table["roc_auc_drop"] = table.roc_auc.iloc[0] - table.roc_auc  # recall at a fixed threshold is no measure here: noisy labels shift every score
     return table
