@@ -31,7 +31,7 @@ def test_a_wide_model_of_300_features(tmp_path):
 
 
 def test_a_vendor_model_given_as_scores(tmp_path):
-    "A vendor's AML customer-risk score given per row (no artifact), in bands mapped to probabilities 0 to 1 (as rules-based ratings are delivered), with a constant feature and missing numeric values, its samples CSV files with semicolons between columns (as a spreadsheet exports them where the comma is the decimal mark): score-based tests run, the model-based ones say why not, and a calibration test the banded scores cannot give (Hosmer-Lemeshow: groups of scores all 0 or all 1) is reported as not measured while the run goes on."
+    "A vendor's AML customer-risk score given per row (no artifact), in bands mapped to probabilities 0 to 1 (as rules-based ratings are delivered), with a constant feature and missing numeric values, its samples CSV files with semicolons between columns (as a spreadsheet exports them where the comma is the decimal mark): score-based tests run, the model-based ones say why not, a calibration test the banded scores cannot give (Hosmer-Lemeshow: groups of scores all 0 or all 1) is reported as not measured while the run goes on, and so is what a monitoring sample without a reported customer cannot give (ROC-AUC, the calibration slope)."
     rng = np.random.default_rng(41)
     def customers(n, start):
         frame = pd.DataFrame({"cash_intensity": rng.uniform(0, 1, n), "cross_border": rng.uniform(0, 1, n), "sector": rng.choice(["retail", "msb", "import"], n),
@@ -43,7 +43,7 @@ def test_a_vendor_model_given_as_scores(tmp_path):
         frame.loc[rng.random(n) < 0.07, "cross_border"] = np.nan  # missing numeric values
         return frame
     for name, (n, start) in {"train": (2000, "2024-01-01"), "test": (1500, "2024-06-01"), "monitor": (1200, "2024-10-01")}.items():
-        customers(n, start).to_csv(tmp_path / f"{name}.csv", index=False, sep=";")
+        customers(n, start).assign(**({"reported": "N"} if name == "monitor" else {})).to_csv(tmp_path / f"{name}.csv", index=False, sep=";")  # no customer reported in the monitoring months
     write_card(tmp_path, model_id="VENDOR-CRR", name="vendor customer risk rating", use_case="aml_customer_risk", algorithm="vendor model (undisclosed)",
                score_column="vendor_score", features=[{"name": "cash_intensity", "type": "numeric"}, {"name": "cross_border", "type": "numeric"}, {"name": "sector", "type": "categorical"},
                                                       {"name": "legacy_flag", "type": "numeric"}],
@@ -56,6 +56,9 @@ def test_a_vendor_model_given_as_scores(tmp_path):
     for check in ("discrimination", "expected calibration error", "Spiegelhalter z", "disparate impact", "population stability", "benchmarking against challengers"):
         assert checks[check]["status"] in ("pass", "warn", "fail"), check
     assert checks["Hosmer-Lemeshow"]["status"] == "not run" and "every score 0 or every score 1" in checks["Hosmer-Lemeshow"]["detail"]
+    assert checks["performance deterioration"]["status"] == "not run" and "monitoring 0 / 1200" in checks["performance deterioration"]["detail"]
+    calibration = {row[0]: row for row in results["tables"]["calibration"]["rows"]}
+    assert calibration["monitoring"][-1] == "not measured" and calibration["monitoring"][3] > 0  # no event to fit a slope to; the ECE is still measured
     assert "Hosmer-Lemeshow" in (bundle / "report.html").read_text() and "not measured" in (bundle / "report.html").read_text()
     inputs = json.loads((bundle / "inputs.json").read_text())
     assert "model_artifact" not in inputs and set(inputs) == {"train", "test", "monitoring"}

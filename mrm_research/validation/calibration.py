@@ -82,9 +82,10 @@ def spiegelhalter(labels, scores, name: str = "data") -> tuple[float, float]:
     return z, float(2 * stats.norm.sf(abs(z)))
 
 def calibration_line(labels: np.ndarray, logit: np.ndarray, name: str = "data") -> tuple[float, float, bool]:
-    "Intercept, slope and convergence of the logistic regression of the outcome on the score's logit (statsmodels); MetricError where they do not exist: one score for every row, or scores that separate the classes completely (the slope is then infinite)."
+    "Intercept, slope and convergence of the logistic regression of the outcome on the score's logit (statsmodels); MetricError where they do not exist: one class, one score for every row, or scores that separate the classes completely (the slope is then infinite)."
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+    if labels.min() == labels.max(): raise MetricError(f"{name}: only one class is present ({len(labels)} rows, all {int(labels[0])}), so the intercept and slope are undefined")
     if np.ptp(logit) == 0: raise MetricError(f"{name}: every row has the same score, so the slope on the score is undefined")
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
@@ -94,9 +95,8 @@ def calibration_line(labels: np.ndarray, logit: np.ndarray, name: str = "data") 
 
 def calibration(labels, scores, n_bins: int = 10, strategy: str = "uniform", hosmer_lemeshow_groups: int = 10, independent: bool = True,
                 name: str = "data") -> CalibrationResult:
-    "Every calibration measure of the scores; one the scores cannot give (scores of exactly 0 or 1 in a Hosmer-Lemeshow group, one score for every row) is NaN with the reason in `not_measured`, and the others are still measured."
+    "Every calibration measure of the scores; one the data cannot give (scores of exactly 0 or 1 in a Hosmer-Lemeshow group, one score for every row, one class: a month without events) is NaN with the reason in `not_measured`, and the others are still measured."
     y, s = check_scored(labels, scores, name)
-    if y.min() == y.max(): raise MetricError(f"{name}: only one class is present; calibration intercept and slope are undefined")
     bins = calibration_bins(y, s, n_bins, strategy, name)
     ece = float((bins.rows / len(y) * (bins.observed_rate - bins.mean_score).abs()).sum())
     clipped = np.clip(s, 1e-12, 1 - 1e-12); logit = np.log(clipped / (1 - clipped))
