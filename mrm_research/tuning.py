@@ -187,14 +187,16 @@ def above_the_line(sweep: pd.DataFrame, # output of threshold_sweep with product
                    current_threshold: float, # the threshold in force
                    tolerance: float = 0.05, # share of current productive alerts that may be lost
                   ) -> dict:
-    "The highest threshold losing at most `tolerance` of the productive alerts, with what it saves and loses."
+    "The raise that removes the most unproductive alerts while losing at most `tolerance` of the productive ones (the lowest such threshold: a higher one would lose productive alerts and save nothing more), with what it saves and loses; the current threshold when no raise saves an unproductive alert."
     if "productive_alerts" not in sweep: raise MRMError("above_the_line needs a sweep with productive alerts (dispositions)")
     current = sweep_row(sweep, current_threshold)
     allowed = math.floor(tolerance * current.productive_alerts)
     higher = sweep[(sweep.threshold >= current_threshold) & (current.productive_alerts - sweep.productive_alerts <= allowed)]
-    best = higher.iloc[-1] if len(higher) else current
+    unproductive_saved = (current.alerts - current.productive_alerts) - (higher.alerts - higher.productive_alerts)
+    best = higher[unproductive_saved == unproductive_saved.max()].iloc[0] if len(higher) and unproductive_saved.max() > 0 else current
     return {"current_threshold": float(current_threshold), "recommended_threshold": float(max(best.threshold, current_threshold)),
-            "alerts_saved": int(current.alerts - best.alerts), "productive_lost": int(current.productive_alerts - best.productive_alerts),
+            "alerts_saved": int(current.alerts - best.alerts), "unproductive_saved": int((current.alerts - current.productive_alerts) - (best.alerts - best.productive_alerts)),
+            "productive_lost": int(current.productive_alerts - best.productive_alerts),
             "productive_lost_allowed": int(allowed), "tolerance": tolerance}
 
 # %% ../nbs/13_tuning.ipynb #3e5b17e5
@@ -225,7 +227,7 @@ def decide_threshold(segment: str, btl: BelowTheLineResult, sweep: pd.DataFrame,
     elif atl["recommended_threshold"] > current and productive_now < config.atl_min_productive:
         recommended, decision = current, f"keep (only {productive_now} productive alerts: too few to support a raise)"
     elif atl["recommended_threshold"] > current: recommended, decision = atl["recommended_threshold"], f"raise (ATL loses {atl['productive_lost']} productive alert{'' if atl['productive_lost'] == 1 else 's'}, within {config.atl_tolerance:.0%})"
-    else: recommended, decision = current, "keep (no BTL evidence to lower; raising would lose productive alerts)"
+    else: recommended, decision = current, "keep (no BTL evidence to lower; no raise within the tolerance removes an unproductive alert)"
     return {"segment": segment, "current_threshold": current, "recommended_threshold": recommended, "decision": decision,
             "btl_reviewed": int(btl.bands.reviewed.sum()), "btl_productive_found": int(btl.bands.productive_found.sum()),
             "atl_alerts_saved": atl["alerts_saved"]}
@@ -346,6 +348,8 @@ def tune_history_segment(rows: pd.DataFrame, # one rule-segment's checked histor
     btl = review_bands(below.driving_value.to_numpy(), below.productive.to_numpy(), current, confidence=config.btl_confidence, max_rate=config.btl_max_rate)
     row = segment_recommendation(segment, btl, sweep, current, config, EVIDENCE["history"]) | {"note": note}
     if not len(below): row["decision"] += "; no below-the-line sample in the history"
+    unjudged = len(below) - int(btl.bands.reviewed.sum())  # samples under the lowest review band: reviewed, but no band judges them
+    if unjudged: row["decision"] += f"; {unjudged} below-the-line sample(s) under the lowest review band ({btl.bands['from'].min():g}) not judged"
     return sweep, btl, row
 
 def tune_from_history(history: pd.DataFrame, # alert-history rows (the alert_history or detector_alert_history contract)
