@@ -123,3 +123,29 @@ def test_a_vendor_score_no_test_row_reaches_and_a_monitoring_sample_of_one_score
     calibration = {row[0]: row for row in results["tables"]["calibration"]["rows"]}
     assert calibration["monitoring"][-1] == "not measured" and calibration["test"][-1] != "not measured"
     assert "monitoring: intercept and slope, every row has the same score" in html
+
+
+def test_a_histogram_gradient_boosting_model_whose_income_feed_broke_in_monitoring(tmp_path):
+    "scikit-learn's HistGradientBoostingClassifier (joblib), whose max_features is a share of the features (1.0 by default): the refits vary it within (0, 1] (doubling it to 2.0 stopped the validation with scikit-learn's InvalidParameterError), and a monitoring sample whose income column is empty is scored (the model takes missing values) and its drift found."
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    rng = np.random.default_rng(61)
+    def loans(n, start):
+        frame = pd.DataFrame({"utilisation": rng.uniform(0, 1, n), "arrears": rng.poisson(0.3, n).astype(float), "income_k": rng.lognormal(3.5, 0.4, n),
+                              "booked": pd.Timestamp(start) + pd.to_timedelta(rng.uniform(0, 90, n), unit="D"), "sex": rng.choice(["F", "M"], n)})
+        frame["default"] = (rng.random(n) < 1 / (1 + np.exp(-(-3 + 2.2 * frame.utilisation + 0.8 * frame.arrears - 0.01 * frame.income_k)))).astype(int)
+        return frame
+    features = ["utilisation", "arrears", "income_k"]
+    train, test, monitor = loans(1500, "2024-01-01"), loans(900, "2024-05-01"), loans(600, "2024-09-01").assign(income_k=np.nan)
+    for name, frame in {"train": train, "test": test, "monitor": monitor}.items(): frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    model = HistGradientBoostingClassifier(max_iter=40, random_state=0).fit(train[features], train.default)
+    joblib.dump(model, tmp_path / "pd.joblib")
+    write_card(tmp_path, model_id="PD-HGB", name="card PD", use_case="credit_pd", algorithm="histogram gradient boosting (scikit-learn)", artifact=artifact(tmp_path, "pd.joblib", "joblib"),
+               features=[{"name": f, "type": "numeric"} for f in features], target="default", positive_class=1, threshold=0.3, time_column="booked", protected_attributes=["sex"])
+    bundle, results, checks = validate(tmp_path)
+    read = pd.read_csv(tmp_path / "test.csv")
+    assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(roc_auc_score(read.default, model.predict_proba(read[features])[:, 1]), abs=1e-12)
+    varied = {(row[0], row[1]) for row in results["tables"]["hyperparameter_sensitivity"]["rows"]}
+    assert ("max_features", "0.5") in varied and not any(name == "max_features" and float(value) > 1 for name, value in varied if value)
+    assert checks["hyperparameter sensitivity"]["status"] in ("pass", "warn", "fail")
+    income = [c for c in results["checks"] if c["check"] == "population stability" and c["detail"].startswith("income_k")]
+    assert income and income[0]["status"] == "fail"

@@ -217,6 +217,7 @@ HAVING COUNT(*) >= $min_trades
 
 def session_closes(instruments: pd.DataFrame, executions: pd.DataFrame, close_utc: str) -> pd.DataFrame:
     "Every close of each instrument over the executions' days, in UTC nanoseconds: its own `session_close` in its own `session_time_zone` where the reference data give them (daylight saving followed), else `close_utc`."
+    if executions.empty or instruments.empty: return pd.DataFrame({"instrument_id": pd.Series(dtype=str), "close_ns": pd.Series(dtype=np.int64)})  # no trading day, no close
     first, last = pd.to_datetime(executions.event_time).min(), pd.to_datetime(executions.event_time).max()
     days = pd.date_range(first.normalize() - pd.Timedelta(days=1), last.normalize() + pd.Timedelta(days=1), freq="D")
     frames = []

@@ -12,9 +12,9 @@ from .metrics import MetricError, performance
 from .model import category_text
 
 # %% auto #0
-__all__ = ['SKLEARN_CAPACITY_PARAMETERS', 'EVASION', 'LABEL_NOISE', 'HYPERPARAMETER_SENSITIVITY', 'feature_sensitivity',
-           'catboost_refit', 'hyperparameter_sensitivity', 'label_noise_robustness', 'refit_function',
-           'default_hyperparameter_grid', 'evasion_attack']
+__all__ = ['SKLEARN_CAPACITY_PARAMETERS', 'SKLEARN_FRACTIONS', 'EVASION', 'LABEL_NOISE', 'HYPERPARAMETER_SENSITIVITY',
+           'feature_sensitivity', 'catboost_refit', 'hyperparameter_sensitivity', 'label_noise_robustness',
+           'refit_function', 'default_hyperparameter_grid', 'evasion_attack']
 
 # %% ../../nbs/37_validation_robustness.ipynb #ee55c44a
 def feature_sensitivity(scorer, data: pd.DataFrame, changes: tuple[float, ...] = (-0.25, -0.10, 0.10, 0.25)) -> pd.DataFrame:
@@ -57,14 +57,17 @@ def catboost_refit(card, train: pd.DataFrame, labels: np.ndarray, seed: int = 0)
 def hyperparameter_sensitivity(refit: Callable, test: pd.DataFrame, test_labels, threshold: float,
                                grid: dict[str, list], # hyperparameter -> values to try, one at a time
                                metrics: tuple[str, ...] = ("roc_auc", "pr_auc", "recall", "precision")) -> pd.DataFrame:
-    "Test metrics of the base refit and of each one-at-a-time hyperparameter variant; a metric a variant's scores leave undefined (no row at the threshold) is NaN."
+    "Test metrics of the base refit and of each one-at-a-time hyperparameter variant; a metric a variant's scores leave undefined (no row at the threshold) is NaN, and a variant the model's library refuses (a value outside its range) has NaN metrics and the library's message in `note`."
     def measured(scores: np.ndarray) -> dict: values = performance(test_labels, scores, threshold, undefined="nan"); return {m: values[m] for m in metrics}
-    rows = [{"hyperparameter": "(base)", "value": "", **measured(refit().predict_proba(test))}]
+    rows = [{"hyperparameter": "(base)", "value": "", **measured(refit().predict_proba(test)), "note": ""}]
     for name, values in grid.items():
         for value in values:
-            scores = refit({name: value}).predict_proba(test)
-            rows.append({"hyperparameter": name, "value": str(value), **measured(scores)})
-    return pd.DataFrame(rows)
+            try: row = {**measured(refit({name: value}).predict_proba(test)), "note": ""}
+            except Exception as error:  # the library's own check of the value (scikit-learn's InvalidParameterError, CatBoostError, ...): shown in the table, not hidden
+                row = {**{m: np.nan for m in metrics}, "note": f"refused by the model's library: {type(error).__name__}: {str(error).splitlines()[0][:200]}"}
+            rows.append({"hyperparameter": name, "value": str(value), **row})
+    table = pd.DataFrame(rows)
+    return table if table.note.astype(bool).any() else table.drop(columns="note")
 
 def label_noise_robustness(refit: Callable, train_labels, test: pd.DataFrame, test_labels, threshold: float,
                            rates: tuple[float, ...] = (0.0, 0.05, 0.10, 0.20), seed: int = 0) -> pd.DataFrame:
@@ -110,19 +113,21 @@ def refit_function(scorer, train: pd.DataFrame, labels: np.ndarray, # the loaded
     return _cached(fit)
 
 SKLEARN_CAPACITY_PARAMETERS = ("C", "alpha", "max_depth", "n_estimators", "learning_rate", "min_samples_leaf", "max_leaf_nodes", "l2_regularization", "max_features")
+SKLEARN_FRACTIONS = ("max_features", "min_samples_leaf")  # as a float, a share of the features or rows: at most 1, so doubled no further than 1
 
 def default_hyperparameter_grid(scorer) -> dict[str, list]:
-    "The refits' default grid: each capacity or regularisation hyperparameter of the model halved and doubled (whole numbers kept whole, at least 1)."
+    "The refits' default grid: each capacity or regularisation hyperparameter of the model halved and doubled (whole numbers kept whole, at least 1; a scikit-learn share, such as a float `max_features`, at most 1)."
     kind = scorer.card.artifact["format"]
     if kind == "catboost": stated = {"depth": scorer.card.hyperparameters.get("depth", 6), "learning_rate": scorer.card.hyperparameters.get("learning_rate", 0.05)}
     elif kind == "xgboost": stated = {"max_depth": scorer.card.hyperparameters.get("max_depth", 6), "learning_rate": scorer.card.hyperparameters.get("learning_rate", 0.3)}
     elif kind == "lightgbm": stated = {"num_leaves": int(scorer.model_.params.get("num_leaves", 31)), "learning_rate": float(scorer.model_.params.get("learning_rate", 0.1))}
     else: stated = {name: value for name, value in scorer.model_.get_params(deep=True).items()
                     if name.split("__")[-1] in SKLEARN_CAPACITY_PARAMETERS and isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0}
-    def vary(value):
+    def vary(name: str, value):
         if isinstance(value, (int, np.integer)): return sorted({max(1, int(round(value / 2))), int(value * 2)} - {int(value)})
+        if kind not in ("catboost", "xgboost", "lightgbm") and name.split("__")[-1] in SKLEARN_FRACTIONS: return sorted({value / 2, min(1.0, value * 2)} - {value})
         return [value / 2, value * 2]
-    return {name: vary(value) for name, value in stated.items()}
+    return {name: vary(name, value) for name, value in stated.items()}
 
 # %% ../../nbs/37_validation_robustness.ipynb #9ac64545
 def evasion_attack(scorer, data: pd.DataFrame, labels, mutable: list[str], # features the adversary controls (numeric)
