@@ -1,11 +1,13 @@
-"""The foreign-model zoo, continued (see test_validation_zoo.py): a wide model of 300 features, a vendor model given as scores, a CatBoost model with integer-coded categories."""
+"""The foreign-model zoo, continued (see test_validation_zoo.py): a wide model of 300 features, vendor models given as scores (banded; never reaching the threshold), a CatBoost model with integer-coded categories, scikit-learn's histogram gradient boosting, a pipeline with the bank's own transformer."""
 
 import json
 import joblib, numpy as np, pandas as pd, pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
+from conftest import bundles, mrm
 from zoo import artifact, validate, write_card
+from mrm_research.core import sha256_file
 
 
 def test_a_wide_model_of_300_features(tmp_path):
@@ -149,3 +151,35 @@ def test_a_histogram_gradient_boosting_model_whose_income_feed_broke_in_monitori
     assert checks["hyperparameter sensitivity"]["status"] in ("pass", "warn", "fail")
     income = [c for c in results["checks"] if c["check"] == "population stability" and c["detail"].startswith("income_k")]
     assert income and income[0]["status"] == "fail"
+
+
+def test_a_pipeline_with_the_banks_own_transformer(tmp_path):
+    "A scikit-learn pipeline whose first step is a class the bank wrote (its module in the bank's folder, not installed): without that folder on PYTHONPATH the run stops with what to do; with it, the report records the module's file and sha256 beside the artifact's, since the same pickle rebuilt with other code is another model."
+    import os, sys
+    from sklearn.pipeline import make_pipeline
+    code = tmp_path / "bank_code"; code.mkdir()
+    (code / "bank_scaling.py").write_text("import numpy as np\nfrom sklearn.base import BaseEstimator, TransformerMixin\n\n"
+                                         "class LogAmounts(BaseEstimator, TransformerMixin):\n    def fit(self, X, y=None): return self\n"
+                                         "    def transform(self, X): return X.assign(amount=np.log1p(X['amount']))\n")
+    sys.path.insert(0, str(code))
+    try:
+        import bank_scaling
+        rng = np.random.default_rng(71)
+        def transfers(n):
+            frame = pd.DataFrame({"amount": rng.lognormal(5, 1, n), "velocity": rng.poisson(3, n).astype(float)})
+            frame["flagged"] = (rng.random(n) < 1 / (1 + np.exp(-(-4 + 0.4 * np.log1p(frame.amount) + 0.3 * frame.velocity)))).astype(int)
+            return frame
+        train, test = transfers(1200), transfers(700)
+        joblib.dump(make_pipeline(bank_scaling.LogAmounts(), LogisticRegression()).fit(train[["amount", "velocity"]], train.flagged), tmp_path / "model.joblib")
+    finally: sys.path.remove(str(code)); sys.modules.pop("bank_scaling", None)
+    train.to_csv(tmp_path / "train.csv", index=False); test.to_csv(tmp_path / "test.csv", index=False)
+    write_card(tmp_path, model_id="OWN-STEP", name="transfer monitoring score", algorithm="scikit-learn pipeline with the bank's own transformer", artifact=artifact(tmp_path, "model.joblib", "joblib"),
+               features=[{"name": "amount", "type": "numeric"}, {"name": "velocity", "type": "numeric"}], target="flagged", positive_class=1, threshold=0.3)
+    args = ("validate", "card.yaml", "--train", "train.csv", "--test", "test.csv", "-p", "replicates", "60", "--no-progress")
+    mrm(*args, "--out", "refused", cwd=tmp_path, check=1)
+    (refused,) = bundles(tmp_path / "refused")
+    assert "model.joblib was saved with code that cannot be imported here (No module named 'bank_scaling'); put the folder holding that module on PYTHONPATH" in (refused / "manifest.json").read_text()
+    mrm(*args, "--out", "out", cwd=tmp_path, check=0, env={**os.environ, "PYTHONPATH": str(code)})
+    (bundle,) = bundles(tmp_path / "out")
+    inputs = json.loads((bundle / "inputs.json").read_text())
+    assert inputs["model_code bank_scaling"]["sha256"] == sha256_file(code / "bank_scaling.py") and inputs["model_artifact"]["sha256"] == sha256_file(tmp_path / "model.joblib")

@@ -15,7 +15,7 @@ from .credit import MasterScale
 
 # %% auto #0
 __all__ = ['MODEL_CARD_CONTRACT', 'ARTIFACT_FORMATS', 'ModelCardError', 'Feature', 'ModelCard', 'card_problems', 'card_contract',
-           'load_model_card', 'verify_artifact', 'label_key', 'category_text', 'ScoringModel', 'labels']
+           'load_model_card', 'verify_artifact', 'label_key', 'category_text', 'load_pickled', 'ScoringModel', 'labels']
 
 # %% ../../nbs/30_validation_model.ipynb #d7402022
 class ModelCardError(MRMError):
@@ -166,6 +166,26 @@ def _like(values: pd.Series, categories) -> pd.Series:
     if isinstance(list(categories)[0], str): return category_text(values).where(values.notna())
     return numbers_from_text(values)
 
+def _installed(file: str) -> bool:
+    "True for a module file of the Python installation or its packages (not a bank's own code on PYTHONPATH, nor this project's)."
+    import sysconfig
+    roots = {Path(sysconfig.get_paths()[key]).resolve() for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return any(Path(file).resolve().is_relative_to(root) for root in roots)
+
+def load_pickled(path: str | Path, # a joblib artifact
+                 model_id: str = "model", # for the error
+                ) -> tuple[object, dict[str, dict]]:
+    "A joblib artifact, and the files of the code outside the installed packages it needed to be rebuilt (the bank's own transformers), each with its sha256 so the record names the code as well as the artifact; a clear error where that code cannot be imported."
+    import joblib, sys
+    before = set(sys.modules)
+    try: model = joblib.load(path)
+    except (ModuleNotFoundError, AttributeError) as error:
+        raise ModelCardError(f"model {model_id}: {Path(path).name} was saved with code that cannot be imported here ({error}); put the folder holding that module on "
+                             "PYTHONPATH when running mrm, or install its package, so that the saved classes can be rebuilt") from error
+    loaded = {name: getattr(sys.modules[name], "__file__", None) for name in set(sys.modules) - before}
+    own = {name: file for name, file in loaded.items() if file and not name.startswith("mrm_research") and not _installed(file)}
+    return model, {name: {"path": str(Path(file).resolve()), "sha256": sha256_file(file)} for name, file in sorted(own.items())}
+
 class ScoringModel:
     "One scoring interface over CatBoost, scikit-learn (joblib), XGBoost, LightGBM and ONNX artifacts, or a vendor's score column; `predict_proba` gives P(positive class)."
     def __init__(self, card: ModelCard): self.card = card
@@ -174,8 +194,8 @@ class ScoringModel:
     def has_artifact(self) -> bool: return self.card.artifact is not None
 
     def load(self) -> "ScoringModel":
-        "Verify the artifact's hash, then load it (a card scored in the data has nothing to load)."
-        self.sha256_ = verify_artifact(self.card)
+        "Verify the artifact's hash, then load it (a card scored in the data has nothing to load); `artifact_code_` names the bank's own code a joblib artifact needed, with its sha256."
+        self.sha256_, self.artifact_code_ = verify_artifact(self.card), {}
         if not self.has_artifact: self.model_, self.positive_column_ = None, None; return self
         path, kind = self.card.artifact["path"], self.card.artifact["format"]
         if kind == "catboost":
@@ -183,8 +203,7 @@ class ScoringModel:
             self.model_ = CatBoostClassifier(); self.model_.load_model(path)
             self.positive_column_ = _positive_column(self.model_.classes_, self.card.positive_class)
         elif kind == "joblib":
-            import joblib
-            self.model_ = joblib.load(path)
+            self.model_, self.artifact_code_ = load_pickled(path, self.card.model_id)
             if not hasattr(self.model_, "predict_proba"): raise ModelCardError(f"{Path(path).name}: a {type(self.model_).__name__} has no predict_proba")
             self.positive_column_ = _positive_column(self.model_.classes_, self.card.positive_class)
         elif kind == "xgboost":
