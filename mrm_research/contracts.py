@@ -15,7 +15,7 @@ import pandera.pandas as pa
 # %% auto #0
 __all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'ContractViolation', 'Contract', 'contracts_dir', 'load_contract', 'is_delta_table',
            'data_files', 'is_warehouse_table', 'csv_delimiter', 'read_table', 'decimal_comma_hint', 'numbers_from_text',
-           'coerce_types', 'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint', 'check_dataset',
+           'timestamps', 'coerce_types', 'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint', 'check_dataset',
            'load_dataset', 'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file', 'lost_zeros_hint',
            'unknown_codes']
 
@@ -161,6 +161,13 @@ def numbers_from_text(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="coerce")
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-016
+def timestamps(values: pd.Series) -> pd.Series:
+    "Timestamps without a time zone, unreadable values missing: a value with a zone or an offset as its UTC instant (as the engines read time: DuckDB through `core.utc_duckdb`, Spark in UTC), one without as written; a column of several offsets has each value converted (there a value without one is read as UTC)."
+    try: parsed = pd.to_datetime(values, errors="coerce")
+    except ValueError: parsed = pd.to_datetime(values, errors="coerce", utc=True)  # pandas refuses several offsets in one column unless told to convert them
+    if getattr(parsed.dt, "tz", None) is not None: parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    return parsed.astype("datetime64[ns]")
+
 def _convert(values: pd.Series, column_type: str) -> pd.Series:
     "Convert one column to the contract type; unreadable values become missing."
     if column_type == "string": return values.astype("str")
@@ -171,7 +178,7 @@ def _convert(values: pd.Series, column_type: str) -> pd.Series:
     if column_type == "boolean":
         if values.dtype == bool: return values
         return values.astype("str").str.lower().map({"true": True, "false": False, "1": True, "0": False})
-    return pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
+    return timestamps(values)
 
 def coerce_types(frame: pd.DataFrame, contract: Contract) -> tuple[pd.DataFrame, list[dict]]:
     "Convert the contract's columns to their types; return the converted frame and one failure record per unreadable value."

@@ -16,7 +16,7 @@ warnings.filterwarnings("ignore", message="PySpark does not yet fully support pa
 __all__ = ['GENERATOR_METADATA', 'FORMULA_STARTS', 'MRMError', 'ParameterError', 'VerificationError', 'project_root',
            'package_home', 'package_resource', 'sha256_file', 'write_atomic', 'parquet_bytes', 'write_datasets',
            'generated_by', 'spreadsheet_safe', 'spreadsheet_value', 'exclusive_lock', 'dump_json', 'seed_everything',
-           'utc_now', 'load_yaml']
+           'utc_now', 'utc_duckdb', 'load_yaml']
 
 # %% ../nbs/00_core.ipynb #00-core-005
 class MRMError(Exception):
@@ -171,6 +171,15 @@ def seed_everything(seed: int, # the run's seed
 def utc_now() -> str:
     "Current UTC time as `YYYY-MM-DDTHH:MM:SSZ`."
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+# %% ../nbs/00_core.ipynb #00-core-utc-duckdb
+def utc_duckdb(database: str = ":memory:", # a database file, or in memory
+              ):
+    "A DuckDB connection whose session time zone is UTC, as the Spark sessions' are, so a time-zone-aware timestamp falls on the same day on every machine."
+    import duckdb
+    connection = duckdb.connect(database)
+    connection.execute("SET TimeZone = 'UTC'")
+    return connection
 
 # %% ../nbs/00_core.ipynb #00-core-024
 import yaml

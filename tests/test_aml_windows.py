@@ -279,3 +279,24 @@ def test_a_sum_with_a_negative_amount_is_evaluated_when_it_leaves(tmp_path):
     assert engine.candidates(credits).query("customer_id == 'K-1'")[["window_end_day", "driving_value"]].values.tolist() == [[7, 8_000]]
     engine = one_customer_bank(tmp_path / "positive", [(0, 5_000, "ach", "credit", "P1"), (3, 8_000, "ach", "credit", "P2")])
     assert engine.amounts_never_negative and engine.candidates(credits).query("customer_id == 'K-1'")[["window_end_day", "driving_value"]].values.tolist() == [[3, 13_000]]
+
+
+ON_ANOTHER_MACHINE = """
+import sys, pandas as pd
+from mrm_research.aml.scenarios import SCENARIOS, ScenarioEngine
+engine = ScenarioEngine(sys.argv[1], start=sys.argv[2])
+pd.concat([engine.candidates(name).assign(scenario=name) for name in SCENARIOS], ignore_index=True).to_parquet(sys.argv[3])
+"""
+
+def test_timestamps_stored_with_their_zone_give_the_same_windows_on_a_machine_in_another_zone(bank, tmp_path):
+    "The random bank's bookings stored as instants with their zone (shown in Amsterdam time, as a bank's Parquet export holds them) and read on a machine set to New York: every scenario's candidates equal those of the same instants stored without a zone. DuckDB reads such a timestamp in the machine's zone unless told otherwise, which moved bookings near midnight to the day before."
+    import os, shutil, subprocess, sys
+    zoned = tmp_path / "zoned"; zoned.mkdir()
+    for name in ("customers", "accounts"): shutil.copy(bank.data_dir / f"{name}.parquet", zoned / f"{name}.parquet")
+    transactions = pd.read_parquet(bank.data_dir / "transactions.parquet")
+    transactions.assign(booked_at=transactions.booked_at.dt.tz_localize("UTC").dt.tz_convert("Europe/Amsterdam")).to_parquet(zoned / "transactions.parquet")
+    subprocess.run([sys.executable, "-c", ON_ANOTHER_MACHINE, str(zoned), str(START.date()), str(tmp_path / "found.parquet")], env={**os.environ, "TZ": "America/New_York"}, check=True)
+    found = pd.read_parquet(tmp_path / "found.parquet")
+    expected = pd.concat([bank.candidates(name).assign(scenario=name) for name in SCENARIOS], ignore_index=True)
+    assert len(expected) > 100 and (transactions.booked_at.dt.hour < 5).any()  # bookings within New York's offset of midnight: read in its zone, they would change day
+    pd.testing.assert_frame_equal(found, expected, check_dtype=False)

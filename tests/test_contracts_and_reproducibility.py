@@ -41,3 +41,12 @@ def test_same_run_twice_gives_identical_results(tmp_path, small_bank):
     inputs = json.loads((first / "inputs.json").read_text())
     assert set(inputs) == {"customers", "accounts", "transactions", "daily_control_totals"}
     assert inputs["transactions"]["rows"] == 5_000 and len(inputs["transactions"]["sha256"]) == 64
+
+
+def test_timestamps_stored_with_their_zone_meet_their_contract(tmp_path, small_bank):
+    "A bank's Parquet export whose booking times carry their zone (Tokyo time here), checked on a machine set to New York: read as their UTC instants, they meet the contract (the conversion to the contract's timestamp stopped with pandas' TypeError)."
+    import os
+    transactions = pd.read_parquet(small_bank / "transactions.parquet")
+    transactions.assign(booked_at=transactions.booked_at.dt.tz_localize("UTC").dt.tz_convert("Asia/Tokyo")).to_parquet(tmp_path / "transactions.parquet")
+    result = mrm("contracts", "check", "transactions", tmp_path / "transactions.parquet", check=0, env={**os.environ, "TZ": "America/New_York"})
+    assert "meets contract transactions v1.1.0" in " ".join(result.stdout.split())

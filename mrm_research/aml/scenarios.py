@@ -10,7 +10,7 @@ import functools
 import duckdb, numpy as np, pandas as pd, pyarrow as pa, sqlglot
 import sqlglot.dialects.duckdb  # sqlglot loads a dialect when first asked for it: here with the module (0.05 s), not inside the first scenario run
 from sqlglot import expressions as exp
-from ..core import MRMError, ParameterError
+from ..core import MRMError, ParameterError, utc_duckdb
 from ..tuning import segment_thresholds  # the threshold of each candidate's segment, shared with the detectors
 from .synthetic import HIGH_RISK_COUNTRIES
 from .mapping import BankMapping, check_codes, view_sql
@@ -424,7 +424,7 @@ class ScenarioEngine:
                 ):
         self.data_dir = Path(data_dir)
         tables = bank_tables(self.data_dir)
-        self.connection = duckdb.connect()
+        self.connection = utc_duckdb()
         if threads: self.connection.execute(f"SET threads = {int(threads)}")
         mapping = BankMapping.from_yaml(mapping) if isinstance(mapping, (str, Path)) else mapping
         for name, path in tables.items():

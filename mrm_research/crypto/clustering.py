@@ -4,11 +4,10 @@
 
 # %% ../../nbs/81_crypto_clustering.ipynb #ea723d2f
 from __future__ import annotations
-import duckdb
 import numpy as np, pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
-from ..core import ParameterError
+from ..core import ParameterError, utc_duckdb
 from .chain import UTXO_CHAINS
 
 # %% auto #0
@@ -20,7 +19,7 @@ HEURISTICS = ("common_input", "deposit_reuse")
 
 def _duckdb(sql: str, **frames: pd.DataFrame) -> pd.DataFrame:
     "A DuckDB query over the given frames (registered under their names)."
-    with duckdb.connect() as connection:
+    with utc_duckdb() as connection:
         for name, frame in frames.items(): connection.register(name, frame)
         return connection.execute(sql).df()
 

@@ -6,7 +6,7 @@
 from __future__ import annotations
 from pathlib import Path
 import duckdb, numpy as np, pandas as pd
-from ..core import ParameterError
+from ..core import ParameterError, utc_duckdb
 from .chain import RISK_CATEGORIES
 
 # %% auto #0
@@ -21,7 +21,7 @@ class ChainEngine:
     "A DuckDB connection over a chain's datasets, with each address's received value (`inflow`) built once."
     def __init__(self, chain: dict[str, pd.DataFrame] | str | Path, # the datasets by name, or a folder of <name>.parquet
                  threads: int | None = None):
-        self.connection = duckdb.connect()
+        self.connection = utc_duckdb()
         try: self.connection.execute("SET enable_progress_bar = false")  # long recursive queries would print bars into reports
         except duckdb.InvalidInputException: pass  # in a Jupyter kernel without ipywidgets DuckDB refuses the setting (and shows no bar)
         if threads: self.connection.execute(f"SET threads = {int(threads)}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import os
 import duckdb, numpy as np, pandas as pd
-from ..core import ParameterError
+from ..core import ParameterError, utc_duckdb
 from ..contracts import sql_quote
 
 # %% auto #0
@@ -37,7 +37,7 @@ _database: tuple[int, duckdb.DuckDBPyConnection] | None = None  # (process id, c
 def _duckdb_cursor() -> duckdb.DuckDBPyConnection:
     "A connection of its own (its registered frames are seen by no other) to one in-memory DuckDB database per process: a new database per query costs about 20 ms, a cursor about 0.1 ms."
     global _database
-    if _database is None or _database[0] != os.getpid(): _database = (os.getpid(), duckdb.connect())  # a forked child opens its own
+    if _database is None or _database[0] != os.getpid(): _database = (os.getpid(), utc_duckdb())  # a forked child opens its own
     return _database[1].cursor()
 
 def run_sql(market: dict[str, pd.DataFrame], # the datasets by name
