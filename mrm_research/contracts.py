@@ -164,7 +164,7 @@ def numbers_from_text(values: pd.Series) -> pd.Series:
 def timestamps(values: pd.Series) -> pd.Series:
     "Timestamps without a time zone, unreadable values missing: a value with a zone or an offset as its UTC instant (as the engines read time: DuckDB through `core.utc_duckdb`, Spark in UTC), one without as written; a column of several offsets has each value converted (there a value without one is read as UTC)."
     try: parsed = pd.to_datetime(values, errors="coerce")
-    except ValueError: parsed = pd.to_datetime(values, errors="coerce", utc=True)  # pandas refuses several offsets in one column unless told to convert them
+    except ValueError: parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")  # pandas refuses several offsets in one column unless told to convert them (each value parsed on its own)
     if getattr(parsed.dt, "tz", None) is not None: parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     return parsed.astype("datetime64[ns]")
 

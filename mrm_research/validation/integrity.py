@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
 from ..core import sha256_file
-from ..contracts import decimal_comma_hint, numbers_from_text, read_table
+from ..contracts import decimal_comma_hint, numbers_from_text, read_table, timestamps
 from ..checks import CheckDefinition, CheckResult
 from .fairness import proxy_analysis
 from .metrics import MetricError, rank_auc
@@ -40,7 +40,7 @@ def read_validation_data(path: str | Path, card, dataset: str) -> tuple[pd.DataF
             if numbers.notna().any() and (numbers.notna() == frame[feature].notna()).all():
                 frame[feature] = numbers.astype("int64") if numbers.notna().all() and (numbers % 1 == 0).all() else numbers
     if card.time_column:
-        dates = pd.to_datetime(frame[card.time_column], errors="coerce")
+        dates = timestamps(frame[card.time_column])  # a zoned time as its UTC instant, as the data contracts read it
         bad = np.flatnonzero(dates.isna().to_numpy())
         if len(bad): raise MetricError(f"{dataset} ({path.name}): time column '{card.time_column}' has {len(bad)} missing or unreadable date(s), e.g. row(s) {bad[:5].tolist()}")
         frame[card.time_column] = dates
