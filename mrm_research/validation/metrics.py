@@ -13,12 +13,12 @@ from ..figures import panels
 
 
 # %% auto #0
-__all__ = ['THRESHOLD_METRICS', 'RANKING_METRICS', 'PROBABILITY_METRICS', 'UNDEFINED', 'DISCRIMINATION', 'DETERIORATION',
-           'MetricError', 'check_scored', 'score_groups', 'row_losses', 'sorted_metrics', 'column_metrics',
-           'metrics_from_weights', 'undefined_metrics', 'performance', 'BootstrapResult', 'bootstrap_draws',
-           'count_per_replicate', 'bootstrap_weights', 'merged_columns', 'compiled_tally', 'bootstrap_replicates',
-           'bootstrap_performance', 'with_intervals', 'gains_table', 'performance_by_segment', 'DeLongResult',
-           'rank_auc', 'delong_test', 'plot_roc_pr', 'plot_gains']
+__all__ = ['THRESHOLD_METRICS', 'RANKING_METRICS', 'PROBABILITY_METRICS', 'UNDEFINED', 'UNRECORDED_SEGMENT', 'DISCRIMINATION',
+           'DETERIORATION', 'MetricError', 'check_scored', 'score_groups', 'row_losses', 'sorted_metrics',
+           'column_metrics', 'metrics_from_weights', 'undefined_metrics', 'performance', 'BootstrapResult',
+           'bootstrap_draws', 'count_per_replicate', 'bootstrap_weights', 'merged_columns', 'compiled_tally',
+           'bootstrap_replicates', 'bootstrap_performance', 'with_intervals', 'gains_table', 'performance_by_segment',
+           'DeLongResult', 'rank_auc', 'delong_test', 'plot_roc_pr', 'plot_gains']
 
 # %% ../../nbs/31_validation_metrics.ipynb #ab3d5fc6
 class MetricError(MRMError):
@@ -281,12 +281,15 @@ def gains_table(labels, scores, groups: int = 10, name: str = "data") -> pd.Data
     return rows
 
 # %% ../../nbs/31_validation_metrics.ipynb #c487522a
+UNRECORDED_SEGMENT = "(not recorded)"  # the segment of rows whose segment value is missing
+
 def performance_by_segment(labels, scores, segments, # a segment label per row
                            threshold: float = 0.5, metrics: tuple[str, ...] = ("roc_auc", "pr_auc", "precision", "recall"),
                            replicates: int = 500, seed: int = 0, minimum_positives: int = 5, name: str = "data") -> pd.DataFrame:
     "Per segment: rows, positives, and each metric with its bootstrap interval; segments that cannot be measured say why."
     y, s = check_scored(labels, scores, name)
     segments = np.asarray(segments, dtype=object)
+    segments = np.where(pd.isna(segments), UNRECORDED_SEGMENT, segments)  # rows without a segment are a group of their own (NaN would match no row: '0 rows')
     if len(segments) != len(y): raise MetricError(f"{name}: {len(segments)} segment labels for {len(y)} rows")
     rows = []
     for number, segment in enumerate(sorted(pd.unique(segments).tolist(), key=str)):
