@@ -1,4 +1,4 @@
-"""The foreign-model zoo, continued (see test_validation_zoo.py): a wide model of 300 features, vendor models given as scores (banded; never reaching the threshold), a CatBoost model with integer-coded categories, scikit-learn's histogram gradient boosting, a pipeline with the bank's own transformer."""
+"""The foreign-model zoo, continued (see test_validation_zoo.py): a wide model of 300 features, vendor models given as scores (banded; never reaching the threshold), a CatBoost model with integer-coded categories, a pipeline of the bank's own transformer and scikit-learn's histogram gradient boosting."""
 
 import json
 import joblib, numpy as np, pandas as pd, pytest
@@ -127,9 +127,15 @@ def test_a_vendor_score_no_test_row_reaches_and_a_monitoring_sample_of_one_score
     assert "monitoring: intercept and slope, every row has the same score" in html
 
 
-def test_a_histogram_gradient_boosting_model_whose_income_feed_broke_in_monitoring(tmp_path):
-    "scikit-learn's HistGradientBoostingClassifier (joblib), whose max_features is a share of the features (1.0 by default): the refits vary it within (0, 1] (doubling it to 2.0 stopped the validation with scikit-learn's InvalidParameterError), and a monitoring sample whose income column is empty is scored (the model takes missing values) and its drift found."
+def test_a_histogram_gradient_boosting_pipeline_with_the_banks_own_transformer(tmp_path):
+    "A scikit-learn pipeline (joblib): first a transformer class the bank wrote (its module in the bank's folder, not installed), then HistGradientBoostingClassifier. Without that folder on PYTHONPATH the run stops with what to do; with it, the report records the module's file and sha256 beside the artifact's (the same pickle rebuilt with other code is another model). The booster's max_features is a share (1.0): the refits vary it within (0, 1] (doubled to 2.0 it stopped the validation with scikit-learn's InvalidParameterError). A monitoring sample whose income column is empty is scored (the booster takes missing values) and its drift found."
+    import os, sys
     from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import make_pipeline
+    code = tmp_path / "bank_code"; code.mkdir()
+    (code / "bank_scaling.py").write_text("import numpy as np\nfrom sklearn.base import BaseEstimator, TransformerMixin\n\n"
+                                         "class LogIncome(BaseEstimator, TransformerMixin):\n    def fit(self, X, y=None): return self\n"
+                                         "    def transform(self, X): return X.assign(income_k=np.log1p(X['income_k']))\n")
     rng = np.random.default_rng(61)
     def loans(n, start):
         frame = pd.DataFrame({"utilisation": rng.uniform(0, 1, n), "arrears": rng.poisson(0.3, n).astype(float), "income_k": rng.lognormal(3.5, 0.4, n),
@@ -139,47 +145,27 @@ def test_a_histogram_gradient_boosting_model_whose_income_feed_broke_in_monitori
     features = ["utilisation", "arrears", "income_k"]
     train, test, monitor = loans(1500, "2024-01-01"), loans(900, "2024-05-01"), loans(600, "2024-09-01").assign(income_k=np.nan)
     for name, frame in {"train": train, "test": test, "monitor": monitor}.items(): frame.to_csv(tmp_path / f"{name}.csv", index=False)
-    model = HistGradientBoostingClassifier(max_iter=40, random_state=0).fit(train[features], train.default)
-    joblib.dump(model, tmp_path / "pd.joblib")
-    write_card(tmp_path, model_id="PD-HGB", name="card PD", use_case="credit_pd", algorithm="histogram gradient boosting (scikit-learn)", artifact=artifact(tmp_path, "pd.joblib", "joblib"),
-               features=[{"name": f, "type": "numeric"} for f in features], target="default", positive_class=1, threshold=0.3, time_column="booked", protected_attributes=["sex"])
-    bundle, results, checks = validate(tmp_path)
-    read = pd.read_csv(tmp_path / "test.csv")
-    assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(roc_auc_score(read.default, model.predict_proba(read[features])[:, 1]), abs=1e-12)
-    varied = {(row[0], row[1]) for row in results["tables"]["hyperparameter_sensitivity"]["rows"]}
-    assert ("max_features", "0.5") in varied and not any(name == "max_features" and float(value) > 1 for name, value in varied if value)
-    assert checks["hyperparameter sensitivity"]["status"] in ("pass", "warn", "fail")
-    income = [c for c in results["checks"] if c["check"] == "population stability" and c["detail"].startswith("income_k")]
-    assert income and income[0]["status"] == "fail"
-
-
-def test_a_pipeline_with_the_banks_own_transformer(tmp_path):
-    "A scikit-learn pipeline whose first step is a class the bank wrote (its module in the bank's folder, not installed): without that folder on PYTHONPATH the run stops with what to do; with it, the report records the module's file and sha256 beside the artifact's, since the same pickle rebuilt with other code is another model."
-    import os, sys
-    from sklearn.pipeline import make_pipeline
-    code = tmp_path / "bank_code"; code.mkdir()
-    (code / "bank_scaling.py").write_text("import numpy as np\nfrom sklearn.base import BaseEstimator, TransformerMixin\n\n"
-                                         "class LogAmounts(BaseEstimator, TransformerMixin):\n    def fit(self, X, y=None): return self\n"
-                                         "    def transform(self, X): return X.assign(amount=np.log1p(X['amount']))\n")
     sys.path.insert(0, str(code))
     try:
         import bank_scaling
-        rng = np.random.default_rng(71)
-        def transfers(n):
-            frame = pd.DataFrame({"amount": rng.lognormal(5, 1, n), "velocity": rng.poisson(3, n).astype(float)})
-            frame["flagged"] = (rng.random(n) < 1 / (1 + np.exp(-(-4 + 0.4 * np.log1p(frame.amount) + 0.3 * frame.velocity)))).astype(int)
-            return frame
-        train, test = transfers(1200), transfers(700)
-        joblib.dump(make_pipeline(bank_scaling.LogAmounts(), LogisticRegression()).fit(train[["amount", "velocity"]], train.flagged), tmp_path / "model.joblib")
+        model = make_pipeline(bank_scaling.LogIncome(), HistGradientBoostingClassifier(max_iter=40, random_state=0)).fit(train[features], train.default)
+        joblib.dump(model, tmp_path / "pd.joblib")
+        expected_auc = roc_auc_score(test.default, model.predict_proba(test[features])[:, 1])
     finally: sys.path.remove(str(code)); sys.modules.pop("bank_scaling", None)
-    train.to_csv(tmp_path / "train.csv", index=False); test.to_csv(tmp_path / "test.csv", index=False)
-    write_card(tmp_path, model_id="OWN-STEP", name="transfer monitoring score", algorithm="scikit-learn pipeline with the bank's own transformer", artifact=artifact(tmp_path, "model.joblib", "joblib"),
-               features=[{"name": "amount", "type": "numeric"}, {"name": "velocity", "type": "numeric"}], target="flagged", positive_class=1, threshold=0.3)
-    args = ("validate", "card.yaml", "--train", "train.csv", "--test", "test.csv", "-p", "replicates", "60", "--no-progress")
-    mrm(*args, "--out", "refused", cwd=tmp_path, check=1)
+    write_card(tmp_path, model_id="PD-HGB", name="card PD", use_case="credit_pd", algorithm="histogram gradient boosting (scikit-learn) after the bank's own income transform",
+               artifact=artifact(tmp_path, "pd.joblib", "joblib"), features=[{"name": f, "type": "numeric"} for f in features], target="default", positive_class=1, threshold=0.3,
+               time_column="booked", protected_attributes=["sex"])
+    mrm("validate", "card.yaml", "--train", "train.csv", "--test", "test.csv", "-p", "replicates", "60", "--no-progress", "--out", "refused", cwd=tmp_path, check=1)
     (refused,) = bundles(tmp_path / "refused")
-    assert "model.joblib was saved with code that cannot be imported here (No module named 'bank_scaling'); put the folder holding that module on PYTHONPATH" in (refused / "manifest.json").read_text()
-    mrm(*args, "--out", "out", cwd=tmp_path, check=0, env={**os.environ, "PYTHONPATH": str(code)})
-    (bundle,) = bundles(tmp_path / "out")
+    assert "pd.joblib was saved with code that cannot be imported here (No module named 'bank_scaling'); put the folder holding that module on PYTHONPATH" in (refused / "manifest.json").read_text()
+    os.environ["PYTHONPATH"], previous = str(code), os.environ.get("PYTHONPATH")
+    try: bundle, results, checks = validate(tmp_path)
+    finally: os.environ.pop("PYTHONPATH") if previous is None else os.environ.update(PYTHONPATH=previous)
     inputs = json.loads((bundle / "inputs.json").read_text())
-    assert inputs["model_code bank_scaling"]["sha256"] == sha256_file(code / "bank_scaling.py") and inputs["model_artifact"]["sha256"] == sha256_file(tmp_path / "model.joblib")
+    assert inputs["model_code bank_scaling"]["sha256"] == sha256_file(code / "bank_scaling.py") and inputs["model_artifact"]["sha256"] == sha256_file(tmp_path / "pd.joblib")
+    assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(expected_auc, abs=1e-12)
+    varied = {(row[0], row[1]) for row in results["tables"]["hyperparameter_sensitivity"]["rows"]}
+    assert ("histgradientboostingclassifier__max_features", "0.5") in varied and not any(name.endswith("max_features") and float(value) > 1 for name, value in varied if value)
+    assert checks["hyperparameter sensitivity"]["status"] in ("pass", "warn", "fail")
+    income = [c for c in results["checks"] if c["check"] == "population stability" and c["detail"].startswith("income_k")]
+    assert income and income[0]["status"] == "fail"
