@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np, pandas as pd
 from ..checks import CheckDefinition, CheckResult
-from .metrics import MetricError, check_scored, bootstrap_replicates, metrics_from_weights, rank_auc
+from .metrics import MetricError, check_scored, bootstrap_replicates, codes_as_written, metrics_from_weights, rank_auc
 from ..figures import panels
 
 
@@ -24,7 +24,7 @@ def group_rates(labels, scores, groups, # 0 / 1 labels, scores and a protected-a
                ) -> pd.DataFrame:
     "Per group: rows, positives, each fairness rate with a bootstrap interval, and whether the group is large enough to compare."
     y, s = check_scored(labels, scores, attribute)
-    groups = pd.Series(groups).astype(object).to_numpy()
+    groups = codes_as_written(pd.Series(groups).astype(object).to_numpy())  # group codes 0.0 / 1.0 (read beside missing values) named 0 / 1
     if len(groups) != len(y): raise MetricError(f"{attribute}: {len(groups)} group values for {len(y)} rows")
     missing = pd.isna(groups)
     if missing.any(): raise MetricError(f"{attribute}: {missing.sum()} row(s) without a group value, e.g. row(s) {np.flatnonzero(missing)[:5].tolist()}; fairness needs every row's group")

@@ -17,8 +17,8 @@ __all__ = ['THRESHOLD_METRICS', 'RANKING_METRICS', 'PROBABILITY_METRICS', 'UNDEF
            'DETERIORATION', 'MetricError', 'check_scored', 'score_groups', 'row_losses', 'sorted_metrics',
            'column_metrics', 'metrics_from_weights', 'undefined_metrics', 'performance', 'BootstrapResult',
            'bootstrap_draws', 'count_per_replicate', 'bootstrap_weights', 'merged_columns', 'compiled_tally',
-           'bootstrap_replicates', 'bootstrap_performance', 'with_intervals', 'gains_table', 'performance_by_segment',
-           'DeLongResult', 'rank_auc', 'delong_test', 'plot_roc_pr', 'plot_gains']
+           'bootstrap_replicates', 'bootstrap_performance', 'with_intervals', 'gains_table', 'codes_as_written',
+           'performance_by_segment', 'DeLongResult', 'rank_auc', 'delong_test', 'plot_roc_pr', 'plot_gains']
 
 # %% ../../nbs/31_validation_metrics.ipynb #ab3d5fc6
 class MetricError(MRMError):
@@ -283,6 +283,10 @@ def gains_table(labels, scores, groups: int = 10, name: str = "data") -> pd.Data
 # %% ../../nbs/31_validation_metrics.ipynb #c487522a
 UNRECORDED_SEGMENT = "(not recorded)"  # the segment of rows whose segment value is missing
 
+def codes_as_written(values) -> np.ndarray:
+    "Group or segment labels as the data writes them: a code read as a float because a missing value sits beside it (101.0) as the whole number (101)."
+    return np.array([int(v) if isinstance(v, float) and v.is_integer() else v for v in np.asarray(values, dtype=object)], dtype=object)
+
 def performance_by_segment(labels, scores, segments, # a segment label per row
                            threshold: float = 0.5, metrics: tuple[str, ...] = ("roc_auc", "pr_auc", "precision", "recall"),
                            replicates: int = 500, seed: int = 0, minimum_positives: int = 5, name: str = "data") -> pd.DataFrame:
@@ -290,6 +294,7 @@ def performance_by_segment(labels, scores, segments, # a segment label per row
     y, s = check_scored(labels, scores, name)
     segments = np.asarray(segments, dtype=object)
     segments = np.where(pd.isna(segments), UNRECORDED_SEGMENT, segments)  # rows without a segment are a group of their own (NaN would match no row: '0 rows')
+    segments = codes_as_written(segments)
     if len(segments) != len(y): raise MetricError(f"{name}: {len(segments)} segment labels for {len(y)} rows")
     rows = []
     for number, segment in enumerate(sorted(pd.unique(segments).tolist(), key=str)):
