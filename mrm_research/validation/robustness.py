@@ -64,7 +64,7 @@ def hyperparameter_sensitivity(refit: Callable, test: pd.DataFrame, test_labels,
         for value in values:
             try: row = {**measured(refit({name: value}).predict_proba(test)), "note": ""}
             except Exception as error:  # the library's own check of the value (scikit-learn's InvalidParameterError, CatBoostError, ...): shown in the table, not hidden
-                row = {**{m: np.nan for m in metrics}, "note": f"refused by the model's library: {type(error).__name__}: {str(error).splitlines()[0][:200]}"}
+                row = {**{m: np.nan for m in metrics}, "note": f"refused by the model's library: {type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}"}
             rows.append({"hyperparameter": name, "value": str(value), **row})
     table = pd.DataFrame(rows)
     return table if table.note.astype(bool).any() else table.drop(columns="note")
