@@ -293,8 +293,7 @@ def performance_by_segment(labels, scores, segments, # a segment label per row
     "Per segment: rows, positives, and each metric with its bootstrap interval; segments that cannot be measured say why."
     y, s = check_scored(labels, scores, name)
     segments = np.asarray(segments, dtype=object)
-    segments = np.where(pd.isna(segments), UNRECORDED_SEGMENT, segments)  # rows without a segment are a group of their own (NaN would match no row: '0 rows')
-    segments = codes_as_written(segments)
+    segments = codes_as_written(np.where(pd.isna(segments), UNRECORDED_SEGMENT, segments))  # rows without a segment are a group of their own (NaN would match no row: '0 rows')
     if len(segments) != len(y): raise MetricError(f"{name}: {len(segments)} segment labels for {len(y)} rows")
     rows = []
     for number, segment in enumerate(sorted(pd.unique(segments).tolist(), key=str)):
