@@ -102,16 +102,6 @@ models:
 aggregations: [{name: "Bottom-up PPNR", terms: {NII: 1, Fees: 1, Costs: -1}}]
 projection: {label: "PPNR ($m)", bottom_up: "Bottom-up PPNR", top_down: "Top-down $ PPNR", shocked_drivers: [real_gdp, unemp_rate, cpi, tbill_3m]}  # no group model
 """
-CONTRACT = """dataset: {name}
-version: 0.3.0
-owner: Treasury PPNR team
-description: Another bank's {name}, in its own column names.
-primary_key: [{key}, period]
-columns:
-  {key}: {{type: string}}
-  period: {{type: string}}
-{columns}"""
-
 
 def test_scenario_report_on_another_banks_suite(tmp_path):
     "Another bank's suite, run from its own folder: its column, model and scenario names (with spaces and parentheses), its contracts, units in dollars ($m twice in a sentence would be set as maths) and no group model."
@@ -126,9 +116,10 @@ def test_scenario_report_on_another_banks_suite(tmp_path):
     paths = paths.assign(path=paths.path.map({"baseline": "Base case", "adverse": "Adverse", "severely_adverse": "Severe (FRB)"}), period=paths.period.astype(str).str.replace("Q", "-Q"))
     (tmp_path / "data").mkdir(); (tmp_path / "contracts").mkdir()
     panel.to_parquet(tmp_path / "data" / "panel.parquet", index=False); paths.to_parquet(tmp_path / "data" / "paths.parquet", index=False)
-    floats = lambda columns, unit: "".join(f"  {c}: {{type: float, unit: \"{unit}\"}}\n" for c in columns)
-    (tmp_path / "contracts" / "bank_panel.yaml").write_text(CONTRACT.format(name="bank_panel", key="entity", columns=floats(["real_gdp", "unemp_rate", "cpi", "tbill_3m"], "%") + floats(["nii", "non_ii", "non_ie", "ppnr_usd"], "$m")))
-    (tmp_path / "contracts" / "macro_paths.yaml").write_text(CONTRACT.format(name="macro_paths", key="path", columns=floats(["real_gdp", "unemp_rate", "cpi", "tbill_3m"], "%")))
+    from ppnr_regional import write_contract
+    macro = dict.fromkeys(["real_gdp", "unemp_rate", "cpi", "tbill_3m"], "%")
+    write_contract(tmp_path / "contracts" / "bank_panel.yaml", "bank_panel", "entity", macro | dict.fromkeys(["nii", "non_ii", "non_ie", "ppnr_usd"], "$m"), "Treasury PPNR team")
+    write_contract(tmp_path / "contracts" / "macro_paths.yaml", "macro_paths", "path", macro, "Treasury PPNR team")
     (tmp_path / "suite.yaml").write_text(ANOTHER_BANKS_SUITE)
     mrm("run", REPO / "nbs/validation/ppnr_scenarios.ipynb", "-p", "data_dir", "data", "-p", "suite_file", "suite.yaml", "-p", "device", "cpu", "-p", "paths", 200,
         "--out", "out", "--no-progress", cwd=tmp_path, check=0)

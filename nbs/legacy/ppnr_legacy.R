@@ -106,11 +106,14 @@ fit_arimax_model <- function(m) {
               nobs = scalar(fit$nobs), fitted = as.numeric(fitted(fit)), forecasts = forecasts, convergence_code = scalar(fit$code))
   if (!is.null(m$backtest)) {  # refit on the first t quarters, forecast `horizon` with the drivers that happened
     n <- length(y); origins <- (n - horizon - m$backtest + 1):(n - horizon)
-    paths <- t(sapply(origins, function(t0) {
-      refit <- fit_arimax(y[1:t0], if (is.null(x)) NULL else x[1:t0, , drop = FALSE], m)
-      as.numeric(arimax_forecast(refit, if (is.null(x)) NULL else x[(t0 + 1):(t0 + horizon), , drop = FALSE], horizon)$mean)
+    refits <- lapply(origins, function(t0) fit_arimax(y[1:t0], if (is.null(x)) NULL else x[1:t0, , drop = FALSE], m))
+    paths <- t(sapply(seq_along(origins), function(i) {
+      t0 <- origins[i]
+      as.numeric(arimax_forecast(refits[[i]], if (is.null(x)) NULL else x[(t0 + 1):(t0 + horizon), , drop = FALSE], horizon)$mean)
     }))
-    out$backtest <- list(origins = as.integer(origins), forecasts = paths)
+    # each refit's estimates and log-likelihood too, so that its forecasts can be checked at R's own parameters
+    out$backtest <- list(origins = as.integer(origins), forecasts = paths,
+                         coef = lapply(refits, function(f) unname(coef(f))), loglik = sapply(refits, function(f) f$loglik))
   }
   out
 }
