@@ -40,3 +40,19 @@ def test_parity_report_from_the_banks_own_folder(tmp_path):
     for row in table["rows"]:
         entry = dict(zip(columns, row))
         assert entry["quarters left out"] == "2000Q1" and entry["exact log-likelihood at R's estimates"] < entry["R's log-likelihood"] - 4, entry
+
+
+def test_scenario_report_from_the_banks_own_folder(tmp_path):
+    "Projection with the bank's own group model (a bank that joined late included) and a challenger limit that means the same in $m as in % of assets."
+    write_bank_folder(tmp_path)
+    mrm("run", REPO / "nbs/validation/ppnr_scenarios.ipynb", "-p", "data_dir", "data", "-p", "suite_file", "suite.yaml", "-p", "device", "cpu", "-p", "paths", 200,
+        "--out", "out", "--no-progress", cwd=tmp_path, check=0)
+    bundle, = bundles(tmp_path / "out")
+    results = json.loads((bundle / "results.json").read_text()); metrics = results["metrics"]
+    cumulative = {s: (metrics[f"cumulative_top_down_{s}"]["value"], metrics[f"cumulative_bottom_up_{s}"]["value"]) for s in ("baseline", "adverse", "severely_adverse")}
+    share = max(abs(top - bottom) / abs(bottom) for top, bottom in cumulative.values())
+    assert metrics["max_cumulative_gap_share"]["value"] == pytest.approx(share, rel=1e-12)
+    gap = [f for f in results["findings"] if f["id"] == "PPNR-CHALLENGER-GAP"]
+    assert (len(gap) == 1) == (share > 0.10) and all(f"{share:.0%} of the bottom-up total" in f["title"] for f in gap), gap
+    groups = results["tables"]["group_spread"]; percentiles = [i for i, c in enumerate(groups["columns"]) if c.endswith("of groups")]
+    assert len(groups["rows"]) == 3 * 9 and all(row[i] is not None and np.isfinite(row[i]) for row in groups["rows"] for i in percentiles), groups  # every bank projected, the one that joined in its 21st quarter too
