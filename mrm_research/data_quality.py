@@ -83,10 +83,10 @@ TIMELINESS = CheckDefinition(
     "timeliness",
     purpose="Show that the data reaches the model soon enough for alerts to be worked within policy.",
     mechanism="Days between the as-of date of the review and the latest booking date in the feed.",
-    rule="Pass up to 1 day of lag; warn above 1 day; fail above 3 days (a typical policy for daily monitoring feeds).",
+    rule="Pass up to 1 day of lag; warn above 1 day; fail above 3 days (a typical policy for daily monitoring feeds); fail below 0 days (bookings dated after the as-of date: future-dated records, or the review run with the wrong as-of date).",
     high_risk_signs="A growing lag, or a last booking date that falls on a business day with no data.",
     limitations="Looks at the latest date only; a gap in the middle of the period is found by reconciliation.",
-    warn_above=1, fail_above=3, unit="days of lag")
+    warn_above=1, fail_above=3, fail_below=0, unit="days of lag")
 
 RECONCILIATION = CheckDefinition(
     "reconciliation",

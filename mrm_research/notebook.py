@@ -24,7 +24,7 @@ __all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'TABLE_
            'record_ground_truth_limitation', 'text_points', 'word_pieces', 'format_value', 'one_line', 'table_markdown',
            'with_notes', 'column_widths', 'minimum_width', 'column_groups', 'show_table', 'load_dataset',
            'inspect_dataset', 'show_checks', 'character_names', 'fallback_families', 'show_figure', 'setup_report',
-           'show_not_run', 'sections_with_evidence', 'show_regulatory_coverage']
+           'report_date', 'show_not_run', 'sections_with_evidence', 'show_regulatory_coverage']
 
 # %% ../nbs/02_notebook.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
@@ -436,6 +436,14 @@ def setup_report(seed: int | None = None, # the run's seed; None leaves generato
     context = run_context()
     if seed is not None: context["seeds"] = seed_everything(seed)
     return context
+
+# %% ../nbs/02_notebook.ipynb #02-report-date-2
+def report_date(as_of: str | None, # YYYY-MM-DD, or empty for the day the report runs
+               ) -> str:
+    "The date a report is as of, YYYY-MM-DD: the one given (checked), or, when empty, today's date in UTC."
+    if not as_of: return str(pd.Timestamp.now(tz="UTC").date())
+    try: return str(pd.Timestamp(str(as_of)).date())
+    except ValueError: raise ParameterError(f"as_of {as_of!r} is not a date: give YYYY-MM-DD, or leave it empty for the day the report runs") from None
 
 # %% ../nbs/02_notebook.ipynb #02-not-run-2
 EVIDENCE_KINDS = ("table", "figure", "finding")  # what a section shows that evidences its validation elements
