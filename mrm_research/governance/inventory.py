@@ -4,7 +4,7 @@
 
 # %% ../../nbs/52_governance_inventory.ipynb #5b82f102
 from __future__ import annotations
-import datetime as dt, json
+import datetime as dt, json, math
 from typing import Any
 from pathlib import Path
 import pandas as pd, sqlalchemy as sa, yaml
@@ -86,8 +86,16 @@ def check_record(record: dict) -> list[str]:
     if "/" in str(record.get("model_id") or ""): problems.append(f"field 'model_id': {record['model_id']!r} contains '/' (bundles are filed under the model id, and finding keys are <model>/<run>/<id>)")
     if record.get("type") and record["type"] not in MODEL_TYPES: problems.append(f"field 'type': {record['type']!r} is not one of {', '.join(MODEL_TYPES)}")
     if record.get("status") and record["status"] not in STATUSES: problems.append(f"field 'status': {record['status']!r} is not one of {', '.join(STATUSES)}")
-    for field in ("exposure_usd", "decisions_per_year"):
-        if field in record and not isinstance(record[field], (int, float)): problems.append(f"field '{field}': a number is needed, got {record[field]!r}")
+    for field in ("exposure_usd", "decisions_per_year"):  # NaN or a negative number would tier as 'low' without a word
+        value = record.get(field)
+        if field in record and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0):
+            problems.append(f"field '{field}': a number of at least 0 is needed, got {value!r}")
+    answers = record.get("identification")  # an answer 'no' or 'false' written as text would count as yes
+    if answers not in (None, "") and not isinstance(answers, dict): problems.append(f"field 'identification': a mapping of the questions {', '.join(IDENTIFICATION_QUESTIONS)} to true / false, got {answers!r}")
+    elif isinstance(answers, dict):
+        problems += [f"field 'identification': no answer to {q}" for q in IDENTIFICATION_QUESTIONS if q not in answers]
+        problems += [f"field 'identification': the answer to {q} must be true or false, got {answers[q]!r}" for q in IDENTIFICATION_QUESTIONS if q in answers and not isinstance(answers[q], bool)]
+    if "ai_system" in record and not isinstance(record["ai_system"], bool): problems.append(f"field 'ai_system': true or false, got {record['ai_system']!r}")
     for name in ("nist_ai_rmf_functions", "fs_ai_rmf_functions"):
         values = record.get(name) or []
         if not isinstance(values, list) or any(str(v).lower() not in AI_RMF_FUNCTIONS for v in values):
