@@ -186,13 +186,13 @@ def _assign(headings: list[Heading], sections: list[TemplateSection]) -> list[st
 
 def section_texts(headings: list[Heading], sections: list[TemplateSection]) -> dict[str, list[tuple[str, str]]]:
     "Per required section id, the (heading, text) pairs answering it, each with its sub-sections that answer no other section."
-    owners, found = _assign(headings, sections), {s.id: [] for s in sections}
+    owners, found, taken = _assign(headings, sections), {s.id: [] for s in sections}, set()
     for i, (heading, owner) in enumerate(zip(headings, owners)):
-        if owner is None: continue
+        if owner is None or i in taken: continue  # a sub-section of the same section is counted with its parent, once
         text = heading.text
-        for below, below_owner in zip(headings[i + 1:], owners[i + 1:]):
+        for j, (below, below_owner) in enumerate(zip(headings[i + 1:], owners[i + 1:]), i + 1):
             if below.level <= heading.level or (below_owner is not None and below_owner != owner): break
-            text += below.text
+            text += below.text; taken.add(j)
         found[owner].append((heading.title, text))
     return found
 
