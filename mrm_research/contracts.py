@@ -13,11 +13,11 @@ from .core import MRMError, ParameterError, package_home, project_root, sha256_f
 import pandera.pandas as pa
 
 # %% auto #0
-__all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'ContractViolation', 'Contract', 'contracts_dir', 'load_contract', 'is_delta_table',
-           'data_files', 'is_warehouse_table', 'csv_delimiter', 'read_table', 'decimal_comma_hint', 'numbers_from_text',
-           'timestamps', 'coerce_types', 'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint', 'check_dataset',
-           'load_dataset', 'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file', 'lost_zeros_hint',
-           'unknown_codes']
+__all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'DIGIT_DATES', 'ContractViolation', 'Contract', 'contracts_dir', 'load_contract',
+           'is_delta_table', 'data_files', 'is_warehouse_table', 'csv_delimiter', 'read_table', 'decimal_comma_hint',
+           'numbers_from_text', 'timestamps', 'coerce_types', 'orphan_mask', 'ContractReport', 'check_frame',
+           'fingerprint', 'check_dataset', 'load_dataset', 'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file',
+           'lost_zeros_hint', 'unknown_codes']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -161,14 +161,44 @@ def numbers_from_text(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="coerce")
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-016
-def timestamps(values: pd.Series) -> pd.Series:
-    "Timestamps without a time zone, unreadable values missing: a value with a zone or an offset as its UTC instant (as the engines read time: DuckDB through `core.utc_duckdb`, Spark in UTC), one without as written; a column of several offsets has each value converted (there a value without one is read as UTC)."
+DIGIT_DATES = {8: "%Y%m%d", 6: "%Y%m"}  # dates written as digits, as bank extracts often hold them: 20240115, and 202401 for a month (its first day)
+
+def _digit_dates(values: pd.Series) -> pd.Series | None:
+    "Dates written as digits (DIGIT_DATES), from numbers or from text; any other number (epoch seconds, a spreadsheet's day count) is not guessed: missing. None when the column is text that is not all such digits."
+    present = values.dropna()
+    if pd.api.types.is_bool_dtype(values) or present.empty: return None
+    if pd.api.types.is_numeric_dtype(values): text = values.where(values % 1 == 0).astype("Float64").astype("Int64").astype("string")
+    elif present.astype(str).str.strip().str.fullmatch("|".join(rf"\d{{{n}}}" for n in DIGIT_DATES)).all(): text = values.astype("string").str.strip()
+    else: return None
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for length, form in DIGIT_DATES.items():
+        pick = text.str.len() == length
+        parsed[pick.fillna(False)] = pd.to_datetime(text[pick.fillna(False)], format=form, errors="coerce")
+    return parsed
+
+_SLASHED = r"\d{1,2}[/.]\d{1,2}[/.]\d{4}"
+
+def _slashed_dates(values: pd.Series, column: str) -> pd.Series | None:
+    "Dates written d/m/yyyy or m/d/yyyy (or with dots): the order that reads every value; refused when both read every value differently. None when the column is not all such dates."
+    present = values.dropna().astype(str).str.strip()
+    if present.empty or not pd.api.types.is_object_dtype(values) and not pd.api.types.is_string_dtype(values) or not present.str.fullmatch(_SLASHED).all(): return None
+    text = values.astype("string").str.strip().str.replace(".", "/", regex=False)
+    day_first, month_first = (pd.to_datetime(text, format=form, errors="coerce") for form in ("%d/%m/%Y", "%m/%d/%Y"))
+    if day_first.notna().sum() == month_first.notna().sum() and not day_first.equals(month_first):
+        example = present[(day_first != month_first)[values.notna()].to_numpy()].iloc[0]
+        raise ParameterError(f"{column}: dates such as {example!r} read as well day first as month first, and no value decides which: write them as YYYY-MM-DD")
+    return (day_first if day_first.notna().sum() >= month_first.notna().sum() else month_first).astype("datetime64[ns]")
+
+def timestamps(values: pd.Series, column: str = "a time column") -> pd.Series:
+    "Timestamps without a time zone, unreadable values missing: a value with a zone or an offset as its UTC instant (as the engines read time: DuckDB through `core.utc_duckdb`, Spark in UTC), one without as written; a column of several offsets has each value converted (there a value without one is read as UTC). Dates written as digits (20240115, 202401) and as d/m/yyyy or m/d/yyyy are read as such; numbers are never read as pandas would, as nanoseconds since 1970."
+    for special in (_digit_dates(values), _slashed_dates(values, column)):
+        if special is not None: return special
     try: parsed = pd.to_datetime(values, errors="coerce")
     except ValueError: parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")  # pandas refuses several offsets in one column unless told to convert them (each value parsed on its own)
     if getattr(parsed.dt, "tz", None) is not None: parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     return parsed.astype("datetime64[ns]")
 
-def _convert(values: pd.Series, column_type: str) -> pd.Series:
+def _convert(values: pd.Series, column_type: str, column: str = "a column") -> pd.Series:
     "Convert one column to the contract type; unreadable values become missing."
     if column_type == "string": return values.astype("str")
     if column_type in ("integer", "float"):
@@ -178,14 +208,14 @@ def _convert(values: pd.Series, column_type: str) -> pd.Series:
     if column_type == "boolean":
         if values.dtype == bool: return values
         return values.astype("str").str.lower().map({"true": True, "false": False, "1": True, "0": False})
-    return timestamps(values)
+    return timestamps(values, column)
 
 def coerce_types(frame: pd.DataFrame, contract: Contract) -> tuple[pd.DataFrame, list[dict]]:
     "Convert the contract's columns to their types; return the converted frame and one failure record per unreadable value."
     frame, failures = frame.copy(), []
     for name, col in contract.columns.items():
         if name not in frame.columns: continue
-        converted = _convert(frame[name], col["type"])
+        converted = _convert(frame[name], col["type"], f"{contract.dataset} column '{name}'")
         bad = converted.isna() & frame[name].notna()
         failures += [{"column": name, "rule": f"type({col['type']})", "index": i, "value": v} for i, v in frame.loc[bad, name].items()]
         frame[name] = converted

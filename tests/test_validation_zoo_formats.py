@@ -97,7 +97,7 @@ def test_catboost_alert_scorer_with_integer_coded_categories_and_missing_values(
 
 
 def test_a_vendor_score_no_test_row_reaches_and_a_monitoring_sample_of_one_score(tmp_path):
-    "A vendor's fraud score whose stated threshold (0.5) no test row reaches, and a monitoring month the vendor scored with one value for every row: what needs a flagged row (precision, disparate impact, the equal-volume challengers) or a spread of scores (the monitoring sample's calibration slope) is reported as not measured, with the counts, and the rest of the validation still runs; ROC-AUC agrees with scikit-learn."
+    "A vendor's fraud score whose stated threshold (0.5) no test row reaches, its payment days written as numbers (20250115, read as nanoseconds after 1970 they were all one day), and a monitoring month the vendor scored with one value for every row: what needs a flagged row (precision, disparate impact, the equal-volume challengers) or a spread of scores (the monitoring sample's calibration slope) is reported as not measured, with the counts, and the rest of the validation still runs; ROC-AUC agrees with scikit-learn."
     rng = np.random.default_rng(53)
     def payments(n, start, constant=None):
         frame = pd.DataFrame({"amount_z": rng.normal(size=n), "new_payee": rng.integers(0, 2, n), "paid_at": pd.Timestamp(start) + pd.to_timedelta(rng.uniform(0, 60, n), unit="D"),
@@ -105,7 +105,7 @@ def test_a_vendor_score_no_test_row_reaches_and_a_monitoring_sample_of_one_score
         risk = 1 / (1 + np.exp(-(-2.5 + 0.8 * frame.amount_z + 0.9 * frame.new_payee)))
         frame["fraud"] = (rng.random(n) < risk).astype(int)
         frame["vendor_score"] = 0.45 * risk if constant is None else constant  # the vendor's scores stay below 0.45
-        return frame
+        return frame.assign(paid_at=frame.paid_at.dt.strftime("%Y%m%d").astype(int))  # the day as the vendor's extract writes it: 20250115
     payments(1200, "2025-01-01").to_csv(tmp_path / "train.csv", index=False)
     payments(900, "2025-03-15").to_csv(tmp_path / "test.csv", index=False)
     payments(500, "2025-06-01", constant=0.08).to_csv(tmp_path / "monitor.csv", index=False)
@@ -125,6 +125,8 @@ def test_a_vendor_score_no_test_row_reaches_and_a_monitoring_sample_of_one_score
     calibration = {row[0]: row for row in results["tables"]["calibration"]["rows"]}
     assert calibration["monitoring"][-1] == "not measured" and calibration["test"][-1] != "not measured"
     assert "monitoring: intercept and slope, every row has the same score" in html
+    read_days = pd.to_datetime(read.paid_at.astype(str), format="%Y%m%d")
+    assert f"test {read_days.min():%Y-%m-%d} to {read_days.max():%Y-%m-%d}" in checks["out-of-time separation"]["detail"]  # the days as written, not 1970-01-01
 
 
 def test_a_histogram_gradient_boosting_pipeline_with_the_banks_own_transformer(tmp_path):

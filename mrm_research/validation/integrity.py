@@ -40,7 +40,7 @@ def read_validation_data(path: str | Path, card, dataset: str) -> tuple[pd.DataF
             if numbers.notna().any() and (numbers.notna() == frame[feature].notna()).all():
                 frame[feature] = numbers.astype("int64") if numbers.notna().all() and (numbers % 1 == 0).all() else numbers
     if card.time_column:
-        dates = timestamps(frame[card.time_column])  # a zoned time as its UTC instant, as the data contracts read it
+        dates = timestamps(frame[card.time_column], f"{dataset} ({path.name}): time column '{card.time_column}'")  # a zoned time as its UTC instant, as the data contracts read it
         bad = np.flatnonzero(dates.isna().to_numpy())
         if len(bad): raise MetricError(f"{dataset} ({path.name}): time column '{card.time_column}' has {len(bad)} missing or unreadable date(s), e.g. row(s) {bad[:5].tolist()}")
         frame[card.time_column] = dates
