@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd, yaml
 from ..core import MRMError, ParameterError
-from ..contracts import case_sql, code_lookup, lost_zeros_hint, read_mapping_file, sql_quote
+from ..contracts import case_sql, code_lookup, lost_zeros_hint, read_mapping_file, sql_quote, timestamps
 
 # %% auto #0
 __all__ = ['SCENARIO_COLUMNS', 'CHANNEL_ROLES', 'DIRECTIONS', 'LEDGER_COLUMNS', 'BankMapping', 'view_sql', 'unmapped_sql',
@@ -142,6 +142,7 @@ def ledger_checks(ledger: pd.DataFrame, # the extract, columns already named as 
     in_bad = ledger.journal_id.isin(out_of_balance[out_of_balance].index); in_one_sided = ledger.journal_id.isin(one_sided[one_sided].index)
     rules = [_rule("entry_id", "unique", ledger.entry_id.duplicated(keep=False)), _rule("side", "isin side codes", side.isna()),
              _rule("amount", "gt 0", ~(pd.to_numeric(ledger.amount, errors="coerce") > 0)), _rule("posted_at", "not_null", ledger.posted_at.isna()),
+             _rule("posted_at", "a readable date or time", ledger.posted_at.notna() & timestamps(ledger.posted_at, "column 'posted_at'").isna()),
              _rule("account_id", "known account (customer or ledger)", ~(customer | own)), _rule("account_id", "not both customer and ledger account", customer & own),
              _rule("journal_id", f"journal balances (within {spec.balance_tolerance})", in_bad), _rule("journal_id", "journal has a debit and a credit side", in_one_sided)]
     return [r for r in rules if r]
@@ -167,6 +168,6 @@ def ledger_to_transactions(ledger: pd.DataFrame, # the extract as delivered
     other = opposite.reindex(other_side)
     counterparty = np.where(other.is_customer.fillna(False).to_numpy(bool), other.account_id.to_numpy(),
                             mine.counterparty_reference.where(mine.counterparty_reference.notna(), other.account_id.to_numpy()).to_numpy())
-    return pd.DataFrame({"transaction_id": mine.entry_id.astype(str).to_numpy(), "account_id": mine.account_id.to_numpy(), "booked_at": pd.to_datetime(mine.posted_at).to_numpy(),
+    return pd.DataFrame({"transaction_id": mine.entry_id.astype(str).to_numpy(), "account_id": mine.account_id.to_numpy(), "booked_at": timestamps(mine.posted_at, f"{dataset} column 'posted_at'").to_numpy(),
                          "channel": mine.channel.to_numpy(), "direction": mine.side.to_numpy(), "amount": mine.amount.astype(float).to_numpy(),
                          "currency": mine.currency.to_numpy(), "counterparty_country": mine.counterparty_country.to_numpy(), "counterparty_id": counterparty})

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 import pandas as pd
 from ..core import ParameterError, load_yaml
+from ..contracts import timestamps
 
 # %% auto #0
 __all__ = ['TASK_TYPES', 'TASK_CHECKS', 'CORRECTNESS_METRICS', 'DECISION_METRICS', 'RULE_KEYS', 'SPEC_KEYS', 'CASE_KEYS',
@@ -238,6 +239,9 @@ def check_cases(cases: pd.DataFrame, spec: ApplicationSpec, dataset: str = "case
     ids, reference = cases[spec.cases["id"]], spec.cases.get("reference")
     problems = [_failing(ids.isna(), spec.cases["id"], "an id"), _failing(ids.duplicated(keep=False) & ids.notna(), spec.cases["id"], "unique ids")]
     problems += [_failing(cases[column].map(_bad_records), column, "a list of records (rows)") for column in spec.rows]
+    if spec.cases.get("period"):  # the monitoring's months: a date the data contracts would read (20250115 and 2025-01-15 alike), not nanoseconds after 1970
+        period = cases[spec.cases["period"]]
+        problems.append(_failing(period.notna() & timestamps(period, f"{dataset} column '{spec.cases['period']}'").isna(), spec.cases["period"], "a readable date"))
     if reference and spec.task == "classification":
         problems.append(_failing(cases[reference].notna() & ~cases[reference].astype(str).isin(list(map(str, spec.labels))), reference, f"one of the labels {spec.labels}"))
     if reference and spec.task == "extraction":

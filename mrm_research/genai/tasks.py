@@ -12,6 +12,7 @@ import pandas as pd
 from rouge_score import rouge_scorer, tokenizers
 from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score, precision_recall_fscore_support
 from ..core import ParameterError
+from ..contracts import timestamps
 from ..checks import CheckDefinition, CheckResult, results_table
 from .adapters import Generator, GenerationParams
 from .spec import ApplicationSpec, TASK_CHECKS, address_values, check_cases, parsed_reference, records
@@ -565,7 +566,7 @@ def _judged_words(answers: pd.DataFrame) -> str:
 
 def monthly_drift(frame: pd.DataFrame, periods: list, features: dict[str, str], minimum_rows: int = 30) -> pd.DataFrame:
     "PSI of the features (name -> numeric / categorical) per monthly period against the first period."
-    frame = frame.assign(period=pd.to_datetime(pd.Series(list(periods), index=frame.index)))
+    frame = frame.assign(period=timestamps(pd.Series(list(periods), index=frame.index), "the period column"))
     first = frame.period.dt.to_period("M").min()
     reference = frame[frame.period.dt.to_period("M") == first]
     return drift_table(reference, frame[frame.period.dt.to_period("M") > first], features, time_column="period", minimum_rows=minimum_rows)
