@@ -54,3 +54,20 @@ def test_listings_load_neither_pandas_nor_numpy(tmp_path):
         result = subprocess.run([sys.executable, "-c", probe, *command, "--store", url], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr[-1500:]
         assert "model(s)" in result.stdout or "finding(s)" in result.stdout
+
+
+def test_committee_pack_on_a_new_store_and_then_on_models_never_validated(tmp_path):
+    "A bank's first committee pack: on the new, empty store (it crashed: tables of no row had float columns) it says the store holds no model; with two models and no bundle yet it lists them due."
+    from conftest import REPO, bundles
+    url = f"sqlite:///{tmp_path / 'governance.sqlite'}"
+    def pack(out):
+        mrm("run", REPO / "nbs/validation/committee_pack.ipynb", "-p", "store", url, "-p", "as_of", "2026-06-01", "--out", out, "--no-progress", cwd=tmp_path, check=0)
+        (bundle,) = bundles(tmp_path / out)
+        return json.loads((bundle / "results.json").read_text())
+    empty = pack("first")
+    assert [f["id"] for f in empty["findings"]] == ["GOV-EMPTY"] and empty["metrics"]["models"]["value"] == 0
+    (tmp_path / "models.yaml").write_text(yaml.safe_dump([{k: v for k, v in RECORDS[0].items() if k != "last_validated"}, RECORDS[1]]))
+    mrm("inventory", "add", tmp_path / "models.yaml", "--store", url, check=0)
+    second = pack("second")
+    assert "GOV-EMPTY" not in {f["id"] for f in second["findings"]} and second["metrics"]["models"]["value"] == 2
+    assert second["metrics"]["revalidations_due"]["value"] == 2 and second["metrics"]["approvals"]["value"] == 0

@@ -39,10 +39,13 @@ def open_findings(store: Store, as_of: dt.date) -> pd.DataFrame:
     rows = store.read("SELECT f.key, f.model_id, f.finding_id, f.severity, f.status, f.title, f.due_date, f.created_at, b.date AS found FROM findings f "
                       "LEFT JOIN model_bundles b ON f.run_id = b.run_id WHERE f.status != 'closed' ORDER BY f.key")
     frame = pd.DataFrame(rows, columns=["key", "model_id", "finding_id", "severity", "status", "title", "due_date", "created_at", "found"])
-    frame["found"] = [str(f)[:10] if pd.notna(f) else _raised(d, s, c) for f, d, s, c in zip(frame.found, frame.due_date, frame.severity, frame.created_at)]
-    frame = frame[[dt.date.fromisoformat(f) <= as_of for f in frame.found]].reset_index(drop=True)  # not yet found on that date
-    frame["age_days"] = [(as_of - dt.date.fromisoformat(f)).days for f in frame.found]
-    frame["past_due"] = [bool(d) and s != "risk accepted" and dt.date.fromisoformat(d) < as_of for d, s in zip(frame.due_date, frame.status)]
+    column = lambda values, dtype: pd.Series(values, index=frame.index, dtype=dtype)  # typed: a column of no rows would otherwise be float
+    frame["found"] = column([str(f)[:10] if pd.notna(f) else _raised(d, s, c) for f, d, s, c in zip(frame.found, frame.due_date, frame.severity, frame.created_at)], object)
+    found_by_then = pd.Series([dt.date.fromisoformat(f) <= as_of for f in frame.found], index=frame.index, dtype=bool)  # a Series: an empty list would select no columns
+    frame = frame[found_by_then].reset_index(drop=True)  # not yet found on that date
+    column = lambda values, dtype: pd.Series(values, index=frame.index, dtype=dtype)
+    frame["age_days"] = column([(as_of - dt.date.fromisoformat(f)).days for f in frame.found], "int64")
+    frame["past_due"] = column([bool(d) and s != "risk accepted" and dt.date.fromisoformat(d) < as_of for d, s in zip(frame.due_date, frame.status)], bool)
     return frame.drop(columns="created_at")
 
 def findings_by_age(store: Store, as_of: dt.date) -> pd.DataFrame:
@@ -61,7 +64,7 @@ def bundle_outcomes(store: Store) -> pd.DataFrame:
                            columns=["model_id", "run_id", "date", "status", "outcome", "revalidation_triggers"])
     signed: dict[str, list[str]] = {}
     for r in store.read("SELECT run_id, role, signer FROM signoffs ORDER BY run_id, role"): signed.setdefault(r["run_id"], []).append(f"{r['role']}: {r['signer']}")
-    bundles["signed by"] = [", ".join(signed.get(run, [])) or "unsigned" for run in bundles.run_id]  # role: signer
+    bundles["signed by"] = pd.Series([", ".join(signed.get(run, [])) or "unsigned" for run in bundles.run_id], index=bundles.index, dtype=object)  # role: signer (text even with no bundle)
     bundles["date"] = bundles.date.astype(str).str[:10]
     return bundles
 
@@ -87,7 +90,7 @@ def approvals_pending(store: Store) -> pd.DataFrame:
         if blockers: return f"{len(blockers)} open high-severity finding(s) without accepted risk: {', '.join(blockers)}"
         return "awaiting " + (" and ".join(r for r in ("preparer", "validator") if f"{r}:" not in signed) or "the approver")
     return pd.DataFrame({"model_id": pending.model_id, "run_id": pending.run_id, "signed by": pending["signed by"],
-                         "blocked by": [why(m, s) for m, s in zip(pending.model_id, pending["signed by"])]}).reset_index(drop=True)
+                         "blocked by": pd.Series([why(m, s) for m, s in zip(pending.model_id, pending["signed by"])], index=pending.index, dtype=object)}).reset_index(drop=True)
 
 # %% ../../nbs/55_governance_committee.ipynb #8b7f8a23
 def coverage_by_model(store: Store, mapping=None) -> pd.DataFrame:

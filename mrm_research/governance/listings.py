@@ -24,7 +24,8 @@ class Listing:
     def frame(self):
         "The rows as a pandas DataFrame (the column names even when there is no row); `attrs['total']` holds the full count."
         import pandas as pd  # here, not at the top: the command line prints listings without loading pandas
-        frame = pd.DataFrame(self.rows, columns=self.columns); frame.attrs["total"] = self.total
+        frame = pd.DataFrame(self.rows, columns=self.columns) if self.rows else pd.DataFrame({c: pd.Series(dtype=object) for c in self.columns})  # empty: text columns, not float ones
+        frame.attrs["total"] = self.total
         return frame
 
 
