@@ -5,7 +5,7 @@
 # %% ../nbs/01_contracts.ipynb #01-contracts-002
 from __future__ import annotations
 from dataclasses import dataclass, field
-import hashlib, os
+import hashlib, os, re
 from pathlib import Path
 from typing import Any
 import numpy as np, pandas as pd, yaml
@@ -166,9 +166,9 @@ DIGIT_DATES = {8: "%Y%m%d", 6: "%Y%m"}  # dates written as digits, as bank extra
 def _digit_dates(values: pd.Series) -> pd.Series | None:
     "Dates written as digits (DIGIT_DATES), from numbers or from text; any other number (epoch seconds, a spreadsheet's day count) is not guessed: missing. None when the column is text that is not all such digits."
     present = values.dropna()
-    if pd.api.types.is_bool_dtype(values) or present.empty: return None
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values) or present.empty: return None
     if pd.api.types.is_numeric_dtype(values): text = values.where(values % 1 == 0).astype("Float64").astype("Int64").astype("string")
-    elif present.astype(str).str.strip().str.fullmatch("|".join(rf"\d{{{n}}}" for n in DIGIT_DATES)).all(): text = values.astype("string").str.strip()
+    elif _all_match(present, "|".join(rf"\d{{{n}}}" for n in DIGIT_DATES)): text = values.astype("string").str.strip()
     else: return None
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     for length, form in DIGIT_DATES.items():
@@ -178,10 +178,16 @@ def _digit_dates(values: pd.Series) -> pd.Series | None:
 
 _SLASHED = r"\d{1,2}[/.]\d{1,2}[/.]\d{4}"
 
+def _all_match(present: pd.Series, pattern: str) -> bool:
+    "Whether every value of a text column (no missing value) is the pattern: the first value decides alone when it is not (a column of ten million ISO times is not scanned)."
+    if not (pd.api.types.is_object_dtype(present) or pd.api.types.is_string_dtype(present)) or not re.fullmatch(pattern, str(present.iloc[0]).strip()): return False
+    return bool(present.astype(str).str.strip().str.fullmatch(pattern).all())
+
 def _slashed_dates(values: pd.Series, column: str) -> pd.Series | None:
     "Dates written d/m/yyyy or m/d/yyyy (or with dots): the order that reads every value; refused when both read every value differently. None when the column is not all such dates."
-    present = values.dropna().astype(str).str.strip()
-    if present.empty or not pd.api.types.is_object_dtype(values) and not pd.api.types.is_string_dtype(values) or not present.str.fullmatch(_SLASHED).all(): return None
+    present = values.dropna()
+    if present.empty or not _all_match(present, _SLASHED): return None
+    present = present.astype(str).str.strip()
     text = values.astype("string").str.strip().str.replace(".", "/", regex=False)
     day_first, month_first = (pd.to_datetime(text, format=form, errors="coerce") for form in ("%d/%m/%Y", "%m/%d/%Y"))
     if day_first.notna().sum() == month_first.notna().sum() and not day_first.equals(month_first):
