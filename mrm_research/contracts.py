@@ -15,9 +15,9 @@ import pandera.pandas as pa
 # %% auto #0
 __all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'DIGIT_DATES', 'ContractViolation', 'Contract', 'contracts_dir', 'load_contract',
            'is_delta_table', 'data_files', 'is_warehouse_table', 'csv_delimiter', 'read_table', 'decimal_comma_hint',
-           'numbers_from_text', 'timestamps', 'coerce_types', 'orphan_mask', 'ContractReport', 'check_frame',
-           'fingerprint', 'check_dataset', 'load_dataset', 'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file',
-           'lost_zeros_hint', 'unknown_codes']
+           'number_time_hint', 'numbers_from_text', 'timestamps', 'coerce_types', 'orphan_mask', 'ContractReport',
+           'check_frame', 'fingerprint', 'check_dataset', 'load_dataset', 'sql_quote', 'code_lookup', 'case_sql',
+           'read_mapping_file', 'lost_zeros_hint', 'unknown_codes']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -147,6 +147,12 @@ def decimal_comma_hint(values) -> str:
     import re
     commas = any(isinstance(v, str) and re.fullmatch(r"\s*[+-]?\d+,\d+\s*", v) for v in values)
     return " (numbers written with a decimal comma: write decimals with a point, or save the data as Parquet)" if commas else ""
+
+def number_time_hint(rule: str, values) -> str:
+    "A hint to add where numbers failed to read as times (epoch seconds, a spreadsheet's day count), else ''."
+    if rule.removeprefix("type(").rstrip(")") in ("string", "integer", "float", "boolean"): return ""
+    numbers = [v for v in values if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)]
+    return " (numbers are read as dates only when written 20250115 or 202501: convert epoch seconds or day counts to timestamps, e.g. pandas.to_datetime(values, unit='s'))" if numbers else ""
 
 def numbers_from_text(values: pd.Series) -> pd.Series:
     "Numbers from a column of text, as `pandas.to_numeric(values, errors='coerce')` gives them, parsed by Arrow when every value parses."
@@ -311,7 +317,7 @@ def _summarise(failures: list[dict], examples: int = 3) -> pd.DataFrame:
     for (column, rule), group in records.groupby(["column", "rule"], sort=False):
         first = group.drop_duplicates("index").head(examples)
         shown = "; ".join(f"row {i}: {v!r}" if pd.notna(i) else repr(v) for i, v in zip(first["index"], first["value"]))
-        if str(rule).startswith("type("): shown += decimal_comma_hint(first["value"])
+        if str(rule).startswith("type("): shown += decimal_comma_hint(first["value"]) + number_time_hint(str(rule), first["value"])
         rows.append({"column": column, "rule": rule, "failing_rows": int(group["index"].nunique(dropna=False)), "examples": shown})
     return pd.DataFrame(rows, columns=columns)
 
