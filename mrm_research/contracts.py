@@ -9,15 +9,15 @@ import hashlib, os, re
 from pathlib import Path
 from typing import Any
 import numpy as np, pandas as pd, yaml
-from .core import MRMError, ParameterError, package_home, project_root, sha256_file  # first: it quiets pyspark's import warning
+from .core import MRMError, ParameterError, load_yaml, package_home, project_root, sha256_file  # first: it quiets pyspark's import warning
 import pandera.pandas as pa
 
 # %% auto #0
 __all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'DIGIT_DATES', 'ContractViolation', 'Contract', 'contracts_dir', 'load_contract',
            'is_delta_table', 'data_files', 'is_warehouse_table', 'csv_delimiter', 'read_table', 'decimal_comma_hint',
            'number_time_hint', 'numbers_from_text', 'timestamps', 'coerce_types', 'orphan_mask', 'ContractReport',
-           'check_frame', 'fingerprint', 'check_dataset', 'load_dataset', 'sql_quote', 'code_lookup', 'case_sql',
-           'read_mapping_file', 'lost_zeros_hint', 'unknown_codes']
+           'check_frame', 'fingerprint', 'check_dataset', 'recode', 'load_dataset', 'sql_quote', 'code_lookup',
+           'case_sql', 'read_mapping_file', 'lost_zeros_hint', 'unknown_codes']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -372,16 +372,30 @@ def check_dataset(dataset: str, # dataset name, i.e. the contract to apply
     others = {name: read_table(p) for name, p in (related or {}).items()}
     return check_frame(read_table(file), contract, source=str(file), related=others)[1].raise_for_failures()
 
+def recode(raw: pd.DataFrame, contract: Contract, codes: dict[str, dict], owner: str) -> pd.DataFrame:
+    "The file's own codes translated to the contract's values, per column ({column: {contract value: the file's code or codes}}, as the mappings write them); a code not listed stays as written, for the contract to name."
+    raw = raw.copy()
+    for column, mapping in codes.items():
+        allowed = ((contract.columns.get(column) or {}).get("checks") or {}).get("isin")
+        if allowed is None: raise ParameterError(f"{owner}: column '{column}' of {contract.dataset} has no set of values to translate codes to")
+        lookup = {str(code): value for code, value in code_lookup(mapping, tuple(allowed), f"{column} value", owner).items()}
+        if column in raw.columns: raw[column] = raw[column].map(lambda value: value if pd.isna(value) else lookup.get(str(value), value))
+    return raw
+
 def load_dataset(file: str | Path, # CSV or Parquet file
                  dataset: str, # dataset name, i.e. the contract to apply
                  related: dict[str, pd.DataFrame] | None = None, # already-loaded datasets, for foreign keys
+                 codes: dict[str, dict] | str | Path | None = None, # the file's own codes per column: {column: {contract value: its code or codes}} (see `recode`), or a YAML file of them
                 ) -> tuple[pd.DataFrame, dict]:
-    "Read, check (raising on any failure) and fingerprint a dataset; return the typed frame and its fingerprint."
+    "Read, check (raising on any failure) and fingerprint a dataset; return the typed frame and its fingerprint (with the codes translated, when any)."
+    if isinstance(codes, (str, Path)): codes = load_yaml(Path(codes).read_text()) if str(codes) else None
+    if codes is not None and not isinstance(codes, dict): raise ParameterError(f"codes of {Path(file).name}: a mapping {{column: {{contract value: code or codes}}}} is needed, got {codes!r}")
     contract = load_contract(dataset)
     raw = read_table(file)
+    if codes: raw = recode(raw, contract, codes, f"codes of {Path(file).name}")
     typed, report = check_frame(raw, contract, source=str(file), related=related)
     report.raise_for_failures()
-    return typed, fingerprint(file, contract, len(typed), raw)
+    return typed, {**fingerprint(file, contract, len(typed), raw), **({"codes": codes} if codes else {})}
 
 # %% ../nbs/01_contracts.ipynb #8edf1f97
 def sql_quote(text) -> str:

@@ -325,9 +325,10 @@ def show_table(frame: pd.DataFrame, # table to show
 def load_dataset(file: str | Path, # CSV or Parquet file
                  dataset: str, # dataset name = contract name
                  related: dict[str, pd.DataFrame] | None = None, # loaded datasets, for foreign-key checks
+                 codes: dict[str, dict] | str | None = None, # the file's own codes per column, translated first (`contracts.recode`), or a YAML file of them
                 ) -> pd.DataFrame:
-    "Read a dataset, check it against its contract and record its fingerprint in `inputs.json`."
-    frame, fingerprint = contracts.load_dataset(file, dataset, related)
+    "Read a dataset, check it against its contract and record its fingerprint (and any codes translated) in `inputs.json`."
+    frame, fingerprint = contracts.load_dataset(file, dataset, related, codes)
     recorder().dataset(dataset, fingerprint)
     return frame
 

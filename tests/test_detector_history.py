@@ -34,7 +34,10 @@ def venue_history(seed: int = 11) -> pd.DataFrame:
 
 
 def test_surveillance_report_from_a_venue_history_alone(tmp_path):
-    bundle, results, rows = run_on_history("surveillance_tuning.ipynb", venue_history(), tmp_path, model_id="VENUE-HISTORY")
+    "The venue's dispositions in its own words, translated by a codes file beside the history."
+    (tmp_path / "codes.yaml").write_text("disposition: {sar_filed: [STOR filed], productive: [escalated], closed: [no action]}\n")
+    exported = venue_history().assign(disposition=lambda f: f.disposition.map({"sar_filed": "STOR filed", "productive": "escalated", "closed": "no action"}))
+    bundle, results, rows = run_on_history("surveillance_tuning.ipynb", exported, tmp_path, "-p", "history_codes", tmp_path / "codes.yaml", model_id="VENUE-HISTORY")
     assert results["metrics"]["evidence"]["value"] == "history"
     table = results["tables"]["recommendations"]
     assert "recall" not in table["columns"] and "precision" not in table["columns"]  # not measurable without ground truth
