@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np, pandas as pd
 from scipy import stats
 from ..checks import CheckDefinition, CheckResult
-from .metrics import MetricError, check_scored, metrics_from_weights, performance_by_segment, score_groups
+from .metrics import MetricError, calendar_period, check_scored, metrics_from_weights, performance_by_segment, score_groups
 from ..figures import panels
 
 
@@ -22,7 +22,7 @@ def periods_of(dates, frequency: str = "M", name: str = "data") -> np.ndarray:
     parsed = pd.to_datetime(pd.Series(dates), errors="coerce")
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if len(bad): raise MetricError(f"{name}: {len(bad)} date(s) missing or unreadable, e.g. row(s) {bad[:5].tolist()}")
-    return parsed.dt.to_period(frequency).astype(str).to_numpy()
+    return parsed.dt.to_period(calendar_period(frequency)).astype(str).to_numpy()
 
 def performance_by_period(labels, scores, dates, threshold: float = 0.5, frequency: str = "M", **options) -> pd.DataFrame:
     "Metrics with bootstrap intervals per calendar period (out-of-time performance)."

@@ -10,7 +10,7 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 from ..core import MRMError
 from ..checks import CheckDefinition, CheckResult
-from .metrics import metrics_from_weights, score_groups, MetricError
+from .metrics import calendar_period, metrics_from_weights, score_groups, MetricError
 from ..figures import panels
 
 
@@ -111,7 +111,7 @@ def monitoring_windows(dates: pd.Series, # each row's date
                       ) -> tuple[np.ndarray, str, str]:
     "Window label per row at the finest period (from `frequency`, coarsening) where at least half the windows hold `minimum_rows`; the period used and a note saying why."
     dates = pd.to_datetime(pd.Series(dates)).reset_index(drop=True)
-    period, coarsened = frequency, []
+    period, coarsened = calendar_period(frequency), []
     while period is not None:
         labels = dates.dt.to_period(period).astype(str).to_numpy()
         counts = pd.Series(labels).value_counts()

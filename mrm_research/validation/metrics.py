@@ -13,12 +13,13 @@ from ..figures import panels
 
 
 # %% auto #0
-__all__ = ['THRESHOLD_METRICS', 'RANKING_METRICS', 'PROBABILITY_METRICS', 'UNDEFINED', 'UNRECORDED_SEGMENT', 'DISCRIMINATION',
-           'DETERIORATION', 'MetricError', 'check_scored', 'score_groups', 'row_losses', 'sorted_metrics',
-           'column_metrics', 'metrics_from_weights', 'undefined_metrics', 'performance', 'BootstrapResult',
-           'bootstrap_draws', 'count_per_replicate', 'bootstrap_weights', 'merged_columns', 'compiled_tally',
-           'bootstrap_replicates', 'bootstrap_performance', 'with_intervals', 'gains_table', 'codes_as_written',
-           'performance_by_segment', 'DeLongResult', 'rank_auc', 'delong_test', 'plot_roc_pr', 'plot_gains']
+__all__ = ['THRESHOLD_METRICS', 'RANKING_METRICS', 'PROBABILITY_METRICS', 'UNDEFINED', 'UNRECORDED_SEGMENT', 'CALENDAR_PERIODS',
+           'DISCRIMINATION', 'DETERIORATION', 'MetricError', 'check_scored', 'score_groups', 'row_losses',
+           'sorted_metrics', 'column_metrics', 'metrics_from_weights', 'undefined_metrics', 'performance',
+           'BootstrapResult', 'bootstrap_draws', 'count_per_replicate', 'bootstrap_weights', 'merged_columns',
+           'compiled_tally', 'bootstrap_replicates', 'bootstrap_performance', 'with_intervals', 'gains_table',
+           'codes_as_written', 'performance_by_segment', 'calendar_period', 'DeLongResult', 'rank_auc', 'delong_test',
+           'plot_roc_pr', 'plot_gains']
 
 # %% ../../nbs/31_validation_metrics.ipynb #ab3d5fc6
 class MetricError(MRMError):
@@ -305,6 +306,17 @@ def performance_by_segment(labels, scores, segments, # a segment label per row
         for metric in metrics: row |= {metric: result.estimates[metric], f"{metric}_lower": result.lower[metric], f"{metric}_upper": result.upper[metric]}
         rows.append(row | {"note": "; ".join(f"{metric} not measured: {why}" for metric, why in result.not_measured.items() if metric in metrics)})
     return pd.DataFrame(rows)
+
+# %% ../../nbs/31_validation_metrics.ipynb #31-calendar-period
+CALENDAR_PERIODS = {"D": ("d", "day", "days", "daily"), "W": ("w", "week", "weeks", "weekly"), "M": ("m", "me", "ms", "month", "months", "monthly"),
+                    "Q": ("q", "qe", "qs", "quarter", "quarters", "quarterly"), "Y": ("y", "ye", "ys", "a", "year", "years", "yearly", "annual")}  # how a frequency may be written, lower case
+
+def calendar_period(frequency: str) -> str:
+    "The pandas period alias (D, W, M, Q or Y) of a frequency as a user may write it (ME, QE, 'monthly', 'q'); anything else refused."
+    written = str(frequency).strip().lower()
+    for alias, names in CALENDAR_PERIODS.items():
+        if written in names: return alias
+    raise MetricError(f"frequency {frequency!r}: give one of D, W, M, Q or Y (or day, week, month, quarter, year)")
 
 # %% ../../nbs/31_validation_metrics.ipynb #3b870cd1
 @dataclass
