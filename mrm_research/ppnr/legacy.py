@@ -187,7 +187,19 @@ class LegacySuite:
                     if rows < self.horizon: problems.append(f"scenario {name!r} has {rows} row(s) in {self.scenarios['data']!r}, the horizon is {self.horizon}")
                 needed = sorted({d for m in self.models for d in m.scenario_drivers} - set(scenarios.columns))
                 if needed: problems.append(f"scenarios {self.scenarios['data']!r} lack driver column(s) {', '.join(needed)}")
+                problems += self._scenario_gaps(scenarios)
         if problems: raise ParameterError(f"inputs do not fit the suite {self.name!r}: " + "; ".join(problems))
+
+    def _scenario_gaps(self, scenarios: pd.DataFrame) -> list[str]:
+        "A problem per scenario and driver a model reads that is missing in some of the scenario's first `horizon` periods, naming them (a forecast needs every driver every period)."
+        drivers, column, problems = sorted({d for m in self.models for d in m.scenario_drivers} & set(scenarios.columns)), self.scenarios["column"], []
+        for name in self.scenario_names:
+            path = scenarios[scenarios[column] == name]
+            path = (path.sort_values(self.time, kind="stable") if self.time in path.columns else path).head(self.horizon)
+            for driver in drivers:
+                gaps = path.loc[path[driver].isna(), self.time].astype(str).tolist() if self.time in path.columns else [str(i) for i in path.index[path[driver].isna()]]
+                if gaps: problems.append(f"scenario {name!r}: driver {driver!r} is missing in {len(gaps)} of its first {self.horizon} periods ({', '.join(gaps[:5])})")
+        return problems
 
 def _repository() -> Path:
     "The project folder this package belongs to (the current project when run from a notebook)."
