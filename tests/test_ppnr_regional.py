@@ -43,8 +43,11 @@ def test_parity_report_from_the_banks_own_folder(tmp_path):
 
 
 def test_scenario_report_from_the_banks_own_folder(tmp_path):
-    "Projection with the bank's own group model (a bank that joined late included) and a challenger limit that means the same in $m as in % of assets."
+    "Projection with the bank's own group model (a bank that joined late, and one that left the panel two years before its end) and a challenger limit that means the same in $m as in % of assets."
+    import pandas as pd
     write_bank_folder(tmp_path)
+    panel = pd.read_parquet(tmp_path / "data" / "panel.parquet"); leaver = panel.entity.unique()[4]; left_after = sorted(panel.period.unique())[-9]
+    panel[~((panel.entity == leaver) & (panel.period > left_after))].to_parquet(tmp_path / "data" / "panel.parquet", index=False)
     mrm("run", REPO / "nbs/validation/ppnr_scenarios.ipynb", "-p", "data_dir", "data", "-p", "suite_file", "suite.yaml", "-p", "device", "cpu", "-p", "paths", 200,
         "--out", "out", "--no-progress", cwd=tmp_path, check=0)
     bundle, = bundles(tmp_path / "out")
@@ -54,5 +57,7 @@ def test_scenario_report_from_the_banks_own_folder(tmp_path):
     assert metrics["max_cumulative_gap_share"]["value"] == pytest.approx(share, rel=1e-12)
     gap = [f for f in results["findings"] if f["id"] == "PPNR-CHALLENGER-GAP"]
     assert (len(gap) == 1) == (share > 0.10) and all(f"{share:.0%} of the bottom-up total" in f["title"] for f in gap), gap
+    stale, = [f for f in results["findings"] if f["id"] == "PPNR-STALE-GROUPS"]  # projected from its last quarter in the panel as if it were current: said
+    assert stale["detail"].startswith(f"{leaver}: their last observed nii comes before {panel.period.max()}"), stale
     groups = results["tables"]["group_spread"]; percentiles = [i for i, c in enumerate(groups["columns"]) if c.endswith("of groups")]
     assert len(groups["rows"]) == 3 * 9 and all(row[i] is not None and np.isfinite(row[i]) for row in groups["rows"] for i in percentiles), groups  # every bank projected, the one that joined in its 21st quarter too

@@ -20,10 +20,10 @@ from ..figures import panels
 
 # %% auto #0
 __all__ = ['PERCENTILES', 'ProjectionModels', 'fit_projection_models', 'legacy_projection_models', 'group_forecaster',
-           'group_drivers', 'group_projections', 'scenario_periods', 'project', 'scenario_loader', 'project_pairs',
-           'bank_blocks', 'scenario_futures', 'project_banks', 'bank_projections', 'shock_scenario', 'sensitivity',
-           'monte_carlo', 'plot_fan_charts', 'plot_scenario_drivers', 'plot_projections', 'compare_sensitivity',
-           'projection_schema', 'spark_bank_projections']
+           'group_drivers', 'group_projections', 'stale_groups', 'scenario_periods', 'project', 'scenario_loader',
+           'project_pairs', 'bank_blocks', 'scenario_futures', 'project_banks', 'bank_projections', 'shock_scenario',
+           'sensitivity', 'monte_carlo', 'plot_fan_charts', 'plot_scenario_drivers', 'plot_projections',
+           'compare_sensitivity', 'projection_schema', 'spark_bank_projections']
 
 # %% ../../nbs/24_ppnr_projection.ipynb #24-ppnr-projection-005
 @dataclass
@@ -104,6 +104,15 @@ def group_projections(models: ProjectionModels) -> np.ndarray:
     "Each group's recursive projection under every scenario: [scenario, group, horizon]."
     forecaster = group_forecaster(models); groups = forecaster.last_value.shape[0]
     return forecaster(scenario_tensor(models.suite, models.inputs, group_drivers(models), models.device)[:, None].expand(-1, groups, -1, -1)).cpu().numpy()
+
+def stale_groups(models: ProjectionModels) -> pd.DataFrame:
+    "The groups whose last observed target comes before the end of the history (a bank that left the panel): a recursive projection starts each from that older value as if it were the last period's."
+    model, time = models.group_model, models.suite.time
+    observed = ordered(models.suite, models.inputs[model.data].dropna(subset=[model.recursive["of"]]))
+    last = observed.groupby(model.recursive["group"], sort=False)[time].last().astype(str)
+    end = str(observed[time].iloc[-1])
+    stale = last[last != end]
+    return pd.DataFrame({"group": stale.index.astype(str), f"last observed {model.recursive['of']}": stale.to_numpy(), "history ends": end})
 
 def scenario_periods(suite: LegacySuite, inputs: dict) -> list[str]:
     "The periods of the projection horizon, as the first scenario names them."
