@@ -50,3 +50,18 @@ def test_timestamps_stored_with_their_zone_meet_their_contract(tmp_path, small_b
     transactions.assign(booked_at=transactions.booked_at.dt.tz_localize("UTC").dt.tz_convert("Asia/Tokyo")).to_parquet(tmp_path / "transactions.parquet")
     result = mrm("contracts", "check", "transactions", tmp_path / "transactions.parquet", check=0, env={**os.environ, "TZ": "America/New_York"})
     assert "meets contract transactions v1.1.0" in " ".join(result.stdout.split())
+
+
+def test_a_feed_review_without_the_sources_control_totals(tmp_path, small_bank):
+    "A bank that can give its transactions (as CSV, with the booking day written 20250115) and accounts but no customer master and no control totals: the review runs on what it has, says what it could not check, and records that the feed is not reconciled to its source."
+    transactions = pd.read_parquet(small_bank / "transactions.parquet")
+    transactions.assign(booked_at=transactions.booked_at.dt.strftime("%Y%m%d").astype(int)).to_csv(tmp_path / "transactions.csv", index=False)
+    pd.read_parquet(small_bank / "accounts.parquet").to_parquet(tmp_path / "accounts.parquet")
+    mrm("run", REPO / "nbs/validation/aml_data_quality.ipynb", "-p", "data_dir", ".", "-p", "as_of", "2025-01-31", "--out", "out", "--no-progress", check=0, cwd=tmp_path)
+    (bundle,) = bundles(tmp_path / "out")
+    results = json.loads((bundle / "results.json").read_text())
+    status = {(c["check"], c["detail"].split(":")[0]): c["status"] for c in results["checks"]}
+    assert status[("reconciliation", "needs both transactions and daily_control_totals")] == "not run"
+    assert status[("timeliness", "latest booking 2025-01-30, as of 2025-01-31")] == "pass"  # the days as written, not 1970
+    assert {f["id"] for f in results["findings"]} == {"DQ-RECONCILIATION"}
+    assert set(json.loads((bundle / "inputs.json").read_text())) == {"accounts", "transactions"}
