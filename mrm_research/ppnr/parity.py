@@ -565,9 +565,13 @@ def fit_diagnostics(suite: LegacySuite, goldens: Goldens, fits: dict) -> pd.Data
     return pd.DataFrame(rows)
 
 def criterion(row: pd.Series) -> str:
-    "A parity row's pass rule as a reader sees it, e.g. '|Δ| ≤ 1e-10' or 'TOST ±0.0001: p = 3e-29'."
-    rule = TOLERANCES.get(row.tolerance_kind)
+    "A parity row's pass rule as a reader sees it, e.g. '|Δ| ≤ 1e-10' or 'TOST ±0.0001: p = 3e-29', with the row's note (why its tolerance was widened, what it leaves out)."
     if row.status == "not run": return "not run: " + row.note
+    return _rule_text(row) + (f" ({row.note})" if row.note else "")
+
+def _rule_text(row: pd.Series) -> str:
+    "The pass rule of a computed row, with its tolerance."
+    rule = TOLERANCES.get(row.tolerance_kind)
     if row.rule == "scaled": return f"|Δ| ≤ {row.tolerance:g}" + (f" × max({rule.floor:g}, |legacy|)" if rule and rule.floor != 1 else " × max(1, |legacy|)")
     if row.rule == "relative": return f"|Δ / legacy| ≤ {row.tolerance:g}"
     if row.rule == "in standard errors": return f"|Δ| ≤ {row.tolerance:g} × standard error"
