@@ -34,18 +34,19 @@ def _raised(due_date: str | None, severity: str, created_at: str) -> str:
     if pd.isna(due_date) or not DUE_DAYS.get(severity): return str(created_at)[:10]
     return (dt.date.fromisoformat(due_date) - dt.timedelta(days=DUE_DAYS[severity])).isoformat()
 
+def _column(values, like: pd.DataFrame, dtype) -> pd.Series:
+    "A column for `like` from a list of values, typed even when there is no row (a list of no value would make a float column, and an empty list would select no column)."
+    return pd.Series(list(values), index=like.index, dtype=dtype)
+
 def open_findings(store: Store, as_of: dt.date) -> pd.DataFrame:
     "Every finding not closed (risk accepted included), with the date found, its age in days and whether it is past due."
     rows = store.read("SELECT f.key, f.model_id, f.finding_id, f.severity, f.status, f.title, f.due_date, f.created_at, b.date AS found FROM findings f "
                       "LEFT JOIN model_bundles b ON f.run_id = b.run_id WHERE f.status != 'closed' ORDER BY f.key")
     frame = pd.DataFrame(rows, columns=["key", "model_id", "finding_id", "severity", "status", "title", "due_date", "created_at", "found"])
-    column = lambda values, dtype: pd.Series(values, index=frame.index, dtype=dtype)  # typed: a column of no rows would otherwise be float
-    frame["found"] = column([str(f)[:10] if pd.notna(f) else _raised(d, s, c) for f, d, s, c in zip(frame.found, frame.due_date, frame.severity, frame.created_at)], object)
-    found_by_then = pd.Series([dt.date.fromisoformat(f) <= as_of for f in frame.found], index=frame.index, dtype=bool)  # a Series: an empty list would select no columns
-    frame = frame[found_by_then].reset_index(drop=True)  # not yet found on that date
-    column = lambda values, dtype: pd.Series(values, index=frame.index, dtype=dtype)
-    frame["age_days"] = column([(as_of - dt.date.fromisoformat(f)).days for f in frame.found], "int64")
-    frame["past_due"] = column([bool(d) and s != "risk accepted" and dt.date.fromisoformat(d) < as_of for d, s in zip(frame.due_date, frame.status)], bool)
+    frame["found"] = _column((str(f)[:10] if pd.notna(f) else _raised(d, s, c) for f, d, s, c in zip(frame.found, frame.due_date, frame.severity, frame.created_at)), frame, object)
+    frame = frame[_column((dt.date.fromisoformat(f) <= as_of for f in frame.found), frame, bool)].reset_index(drop=True)  # not yet found on that date
+    frame["age_days"] = _column(((as_of - dt.date.fromisoformat(f)).days for f in frame.found), frame, "int64")
+    frame["past_due"] = _column((bool(d) and s != "risk accepted" and dt.date.fromisoformat(d) < as_of for d, s in zip(frame.due_date, frame.status)), frame, bool)
     return frame.drop(columns="created_at")
 
 def findings_by_age(store: Store, as_of: dt.date) -> pd.DataFrame:
@@ -64,7 +65,7 @@ def bundle_outcomes(store: Store) -> pd.DataFrame:
                            columns=["model_id", "run_id", "date", "status", "outcome", "revalidation_triggers"])
     signed: dict[str, list[str]] = {}
     for r in store.read("SELECT run_id, role, signer FROM signoffs ORDER BY run_id, role"): signed.setdefault(r["run_id"], []).append(f"{r['role']}: {r['signer']}")
-    bundles["signed by"] = pd.Series([", ".join(signed.get(run, [])) or "unsigned" for run in bundles.run_id], index=bundles.index, dtype=object)  # role: signer (text even with no bundle)
+    bundles["signed by"] = _column((", ".join(signed.get(run, [])) or "unsigned" for run in bundles.run_id), bundles, object)  # role: signer
     bundles["date"] = bundles.date.astype(str).str[:10]
     return bundles
 
@@ -90,7 +91,7 @@ def approvals_pending(store: Store) -> pd.DataFrame:
         if blockers: return f"{len(blockers)} open high-severity finding(s) without accepted risk: {', '.join(blockers)}"
         return "awaiting " + (" and ".join(r for r in ("preparer", "validator") if f"{r}:" not in signed) or "the approver")
     return pd.DataFrame({"model_id": pending.model_id, "run_id": pending.run_id, "signed by": pending["signed by"],
-                         "blocked by": pd.Series([why(m, s) for m, s in zip(pending.model_id, pending["signed by"])], index=pending.index, dtype=object)}).reset_index(drop=True)
+                         "blocked by": _column((why(m, s) for m, s in zip(pending.model_id, pending["signed by"])), pending, object)}).reset_index(drop=True)
 
 # %% ../../nbs/55_governance_committee.ipynb #8b7f8a23
 def coverage_by_model(store: Store, mapping=None) -> pd.DataFrame:
