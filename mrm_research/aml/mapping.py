@@ -129,7 +129,9 @@ def _rule(column: str, rule: str, failing: pd.Series | int) -> dict | None:
 
 def ledger_checks(ledger: pd.DataFrame, # the extract, columns already named as LEDGER_COLUMNS
                   accounts: pd.DataFrame, # the bank's accounts (account_id)
-                  spec: LedgerSpec) -> list[dict]:
+                  spec: LedgerSpec,
+                  posted: pd.Series | None = None, # posted_at already read as times (`contracts.timestamps`); None: read here
+                 ) -> list[dict]:
     "Every rule the extract breaks: column, rule, failing rows."
     missing = [c for c in LEDGER_COLUMNS if c not in ledger.columns and c != "counterparty_reference"]
     if missing: return [{"column": c, "rule": "column_present", "failing_rows": len(ledger)} for c in missing]
@@ -142,7 +144,7 @@ def ledger_checks(ledger: pd.DataFrame, # the extract, columns already named as 
     in_bad = ledger.journal_id.isin(out_of_balance[out_of_balance].index); in_one_sided = ledger.journal_id.isin(one_sided[one_sided].index)
     rules = [_rule("entry_id", "unique", ledger.entry_id.duplicated(keep=False)), _rule("side", "isin side codes", side.isna()),
              _rule("amount", "gt 0", ~(pd.to_numeric(ledger.amount, errors="coerce") > 0)), _rule("posted_at", "not_null", ledger.posted_at.isna()),
-             _rule("posted_at", "a readable date or time", ledger.posted_at.notna() & timestamps(ledger.posted_at, "column 'posted_at'").isna()),
+             _rule("posted_at", "a readable date or time", ledger.posted_at.notna() & (timestamps(ledger.posted_at, "column 'posted_at'") if posted is None else posted).isna()),
              _rule("account_id", "known account (customer or ledger)", ~(customer | own)), _rule("account_id", "not both customer and ledger account", customer & own),
              _rule("journal_id", f"journal balances (within {spec.balance_tolerance})", in_bad), _rule("journal_id", "journal has a debit and a credit side", in_one_sided)]
     return [r for r in rules if r]
@@ -155,7 +157,8 @@ def ledger_to_transactions(ledger: pd.DataFrame, # the extract as delivered
                           ) -> pd.DataFrame:
     "The transactions dataset from a checked ledger extract: one row per customer-account side."
     frame = ledger.rename(columns={bank: ours for ours, bank in spec.columns.items()})
-    failures = ledger_checks(frame, accounts, spec)
+    posted = timestamps(frame.posted_at, f"{dataset} column 'posted_at'") if "posted_at" in frame else None  # read once: checked, then booked
+    failures = ledger_checks(frame, accounts, spec, posted)
     if failures:
         raise MRMError(f"dataset '{dataset}' ({len(ledger):,} rows) fails the ledger mapping's checks; nothing was written:\n"
                        + "\n".join(f"  - column '{f['column']}', rule {f['rule']}: {f['failing_rows']:,} row(s) fail" for f in failures))
@@ -168,6 +171,6 @@ def ledger_to_transactions(ledger: pd.DataFrame, # the extract as delivered
     other = opposite.reindex(other_side)
     counterparty = np.where(other.is_customer.fillna(False).to_numpy(bool), other.account_id.to_numpy(),
                             mine.counterparty_reference.where(mine.counterparty_reference.notna(), other.account_id.to_numpy()).to_numpy())
-    return pd.DataFrame({"transaction_id": mine.entry_id.astype(str).to_numpy(), "account_id": mine.account_id.to_numpy(), "booked_at": timestamps(mine.posted_at, f"{dataset} column 'posted_at'").to_numpy(),
+    return pd.DataFrame({"transaction_id": mine.entry_id.astype(str).to_numpy(), "account_id": mine.account_id.to_numpy(), "booked_at": posted[mine.index].to_numpy(),
                          "channel": mine.channel.to_numpy(), "direction": mine.side.to_numpy(), "amount": mine.amount.astype(float).to_numpy(),
                          "currency": mine.currency.to_numpy(), "counterparty_country": mine.counterparty_country.to_numpy(), "counterparty_id": counterparty})
