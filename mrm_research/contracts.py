@@ -14,10 +14,10 @@ import pandera.pandas as pa
 
 # %% auto #0
 __all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'DIGIT_DATES', 'ContractViolation', 'Contract', 'contracts_dir', 'load_contract',
-           'is_delta_table', 'data_files', 'is_warehouse_table', 'csv_delimiter', 'read_table', 'decimal_comma_hint',
-           'number_time_hint', 'numbers_from_text', 'timestamps', 'coerce_types', 'orphan_mask', 'ContractReport',
-           'check_frame', 'fingerprint', 'check_dataset', 'recode', 'load_dataset', 'sql_quote', 'code_lookup',
-           'case_sql', 'read_mapping_file', 'lost_zeros_hint', 'unknown_codes']
+           'is_delta_table', 'data_files', 'is_warehouse_table', 'csv_delimiter', 'read_table', 'dataset_file',
+           'decimal_comma_hint', 'number_time_hint', 'numbers_from_text', 'timestamps', 'coerce_types', 'orphan_mask',
+           'ContractReport', 'check_frame', 'fingerprint', 'check_dataset', 'recode', 'load_dataset', 'sql_quote',
+           'code_lookup', 'case_sql', 'read_mapping_file', 'lost_zeros_hint', 'unknown_codes']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -140,6 +140,15 @@ def read_table(path: str | Path, # CSV or Parquet file, a Hive-style partitioned
         try: return pd.read_csv(path, sep=csv_delimiter(path), dtype=str, keep_default_na=True, engine="pyarrow")
         except Exception as error: raise MRMError(f"{path}: not a readable CSV file ({error}); its first line: {path.open(encoding='utf-8', errors='replace').readline()[:200]!r}") from error
     raise MRMError(f"cannot read {path}: only .csv, .parquet, partitioned Parquet folders and Delta tables are supported")
+
+# %% ../nbs/01_contracts.ipynb #01-dataset-file
+def dataset_file(folder: str | Path, # a data folder
+                 dataset: str, # the dataset's name
+                 folders: bool = True, # also a folder <dataset> (partitioned Parquet or a Delta table)
+                ) -> Path | None:
+    "The dataset as the folder holds it: <dataset>.parquet, <dataset>.csv or (with `folders`) a folder <dataset>; None when there is none."
+    candidates = [Path(folder) / f"{dataset}.parquet", Path(folder) / f"{dataset}.csv"] + [Path(folder) / dataset] * folders
+    return next((path for path in candidates if path.exists()), None)
 
 # %% ../nbs/01_contracts.ipynb #3a13c057
 def decimal_comma_hint(values) -> str:

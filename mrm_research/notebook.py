@@ -23,8 +23,8 @@ __all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'TABLE_
            'record_finding', 'record_scope', 'record_limitation', 'show_limitations', 'show_conclusion',
            'record_ground_truth_limitation', 'text_points', 'word_pieces', 'format_value', 'one_line', 'table_markdown',
            'with_notes', 'column_widths', 'minimum_width', 'column_groups', 'show_table', 'load_dataset',
-           'dataset_file', 'inspect_dataset', 'show_checks', 'character_names', 'fallback_families', 'show_figure',
-           'setup_report', 'report_date', 'show_not_run', 'sections_with_evidence', 'show_regulatory_coverage']
+           'inspect_dataset', 'show_checks', 'character_names', 'fallback_families', 'show_figure', 'setup_report',
+           'report_date', 'show_not_run', 'sections_with_evidence', 'show_regulatory_coverage']
 
 # %% ../nbs/02_notebook.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
@@ -331,13 +331,6 @@ def load_dataset(file: str | Path, # CSV or Parquet file
     frame, fingerprint = contracts.load_dataset(file, dataset, related, codes)
     recorder().dataset(dataset, fingerprint)
     return frame
-
-# %% ../nbs/02_notebook.ipynb #02-dataset-file
-def dataset_file(folder: str | Path, # a data folder
-                 dataset: str, # the dataset's name
-                ) -> Path | None:
-    "The dataset as the folder holds it: <dataset>.parquet, <dataset>.csv or a folder <dataset> (partitioned Parquet or a Delta table); None when there is none."
-    return next((path for path in (Path(folder) / f"{dataset}.parquet", Path(folder) / f"{dataset}.csv", Path(folder) / dataset) if path.exists()), None)
 
 # %% ../nbs/02_notebook.ipynb #02-report-019
 def inspect_dataset(file: str | Path, # CSV or Parquet file

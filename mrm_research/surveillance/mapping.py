@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np, pandas as pd, yaml
 from ..core import ParameterError, sha256_file
-from ..contracts import ContractViolation, case_sql, check_frame, code_lookup, load_contract, lost_zeros_hint, numbers_from_text, read_mapping_file, read_table, unknown_codes
+from ..contracts import ContractViolation, case_sql, check_frame, code_lookup, dataset_file, load_contract, lost_zeros_hint, numbers_from_text, read_mapping_file, read_table, unknown_codes
 from .detectors import run_sql
 
 # %% auto #0
@@ -162,11 +162,7 @@ def map_market(files: dict, # dataset -> the venue's file (CSV, Parquet) or data
 # %% ../../nbs/46_surveillance_mapping.ipynb #d7c07292
 def venue_files(folder: str | Path) -> dict[str, Path]:
     "The venue's files in a folder: <dataset>.parquet or <dataset>.csv for each dataset it has."
-    found = {}
-    for name in MAPPED_DATASETS:
-        for suffix in (".parquet", ".csv"):
-            if (Path(folder) / f"{name}{suffix}").exists(): found[name] = Path(folder) / f"{name}{suffix}"; break
-    return found
+    return {name: path for name in MAPPED_DATASETS if (path := dataset_file(folder, name, folders=False)) is not None}
 
 def read_venue(folder: str | Path, mapping_file: str | Path, engine: str = "duckdb") -> tuple[dict[str, pd.DataFrame], dict[str, dict]]:
     "The venue's datasets mapped and checked, and per dataset the fingerprint of its file and of the mapping for the bundle's inputs."
