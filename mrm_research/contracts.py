@@ -187,8 +187,8 @@ def _digit_dates(values: pd.Series) -> pd.Series | None:
     else: return None
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     for length, form in DIGIT_DATES.items():
-        pick = text.str.len() == length
-        parsed[pick.fillna(False)] = pd.to_datetime(text[pick.fillna(False)], format=form, errors="coerce")
+        pick = (text.str.len() == length).fillna(False)
+        parsed[pick] = pd.to_datetime(text[pick], format=form, errors="coerce")
     return parsed
 
 _SLASHED = r"\d{1,2}[/.]\d{1,2}[/.]\d{4}"
@@ -202,11 +202,10 @@ def _slashed_dates(values: pd.Series, column: str) -> pd.Series | None:
     "Dates written d/m/yyyy or m/d/yyyy (or with dots): the order that reads every value; refused when both read every value differently. None when the column is not all such dates."
     present = values.dropna()
     if present.empty or not _all_match(present, _SLASHED): return None
-    present = present.astype(str).str.strip()
     text = values.astype("string").str.strip().str.replace(".", "/", regex=False)
     day_first, month_first = (pd.to_datetime(text, format=form, errors="coerce") for form in ("%d/%m/%Y", "%m/%d/%Y"))
     if day_first.notna().sum() == month_first.notna().sum() and not day_first.equals(month_first):
-        example = present[(day_first != month_first)[values.notna()].to_numpy()].iloc[0]
+        example = values[(day_first != month_first) & values.notna()].iloc[0]
         raise ParameterError(f"{column}: dates such as {example!r} read as well day first as month first, and no value decides which: write them as YYYY-MM-DD")
     return (day_first if day_first.notna().sum() >= month_first.notna().sum() else month_first).astype("datetime64[ns]")
 
