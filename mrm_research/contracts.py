@@ -5,7 +5,7 @@
 # %% ../nbs/01_contracts.ipynb #01-contracts-002
 from __future__ import annotations
 from dataclasses import dataclass, field
-import hashlib, os, re
+import functools, hashlib, os, re
 from pathlib import Path
 from typing import Any
 import numpy as np, pandas as pd, yaml
@@ -13,11 +13,12 @@ from .core import MRMError, ParameterError, load_yaml, package_home, project_roo
 import pandera.pandas as pa
 
 # %% auto #0
-__all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'DIGIT_DATES', 'ContractViolation', 'Contract', 'contracts_dir', 'load_contract',
-           'is_delta_table', 'data_files', 'is_warehouse_table', 'csv_delimiter', 'read_table', 'dataset_file',
-           'decimal_comma_hint', 'number_time_hint', 'numbers_from_text', 'timestamps', 'coerce_types', 'orphan_mask',
-           'ContractReport', 'check_frame', 'fingerprint', 'check_dataset', 'recode', 'load_dataset', 'sql_quote',
-           'code_lookup', 'case_sql', 'read_mapping_file', 'lost_zeros_hint', 'unknown_codes']
+__all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'DIGIT_DATES', 'ContractViolation', 'Contract', 'contracts_dir', 'contract_path',
+           'load_contract', 'is_delta_table', 'data_files', 'is_warehouse_table', 'csv_delimiter', 'read_table',
+           'dataset_file', 'decimal_comma_hint', 'number_time_hint', 'numbers_from_text', 'timestamps', 'coerce_types',
+           'time_type_problems', 'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint', 'check_dataset',
+           'recode', 'load_dataset', 'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file', 'lost_zeros_hint',
+           'unknown_codes']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -85,15 +86,20 @@ def contracts_dir() -> Path:
     beside_package = package_home() / "data_contracts"
     return here if here.exists() else beside_package
 
-def load_contract(name_or_path: str | Path, # dataset name (e.g. `transactions`) or path to a YAML contract
-                 ) -> Contract:
-    "Load a contract by dataset name from `data_contracts/`, or from an explicit path."
+def contract_path(name_or_path: str | Path, # dataset name (e.g. `transactions`) or path to a YAML contract
+                 ) -> Path:
+    "The contract file of a dataset name (in `data_contracts/`) or the explicit path; an error naming the known contracts when there is none."
     path = Path(name_or_path)
     if path.suffix not in (".yaml", ".yml"): path = contracts_dir() / f"{name_or_path}.yaml"
     if not path.exists():
         known = sorted(p.stem for p in contracts_dir().glob("*.yaml"))
         raise MRMError(f"no contract for dataset '{name_or_path}' (looked for {path}); known: {', '.join(known) or 'none'}")
-    return Contract.from_yaml(path)
+    return path
+
+def load_contract(name_or_path: str | Path, # dataset name (e.g. `transactions`) or path to a YAML contract
+                 ) -> Contract:
+    "Load a contract by dataset name from `data_contracts/`, or from an explicit path."
+    return Contract.from_yaml(contract_path(name_or_path))
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-015
 def is_delta_table(path: Path) -> bool: return path.is_dir() and (path / "_delta_log").is_dir()
@@ -240,6 +246,29 @@ def coerce_types(frame: pd.DataFrame, contract: Contract) -> tuple[pd.DataFrame,
         failures += [{"column": name, "rule": f"type({col['type']})", "index": i, "value": v} for i, v in frame.loc[bad, name].items()]
         frame[name] = converted
     return frame, failures
+
+# %% ../nbs/01_contracts.ipynb #5ca40c04
+def _is_time_type(type_name: str, text: bool) -> bool:
+    "True for a pandas or DuckDB time type (and for text where the engine reads text as times)."
+    name = type_name.upper()
+    return name.startswith(("DATETIME64", "TIMESTAMP", "DATE")) or (text and name in ("VARCHAR", "STRING", "STR", "OBJECT"))
+
+@functools.lru_cache(maxsize=None)
+def _datetime_columns(path: str, modified_ns: int) -> tuple[str, ...]:
+    "The columns a contract file types as datetime (kept per file and modification time: detectors ask on every call, and reading the YAML takes milliseconds)."
+    return tuple(name for name, column in Contract.from_yaml(path).columns.items() if column["type"] == "datetime")
+
+def time_type_problems(dataset: str, # the contract's dataset name
+                       types: dict, # column -> its type as stored (a pandas dtype, or a DuckDB type name from DESCRIBE)
+                       text: bool = False, # text is accepted (the engine casts it to a time)
+                      ) -> list[str]:
+    "One line per column the dataset's contract types as datetime whose stored type is not a time, naming dataset, column and type; empty when none."
+    path = contract_path(dataset)
+    timed = [name for name in _datetime_columns(str(path), path.stat().st_mtime_ns) if name in types]
+    wrong = [(name, str(types[name])) for name in timed if not _is_time_type(str(types[name]), text)]
+    numbers = lambda kind: kind.upper().rstrip("0123456789").startswith(("INT", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT", "UINT", "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL"))
+    return [f"{dataset} column {name} is {kind}, not a time: store it as a timestamp" + (" (or as text such as 2025-01-15 09:30:00)" if text else "")
+            + (" (numbers such as epoch seconds: convert them, e.g. pandas.to_datetime(values, unit='s'))" if numbers(kind) else "") for name, kind in wrong]
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-019
 def _pandera_failures(frame: pd.DataFrame, contract: Contract) -> list[dict]:

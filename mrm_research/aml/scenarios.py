@@ -14,6 +14,7 @@ from ..core import MRMError, ParameterError, utc_duckdb
 from ..tuning import segment_thresholds  # the threshold of each candidate's segment, shared with the detectors
 from .synthetic import HIGH_RISK_COUNTRIES
 from .mapping import BankMapping, check_codes, view_sql
+from ..contracts import time_type_problems
 from ..engines.spark import arrow_frame, ctes_computed_once, own_state, spark_frame, spark_session, to_spark_sql
 
 
@@ -434,8 +435,8 @@ class ScenarioEngine:
             self.connection.execute(f"CREATE VIEW {name} AS {view_sql(mapping, name, source, available)}")
         if mapping is not None: check_codes(lambda sql: self.connection.execute(sql).df(), mapping, f"read_parquet('{tables['transactions'].as_posix()}')", str(tables["transactions"]))
         described = {row[0]: row[1] for row in self.connection.execute("DESCRIBE transactions").fetchall()}; columns = list(described)
-        if not str(described.get("booked_at", "TIMESTAMP")).startswith(("TIMESTAMP", "DATE", "VARCHAR")):  # a number would fail DuckDB's cast deep in a scenario, or be read as something else
-            raise MRMError(f"scenario data: transactions column booked_at is {described['booked_at']}, not a time: store it as a Parquet timestamp (or as text such as 2025-01-15 09:30:00)")
+        untimed = time_type_problems("transactions", described, text=True)  # a number would fail DuckDB's cast deep in a scenario, or be read as something else
+        if untimed: raise MRMError("scenario data: " + "; ".join(untimed))
         self.start = start or str(self.connection.execute("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").fetchone()[0])
         self.connection.execute(f"CREATE TABLE customer_numbers AS {CUSTOMER_NUMBERS}")  # read by tx and by every scenario's last step
         self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start)}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import duckdb, numpy as np, pandas as pd
 from ..core import ParameterError, utc_duckdb
+from ..contracts import time_type_problems
 from .chain import RISK_CATEGORIES
 
 # %% auto #0
@@ -33,8 +34,11 @@ class ChainEngine:
                 path = Path(chain) / f"{name}.parquet"
                 if not path.exists(): raise ParameterError(f"chain data: {path} does not exist")
                 self.connection.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path.as_posix()}')")
-        missing = set(TRANSFER_COLUMNS) - {row[0] for row in self.connection.execute("DESCRIBE chain_transfers").fetchall()}
+        described = {row[0]: row[1] for row in self.connection.execute("DESCRIBE chain_transfers").fetchall()}
+        missing = set(TRANSFER_COLUMNS) - set(described)
         if missing: raise ParameterError(f"chain_transfers: columns {', '.join(sorted(missing))} are missing")
+        untimed = time_type_problems("chain_transfers", described)  # the traces and detectors read block_time as a time in SQL
+        if untimed: raise ParameterError("; ".join(untimed))
         self._check_rows()
         self.connection.execute("""CREATE TEMP TABLE inflow AS SELECT to_address AS address, sum(value_usd) AS received
                                    FROM chain_transfers WHERE from_address <> to_address GROUP BY ALL""")  # the value graph (`edge`) is built when a whole-period trace first needs it

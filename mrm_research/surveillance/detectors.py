@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import os
 import duckdb, numpy as np, pandas as pd
 from ..core import ParameterError, utc_duckdb
-from ..contracts import sql_quote
+from ..contracts import sql_quote, time_type_problems
 
 # %% auto #0
 __all__ = ['ALERT_COLUMNS', 'WASH_TRADE_SQL', 'MARKING_THE_CLOSE_SQL', 'RUN_AND_REVERSAL_SQL', 'INSIDER_DEALING_SQL',
@@ -24,9 +24,11 @@ __all__ = ['ALERT_COLUMNS', 'WASH_TRADE_SQL', 'MARKING_THE_CLOSE_SQL', 'RUN_AND_
 ALERT_COLUMNS = ["alert_id", "account_id", "account_ids", "instrument_id", "scenario", "segment", "driving_value", "window_start", "window_end", "event_ids"]
 
 def _need(market: dict[str, pd.DataFrame], *names: str) -> None:
-    "Refuse a market that lacks a dataset a detector reads."
+    "Refuse a market that lacks a dataset a detector reads, or holds a time the contract types as datetime in another type (epoch seconds, text)."
     missing = [n for n in names if n not in market]
     if missing: raise ParameterError(f"the market data lacks {', '.join(missing)} (datasets named after their contracts: order_events, executions, trading_accounts, instruments)")
+    untimed = [problem for n in names for problem in time_type_problems(n, market[n].dtypes.astype(str).to_dict())]
+    if untimed: raise ParameterError("; ".join(untimed))
 
 def _ns(times: pd.Series) -> np.ndarray:
     "Timestamps as integer nanoseconds."
