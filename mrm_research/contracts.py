@@ -15,10 +15,10 @@ import pandera.pandas as pa
 # %% auto #0
 __all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'DIGIT_DATES', 'ContractViolation', 'Contract', 'contracts_dir', 'contract_path',
            'load_contract', 'is_delta_table', 'data_files', 'is_warehouse_table', 'csv_delimiter', 'read_table',
-           'dataset_file', 'decimal_comma_hint', 'number_time_hint', 'numbers_from_text', 'timestamps', 'coerce_types',
-           'time_type_problems', 'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint', 'check_dataset',
-           'recode', 'load_dataset', 'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file', 'lost_zeros_hint',
-           'unknown_codes']
+           'dataset_file', 'decimal_comma_hint', 'number_time_hint', 'numbers_from_text', 'utc_naive', 'timestamps',
+           'coerce_types', 'time_type_problems', 'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint',
+           'check_dataset', 'recode', 'load_dataset', 'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file',
+           'lost_zeros_hint', 'unknown_codes']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -215,14 +215,18 @@ def _slashed_dates(values: pd.Series, column: str) -> pd.Series | None:
         raise ParameterError(f"{column}: dates such as {example!r} read as well day first as month first, and no value decides which: write them as YYYY-MM-DD")
     return (day_first if day_first.notna().sum() >= month_first.notna().sum() else month_first).astype("datetime64[ns]")
 
+def utc_naive(times: pd.Series | pd.Timestamp) -> pd.Series | pd.Timestamp:
+    "Times that carry a zone as the UTC instants they are, without the zone (as the engines compare them); times without one as they are."
+    if isinstance(times, pd.Series): return times.dt.tz_convert("UTC").dt.tz_localize(None) if getattr(times.dt, "tz", None) is not None else times
+    return times.tz_convert("UTC").tz_localize(None) if times.tzinfo else times
+
 def timestamps(values: pd.Series, column: str = "a time column") -> pd.Series:
     "Timestamps without a time zone, unreadable values missing: a value with a zone or an offset as its UTC instant (as the engines read time: DuckDB through `core.utc_duckdb`, Spark in UTC), one without as written; a column of several offsets has each value converted (there a value without one is read as UTC). Dates written as digits (20240115, 202401) and as d/m/yyyy or m/d/yyyy are read as such; numbers are never read as pandas would, as nanoseconds since 1970."
     for special in (_digit_dates(values), _slashed_dates(values, column)):
         if special is not None: return special
     try: parsed = pd.to_datetime(values, errors="coerce")
     except ValueError: parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")  # pandas refuses several offsets in one column unless told to convert them (each value parsed on its own)
-    if getattr(parsed.dt, "tz", None) is not None: parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    return parsed.astype("datetime64[ns]")
+    return utc_naive(parsed).astype("datetime64[ns]")
 
 def _convert(values: pd.Series, column_type: str, column: str = "a column") -> pd.Series:
     "Convert one column to the contract type; unreadable values become missing."

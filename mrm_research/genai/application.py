@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from ..core import MRMError, ParameterError, load_yaml, sha256_file
+from ..contracts import utc_naive
 
 # %% auto #0
 __all__ = ['NAME_ORIGINS', 'COUNTERPARTY_WORDS', 'COUNTERPARTY_KINDS', 'MEMO_WORDS', 'ALERT_COLUMNS', 'OPTIONAL_VALUES',
@@ -71,7 +72,7 @@ def _window_positions(amounts: np.ndarray, booked: np.ndarray, # one customer's 
                       alert, length: float, limit: int) -> np.ndarray:
     "Positions of the customer's largest transactions in the alert's window (the first booked among equal amounts), in booking order."
     end = pd.Timestamp(alert.window_end)
-    end = (end.tz_convert("UTC").tz_localize(None) if end.tzinfo else end).to_datetime64()  # compared as instants, as the days are
+    end = utc_naive(end).to_datetime64()  # compared as instants, as the days are
     inside = np.flatnonzero((days > end - np.timedelta64(int(round(length * 86400)), "s")) & (days <= end))
     largest = inside[np.argsort(-amounts[inside], kind="stable")[:limit]]  # as DataFrame.nlargest(keep="first")
     return largest[np.argsort(booked[largest], kind="stable")]
@@ -95,9 +96,8 @@ def alert_facts(alerts: pd.DataFrame, # one row per alert: alert_id, scenario, c
                                  (accounts, "accounts", ("account_id", "customer_id")), (customers, "customers", ("customer_id", "segment"))):
         _check_columns(frame, name, columns)
     rng, lengths = np.random.default_rng(seed), _window_lengths(alerts, window_days)
-    utc_days = lambda booked: (booked.dt.tz_convert("UTC").dt.tz_localize(None) if booked.dt.tz else booked).to_numpy()  # midnights as UTC instants
     owned = transactions.merge(accounts[["account_id", "customer_id"]], on="account_id")
-    amounts, booked, days = owned.amount.to_numpy(), owned.booked_at.to_numpy(), utc_days(owned.booked_at.dt.normalize())
+    amounts, booked, days = owned.amount.to_numpy(), owned.booked_at.to_numpy(), utc_naive(owned.booked_at.dt.normalize()).to_numpy()  # midnights as UTC instants
     by_customer = owned.groupby("customer_id", sort=False).indices  # each customer's rows, in the table's order
     windows = [(alert, rows[_window_positions(amounts[rows], booked[rows], days[rows], alert, lengths[alert.scenario], max_transactions)])
                for alert in alerts.itertuples(index=False) if (rows := by_customer.get(alert.customer_id)) is not None]

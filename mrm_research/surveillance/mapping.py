@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np, pandas as pd, yaml
 from ..core import ParameterError, sha256_file
-from ..contracts import ContractViolation, case_sql, check_frame, code_lookup, dataset_file, load_contract, lost_zeros_hint, numbers_from_text, read_mapping_file, read_table, unknown_codes
+from ..contracts import ContractViolation, utc_naive, case_sql, check_frame, code_lookup, dataset_file, load_contract, lost_zeros_hint, numbers_from_text, read_mapping_file, read_table, unknown_codes
 from .detectors import run_sql
 
 # %% auto #0
@@ -81,7 +81,7 @@ def venue_times(values: pd.Series, rule: dict, # the dataset's time rule (`Venue
     if getattr(parsed.dt, "tz", None) is None and rule["zone"] != "UTC":
         try: parsed = parsed.dt.tz_localize(rule["zone"], ambiguous="raise", nonexistent="raise")
         except Exception as error: raise ParameterError(f"{where}: rule: a local time of {rule['zone']} that exists once: {error}") from None
-    return (parsed.dt.tz_convert("UTC").dt.tz_localize(None) if getattr(parsed.dt, "tz", None) is not None else parsed).to_numpy("datetime64[ns]").astype(np.int64)
+    return utc_naive(parsed).to_numpy("datetime64[ns]").astype(np.int64)
 
 # %% ../../nbs/46_surveillance_mapping.ipynb #fff06c4f
 def view_sql(mapping: VenueMapping, dataset: str, available: list[str]) -> str:
