@@ -14,11 +14,11 @@ import pandera.pandas as pa
 
 # %% auto #0
 __all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'DIGIT_DATES', 'ContractViolation', 'Contract', 'contracts_dir', 'contract_path',
-           'load_contract', 'is_delta_table', 'data_files', 'is_warehouse_table', 'csv_delimiter', 'read_table',
-           'dataset_file', 'decimal_comma_hint', 'number_time_hint', 'numbers_from_text', 'utc_naive', 'timestamps',
-           'coerce_types', 'time_type_problems', 'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint',
-           'check_dataset', 'recode', 'load_dataset', 'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file',
-           'lost_zeros_hint', 'unknown_codes']
+           'load_contract', 'is_delta_table', 'data_files', 'is_warehouse_table', 'csv_delimiter',
+           'first_non_utf8_line', 'read_table', 'dataset_file', 'decimal_comma_hint', 'number_time_hint',
+           'numbers_from_text', 'utc_naive', 'timestamps', 'coerce_types', 'time_type_problems', 'orphan_mask',
+           'ContractReport', 'check_frame', 'fingerprint', 'check_dataset', 'recode', 'load_dataset', 'sql_quote',
+           'code_lookup', 'case_sql', 'read_mapping_file', 'lost_zeros_hint', 'unknown_codes']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -125,6 +125,14 @@ def csv_delimiter(path: Path) -> str:
     with open(path, encoding="utf-8-sig", errors="replace") as file: header = file.readline()
     return max(CSV_DELIMITERS, key=lambda delimiter: (header.count(delimiter), delimiter == ","))
 
+def first_non_utf8_line(path: Path) -> tuple[int, str] | None:
+    "The first line (numbered from 1) that is not UTF-8, as Windows-1252 would show it (the usual encoding of a spreadsheet's CSV export); None when the file is UTF-8."
+    with open(path, "rb") as file:
+        for number, line in enumerate(file, 1):
+            try: line.decode("utf-8")
+            except UnicodeDecodeError: return number, line.decode("cp1252", errors="replace").rstrip("\r\n")[:120]
+    return None
+
 def read_table(path: str | Path, # CSV or Parquet file, a Hive-style partitioned Parquet folder, a Delta table folder, or snowflake://DB.SCHEMA.TABLE
               ) -> pd.DataFrame:
     "Read a CSV (all columns as text, converted later by the contract), a Parquet file, a partitioned Parquet folder (key=value folders become columns), a Delta table or a Snowflake table."
@@ -144,7 +152,9 @@ def read_table(path: str | Path, # CSV or Parquet file, a Hive-style partitioned
     if path.suffix.lower() == ".parquet": return pd.read_parquet(path)
     if path.suffix.lower() == ".csv":  # the same text and missing values as the default parser, several times faster on wide files
         try: return pd.read_csv(path, sep=csv_delimiter(path), dtype=str, keep_default_na=True, engine="pyarrow")
-        except Exception as error: raise MRMError(f"{path}: not a readable CSV file ({error}); its first line: {path.open(encoding='utf-8', errors='replace').readline()[:200]!r}") from error
+        except Exception as error:
+            if (bad := first_non_utf8_line(path)) is not None: raise MRMError(f"{path}: not UTF-8 text: line {bad[0]:,} holds bytes UTF-8 does not use ({bad[1]!r} if read as Windows-1252): save the file as UTF-8 (a spreadsheet's 'CSV UTF-8') or as Parquet") from None
+            raise MRMError(f"{path}: not a readable CSV file ({error}); its first line: {path.open(encoding='utf-8', errors='replace').readline()[:200]!r}") from error
     raise MRMError(f"cannot read {path}: only .csv, .parquet, partitioned Parquet folders and Delta tables are supported")
 
 # %% ../nbs/01_contracts.ipynb #01-dataset-file
