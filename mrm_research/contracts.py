@@ -314,6 +314,12 @@ def _identity_failures(frame: pd.DataFrame, contract: Contract) -> list[dict]:
         failures += [{"column": column, "rule": rule, "index": i, "value": v} for i, v in frame.loc[broken, column].items()]
     return failures
 
+def _letter_case_hint(orphans: pd.DataFrame, target: pd.DataFrame, referenced: str) -> str:
+    "How many orphan keys match a referenced key written in another letter case (hex addresses, identifiers exported by two systems), as a hint; '' when none does."
+    lower = lambda frame: frame.astype(str).apply(lambda column: column.str.lower())
+    matched = int((~orphan_mask(lower(orphans), list(orphans.columns), lower(target), list(target.columns))).sum())
+    return f" ({matched:,} of the failing rows match a {referenced} key written in another letter case: write the keys in one case in both datasets)" if matched else ""
+
 def _foreign_key_failures(frame: pd.DataFrame, contract: Contract, related: dict[str, pd.DataFrame]) -> list[dict]:
     "Rows whose foreign key has no match in the referenced dataset (only for datasets supplied in `related`, or the dataset itself when it references itself); a key on optional columns the data lacks is not checked."
     failures = []
@@ -323,7 +329,8 @@ def _foreign_key_failures(frame: pd.DataFrame, contract: Contract, related: dict
         mine = frame[key["columns"]]
         orphan = orphan_mask(frame, key["columns"], target, list(target.columns)) & mine.notna().all(axis=1).to_numpy()  # missing keys are not_null failures
         rule = f"foreign_key({key['references']}.{', '.join(target.columns)})"
-        failures += [{"column": ", ".join(key["columns"]), "rule": rule, "index": i, "value": ", ".join(map(str, v))}
+        hint = _letter_case_hint(mine[orphan], target, key["references"]) if orphan.any() else ""
+        failures += [{"column": ", ".join(key["columns"]), "rule": rule, "index": i, "value": ", ".join(map(str, v)), "hint": hint}
                      for i, v in zip(mine.index[orphan], mine[orphan].itertuples(index=False))]
     return failures
 
@@ -369,6 +376,7 @@ def _summarise(failures: list[dict], examples: int = 3) -> pd.DataFrame:
         first = group.drop_duplicates("index").head(examples)
         shown = "; ".join(f"row {i}: {v!r}" if pd.notna(i) else repr(v) for i, v in zip(first["index"], first["value"]))
         if str(rule).startswith("type("): shown += decimal_comma_hint(first["value"]) + number_time_hint(str(rule), first["value"])
+        if "hint" in group: shown += group["hint"].dropna().iloc[0] if group["hint"].notna().any() else ""
         rows.append({"column": column, "rule": rule, "failing_rows": int(group["index"].nunique(dropna=False)), "examples": shown})
     return pd.DataFrame(rows, columns=columns)
 
