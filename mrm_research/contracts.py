@@ -16,9 +16,9 @@ import pandera.pandas as pa
 __all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'DIGIT_DATES', 'ContractViolation', 'Contract', 'contracts_dir', 'contract_path',
            'load_contract', 'is_delta_table', 'data_files', 'is_warehouse_table', 'csv_delimiter',
            'first_non_utf8_line', 'read_table', 'dataset_file', 'decimal_comma_hint', 'number_time_hint',
-           'numbers_from_text', 'utc_naive', 'timestamps', 'coerce_types', 'time_type_problems', 'orphan_mask',
-           'ContractReport', 'check_frame', 'fingerprint', 'check_dataset', 'recode', 'load_dataset', 'sql_quote',
-           'code_lookup', 'case_sql', 'read_mapping_file', 'lost_zeros_hint', 'unknown_codes']
+           'far_date_hint', 'numbers_from_text', 'utc_naive', 'timestamps', 'coerce_types', 'time_type_problems',
+           'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint', 'check_dataset', 'recode', 'load_dataset',
+           'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file', 'lost_zeros_hint', 'unknown_codes']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -179,6 +179,12 @@ def number_time_hint(rule: str, values) -> str:
     numbers = [v for v in values if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)]
     return " (numbers are read as dates only when written 20250115 or 202501: convert epoch seconds or day counts to timestamps, e.g. pandas.to_datetime(values, unit='s'))" if numbers else ""
 
+def far_date_hint(rule: str, values) -> str:
+    "A hint to add where dates failed to read because nanoseconds cannot hold them (a placeholder such as 9999-12-31 for 'no date'), else ''."
+    if rule != "type(datetime)": return ""
+    years = [int(found.group(1)) for v in values if (found := re.match(r"\s*(\d{4})", str(v)) or re.search(r"[/.](\d{4})\b", str(v)))]
+    return " (dates after 2262-04-11 or before 1677-09-21, such as a placeholder 9999-12-31 for 'no date', cannot be held: leave such dates empty)" if any(y > 2262 or y < 1677 for y in years) else ""
+
 def numbers_from_text(values: pd.Series) -> pd.Series:
     "Numbers from a column of text, as `pandas.to_numeric(values, errors='coerce')` gives them, parsed by Arrow when every value parses."
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
@@ -194,6 +200,11 @@ def numbers_from_text(values: pd.Series) -> pd.Series:
 # %% ../nbs/01_contracts.ipynb #01-contracts-016
 DIGIT_DATES = {8: "%Y%m%d", 6: "%Y%m"}  # dates written as digits, as bank extracts often hold them: 20240115, and 202401 for a month (its first day)
 
+def _as_nanoseconds(parsed: pd.Series) -> pd.Series:
+    "Times as datetime64[ns]; one outside what nanoseconds hold (1677-09-21 to 2262-04-11: a placeholder 9999-12-31) missing, so that the contract check reports it as unreadable where pandas would raise."
+    inside = parsed.isna() | ((parsed >= pd.Timestamp.min) & (parsed <= pd.Timestamp.max))
+    return parsed.where(inside).astype("datetime64[ns]")
+
 def _digit_dates(values: pd.Series) -> pd.Series | None:
     "Dates written as digits (DIGIT_DATES), from numbers or from text; any other number (epoch seconds, a spreadsheet's day count) is not guessed: missing. None when the column is text that is not all such digits."
     present = values.dropna()
@@ -204,7 +215,7 @@ def _digit_dates(values: pd.Series) -> pd.Series | None:
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     for length, form in DIGIT_DATES.items():
         pick = (text.str.len() == length).fillna(False)
-        parsed[pick] = pd.to_datetime(text[pick], format=form, errors="coerce")
+        parsed[pick] = _as_nanoseconds(pd.to_datetime(text[pick], format=form, errors="coerce"))
     return parsed
 
 _SLASHED = r"\d{1,2}[/.]\d{1,2}[/.]\d{4}"
@@ -223,7 +234,7 @@ def _slashed_dates(values: pd.Series, column: str) -> pd.Series | None:
     if day_first.notna().sum() == month_first.notna().sum() and not day_first.equals(month_first):
         example = values[(day_first != month_first) & values.notna()].iloc[0]
         raise ParameterError(f"{column}: dates such as {example!r} read as well day first as month first, and no value decides which: write them as YYYY-MM-DD")
-    return (day_first if day_first.notna().sum() >= month_first.notna().sum() else month_first).astype("datetime64[ns]")
+    return _as_nanoseconds(day_first if day_first.notna().sum() >= month_first.notna().sum() else month_first)
 
 def utc_naive(times: pd.Series | pd.Timestamp) -> pd.Series | pd.Timestamp:
     "Times that carry a zone as the UTC instants they are, without the zone (as the engines compare them); times without one as they are."
@@ -236,7 +247,7 @@ def timestamps(values: pd.Series, column: str = "a time column") -> pd.Series:
         if special is not None: return special
     try: parsed = pd.to_datetime(values, errors="coerce")
     except ValueError: parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")  # pandas refuses several offsets in one column unless told to convert them (each value parsed on its own)
-    return utc_naive(parsed).astype("datetime64[ns]")
+    return _as_nanoseconds(utc_naive(parsed))
 
 def _convert(values: pd.Series, column_type: str, column: str = "a column") -> pd.Series:
     "Convert one column to the contract type; unreadable values become missing."
@@ -375,7 +386,7 @@ def _summarise(failures: list[dict], examples: int = 3) -> pd.DataFrame:
     for (column, rule), group in records.groupby(["column", "rule"], sort=False):
         first = group.drop_duplicates("index").head(examples)
         shown = "; ".join(f"row {i}: {v!r}" if pd.notna(i) else repr(v) for i, v in zip(first["index"], first["value"]))
-        if str(rule).startswith("type("): shown += decimal_comma_hint(first["value"]) + number_time_hint(str(rule), first["value"])
+        if str(rule).startswith("type("): shown += decimal_comma_hint(first["value"]) + number_time_hint(str(rule), first["value"]) + far_date_hint(str(rule), first["value"])
         if "hint" in group: shown += group["hint"].dropna().iloc[0] if group["hint"].notna().any() else ""
         rows.append({"column": column, "rule": rule, "failing_rows": int(group["index"].nunique(dropna=False)), "examples": shown})
     return pd.DataFrame(rows, columns=columns)

@@ -22,6 +22,22 @@ def test_bad_csv_lists_every_failing_rule(tmp_path, small_bank):
     assert "row 3: -12.5" in message and "row 4: 'twelve'" in message
 
 
+def test_a_banks_export_as_it_comes(tmp_path, small_bank):
+    "Three things bank extracts hold that the demo's files do not: a placeholder date beyond what nanoseconds hold (9999-12-31 for 'no date', which made pandas raise), keys exported by another system in another letter case, and a spreadsheet's CSV in Windows-1252. Each is a failed rule or a refusal that says what it is."
+    import pyarrow as pa, pyarrow.parquet as pq
+    accounts = pd.read_parquet(small_bank / "accounts.parquet")
+    table = pa.Table.from_pandas(accounts.assign(customer_id=accounts.customer_id.where(accounts.index != 2, accounts.customer_id.str.lower())), preserve_index=False)
+    ended = pa.array([pd.Timestamp("9999-12-31").to_pydatetime() if i < 2 else v for i, v in enumerate(table.column("last_activity_on").to_pylist())], pa.timestamp("us"))
+    pq.write_table(table.set_column(table.schema.get_field_index("last_activity_on"), "last_activity_on", ended), tmp_path / "accounts.parquet")
+    message = mrm("contracts", "check", "accounts", "accounts.parquet", "--related", f"customers={small_bank / 'customers.parquet'}", check=2, cwd=tmp_path).stderr
+    assert "column 'last_activity_on', rule type(datetime): 2 row(s) fail" in message and "such as a placeholder 9999-12-31 for 'no date'" in message, message
+    assert "rule foreign_key(customers.customer_id): 1 row(s) fail" in message and "1 of the failing rows match a customers key written in another letter case" in message, message
+    customers = pd.read_parquet(small_bank / "customers.parquet").head(3).assign(segment="retail")
+    (tmp_path / "customers.csv").write_bytes(customers.assign(country=["DE", "FR", "AT"]).to_csv(index=False, sep=";").replace("retail", "détail").encode("cp1252"))
+    message = mrm("contracts", "check", "customers", "customers.csv", check=2, cwd=tmp_path).stderr
+    assert "customers.csv: not UTF-8 text: line 2 holds bytes UTF-8 does not use" in message and "détail" in message, message
+
+
 def test_good_parquet_meets_its_contract_with_foreign_keys(small_bank):
     result = mrm("contracts", "check", "accounts", small_bank / "accounts.parquet",
                  "--related", f"customers={small_bank / 'customers.parquet'}", check=0)
