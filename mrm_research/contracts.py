@@ -168,10 +168,12 @@ def dataset_file(folder: str | Path, # a data folder
 
 # %% ../nbs/01_contracts.ipynb #3a13c057
 def decimal_comma_hint(values) -> str:
-    "A hint to add where text failed to read as numbers written with a decimal comma ('1711,38'), else ''."
-    import re
-    commas = any(isinstance(v, str) and re.fullmatch(r"\s*[+-]?\d+,\d+\s*", v) for v in values)
-    return " (numbers written with a decimal comma: write decimals with a point, or save the data as Parquet)" if commas else ""
+    "A hint to add where text failed to read as numbers written with a decimal comma ('1711,38') or with thousands separators ('1,234.56', '1.234,56', \"1'234\"), else ''."
+    comma = lambda v: re.fullmatch(r"\s*[+-]?\d+,\d+\s*", v)
+    grouped = lambda v: re.fullmatch(r"\s*[+-]?\d{1,3}(?P<mark>[,. '\u00a0\u202f])\d{3}((?P=mark)\d{3})*([.,]\d+)?\s*", v) and not comma(v)
+    if any(isinstance(v, str) and comma(v) for v in values): return " (numbers written with a decimal comma: write decimals with a point, or save the data as Parquet)"
+    if any(isinstance(v, str) and grouped(v) for v in values): return " (numbers written with thousands separators: write them without, decimals with a point, or save the data as Parquet)"
+    return ""
 
 def number_time_hint(rule: str, values) -> str:
     "A hint to add where numbers failed to read as times (epoch seconds, a spreadsheet's day count), else ''."
