@@ -149,7 +149,7 @@ def test_time_respecting_exposure_known_values():
             ("mixer_x", "mid2", 300.0, 5), ("mid2", "dep_1", 300.0, 5)]
     transfers = pd.DataFrame(rows, columns=["from_address", "to_address", "value_usd", "block_time"]).assign(
         transfer_id=lambda f: [f"TR-{i}" for i in range(len(f))], tx_hash=lambda f: [f"0x{i:04x}" for i in range(len(f))], chain="tron",
-        asset="USDT", amount=lambda f: f.value_usd, exchange_customer_id=None)
+        asset="USDT", amount=lambda f: f.value_usd, exchange_customer_id=None, block_time=lambda f: f.block_time.map(hour))  # block n at hour n (the engine refuses a time stored as a number)
     names = sorted(set(transfers.from_address) | set(transfers.to_address))
     addresses = pd.DataFrame({"address": names, "chain": "tron", "role": ["deposit" if n == "dep_1" else "external" for n in names],
                               "customer_id": ["klant-1" if n == "dep_1" else None for n in names],

@@ -130,7 +130,7 @@ def test_a_vendor_score_no_test_row_reaches_and_a_monitoring_sample_of_one_score
 
 
 def test_a_histogram_gradient_boosting_pipeline_with_the_banks_own_transformer(tmp_path):
-    "A scikit-learn pipeline (joblib): first a transformer class the bank wrote (its module in the bank's folder, not installed), then HistGradientBoostingClassifier. Without that folder on PYTHONPATH the run stops with what to do; with it, the report records the module's file and sha256 beside the artifact's (the same pickle rebuilt with other code is another model). The booster's max_features is a share (1.0): the refits vary it within (0, 1] (doubled to 2.0 it stopped the validation with scikit-learn's InvalidParameterError). A monitoring sample whose income column is empty is scored (the booster takes missing values) and its drift found."
+    "A scikit-learn pipeline (joblib): first a transformer class the bank wrote (its module in the bank's folder, not installed), then HistGradientBoostingClassifier. Without that folder on PYTHONPATH the run stops with what to do; with it, the report records the module's file and sha256 beside the artifact's (the same pickle rebuilt with other code is another model). The booster's max_features is a share (1.0): the refits vary it within (0, 1] (doubled to 2.0 it stopped the validation with scikit-learn's InvalidParameterError). A monitoring sample whose income column is empty is scored (the booster takes missing values) and its drift found. The applicant's age, a protected attribute recorded as a number, is compared in quantile bands (age by age, it gave 62 groups of about 15 rows each)."
     import os, sys
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.pipeline import make_pipeline
@@ -141,7 +141,8 @@ def test_a_histogram_gradient_boosting_pipeline_with_the_banks_own_transformer(t
     rng = np.random.default_rng(61)
     def loans(n, start):
         frame = pd.DataFrame({"utilisation": rng.uniform(0, 1, n), "arrears": rng.poisson(0.3, n).astype(float), "income_k": rng.lognormal(3.5, 0.4, n),
-                              "booked": pd.Timestamp(start) + pd.to_timedelta(rng.uniform(0, 90, n), unit="D"), "sex": rng.choice(["F", "M"], n)})
+                              "booked": pd.Timestamp(start) + pd.to_timedelta(rng.uniform(0, 90, n), unit="D"), "sex": rng.choice(["F", "M"], n),
+                              "age": rng.integers(18, 80, n)})
         frame["default"] = (rng.random(n) < 1 / (1 + np.exp(-(-3 + 2.2 * frame.utilisation + 0.8 * frame.arrears - 0.01 * frame.income_k)))).astype(int)
         return frame
     features = ["utilisation", "arrears", "income_k"]
@@ -156,7 +157,7 @@ def test_a_histogram_gradient_boosting_pipeline_with_the_banks_own_transformer(t
     finally: sys.path.remove(str(code)); sys.modules.pop("bank_scaling", None)
     write_card(tmp_path, model_id="PD-HGB", name="card PD", use_case="credit_pd", algorithm="histogram gradient boosting (scikit-learn) after the bank's own income transform",
                artifact=artifact(tmp_path, "pd.joblib", "joblib"), features=[{"name": f, "type": "numeric"} for f in features], target="default", positive_class=1, threshold=0.3,
-               time_column="booked", protected_attributes=["sex"])
+               time_column="booked", protected_attributes=["sex", "age"])
     mrm("validate", "card.yaml", "--train", "train.csv", "--test", "test.csv", "-p", "replicates", "60", "--no-progress", "--out", "refused", cwd=tmp_path, check=1)
     (refused,) = bundles(tmp_path / "refused")
     assert "pd.joblib was saved with code that cannot be imported here (No module named 'bank_scaling'); put the folder holding that module on PYTHONPATH" in (refused / "manifest.json").read_text()
@@ -171,3 +172,7 @@ def test_a_histogram_gradient_boosting_pipeline_with_the_banks_own_transformer(t
     assert checks["hyperparameter sensitivity"]["status"] in ("pass", "warn", "fail")
     income = [c for c in results["checks"] if c["check"] == "population stability" and c["detail"].startswith("income_k")]
     assert income and income[0]["status"] == "fail"
+    ages = results["tables"]["fairness_age"]; groups = [row[ages["columns"].index("group")] for row in ages["rows"]]  # an age is compared in five quantile bands, not age by age
+    assert len(groups) == 5 and groups[0].startswith("1. [18, ") and groups[-1].endswith("79]"), groups
+    assert [c["status"] for c in results["checks"] if c["check"] == "disparate impact" and c["detail"].startswith("age:")] in (["pass"], ["warn"], ["fail"])
+    assert "age is numeric with 62 distinct values: compared in 5 bands" in " ".join((bundle / "report.html").read_text().split())

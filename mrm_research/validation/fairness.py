@@ -7,13 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np, pandas as pd
 from ..checks import CheckDefinition, CheckResult
+from ..contracts import numbers_from_text
 from .metrics import MetricError, check_scored, bootstrap_replicates, codes_as_written, metrics_from_weights, rank_auc
 from ..figures import panels
 
 
 # %% auto #0
-__all__ = ['FAIRNESS_RATES', 'DISPARATE_IMPACT', 'EQUALIZED_ODDS', 'PROXY', 'group_rates', 'fairness_summary', 'proxy_analysis',
-           'fairness_checks', 'AttributeFairness', 'attribute_fairness', 'plot_group_rates']
+__all__ = ['FAIRNESS_RATES', 'DISPARATE_IMPACT', 'EQUALIZED_ODDS', 'PROXY', 'MAX_GROUPS', 'PROTECTED_BANDS', 'group_rates',
+           'fairness_summary', 'proxy_analysis', 'fairness_checks', 'AttributeFairness', 'protected_groups',
+           'attribute_fairness', 'plot_group_rates']
 
 # %% ../../nbs/35_validation_fairness.ipynb #3caf4dd9
 FAIRNESS_RATES = {"selection_rate": "alert_rate", "true_positive_rate": "recall", "precision": "precision"}
@@ -147,10 +149,26 @@ class AttributeFairness:
     proxy_auc: float | None
     checks: list
     unrecorded_rows: int = 0  # rows without a group value, left out
+    grouping: str = ""  # how the groups were formed, where not from the values as recorded (a numeric attribute in bands)
 
-    def to_dict(self) -> dict: return {"attribute": self.attribute, "summary": self.summary, "proxy_auc": self.proxy_auc, "unrecorded_rows": self.unrecorded_rows,
+    def to_dict(self) -> dict: return {"attribute": self.attribute, "summary": self.summary, "proxy_auc": self.proxy_auc, "unrecorded_rows": self.unrecorded_rows, "grouping": self.grouping,
                                        "checks": [c.to_dict() for c in self.checks]}
     def summary_text(self) -> str: return "\n".join(c.summary() for c in self.checks)
+
+MAX_GROUPS = 10  # a numeric protected attribute with more distinct values (an age, an income) is compared in bands
+PROTECTED_BANDS = 5  # ... of equal shares of the rows (quantiles)
+
+def protected_groups(values: pd.Series, # the protected attribute per row (numbers, or numbers written as text)
+                     attribute: str = "attribute", bands: int = PROTECTED_BANDS, max_groups: int = MAX_GROUPS) -> tuple[pd.Series, str]:
+    "The group of each row: its value as recorded, or for a numeric attribute of more than `max_groups` values, its quantile band ('1. [18, 31)' ... the last closed); and a note saying how the bands were formed ('' for values as recorded)."
+    numbers = values if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) else numbers_from_text(values.astype("string"))
+    if numbers[values.notna()].isna().any() or numbers.nunique() <= max_groups: return values, ""  # not all numbers, or few enough values to compare each
+    edges = np.unique(np.quantile(numbers.dropna().to_numpy(float), np.linspace(0, 1, bands + 1)))
+    names = [f"{n + 1}. [{low:g}, {high:g}{']' if n == len(edges) - 2 else ')'}" for n, (low, high) in enumerate(zip(edges[:-1], edges[1:]))]
+    banded = pd.Series(pd.cut(numbers, edges, right=False, labels=False, include_lowest=True), index=values.index)
+    banded[numbers == edges[-1]] = len(edges) - 2  # the largest value falls in the last band, closed on the right
+    note = f"{attribute} is numeric with {numbers.nunique():,} distinct values: compared in {len(names)} bands holding about equal numbers of the rows shown"
+    return banded.map(dict(enumerate(names))).astype(object).where(numbers.notna()), note
 
 def _group_sizes(rates: pd.DataFrame) -> str:
     return ", ".join(f"{g} {n:,} rows" for g, n in zip(rates.group, rates.rows))
@@ -160,14 +178,15 @@ def attribute_fairness(labels, scores, data: pd.DataFrame, # 0 / 1 labels and sc
                        threshold: float = 0.5, replicates: int = 500, seed: int = 0, minimum_rows: int = 30) -> AttributeFairness:
     "Rates, summary measures, proxy analysis and checks for one attribute; what the data cannot support is reported as not measured."
     if attribute not in data.columns: raise MetricError(f"no protected-attribute column '{attribute}' in the data")
-    recorded = data[attribute].notna().to_numpy()
-    y, s, rows = np.asarray(labels)[recorded], np.asarray(scores, float)[recorded], data[recorded]
+    groups, grouping = protected_groups(data[attribute], attribute)
+    recorded = groups.notna().to_numpy()
+    y, s, rows = np.asarray(labels)[recorded], np.asarray(scores, float)[recorded], data.assign(**{attribute: groups})[recorded]
     unrecorded = int((~recorded).sum()); left_out = f"; {unrecorded:,} row(s) without a recorded {attribute} left out" if unrecorded else ""
     rates = group_rates(y, s, rows[attribute], threshold, replicates=replicates, seed=seed, attribute=attribute, minimum_rows=minimum_rows)
     compared = rates[rates.compared]
     if len(compared) < 2:
         reason = f"{attribute}: fewer than two groups with at least {minimum_rows} rows ({_group_sizes(rates)}){left_out}"
-        return AttributeFairness(attribute, rates, None, None, None, [DISPARATE_IMPACT.not_run(f"not measured: {reason}"), EQUALIZED_ODDS.not_run(f"not measured: {reason}"), PROXY.not_run(f"not measured: {reason}")], unrecorded)
+        return AttributeFairness(attribute, rates, None, None, None, [DISPARATE_IMPACT.not_run(f"not measured: {reason}"), EQUALIZED_ODDS.not_run(f"not measured: {reason}"), PROXY.not_run(f"not measured: {reason}")], unrecorded, grouping)
     summary = fairness_summary(rates)
     nothing_flagged = compared.selection_rate.max() == 0  # equal rates of zero say nothing of fairness: the equalised-odds check is not run, as disparate impact is not
     checks = [DISPARATE_IMPACT.evaluate_if_measured(summary["disparate_impact_ratio"], f"{attribute}: lowest selection rate ({summary['lowest_selection_group']}) / highest ({summary['highest_selection_group']}) = {summary['disparate_impact_ratio']:.3f}{left_out}",
@@ -181,7 +200,7 @@ def attribute_fairness(labels, scores, data: pd.DataFrame, # 0 / 1 labels and sc
     except MetricError as error:
         proxies, proxy_auc = None, None
         checks.append(PROXY.not_run(f"not measured: {error}"))
-    return AttributeFairness(attribute, rates, summary, proxies, proxy_auc, checks, unrecorded)
+    return AttributeFairness(attribute, rates, summary, proxies, proxy_auc, checks, unrecorded, grouping)
 
 # %% ../../nbs/35_validation_fairness.ipynb #e4407e4a
 def plot_group_rates(rates: pd.DataFrame):
