@@ -393,6 +393,11 @@ def _summarise(failures: list[dict], examples: int = 3) -> pd.DataFrame:
         rows.append({"column": column, "rule": rule, "failing_rows": int(group["index"].nunique(dropna=False)), "examples": shown})
     return pd.DataFrame(rows, columns=columns)
 
+def _near_column(frame: pd.DataFrame, column: str) -> str:
+    "Where a required column is missing: the data's column that differs from it only in letter case or surrounding spaces, as a hint ('' when none does)."
+    near = [c for c in frame.columns if str(c).strip().casefold() == column.casefold()]
+    return f" (the data has a column {near[0]!r}: name it {column!r})" if near else ""
+
 def check_frame(frame: pd.DataFrame, # the data, as read (text columns are converted to the contract's types)
                 contract: Contract | str, # contract or dataset name
                 source: str = "<frame>", # where the data came from, for messages
@@ -401,7 +406,7 @@ def check_frame(frame: pd.DataFrame, # the data, as read (text columns are conve
     "Check `frame` against its contract; return the typed frame and a report of every failed rule."
     contract = contract if isinstance(contract, Contract) else load_contract(contract)
     missing = [c for c, spec in contract.columns.items() if c not in frame.columns and spec.get("required", True)]
-    failures = [{"column": c, "rule": "column_present", "index": None, "value": "missing"} for c in missing]
+    failures = [{"column": c, "rule": "column_present", "index": None, "value": "missing", "hint": _near_column(frame, c)} for c in missing]
     typed, type_failures = coerce_types(frame, contract)
     if not missing: failures += _pandera_failures(typed, contract)
     failed_type = {(f["column"], f["index"]) for f in type_failures}
