@@ -30,10 +30,14 @@ def missing_values(frame: pd.DataFrame) -> pd.DataFrame:
     missing = frame.isna().sum()
     return pd.DataFrame({"rows": len(frame), "missing": missing, "complete (%)": 100 * (1 - missing / max(len(frame), 1))}).rename_axis("column")
 
-def check_completeness(name: str, frame: pd.DataFrame, required: list[str]) -> CheckResult:
-    "Completeness of the required columns of one dataset."
+def check_completeness(name: str, frame: pd.DataFrame, required: list[str],
+                       unreadable: dict[str, int] | None = None, # per column, values present in the source that failed their type (missing once typed; validity counts them)
+                      ) -> CheckResult:
+    "Completeness of the required columns of one dataset: values absent from the source (a value present but unreadable is a validity failure, not counted twice)."
     missing = missing_values(frame).loc[[c for c in required if c in frame.columns], "missing"]
-    return COMPLETENESS.evaluate(int(missing.sum()), f"{name}: {int(missing.sum()):,} missing required values in {len(frame):,} rows")
+    unread = sum(min(int(missing.get(c, 0)), int(n)) for c, n in (unreadable or {}).items() if c in missing.index)
+    absent = int(missing.sum()) - unread
+    return COMPLETENESS.evaluate(absent, f"{name}: {absent:,} missing required values in {len(frame):,} rows" + (f" ({unread:,} more present but unreadable: see validity)" if unread else ""))
 
 # %% ../nbs/07_data_quality.ipynb #07-data-quality-008
 VALIDITY = CheckDefinition(
@@ -143,7 +147,9 @@ def review_datasets(datasets: dict[str, pd.DataFrame], # typed datasets by contr
     results = []
     for name, frame in datasets.items():
         contract = load_contract(name)
-        results.append(check_completeness(name, frame, [c for c, spec in contract.columns.items() if not spec.get("nullable")]))
+        failures = reports[name].failures
+        unreadable = failures[failures.rule.astype(str).str.startswith("type(")].set_index("column").failing_rows.to_dict()
+        results.append(check_completeness(name, frame, [c for c, spec in contract.columns.items() if not spec.get("nullable")], unreadable))
         results.append(check_validity(reports[name]))
         if contract.primary_key:
             dupes = duplicate_keys(frame, contract.primary_key)
