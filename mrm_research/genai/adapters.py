@@ -41,6 +41,7 @@ class Generation:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     model: str = ""
+    finish_reason: str = ""  # the endpoint's, where it gives one ('stop', 'length', 'content_filter': no text, scored as the empty answer it is)
 
     def to_dict(self) -> dict: return asdict(self)
 
@@ -137,12 +138,14 @@ class OpenAICompatibleGenerator(Generator):
 def _parse_completion(self: OpenAICompatibleGenerator, raw: bytes, latency: float) -> Generation:
     try:
         answer = json.loads(raw)
-        text = answer["choices"][0]["message"]["content"]
-        usage = answer.get("usage") or {}
-    except (ValueError, KeyError, IndexError, TypeError) as error:
+        choice = answer["choices"][0]; message = choice["message"]; text = message.get("content")
+        usage, finish = answer.get("usage") or {}, choice.get("finish_reason") or ""
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
         raise GenerationError(f"{self.base_url}: the answer is not chat-completions JSON ({type(error).__name__}: {error}); it began {raw[:200]!r}") from None
-    if not isinstance(text, str): raise GenerationError(f"{self.base_url}: choices[0].message.content is {type(text).__name__}, not text")
-    return Generation(text, latency, usage.get("prompt_tokens"), usage.get("completion_tokens"), answer.get("model", self.model))
+    if isinstance(text, list): text = "".join(part.get("text", "") for part in text if isinstance(part, dict))  # content given as parts
+    if text is None and (finish == "content_filter" or message.get("refusal")): text = message.get("refusal") or ""  # the application withheld its answer: scored as what its user sees
+    if not isinstance(text, str): raise GenerationError(f"{self.base_url}: choices[0].message.content is {type(text).__name__}, not text (finish_reason {finish or 'not given'})")
+    return Generation(text, latency, usage.get("prompt_tokens"), usage.get("completion_tokens"), answer.get("model", self.model), finish)
 
 def _generate_http(self: OpenAICompatibleGenerator, prompt: str, params: GenerationParams = GenerationParams()) -> Generation:
     "One chat completion of a prompt."
