@@ -184,7 +184,7 @@ def number_time_hint(rule: str, values) -> str:
 def far_date_hint(rule: str, values) -> str:
     "A hint to add where dates failed to read because nanoseconds cannot hold them (a placeholder such as 9999-12-31 for 'no date'), else ''."
     if rule != "type(datetime)": return ""
-    years = [int(found.group(1)) for v in values if (found := re.match(r"\s*(\d{4})", str(v)) or re.search(r"[/.](\d{4})\b", str(v)))]
+    years = [int(found.group(1)) for v in values if (found := re.match(r"\s*(\d{4})[-/.]?\d{2}[-/.]?\d{2}(?!\d)", str(v)) or re.match(r"\s*\d{1,2}[/.]\d{1,2}[/.](\d{4})\b", str(v)))]  # written as a date
     return " (dates after 2262-04-11 or before 1677-09-21, such as a placeholder 9999-12-31 for 'no date', cannot be held: leave such dates empty)" if any(y > 2262 or y < 1677 for y in years) else ""
 
 def numbers_from_text(values: pd.Series) -> pd.Series:
