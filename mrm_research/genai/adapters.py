@@ -8,15 +8,16 @@ import json, threading, time, urllib.error, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 from ..core import MRMError, ParameterError
 
 # %% auto #0
-__all__ = ['RETRIED_STATUS', 'GenerationError', 'GenerationParams', 'Generation', 'Generator', 'CallableGenerator',
-           'default_device', 'TransformersGenerator', 'OpenAICompatibleGenerator', 'post_chat',
-           'serve_openai_compatible']
+__all__ = ['RETRIED_STATUS', 'LONGEST_WAIT', 'GenerationError', 'GenerationParams', 'Generation', 'Generator',
+           'CallableGenerator', 'default_device', 'TransformersGenerator', 'OpenAICompatibleGenerator', 'retry_after',
+           'post_chat', 'serve_openai_compatible']
 
 # %% ../../nbs/61_genai_adapters.ipynb #53f14b4b
 class GenerationError(MRMError):
@@ -114,6 +115,7 @@ TransformersGenerator.generate_many = _generate_many
 
 # %% ../../nbs/61_genai_adapters.ipynb #bd26e57b
 RETRIED_STATUS = {429, 500, 502, 503, 504}
+LONGEST_WAIT = 60.0  # seconds waited at most before a retry an endpoint asked for (Retry-After)
 
 class OpenAICompatibleGenerator(Generator):
     "An adapter for an OpenAI-compatible chat-completions endpoint."
@@ -151,11 +153,21 @@ def _generate_http(self: OpenAICompatibleGenerator, prompt: str, params: Generat
     "One chat completion of a prompt."
     return _parse_completion(self, *post_chat(self, self.body([{"role": "user", "content": prompt}], params)))
 
+def retry_after(value: str | None) -> float:
+    "Seconds an HTTP Retry-After header asks to wait (a number of seconds or an HTTP date), at most LONGEST_WAIT; 0 when absent or unreadable."
+    if not value: return 0.0
+    try: seconds = float(value)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+        try: seconds = (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds()
+        except (TypeError, ValueError): return 0.0
+    return float(min(max(seconds, 0.0), LONGEST_WAIT))
+
 def post_chat(self: OpenAICompatibleGenerator, body: dict) -> tuple[bytes, float]:
     "POST a chat-completions body; the raw answer and its latency, retried on connection failures, timeouts, 429 and 5xx."
-    failures = []
+    failures, asked = [], 0.0
     for attempt in range(self.retries + 1):
-        if attempt: time.sleep(self.backoff * 2 ** (attempt - 1))
+        if attempt: time.sleep(max(asked, self.backoff * 2 ** (attempt - 1)))
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(self._request(body), timeout=self.timeout) as response:
@@ -163,7 +175,8 @@ def post_chat(self: OpenAICompatibleGenerator, body: dict) -> tuple[bytes, float
         except urllib.error.HTTPError as error:
             detail = error.read()[:200]
             if error.code not in RETRIED_STATUS: raise GenerationError(f"{self.base_url}: HTTP {error.code} {error.reason}: {detail!r}") from None
-            failures.append(f"HTTP {error.code}")
+            asked = retry_after(error.headers.get("Retry-After"))  # a rate limit says how long to wait: three retries within 1.5 s would all be refused
+            failures.append(f"HTTP {error.code}" + (f" (retry after {asked:g} s)" if asked else ""))
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             failures.append(f"{type(error).__name__}: {getattr(error, 'reason', error)}")
     raise GenerationError(f"{self.base_url}: no answer after {self.retries + 1} attempt(s): {'; '.join(failures)}")
