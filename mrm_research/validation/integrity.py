@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
 from ..core import sha256_file
-from ..contracts import decimal_comma_hint, numbers_from_text, read_table, timestamps
+from ..contracts import decimal_comma_hint, far_date_hint, numbers_from_text, read_table, timestamps
 from ..checks import CheckDefinition, CheckResult
 from .fairness import proxy_analysis
 from .metrics import MetricError, rank_auc
@@ -28,6 +28,8 @@ def read_validation_data(path: str | Path, card, dataset: str) -> tuple[pd.DataF
     if not path.exists(): raise MetricError(f"{dataset}: no file at {path}")
     frame = read_table(path)
     missing = [c for c in card_columns(card) if c not in frame.columns and c != card.previous_grade_column]  # start grades are needed in the test sample only
+    if dataset == "monitoring" and card.target in missing:  # outcomes arrive months after scoring: a monitoring extract without them is unlabelled, as one with the column empty
+        frame[card.target] = pd.Series(pd.NA, index=frame.index, dtype="object"); missing.remove(card.target)
     if missing: raise MetricError(f"{dataset} ({path.name}): missing column(s) {', '.join(missing)} that model card {card.model_id} names")
     for feature in (f.name for f in card.features if f.type == "numeric" and not pd.api.types.is_numeric_dtype(frame[f.name])):  # a CSV column read as text: converted here, refused if not numbers
         values = numbers_from_text(frame[feature])
@@ -42,7 +44,8 @@ def read_validation_data(path: str | Path, card, dataset: str) -> tuple[pd.DataF
     if card.time_column:
         dates = timestamps(frame[card.time_column], f"{dataset} ({path.name}): time column '{card.time_column}'")  # a zoned time as its UTC instant, as the data contracts read it
         bad = np.flatnonzero(dates.isna().to_numpy())
-        if len(bad): raise MetricError(f"{dataset} ({path.name}): time column '{card.time_column}' has {len(bad)} missing or unreadable date(s), e.g. row(s) {bad[:5].tolist()}")
+        if len(bad): raise MetricError(f"{dataset} ({path.name}): time column '{card.time_column}' has {len(bad)} missing or unreadable date(s), e.g. row(s) {bad[:5].tolist()}"
+                                       + far_date_hint("type(datetime)", frame[card.time_column].iloc[bad[:3]]))
         frame[card.time_column] = dates
     return frame, {"path": str(path), "sha256": sha256_file(path), "bytes": path.stat().st_size, "rows": len(frame), "columns": len(frame.columns), "role": dataset}
 
