@@ -91,9 +91,9 @@ def test_a_card_that_breaks_its_contract_names_every_field(tmp_path, fraud_model
 
 
 def test_monitoring_without_labels_is_estimated_not_measured(tmp_path, fraud_model):
-    "AML and fraud labels arrive late: a monitoring extract made before them (its target column absent; an empty one is read the same) gets drift and estimated (CBPE) performance only."
+    "AML and fraud labels arrive late: a monitoring extract made before them (its target column absent; an empty one is read the same) gets drift and estimated (CBPE) performance only. The extract also leaves out the protected attribute, which only the test sample's fairness tests read."
     folder, _, _ = fraud_model
-    monitor = fraud_data(2000, "2025-05-10", 3).drop(columns="is_fraud").assign(txn_amount=lambda f: f.txn_amount * 1.8)  # larger amounts, no labels yet
+    monitor = fraud_data(2000, "2025-05-10", 3).drop(columns=["is_fraud", "age_band"]).assign(txn_amount=lambda f: f.txn_amount * 1.8)  # larger amounts, no labels yet
     monitor.to_csv(tmp_path / "monitor.csv", index=False)
     mrm("validate", folder / "card.yaml", "--train", folder / "train.parquet", "--test", folder / "test.csv", "--monitor", tmp_path / "monitor.csv",
         "-p", "replicates", "100", "-p", "mutable_features", "[txn_amount]", "--out", tmp_path / "out", "--no-progress", cwd=tmp_path, check=0)
