@@ -27,7 +27,7 @@ def read_validation_data(path: str | Path, card, dataset: str) -> tuple[pd.DataF
     path = Path(path)
     if not path.exists(): raise MetricError(f"{dataset}: no file at {path}")
     frame = read_table(path)
-    test_only = {card.previous_grade_column} | (set() if dataset == "test" else set(card.protected_attributes))  # start grades, and the protected attributes the fairness tests read, are needed in the test sample only (extracts often leave them out)
+    test_only = {card.previous_grade_column} | (set() if dataset == "test" else {*card.protected_attributes, card.segment_column})  # start grades, the protected attributes (fairness) and the segment (performance by segment) are read in the test sample only (extracts often leave them out)
     missing = [c for c in card_columns(card) if c not in frame.columns and c not in test_only]
     if dataset == "monitoring" and card.target in missing:  # outcomes arrive months after scoring: a monitoring extract without them is unlabelled, as one with the column empty
         frame[card.target] = pd.Series(pd.NA, index=frame.index, dtype="object"); missing.remove(card.target)
