@@ -150,6 +150,8 @@ def pdf_headings(path: Path, sections: list[TemplateSection]) -> list[Heading]:
     from pypdf.errors import PdfReadError
     try: pages = [page.extract_text() or "" for page in PdfReader(path).pages]
     except (PdfReadError, ValueError, OSError) as error: raise DocumentationError(f"{path}: not a readable PDF ({error})") from None
+    if not "".join(pages).strip():  # a scan: every section would be reported missing from a document that may hold them all
+        raise DocumentationError(f"{path}: no text in its {len(pages)} page(s) (a scanned document?): the review reads the text; give the document as Word or Markdown, or as a PDF with a text layer (run OCR first)")
     names = [_normalise(name) for s in sections for name in [s.title, *s.aliases]]
     headings = []
     for line in "\n".join(pages).splitlines():
