@@ -154,6 +154,8 @@ class LegacySuite:
     def datasets(self) -> list[str]: return sorted({m.data for m in self.models} | {self.scenarios["data"]})
     @property
     def scenario_names(self) -> list[str]: return list(self.scenarios["names"])
+    @property
+    def scenario_drivers(self) -> set[str]: return {d for m in self.models for d in m.scenario_drivers}  # every scenario driver a model reads
     def model(self, name: str) -> ModelSpec:
         "The model of that name."
         for m in self.models:
@@ -185,19 +187,20 @@ class LegacySuite:
                 for name in self.scenario_names:
                     rows = int((scenarios[column] == name).sum())
                     if rows < self.horizon: problems.append(f"scenario {name!r} has {rows} row(s) in {self.scenarios['data']!r}, the horizon is {self.horizon}")
-                needed = sorted({d for m in self.models for d in m.scenario_drivers} - set(scenarios.columns))
+                needed = sorted(self.scenario_drivers - set(scenarios.columns))
                 if needed: problems.append(f"scenarios {self.scenarios['data']!r} lack driver column(s) {', '.join(needed)}")
                 problems += self._scenario_gaps(scenarios)
         if problems: raise ParameterError(f"inputs do not fit the suite {self.name!r}: " + "; ".join(problems))
 
     def _scenario_gaps(self, scenarios: pd.DataFrame) -> list[str]:
         "A problem per scenario and driver a model reads that is missing in some of the scenario's first `horizon` periods, naming them (a forecast needs every driver every period)."
-        drivers, column, problems = sorted({d for m in self.models for d in m.scenario_drivers} & set(scenarios.columns)), self.scenarios["column"], []
+        drivers, column, problems = sorted(self.scenario_drivers & set(scenarios.columns)), self.scenarios["column"], []
         for name in self.scenario_names:
             path = scenarios[scenarios[column] == name]
             path = (path.sort_values(self.time, kind="stable") if self.time in path.columns else path).head(self.horizon)
+            periods = path[self.time] if self.time in path.columns else path.index.to_series()  # named by period, else by row
             for driver in drivers:
-                gaps = path.loc[path[driver].isna(), self.time].astype(str).tolist() if self.time in path.columns else [str(i) for i in path.index[path[driver].isna()]]
+                gaps = periods[path[driver].isna().to_numpy()].astype(str).tolist()
                 if gaps: problems.append(f"scenario {name!r}: driver {driver!r} is missing in {len(gaps)} of its first {self.horizon} periods ({', '.join(gaps[:5])})")
         return problems
 
