@@ -177,7 +177,7 @@ def decimal_comma_hint(values) -> str:
 
 def number_time_hint(rule: str, values) -> str:
     "A hint to add where numbers failed to read as times (epoch seconds, a spreadsheet's day count), else ''."
-    if rule.removeprefix("type(").rstrip(")") in ("string", "integer", "float", "boolean"): return ""
+    if rule != "type(datetime)": return ""
     numbers = [v for v in values if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)]
     return " (numbers are read as dates only when written 20250115 or 202501: convert epoch seconds or day counts to timestamps, e.g. pandas.to_datetime(values, unit='s'))" if numbers else ""
 
@@ -390,7 +390,7 @@ def _summarise(failures: list[dict], examples: int = 3) -> pd.DataFrame:
         first = group.drop_duplicates("index").head(examples)
         shown = "; ".join(f"row {i}: {v!r}" if pd.notna(i) else repr(v) for i, v in zip(first["index"], first["value"]))
         if str(rule).startswith("type("): shown += decimal_comma_hint(first["value"]) + number_time_hint(str(rule), first["value"]) + far_date_hint(str(rule), first["value"])
-        if "hint" in group: shown += group["hint"].dropna().iloc[0] if group["hint"].notna().any() else ""
+        if "hint" in group: shown += next(iter(group["hint"].dropna()), "")  # a rule's own hint (foreign keys, missing columns), the same on each of its rows
         rows.append({"column": column, "rule": rule, "failing_rows": int(group["index"].nunique(dropna=False)), "examples": shown})
     return pd.DataFrame(rows, columns=columns)
 

@@ -277,7 +277,8 @@ class ScoringModel:
         bad = np.flatnonzero(~np.isfinite(positive) | (positive < 0) | (positive > 1))
         source = f"column '{self.card.score_column}'" if not self.has_artifact else f"model {self.card.model_id}"
         if len(bad):
-            scale = (" (up to " + f"{np.nanmax(positive):g}" + ": a score in points or on another scale must first be mapped to the probability of the positive class, e.g. by the vendor's calibration table)") if np.nanmax(positive, initial=0) > 1 else ""
+            largest = np.nanmax(positive, initial=0)
+            scale = f" (up to {largest:g}: a score in points or on another scale must first be mapped to the probability of the positive class, e.g. by the vendor's calibration table)" if largest > 1 else ""
             raise ModelCardError(f"{dataset}: {source} gave {len(bad)} score(s) missing or outside [0, 1], e.g. row(s) {', '.join(map(str, bad[:5]))}{scale}")
         return positive
 
