@@ -10,11 +10,19 @@ import pandas as pd
 from .core import MRMError
 
 # %% auto #0
-__all__ = ['STATUSES', 'SEVERITIES', 'OUTCOME_RULE', 'CheckDefinition', 'CheckResult', 'results_table', 'explanation_markdown',
-           'report_outcome']
+__all__ = ['STATUSES', 'LIMIT_TOLERANCE', 'SEVERITIES', 'OUTCOME_RULE', 'CheckDefinition', 'CheckResult', 'results_table',
+           'explanation_markdown', 'report_outcome']
 
 # %% ../nbs/01a_checks.ipynb #06-validation-checks-005
 STATUSES = ("pass", "warn", "fail", "not run")
+
+LIMIT_TOLERANCE = 1e-9  # relative: a value this close to a limit is at it (a rank correlation of exactly 0.8 computed as 0.7999999999999999 does not break 'below 0.8')
+
+def _beyond(value: float, side: str, limit: float | None) -> bool:
+    "Whether a value is above (or below) a limit by more than floating-point noise; no limit is never broken."
+    if limit is None: return False
+    margin = LIMIT_TOLERANCE * abs(limit)  # relative only: a limit of 0 (counts) or 1e-10 (a parity tolerance) keeps its exact meaning
+    return value > limit + margin if side == "above" else value < limit - margin
 
 @dataclass(frozen=True)
 class CheckDefinition:
@@ -37,8 +45,8 @@ class CheckDefinition:
         "Apply the thresholds to a measured value."
         if value is None or (isinstance(value, float) and math.isnan(value)):
             raise MRMError(f"check '{self.name}': measured value is missing; use not_run() with the reason instead")
-        warn = (self.warn_above is not None and value > self.warn_above) or (self.warn_below is not None and value < self.warn_below)
-        fail = (self.fail_above is not None and value > self.fail_above) or (self.fail_below is not None and value < self.fail_below)
+        fail = _beyond(value, "above", self.fail_above) or _beyond(value, "below", self.fail_below)
+        warn = _beyond(value, "above", self.warn_above) or _beyond(value, "below", self.warn_below)
         status = "fail" if fail else "warn" if warn else "pass"
         return CheckResult(self, status, value, detail)
 
@@ -78,7 +86,7 @@ class CheckResult:
         d, value = self.definition, self.value
         if self.status not in ("warn", "fail") or value is None: return f"{d.name}: {self.status}"
         limits = [("above", d.fail_above), ("below", d.fail_below)] if self.status == "fail" else [("above", d.warn_above), ("below", d.warn_below)]
-        side, limit = next((s, l) for s, l in limits if l is not None and (value > l if s == "above" else value < l))
+        side, limit = next((s, l) for s, l in limits if _beyond(value, s, l))
         return f"{d.name} {_shown_beside(value, limit)}{' ' + d.unit if d.unit else ''}, {side} the {'limit' if self.status == 'fail' else 'warning level'} {limit:g}"
     def to_dict(self) -> dict: return {"check": self.definition.name, "status": self.status, "value": self.value, "detail": self.detail,
                                        "rule": self.definition.rule}
