@@ -17,7 +17,8 @@ from ..figures import panels
 # %% auto #0
 __all__ = ['PSI_BANDS', 'COARSER_PERIOD', 'PERIOD_NAMES', 'POPULATION_STABILITY', 'DriftError', 'Bins', 'reference_bins',
            'population_stability_index', 'feature_drift', 'monitoring_windows', 'drift_table', 'stability_checks',
-           'revalidation_triggers', 'ConfidenceBasedPerformanceEstimator', 'plot_stability', 'plot_estimated_realised']
+           'revalidation_triggers', 'ConfidenceBasedPerformanceEstimator', 'estimated_and_realised', 'plot_stability',
+           'plot_estimated_realised']
 
 # %% ../../nbs/34_validation_drift.ipynb #4be62589
 class DriftError(MRMError):
@@ -198,6 +199,24 @@ class ConfidenceBasedPerformanceEstimator:
         from mrm_research.validation.metrics import performance
         realised = performance(labels, scores, self.threshold, probabilities=False, undefined="nan")
         return pd.DataFrame([{"metric": k, "estimated": v, "realised": realised[k]} for k, v in self.predict(scores).items()])
+
+# %% ../../nbs/34_validation_drift.ipynb #a39d8ad3
+def estimated_and_realised(estimator: ConfidenceBasedPerformanceEstimator, # fitted on reference scores and labels
+                           scores, # every monitoring row's score
+                           labels, # 0 / 1 where the label has arrived, NaN where not yet
+                           windows, # each row's monitoring window
+                          ) -> pd.DataFrame:
+    "Per window and metric: the CBPE estimate from all the window's scores, the value realised on its labelled rows (NaN without any), and both row counts."
+    scores, labels, windows = np.asarray(scores, float), np.asarray(labels, float), np.asarray(windows)
+    parts = []
+    for window in sorted(set(windows)):
+        rows = windows == window; known = rows & ~np.isnan(labels)
+        estimate = estimator.predict(scores[rows])
+        table = pd.DataFrame({"metric": list(estimate), "estimated": list(estimate.values())})
+        realised = estimator.score(scores[known], labels[known].astype(int)).set_index("metric").realised if known.any() else pd.Series(dtype=float)
+        parts.append(table.assign(realised=table.metric.map(realised).astype(float), window=window, rows=int(rows.sum()), labelled_rows=int(known.sum())))
+    return pd.concat(parts, ignore_index=True)
+
 
 # %% ../../nbs/34_validation_drift.ipynb #64d5a5be
 def plot_stability(table: pd.DataFrame):

@@ -14,8 +14,8 @@ from .metrics import MetricError, rank_auc
 
 # %% auto #0
 __all__ = ['DATA_CONTRACT', 'TARGET_LEAKAGE', 'TIME_OVERLAP', 'COMPARABILITY', 'card_columns', 'read_validation_data',
-           'contract_check', 'missingness', 'duplicate_rows', 'univariate_auc', 'time_overlap',
-           'adversarial_validation']
+           'contract_check', 'missingness', 'duplicate_rows', 'labelled_rows', 'label_maturity', 'univariate_auc',
+           'time_overlap', 'adversarial_validation']
 
 # %% ../../nbs/39_validation_integrity.ipynb #6dde43f7
 def card_columns(card) -> list[str]:
@@ -79,6 +79,34 @@ def missingness(frame: pd.DataFrame, card, dataset: str) -> pd.DataFrame:
 def duplicate_rows(frame: pd.DataFrame, card) -> int:
     "Rows that repeat an earlier row over all the card's columns."
     return int(frame[[c for c in card_columns(card) if c in frame.columns]].duplicated().sum())
+
+# %% ../../nbs/39_validation_integrity.ipynb #ed638a7a
+def labelled_rows(frame: pd.DataFrame, card, dataset: str) -> np.ndarray:
+    "The rows that carry a label: all of a training or test sample's (`model.labels` refuses a missing one there), a monitoring sample's whose outcome has arrived."
+    return frame[card.target].notna().to_numpy() if dataset == "monitoring" else np.ones(len(frame), dtype=bool)
+
+def _date_span(times: pd.Series) -> str:
+    "First and last date of some rows, as the report writes them."
+    return f"{times.min().date()} to {times.max().date()}"
+
+def label_maturity(frame: pd.DataFrame, card, has_label: np.ndarray) -> dict:
+    "How far a sample's labels have arrived: rows with and without one, how many of those without are older than the last labelled row (missing for a reason other than time), when they were scored, and a sentence saying so."
+    waiting = ~np.asarray(has_label, dtype=bool)
+    result = {"rows": len(frame), "labelled": int((~waiting).sum()), "unlabelled": int(waiting.sum()), "unlabelled_before_last_label": None, "statement": ""}
+    if not result["unlabelled"]: return result
+    if not result["labelled"]:
+        result["statement"] = f"None of the {result['rows']:,} rows has a label yet" + (f" (scored {_date_span(frame[card.time_column])})." if card.time_column else ".")
+        return result
+    when = ""
+    if card.time_column:
+        times = frame[card.time_column]; older = waiting & (times < times[~waiting].max()).to_numpy(); recent = waiting & ~older
+        result["unlabelled_before_last_label"] = int(older.sum())
+        when = ": " + "; ".join([f"{int(recent.sum()):,} scored after the last labelled row ({_date_span(times[recent])}), whose outcomes may not be known yet"] * bool(recent.any())
+                                + [f"{int(older.sum()):,} scored before it ({_date_span(times[older])})"] * bool(older.any()))
+    result["statement"] = (f"{result['unlabelled']:,} of the {result['rows']:,} rows have no label{when}. Performance is measured on the {result['labelled']:,} labelled rows,"
+                           f" drift and the performance estimated before labels on all {result['rows']:,}.")
+    return result
+
 
 # %% ../../nbs/39_validation_integrity.ipynb #b1ef9a7d
 def univariate_auc(train: pd.DataFrame, test: pd.DataFrame, card, train_labels, test_labels) -> pd.DataFrame:
