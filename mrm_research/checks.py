@@ -5,7 +5,7 @@
 # %% ../nbs/01a_checks.ipynb #06-validation-checks-002
 from __future__ import annotations
 from dataclasses import dataclass
-import math
+import math, numbers
 import pandas as pd
 from .core import MRMError
 
@@ -64,7 +64,7 @@ class CheckDefinition:
 
 def _shown_beside(value: float, limit: float) -> str:
     "The value with enough digits to differ from the limit it broke (0.0498 beside 0.05, not 0.050); tiny values in scientific notation."
-    if float(value).is_integer() and abs(value) >= 1: return f"{int(value):,}"
+    if isinstance(value, numbers.Integral) or (float(value).is_integer() and abs(value) >= 1): return f"{int(value):,}"  # a count as a count, 0 included
     if abs(value) >= 100: return f"{value:,.0f}"
     if value != 0 and abs(value) < 1e-3: return f"{value:.2e}"
     for digits in range(3, 8):

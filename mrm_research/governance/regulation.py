@@ -199,6 +199,7 @@ checks:
   out-of-time separation: [data_integrity, outcomes_analysis]
   train / test comparability: [data_integrity]
   discrimination: [outcomes_analysis]
+  events flagged at the operating threshold: [outcomes_analysis, threshold_tuning]
   performance deterioration: [outcomes_analysis, ongoing_monitoring]
   expected calibration error: [outcomes_analysis]
   Hosmer-Lemeshow: [outcomes_analysis]

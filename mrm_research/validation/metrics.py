@@ -14,12 +14,12 @@ from ..figures import panels
 
 # %% auto #0
 __all__ = ['THRESHOLD_METRICS', 'RANKING_METRICS', 'PROBABILITY_METRICS', 'UNDEFINED', 'UNRECORDED_SEGMENT', 'CALENDAR_PERIODS',
-           'DISCRIMINATION', 'DETERIORATION', 'MetricError', 'check_scored', 'score_groups', 'row_losses',
-           'sorted_metrics', 'column_metrics', 'metrics_from_weights', 'undefined_metrics', 'performance',
+           'DISCRIMINATION', 'DETERIORATION', 'EVENTS_FLAGGED', 'MetricError', 'check_scored', 'score_groups',
+           'row_losses', 'sorted_metrics', 'column_metrics', 'metrics_from_weights', 'undefined_metrics', 'performance',
            'BootstrapResult', 'bootstrap_draws', 'count_per_replicate', 'bootstrap_weights', 'merged_columns',
            'compiled_tally', 'bootstrap_replicates', 'bootstrap_performance', 'with_intervals', 'gains_table',
            'codes_as_written', 'performance_by_segment', 'calendar_period', 'DeLongResult', 'rank_auc', 'delong_test',
-           'plot_roc_pr', 'plot_gains']
+           'plot_roc_pr', 'plot_gains', 'events_flagged_check']
 
 # %% ../../nbs/31_validation_metrics.ipynb #ab3d5fc6
 class MetricError(MRMError):
@@ -417,3 +417,23 @@ DETERIORATION = CheckDefinition(
     high_risk_signs="A fall together with population drift in the model's main drivers; a fall concentrated in a new segment or typology.",
     limitations="Needs monitoring labels, which often arrive late (the confidence-based estimate covers the gap); sampling noise on small periods (see the intervals).",
     warn_above=0.03, fail_above=0.07)
+EVENTS_FLAGGED = CheckDefinition(
+    "events flagged at the operating threshold",
+    purpose="Show that the model, at the threshold it is used with, flags some of the events it exists to find.",
+    mechanism="On the test rows: the events whose score is at or above the operating threshold (true positives); value = their count.",
+    rule="Fail when none is flagged: at its threshold the model finds nothing, whatever its ranking (ROC-AUC) says. Not measured when the test rows hold no event.",
+    high_risk_signs="A threshold from another model or on another scale (a percentage against a probability); scores that never reach the threshold.",
+    limitations="Says nothing about how many are enough: recall with its interval and the threshold's cost say that.",
+    fail_below=1, unit="events")
+
+def events_flagged_check(labels, # 0 / 1 outcomes of the test rows
+                         scores, # their scores
+                         threshold: float, # the operating threshold (flag at score >= threshold)
+                         events: str = "events", # what an event is called in the report
+                        ) -> CheckResult:
+    "EVENTS_FLAGGED on one sample, its detail naming the rows flagged and the highest score (a threshold on another scale shows there)."
+    labels, scores = np.asarray(labels), np.asarray(scores, float)
+    flagged = scores >= threshold; caught = int((flagged & (labels == 1)).sum())
+    detail = f"{caught:,} of {int(labels.sum()):,} {events} flagged at threshold {threshold:g} ({int(flagged.sum()):,} of {len(scores):,} rows flagged; highest score {np.nanmax(scores):.4g})" if len(scores) else ""
+    return EVENTS_FLAGGED.evaluate_if_measured(caught if labels.sum() else None, detail, f"the test rows hold no {events}")
+
