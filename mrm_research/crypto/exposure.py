@@ -42,6 +42,7 @@ class ChainEngine:
         self._check_rows()
         self.connection.execute("""CREATE TEMP TABLE inflow AS SELECT to_address AS address, sum(value_usd) AS received
                                    FROM chain_transfers WHERE from_address <> to_address GROUP BY ALL""")  # the value graph (`edge`) is built when a whole-period trace first needs it
+        self._check_address_case()
     def _check_rows(self) -> None:
         "Refuse missing values where a trace needs one, and negative values, naming dataset, column, rule and rows."
         required = ("tx_hash", "chain", "block_time", "from_address", "to_address", "asset", "value_usd")
@@ -49,6 +50,13 @@ class ChainEngine:
                                          + ", count(*) FILTER (WHERE value_usd < 0 OR isnan(value_usd)) FROM chain_transfers").fetchone()
         failures = [f"column {c}: {n:,} rows fail not_null" for c, n in zip(required, counts) if n] + ([f"column value_usd: {counts[-1]:,} rows fail ge 0"] if counts[-1] else [])
         if failures: raise ParameterError("chain_transfers: " + "; ".join(failures))
+    def _check_address_case(self) -> None:
+        "Refuse the exchange's own or labelled addresses that chain_transfers writes in another letter case (0x addresses in checksum case in one dataset, lower case in the other): their roles and labels would silently match nothing."
+        count, ours, theirs = self.connection.execute("""
+            WITH used AS (SELECT DISTINCT address FROM chain_addresses WHERE role <> 'external' OR label_category IS NOT NULL)
+            SELECT count(DISTINCT u.address), min(u.address), min(i.address) FROM used u JOIN inflow i ON lower(i.address) = lower(u.address) AND i.address <> u.address""").fetchall()[0]
+        if count: raise ParameterError(f"chain_addresses: {count:,} addresses with a role or a label are written in another letter case in chain_transfers (e.g. {ours} there as {theirs}):"
+                                       " their deposits and labels would match nothing. Addresses that compare without letter case (0x addresses) must be written in one case in every dataset (lower case is usual)")
     def query(self, sql: str, **frames: pd.DataFrame) -> pd.DataFrame:
         "Run SQL, with extra data frames registered under the given names for this query."
         for name, frame in frames.items(): self.connection.register(name, frame)
