@@ -13,9 +13,9 @@ from .data import macro_history, scenario_paths, generate_panel
 from .torch_models import INTERCEPT, LinearFormula, MixedModelSpec
 
 # %% auto #0
-__all__ = ['MODEL_KINDS', 'time_order_problem', 'scenario_start_problem', 'ModelSpec', 'LegacySuite', 'demo_suite',
-           'derive_inputs', 'legacy_inputs', 'input_csv', 'inputs_fingerprint', 'write_legacy_inputs', 'legacy_script',
-           'golden_folder', 'r_available', 'Goldens', 'run_legacy_r', 'load_goldens', 'compare_inputs',
+__all__ = ['MODEL_KINDS', 'time_order_problem', 'scenario_start_problem', 'lag_gap_problem', 'ModelSpec', 'LegacySuite',
+           'demo_suite', 'derive_inputs', 'legacy_inputs', 'input_csv', 'inputs_fingerprint', 'write_legacy_inputs',
+           'legacy_script', 'golden_folder', 'r_available', 'Goldens', 'run_legacy_r', 'load_goldens', 'compare_inputs',
            'check_same_inputs', 'statsmodels_ols', 'statsmodels_arimax', 'statsmodels_mixed']
 
 # %% ../../nbs/21_ppnr_legacy.ipynb #21-ppnr-legacy-005
@@ -57,6 +57,21 @@ def scenario_start_problem(history: pd.Series, # the time labels of the data the
     skips = [i for i in range(1, len(ahead)) if ahead_times.iloc[i] - ahead_times.iloc[i - 1] > step * 1.5]
     if skips: return f"scenario {name!r} skips from {ahead.iloc[skips[0] - 1]!r} to {ahead.iloc[skips[0]]!r}: its paths would be read as consecutive periods"
     return None
+
+def lag_gap_problem(frame: pd.DataFrame, # a panel: one row per group and period
+                    time: str, group: str, lag: str, # its time and group columns, and the lag column to be derived (for the message)
+                    dataset: str) -> str | None:
+    "A problem when a group skips a period its panel holds (labels read as times): a row-by-row lag, as the legacy code's `lag()`, would give the period after the gap the value from before it; None otherwise (or when labels such as F01 are not read as times)."
+    labels = pd.Series(sorted(frame[time].dropna().astype(str).unique()))
+    times = _label_times(labels)
+    if times is None or len(labels) < 2: return None
+    step = times.diff().dropna().mode().iloc[0]  # the panel's usual spacing
+    ordered = frame[[group, time]].assign(at=frame[time].astype(str).map(dict(zip(labels, times)))).sort_values([group, "at"], kind="stable")
+    after = ordered.groupby(group).at.diff() > step * 1.5
+    if not after.any(): return None
+    first = ordered.index.get_loc(after[after].index[0]); before, gap = ordered.iloc[first - 1], ordered.iloc[first]
+    return (f"dataset {dataset!r}: {ordered.loc[after, group].nunique():,} {group} value(s) skip a period ({group} {gap[group]!r} goes from {before[time]!r} to {gap[time]!r}),"
+            f" so the lag {lag!r} after a gap would be the value from before it: fill the missing periods, or split the {group} where it breaks")
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -226,6 +241,8 @@ def derive_inputs(suite: LegacySuite, # the suite (its `derive` section, if any)
         needed = [suite.time, *[c for lag in derive.get("lags", []) for c in (lag["of"], lag["group"])], *series.get("mean", []), *series.get("first", [])]
         absent = sorted({c for c in needed if c not in frame.columns})
         if absent: raise ParameterError(f"dataset {source!r} lacks column(s) {', '.join(absent)} that suite {suite.name!r} derives its inputs from")
+        gaps = [p for lag in derive.get("lags", []) if (p := lag_gap_problem(frame, suite.time, lag["group"], lag["column"], source))]
+        if gaps: raise ParameterError(f"inputs do not fit the suite {suite.name!r}: " + "; ".join(gaps))
         for lag in derive.get("lags", []):
             frame = frame.sort_values([lag["group"], suite.time], kind="stable").reset_index(drop=True)
             frame[lag["column"]] = frame.groupby(lag["group"])[lag["of"]].shift()
