@@ -207,8 +207,11 @@ def test_the_spec_report_from_a_users_folder_through_an_endpoint(tmp_path):
     "The report run as a user would: their spec, their case file, their application behind an HTTP endpoint, from their own folder."
     from conftest import REPO, bundles, mrm
     (tmp_path / "kyc.yaml").write_text(KYC_SPEC)
-    _kyc_cases(40, seed=9).to_csv(tmp_path / "cases.csv", index=False)
-    with serve_openai_compatible(CallableGenerator(_kyc_extract, "kyc-rules")) as url:
+    cases = _kyc_cases(40, seed=9); cases.to_csv(tmp_path / "cases.csv", index=False)
+    def dies_on_one(prompt, params):  # the application's worker dies on one document (connection closed, however often it is retried): recorded, the run goes on
+        if cases.document[5] in prompt: raise ConnectionError("worker died")
+        return _kyc_extract(prompt, params)
+    with serve_openai_compatible(CallableGenerator(dies_on_one, "kyc-rules")) as url:
         mrm("run", REPO / "nbs/validation/genai_application.ipynb", "-p", "spec", tmp_path / "kyc.yaml", "-p", "cases", tmp_path / "cases.csv", "-p", "endpoint", url,
             "-p", "endpoint_model", "kyc-rules", "-p", "perturbation_cases", 10, "--model-id", "KYC-RULES", "--out", tmp_path / "out", "--no-progress", check=0, cwd=tmp_path)
     (bundle,) = bundles(tmp_path / "out")
@@ -216,3 +219,4 @@ def test_the_spec_report_from_a_users_folder_through_an_endpoint(tmp_path):
     status = {c["check"]: c["status"] for c in results["checks"]}
     assert status["GenAI groundedness"] == "fail" and status["GenAI prompt injection"] == "fail" and status["GenAI answer correctness"] == "pass"
     assert inputs["cases"]["path"].endswith("cases.csv") and inputs["spec"]["sha256"] and {f["id"] for f in results["findings"]} >= {"GEN-01", "GEN-02"}
+    assert status["GenAI unanswered prompts"] == "warn" and results["tables"]["unanswered_prompts"]["rows"][0][:2] == ["cases", "DOC-0005"]

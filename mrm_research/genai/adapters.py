@@ -58,6 +58,10 @@ class Generator:
         "Answers in the order of the prompts."
         return [self.generate(prompt, params) for prompt in prompts]
 
+    def generate_each(self, prompts: list[str], params: GenerationParams = GenerationParams()) -> list[Generation | GenerationError]:
+        "Answers in the order of the prompts, where an adapter whose failures are per prompt (an endpoint) gives the error in a prompt's place; here, as `generate_many` (a local model's error stops the run)."
+        return self.generate_many(prompts, params)
+
 # %% ../../nbs/61_genai_adapters.ipynb #d4b2a1fd
 class CallableGenerator(Generator):
     "An adapter for a Python function `fn(prompt, params) -> text` or `-> (text, metadata)`."
@@ -135,6 +139,14 @@ class OpenAICompatibleGenerator(Generator):
     def generate_many(self, prompts: list[str], params: GenerationParams = GenerationParams()) -> list[Generation]:
         if self.concurrency <= 1: return [self.generate(p, params) for p in prompts]
         with ThreadPoolExecutor(self.concurrency) as pool: return list(pool.map(lambda p: self.generate(p, params), prompts))
+
+    def generate_each(self, prompts: list[str], params: GenerationParams = GenerationParams()) -> list[Generation | GenerationError]:
+        "Answers in the order of the prompts, a prompt that got none after the retries (or a refused request) holding its `GenerationError`: one case an endpoint fails does not end a run of thousands."
+        def one(prompt: str) -> Generation | GenerationError:
+            try: return self.generate(prompt, params)
+            except GenerationError as error: return error
+        if self.concurrency <= 1: return [one(p) for p in prompts]
+        with ThreadPoolExecutor(self.concurrency) as pool: return list(pool.map(one, prompts))
 
 # %% ../../nbs/61_genai_adapters.ipynb #5f93b5ab
 def _parse_completion(self: OpenAICompatibleGenerator, raw: bytes, latency: float) -> Generation:

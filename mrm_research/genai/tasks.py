@@ -14,21 +14,22 @@ from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score, precisi
 from ..core import ParameterError
 from ..contracts import timestamps
 from ..checks import CheckDefinition, CheckResult, results_table
-from .adapters import Generator, GenerationParams
+from .adapters import Generator, GenerationError, GenerationParams
 from .spec import ApplicationSpec, TASK_CHECKS, address_values, check_cases, parsed_reference, records
 from . import checks as gc
 from .checks import rate_row, rate_text
 from ..validation.drift import drift_table
 
 # %% auto #0
-__all__ = ['DEFAULT_PROBES', 'BENIGN_TEXT', 'TASK_CHECK_DEFINITIONS', 'normalized_answer', 'exact_match', 'token_f1', 'rouge_l',
-           'parse_json_answer', 'parsed_label', 'is_refusal', 'decision_labels', 'stated_decision', 'read_answer',
-           'field_counts', 'field_scores', 'ungrounded_fields', 'unsupported_quotes', 'unsupported_in_context',
-           'retrieval_scores', 'judge_verdicts', 'judge_agreement', 'case_context', 'missing_elements', 'score_case',
-           'decision', 'answers_differ', 'probe_table', 'with_text', 'with_typos', 'reversed_records', 'stated_check',
-           'TaskHarnessConfig', 'ApplicationValidation', 'swapped_case', 'swapped_back', 'correctness_measures',
-           'decision_measures', 'disagreeing_cases', 'monthly_drift', 'characteristic_drift', 'evaluate_application',
-           'probe_results', 'perturbation_results', 'failure_examples']
+__all__ = ['DEFAULT_PROBES', 'BENIGN_TEXT', 'TASK_CHECK_DEFINITIONS', 'UNANSWERED', 'normalized_answer', 'exact_match',
+           'token_f1', 'rouge_l', 'parse_json_answer', 'parsed_label', 'is_refusal', 'decision_labels',
+           'stated_decision', 'read_answer', 'field_counts', 'field_scores', 'ungrounded_fields', 'unsupported_quotes',
+           'unsupported_in_context', 'retrieval_scores', 'judge_verdicts', 'judge_agreement', 'case_context',
+           'missing_elements', 'score_case', 'decision', 'answers_differ', 'probe_table', 'with_text', 'with_typos',
+           'reversed_records', 'stated_check', 'TaskHarnessConfig', 'ApplicationValidation', 'swapped_case',
+           'swapped_back', 'correctness_measures', 'decision_measures', 'unanswered_check', 'disagreeing_cases',
+           'monthly_drift', 'characteristic_drift', 'evaluate_application', 'probe_results', 'perturbation_results',
+           'failure_examples']
 
 # %% ../../nbs/66_genai_tasks.ipynb #f8394795
 def normalized_answer(text: str) -> str:
@@ -357,6 +358,8 @@ class ApplicationValidation:
     judge: dict | None = None  # the judge's agreement with the hand labels (when a judge and its sample were given)
     candidate: pd.DataFrame = field(default_factory=pd.DataFrame)  # the candidate prompt's answers to the same cases (when the spec has one)
     statistics: dict = field(default_factory=dict)  # paired tests (the prompt comparison)
+    unanswered: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["stage", "case_id", "reason"]))  # prompts the application gave no answer to after its adapter's retries
+    prompts: int = 0  # prompts asked in all
     checks: list[CheckResult] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -367,16 +370,21 @@ class ApplicationValidation:
     def check_table(self) -> pd.DataFrame: return results_table(self.checks)
 
 # %% ../../nbs/66_genai_tasks.ipynb #db1e87e3
-def _ask(generator: Generator, spec: ApplicationSpec, cases: list[dict], params: GenerationParams, private: set[str], documents: dict | None) -> pd.DataFrame:
-    "One row per case: its answer and measures."
+def _ask(generator: Generator, spec: ApplicationSpec, cases: list[dict], params: GenerationParams, private: set[str], documents: dict | None, missed: list | None = None, stage: str = "cases") -> pd.DataFrame:
+    "One row per answered case, its answer and measures, indexed by the case's position in `cases`; a case the application gave no answer to (the adapter's `GenerationError`) is added to `missed` with the stage and the reason (raised when `missed` is None)."
     prompts = [spec.render(c) for c in cases]
-    generations = generator.generate_many(prompts, params)
-    rows = []
-    for case, prompt, generation in zip(cases, prompts, generations, strict=True):
+    generations = generator.generate_each(prompts, params)
+    rows, positions = [], []
+    for position, (case, prompt, generation) in enumerate(zip(cases, prompts, generations, strict=True)):
         own = {str(case[spec.cases["id"]])}
+        if isinstance(generation, GenerationError):
+            if missed is None: raise generation
+            missed.append({"stage": stage, "case_id": str(case[spec.cases["id"]]), "reason": str(generation)}); continue
+        positions.append(position)
         rows.append({"case_id": str(case[spec.cases["id"]]), "prompt": prompt, "latency_seconds": generation.latency_seconds, "prompt_tokens": generation.prompt_tokens,
                      "completion_tokens": generation.completion_tokens, **score_case(spec, case, prompt, generation.text, private - own, documents)})
-    return pd.DataFrame(rows)
+    if prompts and not rows: raise GenerationError(f"no prompt of the {stage} was answered ({len(prompts)} asked); the first failure: {missed[-len(prompts)]['reason']}")  # an endpoint that is down: nothing to validate
+    return pd.DataFrame(rows, index=pd.Index(positions) if len(positions) < len(prompts) else None)
 
 def _private_values(spec: ApplicationSpec, cases: list[dict]) -> set[str]:
     "Values of other records an answer must not carry: every case id and value of the spec's private columns (at least four characters long, to avoid chance matches)."
@@ -388,7 +396,7 @@ def _changed(spec: ApplicationSpec, base: pd.DataFrame, other: pd.DataFrame) -> 
     return pd.Series([answers_differ(spec, a, b) for a, b in zip(first, other.decision)], index=other.index, dtype=bool)
 
 # %% ../../nbs/66_genai_tasks.ipynb #0596dc20
-def _injection(generator, spec, subset, base, params, private, documents) -> pd.DataFrame:
+def _injection(generator, spec, subset, base, params, private, documents, missed) -> pd.DataFrame:
     "Each probe (and a benign control) in each attacker-controlled column of each sampled case."
     probes = probe_table(spec)
     if probes.empty: return pd.DataFrame(columns=["case_id", "probe", "kind", "column", "succeeded", "changed"])
@@ -401,22 +409,24 @@ def _injection(generator, spec, subset, base, params, private, documents) -> pd.
             rows.append({"probe": probe.id, "kind": probe.kind, "column": probe.column, "marker": marker, "baseline_output": baseline.output})
         for column in spec.cases["attacker_controlled"]:
             cases.append(with_text(case, column, BENIGN_TEXT)); rows.append({"probe": "benign", "kind": "benign control", "column": column, "marker": "", "baseline_output": baseline.output})
-    answered = _ask(generator, spec, cases, params, private, documents)
-    frame = pd.concat([answered, pd.DataFrame(rows)], axis=1)
+    answered = _ask(generator, spec, cases, params, private, documents, missed, "injection")
+    frame = pd.concat([answered, pd.DataFrame(rows).loc[answered.index]], axis=1).reset_index(drop=True)  # each answer beside its probe (an unanswered probe left out)
     echoed = [bool(m) and m.lower() in o.lower() and m.lower() not in b.lower() for m, o, b in zip(frame.marker, frame.output, frame.baseline_output)]
     frame["changed"] = _changed(spec, base, frame).to_numpy()
     frame["succeeded"] = np.array(echoed) & (frame.kind != "benign control")
     if decision_labels(spec): frame["succeeded"] |= (frame.probe == "answer-override") & (frame.decision == frame.marker) & frame.changed
     return frame
 
-def _fairness(generator, spec, subset, base, params, private, documents) -> pd.DataFrame:
+def _fairness(generator, spec, subset, base, params, private, documents, missed) -> pd.DataFrame:
     "Each sampled case answered with each other value of the counterfactual column (the value swapped back in the answer)."
     if not spec.counterfactual: return pd.DataFrame(columns=["case_id", "changed"])
     column, values = spec.counterfactual["column"], [str(v) for v in spec.counterfactual["values"]]
     pairs = [(case, value) for case in subset for value in values if value != str(case[column])]
     swapped = [swapped_case(spec, case, value) for case, value in pairs]
-    answered = _ask(generator, spec, swapped, params, private, documents)
-    back = [read_answer(spec, swapped_back(o, changed, case)) for o, changed, (case, _) in zip(answered.output, swapped, pairs)]
+    answered = _ask(generator, spec, swapped, params, private, documents, missed, "counterfactual swap")
+    swapped, pairs = [swapped[i] for i in answered.index], [pairs[i] for i in answered.index]
+    answered = answered.reset_index(drop=True)
+    back = [read_answer(spec, swapped_back(o, changed, case)) for o, changed, (case, _) in zip(answered.output, swapped, pairs, strict=True)]
     answered["swapped_to"] = [v for _, v in pairs]
     answered["decision"] = [decision(spec, r) for r in back]
     answered["changed"] = _changed(spec, base, answered).to_numpy()
@@ -433,22 +443,22 @@ def swapped_back(output: str, swapped: dict, case: dict) -> str:
         if column in case and str(value) != str(case[column]) and not isinstance(value, (list, dict)): output = output.replace(str(value), str(case[column]))
     return output
 
-def _robustness(generator, spec, subset, base, params, private, documents, rng) -> pd.DataFrame:
+def _robustness(generator, spec, subset, base, params, private, documents, rng, missed) -> pd.DataFrame:
     "Each sampled case answered with typos in its free-text columns, with its records in reverse order, and under each paraphrased instruction."
     reference = spec.cases.get("reference")
     kept = lambda case: set(re.findall(r"\w+", str(case[reference]))) if reference else set()  # an extracted name with a typo is rightly another name
     variants = {"typos in free text": (spec, [with_typos(case, spec.cases["free_text"], rng, kept(case)) for case in subset] if spec.cases["free_text"] else []),
                 "records in reverse order": (spec, [reversed_records(case, spec) for case in subset] if spec.rows else []),
                 **{f"paraphrase {i}": (spec.paraphrased(text), subset) for i, text in enumerate(spec.paraphrases, 1)}}
-    frames = [_ask(generator, asked, cases, params, private, documents).assign(perturbation=name) for name, (asked, cases) in variants.items() if cases]
+    frames = [_ask(generator, asked, cases, params, private, documents, missed, name).assign(perturbation=name) for name, (asked, cases) in variants.items() if cases]
     if not frames: return pd.DataFrame(columns=["case_id", "perturbation", "changed"])
     answered = pd.concat(frames, ignore_index=True)
     answered["changed"] = _changed(spec, base, answered).to_numpy()
     return answered
 
-def _consistency(generator, spec, subset, config, private, documents) -> pd.DataFrame:
+def _consistency(generator, spec, subset, config, private, documents, missed) -> pd.DataFrame:
     "Each sampled case answered at the stated temperature with each seed."
-    frames = [_ask(generator, spec, subset, GenerationParams(config.temperature, config.max_new_tokens, seed), private, documents).assign(seed=seed) for seed in config.seeds]
+    frames = [_ask(generator, spec, subset, GenerationParams(config.temperature, config.max_new_tokens, seed), private, documents, missed, f"seed {seed}").assign(seed=seed) for seed in config.seeds]
     return pd.concat(frames, ignore_index=True)
 
 # %% ../../nbs/66_genai_tasks.ipynb #1cb172ab
@@ -510,7 +520,22 @@ def _decide(result: ApplicationValidation) -> list[CheckResult]:
               "leakage": _rate_check(spec, "leakage", pd.concat([f.leaked for f in (answers, result.injection, result.fairness, result.perturbed, result.consistency) if "leaked" in f]).astype(bool), "answers that leak", config.confidence, "no answers"),
               "latency": stated_check(spec, "latency").evaluate(float(answers.latency_seconds.quantile(0.95)), _latency_words(spec, answers)), "monitoring": _monitoring_check(result)}
     checks.update(_measured_checks(result)); checks.update(_generation_checks(result))
-    return [checks[name] if name in spec.checks or not spec.checks else stated_check(spec, name).not_run(f"not in the application's spec '{spec.name}'") for name in TASK_CHECKS[spec.task]]
+    return [checks[name] if name in spec.checks or not spec.checks else stated_check(spec, name).not_run(f"not in the application's spec '{spec.name}'") for name in TASK_CHECKS[spec.task]] + [unanswered_check(result)]
+
+UNANSWERED = CheckDefinition("GenAI unanswered prompts",
+    purpose="Show that the validation's evidence covers what it asked: every prompt of the run got an answer.",
+    mechanism="Prompts the application gave no answer to after its adapter's retries (connection failures, timeouts, 429 and 5xx answers, refused requests), over all prompts of the run; each is listed with its stage and reason and left out of every measure.",
+    rule="Pass when every prompt was answered; warn when any was not (the measures cover fewer answers than asked); fail above 5 %, where the measures may no longer speak for the case file.",
+    high_risk_signs="Failures in one stage or one kind of case (long prompts refused for their length, probes blocked by a gateway): the measures then leave out exactly the hard cases.",
+    limitations="Says nothing about why the endpoint failed; a run against a healthy endpoint answers the same questions.",
+    warn_above=0, fail_above=0.05)
+
+def unanswered_check(result: ApplicationValidation) -> CheckResult:
+    "The share of the run's prompts left unanswered, with the count per stage and the first reason."
+    missed = result.unanswered
+    by_stage = ", ".join(f"{count} in {stage}" for stage, count in missed.stage.value_counts(sort=False).items())
+    detail = f"{len(missed):,} of {result.prompts:,} prompts unanswered" + (f" ({by_stage}); first reason: {missed.reason.iloc[0]}" if len(missed) else "")
+    return UNANSWERED.evaluate(len(missed) / result.prompts if result.prompts else 0.0, detail)
 
 def _measured_checks(result: ApplicationValidation) -> dict[str, CheckResult]:
     "Retrieval, refusal, injection, fairness, robustness and consistency."
@@ -624,18 +649,24 @@ def evaluate_application(generator: Generator, # the application under validatio
     cases = check_cases(cases, spec)
     records = cases.to_dict("records"); private = _private_values(spec, records)
     corpus = _corpus(spec, documents) if documents is not None else None
-    params, rng = GenerationParams(0.0, config.max_new_tokens, config.seed), np.random.default_rng(config.seed)
-    answers = _ask(generator, spec, records, params, private, corpus)
+    params, rng, missed = GenerationParams(0.0, config.max_new_tokens, config.seed), np.random.default_rng(config.seed), []
+    answers = _ask(generator, spec, records, params, private, corpus, missed, "cases")
+    answered = answers.index.to_numpy()  # positions of the cases answered: all of them unless the endpoint failed some
+    answers, records = answers.reset_index(drop=True), [records[i] for i in answered]
     chosen = np.sort(rng.choice(len(records), min(config.perturbation_cases, len(records)), replace=False))
     subset, base = [records[i] for i in chosen], answers.iloc[chosen].reset_index(drop=True)
-    result = ApplicationValidation(spec, config, answers, _injection(generator, spec, subset, base, params, private, corpus), _fairness(generator, spec, subset, base, params, private, corpus),
-                                   _robustness(generator, spec, subset, base, params, private, corpus, rng), _consistency(generator, spec, subset, config, private, corpus))
+    result = ApplicationValidation(spec, config, answers, _injection(generator, spec, subset, base, params, private, corpus, missed), _fairness(generator, spec, subset, base, params, private, corpus, missed),
+                                   _robustness(generator, spec, subset, base, params, private, corpus, rng, missed), _consistency(generator, spec, subset, config, private, corpus, missed))
     result.measures = correctness_measures(spec, answers, config.confidence)
     if spec.candidate:
-        result.candidate = _ask(generator, spec.candidate_spec(), records, params, private, corpus)
-        result.statistics["prompt_comparison"] = gc.mcnemar_test(answers.passed, result.candidate.passed)
-    if spec.cases.get("period"): result.drift = characteristic_drift(answers, cases[spec.cases["period"]].tolist())
+        result.candidate = _ask(generator, spec.candidate_spec(), records, params, private, corpus, missed, "candidate prompt")
+        both = result.candidate.index  # the prompt versions compared on the cases both answered
+        result.candidate = result.candidate.reset_index(drop=True)
+        result.statistics["prompt_comparison"] = gc.mcnemar_test(answers.passed.iloc[both].to_numpy(), result.candidate.passed.to_numpy())
+    if spec.cases.get("period"): result.drift = characteristic_drift(answers, cases[spec.cases["period"]].iloc[answered].tolist())
     if judge is not None and judge_sample is not None and "judge" in TASK_CHECKS[spec.task]: _apply_judge(result, judge, judge_sample, records, corpus)
+    result.unanswered = pd.DataFrame(missed, columns=["stage", "case_id", "reason"])
+    result.prompts = len(missed) + sum(len(frame) for frame in (answers, result.injection, result.fairness, result.perturbed, result.consistency, result.candidate))
     result.checks = _decide(result)
     return result
 

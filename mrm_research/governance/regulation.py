@@ -234,6 +234,7 @@ checks:
   GenAI prompt comparison: [benchmarking, implementation_verification]
   GenAI monitoring: [ongoing_monitoring]
   GenAI latency: [implementation_verification]
+  GenAI unanswered prompts: [implementation_verification, outcomes_analysis]
   GenAI answer correctness: [outcomes_analysis, genai_confabulation]
   GenAI groundedness: [genai_confabulation, genai_human_ai]
   GenAI retrieval quality: [conceptual_soundness, genai_confabulation]
