@@ -246,7 +246,9 @@ def test_monitoring_report_on_a_foreign_exchange_with_its_vendors_labels_and_his
     data = tmp_path / "exchange"; data.mkdir()
     foreign["exchange_customers"].to_parquet(data / "exchange_customers.parquet")
     foreign["chain_addresses"].assign(label_category=None, label_entity=None).to_parquet(data / "chain_addresses.parquet")
-    foreign["chain_transfers"].to_parquet(data / "chain_transfers.parquet")
+    transfers = foreign["chain_transfers"]
+    spam = transfers.iloc[:3].assign(transfer_id=transfers.transfer_id.max() + np.arange(1, 4), tx_hash=["spam-1", "spam-2", "spam-3"], asset="AIRDROP-XYZ", value_usd=np.nan)  # a token no price source covers
+    pd.concat([transfers, spam], ignore_index=True).to_parquet(data / "chain_transfers.parquet")
     vendor_file(foreign).to_csv(tmp_path / "vendor.csv", index=False); (tmp_path / "mapping.yaml").write_text(yaml.safe_dump(VENDOR_MAPPING))
     found = detectors.run_detectors(detectors.ChainMonitor.build(foreign))
     history = pd.concat([frame.assign(detector=name) for name, frame in found.items()], ignore_index=True)
@@ -266,3 +268,4 @@ def test_monitoring_report_on_a_foreign_exchange_with_its_vendors_labels_and_his
     recommended = {(row[0], row[1]) for row in results["tables"]["recommendations"]["rows"]}
     assert ("mixer_use", "standard") in recommended and ("peel_chain", "vip") in recommended
     assert "clustering_precision" not in results["metrics"]  # no ownership truth: not measured
+    assert any(f"3 of the {len(transfers) + 3:,} transfers have no USD value" in text for text in results["limitations"])  # counted and left out, where the chain was refused whole

@@ -19,7 +19,7 @@ CHAIN_DATASETS = ("chain_transfers", "chain_addresses", "exchange_customers")
 TRANSFER_COLUMNS = ("transfer_id", "tx_hash", "chain", "block_time", "from_address", "to_address", "asset", "amount", "value_usd", "exchange_customer_id")
 
 class ChainEngine:
-    "A DuckDB connection over a chain's datasets, with each address's received value (`inflow`) built once."
+    "A DuckDB connection over a chain's datasets, with each address's received value (`inflow`) built once; transfers without a USD value (`unpriced`: spam tokens, assets no price source covers) are left out of every trace and detector."
     def __init__(self, chain: dict[str, pd.DataFrame] | str | Path, # the datasets by name, or a folder of <name>.parquet
                  threads: int | None = None):
         self.connection = utc_duckdb()
@@ -27,29 +27,33 @@ class ChainEngine:
         except duckdb.InvalidInputException: pass  # in a Jupyter kernel without ipywidgets DuckDB refuses the setting (and shows no bar)
         if threads: self.connection.execute(f"SET threads = {int(threads)}")
         for name in CHAIN_DATASETS:
+            view = "chain_transfers_given" if name == "chain_transfers" else name  # the transfers as given; `chain_transfers` is those with a USD value
             if isinstance(chain, dict):
                 if name not in chain: raise ParameterError(f"chain data: dataset {name} is missing")
-                self.connection.register(name, chain[name])
+                self.connection.register(view, chain[name])
             else:
                 path = Path(chain) / f"{name}.parquet"
                 if not path.exists(): raise ParameterError(f"chain data: {path} does not exist")
-                self.connection.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path.as_posix()}')")
-        described = {row[0]: row[1] for row in self.connection.execute("DESCRIBE chain_transfers").fetchall()}
+                self.connection.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet('{path.as_posix()}')")
+        described = {row[0]: row[1] for row in self.connection.execute("DESCRIBE chain_transfers_given").fetchall()}
         missing = set(TRANSFER_COLUMNS) - set(described)
         if missing: raise ParameterError(f"chain_transfers: columns {', '.join(sorted(missing))} are missing")
         untimed = time_type_problems("chain_transfers", described)  # the traces and detectors read block_time as a time in SQL
         if untimed: raise ParameterError("; ".join(untimed))
-        self._check_rows()
+        self.transfers, self.unpriced = self._check_rows()
+        self.connection.execute("CREATE VIEW chain_transfers AS SELECT * FROM chain_transfers_given" + (" WHERE value_usd IS NOT NULL AND NOT isnan(value_usd)" if self.unpriced else ""))
         self.connection.execute("""CREATE TEMP TABLE inflow AS SELECT to_address AS address, sum(value_usd) AS received
                                    FROM chain_transfers WHERE from_address <> to_address GROUP BY ALL""")  # the value graph (`edge`) is built when a whole-period trace first needs it
         self._check_address_case()
-    def _check_rows(self) -> None:
-        "Refuse missing values where a trace needs one, and negative values, naming dataset, column, rule and rows."
-        required = ("tx_hash", "chain", "block_time", "from_address", "to_address", "asset", "value_usd")
+    def _check_rows(self) -> tuple[int, int]:
+        "Refuse missing values where a trace needs one, and negative values, naming dataset, column, rule and rows; the transfers given and those without a USD value (missing or NaN)."
+        required = ("tx_hash", "chain", "block_time", "from_address", "to_address", "asset")
         counts = self.connection.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {c} IS NULL)" for c in required)
-                                         + ", count(*) FILTER (WHERE value_usd < 0 OR isnan(value_usd)) FROM chain_transfers").fetchone()
-        failures = [f"column {c}: {n:,} rows fail not_null" for c, n in zip(required, counts) if n] + ([f"column value_usd: {counts[-1]:,} rows fail ge 0"] if counts[-1] else [])
+                                         + ", count(*) FILTER (WHERE value_usd < 0), count(*), count(*) FILTER (WHERE value_usd IS NULL OR isnan(value_usd)) FROM chain_transfers_given").fetchall()[0]
+        negative, rows, unpriced = counts[len(required):]
+        failures = [f"column {c}: {n:,} rows fail not_null" for c, n in zip(required, counts) if n] + ([f"column value_usd: {negative:,} rows fail ge 0"] if negative else [])
         if failures: raise ParameterError("chain_transfers: " + "; ".join(failures))
+        return rows, unpriced
     def _check_address_case(self) -> None:
         "Refuse the exchange's own or labelled addresses that chain_transfers writes in another letter case (0x addresses in checksum case in one dataset, lower case in the other): their roles and labels would silently match nothing."
         count, ours, theirs = self.connection.execute("""
