@@ -15,9 +15,9 @@ from typing import Callable
 from ..core import MRMError, ParameterError
 
 # %% auto #0
-__all__ = ['RETRIED_STATUS', 'LONGEST_WAIT', 'GenerationError', 'GenerationParams', 'Generation', 'Generator',
+__all__ = ['RETRIED_STATUS', 'LONGEST_WAIT', 'FILTERED_PROMPT', 'GenerationError', 'GenerationParams', 'Generation', 'Generator',
            'CallableGenerator', 'default_device', 'TransformersGenerator', 'OpenAICompatibleGenerator', 'retry_after',
-           'post_chat', 'serve_openai_compatible']
+           'prompt_filtered', 'post_chat', 'serve_openai_compatible']
 
 # %% ../../nbs/61_genai_adapters.ipynb #53f14b4b
 class GenerationError(MRMError):
@@ -175,8 +175,16 @@ def retry_after(value: str | None) -> float:
         except (TypeError, ValueError): return 0.0
     return float(min(max(seconds, 0.0), LONGEST_WAIT))
 
+FILTERED_PROMPT = json.dumps({"choices": [{"message": {"role": "assistant", "content": None}, "finish_reason": "content_filter"}]}).encode()  # what the user of an endpoint that blocks a prompt sees: no answer
+
+def prompt_filtered(raw: bytes) -> bool:
+    "Whether an HTTP 400 body is an endpoint's content filter blocking the prompt (error code content_filter, as Azure OpenAI answers), not a malformed request."
+    try: error = json.loads(raw).get("error") or {}
+    except (ValueError, AttributeError): return False
+    return isinstance(error, dict) and error.get("code") == "content_filter"
+
 def post_chat(self: OpenAICompatibleGenerator, body: dict) -> tuple[bytes, float]:
-    "POST a chat-completions body; the raw answer and its latency, retried on connection failures, timeouts, 429 and 5xx."
+    "POST a chat-completions body; the raw answer and its latency, retried on connection failures, timeouts, 429 and 5xx; a prompt the endpoint's content filter blocks is answered as a filtered completion (`FILTERED_PROMPT`)."
     failures, asked = [], 0.0
     for attempt in range(self.retries + 1):
         if attempt: time.sleep(max(asked, self.backoff * 2 ** (attempt - 1)))
@@ -185,7 +193,8 @@ def post_chat(self: OpenAICompatibleGenerator, body: dict) -> tuple[bytes, float
             with urllib.request.urlopen(self._request(body), timeout=self.timeout) as response:
                 return response.read(), time.perf_counter() - started
         except urllib.error.HTTPError as error:
-            detail = error.read()[:200]
+            answer = error.read(); detail = answer[:200]
+            if error.code == 400 and prompt_filtered(answer): return FILTERED_PROMPT, time.perf_counter() - started  # a probe blocked at the gateway is the application's answer (nothing), not a failed run
             if error.code not in RETRIED_STATUS: raise GenerationError(f"{self.base_url}: HTTP {error.code} {error.reason}: {detail!r}") from None
             asked = retry_after(error.headers.get("Retry-After"))  # a rate limit says how long to wait: three retries within 1.5 s would all be refused
             failures.append(f"HTTP {error.code}" + (f" (retry after {asked:g} s)" if asked else ""))
