@@ -15,9 +15,9 @@ from ..core import MRMError, ParameterError, dump_json, load_yaml, package_home,
 # `mrm run` process itself only checks parameters, starts the runs and collects them.
 
 # %% auto #0
-__all__ = ['GRACE_SECONDS', 'THREAD_VARIABLES', 'MODEL_VALIDATION_NOTEBOOK', 'notebook_parameters', 'resolve_parameters',
-           'parse_cli_parameters', 'new_run_id', 'RunSpec', 'RunResult', 'RunTimeout', 'run_log', 'finalize',
-           'notebook_path', 'load_plan', 'worker_context', 'run_batch', 'execute_run', 'run', 'validate']
+__all__ = ['GRACE_SECONDS', 'THREAD_VARIABLES', 'MODEL_VALIDATION_NOTEBOOK', 'notebook_parameters', 'as_declared',
+           'resolve_parameters', 'parse_cli_parameters', 'new_run_id', 'RunSpec', 'RunResult', 'RunTimeout', 'run_log',
+           'finalize', 'notebook_path', 'load_plan', 'worker_context', 'run_batch', 'execute_run', 'run', 'validate']
 
 # %% ../../nbs/05_pipeline_run.ipynb #05-pipeline-run-005
 def notebook_parameters(notebook: str | Path, # the validation notebook
@@ -32,15 +32,26 @@ def notebook_parameters(notebook: str | Path, # the validation notebook
         except (ValueError, SyntaxError): return source
     return {name: value(spec["default"]) for name, spec in declared.items()}
 
+def as_declared(name: str, value: Any, default: Any) -> Any:
+    "A given value in its default's type where the default is a number: '1e3' (text to YAML 1.1, which wants 1.0e3) is 1000; text that is not a number, or a fraction where the default is whole, is refused."
+    if isinstance(default, bool) or not isinstance(default, (int, float)) or isinstance(value, bool): return value
+    if isinstance(value, str):
+        try: value = float(value.strip().replace("_", ""))
+        except ValueError: raise ParameterError(f"parameter {name!r}: {value!r} is not a number (its default is {default!r})") from None
+    if isinstance(default, int) and isinstance(value, float):
+        if not value.is_integer(): raise ParameterError(f"parameter {name!r}: {value:g} is not a whole number (its default is {default!r})")
+        return int(value)
+    return value
+
 def resolve_parameters(notebook: str | Path, # the validation notebook
                        given: dict[str, Any], # parameters chosen for this run
                       ) -> dict[str, Any]:
-    "Declared defaults overridden by `given`; refuse any name the notebook does not declare."
+    "Declared defaults overridden by `given`; refuse any name the notebook does not declare, and a number it cannot read (`as_declared`)."
     declared = notebook_parameters(notebook)
     unknown = sorted(set(given) - set(declared))
     if unknown: raise ParameterError(f"{Path(notebook).name} has no parameter(s) {', '.join(map(repr, unknown))}; "
                                      f"it accepts: {', '.join(declared) or 'none'}")
-    return {**declared, **given}
+    return {**declared, **{name: as_declared(name, value, declared[name]) for name, value in given.items()}}
 
 def parse_cli_parameters(pairs: list[tuple[str, str]], # (name, value) pairs from `-p name value`
                         ) -> dict[str, Any]:
