@@ -277,13 +277,13 @@ class DetectorTuning:
     "What the tuning of one detector produced."
     detector: str
     candidates: pd.DataFrame  # labelled, with dispositions
-    pattern_values: np.ndarray  # per planted pattern: its best candidate value
+    pattern_values: np.ndarray  # per labelled pattern (planted in synthetic data, confirmed cases in a bank's): its best candidate value
     sweeps: dict[str, pd.DataFrame]  # per segment
     recommendations: pd.DataFrame  # one row per segment
     btl: dict[str, BelowTheLineResult]
 
     def summary(self) -> str:
-        evidence = f"{len(self.pattern_values)} planted patterns" if "is_suspicious" in self.candidates else "alert history (no ground truth)"
+        evidence = f"{len(self.pattern_values)} labelled patterns (ground truth)" if "is_suspicious" in self.candidates else "alert history (no ground truth)"
         return (f"{self.detector}: {len(self.candidates):,} {'candidates' if 'is_suspicious' in self.candidates else 'reviewed alerts and samples'}, {evidence}\n"
                 + self.recommendations[["segment", "current_threshold", "recommended_threshold", "decision"]].to_string(index=False))
 
