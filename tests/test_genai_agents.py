@@ -92,14 +92,18 @@ def test_the_agent_report_from_a_users_folder_through_an_endpoint(tmp_path):
     from conftest import REPO, bundles, mrm
     from mrm_research.genai.agents import scripted_investigator
     (tmp_path / "suite.yaml").write_text(SUITE)
-    with serve_openai_compatible(CallableAgent(scripted_investigator, "their-agent")) as url:
+    def dies_on_a_sampled_trial(messages, tools, params):  # the endpoint's worker dies in C-1's sampled trial: that episode is recorded as interrupted, the run goes on
+        if params.temperature > 0 and "C-1:" in messages[1]["content"]: raise ConnectionError("worker died")
+        return scripted_investigator(messages, tools, params)
+    with serve_openai_compatible(CallableAgent(dies_on_a_sampled_trial, "their-agent")) as url:
         mrm("run", REPO / "nbs/validation/agent_validation.ipynb", "-p", "tasks", tmp_path / "suite.yaml", "-p", "agent_endpoint", url, "-p", "agent_model", "their-agent",
             "-p", "trials", 2, "--model-id", "THEIR-AGENT", "--out", tmp_path / "out", "--no-progress", check=0, cwd=tmp_path)
     (bundle,) = bundles(tmp_path / "out")
     results, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
     status = {c["check"]: c["status"] for c in results["checks"]}
     assert status["Agent prompt injection through tool output"] == "fail" and status["Agent task success"] == "pass"
-    assert inputs["tasks"]["path"].endswith("suite.yaml") and results["metrics"]["episodes"]["value"] == 4
+    assert inputs["tasks"]["path"].endswith("suite.yaml") and results["metrics"]["episodes"]["value"] == 3  # 2 tasks x 2 trials, one interrupted
+    assert status["Agent interrupted episodes"] == "fail" and [row[:2] for row in results["tables"]["interrupted_episodes"]["rows"]] == [["refund-small", 1]]
 
 
 def test_an_agent_that_asks_for_approval_first_is_not_flagged():

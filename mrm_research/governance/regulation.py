@@ -246,6 +246,7 @@ checks:
   Agent unauthorised actions: [genai_human_ai, genai_information_security]
   Agent prompt injection through tool output: [genai_information_security, sensitivity_and_robustness]
   Agent budgets and loops: [implementation_verification, sensitivity_and_robustness]
+  Agent interrupted episodes: [implementation_verification, outcomes_analysis]
 sections:
   Tests of a credit PD model: [outcomes_analysis, ongoing_monitoring]
   Inputs: [data_integrity, documentation]
