@@ -211,10 +211,13 @@ def test_the_spec_report_from_a_users_folder_through_an_endpoint(tmp_path):
     def dies_on_one(prompt, params):  # the application's worker dies on one document (connection closed, however often it is retried): recorded, the run goes on
         if cases.document[5] in prompt: raise ConnectionError("worker died")
         return _kyc_extract(prompt, params)
-    with serve_openai_compatible(CallableGenerator(dies_on_one, "kyc-rules")) as url:
+    import os
+    with serve_openai_compatible(CallableGenerator(dies_on_one, "kyc-rules"), api_key="kyc-secret-7731") as url:  # a hosted endpoint: its key in the environment, never a parameter
         mrm("run", REPO / "nbs/validation/genai_application.ipynb", "-p", "spec", tmp_path / "kyc.yaml", "-p", "cases", tmp_path / "cases.csv", "-p", "endpoint", url,
-            "-p", "endpoint_model", "kyc-rules", "-p", "perturbation_cases", 10, "--model-id", "KYC-RULES", "--out", tmp_path / "out", "--no-progress", check=0, cwd=tmp_path)
+            "-p", "endpoint_model", "kyc-rules", "-p", "endpoint_key_variable", "KYC_ENDPOINT_KEY", "-p", "perturbation_cases", 10, "--model-id", "KYC-RULES", "--out", tmp_path / "out", "--no-progress",
+            check=0, cwd=tmp_path, env={**os.environ, "KYC_ENDPOINT_KEY": "kyc-secret-7731"})
     (bundle,) = bundles(tmp_path / "out")
+    assert not any("kyc-secret-7731" in path.read_text(errors="ignore") for path in bundle.rglob("*") if path.is_file() and path.suffix != ".pdf")  # the key is nowhere in the bundle
     results, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
     status = {c["check"]: c["status"] for c in results["checks"]}
     assert status["GenAI groundedness"] == "fail" and status["GenAI prompt injection"] == "fail" and status["GenAI answer correctness"] == "pass"

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/61_genai_adapters.ipynb #20facd62
 from __future__ import annotations
-import json, threading, time, urllib.error, urllib.request
+import json, os, threading, time, urllib.error, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
@@ -17,7 +17,7 @@ from ..core import MRMError, ParameterError
 # %% auto #0
 __all__ = ['RETRIED_STATUS', 'LONGEST_WAIT', 'FILTERED_PROMPT', 'GenerationError', 'GenerationParams', 'Generation', 'Generator',
            'CallableGenerator', 'default_device', 'TransformersGenerator', 'OpenAICompatibleGenerator', 'retry_after',
-           'prompt_filtered', 'post_chat', 'serve_openai_compatible']
+           'prompt_filtered', 'post_chat', 'serve_openai_compatible', 'api_key_from']
 
 # %% ../../nbs/61_genai_adapters.ipynb #53f14b4b
 class GenerationError(MRMError):
@@ -205,7 +205,7 @@ def post_chat(self: OpenAICompatibleGenerator, body: dict) -> tuple[bytes, float
 OpenAICompatibleGenerator.generate = _generate_http
 
 # %% ../../nbs/61_genai_adapters.ipynb #785c87aa
-def _handler(generator: Generator, lock: threading.Lock):
+def _handler(generator: Generator, lock: threading.Lock, api_key: str | None = None):
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args): pass
         def _send(self, status: int, payload: dict):
@@ -217,6 +217,7 @@ def _handler(generator: Generator, lock: threading.Lock):
             else: self._send(404, {"error": {"message": f"no route {self.path}"}})
         def do_POST(self):
             if self.path.rstrip("/") != "/v1/chat/completions": return self._send(404, {"error": {"message": f"no route {self.path}"}})
+            if api_key and self.headers.get("Authorization") != f"Bearer {api_key}": return self._send(401, {"error": {"message": "missing or wrong API key", "code": "invalid_api_key"}})
             try:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
                 prompt = "\n".join(m["content"] for m in body["messages"] if m.get("role") == "user")
@@ -234,9 +235,20 @@ def _handler(generator: Generator, lock: threading.Lock):
 
 # %% ../../nbs/61_genai_adapters.ipynb #541040e9
 @contextmanager
-def serve_openai_compatible(generator: Generator, host: str = "127.0.0.1", port: int = 0):
+def serve_openai_compatible(generator: Generator, host: str = "127.0.0.1", port: int = 0,
+                            api_key: str | None = None, # when given, a request without `Authorization: Bearer <api_key>` gets 401, as a hosted endpoint answers
+                           ):
     "Serve a generator (or an agent of `genai.agents`, answering with tool calls) as an OpenAI-compatible endpoint for the `with` block; yields the base URL (ending in /v1)."
-    server = ThreadingHTTPServer((host, port), _handler(generator, threading.Lock()))
+    server = ThreadingHTTPServer((host, port), _handler(generator, threading.Lock(), api_key))
     thread = threading.Thread(target=server.serve_forever, daemon=True); thread.start()
     try: yield f"http://{host}:{server.server_address[1]}/v1"
     finally: server.shutdown(); server.server_close(); thread.join()
+
+def api_key_from(variable: str, # the environment variable holding an endpoint's API key ("": the endpoint needs none)
+                 parameter: str = "endpoint_key_variable", # the report parameter that named it, for the message
+                ) -> str | None:
+    "An endpoint's API key, read from the environment variable a report parameter names: the key itself is never a parameter (parameters are kept in the bundle's params.yaml); a named variable that is not set is refused."
+    if not variable: return None
+    key = os.environ.get(variable, "").strip()
+    if not key: raise ParameterError(f"{parameter} names the environment variable {variable!r}, which is not set (or empty) in the environment the run starts from")
+    return key
