@@ -207,12 +207,16 @@ class LegacySuite:
                 problems += self._scenario_gaps(scenarios)
         if problems: raise ParameterError(f"inputs do not fit the suite {self.name!r}: " + "; ".join(problems))
 
+    def scenario_path(self, scenarios: pd.DataFrame, name: str) -> pd.DataFrame:
+        "One scenario's rows the projections read: its first `horizon` periods in time order (in the order given where the data has no time column)."
+        path = scenarios[scenarios[self.scenarios["column"]] == name]
+        return (path.sort_values(self.time, kind="stable") if self.time in path.columns else path).head(self.horizon)
+
     def _scenario_gaps(self, scenarios: pd.DataFrame) -> list[str]:
         "A problem per scenario and driver a model reads that is missing in some of the scenario's first `horizon` periods, naming them (a forecast needs every driver every period)."
-        drivers, column, problems = sorted(self.scenario_drivers & set(scenarios.columns)), self.scenarios["column"], []
+        drivers, problems = sorted(self.scenario_drivers & set(scenarios.columns)), []
         for name in self.scenario_names:
-            path = scenarios[scenarios[column] == name]
-            path = (path.sort_values(self.time, kind="stable") if self.time in path.columns else path).head(self.horizon)
+            path = self.scenario_path(scenarios, name)
             periods = path[self.time] if self.time in path.columns else path.index.to_series()  # named by period, else by row
             for driver in drivers:
                 gaps = periods[path[driver].isna().to_numpy()].astype(str).tolist()

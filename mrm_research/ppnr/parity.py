@@ -105,8 +105,7 @@ def ordered(suite: LegacySuite, frame: pd.DataFrame) -> pd.DataFrame:
 
 def scenario_tensor(suite: LegacySuite, inputs: dict, drivers: list[str], device: str) -> torch.Tensor:
     "The suite's scenario paths of `drivers`: [scenario, horizon, drivers], scenarios in the suite's order, the first `horizon` periods of each."
-    frame, column = inputs[suite.scenarios["data"]], suite.scenarios["column"]
-    paths = [ordered(suite, frame[frame[column] == s])[list(drivers)].to_numpy(dtype=float)[:suite.horizon] for s in suite.scenario_names]
+    paths = [suite.scenario_path(inputs[suite.scenarios["data"]], s)[list(drivers)].to_numpy(dtype=float) for s in suite.scenario_names]
     return as_tensor(np.stack(paths).reshape(len(paths), suite.horizon, len(drivers)), device)
 
 def last_observed(suite: LegacySuite, frame: pd.DataFrame, group: str, column: str, groups) -> np.ndarray:

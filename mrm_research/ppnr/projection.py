@@ -116,8 +116,7 @@ def stale_groups(models: ProjectionModels) -> pd.DataFrame:
 
 def scenario_periods(suite: LegacySuite, inputs: dict) -> list[str]:
     "The periods of the projection horizon, as the first scenario names them."
-    frame, column = inputs[suite.scenarios["data"]], suite.scenarios["column"]
-    return ordered(suite, frame[frame[column] == suite.scenario_names[0]])[suite.time].astype(str).tolist()[:suite.horizon]
+    return suite.scenario_path(inputs[suite.scenarios["data"]], suite.scenario_names[0])[suite.time].astype(str).tolist()
 
 def project(models: ProjectionModels) -> pd.DataFrame:
     "Projections per scenario and period: components and the total bottom-up, the total top-down, the mean of the group projections."
@@ -225,7 +224,7 @@ def sensitivity(models: ProjectionModels, scenario: str | None = None, # default
                ) -> pd.DataFrame:
     "The cumulative total with each driver shifted by each number of standard deviations, and elasticities."
     suite, roles = models.suite, models.roles; scenario = scenario or suite.scenario_names[0]
-    frame = models.inputs[suite.scenarios["data"]]; path = ordered(suite, frame[frame[suite.scenarios["column"]] == scenario]).head(suite.horizon).reset_index(drop=True)
+    path = suite.scenario_path(models.inputs[suite.scenarios["data"]], scenario).reset_index(drop=True)
     history, derived = models.estimation_data(), roles.get("derived_drivers") or {}
     used = models.bottom_up.drivers if models.bottom_up is not None else models.top_down.driver_names
     shocked = [d for d in roles.get("shocked_drivers", used) if d not in derived]
@@ -276,7 +275,7 @@ def plot_scenario_drivers(models: ProjectionModels, drivers: list[str], units: d
     figure, axes = panels(len(drivers))
     for axis, driver in zip(axes, drivers):
         for name in suite.scenario_names:
-            path = ordered(suite, frame[frame[suite.scenarios["column"]] == name]).head(suite.horizon)
+            path = suite.scenario_path(frame, name)
             axis.plot(np.arange(1, len(path) + 1), path[driver], label=name.replace("_", " "))
         unit = (units or {}).get(driver)
         axis.set_title(driver.replace("_", " ") + (f" ({unit})" if unit else ""), fontsize=9); axis.set_xlabel("period ahead", fontsize=8)
