@@ -270,7 +270,13 @@ class ScoringModel:
         features = self.features(frame, dataset)
         if not self.has_artifact: positive = self._given_scores(frame, dataset)
         else:
-            scores = self._raw_scores(features)
+            try: scores = self._raw_scores(features)
+            except Exception as error:
+                missing = features.isna().sum(); missing = missing[missing > 0]
+                if missing.empty: raise
+                raise ModelCardError(f"{dataset}: model {self.card.model_id} could not score the rows ({type(error).__name__}: {str(error).splitlines()[0]}); the sample has missing values in "
+                                     + ", ".join(f"{column} ({count:,} rows)" for column, count in missing.items())
+                                     + ", which the model does not accept: scoring them in production would fail the same way. Fill them as the production pipeline does before scoring, or leave those rows out and say so") from error
             if scores.ndim != 2 or scores.shape[0] != len(frame):
                 raise ModelCardError(f"{dataset}: model {self.card.model_id} returned scores of shape {scores.shape} for {len(frame)} rows")
             positive = scores[:, self.positive_column_]
