@@ -98,6 +98,8 @@ def feature_drift(bins: Bins, reference: pd.Series, current: pd.Series, floor: f
         if table.shape[1] > 1:
             chi = stats.chi2_contingency(table, correction=False); row |= {"chi2": float(chi.statistic), "chi2_df": int(chi.dof), "chi2_p": float(chi.pvalue)}
         row["unseen_share"] = float(actual[-2] / actual.sum())
+        unseen = pd.Series(current).dropna().astype(object); unseen = unseen[~unseen.isin(bins.categories)]
+        row["unseen_values"] = ", ".join(f"{value!r} ({count:,})" for value, count in unseen.value_counts().head(3).items())  # the commonest categories the reference never had
     return row
 
 # %% ../../nbs/34_validation_drift.ipynb #c6aa30ea
@@ -165,7 +167,8 @@ def stability_checks(table: pd.DataFrame) -> list[CheckResult]:
         return [POPULATION_STABILITY.not_run(f"not measured: no monitoring window holds {table.attrs.get('minimum_rows', 'enough')} rows "
                                              f"({table.attrs.get('windows', '')}; {int(table.groupby('window').current_rows.first().sum())} rows in all)")]
     worst = measured.loc[measured.groupby("feature", sort=False).psi.idxmax()]
-    return [POPULATION_STABILITY.evaluate(r.psi, f"{r.feature}: worst PSI {r.psi:.3f} in window {r.window} ({r.current_rows} rows)") for r in worst.itertuples()]
+    unseen = lambda r: f"; {r.unseen_share:.1%} of its rows in categories the reference never had: {r.unseen_values}" if getattr(r, "unseen_share", 0) > 0 else ""  # a new category, named
+    return [POPULATION_STABILITY.evaluate(r.psi, f"{r.feature}: worst PSI {r.psi:.3f} in window {r.window} ({r.current_rows} rows){unseen(r)}") for r in worst.itertuples()]
 
 def revalidation_triggers(table: pd.DataFrame) -> pd.DataFrame:
     "The windows and features whose PSI is a significant shift."
