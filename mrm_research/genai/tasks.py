@@ -370,19 +370,18 @@ class ApplicationValidation:
     def check_table(self) -> pd.DataFrame: return results_table(self.checks)
 
 # %% ../../nbs/66_genai_tasks.ipynb #db1e87e3
-def _ask(generator: Generator, spec: ApplicationSpec, cases: list[dict], params: GenerationParams, private: set[str], documents: dict | None, missed: list | None = None, stage: str = "cases") -> pd.DataFrame:
-    "One row per answered case, its answer and measures, indexed by the case's position in `cases`; a case the application gave no answer to (the adapter's `GenerationError`) is added to `missed` with the stage and the reason (raised when `missed` is None)."
+def _ask(generator: Generator, spec: ApplicationSpec, cases: list[dict], params: GenerationParams, private: set[str], documents: dict | None, missed: list, stage: str) -> pd.DataFrame:
+    "One row per answered case, its answer and measures, indexed by the case's position in `cases`; a case the application gave no answer to (the adapter's `GenerationError`) is added to `missed` with the stage and the reason."
     prompts = [spec.render(c) for c in cases]
     generations = generator.generate_each(prompts, params)
     rows, positions = [], []
     for position, (case, prompt, generation) in enumerate(zip(cases, prompts, generations, strict=True)):
-        own = {str(case[spec.cases["id"]])}
+        case_id = str(case[spec.cases["id"]])
         if isinstance(generation, GenerationError):
-            if missed is None: raise generation
-            missed.append({"stage": stage, "case_id": str(case[spec.cases["id"]]), "reason": str(generation)}); continue
+            missed.append({"stage": stage, "case_id": case_id, "reason": str(generation)}); continue
         positions.append(position)
-        rows.append({"case_id": str(case[spec.cases["id"]]), "prompt": prompt, "latency_seconds": generation.latency_seconds, "prompt_tokens": generation.prompt_tokens,
-                     "completion_tokens": generation.completion_tokens, **score_case(spec, case, prompt, generation.text, private - own, documents)})
+        rows.append({"case_id": case_id, "prompt": prompt, "latency_seconds": generation.latency_seconds, "prompt_tokens": generation.prompt_tokens,
+                     "completion_tokens": generation.completion_tokens, **score_case(spec, case, prompt, generation.text, private - {case_id}, documents)})
     if prompts and not rows: raise GenerationError(f"no prompt of the {stage} was answered ({len(prompts)} asked); the first failure: {missed[-len(prompts)]['reason']}")  # an endpoint that is down: nothing to validate
     return pd.DataFrame(rows, index=pd.Index(positions) if len(positions) < len(prompts) else None)
 
