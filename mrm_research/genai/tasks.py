@@ -531,10 +531,7 @@ UNANSWERED = CheckDefinition("GenAI unanswered prompts",
 
 def unanswered_check(result: ApplicationValidation) -> CheckResult:
     "The share of the run's prompts left unanswered, with the count per stage and the first reason."
-    missed = result.unanswered
-    by_stage = ", ".join(f"{count} in {stage}" for stage, count in missed.stage.value_counts(sort=False).items())
-    detail = f"{len(missed):,} of {result.prompts:,} prompts unanswered" + (f" ({by_stage}); first reason: {missed.reason.iloc[0]}" if len(missed) else "")
-    return UNANSWERED.evaluate(len(missed) / result.prompts if result.prompts else 0.0, detail)
+    return gc.unanswered_result(UNANSWERED, result.unanswered, result.prompts, "prompts unanswered", "stage")
 
 def _measured_checks(result: ApplicationValidation) -> dict[str, CheckResult]:
     "Retrieval, refusal, injection, fairness, robustness and consistency."
