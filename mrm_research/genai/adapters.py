@@ -136,17 +136,20 @@ class OpenAICompatibleGenerator(Generator):
         headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {})}
         return urllib.request.Request(f"{self.base_url}/chat/completions", json.dumps(body).encode(), headers, method="POST")
 
+    def _each(self, ask: Callable, prompts: list[str]) -> list:
+        "`ask` of every prompt, in their order: one at a time, or `concurrency` requests at once."
+        if self.concurrency <= 1: return [ask(p) for p in prompts]
+        with ThreadPoolExecutor(self.concurrency) as pool: return list(pool.map(ask, prompts))
+
     def generate_many(self, prompts: list[str], params: GenerationParams = GenerationParams()) -> list[Generation]:
-        if self.concurrency <= 1: return [self.generate(p, params) for p in prompts]
-        with ThreadPoolExecutor(self.concurrency) as pool: return list(pool.map(lambda p: self.generate(p, params), prompts))
+        return self._each(lambda p: self.generate(p, params), prompts)
 
     def generate_each(self, prompts: list[str], params: GenerationParams = GenerationParams()) -> list[Generation | GenerationError]:
         "Answers in the order of the prompts, a prompt that got none after the retries (or a refused request) holding its `GenerationError`: one case an endpoint fails does not end a run of thousands."
         def one(prompt: str) -> Generation | GenerationError:
             try: return self.generate(prompt, params)
             except GenerationError as error: return error
-        if self.concurrency <= 1: return [one(p) for p in prompts]
-        with ThreadPoolExecutor(self.concurrency) as pool: return list(pool.map(one, prompts))
+        return self._each(one, prompts)
 
 # %% ../../nbs/61_genai_adapters.ipynb #5f93b5ab
 def _parse_completion(self: OpenAICompatibleGenerator, raw: bytes, latency: float) -> Generation:
