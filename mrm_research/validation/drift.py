@@ -210,13 +210,14 @@ def estimated_and_realised(estimator: ConfidenceBasedPerformanceEstimator, # fit
                            windows, # each row's monitoring window
                           ) -> pd.DataFrame:
     "Per window and metric: the CBPE estimate from all the window's scores, the value realised on its labelled rows (NaN without any), and both row counts."
+    from mrm_research.validation.metrics import performance
     scores, labels, windows = np.asarray(scores, float), np.asarray(labels, float), np.asarray(windows)
     parts = []
     for window in sorted(set(windows)):
         rows = windows == window; known = rows & ~np.isnan(labels)
         estimate = estimator.predict(scores[rows])
         table = pd.DataFrame({"metric": list(estimate), "estimated": list(estimate.values())})
-        realised = estimator.score(scores[known], labels[known].astype(int)).set_index("metric").realised if known.any() else pd.Series(dtype=float)
+        realised = pd.Series(performance(labels[known].astype(int), scores[known], estimator.threshold, probabilities=False, undefined="nan")) if known.any() else pd.Series(dtype=float)  # as `score` realises them, without estimating the labelled rows a second time
         parts.append(table.assign(realised=table.metric.map(realised).astype(float), window=window, rows=int(rows.sum()), labelled_rows=int(known.sum())))
     return pd.concat(parts, ignore_index=True)
 
