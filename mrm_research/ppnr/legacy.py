@@ -32,6 +32,10 @@ def _label_times(labels: pd.Series) -> pd.Series | None:
         times = pd.to_datetime(labels, errors="coerce", format="mixed")
     return times if times.notna().all() else None
 
+def _usual_step(times: pd.Series) -> object:
+    "The usual spacing of distinct, sorted period times (a quarter, a month, one): the commonest difference, so one gap does not set it."
+    return times.diff().dropna().mode().iloc[0]
+
 def time_order_problem(labels: pd.Series, # a dataset's time column
                        column: str, dataset: str, # their names, for the message
                       ) -> str | None:
@@ -51,7 +55,7 @@ def scenario_start_problem(history: pd.Series, # the time labels of the data the
     past, ahead = (pd.Series(sorted(labels.dropna().astype(str).unique())) for labels in (history, scenario))
     past_times, ahead_times = _label_times(past), _label_times(ahead)
     if past_times is None or ahead_times is None or len(past) < 2 or not len(ahead): return None
-    step = past_times.diff().dropna().mode().iloc[0]  # the history's usual spacing (a quarter, a month, one)
+    step = _usual_step(past_times)
     if ahead_times.iloc[0] <= past_times.iloc[-1]: return f"scenario {name!r} starts at {ahead.iloc[0]!r}, which the history already holds (it ends at {past.iloc[-1]!r}): a projection starts the period after"
     if ahead_times.iloc[0] - past_times.iloc[-1] > step * 1.5: return f"scenario {name!r} starts at {ahead.iloc[0]!r}, but the history ends at {past.iloc[-1]!r}: the periods between are missing"
     skips = [i for i in range(1, len(ahead)) if ahead_times.iloc[i] - ahead_times.iloc[i - 1] > step * 1.5]
@@ -65,7 +69,7 @@ def lag_gap_problem(frame: pd.DataFrame, # a panel: one row per group and period
     labels = pd.Series(sorted(frame[time].dropna().astype(str).unique()))
     times = _label_times(labels)
     if times is None or len(labels) < 2: return None
-    step = times.diff().dropna().mode().iloc[0]  # the panel's usual spacing
+    step = _usual_step(times)
     ordered = frame[[group, time]].assign(at=frame[time].astype(str).map(dict(zip(labels, times)))).sort_values([group, "at"], kind="stable")
     after = ordered.groupby(group).at.diff() > step * 1.5
     if not after.any(): return None
