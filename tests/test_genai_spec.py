@@ -201,6 +201,17 @@ def test_a_judge_model_is_validated_on_hand_labels_before_its_verdicts_count():
     assert (with_judge.answers.judged_supported == ~invented).all() and f"the validated judge found {int(invented.sum())} of 12" in checks.detail["GenAI groundedness"]
     yes_man = evaluate_application(CallableGenerator(summarise), spec, cases, TaskHarnessConfig(perturbation_cases=4), judge=CallableGenerator(lambda p, q: "yes"), judge_sample=sample)
     assert yes_man.check_table().set_index("check").status["GenAI judge agreement"] == "fail" and "judged_supported" not in yes_man.answers
+    def dies_on_one(prompt, params):  # the judge behind an endpoint whose worker dies on one answer, however often it is asked
+        if "C105" in prompt: raise ConnectionError("worker died")
+        return judge.fn(prompt, params)
+    with serve_openai_compatible(CallableGenerator(dies_on_one, "number judge")) as url:
+        flaky = evaluate_application(CallableGenerator(summarise), spec, cases, TaskHarnessConfig(perturbation_cases=4), judge=OpenAICompatibleGenerator(url, "judge", backoff=0.01), judge_sample=sample)
+    checks = flaky.check_table().set_index("check")
+    assert checks.status["GenAI judge agreement"] == "pass" and flaky.unanswered[["stage", "case_id"]].values.tolist() == [["judge (answers)", "CASE-005"]]
+    judged = flaky.answers.set_index("case_id").judged_supported
+    assert judged.isna().tolist() == [c == "CASE-005" for c in judged.index] and (judged.drop("CASE-005") == ~invented[flaky.answers.case_id != "CASE-005"].to_numpy()).all()
+    assert flaky.prompts == with_judge.prompts == yes_man.prompts + len(cases) and checks.status["GenAI unanswered prompts"] == "warn"  # the judge's prompts counted with the run's
+    assert f"1 of {flaky.prompts} prompts unanswered (1 in judge (answers))" in checks.detail["GenAI unanswered prompts"]
 
 
 def test_the_spec_report_from_a_users_folder_through_an_endpoint(tmp_path):

@@ -143,20 +143,30 @@ def retrieval_scores(used: list[str] | None, relevant: list[str]) -> dict:
     return {"context_precision": hits / len(set(used)) if used else np.nan, "context_recall": hits / len(set(relevant))}
 
 # %% ../../nbs/66_genai_tasks.ipynb #8bd8fda8
-def judge_verdicts(judge: Generator, prompt: str, contexts: list[str], answers: list[str]) -> list[bool | None]:
-    "Per pair: True when the judge says every fact is supported, False when it says not, None when its answer has no yes or no."
-    texts = [g.text for g in judge.generate_many([prompt.format(context=c, answer=a) for c, a in zip(contexts, answers, strict=True)], GenerationParams(0.0, 8, 0))]
-    return [None if (word := parsed_label(t, ["yes", "no"])) is None else word == "yes" for t in texts]
+def judge_verdicts(judge: Generator, prompt: str, contexts: list[str], answers: list[str],
+                   ids: list[str], # each pair's name in `missed` (a case id, a sample row)
+                   missed: list, # where a pair the judge gave no answer to is added (stage, case_id, reason)
+                   stage: str = "judge", # the stage named there
+                  ) -> list[bool | None]:
+    "Per pair: True when the judge says every fact is supported, False when it says not, None when its answer has no yes or no, or when it gave none after its adapter's retries (the `GenerationError`: the pair is added to `missed`)."
+    generations = judge.generate_each([prompt.format(context=c, answer=a) for c, a in zip(contexts, answers, strict=True)], GenerationParams(0.0, 8, 0))
+    missed += [{"stage": stage, "case_id": str(i), "reason": str(g)} for i, g in zip(ids, generations, strict=True) if isinstance(g, GenerationError)]
+    return [None if isinstance(g, GenerationError) or (word := parsed_label(g.text, ["yes", "no"])) is None else word == "yes" for g in generations]
 
-def judge_agreement(judge: Generator, prompt: str, sample: pd.DataFrame) -> dict:
-    "Cohen's kappa and agreement of the judge with hand labels (sample columns: context, answer, supported as bool)."
+def judge_agreement(judge: Generator, prompt: str, sample: pd.DataFrame,
+                    missed: list | None = None, # where pairs the judge gave no answer to are added (see `judge_verdicts`)
+                   ) -> dict:
+    "Cohen's kappa and agreement of the judge with hand labels (sample columns: context, answer, supported as bool), over the pairs it answered with a yes or no; the pairs unparsed and unanswered are counted."
     missing = [c for c in ("context", "answer", "supported") if c not in sample.columns]
     if missing: raise ParameterError(f"judge sample: column(s) {missing} missing; it needs context, answer and the hand label supported (true / false)")
-    verdicts = pd.Series(judge_verdicts(judge, prompt, sample.context.astype(str).tolist(), sample.answer.astype(str).tolist()), dtype=object)
-    parsed = verdicts.notna().to_numpy(); people = sample.supported.astype(bool).to_numpy()
+    gaps = [] if missed is None else missed; before = len(gaps)
+    verdicts = pd.Series(judge_verdicts(judge, prompt, sample.context.astype(str).tolist(), sample.answer.astype(str).tolist(),
+                                        [f"sample row {n}" for n in range(1, len(sample) + 1)], gaps, "judge (hand-labelled sample)"), dtype=object)
+    parsed = verdicts.notna().to_numpy(); people = sample.supported.astype(bool).to_numpy(); unanswered = len(gaps) - before
     judged = verdicts[parsed].astype(bool).to_numpy()
     kappa = float(cohen_kappa_score(people[parsed], judged)) if parsed.sum() >= 2 and len(set(people[parsed])) > 1 else np.nan
-    return {"pairs": len(sample), "unparsed": int((~parsed).sum()), "agreement": float((people[parsed] == judged).mean()) if parsed.any() else np.nan, "kappa": kappa}
+    return {"pairs": len(sample), "unparsed": int((~parsed).sum()) - unanswered, "unanswered": unanswered,
+            "agreement": float((people[parsed] == judged).mean()) if parsed.any() else np.nan, "kappa": kappa}
 
 # %% ../../nbs/66_genai_tasks.ipynb #b6e4a79f
 def case_context(spec: ApplicationSpec, case: dict, prompt: str, sources: list[str] | None, documents: dict[str, str] | None) -> str:
@@ -523,7 +533,7 @@ def _decide(result: ApplicationValidation) -> list[CheckResult]:
 
 UNANSWERED = CheckDefinition("GenAI unanswered prompts",
     purpose="Show that the validation's evidence covers what it asked: every prompt of the run got an answer.",
-    mechanism="Prompts the application gave no answer to after its adapter's retries (connection failures, timeouts, 429 and 5xx answers, refused requests), over all prompts of the run; each is listed with its stage and reason and left out of every measure.",
+    mechanism="Prompts the application (or the judge model, where one is given) gave no answer to after its adapter's retries (connection failures, timeouts, 429 and 5xx answers, refused requests), over all prompts of the run; each is listed with its stage and reason and left out of every measure.",
     rule="Pass when every prompt was answered; warn when any was not (the measures cover fewer answers than asked); fail above 5 %, where the measures may no longer speak for the case file.",
     high_risk_signs="Failures in one stage or one kind of case (long prompts refused for their length, probes blocked by a gateway): the measures then leave out exactly the hard cases.",
     limitations="Says nothing about why the endpoint failed; a run against a healthy endpoint answers the same questions.",
@@ -576,8 +586,8 @@ def _judge_check(result: ApplicationValidation) -> CheckResult:
     "The judge's agreement with the hand labels, or not run with the reason."
     check, judged = stated_check(result.spec, "judge"), result.judge
     if judged is None: return check.not_run("no judge model, or no hand-labelled sample to validate it on, was given")
-    return check.evaluate_if_measured(judged["kappa"], f"Cohen's kappa {judged['kappa']:.3f}, agreement {judged['agreement']:.1%} on {judged['pairs']} hand-labelled pairs ({judged['unparsed']} unparsed)",
-                                      f"the {judged['pairs']} hand-labelled pairs give no kappa (one label only, or fewer than two parsed verdicts)")
+    return check.evaluate_if_measured(judged["kappa"], f"Cohen's kappa {judged['kappa']:.3f}, agreement {judged['agreement']:.1%} on {judged['pairs']} hand-labelled pairs ({judged['unparsed']} unparsed, {judged['unanswered']} unanswered)",
+                                      f"the {judged['pairs']} hand-labelled pairs give no kappa (one label only, or fewer than two verdicts parsed: {judged['unparsed']} unparsed, {judged['unanswered']} unanswered)")
 
 def _judged_words(answers: pd.DataFrame) -> str:
     "What the judge found, when its verdicts are used."
@@ -618,14 +628,15 @@ def _latency_words(spec: ApplicationSpec, answers: pd.DataFrame) -> str:
     return words
 
 # %% ../../nbs/66_genai_tasks.ipynb #42c0c9ec
-def _apply_judge(result: ApplicationValidation, judge: Generator, sample: pd.DataFrame, records: list[dict], corpus: dict | None) -> None:
-    "Validate the judge on the hand labels; when it passes its rule, add its verdict on every answer."
-    spec, answers = result.spec, result.answers
-    result.judge = judge_agreement(judge, spec.judge_prompt, sample)
-    if _judge_check(result).status not in ("pass", "warn"): return
-    reads = [read_answer(spec, output) for output in answers.output]
-    contexts = [case_context(spec, case, prompt, read["sources"], corpus) for case, prompt, read in zip(records, answers.prompt, reads)]
-    answers["judged_supported"] = judge_verdicts(judge, spec.judge_prompt, contexts, [read["answer"] for read in reads])
+def _apply_judge(result: ApplicationValidation, judge: Generator, sample: pd.DataFrame, records: list[dict], corpus: dict | None, missed: list) -> int:
+    "Validate the judge on the hand labels; when it passes its rule, add its verdict on every answer. Returns the judge's prompts answered (those it left unanswered are added to `missed`)."
+    spec, answers, before = result.spec, result.answers, len(missed)
+    result.judge = judge_agreement(judge, spec.judge_prompt, sample, missed)
+    if _judge_check(result).status in ("pass", "warn"):
+        reads = [read_answer(spec, output) for output in answers.output]
+        contexts = [case_context(spec, case, prompt, read["sources"], corpus) for case, prompt, read in zip(records, answers.prompt, reads)]
+        answers["judged_supported"] = judge_verdicts(judge, spec.judge_prompt, contexts, [read["answer"] for read in reads], answers.case_id.tolist(), missed, "judge (answers)")
+    return len(sample) + (len(answers) if "judged_supported" in answers else 0) - (len(missed) - before)
 
 def _corpus(spec: ApplicationSpec, documents: pd.DataFrame) -> dict[str, str]:
     "Passage id -> text, from the columns the spec names."
@@ -660,9 +671,9 @@ def evaluate_application(generator: Generator, # the application under validatio
         result.candidate = result.candidate.reset_index(drop=True)
         result.statistics["prompt_comparison"] = gc.mcnemar_test(answers.passed.iloc[both].to_numpy(), result.candidate.passed.to_numpy())
     if spec.cases.get("period"): result.drift = characteristic_drift(answers, cases[spec.cases["period"]].iloc[answered].tolist())
-    if judge is not None and judge_sample is not None and "judge" in TASK_CHECKS[spec.task]: _apply_judge(result, judge, judge_sample, records, corpus)
+    judged = _apply_judge(result, judge, judge_sample, records, corpus, missed) if judge is not None and judge_sample is not None and "judge" in TASK_CHECKS[spec.task] else 0
     result.unanswered = pd.DataFrame(missed, columns=["stage", "case_id", "reason"])
-    result.prompts = len(missed) + sum(len(frame) for frame in (answers, result.injection, result.fairness, result.perturbed, result.consistency, result.candidate))
+    result.prompts = len(missed) + judged + sum(len(frame) for frame in (answers, result.injection, result.fairness, result.perturbed, result.consistency, result.candidate))
     result.checks = _decide(result)
     return result
 
