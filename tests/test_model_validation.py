@@ -109,18 +109,20 @@ def test_monitoring_without_labels_is_estimated_not_measured(tmp_path, fraud_mod
 
 
 def test_monitoring_labelled_in_part_is_measured_on_its_labelled_rows(tmp_path, fraud_model):
-    "Outcomes arrive row by row: the monitoring extract's last weeks have no label yet, and a few older rows have none either (never investigated). Performance is measured on the labelled rows (as scikit-learn gives it on them), drift and the estimate before labels on every row; the older gaps are a finding."
+    "Outcomes arrive row by row: the monitoring extract's last weeks have no label yet, and a few older rows have none either (never investigated). Performance is measured on the labelled rows (as scikit-learn gives it on them), drift and the estimate before labels on every row; the older gaps are a finding. A feed gap in one feature, which the pipeline (no imputer) cannot score, sets those rows aside with a warning rather than stopping the run."
     folder, pipeline, _ = fraud_model
     monitor = fraud_data(2400, "2025-05-10", 4).drop(columns=["age_band"])
     waiting = monitor.event_time >= pd.Timestamp("2025-06-20")  # the last three weeks: not yet labelled
     gaps = ~waiting & (np.arange(len(monitor)) % 50 == 0)  # older rows with no label
     monitor["is_fraud"] = monitor.is_fraud.mask(waiting | gaps)
+    unscorable = np.arange(len(monitor)) % 80 == 7
+    monitor["device_age_days"] = monitor.device_age_days.mask(unscorable)
     monitor.to_csv(tmp_path / "monitor.csv", index=False)
     mrm("validate", folder / "card.yaml", "--train", folder / "train.parquet", "--test", folder / "test.csv", "--monitor", tmp_path / "monitor.csv",
         "-p", "replicates", "50", "-p", "mutable_features", "[]", "-p", "frequency", "W", "--out", tmp_path / "out", "--no-progress", cwd=tmp_path, check=0)
     (bundle,) = bundles(tmp_path / "out")
     results = json.loads((bundle / "results.json").read_text())
-    labelled = monitor[~(waiting | gaps)]
+    labelled, scored = monitor[~(waiting | gaps | unscorable)], monitor[~unscorable]
     scores = pipeline.predict_proba(labelled[FEATURES])[:, list(pipeline.classes_).index("yes")]
     performance = pd.DataFrame(results["tables"]["performance"]["rows"], columns=results["tables"]["performance"]["columns"]).set_index(["sample", "metric"])
     assert performance.loc[("monitoring", "roc_auc"), "estimate"] == pytest.approx(roc_auc_score(labelled.is_fraud == "yes", scores), abs=1e-12)
@@ -128,10 +130,13 @@ def test_monitoring_labelled_in_part_is_measured_on_its_labelled_rows(tmp_path, 
     assert {c["check"]: c["status"] for c in results["checks"]}["performance deterioration"] in ("pass", "warn", "fail")
     estimated = pd.DataFrame(results["tables"]["estimated_performance"]["rows"], columns=results["tables"]["estimated_performance"]["columns"])
     by_window = estimated.groupby("window").agg(rows=("rows", "first"), labelled=("labelled_rows", "first"), realised=("realised", lambda r: r.notna().any()))
-    assert by_window.rows.sum() == len(monitor) and by_window.labelled.sum() == len(labelled)
+    assert by_window.rows.sum() == len(scored) and by_window.labelled.sum() == len(labelled)
     assert not by_window.realised.iloc[-1] and by_window.labelled.iloc[-1] == 0 and by_window.realised.iloc[0]  # the latest window has no label yet, the first has
     assert any(f["id"] == "DATA-LABEL-GAPS" and f"{int(gaps.sum()):,} monitoring rows" in f["title"] for f in results["findings"])
-    assert any(f"{int((waiting | gaps).sum()):,} of the {len(monitor):,} rows have no label: " in text for text in results["limitations"])
+    assert any(f"{int((waiting | gaps)[~unscorable].sum()):,} of the {len(scored):,} rows have no label: " in text for text in results["limitations"])
+    check = next(c for c in results["checks"] if c["check"] == "rows the model can score")
+    assert check["status"] == "warn" and check["detail"] == f"monitoring: {unscorable.sum()} of {len(monitor):,} rows (1.2%) not scored, a missing value the model does not accept in device_age_days ({unscorable.sum()})"
+    assert results["tables"]["unscored_rows"]["rows"] == [["monitoring", len(monitor), int(unscorable.sum()), "1.2%", check["detail"].split("not scored, ")[1]]]
 
 
 def test_an_onnx_model_is_validated_through_the_same_calls(tmp_path, fraud_model):

@@ -198,6 +198,7 @@ checks:
   target leakage: [data_integrity, conceptual_soundness]
   out-of-time separation: [data_integrity, outcomes_analysis]
   train / test comparability: [data_integrity]
+  rows the model can score: [data_integrity, ongoing_monitoring]
   discrimination: [outcomes_analysis]
   events flagged at the operating threshold: [outcomes_analysis, threshold_tuning]
   performance deterioration: [outcomes_analysis, ongoing_monitoring]

@@ -13,9 +13,9 @@ from .fairness import proxy_analysis
 from .metrics import MetricError, rank_auc
 
 # %% auto #0
-__all__ = ['DATA_CONTRACT', 'TARGET_LEAKAGE', 'TIME_OVERLAP', 'COMPARABILITY', 'card_columns', 'read_validation_data',
-           'contract_check', 'missingness', 'duplicate_rows', 'labelled_rows', 'label_maturity', 'univariate_auc',
-           'time_overlap', 'adversarial_validation']
+__all__ = ['DATA_CONTRACT', 'SCORABLE_ROWS', 'TARGET_LEAKAGE', 'TIME_OVERLAP', 'COMPARABILITY', 'card_columns',
+           'read_validation_data', 'contract_check', 'missingness', 'duplicate_rows', 'labelled_rows', 'label_maturity',
+           'unscorable_summary', 'scorable_check', 'univariate_auc', 'time_overlap', 'adversarial_validation']
 
 # %% ../../nbs/39_validation_integrity.ipynb #6dde43f7
 def card_columns(card) -> list[str]:
@@ -107,6 +107,38 @@ def label_maturity(frame: pd.DataFrame, card, has_label: np.ndarray) -> dict:
                            f" drift and the performance estimated before labels on all {result['rows']:,}.")
     return result
 
+
+# %% ../../nbs/39_validation_integrity.ipynb #f0a5b2f2
+SCORABLE_ROWS = CheckDefinition(
+    "rows the model can score",
+    purpose="Show that the model gives a score to every row of every sample, as production must.",
+    mechanism="Per sample, the rows the model gives no score (a missing value in a feature the artifact does not accept, which it refuses or scores as NaN; a vendor's score missing); they are set aside, counted with the features missing among them, and every measure is computed on the rest. Value = the largest share set aside in any sample.",
+    rule="Pass when every row is scored; warn when any row is not (the measures speak for the scored rows only); fail above 5 % of a sample, where they may no longer speak for it.",
+    high_risk_signs="Gaps in one feature after a feed or system change; gaps concentrated in one segment or period (the rows set aside are then not a random few); production filling missing values in a way the validation data does not show.",
+    limitations="Says which rows the model cannot score, not what production does with them (a default score, a manual review, a rejection): the model owner should state it.",
+    warn_above=0, fail_above=0.05)
+
+def unscorable_summary(frames: dict[str, pd.DataFrame], # sample name -> its rows
+                       unscorable: dict[str, pd.Series], # sample name -> True where the model gives no score (`ScoringModel.unscorable_rows`)
+                       card, # the model card
+                      ) -> pd.DataFrame:
+    "Per sample: rows, rows the model cannot score, their share and why (each feature missing among them with its count, or the vendor's score missing); refuses a sample none of whose rows can be scored."
+    rows = []
+    for role, frame in frames.items():
+        mask = np.asarray(unscorable[role], dtype=bool); count = int(mask.sum())
+        if card.score_column: reason = f"no score in column '{card.score_column}'"
+        else:
+            gaps = frame.loc[mask, card.feature_names].isna().sum(); gaps = gaps[gaps > 0]
+            reason = "a missing value the model does not accept in " + ", ".join(f"{column} ({n:,})" for column, n in gaps.items())
+        if len(frame) and count == len(frame): raise MetricError(f"{role}: model {card.model_id} can score none of the {len(frame):,} rows ({reason}); fill them as the production pipeline does before scoring")
+        rows.append({"sample": role, "rows": len(frame), "not scored": count, "share": count / max(len(frame), 1), "reason": reason if count else ""})
+    return pd.DataFrame(rows, columns=["sample", "rows", "not scored", "share", "reason"])
+
+def scorable_check(summary: pd.DataFrame) -> CheckResult:
+    "The largest share of a sample set aside because the model gives it no score, with each sample's count and reason."
+    unscored = summary[summary["not scored"] > 0]
+    detail = "; ".join(f"{r['sample']}: {r['not scored']:,} of {r['rows']:,} rows ({r['share']:.1%}) not scored, {r['reason']}" for r in unscored.to_dict("records")) or f"every row of {', '.join(summary['sample'])} scored"
+    return SCORABLE_ROWS.evaluate(float(summary.share.max()) if len(summary) else 0.0, detail)
 
 # %% ../../nbs/39_validation_integrity.ipynb #b1ef9a7d
 def univariate_auc(train: pd.DataFrame, test: pd.DataFrame, card, train_labels, test_labels) -> pd.DataFrame:
