@@ -4,7 +4,7 @@
 
 # %% ../../nbs/61_genai_adapters.ipynb #20facd62
 from __future__ import annotations
-import json, os, threading, time, urllib.error, urllib.request
+import json, os, threading, time, urllib.error, urllib.parse, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
@@ -15,9 +15,10 @@ from typing import Callable
 from ..core import MRMError, ParameterError
 
 # %% auto #0
-__all__ = ['RETRIED_STATUS', 'LONGEST_WAIT', 'FILTERED_PROMPT', 'GenerationError', 'GenerationParams', 'Generation', 'Generator',
-           'CallableGenerator', 'default_device', 'TransformersGenerator', 'OpenAICompatibleGenerator', 'retry_after',
-           'prompt_filtered', 'post_chat', 'serve_openai_compatible', 'api_key_from']
+__all__ = ['RETRIED_STATUS', 'LONGEST_WAIT', 'AZURE_DEPLOYMENT_PATH', 'FILTERED_PROMPT', 'GenerationError', 'GenerationParams',
+           'Generation', 'Generator', 'CallableGenerator', 'default_device', 'TransformersGenerator',
+           'OpenAICompatibleGenerator', 'retry_after', 'prompt_filtered', 'post_chat', 'serve_openai_compatible',
+           'api_key_from']
 
 # %% ../../nbs/61_genai_adapters.ipynb #53f14b4b
 class GenerationError(MRMError):
@@ -121,11 +122,17 @@ TransformersGenerator.generate_many = _generate_many
 RETRIED_STATUS = {429, 500, 502, 503, 504}
 LONGEST_WAIT = 60.0  # seconds waited at most before a retry an endpoint asked for (Retry-After)
 
+AZURE_DEPLOYMENT_PATH = "/openai/deployments/"  # Azure OpenAI's classic URLs: the deployment in the path, the API version in the query, the key in an `api-key` header
+
 class OpenAICompatibleGenerator(Generator):
-    "An adapter for an OpenAI-compatible chat-completions endpoint."
+    "An adapter for an OpenAI-compatible chat-completions endpoint: a base URL ending in /v1 (OpenAI, Azure OpenAI's v1 API, vLLM, Ollama, a gateway), or an Azure OpenAI deployment's URL with its api-version (`https://NAME.openai.azure.com/openai/deployments/DEPLOYMENT?api-version=2024-10-21`)."
     def __init__(self, base_url: str, model: str, api_key: str | None = None, timeout: float = 30.0, retries: int = 2,
                  backoff: float = 0.5, concurrency: int = 1):
-        self.base_url, self.model, self.api_key, self.timeout = base_url.rstrip("/"), model, api_key, timeout
+        address = urllib.parse.urlsplit(base_url.strip())
+        self.azure_deployment = AZURE_DEPLOYMENT_PATH in address.path
+        if self.azure_deployment and "api-version" not in urllib.parse.parse_qs(address.query):
+            raise ParameterError(f"{base_url}: an Azure OpenAI deployment's URL needs the API version it speaks, e.g. {base_url.rstrip('/')}?api-version=2024-10-21")
+        self.base_url, self.model, self.api_key, self.timeout = urllib.parse.urlunsplit(address._replace(path=address.path.rstrip("/"))), model, api_key, timeout
         self.retries, self.backoff, self.concurrency, self.name = retries, backoff, concurrency, model
 
     def body(self, messages: list[dict], params: GenerationParams, **extra) -> dict:
@@ -133,8 +140,11 @@ class OpenAICompatibleGenerator(Generator):
         return {"model": self.model, "messages": messages, "temperature": params.temperature, "max_tokens": params.max_new_tokens, "seed": params.seed, **extra}
 
     def _request(self, body: dict) -> urllib.request.Request:
-        headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {})}
-        return urllib.request.Request(f"{self.base_url}/chat/completions", json.dumps(body).encode(), headers, method="POST")
+        "The POST of a body to the endpoint's chat completions (after the base URL's path, before its query), the key as the endpoint expects it."
+        address = urllib.parse.urlsplit(self.base_url)
+        key = {} if not self.api_key else {"api-key": self.api_key} if self.azure_deployment else {"Authorization": f"Bearer {self.api_key}"}
+        return urllib.request.Request(urllib.parse.urlunsplit(address._replace(path=address.path + "/chat/completions")), json.dumps(body).encode(),
+                                      {"Content-Type": "application/json", **key}, method="POST")
 
     def _each(self, ask: Callable, prompts: list[str]) -> list:
         "`ask` of every prompt, in their order: one at a time, or `concurrency` requests at once."
