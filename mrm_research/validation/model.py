@@ -291,14 +291,14 @@ class ScoringModel:
     def unscorable_rows(self, frame: pd.DataFrame, # rows to score
                         dataset: str = "data", # its name in error messages
                        ) -> pd.Series:
-        "Per row, True where the model gives no score: the vendor's score missing (a model scored in the data), or a missing feature value the artifact does not accept (it raises, or scores NaN, on those rows). Only the rows with a missing value are tried, so a model that accepts them (CatBoost, histogram boosting) costs little. A score outside [0, 1] is not this: `predict_proba` refuses it."
+        "Per row, True where the model gives no score: the vendor's score missing (a model scored in the data), or a missing feature value the artifact does not accept (it raises on the sample, or scores those rows NaN). A sample without missing feature values is not scored here. A score outside [0, 1] is not this: `predict_proba` refuses it."
         if not hasattr(self, "model_"): self.load()
         if not self.has_artifact: return pd.Series(np.isnan(self._given_scores(frame, dataset)), index=frame.index)
-        gaps = self.features(frame, dataset).isna().any(axis=1)
+        features = self.features(frame, dataset); gaps = features.isna().any(axis=1)
         if not gaps.any(): return gaps
-        try: scores = self._raw_scores(self.features(frame[gaps], dataset))[:, self.positive_column_]
+        try: scores = self._raw_scores(features)[:, self.positive_column_]  # the whole sample, as it is scored later: a part alone could encode categories otherwise
         except Exception: return gaps  # predict_proba names the model's error where no row remains to score
-        return pd.Series(False, index=frame.index).mask(gaps, pd.Series(~np.isfinite(scores), index=frame.index[gaps]))
+        return gaps & ~np.isfinite(scores)
 
     def predict(self, frame: pd.DataFrame, dataset: str = "data") -> np.ndarray:
         "1 where the score is at or above the card's operating threshold."
