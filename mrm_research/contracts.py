@@ -13,8 +13,8 @@ from .core import MRMError, ParameterError, load_yaml, package_home, project_roo
 import pandera.pandas as pa
 
 # %% auto #0
-__all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'DIGIT_DATES', 'ContractViolation', 'Contract', 'contracts_dir', 'contract_path',
-           'load_contract', 'is_delta_table', 'data_files', 'is_warehouse_table', 'csv_delimiter',
+__all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'DIGIT_DATES', 'VALUE_RULES', 'ContractViolation', 'Contract', 'contracts_dir',
+           'contract_path', 'load_contract', 'is_delta_table', 'data_files', 'is_warehouse_table', 'csv_delimiter',
            'first_non_utf8_line', 'read_table', 'dataset_file', 'decimal_comma_hint', 'number_time_hint',
            'far_date_hint', 'numbers_from_text', 'utc_naive', 'timestamps', 'coerce_types', 'time_type_problems',
            'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint', 'check_dataset', 'recode', 'load_dataset',
@@ -349,6 +349,8 @@ def _foreign_key_failures(frame: pd.DataFrame, contract: Contract, related: dict
     return failures
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-020
+VALUE_RULES = ("str_matches", "isin", "notin", "greater_than", "less_than", "in_range")  # pandera's names of the rules a bank may state otherwise (identifier formats, codes, ranges)
+
 @dataclass
 class ContractReport:
     "Outcome of checking one dataset against its contract."
@@ -357,6 +359,7 @@ class ContractReport:
     source: str
     rows: int
     failures: pd.DataFrame  # one row per failed rule: column, rule, failing_rows, examples
+    contract_file: str | None = None  # the contract's YAML file, named where a value rule (format, codes, range) fails
 
     @property
     def passed(self) -> bool: return self.failures.empty
@@ -368,6 +371,8 @@ class ContractReport:
                  f"{len(self.failures)} rule(s) broken"]
         lines += [f"  - column '{r.column}', rule {r.rule}: {r.failing_rows:,} row(s) fail; e.g. {r.examples}"
                   for r in self.failures.head(max_rules).itertuples()]
+        if self.contract_file and self.failures.rule.astype(str).str.startswith(VALUE_RULES).any():
+            lines.append(f"  (the formats, codes and ranges are those of {self.contract_file}: where your data's rightly differ, state them in a copy of that folder and point MRM_CONTRACTS_DIR at it)")
         return "\n".join(lines)
 
     def summary(self) -> str: return self.message()
@@ -413,7 +418,7 @@ def check_frame(frame: pd.DataFrame, # the data, as read (text columns are conve
     failed_type = {(f["column"], f["index"]) for f in type_failures}
     failures = type_failures + [f for f in failures if (f["column"], f["index"]) not in failed_type]
     failures += (_foreign_key_failures(typed, contract, related or {}) + _identity_failures(typed, contract)) if not missing else []
-    return typed, ContractReport(contract.dataset, str(contract.version), source, len(frame), _summarise(failures))
+    return typed, ContractReport(contract.dataset, str(contract.version), source, len(frame), _summarise(failures), contract.source)
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-028
 def fingerprint(path: str | Path, # the file read
