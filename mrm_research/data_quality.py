@@ -10,10 +10,10 @@ from .contracts import ContractReport, orphan_mask
 from .checks import CheckDefinition, CheckResult
 
 # %% auto #0
-__all__ = ['COMPLETENESS', 'VALIDITY', 'UNIQUENESS', 'REFERENTIAL_INTEGRITY', 'TIMELINESS', 'RECONCILIATION', 'missing_values',
-           'check_completeness', 'check_validity', 'duplicate_keys', 'orphan_rows', 'daily_reconciliation',
-           'check_timeliness', 'check_reconciliation', 'plot_reconciliation', 'review_datasets', 'results_for',
-           'inputs_table', 'contract_failures', 'unreconciled_days', 'conclusion']
+__all__ = ['COMPLETENESS', 'VALIDITY', 'UNIQUENESS', 'REFERENTIAL_INTEGRITY', 'TIMELINESS', 'RECONCILIATION', 'unreadable_values',
+           'missing_values', 'check_completeness', 'check_validity', 'duplicate_keys', 'orphan_rows',
+           'daily_reconciliation', 'check_timeliness', 'check_reconciliation', 'plot_reconciliation', 'review_datasets',
+           'results_for', 'inputs_table', 'contract_failures', 'unreconciled_days', 'conclusion']
 
 # %% ../nbs/07_data_quality.ipynb #07-data-quality-005
 COMPLETENESS = CheckDefinition(
@@ -25,18 +25,25 @@ COMPLETENESS = CheckDefinition(
     limitations="Sees only values that are absent; a default such as 0 or 'UNKNOWN' written in place of a missing value passes.",
     fail_above=0, unit="missing required values")
 
-def missing_values(frame: pd.DataFrame) -> pd.DataFrame:
-    "Per column: rows, missing values and the share complete."
-    missing = frame.isna().sum()
-    return pd.DataFrame({"rows": len(frame), "missing": missing, "complete (%)": 100 * (1 - missing / max(len(frame), 1))}).rename_axis("column")
+def unreadable_values(report: ContractReport) -> dict[str, int]:
+    "Per column, the values present in the source that failed their type: missing once typed, and counted by validity (the contract report's type failures)."
+    failures = report.failures
+    return failures[failures.rule.astype(str).str.startswith("type(")].set_index("column").failing_rows.to_dict()
+
+def missing_values(frame: pd.DataFrame, # a typed dataset
+                   unreadable: dict[str, int] | None = None, # per column, values present in the source that failed their type (`unreadable_values`)
+                  ) -> pd.DataFrame:
+    "Per column: rows, values absent from the source, values present but unreadable (missing once typed, so not counted as absent as well) and the share complete (readable)."
+    typed_missing = frame.isna().sum()
+    unread = pd.Series({c: min(int(n), int(typed_missing[c])) for c, n in (unreadable or {}).items() if c in typed_missing.index}, dtype="int64").reindex(typed_missing.index, fill_value=0)
+    return pd.DataFrame({"rows": len(frame), "missing": typed_missing - unread, "unreadable": unread, "complete (%)": 100 * (1 - typed_missing / max(len(frame), 1))}).rename_axis("column")
 
 def check_completeness(name: str, frame: pd.DataFrame, required: list[str],
                        unreadable: dict[str, int] | None = None, # per column, values present in the source that failed their type (missing once typed; validity counts them)
                       ) -> CheckResult:
     "Completeness of the required columns of one dataset: values absent from the source (a value present but unreadable is a validity failure, not counted twice)."
-    missing = missing_values(frame).loc[[c for c in required if c in frame.columns], "missing"]
-    unread = sum(min(int(missing.get(c, 0)), int(n)) for c, n in (unreadable or {}).items() if c in missing.index)
-    absent = int(missing.sum()) - unread
+    counts = missing_values(frame, unreadable).loc[[c for c in required if c in frame.columns]]
+    absent, unread = int(counts.missing.sum()), int(counts.unreadable.sum())
     return COMPLETENESS.evaluate(absent, f"{name}: {absent:,} missing required values in {len(frame):,} rows" + (f" ({unread:,} more present but unreadable: see validity)" if unread else ""))
 
 # %% ../nbs/07_data_quality.ipynb #07-data-quality-008
@@ -147,9 +154,7 @@ def review_datasets(datasets: dict[str, pd.DataFrame], # typed datasets by contr
     results = []
     for name, frame in datasets.items():
         contract = load_contract(name)
-        failures = reports[name].failures
-        unreadable = failures[failures.rule.astype(str).str.startswith("type(")].set_index("column").failing_rows.to_dict()
-        results.append(check_completeness(name, frame, [c for c, spec in contract.columns.items() if not spec.get("nullable")], unreadable))
+        results.append(check_completeness(name, frame, [c for c, spec in contract.columns.items() if not spec.get("nullable")], unreadable_values(reports[name])))
         results.append(check_validity(reports[name]))
         if contract.primary_key:
             dupes = duplicate_keys(frame, contract.primary_key)
