@@ -238,13 +238,17 @@ IMPORTANCE_STABILITY = CheckDefinition(
     warn_below=0.8, fail_below=0.6)
 
 # %% ../../nbs/36_validation_explain.ipynb #6da4df97
+def _as_reason(value) -> str:
+    "A feature's value as a reason code states it: a number to 6 significant digits (53.1934, not 53.193370317778076; 4, not 4.0), anything else as written."
+    return f"{value:.6g}" if isinstance(value, (float, np.floating)) else str(value)
+
 def reason_codes(explanation: Explanation, data: pd.DataFrame, top: int = 3) -> pd.DataFrame:
     "Per row: the features that raised its score most, as 'feature = value (+contribution)'."
     rows = []
     for index, contributions in explanation.values.iterrows():
         raised = contributions[contributions > 0].sort_values(ascending=False).head(top)
         rows.append({"row": index, "log_odds": explanation.base_value + contributions.sum(),
-                     **{f"reason_{i + 1}": f"{name} = {data.at[index, name]} ({value:+.2f})" for i, (name, value) in enumerate(raised.items())}})
+                     **{f"reason_{i + 1}": f"{name} = {_as_reason(data.at[index, name])} ({value:+.2f})" for i, (name, value) in enumerate(raised.items())}})
     return pd.DataFrame(rows)
 
 # %% ../../nbs/36_validation_explain.ipynb #0bb74d1c
