@@ -473,6 +473,10 @@ def plot_threshold_curves(sweeps: dict[str, pd.DataFrame], # per segment: a thre
     "Alert volume and productive rate against threshold, one panel per segment (three per row), current and recommended thresholds marked."
     from matplotlib.ticker import FuncFormatter, MaxNLocator
     segments = segments or list(sweeps)
+    if not segments:  # no candidate in any segment (a thin venue, a scenario the data never triggers): say so in the figure's place
+        fig, (ax,) = panels(1, row_height=1.2); ax.axis("off")
+        ax.text(0.5, 0.5, "no candidate alert in any segment: no threshold to plot", ha="center", va="center", fontsize=9)
+        return fig
     fig, axes = panels(len(segments), row_height=1.9)
     recommendations = recommendations.set_index("segment")
     for ax, segment in zip(axes, segments):

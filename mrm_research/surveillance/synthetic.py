@@ -281,10 +281,18 @@ def _orders(**columns) -> pd.DataFrame:
     if columns.get("emits_execution") is None: frame["emits_execution"] = frame.filled.to_numpy(bool)
     return frame.astype({"account": np.int64, "instrument": np.int64, "side": np.int64, "aggressive": bool, "filled": bool, "counterparty": np.int64, "counterparty_order": np.int64, "emits_execution": bool})
 
+def _one_instrument(wanted: pd.Series, # per instrument, whether the planter can use it
+                    rng: np.random.Generator, manipulation: str, kind: str, # the manipulation planted and the kind of instrument it needs ('a liquid')
+                   ) -> int:
+    "The row of a random instrument the planter can use; an error naming the manipulation and the instrument it needs when the market has none."
+    found = np.flatnonzero(wanted.to_numpy(bool))
+    if len(found) == 0: raise ParameterError(f"{manipulation} needs {kind} instrument and the market has none: add one to MarketConfig.instruments, or leave {manipulation} out of the manipulations planted (generate_market's manipulations)")
+    return int(rng.choice(found))
+
 def plant_spoofing(market: dict, stealth: float, rng: np.random.Generator) -> Pattern:
     "Layers on one side, a genuine fill on the other, the layers cancelled soon after the fill."
     instruments, accounts, paths = market["instruments"], market["accounts"], market["paths"]
-    instrument = int(rng.choice(np.flatnonzero(instruments.liquidity.to_numpy() == "liquid")))
+    instrument = _one_instrument(instruments.liquidity == "liquid", rng, "spoofing_layering", "a liquid")
     account = int(rng.choice(np.flatnonzero(np.isin(accounts.account_type, ["proprietary", "momentum"]))))
     start = _pick_second(paths[instruments.instrument_id[instrument]].seconds, rng, 0, 120)
     layers, size, spoof_side = max(1, round(5 - 4 * stealth)), 10 - 7 * stealth, int(rng.choice([-1, 1]))
@@ -307,7 +315,7 @@ def plant_wash_trades(market: dict, stealth: float, rng: np.random.Generator) ->
     owners = accounts.groupby("beneficial_owner_id").account_id.count(); owners = owners[owners > 1].index
     if len(owners) == 0: raise ParameterError("no beneficial owner holds two accounts: raise MarketConfig.linked_owner_share")
     members = np.flatnonzero(accounts.beneficial_owner_id.to_numpy() == rng.choice(owners))[:2]
-    instrument = int(rng.choice(np.flatnonzero(instruments.liquidity.to_numpy() == "thin")))
+    instrument = _one_instrument(instruments.liquidity == "thin", rng, "wash_trade", "a thin")
     trades, window = max(2, round(12 - 8 * stealth)), 7200.0
     start = _pick_second(paths[instruments.instrument_id[instrument]].seconds, rng, 0, window + 120)
     resting_at = np.sort(start + rng.uniform(0, window, trades)); gap = rng.uniform(1, 5, trades) + 60 * stealth * rng.random(trades)
@@ -325,7 +333,7 @@ def plant_wash_trades(market: dict, stealth: float, rng: np.random.Generator) ->
 def plant_marking_the_close(market: dict, stealth: float, rng: np.random.Generator) -> Pattern:
     "Aggressive buys in the last ten minutes of an equity session, with the close pushed up."
     instruments, accounts, paths = market["instruments"], market["accounts"], market["paths"]
-    instrument = int(rng.choice(np.flatnonzero(instruments.asset_class.to_numpy() == "equity")))
+    instrument = _one_instrument(instruments.asset_class == "equity", rng, "marking_the_close", "an equity")
     account = int(rng.choice(np.flatnonzero(np.isin(accounts.account_type, ["institutional_client", "proprietary"]))))
     seconds = paths[instruments.instrument_id[instrument]].seconds
     close = float(rng.choice(np.unique(np.floor(seconds / 86_400)))) * 86_400 + EQUITY_SESSION_SECONDS[1]
@@ -342,9 +350,7 @@ def plant_marking_the_close(market: dict, stealth: float, rng: np.random.Generat
 def plant_pump_and_dump(market: dict, stealth: float, rng: np.random.Generator) -> Pattern:
     "Three unrelated accounts buy a thin crypto pair for an hour while it is pushed up, then sell in the next hour."
     instruments, accounts, paths = market["instruments"], market["accounts"], market["paths"]
-    thin = np.flatnonzero(instruments.segment.to_numpy() == "thin_crypto")
-    if len(thin) == 0: raise ParameterError("pump and dump needs a thin crypto pair: add one to MarketConfig.instruments")
-    instrument = int(rng.choice(thin)); path = paths[instruments.instrument_id[instrument]]
+    instrument = _one_instrument(instruments.segment == "thin_crypto", rng, "pump_and_dump", "a thin crypto"); path = paths[instruments.instrument_id[instrument]]
     group = rng.choice(np.flatnonzero(np.isin(accounts.account_type, ["retail", "proprietary"])), 3, replace=False)
     start = _pick_second(path.seconds, rng, 0, 7200 + 60); each, push = max(2, round(20 - 12 * stealth)), 0.25 - 0.17 * stealth
     path.add_ramp(start, start + 3600, np.log1p(push)); path.add_ramp(start + 3600, start + 7200, -0.8 * np.log1p(push))
@@ -360,7 +366,7 @@ def plant_pump_and_dump(market: dict, stealth: float, rng: np.random.Generator) 
 def plant_momentum_ignition(market: dict, stealth: float, rng: np.random.Generator) -> Pattern:
     "A burst of aggressive buys within a minute that pushes a liquid instrument up, then selling into the move within five minutes."
     instruments, accounts, paths = market["instruments"], market["accounts"], market["paths"]
-    instrument = int(rng.choice(np.flatnonzero(instruments.liquidity.to_numpy() == "liquid"))); path = paths[instruments.instrument_id[instrument]]
+    instrument = _one_instrument(instruments.liquidity == "liquid", rng, "momentum_ignition", "a liquid"); path = paths[instruments.instrument_id[instrument]]
     account = int(rng.choice(np.flatnonzero(np.isin(accounts.account_type, ["proprietary", "momentum"]))))
     start = _pick_second(path.seconds, rng, 0, 400); burst, push = max(3, round(12 - 7 * stealth)), 0.015 - 0.01 * stealth
     path.add_ramp(start, start + 60, np.log1p(push)); path.add_ramp(start + 60, start + 360, -0.7 * np.log1p(push))
@@ -375,7 +381,7 @@ def plant_momentum_ignition(market: dict, stealth: float, rng: np.random.Generat
 def plant_insider_dealing(market: dict, stealth: float, rng: np.random.Generator) -> Pattern:
     "A position built in an equity over the days before a price-sensitive announcement (planted with it), unwound after it; from stealth 0.5 on, built with resting limit orders that others hit (no aggressive trade)."
     instruments, accounts, paths = market["instruments"], market["accounts"], market["paths"]
-    instrument = int(rng.choice(np.flatnonzero(instruments.asset_class.to_numpy() == "equity"))); path = paths[instruments.instrument_id[instrument]]
+    instrument = _one_instrument(instruments.asset_class == "equity", rng, "insider_dealing", "an equity"); path = paths[instruments.instrument_id[instrument]]
     account = int(rng.choice(np.flatnonzero(np.isin(accounts.account_type, ["retail", "proprietary", "institutional_client"]))))
     days = np.unique(np.floor(path.seconds / 86_400))
     if len(days) < 3: raise ParameterError("insider dealing needs at least three trading days: lengthen the period")
@@ -418,7 +424,7 @@ def plant_front_running(market: dict, stealth: float, rng: np.random.Generator) 
     broker = rng.choice(brokers); members = accounts[accounts.broker_id == broker]
     house = int(rng.choice(members.index[members.account_type == "proprietary"])); client = int(rng.choice(members.index[members.account_type == "institutional_client"]))
     related = _related_instrument(instruments, rng) if stealth >= 0.5 else None
-    instrument, house_instrument, direction = related or (int(rng.choice(np.flatnonzero(instruments.asset_class.to_numpy() == "equity"))), None, 1)
+    instrument, house_instrument, direction = related or (_one_instrument(instruments.asset_class == "equity", rng, "front_running", "an equity"), None, 1)
     house_instrument = instrument if house_instrument is None else house_instrument
     path = paths[instruments.instrument_id[instrument]]
     start = _pick_second(path.seconds, rng, 0, 900); ahead = rng.uniform(10, 60) + 240 * stealth; client_at = start + ahead
@@ -437,7 +443,7 @@ def plant_front_running(market: dict, stealth: float, rng: np.random.Generator) 
 def plant_bear_raid(market: dict, stealth: float, rng: np.random.Generator) -> Pattern:
     "Three accounts sell a thin instrument aggressively for an hour while it is pushed down, then buy back in the next hour as it recovers a tenth of the fall (the mirror of pump and dump; a larger recovery would look like a pump to the pump-and-dump detector)."
     instruments, accounts, paths = market["instruments"], market["accounts"], market["paths"]
-    instrument = int(rng.choice(np.flatnonzero(instruments.liquidity.to_numpy() == "thin"))); path = paths[instruments.instrument_id[instrument]]
+    instrument = _one_instrument(instruments.liquidity == "thin", rng, "bear_raid", "a thin"); path = paths[instruments.instrument_id[instrument]]
     group = rng.choice(np.flatnonzero(np.isin(accounts.account_type, ["proprietary", "momentum"])), 3, replace=False)
     start = _pick_second(path.seconds, rng, 0, 7200 + 60); each, push = max(2, round(20 - 12 * stealth)), 0.2 - 0.13 * stealth
     path.add_ramp(start, start + 3600, np.log1p(-push)); path.add_ramp(start + 3600, start + 7200, -0.1 * np.log1p(-push))
