@@ -453,7 +453,7 @@ def tuning_schedule(recall: dict[str, float], # pattern recall per scenario at t
         rating = ratings.get(scenario, "medium"); weak = recall[scenario] < 0.8  # False for NaN: no evidence of weakness either way
         months = 6 if rating == "high" or weak else (12 if rating == "medium" else 18)
         reason = "high-risk scenario" if rating == "high" else ("recall below 80 %" if weak else f"{rating}-risk scenario")
-        if recall[scenario] != recall[scenario]: reason += " (recall not measurable: no ground truth)"
+        if recall[scenario] != recall[scenario]: reason += " (recall not measurable: the evidence labels no pattern of it)"
         risk_of = rating
         rows.append({"scenario": scenario, "risk": risk_of, "pattern recall": recall[scenario], "alerts": alerts[scenario],
                      "months": months, "next tuning": (pd.Timestamp(as_of) + pd.DateOffset(months=months)).strftime("%Y-%m-%d"), "reason": reason})
