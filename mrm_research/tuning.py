@@ -443,7 +443,7 @@ def btl_findings(recommendations: pd.DataFrame, # one row per rule and segment, 
 
 # %% ../nbs/13_tuning.ipynb #4adb102c
 def tuning_schedule(recall: dict[str, float], # pattern recall per scenario at the recommended thresholds (NaN: not measurable)
-                    alerts: dict[str, int], # alert volume per scenario at the recommended thresholds
+                    alerts: dict[str, int], # alert volume per scenario at the recommended thresholds (a scenario not in it raised none: no candidate anywhere)
                     as_of: str, # date of this tuning
                     risk: dict[str, str] | None = None, # each scenario's (or detector's) risk: high, medium or low; medium when not given
                    ) -> pd.DataFrame:
@@ -454,8 +454,7 @@ def tuning_schedule(recall: dict[str, float], # pattern recall per scenario at t
         months = 6 if rating == "high" or weak else (12 if rating == "medium" else 18)
         reason = "high-risk scenario" if rating == "high" else ("recall below 80 %" if weak else f"{rating}-risk scenario")
         if recall[scenario] != recall[scenario]: reason += " (recall not measurable: the evidence labels no pattern of it)"
-        risk_of = rating
-        rows.append({"scenario": scenario, "risk": risk_of, "pattern recall": recall[scenario], "alerts": alerts[scenario],
+        rows.append({"scenario": scenario, "risk": rating, "pattern recall": recall[scenario], "alerts": alerts.get(scenario, 0),
                      "months": months, "next tuning": (pd.Timestamp(as_of) + pd.DateOffset(months=months)).strftime("%Y-%m-%d"), "reason": reason})
     return pd.DataFrame(rows)
 

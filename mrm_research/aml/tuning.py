@@ -249,7 +249,8 @@ def plot_precision_recall(library: LibraryTuning):
 def plot_segment_heatmap(library: LibraryTuning, value: str = "alerts"):
     "Scenario x segment heat map of a recommendation column (alerts by default)."
     import matplotlib.pyplot as plt, seaborn as sns
-    table = library.recommendations.pivot_table(index="scenario", columns="segment", values=value, aggfunc="sum")
+    counts = library.recommendations.assign(**{value: pd.to_numeric(library.recommendations[value], errors="coerce")})  # a segment without candidates holds None: the column was objects
+    table = counts.pivot_table(index="scenario", columns="segment", values=value, aggfunc="sum", dropna=False)
     import textwrap
     table.columns = [textwrap.fill(c.replace("_", " "), 14) for c in table.columns]  # long segment names on two lines, not over each other
     fig, ax = plt.subplots(figsize=(6.5, 0.28 * len(table) + 1.6), layout="constrained")
