@@ -269,3 +269,18 @@ def test_monitoring_report_on_a_foreign_exchange_with_its_vendors_labels_and_his
     assert ("mixer_use", "standard") in recommended and ("peel_chain", "vip") in recommended
     assert "clustering_precision" not in results["metrics"]  # no ownership truth: not measured
     assert any(f"3 of the {len(transfers) + 3:,} transfers have no USD value" in text for text in results["limitations"])  # counted and left out, where the chain was refused whole
+
+
+def test_monitoring_report_on_a_thin_exchange(tmp_path):
+    "Ten customers, 1,400 transfers, no labelled pattern: the detectors with nothing to score are said not to be tuned and every detector is scheduled (the schedule stopped such a run)."
+    import json
+    from conftest import REPO, bundles, mrm
+    from mrm_research.crypto.chain import write_chain
+    write_chain(generate_chain(ChainConfig(customers=10, private_entities=50, transfers=1_000, days=30, seed=4, services={"exchange": 1, "mixer": 1, "sanctioned": 1}, patterns={})), tmp_path / "exchange")
+    mrm("run", REPO / "nbs/validation/crypto_monitoring.ipynb", "-p", "data_dir", tmp_path / "exchange", "--out", tmp_path / "out", "--no-progress", check=0, cwd=tmp_path)
+    (bundle,) = bundles(tmp_path / "out")
+    results = json.loads((bundle / "results.json").read_text())
+    assert any(text.startswith("mixer use was not tuned: no customer has anything this detector scores") for text in results["limitations"]), results["limitations"]
+    schedule = results["tables"]["schedule"]
+    assert {row[0] for row in schedule["rows"]} == set(detectors.DETECTORS)
+    assert all(row[schedule["columns"].index("reason")].endswith("(recall not measurable: the evidence labels no pattern of it)") for row in schedule["rows"])
