@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #00-core-002
 from __future__ import annotations
-import hashlib, json, numbers, os, random, sys, tempfile, datetime as dt
+import hashlib, json, math, numbers, os, random, sys, tempfile, datetime as dt
 from pathlib import Path
 from typing import Any
 import warnings
@@ -143,17 +143,23 @@ def exclusive_lock(path: str | Path): # the lock file (created if missing; its c
 def _json_default(value: Any) -> Any:
     "Convert numpy, pandas, path and date values that `json` does not know."
     numpy = sys.modules.get("numpy")  # a numpy value means numpy is loaded; core does not load it, so a command that needs no numpy starts faster
-    if numpy is not None and isinstance(value, numpy.ndarray): return value.tolist()
-    if numpy is not None and isinstance(value, numpy.generic): return value.item()
+    if numpy is not None and isinstance(value, (numpy.ndarray, numpy.generic)): return _finite(value.tolist())  # tolist: the array's items, or the scalar's, as Python values
     if isinstance(value, (Path,)): return str(value)
     if isinstance(value, (dt.date, dt.datetime)): return value.isoformat()
     if hasattr(value, "isoformat"): return value.isoformat()                  # pandas Timestamp
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
+def _finite(value: Any) -> Any:
+    "The structure with each float JSON cannot hold written as it can: NaN as null (a value not measured), an infinity as the text 'Infinity' or '-Infinity'."
+    if isinstance(value, float): return value if math.isfinite(value) else None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict): return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)): return [_finite(item) for item in value]
+    return value
+
 def dump_json(obj: Any, # any JSON-able structure, numpy values allowed
              ) -> str:
-    "Canonical JSON text: sorted keys, two-space indent, UTF-8, trailing newline."
-    return json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, default=_json_default, allow_nan=True) + "\n"
+    "Canonical JSON text: sorted keys, two-space indent, UTF-8, trailing newline; strict JSON (RFC 8259), which every reader parses: no NaN or Infinity token (see `_finite`)."
+    return json.dumps(_finite(obj), sort_keys=True, indent=2, ensure_ascii=False, default=_json_default, allow_nan=False) + "\n"
 
 # %% ../nbs/00_core.ipynb #00-core-018
 def seed_everything(seed: int, # the run's seed

@@ -115,7 +115,7 @@ def test_a_vendor_score_no_test_row_reaches_and_a_monitoring_sample_of_one_score
     bundle, results, checks = validate(tmp_path)
     read = pd.read_csv(tmp_path / "test.csv")
     assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(roc_auc_score(read.fraud, read.vendor_score), abs=1e-12)
-    assert np.isnan(results["metrics"]["test_precision"]["value"]) and results["metrics"]["test_recall"]["value"] == 0
+    assert results["metrics"]["test_precision"]["value"] is None and results["metrics"]["test_recall"]["value"] == 0
     flagged = checks["events flagged at the operating threshold"]  # a ranking without a single flag finds nothing: a failure, not a pass by omission
     assert flagged["status"] == "fail" and f"0 of {int(read.fraud.sum())} " in flagged["detail"] and f"(0 of 900 rows flagged; highest score {read.vendor_score.max():.4g})" in flagged["detail"]
     html = " ".join((bundle / "report.html").read_text().split())

@@ -97,7 +97,8 @@ def threshold_cost_check(costs: pd.DataFrame, operating_threshold: float) -> Che
     "The operating threshold's excess cost over the optimum."
     best, at = cost_optimal_threshold(costs), cost_at(costs, operating_threshold)
     excess = (at - best["expected_cost"]) / best["expected_cost"] if best["expected_cost"] > 0 else 0.0
-    return THRESHOLD_COST.evaluate(excess, f"cost {at:,.0f} at threshold {operating_threshold:g} against {best['expected_cost']:,.0f} at the optimum {best['threshold']:.3g} ({excess:+.0%})")
+    optimum = f"the optimum {best['threshold']:.3g}" if np.isfinite(best["threshold"]) else "the optimum, flagging no row (a threshold above every score)"
+    return THRESHOLD_COST.evaluate(excess, f"cost {at:,.0f} at threshold {operating_threshold:g} against {best['expected_cost']:,.0f} at {optimum} ({excess:+.0%})")
 
 # %% ../../nbs/33_validation_backtest.ipynb #214bbd40
 def plot_predicted_realised(table: pd.DataFrame):
