@@ -123,7 +123,7 @@ def test_a_vendor_score_no_test_row_reaches_and_a_monitoring_sample_of_one_score
     for check, reason in (("disparate impact", "no row of any compared group is at or above the threshold"), ("equalised odds", "zero by construction"),
                           ("benchmarking against challengers", "flags no test row")):
         assert checks[check]["status"] == "not run" and reason in checks[check]["detail"], (check, checks[check])
-    assert checks["performance deterioration"]["status"] == "fail" and "0.500 on monitoring" in checks["performance deterioration"]["detail"]  # one score ranks nothing
+    assert checks["performance deterioration"]["status"] == "fail" and "0.500 [0.500, 0.500] on monitoring" in checks["performance deterioration"]["detail"]  # one score ranks nothing
     calibration = {row[0]: row for row in results["tables"]["calibration"]["rows"]}
     assert calibration["monitoring"][-1] == "not measured" and calibration["test"][-1] != "not measured"
     assert "monitoring: intercept and slope, every row has the same score" in html
