@@ -155,7 +155,8 @@ def read_table(path: str | Path, # CSV or Parquet file, a Hive-style partitioned
         except Exception as error:
             if (bad := first_non_utf8_line(path)) is not None: raise MRMError(f"{path}: not UTF-8 text: line {bad[0]:,} holds bytes UTF-8 does not use ({bad[1]!r} if read as Windows-1252): save the file as UTF-8 (a spreadsheet's 'CSV UTF-8') or as Parquet") from None
             raise MRMError(f"{path}: not a readable CSV file ({error}); its first line: {path.open(encoding='utf-8', errors='replace').readline()[:200]!r}") from error
-    raise MRMError(f"cannot read {path}: only .csv, .parquet, partitioned Parquet folders and Delta tables are supported")
+    spreadsheet = " (a spreadsheet: save it as 'CSV UTF-8', one sheet per file)" if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods") else ""
+    raise MRMError(f"cannot read {path}: only .csv, .parquet, partitioned Parquet folders and Delta tables are supported{spreadsheet}")
 
 # %% ../nbs/01_contracts.ipynb #01-dataset-file
 def dataset_file(folder: str | Path, # a data folder
