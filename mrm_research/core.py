@@ -159,7 +159,9 @@ def _finite(value: Any) -> Any:
 def dump_json(obj: Any, # any JSON-able structure, numpy values allowed
              ) -> str:
     "Canonical JSON text: sorted keys, two-space indent, UTF-8, trailing newline; strict JSON (RFC 8259), which every reader parses: no NaN or Infinity token (see `_finite`)."
-    return json.dumps(_finite(obj), sort_keys=True, indent=2, ensure_ascii=False, default=_json_default, allow_nan=False) + "\n"
+    options = dict(sort_keys=True, indent=2, ensure_ascii=False, default=_json_default, allow_nan=False)
+    try: return json.dumps(obj, **options) + "\n"  # most structures hold no NaN: no walk through them (results.json is written after every record)
+    except ValueError: return json.dumps(_finite(obj), **options) + "\n"
 
 # %% ../nbs/00_core.ipynb #00-core-018
 def seed_everything(seed: int, # the run's seed
