@@ -216,7 +216,8 @@ def findings_import(bundle: Path = typer.Argument(..., help="Bundle folder"), ow
     "Record a bundle's findings (re-importing creates nothing twice)."
     from mrm_research.governance import findings, store as store_
     result = findings.import_bundle(store_.Store(store), bundle, owner, _actor(actor))
-    console.print(f"{result['model_id']} {result['run_id']}: {result['created']} finding(s) recorded, {result['already_recorded']} already in the store")
+    console.print(f"{result['model_id']} {result['run_id']}: {result['created']} finding(s) recorded, {result['already_recorded']} already in the store"
+                  + (f", {result['seen_again']} seen again: open findings of an earlier run, each given a comment naming this run" if result["seen_again"] else ""))
 
 @findings_app.command("add")
 def findings_add(model: str = typer.Option(..., help="Model id"), finding_id: str = typer.Option(..., "--id", help="Finding id, e.g. VAL-07"),

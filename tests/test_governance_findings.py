@@ -51,6 +51,20 @@ def test_findings_workflow(tmp_path, store_url):
     assert "chain intact" in mrm("findings", "verify-trail", "--store", url, check=0).stdout
 
 
+def test_a_revalidation_adds_to_the_open_findings_it_finds_again(tmp_path, store_url):
+    "The next year's run of the model finds the same three issues still open: each open finding gains a comment naming the run, and nothing is tracked twice."
+    url = store_url
+    mrm("findings", "import", fake_bundle(tmp_path / "first"), "--owner", "olga", "--store", url, check=0)
+    again = mrm("findings", "import", fake_bundle(tmp_path / "second", run="20270105T000000Z-fedcba"), "--store", url, check=0).stdout
+    assert "0 finding(s) recorded, 0 already in the store, 3 seen again" in " ".join(again.split())
+    from mrm_research.governance.findings import list_findings
+    from mrm_research.governance.store import Store
+    found = list_findings(Store(url)).set_index("finding_id")
+    assert len(found) == 3 and set(found.owner) == {"olga"}  # the findings of the first run, their owner kept
+    assert [c["text"] for c in json.loads(found.comments["CAL-01"])] == ["[seen again] run 20270105T000000Z-fedcba, CAL-01: Hosmer-Lemeshow check failed"]
+    assert "chain intact" in mrm("findings", "verify-trail", "--store", url, check=0).stdout
+
+
 def test_two_processes_commenting_at_once_lose_nothing(store_url):
     from mrm_research.governance.findings import add_finding
     from mrm_research.governance.store import Store, verify_trail

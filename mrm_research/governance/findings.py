@@ -4,7 +4,7 @@
 
 # %% ../../nbs/51_governance_findings.ipynb #cba7fcb1
 from __future__ import annotations
-import datetime as dt, json
+import datetime as dt, json, re
 from pathlib import Path
 import pandas as pd, sqlalchemy as sa
 from ..core import spreadsheet_safe, utc_now, write_atomic
@@ -12,8 +12,9 @@ from .store import Store, StoreError, append_audit
 from .listings import finding_listing, overdue_listing
 
 # %% auto #0
-__all__ = ['TRANSITIONS', 'DUE_DAYS', 'TRACKER_PRIORITY', 'add_finding', 'import_bundle', 'transition', 'comment', 'set_owner',
-           'list_findings', 'overdue', 'export_tracker_csv', 'record_signoffs', 'approval_blockers']
+__all__ = ['TRANSITIONS', 'DUE_DAYS', 'TRACKER_PRIORITY', 'add_finding', 'finding_shape', 'import_bundle', 'transition',
+           'comment', 'set_owner', 'list_findings', 'overdue', 'export_tracker_csv', 'record_signoffs',
+           'approval_blockers']
 
 # %% ../../nbs/51_governance_findings.ipynb #bf17c18f
 TRANSITIONS = {"open": ("remediation planned", "risk accepted"), "remediation planned": ("remediation submitted", "risk accepted"),
@@ -48,17 +49,44 @@ def add_finding(store: Store, model_id: str, finding_id: str, severity: str, tit
     return key, True
 
 # %% ../../nbs/51_governance_findings.ipynb #490e80e8
+def finding_shape(test: str | None, severity: str, title: str) -> tuple[str, str, str]:
+    "What makes findings of two runs one finding: the test it came from, its severity and its title with each number taken out ('operating threshold cost 0.522, above the limit 0.25' and '... 0.61, ...' are one)."
+    return (test or "", severity, re.sub(r"\d[\d,.]*", "#", title))
+
+def _open_earlier(store: Store, model_id: str, run_id: str) -> dict[tuple, str]:
+    "Open (not closed) findings of the model from other runs: their shape -> the oldest one's key."
+    rows = store.read("SELECT key, run_id, test, severity, title FROM findings WHERE model_id = :model AND status <> 'closed' ORDER BY created_at, key", model=model_id)
+    earlier = {}
+    for row in rows:
+        if row["run_id"] != run_id: earlier.setdefault(finding_shape(row["test"], row["severity"], row["title"]), row["key"])
+    return earlier
+
+def _seen_again(store: Store, key: str, run_id: str, finding: dict, actor: str) -> bool:
+    "Add to an open finding that a later run found it again (once per run and finding id); False when already added."
+    with store.write() as connection:
+        before = _row(connection, key); comments = json.loads(before["comments"])
+        if any(c.get("run") == run_id and c.get("finding_id") == finding["id"] for c in comments): return False
+        text = f"[seen again] run {run_id}, {finding['id']}: {finding['title']}"
+        after = {**before, "comments": json.dumps(comments + [{"at": utc_now(), "by": actor, "text": text, "run": run_id, "finding_id": finding["id"]}]), "updated_at": utc_now()}
+        connection.execute(sa.text("UPDATE findings SET comments = :comments, updated_at = :updated_at WHERE key = :key"), after)
+        append_audit(connection, actor, "finding", key, "seen again", before, after)
+    return True
+
 def import_bundle(store: Store, bundle: str | Path, owner: str | None = None, actor: str = "unknown") -> dict:
-    "Record every finding of a bundle; return how many were new and how many were already there."
+    "Record every finding of a bundle; one an earlier run of the model found and is still open is added to that finding (`finding_shape`). Returns how many were new, seen again, and already there."
     bundle = Path(bundle)
     try: manifest, results = json.loads((bundle / "manifest.json").read_text()), json.loads((bundle / "results.json").read_text())
     except (FileNotFoundError, json.JSONDecodeError) as error: raise StoreError(f"{bundle}: not a readable bundle ({error})") from None
-    created = existing = 0
+    model_id, run_id = manifest["model_id"], manifest["run_id"]
+    earlier, counts = _open_earlier(store, model_id, run_id), {"created": 0, "seen_again": 0, "already_recorded": 0}
     for finding in results.get("findings", []):
-        _, new = add_finding(store, manifest["model_id"], finding["id"], finding["severity"], finding["title"], finding.get("detail", ""), manifest["run_id"],
-                             finding.get("see"), owner, actor, dt.date.fromisoformat(manifest["date"][:10]) if manifest.get("date") else None)
-        created += new; existing += not new
-    return {"bundle": str(bundle), "model_id": manifest["model_id"], "run_id": manifest["run_id"], "created": created, "already_recorded": existing}
+        repeated = earlier.get(finding_shape(finding.get("see"), finding["severity"], finding["title"]))
+        if repeated: new, kind = _seen_again(store, repeated, run_id, finding, actor), "seen_again"
+        else:
+            new, kind = add_finding(store, model_id, finding["id"], finding["severity"], finding["title"], finding.get("detail", ""), run_id,
+                                    finding.get("see"), owner, actor, dt.date.fromisoformat(manifest["date"][:10]) if manifest.get("date") else None)[1], "created"
+        counts[kind if new else "already_recorded"] += 1
+    return {"bundle": str(bundle), "model_id": model_id, "run_id": run_id, **counts}
 
 # %% ../../nbs/51_governance_findings.ipynb #e24b8ccc
 def transition(store: Store, key: str, status: str, actor: str, note: str = "", approver: str | None = None, expiry: str | None = None) -> dict:
