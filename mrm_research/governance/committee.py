@@ -39,15 +39,16 @@ def _column(values, like: pd.DataFrame, dtype) -> pd.Series:
     return pd.Series(list(values), index=like.index, dtype=dtype)
 
 def open_findings(store: Store, as_of: dt.date) -> pd.DataFrame:
-    "Every finding not closed (risk accepted included), with the date found, its age in days and whether it is past due."
-    rows = store.read("SELECT f.key, f.model_id, f.finding_id, f.severity, f.status, f.title, f.due_date, f.created_at, b.date AS found FROM findings f "
+    "Every finding not closed (risk accepted included), with the date found, its age in days, whether it is past due, and how many later runs found it again (`findings.import_bundle`)."
+    rows = store.read("SELECT f.key, f.model_id, f.finding_id, f.severity, f.status, f.title, f.due_date, f.created_at, f.comments, b.date AS found FROM findings f "
                       "LEFT JOIN model_bundles b ON f.run_id = b.run_id WHERE f.status != 'closed' ORDER BY f.key")
-    frame = pd.DataFrame(rows, columns=["key", "model_id", "finding_id", "severity", "status", "title", "due_date", "created_at", "found"])
+    frame = pd.DataFrame(rows, columns=["key", "model_id", "finding_id", "severity", "status", "title", "due_date", "created_at", "comments", "found"])
     frame["found"] = _column((str(f)[:10] if pd.notna(f) else _raised(d, s, c) for f, d, s, c in zip(frame.found, frame.due_date, frame.severity, frame.created_at)), frame, object)
     frame = frame[_column((dt.date.fromisoformat(f) <= as_of for f in frame.found), frame, bool)].reset_index(drop=True)  # not yet found on that date
     frame["age_days"] = _column(((as_of - dt.date.fromisoformat(f)).days for f in frame.found), frame, "int64")
     frame["past_due"] = _column((bool(d) and s != "risk accepted" and dt.date.fromisoformat(d) < as_of for d, s in zip(frame.due_date, frame.status)), frame, bool)
-    return frame.drop(columns="created_at")
+    frame["seen_again"] = _column((sum("run" in note for note in json.loads(c or "[]")) for c in frame.comments), frame, "int64")  # a later run's finding noted on it
+    return frame.drop(columns=["created_at", "comments"])
 
 def findings_by_age(store: Store, as_of: dt.date) -> pd.DataFrame:
     "Open findings counted by severity and age band, with how many are past due."
