@@ -233,7 +233,9 @@ class DocumentationReview:
         lines = [f"Documentation review of {Path(self.document).name} (sha256 {self.sha256[:12]}) against {self.template['name']} v{self.template['version']}: "
                  f"{(self.sections.status == 'complete').sum()} of {len(self.sections)} required sections complete."]
         lines += [f"  [{g.status}] {g.section}: {g.gap}. Why it is required: {g.reason}" for g in self.gaps.itertuples()]
-        return "\n".join(lines + ([f"  Headings matching no required section: {', '.join(self.unmatched_headings)}"] if self.unmatched_headings else []))
+        unmatched = [f"  Headings matching no required section: {', '.join(self.unmatched_headings)}"] if self.unmatched_headings else []
+        if unmatched and len(self.gaps): unmatched.append("  (where they are required sections under your own names or in another language, add them as aliases in a template of your own: `mrm docs template > my_template.yaml`, then `--template my_template.yaml`)")
+        return "\n".join(lines + unmatched)
 
     def to_dict(self) -> dict:
         return {"document": self.document, "sha256": self.sha256, "template": self.template, "sections": self.sections.to_dict("records"), "unmatched_headings": self.unmatched_headings}
