@@ -89,7 +89,9 @@ def check_record(record: dict) -> list[str]:
     for field in ("exposure_usd", "decisions_per_year"):  # NaN or a negative number would tier as 'low' without a word
         value = record.get(field)
         if field in record and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0):
-            problems.append(f"field '{field}': a number of at least 0 is needed, got {value!r}")
+            hint = " (YAML reads 2e6 as text: write 2000000 or 2.0e+6; a number with thousands separators is text too)" if isinstance(value, str) else ""
+            problems.append(f"field '{field}': a number of at least 0 is needed, got {value!r}{hint}")
+    problems += [f"field '{field}': {record[field]!r} is not one of {', '.join(LEVELS)}" for field in ("complexity", "reliance") if record.get(field) not in (None, "", *LEVELS)]  # every problem at once, not one more at tiering
     answers = record.get("identification")  # an answer 'no' or 'false' written as text would count as yes
     if answers not in (None, "") and not isinstance(answers, dict): problems.append(f"field 'identification': a mapping of the questions {', '.join(IDENTIFICATION_QUESTIONS)} to true / false, got {answers!r}")
     elif isinstance(answers, dict):
