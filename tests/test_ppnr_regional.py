@@ -61,3 +61,19 @@ def test_scenario_report_from_the_banks_own_folder(tmp_path):
     assert stale["detail"].startswith(f"{leaver}: their last observed nii comes before {panel.period.max()}"), stale
     groups = results["tables"]["group_spread"]; percentiles = [i for i, c in enumerate(groups["columns"]) if c.endswith("of groups")]
     assert len(groups["rows"]) == 3 * 9 and all(row[i] is not None and np.isfinite(row[i]) for row in groups["rows"] for i in percentiles), groups  # every bank projected, the one that joined in its 21st quarter too
+    assert not any(f["id"] == "FIT-FEW-GROUPS" for f in results["findings"])  # nine banks: enough groups
+
+
+def test_scenario_report_on_two_banks(tmp_path):
+    "The same suite on a panel of two banks over four years: the group model's random effects rest on two groups, a finding with their estimated spread; the projection still runs."
+    import pandas as pd
+    write_bank_folder(tmp_path)
+    panel = pd.read_parquet(tmp_path / "data" / "panel.parquet")
+    panel = panel[panel.entity.isin(panel.entity.unique()[:2]) & panel.period.isin(sorted(panel.period.unique())[-16:])]
+    panel.to_parquet(tmp_path / "data" / "panel.parquet", index=False)
+    mrm("run", REPO / "nbs/validation/ppnr_scenarios.ipynb", "-p", "data_dir", "data", "-p", "suite_file", "suite.yaml", "-p", "device", "cpu", "-p", "paths", 200,
+        "--out", "out", "--no-progress", cwd=tmp_path, check=0)
+    bundle, = bundles(tmp_path / "out")
+    results = json.loads((bundle / "results.json").read_text())
+    few, = [f for f in results["findings"] if f["id"] == "FIT-FEW-GROUPS"]
+    assert few["title"] == "NII by bank: random effects estimated from 2 group(s), fewer than 5" and "standard deviation of the group effects: (Intercept) " in few["detail"]
