@@ -297,7 +297,7 @@ class ScoringModel:
         features = self.features(frame, dataset); gaps = features.isna().any(axis=1)
         if not gaps.any(): return gaps
         try: scores = self._raw_scores(features)[:, self.positive_column_]  # the whole sample, as it is scored later: a part alone could encode categories otherwise
-        except Exception: return gaps  # predict_proba names the model's error where no row remains to score
+        except Exception: return gaps  # the rows with a gap are set aside; an error they did not cause is raised again when the rest is scored
         return gaps & ~np.isfinite(scores)
 
     def predict(self, frame: pd.DataFrame, dataset: str = "data") -> np.ndarray:
