@@ -287,6 +287,10 @@ def column_groups(frame: pd.DataFrame) -> list[tuple[pd.DataFrame, float]]:
 
 _tables_shown = 0
 
+def _or_none(frame: pd.DataFrame) -> pd.DataFrame:
+    "The table, or for one of no row a row saying 'none' under its columns: a header alone reads as a table that failed to fill."
+    return pd.DataFrame([["none", *[""] * (len(frame.columns) - 1)]], columns=frame.columns) if frame.empty and len(frame.columns) else frame
+
 def show_table(frame: pd.DataFrame, # table to show
                caption: str = "", # shown with the table's number
                name: str | None = None, # if given, the whole table is also recorded in `results.json` under this name
@@ -301,6 +305,7 @@ def show_table(frame: pd.DataFrame, # table to show
     from IPython.display import display
     global _tables_shown
     if name: recorder().table(name, frame, caption)
+    frame = _or_none(frame)  # recorded as it is, shown saying so when it has no row
     _tables_shown += 1; key = name or f"table-{_tables_shown}"
     long = len(frame) > max_rows
     if summary is not None and len(summary) > max_rows: raise ParameterError(f"the summary of table '{caption or key}' has {len(summary)} rows, more than the {max_rows} a body table may have: summarise further")
