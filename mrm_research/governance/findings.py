@@ -50,8 +50,8 @@ def add_finding(store: Store, model_id: str, finding_id: str, severity: str, tit
 
 # %% ../../nbs/51_governance_findings.ipynb #490e80e8
 def finding_shape(test: str | None, severity: str, title: str) -> tuple[str, str, str]:
-    "What makes findings of two runs one finding: the test it came from, its severity and its title with each number taken out ('operating threshold cost 0.522, above the limit 0.25' and '... 0.61, ...' are one)."
-    return (test or "", severity, re.sub(r"\d[\d,.]*", "#", title))
+    "What makes findings of two runs one finding: the test it came from, its severity and its title with each number taken out ('operating threshold cost 0.522, above the limit 0.25' and '... 0.61, ...' are one); a number inside a name stays ('(x1)' and '(x2)' are two features)."
+    return (test or "", severity, re.sub(r"(?<![\w.])\d(?:[\d,.]*\d)?(?!\w)", "#", title))
 
 def _open_earlier(store: Store, model_id: str, run_id: str) -> dict[tuple, str]:
     "Open (not closed) findings of the model from other runs: their shape -> the oldest one's key."
