@@ -49,16 +49,17 @@ def add_finding(store: Store, model_id: str, finding_id: str, severity: str, tit
     return key, True
 
 # %% ../../nbs/51_governance_findings.ipynb #490e80e8
-def finding_shape(test: str | None, severity: str, title: str) -> tuple[str, str, str]:
-    "What makes findings of two runs one finding: the test it came from, its severity and its title with each number taken out ('operating threshold cost 0.522, above the limit 0.25' and '... 0.61, ...' are one); a number inside a name stays ('(x1)' and '(x2)' are two features)."
-    return (test or "", severity, re.sub(r"(?<![\w.])\d(?:[\d,.]*\d)?(?!\w)", "#", title))
+def finding_shape(test: str | None, severity: str, title: str, detail: str | None = "") -> tuple[str, str, str, str]:
+    "What makes findings of two runs one finding: the test it came from, its severity, and its title and detail with each number taken out ('operating threshold cost 0.522, above the limit 0.25' and '... 0.61, ...' are one); a number inside a name stays ('(x1)' and '(x2)' are two features), and so do the names a detail lists (the segments whose thresholds to lower)."
+    numbers = lambda text: re.sub(r"(?<![\w.])\d(?:[\d,.]*\d)?(?!\w)", "#", text or "")
+    return (test or "", severity, numbers(title), numbers(detail))
 
 def _open_earlier(store: Store, model_id: str, run_id: str) -> dict[tuple, str]:
     "Open (not closed) findings of the model from other runs: their shape -> the oldest one's key."
-    rows = store.read("SELECT key, run_id, test, severity, title FROM findings WHERE model_id = :model AND status <> 'closed' ORDER BY created_at, key", model=model_id)
+    rows = store.read("SELECT key, run_id, test, severity, title, detail FROM findings WHERE model_id = :model AND status <> 'closed' ORDER BY created_at, key", model=model_id)
     earlier = {}
     for row in rows:
-        if row["run_id"] != run_id: earlier.setdefault(finding_shape(row["test"], row["severity"], row["title"]), row["key"])
+        if row["run_id"] != run_id: earlier.setdefault(finding_shape(row["test"], row["severity"], row["title"], row["detail"]), row["key"])
     return earlier
 
 def _seen_again(store: Store, key: str, run_id: str, finding: dict, actor: str) -> bool:
@@ -80,7 +81,7 @@ def import_bundle(store: Store, bundle: str | Path, owner: str | None = None, ac
     model_id, run_id = manifest["model_id"], manifest["run_id"]
     earlier, counts = _open_earlier(store, model_id, run_id), {"created": 0, "seen_again": 0, "already_recorded": 0}
     for finding in results.get("findings", []):
-        repeated = earlier.get(finding_shape(finding.get("see"), finding["severity"], finding["title"]))
+        repeated = earlier.get(finding_shape(finding.get("see"), finding["severity"], finding["title"], finding.get("detail", "")))
         if repeated: new, kind = _seen_again(store, repeated, run_id, finding, actor), "seen_again"
         else:
             new, kind = add_finding(store, model_id, finding["id"], finding["severity"], finding["title"], finding.get("detail", ""), run_id,
