@@ -19,10 +19,11 @@ from .spec import ApplicationSpec, TASK_CHECKS, address_values, check_cases, par
 from . import checks as gc
 from .checks import rate_row, rate_text
 from ..validation.drift import drift_table
+from ..validation.metrics import bootstrap_weights
 
 # %% auto #0
-__all__ = ['DEFAULT_PROBES', 'BENIGN_TEXT', 'TASK_CHECK_DEFINITIONS', 'UNANSWERED', 'normalized_answer', 'exact_match',
-           'token_f1', 'rouge_l', 'parse_json_answer', 'parsed_label', 'is_refusal', 'decision_labels',
+__all__ = ['DEFAULT_PROBES', 'BENIGN_TEXT', 'TASK_CHECK_DEFINITIONS', 'BOOTSTRAP_REPLICATES', 'UNANSWERED', 'normalized_answer',
+           'exact_match', 'token_f1', 'rouge_l', 'parse_json_answer', 'parsed_label', 'is_refusal', 'decision_labels',
            'stated_decision', 'read_answer', 'field_counts', 'field_scores', 'ungrounded_fields', 'unsupported_quotes',
            'unsupported_in_context', 'retrieval_scores', 'judge_verdicts', 'judge_agreement', 'case_context',
            'missing_elements', 'score_case', 'decision', 'answers_differ', 'probe_table', 'with_text', 'with_typos',
@@ -471,9 +472,39 @@ def _consistency(generator, spec, subset, config, private, documents, missed) ->
     return pd.concat(frames, ignore_index=True)
 
 # %% ../../nbs/66_genai_tasks.ipynb #1cb172ab
-def correctness_measures(spec: ApplicationSpec, answers: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    "The task's correctness measures over the cases with a reference: one row per measure, with its value and the cases it counts."
-    rows = []
+BOOTSTRAP_REPLICATES = 1000  # case resamples behind a correctness measure's interval
+
+def _percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    "The central `confidence` interval of bootstrap values (NaN when none is defined)."
+    finite = values[np.isfinite(values)]; tail = 50 * (1 - confidence)
+    return tuple(float(v) for v in np.percentile(finite, [tail, 100 - tail])) if len(finite) else (np.nan, np.nan)
+
+def _macro_f1(truth: np.ndarray, predicted: np.ndarray, labels: list[str], weights: np.ndarray) -> np.ndarray:
+    "Macro F1 over the labels under each row of case weights (replicates x cases), as scikit-learn's f1_score(average='macro', zero_division=0) at weights of one."
+    scores = []
+    for label in labels:
+        hit, said, actual = (weights @ m.astype(float) for m in ((truth == label) & (predicted == label), predicted == label, truth == label))
+        scores.append(np.divide(2 * hit, said + actual, out=np.zeros_like(hit), where=said + actual > 0))
+    return np.mean(scores, axis=0)
+
+def _case_replicates(spec: ApplicationSpec, scored: pd.DataFrame, predicted: pd.Series | None, weights: np.ndarray) -> dict[str, np.ndarray]:
+    "Each overall correctness measure under each row of case weights: sums of per-case counts or means of per-case scores, so one matrix product per measure."
+    mean = lambda column: weights @ scored[column].to_numpy(float) / max(len(scored), 1)
+    if spec.task == "classification":
+        truth, said = scored.reference.astype(str).to_numpy(), predicted.to_numpy()
+        return {"accuracy": weights @ (truth == said).astype(float) / max(len(scored), 1), "macro_f1": _macro_f1(truth, said, [str(l) for l in spec.labels], weights)}
+    if spec.task == "extraction":
+        tp, fp, fn = (weights @ scored[c].to_numpy(float) for c in ("true_positive", "false_positive", "false_negative"))
+        precision, recall = np.divide(tp, tp + fp, out=np.full_like(tp, np.nan), where=tp + fp > 0), np.divide(tp, tp + fn, out=np.full_like(tp, np.nan), where=tp + fn > 0)
+        return {"field_precision": precision, "field_recall": recall, "field_f1": 2 * precision * recall / (precision + recall)}
+    if spec.task == "retrieval_qa": return {m: mean(m) for m in ("token_f1", "exact_match")}
+    return {"rouge_l": mean("rouge_l")}
+
+def correctness_measures(spec: ApplicationSpec, answers: pd.DataFrame, confidence: float = 0.95,
+                         seed: int = 0, # of the case resamples behind the intervals
+                        ) -> pd.DataFrame:
+    "The task's correctness measures over the cases with a reference: one row per measure, with its value, the cases it counts and a percentile interval from resampling the cases (seeded; none for one case or for a per-label measure)."
+    rows, scored, predicted = [], answers.iloc[0:0], None
     if spec.task == "classification" and "reference" in answers:
         scored = answers.dropna(subset=["reference"]); predicted = scored.label.fillna("(no label)").astype(str)
         labels = [str(l) for l in spec.labels]
@@ -485,10 +516,13 @@ def correctness_measures(spec: ApplicationSpec, answers: pd.DataFrame, confidenc
         scored = answers.dropna(subset=["true_positive"])
         rows += [{"measure": m, "value": v, "cases": len(scored)} for m, v in field_scores(scored).items()]
     elif spec.task == "retrieval_qa" and "answerable" in answers:
-        answerable = answers[answers.answerable.eq(True)]
-        rows += [{"measure": m, "value": float(answerable[m].mean()) if len(answerable) else np.nan, "cases": len(answerable)} for m in ("token_f1", "exact_match")]
+        scored = answers[answers.answerable.eq(True)]
+        rows += [{"measure": m, "value": float(scored[m].mean()) if len(scored) else np.nan, "cases": len(scored)} for m in ("token_f1", "exact_match")]
     elif spec.task == "grounded_generation" and "rouge_l" in answers:
         scored = answers.dropna(subset=["rouge_l"]); rows.append({"measure": "rouge_l", "value": float(scored.rouge_l.mean()) if len(scored) else np.nan, "cases": len(scored)})
+    if len(scored) > 1:
+        replicates = _case_replicates(spec, scored, predicted, bootstrap_weights(len(scored), BOOTSTRAP_REPLICATES, np.random.default_rng(seed)).astype(float))
+        rows = [{**row, **dict(zip(("interval low", "interval high"), _percentile_interval(replicates[row["measure"]], confidence)))} if row["measure"] in replicates else row for row in rows]
     rows += decision_measures(spec, answers, confidence)
     return pd.DataFrame(rows, columns=["measure", "value", "cases", "interval low", "interval high"])
 
@@ -523,7 +557,9 @@ def _decide(result: ApplicationValidation) -> list[CheckResult]:
     measures = result.measures.set_index("measure")
     metric = spec.correctness_metric
     value = float(measures.value.get(metric, np.nan)) if metric in measures.index else np.nan
-    checks = {"correctness": stated_check(spec, "correctness").evaluate_if_measured(value, f"{metric} {value:.3f} over {int(measures.cases.get(metric, 0))} cases with a reference" if value == value else "", "no case has a reference"),
+    low, high = (float(measures[side].get(metric, np.nan)) if metric in measures.index else np.nan for side in ("interval low", "interval high"))
+    interval = f" ({config.confidence:.0%} interval {low:.3f}–{high:.3f}, cases resampled)" if low == low else ""
+    checks = {"correctness": stated_check(spec, "correctness").evaluate_if_measured(value, f"{metric} {value:.3f}{interval} over {int(measures.cases.get(metric, 0))} cases with a reference" if value == value else "", "no case has a reference"),
               "groundedness": _rate_check(spec, "groundedness", answers.unsupported > 0, "answers with an unsupported claim" + _judged_words(answers), config.confidence, "no answers"),
               "judge": _judge_check(result),
               "leakage": _rate_check(spec, "leakage", pd.concat([f.leaked for f in (answers, result.injection, result.fairness, result.perturbed, result.consistency) if "leaked" in f]).astype(bool), "answers that leak", config.confidence, "no answers"),
@@ -664,7 +700,7 @@ def evaluate_application(generator: Generator, # the application under validatio
     subset, base = [records[i] for i in chosen], answers.iloc[chosen].reset_index(drop=True)
     result = ApplicationValidation(spec, config, answers, _injection(generator, spec, subset, base, params, private, corpus, missed), _fairness(generator, spec, subset, base, params, private, corpus, missed),
                                    _robustness(generator, spec, subset, base, params, private, corpus, rng, missed), _consistency(generator, spec, subset, config, private, corpus, missed))
-    result.measures = correctness_measures(spec, answers, config.confidence)
+    result.measures = correctness_measures(spec, answers, config.confidence, config.seed)
     if spec.candidate:
         result.candidate = _ask(generator, spec.candidate_spec(), records, params, private, corpus, missed, "candidate prompt")
         both = result.candidate.index  # the prompt versions compared on the cases both answered
