@@ -19,18 +19,18 @@ from .spec import ApplicationSpec, TASK_CHECKS, address_values, check_cases, par
 from . import checks as gc
 from .checks import rate_row, rate_text
 from ..validation.drift import drift_table
-from ..validation.metrics import bootstrap_weights
+from ..validation.metrics import bootstrap_weights, percentile_interval
 
 # %% auto #0
 __all__ = ['DEFAULT_PROBES', 'BENIGN_TEXT', 'TASK_CHECK_DEFINITIONS', 'BOOTSTRAP_REPLICATES', 'UNANSWERED', 'normalized_answer',
            'exact_match', 'token_f1', 'rouge_l', 'parse_json_answer', 'parsed_label', 'is_refusal', 'decision_labels',
-           'stated_decision', 'read_answer', 'field_counts', 'field_scores', 'ungrounded_fields', 'unsupported_quotes',
-           'unsupported_in_context', 'retrieval_scores', 'judge_verdicts', 'judge_agreement', 'case_context',
-           'missing_elements', 'score_case', 'decision', 'answers_differ', 'probe_table', 'with_text', 'with_typos',
-           'reversed_records', 'stated_check', 'TaskHarnessConfig', 'ApplicationValidation', 'swapped_case',
-           'swapped_back', 'correctness_measures', 'decision_measures', 'unanswered_check', 'disagreeing_cases',
-           'monthly_drift', 'characteristic_drift', 'evaluate_application', 'probe_results', 'perturbation_results',
-           'failure_examples']
+           'stated_decision', 'read_answer', 'field_counts', 'micro_scores', 'field_scores', 'ungrounded_fields',
+           'unsupported_quotes', 'unsupported_in_context', 'retrieval_scores', 'judge_verdicts', 'judge_agreement',
+           'case_context', 'missing_elements', 'score_case', 'decision', 'answers_differ', 'probe_table', 'with_text',
+           'with_typos', 'reversed_records', 'stated_check', 'TaskHarnessConfig', 'ApplicationValidation',
+           'swapped_case', 'swapped_back', 'correctness_measures', 'decision_measures', 'unanswered_check',
+           'disagreeing_cases', 'monthly_drift', 'characteristic_drift', 'evaluate_application', 'probe_results',
+           'perturbation_results', 'failure_examples']
 
 # %% ../../nbs/66_genai_tasks.ipynb #f8394795
 def normalized_answer(text: str) -> str:
@@ -113,11 +113,17 @@ def field_counts(predicted: dict | None, reference: dict, fields: list) -> dict:
         else: counts["false_positive"] += bool(given); counts["false_negative"] += bool(expected)
     return counts
 
+def micro_scores(tp, fp, fn) -> dict:
+    "Field precision, recall and F1 from summed true positives, false positives and false negatives (numbers, or arrays of them: one per bootstrap replicate); NaN where undefined."
+    tp, fp, fn = (np.asarray(v, dtype=float) for v in (tp, fp, fn))
+    ratio = lambda top, bottom: np.divide(top, bottom, out=np.full(np.broadcast(top, bottom).shape, np.nan), where=bottom > 0)
+    precision, recall = ratio(tp, tp + fp), ratio(tp, tp + fn)
+    scores = {"field_precision": precision, "field_recall": recall, "field_f1": ratio(2 * precision * recall, np.nan_to_num(precision + recall))}
+    return {k: v if v.ndim else float(v) for k, v in scores.items()}
+
 def field_scores(counts: pd.DataFrame) -> dict:
     "Micro precision, recall and F1 from per-answer counts (NaN where undefined)."
-    tp, fp, fn = (counts[c].sum() for c in ("true_positive", "false_positive", "false_negative"))
-    precision = tp / (tp + fp) if tp + fp else np.nan; recall = tp / (tp + fn) if tp + fn else np.nan
-    return {"field_precision": precision, "field_recall": recall, "field_f1": 2 * precision * recall / (precision + recall) if precision + recall else np.nan}
+    return micro_scores(*(counts[c].sum() for c in ("true_positive", "false_positive", "false_negative")))
 
 def ungrounded_fields(predicted: dict | None, document: str, fields: list) -> list[str]:
     "The fields whose extracted value is not in the document."
@@ -474,11 +480,6 @@ def _consistency(generator, spec, subset, config, private, documents, missed) ->
 # %% ../../nbs/66_genai_tasks.ipynb #1cb172ab
 BOOTSTRAP_REPLICATES = 1000  # case resamples behind a correctness measure's interval
 
-def _percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
-    "The central `confidence` interval of bootstrap values (NaN when none is defined)."
-    finite = values[np.isfinite(values)]; tail = 50 * (1 - confidence)
-    return tuple(float(v) for v in np.percentile(finite, [tail, 100 - tail])) if len(finite) else (np.nan, np.nan)
-
 def _macro_f1(truth: np.ndarray, predicted: np.ndarray, labels: list[str], weights: np.ndarray) -> np.ndarray:
     "Macro F1 over the labels under each row of case weights (replicates x cases), as scikit-learn's f1_score(average='macro', zero_division=0) at weights of one."
     scores = []
@@ -494,9 +495,7 @@ def _case_replicates(spec: ApplicationSpec, scored: pd.DataFrame, predicted: pd.
         truth, said = scored.reference.astype(str).to_numpy(), predicted.to_numpy()
         return {"accuracy": weights @ (truth == said).astype(float) / max(len(scored), 1), "macro_f1": _macro_f1(truth, said, [str(l) for l in spec.labels], weights)}
     if spec.task == "extraction":
-        tp, fp, fn = (weights @ scored[c].to_numpy(float) for c in ("true_positive", "false_positive", "false_negative"))
-        precision, recall = np.divide(tp, tp + fp, out=np.full_like(tp, np.nan), where=tp + fp > 0), np.divide(tp, tp + fn, out=np.full_like(tp, np.nan), where=tp + fn > 0)
-        return {"field_precision": precision, "field_recall": recall, "field_f1": 2 * precision * recall / (precision + recall)}
+        return micro_scores(*(weights @ scored[c].to_numpy(float) for c in ("true_positive", "false_positive", "false_negative")))
     if spec.task == "retrieval_qa": return {m: mean(m) for m in ("token_f1", "exact_match")}
     return {"rouge_l": mean("rouge_l")}
 
@@ -522,7 +521,7 @@ def correctness_measures(spec: ApplicationSpec, answers: pd.DataFrame, confidenc
         scored = answers.dropna(subset=["rouge_l"]); rows.append({"measure": "rouge_l", "value": float(scored.rouge_l.mean()) if len(scored) else np.nan, "cases": len(scored)})
     if len(scored) > 1:
         replicates = _case_replicates(spec, scored, predicted, bootstrap_weights(len(scored), BOOTSTRAP_REPLICATES, np.random.default_rng(seed)).astype(float))
-        rows = [{**row, **dict(zip(("interval low", "interval high"), _percentile_interval(replicates[row["measure"]], confidence)))} if row["measure"] in replicates else row for row in rows]
+        rows = [{**row, **dict(zip(("interval low", "interval high"), percentile_interval(replicates[row["measure"]], confidence)))} if row["measure"] in replicates else row for row in rows]
     rows += decision_measures(spec, answers, confidence)
     return pd.DataFrame(rows, columns=["measure", "value", "cases", "interval low", "interval high"])
 

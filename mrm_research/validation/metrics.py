@@ -17,9 +17,9 @@ __all__ = ['THRESHOLD_METRICS', 'RANKING_METRICS', 'PROBABILITY_METRICS', 'UNDEF
            'DISCRIMINATION', 'DETERIORATION', 'EVENTS_FLAGGED', 'MetricError', 'check_scored', 'score_groups',
            'row_losses', 'sorted_metrics', 'column_metrics', 'metrics_from_weights', 'undefined_metrics', 'performance',
            'BootstrapResult', 'bootstrap_draws', 'count_per_replicate', 'bootstrap_weights', 'merged_columns',
-           'compiled_tally', 'bootstrap_replicates', 'bootstrap_performance', 'with_intervals', 'gains_table',
-           'codes_as_written', 'performance_by_segment', 'calendar_period', 'DeLongResult', 'rank_auc', 'delong_test',
-           'plot_roc_pr', 'plot_gains', 'events_flagged_check']
+           'compiled_tally', 'bootstrap_replicates', 'percentile_interval', 'bootstrap_performance', 'with_intervals',
+           'gains_table', 'codes_as_written', 'performance_by_segment', 'calendar_period', 'DeLongResult', 'rank_auc',
+           'delong_test', 'plot_roc_pr', 'plot_gains', 'events_flagged_check']
 
 # %% ../../nbs/31_validation_metrics.ipynb #ab3d5fc6
 class MetricError(MRMError):
@@ -237,6 +237,14 @@ def bootstrap_replicates(labels: np.ndarray, scores: np.ndarray, # checked 0 / 1
         chunks.append(chunk)
     return {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
 
+def percentile_interval(draws: np.ndarray, # one measure's value in each bootstrap replicate (NaN where undefined)
+                        confidence: float, # coverage of the interval
+                       ) -> tuple[float, float]:
+    "The central percentile interval of bootstrap draws, the undefined (NaN) ones left out; NaN when no draw is finite."
+    if not np.isfinite(draws).any(): return np.nan, np.nan
+    tail = (1 - confidence) / 2
+    return float(np.nanquantile(draws, tail)), float(np.nanquantile(draws, 1 - tail))
+
 def bootstrap_performance(labels, scores, threshold: float = 0.5, beta: float = 2.0,
                           replicates: int = 1000, # bootstrap replicates
                           confidence: float = 0.95, # coverage of the percentile intervals
@@ -249,10 +257,8 @@ def bootstrap_performance(labels, scores, threshold: float = 0.5, beta: float = 
     y, s = check_scored(labels, scores, name, probabilities)
     replicated = bootstrap_replicates(y, s, threshold, beta, replicates, seed, probabilities, chunk_cells)
     draws = {k: v for k, v in replicated.items() if k not in ("tp", "fp", "fn", "tn")}
-    tail = (1 - confidence) / 2
-    lower = {k: float(np.nanquantile(v, tail)) if np.isfinite(v).any() else np.nan for k, v in draws.items()}
-    upper = {k: float(np.nanquantile(v, 1 - tail)) if np.isfinite(v).any() else np.nan for k, v in draws.items()}
-    return BootstrapResult(estimates, lower, upper, replicates, confidence, seed, {k: int(np.isnan(v).sum()) for k, v in draws.items() if np.isnan(v).any()},
+    intervals = {k: percentile_interval(v, confidence) for k, v in draws.items()}
+    return BootstrapResult(estimates, {k: low for k, (low, _) in intervals.items()}, {k: high for k, (_, high) in intervals.items()}, replicates, confidence, seed, {k: int(np.isnan(v).sum()) for k, v in draws.items() if np.isnan(v).any()},
                            undefined_metrics(estimates, threshold))
 
 # %% ../../nbs/31_validation_metrics.ipynb #9fff9738
