@@ -64,14 +64,7 @@ def _open_earlier(store: Store, model_id: str, run_id: str) -> dict[tuple, str]:
 
 def _seen_again(store: Store, key: str, run_id: str, finding: dict, actor: str) -> bool:
     "Add to an open finding that a later run found it again (once per run and finding id); False when already added."
-    with store.write() as connection:
-        before = _row(connection, key); comments = json.loads(before["comments"])
-        if any(c.get("run") == run_id and c.get("finding_id") == finding["id"] for c in comments): return False
-        text = f"[seen again] run {run_id}, {finding['id']}: {finding['title']}"
-        after = {**before, "comments": json.dumps(comments + [{"at": utc_now(), "by": actor, "text": text, "run": run_id, "finding_id": finding["id"]}]), "updated_at": utc_now()}
-        connection.execute(sa.text("UPDATE findings SET comments = :comments, updated_at = :updated_at WHERE key = :key"), after)
-        append_audit(connection, actor, "finding", key, "seen again", before, after)
-    return True
+    return _add_comment(store, key, f"[seen again] run {run_id}, {finding['id']}: {finding['title']}", actor, "seen again", run=run_id, finding_id=finding["id"]) is not None
 
 def import_bundle(store: Store, bundle: str | Path, owner: str | None = None, actor: str = "unknown") -> dict:
     "Record every finding of a bundle; one an earlier run of the model found and is still open is added to that finding (`finding_shape`). Returns how many were new, seen again, and already there."
@@ -109,14 +102,19 @@ def transition(store: Store, key: str, status: str, actor: str, note: str = "", 
         append_audit(connection, actor, "finding", key, f"status: {before['status']} -> {status}", before, after)
     return after
 
+def _add_comment(store: Store, key: str, text: str, actor: str, action: str = "comment", **fields) -> dict | None:
+    "Append a comment (with any further fields) and its audit entry in one transaction; with fields, None and nothing written when a comment holding the same fields is there already."
+    with store.write() as connection:
+        before = _row(connection, key); comments = json.loads(before["comments"])
+        if fields and any(all(c.get(k) == v for k, v in fields.items()) for c in comments): return None
+        after = {**before, "comments": json.dumps(comments + [{"at": utc_now(), "by": actor, "text": text, **fields}]), "updated_at": utc_now()}
+        connection.execute(sa.text("UPDATE findings SET comments = :comments, updated_at = :updated_at WHERE key = :key"), after)
+        append_audit(connection, actor, "finding", key, action, before, after)
+    return after
+
 def comment(store: Store, key: str, text: str, actor: str) -> dict:
     "Append a comment to a finding."
-    with store.write() as connection:
-        before = _row(connection, key)
-        after = {**before, "comments": json.dumps(json.loads(before["comments"]) + [{"at": utc_now(), "by": actor, "text": text}]), "updated_at": utc_now()}
-        connection.execute(sa.text("UPDATE findings SET comments = :comments, updated_at = :updated_at WHERE key = :key"), after)
-        append_audit(connection, actor, "finding", key, "comment", before, after)
-    return after
+    return _add_comment(store, key, text, actor)
 
 def set_owner(store: Store, key: str, owner: str, actor: str) -> dict:
     "Assign the finding's owner."
