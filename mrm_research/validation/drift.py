@@ -191,11 +191,14 @@ class ConfidenceBasedPerformanceEstimator:
         return self
 
     def predict(self, scores) -> dict[str, float]:
-        "Expected metrics of a set of unlabelled scores."
+        "Expected metrics of a set of unlabelled scores: ROC-AUC the area under the expected ROC curve (as NannyML computes it), not measured (NaN) below two rows; nothing measured without a row."
         if not hasattr(self, "calibrator_"): raise MetricError("fit the estimator on reference scores and labels first")
-        s = np.asarray(scores, float); p = self.calibrator_.predict(s)
-        values = metrics_from_weights(np.ones((1, len(s))), p, s, self.threshold, probabilities=False)
-        return {k: float(values[k][0]) for k in self.metrics}
+        s = np.asarray(scores, float)
+        if len(s) == 0: return {k: float("nan") for k in self.metrics}  # nothing scored: nothing to expect
+        p = self.calibrator_.predict(s)
+        values = {k: float(v[0]) for k, v in metrics_from_weights(np.ones((1, len(s))), p, s, self.threshold, probabilities=False).items()}
+        if len(s) < 2: values |= {"roc_auc": float("nan"), "gini": float("nan")}  # a ranking needs a pair of rows to order
+        return {k: values[k] for k in self.metrics}
 
     def score(self, scores, labels) -> pd.DataFrame:
         "Estimated against realised metrics on data whose labels have arrived; a realised metric those labels leave undefined (no row at the threshold, one class) is NaN."

@@ -92,7 +92,9 @@ def column_metrics(pos: np.ndarray, neg: np.ndarray, # (replicates, columns): we
     pos_c, tp_c, fp_c = pos[:, columns].astype(float), cum_tp[:, columns].astype(float), cum_fp[:, columns].astype(float)
     row_dot = lambda a, b: np.einsum("ij,ij->i", a, b)
     # ROC-AUC: sum over positives of (negatives scored lower + half the tied) = P*N - sum pos*cum_fp + half sum pos*neg
-    lower = P * N - row_dot(pos_c, fp_c) + (0.5 * row_dot(pos_c, neg[:, columns].astype(float)) if tied else 0.0)
+    # a row of fractional label (an expected label, as CBPE gives) is a positive and a negative of one score: tied with itself, half
+    # its own pair counts, as in the area under the expected ROC curve (NannyML's trapezoid); without it one row's window scored 0
+    lower = P * N - row_dot(pos_c, fp_c) + (0.5 * row_dot(pos_c, neg[:, columns].astype(float)) if tied or not integral else 0.0)
     out = {"roc_auc": _safe_divide(lower, P * N)}
     out["gini"] = 2 * out["roc_auc"] - 1
     precision = np.divide(tp_c, tp_c + fp_c, out=np.zeros_like(tp_c), where=pos_c > 0)  # a score no replicate row holds adds nothing
