@@ -159,3 +159,20 @@ def test_an_onnx_model_is_validated_through_the_same_calls(tmp_path, fraud_model
     assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(expected, abs=1e-5)  # onnxruntime computes in float32
     assert results["metrics"]["shap_additivity_error"]["value"] < 1e-6
     assert {c["check"]: c["status"] for c in results["checks"]}["hyperparameter sensitivity"] == "not run"
+
+
+def test_a_thin_test_sample_and_a_one_row_monitoring_extract(tmp_path, fraud_model):
+    "A small bank's validation sample: 30 test rows with 2 events, and a monitoring extract of one scored row. What such samples cannot support is said (a finding naming the counts; ROC-AUC estimated before labels needs two rows), and the run goes on."
+    folder, _, _ = fraud_model
+    test = fraud_data(30, "2025-03-05", 11); test.to_csv(tmp_path / "test.csv", index=False)
+    fraud_data(1, "2025-06-01", 5).to_csv(tmp_path / "monitor.csv", index=False)
+    events = int((test.is_fraud == "yes").sum()); assert 0 < events < 10
+    mrm("validate", folder / "card.yaml", "--train", folder / "train.parquet", "--test", tmp_path / "test.csv", "--monitor", tmp_path / "monitor.csv",
+        "-p", "replicates", "50", "-p", "mutable_features", "[]", "--out", tmp_path / "out", "--no-progress", cwd=tmp_path, check=0)
+    (bundle,) = bundles(tmp_path / "out")
+    results = json.loads((bundle / "results.json").read_text())
+    findings = {f["id"]: f for f in results["findings"]}
+    assert findings["DATA-FEW-EVENTS"]["title"].startswith(f"the test sample holds {events} positives, fewer than 10") and findings["DATA-FEW-EVENTS"]["severity"] == "medium"
+    assert findings["DATA-ONE-CLASS"]["severity"] == "medium"  # the monitoring row is of one class
+    estimated = pd.DataFrame(results["tables"]["estimated_performance"]["rows"], columns=results["tables"]["estimated_performance"]["columns"]).set_index("metric")
+    assert pd.isna(estimated.loc["roc_auc", "estimated"]) and estimated.loc["alert_rate", "estimated"] in (0.0, 1.0) and (estimated.rows == 1).all()
