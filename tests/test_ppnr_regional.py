@@ -61,11 +61,11 @@ def test_scenario_report_from_the_banks_own_folder(tmp_path):
     assert stale["detail"].startswith(f"{leaver}: their last observed nii comes before {panel.period.max()}"), stale
     groups = results["tables"]["group_spread"]; percentiles = [i for i, c in enumerate(groups["columns"]) if c.endswith("of groups")]
     assert len(groups["rows"]) == 3 * 9 and all(row[i] is not None and np.isfinite(row[i]) for row in groups["rows"] for i in percentiles), groups  # every bank projected, the one that joined in its 21st quarter too
-    assert not any(f["id"] == "FIT-FEW-GROUPS" for f in results["findings"])  # nine banks: enough groups
+    assert not any(f["id"] in ("FIT-FEW-GROUPS", "FIT-SHORT-SERIES") for f in results["findings"])  # nine banks: enough groups; 39 quarters: enough history for every series
 
 
 def test_scenario_report_on_two_banks(tmp_path):
-    "The same suite on a panel of two banks over four years: the group model's random effects rest on two groups, a finding with their estimated spread; the projection still runs."
+    "The same suite on a panel of two banks over four years: the group model's random effects rest on two groups, a finding with their estimated spread; three of the four series are fitted on too short a history for their parameters, a finding naming them; the projection still runs."
     import pandas as pd
     write_bank_folder(tmp_path)
     panel = pd.read_parquet(tmp_path / "data" / "panel.parquet")
@@ -77,3 +77,6 @@ def test_scenario_report_on_two_banks(tmp_path):
     results = json.loads((bundle / "results.json").read_text())
     few, = [f for f in results["findings"] if f["id"] == "FIT-FEW-GROUPS"]
     assert few["title"] == "NII by bank: random effects estimated from 2 group(s), fewer than 5" and "standard deviation of the group effects: (Intercept) " in few["detail"]
+    short, = [f for f in results["findings"] if f["id"] == "FIT-SHORT-SERIES"]  # 15 quarters after the first (the lag): under 5 per parameter for the series with 4 and 5, not for Fees' 3
+    assert short["title"] == ("Top-down fitted on 15 observations for 5 parameters; NII fitted on 15 observations for 4 parameters; Costs fitted on 15 observations for 5 parameters, "
+                              "fewer than 5 per parameter (parameter minimum_observations_per_parameter)"), short
