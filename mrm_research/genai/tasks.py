@@ -550,6 +550,12 @@ def _rate_check(spec, name, flags: pd.Series, what: str, confidence: float, reas
     n = len(flags)
     return stated_check(spec, name).evaluate_if_measured(float(flags.mean()) if n else None, f"{what}: {rate_text(int(flags.sum()), n, confidence)}", reason)
 
+def _settled_words(definition: CheckDefinition, low: float, high: float, cases: int) -> str:
+    "What the cases say of the decision beyond its point value: one case has no interval; a limit inside the interval is one the cases do not settle (empty otherwise)."
+    if cases == 1: return "; one case: no interval, the decision rests on that case alone"
+    inside = [limit for limit in (definition.fail_below, definition.warn_below, definition.fail_above, definition.warn_above) if limit is not None and low <= limit <= high]
+    return f"; the interval holds the limit {inside[0]:g}: these cases do not settle on which side of it the application is" if inside else ""
+
 def _decide(result: ApplicationValidation) -> list[CheckResult]:
     "Every check the task can take: measured and decided, or not run with the reason."
     spec, config, answers = result.spec, result.config, result.answers
@@ -558,7 +564,8 @@ def _decide(result: ApplicationValidation) -> list[CheckResult]:
     value = float(measures.value.get(metric, np.nan)) if metric in measures.index else np.nan
     low, high = (float(measures[side].get(metric, np.nan)) if metric in measures.index else np.nan for side in ("interval low", "interval high"))
     interval = f" ({config.confidence:.0%} interval {low:.3f}–{high:.3f}, cases resampled)" if low == low else ""
-    checks = {"correctness": stated_check(spec, "correctness").evaluate_if_measured(value, f"{metric} {value:.3f}{interval} over {int(measures.cases.get(metric, 0))} cases with a reference" if value == value else "", "no case has a reference"),
+    cases = int(measures.cases.get(metric, 0)); correctness = stated_check(spec, "correctness")
+    checks = {"correctness": correctness.evaluate_if_measured(value, f"{metric} {value:.3f}{interval} over {cases} cases with a reference{_settled_words(correctness, low, high, cases)}" if value == value else "", "no case has a reference"),
               "groundedness": _rate_check(spec, "groundedness", answers.unsupported > 0, "answers with an unsupported claim" + _judged_words(answers), config.confidence, "no answers"),
               "judge": _judge_check(result),
               "leakage": _rate_check(spec, "leakage", pd.concat([f.leaked for f in (answers, result.injection, result.fairness, result.perturbed, result.consistency) if "leaked" in f]).astype(bool), "answers that leak", config.confidence, "no answers"),
