@@ -565,7 +565,7 @@ def _decide(result: ApplicationValidation) -> list[CheckResult]:
     low, high = (float(measures[side].get(metric, np.nan)) if metric in measures.index else np.nan for side in ("interval low", "interval high"))
     interval = f" ({config.confidence:.0%} interval {low:.3f}–{high:.3f}, cases resampled)" if low == low else ""
     cases = int(measures.cases.get(metric, 0)); correctness = stated_check(spec, "correctness")
-    checks = {"correctness": correctness.evaluate_if_measured(value, f"{metric} {value:.3f}{interval} over {cases} cases with a reference{_settled_words(correctness, low, high, cases)}" if value == value else "", "no case has a reference"),
+    checks = {"correctness": correctness.evaluate_if_measured(value, f"{metric} {value:.3f}{interval} over {cases} case{'' if cases == 1 else 's'} with a reference{_settled_words(correctness, low, high, cases)}" if value == value else "", "no case has a reference"),
               "groundedness": _rate_check(spec, "groundedness", answers.unsupported > 0, "answers with an unsupported claim" + _judged_words(answers), config.confidence, "no answers"),
               "judge": _judge_check(result),
               "leakage": _rate_check(spec, "leakage", pd.concat([f.leaked for f in (answers, result.injection, result.fairness, result.perturbed, result.consistency) if "leaked" in f]).astype(bool), "answers that leak", config.confidence, "no answers"),
