@@ -78,16 +78,21 @@ def test_alerts_table_meets_its_contract():
 
 
 def test_aml_tuning_report_on_a_thin_bank(tmp_path):
-    "60 customers over 30 days, two planted patterns: scenarios with no candidate anywhere and segments without candidates are reported as such (the alerts heat map and the tuning schedule stopped such a run)."
+    "60 customers over 30 days, two planted patterns, exported as CSV: scenarios with no candidate anywhere and segments without candidates are reported as such (the alerts heat map and the tuning schedule stopped such a run); the CSV files reach the engine through their contracts, with the candidates the Parquet files give."
     from conftest import REPO, bundles, mrm
     import json
-    folder = tmp_path / "bank"
-    write_bank(generate_labelled_bank(BankConfig(customers=60, transactions=2_000, days=30, seed=8), TypologyConfig({"structuring": 1, "rapid_movement": 1})), folder)
+    parquet, folder = tmp_path / "parquet", tmp_path / "bank"
+    write_bank(generate_labelled_bank(BankConfig(customers=60, transactions=2_000, days=30, seed=8), TypologyConfig({"structuring": 1, "rapid_movement": 1})), parquet)
+    folder.mkdir()
+    for file in parquet.glob("*.parquet"): pd.read_parquet(file).to_csv(folder / f"{file.stem}.csv", index=False)  # the bank's export
     mrm("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", folder, "-p", "sensitivity_scenarios", "[structuring]", "--out", tmp_path / "build", "--no-progress", cwd=tmp_path, check=0)
     (bundle,) = bundles(tmp_path / "build")
-    results = json.loads((bundle / "results.json").read_text())
+    results, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
+    assert all(inputs[name]["path"].endswith(f"bank/{name}.csv") for name in ("customers", "accounts", "transactions", "transaction_labels"))
     recommended = {row[0] for row in results["tables"]["recommendations"]["rows"]}
     schedule = {row[0]: row for row in results["tables"]["schedule"]["rows"]}
     quiet = set(SCENARIOS) - recommended
     assert quiet and set(schedule) == set(SCENARIOS)  # every scenario is scheduled, those without a candidate too
     assert all(schedule[name][results["tables"]["schedule"]["columns"].index("alerts")] == 0 for name in quiet)
+    engine = ScenarioEngine(parquet)
+    assert quiet == {name for name in SCENARIOS if engine.candidates(name).empty}  # as the Parquet files give them

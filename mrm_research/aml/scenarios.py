@@ -20,11 +20,11 @@ from ..engines.spark import arrow_frame, ctes_computed_once, own_state, spark_fr
 
 # %% auto #0
 __all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'IN_HUNDREDTHS', 'CYCLE_MAX_HOPS', 'SCENARIOS',
-           'ACCOUNT_CUSTOMERS', 'ENGINES', 'ALERT_COLUMNS', 'Parameter', 'Scenario', 'sliding_window_sql',
-           'band_join_windows_sql', 'best_window_sql', 'EngineTraits', 'window_measures', 'running_windows_sql',
-           'last_day_sql', 'cycle_sql', 'joined_transactions_sql', 'transaction_view_sql', 'bank_tables',
-           'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert',
-           'window_transactions']
+           'ACCOUNT_CUSTOMERS', 'BANK_DATASETS', 'ENGINES', 'ALERT_COLUMNS', 'Parameter', 'Scenario',
+           'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql', 'EngineTraits', 'window_measures',
+           'running_windows_sql', 'last_day_sql', 'cycle_sql', 'joined_transactions_sql', 'transaction_view_sql',
+           'bank_tables', 'parquet_bank', 'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine', 'scenario_engine',
+           'alerts', 'repeats_alert', 'window_transactions']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -404,12 +404,24 @@ def transaction_view_sql(columns: list[str], # the transactions table's columns
 
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-013
+BANK_DATASETS = ("customers", "accounts", "transactions")  # what a scenario engine reads from a bank's folder
+
 def bank_tables(data_dir: Path) -> dict[str, Path]:
-    "The Parquet files (or Spark / Hive folders) of customers, accounts and transactions in a bank's folder; an error naming a missing one."
-    tables = {name: Path(data_dir) / f"{name}.parquet" for name in ("customers", "accounts", "transactions")}
-    missing = [str(path) for path in tables.values() if not path.exists()]
-    if missing: raise MRMError(f"scenario data: {', '.join(missing)} not found")
+    "The Parquet files (or Spark / Hive folders) of customers, accounts and transactions in a bank's folder; an error naming a missing one, and a CSV export found in its place."
+    tables = {name: Path(data_dir) / f"{name}.parquet" for name in BANK_DATASETS}
+    missing = [name for name, path in tables.items() if not path.exists()]
+    exported = [f"{name}.csv" for name in missing if (Path(data_dir) / f"{name}.csv").exists()]
+    if missing: raise MRMError(f"scenario data: {', '.join(str(tables[name]) for name in missing)} not found" + (
+        f"; the folder holds {', '.join(exported)}: the engines read Parquet, so read a CSV export through its contract and write it with `parquet_bank` (as the tuning report does)" if exported else ""))
     return tables
+
+def parquet_bank(frames: dict[str, pd.DataFrame], # customers, accounts and transactions as read through their contracts (typed)
+                 folder: str | Path, # where to write them (created if needed)
+                ) -> Path:
+    "The bank's datasets written as <dataset>.parquet, which the engines read: how a CSV export, typed by its contracts, reaches them. Returns the folder."
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    for name in BANK_DATASETS: frames[name].to_parquet(folder / f"{name}.parquet", index=False)
+    return folder
 
 class ScenarioEngine:
     "Runs scenarios over a synthetic or real bank's Parquet files with DuckDB."
