@@ -16,10 +16,10 @@ from .figures import panels
 __all__ = ['DISPOSITIONS', 'EVIDENCE', 'RECOMMENDATION_COLUMNS', 'HISTORY_KINDS', 'HISTORY_COLUMNS', 'simulate_dispositions',
            'is_productive', 'candidate_thresholds', 'threshold_sweep', 'btl_sample_size', 'clopper_pearson_upper',
            'BelowTheLineResult', 'review_bands', 'btl_samples', 'below_the_line', 'sweep_row', 'above_the_line',
-           'TuningConfig', 'decide_threshold', 'scaled_parameters', 'tune_segment', 'segment_recommendation',
-           'DetectorTuning', 'tune_candidates', 'check_history', 'threshold_in_force', 'tune_history_segment',
-           'tune_from_history', 'review_history', 'segment_thresholds', 'detector_history', 'btl_table', 'btl_findings',
-           'tuning_schedule', 'compact_number', 'plot_threshold_curves']
+           'TuningConfig', 'require_evidence', 'decide_threshold', 'scaled_parameters', 'tune_segment',
+           'segment_recommendation', 'DetectorTuning', 'tune_candidates', 'check_history', 'threshold_in_force',
+           'tune_history_segment', 'tune_from_history', 'review_history', 'segment_thresholds', 'detector_history',
+           'btl_table', 'btl_findings', 'tuning_schedule', 'compact_number', 'plot_threshold_curves']
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-005
 DISPOSITIONS = ("sar_filed", "productive", "closed")
@@ -218,6 +218,15 @@ class TuningConfig:
 EVIDENCE = {  # what each kind of tuning's numbers rest on, as a report states it
     "ground truth": "precision and recall: the labels as ground truth (planted, in synthetic data); productive rates, BTL and ATL: investigator dispositions simulated from the labels",
     "history": "productive rates and ATL: the investigators' dispositions; BTL: the below-the-line sample reviews; precision and recall: not measurable (no ground truth)"}
+
+def require_evidence(data_dir, # the folder the tuning reads
+                     needed: dict, # each dataset a tuning on ground truth needs, by name: its file as the folder holds it, None where absent
+                    ) -> None:
+    "Stop a tuning on ground truth whose folder lacks a dataset it needs (the labels, or the data they label), saying what a tuning's evidence can be and what the folder holds."
+    missing = [name for name, file in needed.items() if file is None]
+    if missing: raise ParameterError(f"{data_dir}: a tuning needs its evidence: the alert history of the institution's own analysts (parameter alert_history), or ground truth, "
+                                     f"for which {', '.join(missing)} (.parquet or .csv) must be in the folder beside the data labelled, as in the synthetic data; the folder holds "
+                                     + (", ".join(name for name, file in needed.items() if file) or "none of them"))
 
 def decide_threshold(segment: str, btl: BelowTheLineResult, sweep: pd.DataFrame, current: float, config: TuningConfig) -> dict:
     "BTL first (lower on evidence), else ATL (raise within tolerance), else keep; with the evidence."

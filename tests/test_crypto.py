@@ -272,14 +272,17 @@ def test_monitoring_report_on_a_foreign_exchange_with_its_vendors_labels_and_his
 
 
 def test_monitoring_report_on_a_thin_exchange(tmp_path):
-    "Ten customers, 1,400 transfers, no labelled pattern: the detectors with nothing to score are said not to be tuned and every detector is scheduled (the schedule stopped such a run)."
+    "Ten customers, 1,400 transfers, no labelled pattern, exported as CSV: the detectors with nothing to score are said not to be tuned and every detector is scheduled (the schedule stopped such a run)."
     import json
     from conftest import REPO, bundles, mrm
     from mrm_research.crypto.chain import write_chain
-    write_chain(generate_chain(ChainConfig(customers=10, private_entities=50, transfers=1_000, days=30, seed=4, services={"exchange": 1, "mixer": 1, "sanctioned": 1}, patterns={})), tmp_path / "exchange")
+    write_chain(generate_chain(ChainConfig(customers=10, private_entities=50, transfers=1_000, days=30, seed=4, services={"exchange": 1, "mixer": 1, "sanctioned": 1}, patterns={})), tmp_path / "parquet")
+    (tmp_path / "exchange").mkdir()
+    for file in (tmp_path / "parquet").glob("*.parquet"): pd.read_parquet(file).to_csv(tmp_path / "exchange" / f"{file.stem}.csv", index=False)  # the exchange's CSV export
     mrm("run", REPO / "nbs/validation/crypto_monitoring.ipynb", "-p", "data_dir", tmp_path / "exchange", "--out", tmp_path / "out", "--no-progress", check=0, cwd=tmp_path)
     (bundle,) = bundles(tmp_path / "out")
-    results = json.loads((bundle / "results.json").read_text())
+    results, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
+    assert all(inputs[name]["path"].endswith(f"exchange/{name}.csv") for name in ("exchange_customers", "chain_addresses", "chain_transfers", "crypto_pattern_labels"))
     assert any(text.startswith("mixer use was not tuned: no customer has anything this detector scores") for text in results["limitations"]), results["limitations"]
     schedule = results["tables"]["schedule"]
     assert {row[0] for row in schedule["rows"]} == set(detectors.DETECTORS)

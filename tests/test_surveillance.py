@@ -154,14 +154,19 @@ def test_front_running_through_an_inverse_tracker_from_a_venues_folder(tmp_path)
 
 
 def test_report_on_a_venue_of_one_thin_crypto_pair(tmp_path):
-    "One thin crypto pair over one day, two pump-and-dump patterns: detectors with no candidate in any segment are drawn as having none (the threshold curves stopped such a run), and the generator names a manipulation the venue has no instrument for."
+    "One thin crypto pair over one day, two pump-and-dump patterns, exported as CSV: detectors with no candidate in any segment are drawn as having none (the threshold curves stopped such a run), and the generator names a manipulation the venue has no instrument for."
     from conftest import REPO, bundles, mrm
     config = MarketConfig(days=1, instruments={"thin_crypto": 1}, accounts=30, orders=400, seed=3)
     with pytest.raises(ParameterError, match="spoofing_layering needs a liquid instrument and the market has none"): generate_market(config)
-    write_market(generate_market(config, {"pump_and_dump": 2}), tmp_path / "venue")
+    market = generate_market(config, {"pump_and_dump": 2}); write_market(market, tmp_path / "parquet")
+    (tmp_path / "venue").mkdir()
+    for file in (tmp_path / "parquet").glob("*.parquet"): pd.read_parquet(file).to_csv(tmp_path / "venue" / f"{file.stem}.csv", index=False)  # the venue's CSV export
     mrm("run", REPO / "nbs/validation/surveillance_tuning.ipynb", "-p", "data_dir", tmp_path / "venue", "--out", tmp_path / "out", "--no-progress", cwd=tmp_path, check=0)
     (bundle,) = bundles(tmp_path / "out")
-    results = json.loads((bundle / "results.json").read_text())
+    results, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
+    assert inputs["order_events"]["path"].endswith("venue/order_events.csv") and inputs["manipulation_labels"]["path"].endswith(".csv")  # read as exported, through the contracts
+    volume = {row[0]: dict(zip(results["tables"]["alert_volume"]["columns"], row)) for row in results["tables"]["alert_volume"]["rows"]}
+    assert {name: row["candidates"] for name, row in volume.items()} == {name: len(found) for name, found in run_detectors(market).items()}  # as the generated market gives them
     recommended = {row[0] for row in results["tables"]["recommendations"]["rows"]}
     assert {f"curves_{name}" for name in DETECTORS} <= set(results["figures"]) and recommended < set(DETECTORS)  # every detector's figure, those without a candidate too
     assert {row[0] for row in results["tables"]["schedule"]["rows"]} == set(DETECTORS)
