@@ -57,9 +57,10 @@ class ChainEngine:
     def _check_address_case(self) -> None:
         "Refuse the exchange's own or labelled addresses that chain_transfers writes in another letter case (0x addresses in checksum case in one dataset, lower case in the other): their roles and labels would silently match nothing."
         count, ours, theirs = self.connection.execute("""
-            WITH used AS (SELECT DISTINCT address FROM chain_addresses WHERE role <> 'external' OR label_category IS NOT NULL)
-            SELECT count(DISTINCT u.address), min(u.address), min(i.address) FROM used u JOIN inflow i ON lower(i.address) = lower(u.address) AND i.address <> u.address""").fetchall()[0]
-        if count: raise ParameterError(f"chain_addresses: {count:,} addresses with a role or a label are written in another letter case in chain_transfers (e.g. {ours} there as {theirs}):"
+            WITH used AS (SELECT DISTINCT address, lower(address) AS lowered FROM chain_addresses WHERE role <> 'external' OR label_category IS NOT NULL),
+                 seen AS (SELECT address FROM inflow UNION ALL SELECT from_address FROM chain_transfers)  -- receivers and senders: a labelled address may only send (a sanctioned wallet paying a customer)
+            SELECT count(DISTINCT u.address), min(u.address), arg_min(s.address, u.address) FROM used u JOIN seen s ON lower(s.address) = u.lowered AND s.address <> u.address""").fetchall()[0]
+        if count: raise ParameterError(f"chain_addresses: {count:,} {'address' if count == 1 else 'addresses'} with a role or a label {'is' if count == 1 else 'are'} written in another letter case in chain_transfers (e.g. {ours} there as {theirs}):"
                                        " their deposits and labels would match nothing. Addresses that compare without letter case (0x addresses) must be written in one case in every dataset (lower case is usual)")
     def query(self, sql: str, **frames: pd.DataFrame) -> pd.DataFrame:
         "Run SQL, with extra data frames registered under the given names for this query."
