@@ -14,9 +14,9 @@ from .listings import due_listing, model_listing
 
 # %% auto #0
 __all__ = ['IDENTIFICATION_QUESTIONS', 'LEVELS', 'EXPOSURE_USD', 'DECISIONS_PER_YEAR', 'AI_USES', 'MODEL_TYPES', 'STATUSES',
-           'REQUIRED', 'AI_RMF_FUNCTIONS', 'FS_AI_RMF_ADOPTION_STAGES', 'NUMBER_FIELDS', 'TRUTH_FIELDS', 'identify',
-           'tier', 'ai_act_category', 'check_record', 'add_model', 'link_bundle', 'due', 'list_models',
-           'export_inventory', 'csv_value', 'import_inventory']
+           'REQUIRED', 'AI_RMF_FUNCTIONS', 'FS_AI_RMF_ADOPTION_STAGES', 'NUMBER_FIELDS', 'TRUTH_FIELDS', 'TRUTH_WORDS',
+           'identify', 'tier', 'ai_act_category', 'check_record', 'add_model', 'link_bundle', 'due', 'list_models',
+           'export_inventory', 'csv_value', 'csv_record', 'import_inventory']
 
 # %% ../../nbs/52_governance_inventory.ipynb #1b90ba48
 IDENTIFICATION_QUESTIONS = {
@@ -168,7 +168,8 @@ def export_inventory(store: Store, path: str | Path) -> Path:
     if path.suffix.lower() == ".csv": return write_atomic(path, pd.DataFrame([{k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in r.items()} for r in records]).map(spreadsheet_safe).to_csv(index=False))
     raise StoreError(f"cannot export the inventory to {path.name}: use .yaml or .csv")
 
-NUMBER_FIELDS, TRUTH_FIELDS = ("exposure_usd", "decisions_per_year"), ("ai_system",)  # the record's fields a CSV holds as text that are numbers or true / false
+NUMBER_FIELDS, TRUTH_FIELDS = ("exposure_usd", "decisions_per_year"), ("ai_system", *(f"identification.{q}" for q in IDENTIFICATION_QUESTIONS))  # the record's fields a CSV holds as text that are numbers or true / false (a mapping's as 'field.key' columns)
+TRUTH_WORDS = {"true": True, "false": False, "yes": True, "no": False}  # how a spreadsheet writes true / false (TRUE, Yes, ...), read without letter case
 
 def csv_value(field: str, # the column
               text: str, # the cell as written
@@ -176,7 +177,7 @@ def csv_value(field: str, # the column
     "A cell of an inventory CSV as the record holds it: lists and mappings from their JSON, the number and true / false fields as such, any other text as written (read as numbers, a version 2025.10 became 2025.1 and a model id 007 became 7)."
     text = spreadsheet_value(text)
     if text[:1] in "{[": return json.loads(text)
-    if field in TRUTH_FIELDS and text.lower() in ("true", "false"): return text.lower() == "true"
+    if field in TRUTH_FIELDS and text.strip().lower() in TRUTH_WORDS: return TRUTH_WORDS[text.strip().lower()]
     if field in NUMBER_FIELDS:
         try: return int(text)
         except ValueError:
@@ -184,13 +185,25 @@ def csv_value(field: str, # the column
             except ValueError: return text  # check_record names it
     return text
 
+def csv_record(row: dict[str, str], # one row of an inventory CSV: column -> cell as written
+              ) -> dict:
+    "A row of an inventory CSV as a model record: each cell as `csv_value` reads it, empty cells left out, and a column 'field.key' (a spreadsheet's flat layout of a mapping: identification.estimates) as the key of that field's mapping."
+    record = {}
+    for column, text in row.items():
+        if text == "": continue
+        field, _, key = column.partition(".")
+        if field in record and (not key or not isinstance(record[field], dict)): raise StoreError(f"column {column}: field {field} is given in another column as well")
+        if key: record.setdefault(field, {})[key] = csv_value(column, text)
+        else: record[field] = csv_value(field, text)
+    return record
+
 def import_inventory(store: Store, path: str | Path, actor: str = "unknown") -> int:
     "Add or update every record of a YAML or CSV file; nothing is written if any record is wrong."
     path = Path(path)
     try:
         if path.suffix.lower() in (".yml", ".yaml"): records = load_yaml(path.read_text())
         elif path.suffix.lower() == ".csv":
-            records = [{field: csv_value(field, text) for field, text in row.items() if text != ""} for row in pd.read_csv(path, dtype=str, keep_default_na=False).to_dict("records")]
+            records = [csv_record(row) for row in pd.read_csv(path, dtype=str, keep_default_na=False).to_dict("records")]
         else: raise StoreError(f"cannot import the inventory from {path.name}: use .yaml or .csv")
     except (yaml.YAMLError, json.JSONDecodeError) as error: raise StoreError(f"{path.name}: malformed ({error})") from None
     if isinstance(records, dict): records = [records]
