@@ -176,3 +176,32 @@ def test_a_thin_test_sample_and_a_one_row_monitoring_extract(tmp_path, fraud_mod
     assert findings["DATA-ONE-CLASS"]["severity"] == "medium"  # the monitoring row is of one class
     estimated = pd.DataFrame(results["tables"]["estimated_performance"]["rows"], columns=results["tables"]["estimated_performance"]["columns"]).set_index("metric")
     assert pd.isna(estimated.loc["roc_auc", "estimated"]) and estimated.loc["alert_rate", "estimated"] in (0.0, 1.0) and (estimated.rows == 1).all()
+
+
+def test_a_flag_feature_written_true_false_in_a_csv(tmp_path):
+    "A retail PD model trained on a Parquet file whose flag is boolean (has_mortgage) and integer region codes, validated on a CSV export where the flag is written True / False: read as pandas.read_csv reads it, so the pipeline scores it as in training (it stopped on \"could not convert string to float: 'True'\"), and ROC-AUC agrees with scikit-learn on the CSV as pandas reads it."
+    from sklearn.ensemble import RandomForestClassifier
+    def applications(rows, seed, start):
+        rng = np.random.default_rng(seed)
+        frame = pd.DataFrame({"income": rng.lognormal(10, 0.5, rows), "has_mortgage": rng.random(rows) < 0.4, "region_code": rng.integers(1, 6, rows),
+                              "applied_on": pd.Timestamp(start) + pd.to_timedelta(rng.uniform(0, 90, rows), unit="D")})
+        frame["default"] = (rng.random(rows) < 1 / (1 + np.exp(1 + 0.5 * (np.log(frame.income) - 10) - 0.8 * frame.has_mortgage))).astype(int)
+        return frame
+    train, test = applications(2000, 1, "2024-01-01"), applications(1000, 2, "2024-05-01")
+    train.to_parquet(tmp_path / "train.parquet"); test.to_csv(tmp_path / "test.csv", index=False)
+    features = ["income", "has_mortgage", "region_code"]
+    pipeline = make_pipeline(make_column_transformer((StandardScaler(), ["income"]), ("passthrough", ["has_mortgage"]), (OneHotEncoder(handle_unknown="ignore"), ["region_code"])),
+                             RandomForestClassifier(n_estimators=30, min_samples_leaf=20, random_state=0)).fit(train[features], train["default"])
+    joblib.dump(pipeline, tmp_path / "pd.joblib")
+    card = {"model_id": "RETAIL-PD", "name": "retail PD", "version": "1", "owner": "Credit", "developer": "Credit analytics", "purpose": "Probability of default.", "intended_use": "Pricing.",
+            "algorithm": "random forest", "artifact": {"path": "pd.joblib", "sha256": sha256_file(tmp_path / "pd.joblib"), "format": "joblib"},
+            "features": [{"name": "income", "type": "numeric"}, {"name": "has_mortgage", "type": "categorical"}, {"name": "region_code", "type": "categorical"}],
+            "target": "default", "positive_class": 1, "threshold": 0.3, "time_column": "applied_on", "limitations": ["Applications only."]}
+    (tmp_path / "card.yaml").write_text(yaml.safe_dump(card))
+    mrm("validate", tmp_path / "card.yaml", "--train", tmp_path / "train.parquet", "--test", tmp_path / "test.csv", "-p", "replicates", "50", "-p", "mutable_features", "[]",
+        "--out", tmp_path / "out", "--no-progress", cwd=tmp_path, check=0)
+    (bundle,) = bundles(tmp_path / "out")
+    results = json.loads((bundle / "results.json").read_text())
+    as_read = pd.read_csv(tmp_path / "test.csv")
+    assert as_read.has_mortgage.dtype == bool
+    assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(roc_auc_score(as_read["default"], pipeline.predict_proba(as_read[features])[:, 1]), abs=1e-12)

@@ -13,14 +13,24 @@ from .fairness import proxy_analysis
 from .metrics import MetricError, rank_auc
 
 # %% auto #0
-__all__ = ['DATA_CONTRACT', 'SCORABLE_ROWS', 'TARGET_LEAKAGE', 'TIME_OVERLAP', 'COMPARABILITY', 'card_columns',
-           'read_validation_data', 'contract_check', 'missingness', 'duplicate_rows', 'labelled_rows', 'label_maturity',
-           'unscorable_summary', 'scorable_check', 'univariate_auc', 'time_overlap', 'adversarial_validation']
+__all__ = ['TRUE_WORDS', 'FALSE_WORDS', 'DATA_CONTRACT', 'SCORABLE_ROWS', 'TARGET_LEAKAGE', 'TIME_OVERLAP', 'COMPARABILITY',
+           'card_columns', 'booleans_from_text', 'read_validation_data', 'contract_check', 'missingness',
+           'duplicate_rows', 'labelled_rows', 'label_maturity', 'unscorable_summary', 'scorable_check',
+           'univariate_auc', 'time_overlap', 'adversarial_validation']
 
 # %% ../../nbs/39_validation_integrity.ipynb #6dde43f7
 def card_columns(card) -> list[str]:
     "Every column the validation needs from a dataset: features, target, protected attributes, time, segment and (for a vendor model) score columns."
     return list(dict.fromkeys([*card.feature_names, card.target, *card.protected_attributes, *[c for c in (card.time_column, card.segment_column, card.score_column, card.previous_grade_column) if c]]))
+
+TRUE_WORDS, FALSE_WORDS = ("True", "TRUE", "true"), ("False", "FALSE", "false")  # the true / false words pandas.read_csv reads as booleans
+
+def booleans_from_text(values: pd.Series) -> pd.Series | None:
+    "A text column whose every value is a true / false word as booleans, as pandas.read_csv reads it (bool, or object with NaN where a value is missing); None when any value is another text."
+    present = values.dropna()
+    if present.empty or not present.isin(TRUE_WORDS + FALSE_WORDS).all(): return None
+    read = values.map(lambda v: v in TRUE_WORDS if isinstance(v, str) else v)
+    return read.astype(bool) if values.notna().all() else read
 
 def read_validation_data(path: str | Path, card, dataset: str) -> tuple[pd.DataFrame, dict]:
     "Read a CSV or Parquet file, check the card's columns are present, and fingerprint it."
@@ -32,13 +42,16 @@ def read_validation_data(path: str | Path, card, dataset: str) -> tuple[pd.DataF
     if dataset == "monitoring" and card.target in missing:  # outcomes arrive months after scoring: a monitoring extract without them is unlabelled, as one with the column empty
         frame[card.target] = pd.Series(pd.NA, index=frame.index, dtype="object"); missing.remove(card.target)
     if missing: raise MetricError(f"{dataset} ({path.name}): missing column(s) {', '.join(missing)} that model card {card.model_id} names")
+    written = {name: booleans_from_text(frame[name]) for name in card.feature_names} if path.suffix.lower() == ".csv" else {}
+    for name, booleans in written.items():  # a CSV is read as text: a flag written True / False is a boolean, as pandas.read_csv (and so most training code) reads it and Parquet keeps it
+        if booleans is not None: frame[name] = booleans
     for feature in (f.name for f in card.features if f.type == "numeric" and not pd.api.types.is_numeric_dtype(frame[f.name])):  # a CSV column read as text: converted here, refused if not numbers
         values = numbers_from_text(frame[feature])
         bad = np.flatnonzero(values.isna().to_numpy() & frame[feature].notna().to_numpy())
         if len(bad): raise MetricError(f"{dataset} ({path.name}): numeric feature '{feature}' has {len(bad)} value(s) that are not numbers, e.g. row(s) {bad[:5].tolist()}: {frame[feature].iloc[bad[:3]].tolist()}{decimal_comma_hint(frame[feature].iloc[bad[:3]])}")
         frame[feature] = values.astype(float)
     if path.suffix.lower() == ".csv":  # a CSV is read as text; categorical codes that are all numbers are read as numbers, as pandas.read_csv (and so most training code) reads them
-        for feature in card.categorical_features:
+        for feature in (name for name in card.categorical_features if written[name] is None):
             numbers = numbers_from_text(frame[feature])
             if numbers.notna().any() and (numbers.notna() == frame[feature].notna()).all():
                 frame[feature] = numbers.astype("int64") if numbers.notna().all() and (numbers % 1 == 0).all() else numbers
