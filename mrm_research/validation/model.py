@@ -273,7 +273,9 @@ class ScoringModel:
             try: scores = self._raw_scores(features)
             except Exception as error:
                 missing = features.isna().sum(); missing = missing[missing > 0]
-                if missing.empty: raise
+                if missing.empty: raise ModelCardError(f"{dataset}: model {self.card.model_id} could not score the rows ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}); "
+                                                       "the features as read: " + ", ".join(f"{column} {dtype}" for column, dtype in features.dtypes.astype(str).items())
+                                                       + ". A feature of another type than the model was trained on (a flag or a code written as text) is the usual cause: write the sample as the training data was written") from error
                 raise ModelCardError(f"{dataset}: model {self.card.model_id} could not score the rows ({type(error).__name__}: {str(error).splitlines()[0]}); the sample has missing values in "
                                      + ", ".join(f"{column} ({count:,} rows)" for column, count in missing.items())
                                      + ", which the model does not accept: scoring them in production would fail the same way. Fill them as the production pipeline does before scoring, or leave those rows out and say so") from error
