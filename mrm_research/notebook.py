@@ -21,10 +21,10 @@ __all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'TABLE_
            'WIDE_CHARACTER_POINTS', 'WIDE_CHARACTERS', 'CHECK_FINDING_SEVERITY', 'EVIDENCE_KINDS', 'run_context',
            'column_labels', 'Recorder', 'recorder', 'record_metric', 'markdown_text', 'finding_markdown',
            'record_finding', 'record_scope', 'record_limitation', 'show_limitations', 'show_conclusion',
-           'record_ground_truth_limitation', 'text_points', 'word_pieces', 'format_value', 'one_line', 'table_markdown',
-           'with_notes', 'column_widths', 'minimum_width', 'column_groups', 'show_table', 'load_dataset',
-           'inspect_dataset', 'show_checks', 'character_names', 'fallback_families', 'show_figure', 'setup_report',
-           'report_date', 'show_not_run', 'sections_with_evidence', 'show_regulatory_coverage']
+           'sentence_case', 'record_ground_truth_limitation', 'text_points', 'word_pieces', 'format_value', 'one_line',
+           'table_markdown', 'with_notes', 'column_widths', 'minimum_width', 'column_groups', 'show_table',
+           'load_dataset', 'inspect_dataset', 'show_checks', 'character_names', 'fallback_families', 'show_figure',
+           'setup_report', 'report_date', 'show_not_run', 'sections_with_evidence', 'show_regulatory_coverage']
 
 # %% ../nbs/02_notebook.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
@@ -151,6 +151,10 @@ def show_conclusion(status: str = "succeeded", # the run's status, as `checks.re
     (outcome, reason), findings = report_outcome(results, status), results.get("findings", [])
     listed = ", ".join(f"{markdown_text(f['id'], prose=True)} ({f['severity']})" for f in findings) or "none"
     display(Markdown(f"**{outcome.capitalize()}** ({reason}). {len(findings)} finding(s) from the tests above: {listed}. Each is listed, with the section and table it comes from, in the executive summary."))
+
+def sentence_case(text: str) -> str:
+    "The text with its first letter a capital and every other as written (str.capitalize lowercases the rest: 'ATL and BTL' became 'Atl and btl')."
+    return text[:1].upper() + text[1:]
 
 # %% ../nbs/02_notebook.ipynb #02-report-012b
 def record_ground_truth_limitation(labels: str | Path, # the labels file precision and recall are measured against
