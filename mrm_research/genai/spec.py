@@ -203,6 +203,13 @@ def _failing(rows: pd.Series, column: str, rule: str) -> str | None:
     "A refusal line for the rows that break a rule (None when none do)."
     return f"column '{column}', rule: {rule}: {int(rows.sum()):,} row(s) fail" if rows.any() else None
 
+def _outside_labels(values: pd.Series, labels: list[str], column: str, rule: str) -> str | None:
+    "A refusal line for the values that are none of the labels, saying how many are a label in another letter case (None when none fail)."
+    outside = values.notna() & ~values.astype(str).isin(labels)
+    cased = int(values[outside].astype(str).str.lower().isin([label.lower() for label in labels]).sum())
+    line = _failing(outside, column, rule)
+    return line and line + (f" ({cased:,} of them a label in another letter case: write the labels as the spec does)" if cased else "")
+
 def parsed_reference(spec: ApplicationSpec, value) -> dict | None:
     "An extraction reference as a dict of the spec's fields (None when it is not a JSON object)."
     try: parsed = json.loads(value) if isinstance(value, str) else value
@@ -243,12 +250,12 @@ def check_cases(cases: pd.DataFrame, spec: ApplicationSpec, dataset: str = "case
         period = cases[spec.cases["period"]]
         problems.append(_failing(period.notna() & timestamps(period, f"{dataset} column '{spec.cases['period']}'").isna(), spec.cases["period"], "a readable date"))
     if reference and spec.task == "classification":
-        problems.append(_failing(cases[reference].notna() & ~cases[reference].astype(str).isin(list(map(str, spec.labels))), reference, f"one of the labels {spec.labels}"))
+        problems.append(_outside_labels(cases[reference], list(map(str, spec.labels)), reference, f"one of the labels {spec.labels}"))
     if reference and spec.task == "extraction":
         problems.append(_failing(cases[reference].notna() & cases[reference].map(lambda v: parsed_reference(spec, v) is None), reference, "a JSON object of the fields"))
     labels = list(map(str, (spec.decision or {}).get("labels") or []))
     for column in [(spec.decision or {}).get("reference"), *((spec.decision or {}).get("compare_with") or [])]:
-        if column: problems.append(_failing(cases[column].notna() & ~cases[column].astype(str).isin(labels), column, f"one of the decision labels {labels}"))
+        if column: problems.append(_outside_labels(cases[column], labels, column, f"one of the decision labels {labels}"))
     problems = [p for p in problems if p]
     if problems: raise ParameterError(f"{dataset}: " + "; ".join(problems))
     return cases
