@@ -205,3 +205,27 @@ def test_a_flag_feature_written_true_false_in_a_csv(tmp_path):
     as_read = pd.read_csv(tmp_path / "test.csv")
     assert as_read.has_mortgage.dtype == bool
     assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(roc_auc_score(as_read["default"], pipeline.predict_proba(as_read[features])[:, 1]), abs=1e-12)
+
+
+def test_a_category_the_model_never_saw_is_set_aside_not_a_stop(tmp_path):
+    "A pipeline whose encoder refuses unknown categories, and a monitoring extract where a new merchant type has appeared: those rows are set aside and counted with the category named (the run had stopped on the encoder's error), and the monitoring measures are those of scikit-learn on the rest."
+    train, test, monitor = fraud_data(2000, "2025-01-01", 1), fraud_data(1000, "2025-03-05", 2), fraud_data(600, "2025-06-01", 5)
+    monitor.loc[monitor.index[::20], "merchant_type"] = "crypto"  # 30 rows of a type the training sample never had
+    train.to_parquet(tmp_path / "train.parquet"); test.to_csv(tmp_path / "test.csv", index=False); monitor.to_csv(tmp_path / "monitor.csv", index=False)
+    pipeline = make_pipeline(make_column_transformer((StandardScaler(), ["txn_amount", "hour", "device_age_days"]), (OneHotEncoder(), ["merchant_type"])),
+                             LogisticRegression(max_iter=1000)).fit(train[FEATURES], train.is_fraud)
+    joblib.dump(pipeline, tmp_path / "strict.joblib")
+    card = {"model_id": "CARD-STRICT", "name": "card fraud scorer", "version": "1", "owner": "Fraud operations", "developer": "Fraud analytics", "purpose": "Score card transactions.",
+            "intended_use": "Queue transactions for review.", "algorithm": "logistic regression", "artifact": {"path": "strict.joblib", "sha256": sha256_file(tmp_path / "strict.joblib"), "format": "joblib"},
+            "features": [{"name": n, "type": "categorical" if n == "merchant_type" else "numeric"} for n in FEATURES], "target": "is_fraud", "positive_class": "yes", "threshold": 0.2,
+            "time_column": "event_time", "limitations": ["Card-present and card-not-present transactions are scored alike."]}
+    (tmp_path / "card.yaml").write_text(yaml.safe_dump(card))
+    mrm("validate", tmp_path / "card.yaml", "--train", tmp_path / "train.parquet", "--test", tmp_path / "test.csv", "--monitor", tmp_path / "monitor.csv",
+        "-p", "replicates", "50", "-p", "mutable_features", "[]", "--out", tmp_path / "out", "--no-progress", cwd=tmp_path, check=0)
+    (bundle,) = bundles(tmp_path / "out")
+    results = json.loads((bundle / "results.json").read_text())
+    scorable = {c["check"]: c for c in results["checks"]}["rows the model can score"]
+    assert scorable["status"] == "warn" and "monitoring: 30 of 600 rows (5.0%) not scored, a category the training sample never had in merchant_type (30: crypto)" in scorable["detail"], scorable
+    kept = pd.read_csv(tmp_path / "monitor.csv").query("merchant_type != 'crypto'")
+    performance = pd.DataFrame(results["tables"]["performance"]["rows"], columns=results["tables"]["performance"]["columns"]).set_index(["sample", "metric"])
+    assert performance.loc[("monitoring", "roc_auc"), "estimate"] == pytest.approx(roc_auc_score(kept.is_fraud == "yes", pipeline.predict_proba(kept[FEATURES])[:, 1]), abs=1e-12)

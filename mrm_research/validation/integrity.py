@@ -125,7 +125,7 @@ def label_maturity(frame: pd.DataFrame, card, has_label: np.ndarray) -> dict:
 SCORABLE_ROWS = CheckDefinition(
     "rows the model can score",
     purpose="Show that the model gives a score to every row of every sample, as production must.",
-    mechanism="Per sample, the rows the model gives no score (a missing value in a feature the artifact does not accept, which it refuses or scores as NaN; a vendor's score missing); they are set aside, counted with the features missing among them, and every measure is computed on the rest. Value = the largest share set aside in any sample.",
+    mechanism="Per sample, the rows the model gives no score (a missing value in a feature the artifact does not accept, which it refuses or scores as NaN; a category the training sample never had, where the artifact refuses it; a vendor's score missing); they are set aside, counted with the features missing among them, and every measure is computed on the rest. Value = the largest share set aside in any sample.",
     rule="Pass when every row is scored; warn when any row is not (the measures speak for the scored rows only); fail above 5 % of a sample, where they may no longer speak for it.",
     high_risk_signs="Gaps in one feature after a feed or system change; gaps concentrated in one segment or period (the rows set aside are then not a random few); production filling missing values in a way the validation data does not show.",
     limitations="Says which rows the model cannot score, not what production does with them (a default score, a manual review, a rejection): the model owner should state it.",
@@ -134,15 +134,18 @@ SCORABLE_ROWS = CheckDefinition(
 def unscorable_summary(frames: dict[str, pd.DataFrame], # sample name -> its rows
                        unscorable: dict[str, pd.Series], # sample name -> True where the model gives no score (`ScoringModel.unscorable_rows`)
                        card, # the model card
+                       reference: pd.DataFrame | None = None, # the training sample, whose categories the model knows
                       ) -> pd.DataFrame:
-    "Per sample: rows, rows the model cannot score, their share and why (each feature missing among them with its count, or the vendor's score missing); refuses a sample none of whose rows can be scored."
+    "Per sample: rows, rows the model cannot score, their share and why (each feature missing among them with its count, each categorical feature with values the training sample never had, or the vendor's score missing); refuses a sample none of whose rows can be scored."
     rows = []
     for role, frame in frames.items():
         mask = np.asarray(unscorable[role], dtype=bool); count = int(mask.sum())
         if card.score_column: reason = f"no score in column '{card.score_column}'"
         else:
-            gaps = frame.loc[mask, card.feature_names].isna().sum(); gaps = gaps[gaps > 0]
-            reason = "a missing value the model does not accept in " + ", ".join(f"{column} ({n:,})" for column, n in gaps.items())
+            aside = frame.loc[mask]; gaps = aside[card.feature_names].isna().sum(); gaps = gaps[gaps > 0]
+            new = {name: aside[name][aside[name].notna() & ~aside[name].astype(str).isin(set(reference[name].dropna().astype(str)))] for name in card.categorical_features} if reference is not None else {}
+            reason = "; ".join(["a missing value the model does not accept in " + ", ".join(f"{column} ({n:,})" for column, n in gaps.items())] * (not gaps.empty)
+                               + [f"a category the training sample never had in {name} ({len(values):,}: {', '.join(map(str, sorted(set(values.astype(str)))[:5]))})" for name, values in new.items() if len(values)])
         if len(frame) and count == len(frame): raise MetricError(f"{role}: model {card.model_id} can score none of the {len(frame):,} rows ({reason}); fill them as the production pipeline does before scoring")
         rows.append({"sample": role, "rows": len(frame), "not scored": count, "share": count / max(len(frame), 1), "reason": reason if count else ""})
     return pd.DataFrame(rows, columns=["sample", "rows", "not scored", "share", "reason"])

@@ -275,7 +275,7 @@ class ScoringModel:
                 missing = features.isna().sum(); missing = missing[missing > 0]
                 if missing.empty: raise ModelCardError(f"{dataset}: model {self.card.model_id} could not score the rows ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}); "
                                                        "the features as read: " + ", ".join(f"{column} {dtype}" for column, dtype in features.dtypes.astype(str).items())
-                                                       + ". A feature of another type than the model was trained on (a flag or a code written as text) is the usual cause: write the sample as the training data was written") from error
+                                                       + ". A feature of another type than the model was trained on (a flag or a code written as text), or a value it never saw, is the usual cause: write the sample as the training data was written") from error
                 raise ModelCardError(f"{dataset}: model {self.card.model_id} could not score the rows ({type(error).__name__}: {str(error).splitlines()[0]}); the sample has missing values in "
                                      + ", ".join(f"{column} ({count:,} rows)" for column, count in missing.items())
                                      + ", which the model does not accept: scoring them in production would fail the same way. Fill them as the production pipeline does before scoring, or leave those rows out and say so") from error
@@ -290,16 +290,34 @@ class ScoringModel:
             raise ModelCardError(f"{dataset}: {source} gave {len(bad)} score(s) missing or outside [0, 1], e.g. row(s) {', '.join(map(str, bad[:5]))}{scale}")
         return positive
 
+    def unseen_categories(self, frame: pd.DataFrame, # rows to score
+                          reference: pd.DataFrame, # the sample the model was trained on (its categories)
+                         ) -> pd.Series:
+        "Per row, True where a categorical feature holds a value the reference sample never had (a new merchant type, a new product code)."
+        unseen = pd.Series(False, index=frame.index)
+        for name in self.card.categorical_features:
+            known = set(reference[name].dropna().astype(str))
+            unseen |= frame[name].notna() & ~frame[name].astype(str).isin(known)
+        return unseen
+
+    def _scores_rest(self, features: pd.DataFrame, aside: pd.Series) -> bool:
+        "Whether the model scores the rows not set aside."
+        try: self._raw_scores(features[~aside.to_numpy()]); return True
+        except Exception: return False
+
     def unscorable_rows(self, frame: pd.DataFrame, # rows to score
                         dataset: str = "data", # its name in error messages
+                        reference: pd.DataFrame | None = None, # the training sample, whose categories the model knows (None: categories are not looked at)
                        ) -> pd.Series:
-        "Per row, True where the model gives no score: the vendor's score missing (a model scored in the data), or a missing feature value the artifact does not accept (it raises on the sample, or scores those rows NaN). A sample without missing feature values is not scored here. A score outside [0, 1] is not this: `predict_proba` refuses it."
+        "Per row, True where the model gives no score: the vendor's score missing (a model scored in the data); a missing feature value the artifact does not accept (it raises on the sample, or scores those rows NaN); or, where it refuses the sample, a category the reference never had. A sample without either is not scored here. A score outside [0, 1] is not this: `predict_proba` refuses it."
         if not hasattr(self, "model_"): self.load()
         if not self.has_artifact: return pd.Series(np.isnan(self._given_scores(frame, dataset)), index=frame.index)
         features = self.features(frame, dataset); gaps = features.isna().any(axis=1)
-        if not gaps.any(): return gaps
+        unseen = self.unseen_categories(frame, reference) if reference is not None else gaps & False
+        if not (gaps | unseen).any(): return gaps
         try: scores = self._raw_scores(features)[:, self.positive_column_]  # the whole sample, as it is scored later: a part alone could encode categories otherwise
-        except Exception: return gaps  # the rows with a gap are set aside; an error they did not cause is raised again when the rest is scored
+        except Exception:  # refused: the fewest rows set aside that let the rest be scored, those with a gap, then those with an unseen category too
+            return next((aside for aside in (gaps, gaps | unseen) if aside.any() and not aside.all() and self._scores_rest(features, aside)), gaps)  # else an error they did not cause is raised when the rest is scored
         return gaps & ~np.isfinite(scores)
 
     def predict(self, frame: pd.DataFrame, dataset: str = "data") -> np.ndarray:
