@@ -16,7 +16,7 @@ from .figures import panels
 __all__ = ['DISPOSITIONS', 'EVIDENCE', 'RECOMMENDATION_COLUMNS', 'HISTORY_KINDS', 'HISTORY_COLUMNS', 'simulate_dispositions',
            'is_productive', 'candidate_thresholds', 'threshold_sweep', 'btl_sample_size', 'clopper_pearson_upper',
            'BelowTheLineResult', 'review_bands', 'btl_samples', 'below_the_line', 'sweep_row', 'above_the_line',
-           'TuningConfig', 'require_evidence', 'decide_threshold', 'scaled_parameters', 'tune_segment',
+           'TuningConfig', 'require_evidence', 'missing_part', 'decide_threshold', 'scaled_parameters', 'tune_segment',
            'segment_recommendation', 'DetectorTuning', 'tune_candidates', 'check_history', 'threshold_in_force',
            'tune_history_segment', 'tune_from_history', 'review_history', 'segment_thresholds', 'detector_history',
            'btl_table', 'btl_findings', 'tuning_schedule', 'compact_number', 'plot_threshold_curves']
@@ -227,6 +227,13 @@ def require_evidence(data_dir, # the folder the tuning reads
     if missing: raise ParameterError(f"{data_dir}: a tuning needs its evidence: the alert history of the institution's own analysts (parameter alert_history), or ground truth, "
                                      f"for which {', '.join(missing)} (.parquet or .csv) must be in the folder beside the data labelled, as in the synthetic data; the folder holds "
                                      + (", ".join(name for name, file in needed.items() if file) or "none of them"))
+
+def missing_part(files: dict, # each dataset by name: its file as the folder holds it, None where absent
+                 needed: tuple, # the datasets a run needs together
+                ) -> str:
+    "Where a folder holds some of the datasets a run needs together but not all: which it holds and which it lacks, in words; '' when it holds all or none."
+    held = [name for name in needed if files[name]]
+    return f"the folder holds {', '.join(held)} but not {', '.join(name for name in needed if not files[name])}" if 0 < len(held) < len(needed) else ""
 
 def decide_threshold(segment: str, btl: BelowTheLineResult, sweep: pd.DataFrame, current: float, config: TuningConfig) -> dict:
     "BTL first (lower on evidence), else ATL (raise within tolerance), else keep; with the evidence."

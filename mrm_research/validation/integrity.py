@@ -11,6 +11,7 @@ from ..contracts import decimal_comma_hint, far_date_hint, numbers_from_text, re
 from ..checks import CheckDefinition, CheckResult
 from .fairness import proxy_analysis
 from .metrics import MetricError, rank_auc
+from .model import unseen_values
 
 # %% auto #0
 __all__ = ['TRUE_WORDS', 'FALSE_WORDS', 'DATA_CONTRACT', 'SCORABLE_ROWS', 'TARGET_LEAKAGE', 'TIME_OVERLAP', 'COMPARABILITY',
@@ -143,7 +144,7 @@ def unscorable_summary(frames: dict[str, pd.DataFrame], # sample name -> its row
         if card.score_column: reason = f"no score in column '{card.score_column}'"
         else:
             aside = frame.loc[mask]; gaps = aside[card.feature_names].isna().sum(); gaps = gaps[gaps > 0]
-            new = {name: aside[name][aside[name].notna() & ~aside[name].astype(str).isin(set(reference[name].dropna().astype(str)))] for name in card.categorical_features} if reference is not None else {}
+            new = {name: aside[name][unseen] for name, unseen in unseen_values(aside, reference, card.categorical_features).items()} if reference is not None else {}
             reason = "; ".join(["a missing value the model does not accept in " + ", ".join(f"{column} ({n:,})" for column, n in gaps.items())] * (not gaps.empty)
                                + [f"a category the training sample never had in {name} ({len(values):,}: {', '.join(map(str, sorted(set(values.astype(str)))[:5]))})" for name, values in new.items() if len(values)])
         if len(frame) and count == len(frame): raise MetricError(f"{role}: model {card.model_id} can score none of the {len(frame):,} rows ({reason}); fill them as the production pipeline does before scoring")

@@ -6,7 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
-import json
+import functools, json, operator
 import numpy as np, pandas as pd
 from ..core import MRMError, load_yaml, package_home, sha256_file
 from ..contracts import contracts_dir, numbers_from_text
@@ -15,7 +15,8 @@ from .credit import MasterScale
 
 # %% auto #0
 __all__ = ['MODEL_CARD_CONTRACT', 'ARTIFACT_FORMATS', 'ModelCardError', 'Feature', 'ModelCard', 'card_problems', 'card_contract',
-           'load_model_card', 'verify_artifact', 'label_key', 'category_text', 'load_pickled', 'ScoringModel', 'labels']
+           'load_model_card', 'verify_artifact', 'label_key', 'category_text', 'load_pickled', 'unseen_values',
+           'ScoringModel', 'labels']
 
 # %% ../../nbs/30_validation_model.ipynb #d7402022
 class ModelCardError(MRMError):
@@ -186,6 +187,13 @@ def load_pickled(path: str | Path, # a joblib artifact
     own = {name: file for name, file in loaded.items() if file and not name.startswith("mrm_research") and not _installed(file)}
     return model, {name: {"path": str(Path(file).resolve()), "sha256": sha256_file(file)} for name, file in sorted(own.items())}
 
+def unseen_values(frame: pd.DataFrame, # rows
+                  reference: pd.DataFrame, # the sample whose values are known (the training sample)
+                  columns: list[str], # the categorical columns compared
+                 ) -> dict[str, pd.Series]:
+    "Per column, True where the row holds a value the reference never had (compared as text; a missing value is not one)."
+    return {name: frame[name].notna() & ~frame[name].astype(str).isin(set(reference[name].dropna().astype(str))) for name in columns}
+
 class ScoringModel:
     "One scoring interface over CatBoost, scikit-learn (joblib), XGBoost, LightGBM and ONNX artifacts, or a vendor's score column; `predict_proba` gives P(positive class)."
     def __init__(self, card: ModelCard): self.card = card
@@ -273,11 +281,10 @@ class ScoringModel:
             try: scores = self._raw_scores(features)
             except Exception as error:
                 missing = features.isna().sum(); missing = missing[missing > 0]
-                if missing.empty: raise ModelCardError(f"{dataset}: model {self.card.model_id} could not score the rows ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}); "
-                                                       "the features as read: " + ", ".join(f"{column} {dtype}" for column, dtype in features.dtypes.astype(str).items())
+                refused = f"{dataset}: model {self.card.model_id} could not score the rows ({type(error).__name__}: {(str(error).splitlines() or [''])[0]}); "
+                if missing.empty: raise ModelCardError(refused + "the features as read: " + ", ".join(f"{column} {dtype}" for column, dtype in features.dtypes.astype(str).items())
                                                        + ". A feature of another type than the model was trained on (a flag or a code written as text), or a value it never saw, is the usual cause: write the sample as the training data was written") from error
-                raise ModelCardError(f"{dataset}: model {self.card.model_id} could not score the rows ({type(error).__name__}: {str(error).splitlines()[0]}); the sample has missing values in "
-                                     + ", ".join(f"{column} ({count:,} rows)" for column, count in missing.items())
+                raise ModelCardError(refused + "the sample has missing values in " + ", ".join(f"{column} ({count:,} rows)" for column, count in missing.items())
                                      + ", which the model does not accept: scoring them in production would fail the same way. Fill them as the production pipeline does before scoring, or leave those rows out and say so") from error
             if scores.ndim != 2 or scores.shape[0] != len(frame):
                 raise ModelCardError(f"{dataset}: model {self.card.model_id} returned scores of shape {scores.shape} for {len(frame)} rows")
@@ -294,11 +301,7 @@ class ScoringModel:
                           reference: pd.DataFrame, # the sample the model was trained on (its categories)
                          ) -> pd.Series:
         "Per row, True where a categorical feature holds a value the reference sample never had (a new merchant type, a new product code)."
-        unseen = pd.Series(False, index=frame.index)
-        for name in self.card.categorical_features:
-            known = set(reference[name].dropna().astype(str))
-            unseen |= frame[name].notna() & ~frame[name].astype(str).isin(known)
-        return unseen
+        return functools.reduce(operator.or_, unseen_values(frame, reference, self.card.categorical_features).values(), pd.Series(False, index=frame.index))
 
     def _scores_rest(self, features: pd.DataFrame, aside: pd.Series) -> bool:
         "Whether the model scores the rows not set aside."
