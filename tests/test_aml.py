@@ -1,5 +1,5 @@
 "AML lab: each typology planted alone is found by its scenario and the scenario stays quiet without it; SQL stays portable."
-import tempfile
+import hashlib, tempfile
 from pathlib import Path
 import pandas as pd, pytest, sqlglot
 from sqlglot import ErrorLevel
@@ -96,3 +96,32 @@ def test_aml_tuning_report_on_a_thin_bank(tmp_path):
     assert all(schedule[name][results["tables"]["schedule"]["columns"].index("alerts")] == 0 for name in quiet)
     engine = ScenarioEngine(parquet)
     assert quiet == {name for name in SCENARIOS if engine.candidates(name).empty}  # as the Parquet files give them
+
+
+def test_aml_tuning_report_on_a_bank_read_through_its_mapping(tmp_path):
+    "A bank's CSV export in its own layout: German column names, its channel codes, no direction column and signed amounts in the ledger's convention (money out positive). The report reads it through the bank's mapping, as the engines would, checks what comes out against the contracts and tunes the same candidates as the bank in the scenarios' layout; a zero amount (no direction) stops the run naming the column and the count. The mapping had been applied after the contract check, so a renamed column stopped every such run."
+    from conftest import REPO, bundles, mrm
+    import json, numpy as np, yaml
+    parquet, folder = tmp_path / "parquet", tmp_path / "bank"
+    bank = generate_labelled_bank(BankConfig(customers=80, transactions=3_000, days=30, seed=12), TypologyConfig({"structuring": 1, "rapid_movement": 1, "fan_out": 1}))
+    write_bank(bank, parquet); folder.mkdir()
+    codes = {"cash": "BAR", "wire_domestic": "UEB", "wire_cross_border": "SWIFT", "ach": "LS", "card": "KARTE", "crypto": "KRYPTO"}
+    t = bank["transactions"].astype({"channel": str, "direction": str})
+    export = pd.DataFrame({"Buchungsreferenz": t.transaction_id, "Konto": t.account_id, "Buchungstag": t.booked_at, "Kanal": t.channel.map(codes),
+                           "Betrag": np.where(t.direction == "debit", t.amount, -t.amount), "currency": t.currency, "counterparty_country": t.counterparty_country,
+                           "counterparty_id": t.counterparty_id})
+    export.to_csv(folder / "transactions.csv", index=False)
+    for name in ("customers", "accounts", "transaction_labels"): bank[name].to_csv(folder / f"{name}.csv", index=False)
+    (tmp_path / "mapping.yaml").write_text(yaml.safe_dump({"columns": {"transactions": {"transaction_id": "Buchungsreferenz", "account_id": "Konto", "booked_at": "Buchungstag",
+                                                                                        "channel": "Kanal", "amount": "Betrag"}},
+                                                           "channels": codes, "signed_amounts": "debit"}))
+    run = ("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", folder, "-p", "bank_mapping", "mapping.yaml", "-p", "sensitivity_scenarios", "[structuring]", "--no-progress")
+    mrm(*run, "--out", tmp_path / "build", cwd=tmp_path, check=0)
+    (bundle,) = bundles(tmp_path / "build")
+    results, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
+    assert {inputs[name]["mapping_sha256"] for name in ("customers", "accounts", "transactions")} == {hashlib.sha256((tmp_path / "mapping.yaml").read_bytes()).hexdigest()}
+    engine = ScenarioEngine(parquet)
+    assert {row[0] for row in results["tables"]["recommendations"]["rows"]} == {name for name in SCENARIOS if not engine.candidates(name).empty}
+    export.loc[export.index[:4], "Betrag"] = 0.0; export.to_csv(folder / "transactions.csv", index=False)
+    failed = mrm(*run, "--out", tmp_path / "zero", cwd=tmp_path, check=1)
+    assert "column 'Betrag' (direction from its sign), rule: an amount other than zero: 4 row(s) fail: '0.0' (4)" in " ".join((failed.stdout + failed.stderr).split())

@@ -8,12 +8,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd, yaml
-from ..core import MRMError, ParameterError
-from ..contracts import case_sql, code_lookup, lost_zeros_hint, read_mapping_file, sql_quote, timestamps
+from ..core import MRMError, ParameterError, sha256_file, utc_duckdb
+from ..contracts import (case_sql, check_frame, code_lookup, decimal_comma_hint, fingerprint, load_contract, lost_zeros_hint, numbers_from_text,
+                                   read_mapping_file, read_table, sql_quote, timestamps)
 
 # %% auto #0
-__all__ = ['SCENARIO_COLUMNS', 'CHANNEL_ROLES', 'DIRECTIONS', 'LEDGER_COLUMNS', 'BankMapping', 'view_sql', 'unmapped_sql',
-           'check_codes', 'unmapped_codes', 'LedgerSpec', 'ledger_checks', 'ledger_to_transactions']
+__all__ = ['SCENARIO_COLUMNS', 'CHANNEL_ROLES', 'DIRECTIONS', 'LEDGER_COLUMNS', 'BankMapping', 'view_sql',
+           'direction_from_sign_sql', 'unmapped_sql', 'check_codes', 'unmapped_codes', 'LedgerSpec', 'ledger_checks',
+           'ledger_to_transactions', 'map_bank', 'read_bank']
 
 # %% ../../nbs/19_aml_mapping.ipynb #863c9dfd
 SCENARIO_COLUMNS = {  # what the scenario engine reads, per dataset
@@ -33,6 +35,7 @@ class BankMapping:
     columns: dict = field(default_factory=dict)  # dataset -> {column the scenarios read: the bank's column}; unnamed columns keep their name
     channels: dict = field(default_factory=dict)  # channel role -> the bank's codes (empty: the bank already uses the roles)
     directions: dict = field(default_factory=dict)  # credit / debit -> the bank's codes (empty: already credit / debit)
+    signed_amounts: str = ""  # "": amounts are unsigned and a direction column says which way; "credit" or "debit": no direction column, signed amounts, a positive amount being this direction
 
     def __post_init__(self):
         for dataset, renames in self.columns.items():
@@ -41,41 +44,64 @@ class BankMapping:
             if unknown: raise ParameterError(f"bank mapping: {dataset} columns {', '.join(sorted(unknown))} are not read by the scenarios")
         self.channel_codes = code_lookup(self.channels, CHANNEL_ROLES, "channel", "bank mapping")
         self.direction_codes = code_lookup(self.directions, DIRECTIONS, "direction", "bank mapping")
+        if self.signed_amounts not in ("", *DIRECTIONS):
+            raise ParameterError(f"bank mapping: signed_amounts is what a positive amount is, 'credit' (money in) or 'debit' (money out), or empty where a direction column says which way; got {self.signed_amounts!r}")
+        if self.signed_amounts and (self.directions or "direction" in self.columns.get("transactions", {})):
+            raise ParameterError("bank mapping: the direction comes from a column (directions, columns) or from the amount's sign (signed_amounts), not both")
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "BankMapping":
-        "Read a mapping file (keys: columns, channels, directions)."
-        content = read_mapping_file(path, ("columns", "channels", "directions", "ledger"), "bank mapping")
-        return cls(content.get("columns") or {}, content.get("channels") or {}, content.get("directions") or {})
+        "Read a mapping file (keys: columns, channels, directions, signed_amounts)."
+        content = read_mapping_file(path, ("columns", "channels", "directions", "signed_amounts", "ledger"), "bank mapping")
+        return cls(content.get("columns") or {}, content.get("channels") or {}, content.get("directions") or {}, content.get("signed_amounts") or "")
 
     def source(self, dataset: str, column: str) -> str:
         "The bank's column holding what the scenarios read as `column`."
         return self.columns.get(dataset, {}).get(column, column)
 
+    def derived_from(self, column: str) -> str:
+        "The transactions' column the scenarios' `column` is read from: the amount for the direction where amounts are signed, else the column itself."
+        return "amount" if column == "direction" and self.signed_amounts else column
+
 # %% ../../nbs/19_aml_mapping.ipynb #b6854a45
 def view_sql(mapping: BankMapping, dataset: str, source: str, available: list[str]) -> str:
     "SELECT over the bank's `source` giving the dataset's columns under the names the scenarios read."
-    parts = []
+    parts, signed = [], dataset == "transactions" and mapping.signed_amounts
     for column in SCENARIO_COLUMNS[dataset]:
-        bank = mapping.source(dataset, column)
-        if bank not in available: raise MRMError(f"scenario data: {dataset} has no column {bank!r}" + (f" (mapped to {column})" if bank != column else "") + f"; columns: {', '.join(available)}")
+        read = mapping.derived_from(column) if dataset == "transactions" else column
+        bank = mapping.source(dataset, read)
+        if bank not in available: raise MRMError(f"scenario data: {dataset} has no column {bank!r}" + (f" (mapped to {read})" if bank != read else "") + f"; columns: {', '.join(available)}")
         expression = f'"{bank}"'
+        if signed and column == "amount": expression = f"ABS({expression})"
+        if signed and column == "direction": expression = direction_from_sign_sql(expression, mapping.signed_amounts)
         if dataset == "transactions" and column == "channel" and mapping.channel_codes: expression = case_sql(expression, mapping.channel_codes)
         if dataset == "transactions" and column == "direction" and mapping.direction_codes: expression = case_sql(expression, mapping.direction_codes)
         parts.append(f"{expression} AS {column}")
     return f"SELECT {', '.join(parts)} FROM {source}"
 
+def direction_from_sign_sql(amount: str, # a SQL expression of a signed amount
+                            positive: str, # the direction of a positive amount: credit or debit
+                           ) -> str:
+    "A CASE giving a signed amount's direction: `positive` above zero, the other below, none at zero or missing."
+    negative = DIRECTIONS[1 - DIRECTIONS.index(positive)]
+    return f"CASE WHEN {amount} > 0 THEN {sql_quote(positive)} WHEN {amount} < 0 THEN {sql_quote(negative)} END"
+
 def _code_lookups(mapping: BankMapping) -> dict[str, dict[str, str]]:
-    "The coded columns of the transactions the mapping translates, each with its lookup (the bank's code -> role)."
-    return {column: lookup for column, lookup in (("channel", mapping.channel_codes), ("direction", mapping.direction_codes)) if lookup}
+    "The transactions' columns the mapping translates, each with its lookup (the bank's code -> role): channel and direction where it maps their codes, direction (no lookup) where it comes from a signed amount."
+    return {column: lookup for column, lookup in (("channel", mapping.channel_codes), ("direction", mapping.direction_codes)) if lookup} | ({"direction": {}} if mapping.signed_amounts else {})
+
+def _bank_column(mapping: BankMapping, column: str) -> str:
+    "The bank's transactions column a translated column is read from."
+    return mapping.source("transactions", mapping.derived_from(column))
 
 def _unmapped_condition(mapping: BankMapping, column: str) -> str:
-    "SQL true for a transaction whose code in `column` the mapping does not know, or that has none."
-    name = mapping.source("transactions", column)
+    "SQL true for a transaction whose code in `column` the mapping does not know, or that has none (for a direction from the sign: an amount of zero or none)."
+    name = _bank_column(mapping, column)
+    if column == "direction" and mapping.signed_amounts: return f"(\"{name}\" = 0 OR \"{name}\" IS NULL)"
     return f"(CAST(\"{name}\" AS VARCHAR) NOT IN ({', '.join(map(sql_quote, _code_lookups(mapping)[column]))}) OR \"{name}\" IS NULL)"
 
 def unmapped_sql(mapping: BankMapping, source: str) -> str | None:
-    "SQL counting transactions whose channel or direction code the mapping does not know (None when it maps no codes)."
+    "SQL counting transactions whose channel or direction the mapping cannot give: a code it does not know, a signed amount of zero or none (None when it translates nothing)."
     if not (lookups := _code_lookups(mapping)): return None
     return "SELECT " + ", ".join(f"count(*) FILTER (WHERE {_unmapped_condition(mapping, column)}) AS {column}" for column in lookups) + f" FROM {source}"
 
@@ -88,12 +114,13 @@ def check_codes(run, # runs SQL on the engine, returns a data frame
     sql = unmapped_sql(mapping, source)
     if sql is None: return
     counts = run(sql).iloc[0]
-    failing = [f"column '{mapping.source('transactions', column)}' ({column}), rule: code in the bank mapping: {int(n):,} row(s) fail: " + unmapped_codes(run, mapping, source, column) for column, n in counts.items() if n]
-    if failing: raise MRMError(f"dataset 'transactions' ({where}): " + "; ".join(failing) + " (unmapped codes would drop those transactions from every scenario)")
+    rule = lambda column: ("direction from its sign), rule: an amount other than zero" if column == "direction" and mapping.signed_amounts else f"{column}), rule: code in the bank mapping")
+    failing = [f"column '{_bank_column(mapping, column)}' ({rule(column)}: {int(n):,} row(s) fail: " + unmapped_codes(run, mapping, source, column) for column, n in counts.items() if n]
+    if failing: raise MRMError(f"dataset 'transactions' ({where}): " + "; ".join(failing) + " (a transaction without its channel or direction would be dropped from every scenario)")
 
 def unmapped_codes(run, mapping: BankMapping, source: str, column: str, shown: int = 5) -> str:
     "The commonest codes of a column the mapping does not know, with their rows; and, when one is a number the mapping holds without its leading zeros, why (YAML reads an unquoted 01 as the number 1)."
-    found = run(f"SELECT CAST(\"{mapping.source('transactions', column)}\" AS VARCHAR) AS code, count(*) AS n FROM {source} WHERE {_unmapped_condition(mapping, column)} "
+    found = run(f"SELECT CAST(\"{_bank_column(mapping, column)}\" AS VARCHAR) AS code, count(*) AS n FROM {source} WHERE {_unmapped_condition(mapping, column)} "
                 f"GROUP BY 1 ORDER BY n DESC, code LIMIT {shown}")
     codes = ", ".join(f"{'missing' if pd.isna(r.code) else repr(r.code)} ({int(r.n):,})" for r in found.itertuples())
     return codes + lost_zeros_hint(found.code.dropna().tolist(), _code_lookups(mapping)[column])
@@ -174,3 +201,40 @@ def ledger_to_transactions(ledger: pd.DataFrame, # the extract as delivered
     return pd.DataFrame({"transaction_id": mine.entry_id.astype(str).to_numpy(), "account_id": mine.account_id.to_numpy(), "booked_at": posted[mine.index].to_numpy(),
                          "channel": mine.channel.to_numpy(), "direction": mine.side.to_numpy(), "amount": mine.amount.astype(float).to_numpy(),
                          "currency": mine.currency.to_numpy(), "counterparty_country": mine.counterparty_country.to_numpy(), "counterparty_id": counterparty})
+
+# %% ../../nbs/19_aml_mapping.ipynb #d92a9023
+def _amounts_as_numbers(frame: pd.DataFrame, mapping: BankMapping, where: str) -> pd.DataFrame:
+    "The transactions with their signed amounts as numbers (a CSV gives text), refusing a value that is not one with its count."
+    column = mapping.source("transactions", "amount")
+    if column not in frame.columns or pd.api.types.is_numeric_dtype(frame[column]): return frame
+    numbers = numbers_from_text(frame[column]); bad = numbers.isna() & frame[column].notna()
+    if bad.any():
+        examples = frame[column][bad].astype(str).head(3).tolist()
+        raise MRMError(f"dataset 'transactions' ({where}): column '{column}' (signed amount), rule: a number: {int(bad.sum()):,} row(s) fail (e.g. {examples})" + decimal_comma_hint(examples))
+    return frame.assign(**{column: numbers})
+
+def map_bank(files: dict, # customers, accounts and transactions: the bank's file (CSV, Parquet) or data frame each
+             mapping: BankMapping,
+            ) -> dict[str, pd.DataFrame]:
+    "The bank's datasets under the names and codes the scenarios read, through the views the engines use (`view_sql`, `check_codes`), each checked against its contract (raising on a failure)."
+    connection, checked = utc_duckdb(), {}
+    run = lambda sql: connection.execute(sql).df()
+    for name in SCENARIO_COLUMNS:  # customers, accounts, transactions: each checked with the ones before for its foreign keys
+        where = f"dataset '{name}'" if isinstance(files[name], pd.DataFrame) else str(files[name])
+        frame = files[name] if isinstance(files[name], pd.DataFrame) else read_table(files[name])
+        if name == "transactions" and mapping.signed_amounts: frame = _amounts_as_numbers(frame, mapping, where)
+        connection.register("bank", frame)
+        if name == "transactions": check_codes(run, mapping, "bank", where)
+        mapped = run(view_sql(mapping, name, "bank", list(frame.columns))); connection.unregister("bank")
+        typed, report = check_frame(mapped, load_contract(name), source=f"{where}, read through the bank mapping", related=dict(checked))
+        report.raise_for_failures()
+        checked[name] = typed
+    return checked
+
+def read_bank(files: dict[str, Path], # customers, accounts and transactions: the bank's file each
+              mapping_file: str | Path, # its mapping (YAML, `BankMapping.from_yaml`)
+             ) -> tuple[dict[str, pd.DataFrame], dict[str, dict]]:
+    "The bank's datasets through its mapping (`map_bank`), and per dataset its file's fingerprint with the mapping's, for a bundle's inputs."
+    frames = map_bank(files, BankMapping.from_yaml(mapping_file))
+    mapping = {"mapping": str(mapping_file), "mapping_sha256": sha256_file(mapping_file)}
+    return frames, {name: {**fingerprint(files[name], load_contract(name), len(frame)), **mapping} for name, frame in frames.items()}
