@@ -502,9 +502,12 @@ def code_lookup(mapping: dict, # role -> the source's code or codes
     return lookup
 
 def case_sql(column: str, # a SQL expression (a quoted column)
-             lookup: dict[str, str]) -> str:
-    "A CASE translating the source's codes to roles (unknown codes give NULL)."
-    return "CASE CAST(" + column + " AS VARCHAR) " + " ".join(f"WHEN {sql_quote(code)} THEN {sql_quote(role)}" for code, role in lookup.items()) + " END"
+             lookup: dict[str, str],
+             keep_unknown: bool = False, # an unknown code stays as written (for a review that reports it), rather than NULL
+            ) -> str:
+    "A CASE translating the source's codes to roles (unknown codes give NULL, or themselves with `keep_unknown`)."
+    otherwise = f" ELSE CAST({column} AS VARCHAR)" if keep_unknown else ""
+    return "CASE CAST(" + column + " AS VARCHAR) " + " ".join(f"WHEN {sql_quote(code)} THEN {sql_quote(role)}" for code, role in lookup.items()) + otherwise + " END"
 
 def read_mapping_file(path: str | Path, # a mapping file (YAML)
                       keys: tuple[str, ...], # the keys it may have

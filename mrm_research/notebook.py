@@ -345,11 +345,13 @@ def load_dataset(file: str | Path, # CSV or Parquet file
 def inspect_dataset(file: str | Path, # CSV or Parquet file
                     dataset: str, # dataset name = contract name
                     related: dict[str, pd.DataFrame] | None = None, # loaded datasets, for foreign-key checks
+                    frame: pd.DataFrame | None = None, # the rows to check: a reading of the file (through a mapping, say); default: the file as read
+                    provenance: dict | None = None, # what else the record needs to trace them (the mapping file and its sha256)
                    ) -> tuple[pd.DataFrame, contracts.ContractReport]:
     "Read a dataset, check it against its contract without raising, and record its fingerprint."
     contract = contracts.load_contract(dataset)
-    typed, report = contracts.check_frame(contracts.read_table(file), contract, source=str(file), related=related)
-    recorder().dataset(dataset, {**contracts.fingerprint(file, contract, len(typed)), "contract_passed": report.passed})
+    typed, report = contracts.check_frame(contracts.read_table(file) if frame is None else frame, contract, source=str(file), related=related)
+    recorder().dataset(dataset, {**contracts.fingerprint(file, contract, len(typed)), **(provenance or {}), "contract_passed": report.passed})
     return typed, report
 
 # %% ../nbs/02_notebook.ipynb #02-report-021

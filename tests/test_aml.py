@@ -98,23 +98,32 @@ def test_aml_tuning_report_on_a_thin_bank(tmp_path):
     assert quiet == {name for name in SCENARIOS if engine.candidates(name).empty}  # as the Parquet files give them
 
 
-def test_aml_tuning_report_on_a_bank_read_through_its_mapping(tmp_path):
-    "A bank's CSV export in its own layout: German column names, its channel codes, no direction column and signed amounts in the ledger's convention (money out positive). The report reads it through the bank's mapping, as the engines would, checks what comes out against the contracts and tunes the same candidates as the bank in the scenarios' layout; a zero amount (no direction) stops the run naming the column and the count. The mapping had been applied after the contract check, so a renamed column stopped every such run."
-    from conftest import REPO, bundles, mrm
-    import json, numpy as np, yaml
-    parquet, folder = tmp_path / "parquet", tmp_path / "bank"
-    bank = generate_labelled_bank(BankConfig(customers=80, transactions=3_000, days=30, seed=12), TypologyConfig({"structuring": 1, "rapid_movement": 1, "fan_out": 1}))
-    write_bank(bank, parquet); folder.mkdir()
-    codes = {"cash": "BAR", "wire_domestic": "UEB", "wire_cross_border": "SWIFT", "ach": "LS", "card": "KARTE", "crypto": "KRYPTO"}
+GERMAN_CODES = {"cash": "BAR", "wire_domestic": "UEB", "wire_cross_border": "SWIFT", "ach": "LS", "card": "KARTE", "crypto": "KRYPTO"}
+
+
+def german_export(bank, folder, mapping_file):
+    "The bank's CSV export in its own layout: German column names, its channel codes, no direction column and signed amounts in the ledger's convention (money out positive); the mapping file beside it. Returns the transactions as exported."
+    import numpy as np, yaml
+    folder.mkdir()
     t = bank["transactions"].astype({"channel": str, "direction": str})
-    export = pd.DataFrame({"Buchungsreferenz": t.transaction_id, "Konto": t.account_id, "Buchungstag": t.booked_at, "Kanal": t.channel.map(codes),
+    export = pd.DataFrame({"Buchungsreferenz": t.transaction_id, "Konto": t.account_id, "Buchungstag": t.booked_at, "Kanal": t.channel.map(GERMAN_CODES),
                            "Betrag": np.where(t.direction == "debit", t.amount, -t.amount), "currency": t.currency, "counterparty_country": t.counterparty_country,
                            "counterparty_id": t.counterparty_id})
     export.to_csv(folder / "transactions.csv", index=False)
-    for name in ("customers", "accounts", "transaction_labels"): bank[name].to_csv(folder / f"{name}.csv", index=False)
-    (tmp_path / "mapping.yaml").write_text(yaml.safe_dump({"columns": {"transactions": {"transaction_id": "Buchungsreferenz", "account_id": "Konto", "booked_at": "Buchungstag",
-                                                                                        "channel": "Kanal", "amount": "Betrag"}},
-                                                           "channels": codes, "signed_amounts": "debit"}))
+    for name in ("customers", "accounts", "transaction_labels", "daily_control_totals"): bank[name].to_csv(folder / f"{name}.csv", index=False)
+    mapping_file.write_text(yaml.safe_dump({"columns": {"transactions": {"transaction_id": "Buchungsreferenz", "account_id": "Konto", "booked_at": "Buchungstag", "channel": "Kanal", "amount": "Betrag"}},
+                                            "channels": GERMAN_CODES, "signed_amounts": "debit"}))
+    return export
+
+
+def test_aml_tuning_report_on_a_bank_read_through_its_mapping(tmp_path):
+    "A bank's CSV export in its own layout (`german_export`). The report reads it through the bank's mapping, as the engines would, checks what comes out against the contracts and tunes the same candidates as the bank in the scenarios' layout; a zero amount (no direction) stops the run naming the column and the count. The mapping had been applied after the contract check, so a renamed column stopped every such run."
+    from conftest import REPO, bundles, mrm
+    import json
+    parquet, folder = tmp_path / "parquet", tmp_path / "bank"
+    bank = generate_labelled_bank(BankConfig(customers=80, transactions=3_000, days=30, seed=12), TypologyConfig({"structuring": 1, "rapid_movement": 1, "fan_out": 1}))
+    write_bank(bank, parquet)
+    export = german_export(bank, folder, tmp_path / "mapping.yaml")
     run = ("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", folder, "-p", "bank_mapping", "mapping.yaml", "-p", "sensitivity_scenarios", "[structuring]", "--no-progress")
     mrm(*run, "--out", tmp_path / "build", cwd=tmp_path, check=0)
     (bundle,) = bundles(tmp_path / "build")
@@ -125,3 +134,24 @@ def test_aml_tuning_report_on_a_bank_read_through_its_mapping(tmp_path):
     export.loc[export.index[:4], "Betrag"] = 0.0; export.to_csv(folder / "transactions.csv", index=False)
     failed = mrm(*run, "--out", tmp_path / "zero", cwd=tmp_path, check=1)
     assert "column 'Betrag' (direction from its sign), rule: an amount other than zero: 4 row(s) fail: '0.0' (4)" in " ".join((failed.stdout + failed.stderr).split())
+
+
+def test_data_quality_review_of_a_bank_read_through_its_mapping(tmp_path):
+    "The feed review of a bank in its own layout (`german_export`) reads it through the mapping and reports, rather than stops on, what the mapping cannot give: two rows of a channel code it does not know ('RTGS', named) and three zero amounts (no direction, and an amount the contract refuses); uniqueness, referential integrity and timeliness as the bank in the scenarios' layout gives them."
+    from conftest import REPO, bundles, mrm
+    import json
+    bank = generate_labelled_bank(BankConfig(customers=60, transactions=1_500, days=20, seed=13), TypologyConfig({"structuring": 1}))
+    write_bank(bank, tmp_path / "parquet")
+    export = german_export(bank, tmp_path / "bank", tmp_path / "mapping.yaml")
+    export.loc[export.index[:2], "Kanal"] = "RTGS"; export.loc[export.index[2:5], "Betrag"] = 0.0
+    export.to_csv(tmp_path / "bank" / "transactions.csv", index=False)
+    review = lambda data, *mapping: mrm("run", REPO / "nbs/validation/aml_data_quality.ipynb", "-p", "data_dir", data, *mapping, "-p", "as_of", "2025-01-25",
+                                        "--out", tmp_path / f"dq_{data}", "--no-progress", cwd=tmp_path, check=0)
+    review("bank", "-p", "bank_mapping", "mapping.yaml"); review("parquet")
+    (theirs,), (ours,) = bundles(tmp_path / "dq_bank"), bundles(tmp_path / "dq_parquet")
+    theirs, ours = (json.loads((bundle / "results.json").read_text()) for bundle in (theirs, ours))
+    failures = {(dataset, column, rule.split("(")[0]): (rows, examples) for dataset, column, rule, rows, examples in theirs["tables"]["contract_failures"]["rows"]}
+    assert failures == {("transactions", "channel", "isin"): (2, "row 0: 'RTGS'; row 1: 'RTGS'"), ("transactions", "direction", "not_null"): (3, "row 2: nan; row 3: nan; row 4: nan"),
+                        ("transactions", "amount", "greater_than"): (3, "row 2: 0.0; row 3: 0.0; row 4: 0.0")}
+    assert not [row for row in ours["tables"]["contract_failures"]["rows"] if row[0] != "(all)"]  # the defects are the export's
+    for check in ("check_uniqueness", "check_referential_integrity", "check_timeliness"): assert theirs["tables"][check] == ours["tables"][check], check

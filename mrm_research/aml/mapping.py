@@ -15,7 +15,7 @@ from ..contracts import (case_sql, check_frame, code_lookup, decimal_comma_hint,
 # %% auto #0
 __all__ = ['SCENARIO_COLUMNS', 'CHANNEL_ROLES', 'DIRECTIONS', 'LEDGER_COLUMNS', 'BankMapping', 'view_sql',
            'direction_from_sign_sql', 'unmapped_sql', 'check_codes', 'unmapped_codes', 'LedgerSpec', 'ledger_checks',
-           'ledger_to_transactions', 'map_bank', 'read_bank']
+           'ledger_to_transactions', 'mapped_dataset', 'map_bank', 'mapping_record', 'read_bank']
 
 # %% ../../nbs/19_aml_mapping.ipynb #863c9dfd
 SCENARIO_COLUMNS = {  # what the scenario engine reads, per dataset
@@ -64,7 +64,9 @@ class BankMapping:
         return "amount" if column == "direction" and self.signed_amounts else column
 
 # %% ../../nbs/19_aml_mapping.ipynb #b6854a45
-def view_sql(mapping: BankMapping, dataset: str, source: str, available: list[str]) -> str:
+def view_sql(mapping: BankMapping, dataset: str, source: str, available: list[str],
+             keep_unknown: bool = False, # a channel or direction code the mapping does not know stays as written (for a review that reports it), rather than NULL
+            ) -> str:
     "SELECT over the bank's `source` giving the dataset's columns under the names the scenarios read."
     parts, signed = [], dataset == "transactions" and mapping.signed_amounts
     for column in SCENARIO_COLUMNS[dataset]:
@@ -74,8 +76,8 @@ def view_sql(mapping: BankMapping, dataset: str, source: str, available: list[st
         expression = f'"{bank}"'
         if signed and column == "amount": expression = f"ABS({expression})"
         if signed and column == "direction": expression = direction_from_sign_sql(expression, mapping.signed_amounts)
-        if dataset == "transactions" and column == "channel" and mapping.channel_codes: expression = case_sql(expression, mapping.channel_codes)
-        if dataset == "transactions" and column == "direction" and mapping.direction_codes: expression = case_sql(expression, mapping.direction_codes)
+        if dataset == "transactions" and column == "channel" and mapping.channel_codes: expression = case_sql(expression, mapping.channel_codes, keep_unknown)
+        if dataset == "transactions" and column == "direction" and mapping.direction_codes: expression = case_sql(expression, mapping.direction_codes, keep_unknown)
         parts.append(f"{expression} AS {column}")
     return f"SELECT {', '.join(parts)} FROM {source}"
 
@@ -213,28 +215,39 @@ def _amounts_as_numbers(frame: pd.DataFrame, mapping: BankMapping, where: str) -
         raise MRMError(f"dataset 'transactions' ({where}): column '{column}' (signed amount), rule: a number: {int(bad.sum()):,} row(s) fail (e.g. {examples})" + decimal_comma_hint(examples))
     return frame.assign(**{column: numbers})
 
+def mapped_dataset(source, # the bank's file (CSV, Parquet) or data frame
+                   mapping: BankMapping,
+                   dataset: str, # customers, accounts or transactions
+                   refuse_unmapped: bool = True, # stop on a channel or direction the mapping cannot give (`check_codes`); False: an unknown code stays as written, for a review to report
+                  ) -> pd.DataFrame:
+    "One of the bank's datasets under the names and codes the scenarios read, through the view the engines use (`view_sql`), not yet checked against its contract."
+    where = f"dataset '{dataset}'" if isinstance(source, pd.DataFrame) else str(source)
+    frame = source if isinstance(source, pd.DataFrame) else read_table(source)
+    if dataset == "transactions" and mapping.signed_amounts: frame = _amounts_as_numbers(frame, mapping, where)
+    connection = utc_duckdb(); connection.register("bank", frame)
+    run = lambda sql: connection.execute(sql).df()
+    if dataset == "transactions" and refuse_unmapped: check_codes(run, mapping, "bank", where)
+    return run(view_sql(mapping, dataset, "bank", list(frame.columns), keep_unknown=not refuse_unmapped))
+
 def map_bank(files: dict, # customers, accounts and transactions: the bank's file (CSV, Parquet) or data frame each
              mapping: BankMapping,
             ) -> dict[str, pd.DataFrame]:
-    "The bank's datasets under the names and codes the scenarios read, through the views the engines use (`view_sql`, `check_codes`), each checked against its contract (raising on a failure)."
-    connection, checked = utc_duckdb(), {}
-    run = lambda sql: connection.execute(sql).df()
+    "The bank's datasets under the names and codes the scenarios read (`mapped_dataset`), each checked against its contract (raising on a failure)."
+    checked = {}
     for name in SCENARIO_COLUMNS:  # customers, accounts, transactions: each checked with the ones before for its foreign keys
         where = f"dataset '{name}'" if isinstance(files[name], pd.DataFrame) else str(files[name])
-        frame = files[name] if isinstance(files[name], pd.DataFrame) else read_table(files[name])
-        if name == "transactions" and mapping.signed_amounts: frame = _amounts_as_numbers(frame, mapping, where)
-        connection.register("bank", frame)
-        if name == "transactions": check_codes(run, mapping, "bank", where)
-        mapped = run(view_sql(mapping, name, "bank", list(frame.columns))); connection.unregister("bank")
-        typed, report = check_frame(mapped, load_contract(name), source=f"{where}, read through the bank mapping", related=dict(checked))
+        typed, report = check_frame(mapped_dataset(files[name], mapping, name), load_contract(name), source=f"{where}, read through the bank mapping", related=dict(checked))
         report.raise_for_failures()
         checked[name] = typed
     return checked
+
+def mapping_record(mapping_file: str | Path) -> dict:
+    "What a bundle's inputs add to a dataset read through a mapping file: the file and its sha256."
+    return {"mapping": str(mapping_file), "mapping_sha256": sha256_file(mapping_file)}
 
 def read_bank(files: dict[str, Path], # customers, accounts and transactions: the bank's file each
               mapping_file: str | Path, # its mapping (YAML, `BankMapping.from_yaml`)
              ) -> tuple[dict[str, pd.DataFrame], dict[str, dict]]:
     "The bank's datasets through its mapping (`map_bank`), and per dataset its file's fingerprint with the mapping's, for a bundle's inputs."
     frames = map_bank(files, BankMapping.from_yaml(mapping_file))
-    mapping = {"mapping": str(mapping_file), "mapping_sha256": sha256_file(mapping_file)}
-    return frames, {name: {**fingerprint(files[name], load_contract(name), len(frame)), **mapping} for name, frame in frames.items()}
+    return frames, {name: {**fingerprint(files[name], load_contract(name), len(frame)), **mapping_record(mapping_file)} for name, frame in frames.items()}
