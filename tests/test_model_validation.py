@@ -208,7 +208,7 @@ def test_a_flag_feature_written_true_false_in_a_csv(tmp_path):
 
 
 def test_a_category_the_model_never_saw_is_set_aside_not_a_stop(tmp_path):
-    "A pipeline whose encoder refuses unknown categories, and a monitoring extract where a new merchant type has appeared: those rows are set aside and counted with the category named (the run had stopped on the encoder's error), and the monitoring measures are those of scikit-learn on the rest."
+    "A pipeline whose encoder refuses unknown categories, and a monitoring extract where a new merchant type has appeared: those rows are set aside and counted with the category named (the run had stopped on the encoder's error), and the monitoring measures are those of scikit-learn on the rest; drift counts the new type in its feature (measured on every row) and the score on the rows scored."
     train, test, monitor = fraud_data(2000, "2025-01-01", 1), fraud_data(1000, "2025-03-05", 2), fraud_data(600, "2025-06-01", 5)
     monitor.loc[monitor.index[::20], "merchant_type"] = "crypto"  # 30 rows of a type the training sample never had
     train.to_parquet(tmp_path / "train.parquet"); test.to_csv(tmp_path / "test.csv", index=False); monitor.to_csv(tmp_path / "monitor.csv", index=False)
@@ -229,3 +229,8 @@ def test_a_category_the_model_never_saw_is_set_aside_not_a_stop(tmp_path):
     kept = pd.read_csv(tmp_path / "monitor.csv").query("merchant_type != 'crypto'")
     performance = pd.DataFrame(results["tables"]["performance"]["rows"], columns=results["tables"]["performance"]["columns"]).set_index(["sample", "metric"])
     assert performance.loc[("monitoring", "roc_auc"), "estimate"] == pytest.approx(roc_auc_score(kept.is_fraud == "yes", pipeline.predict_proba(kept[FEATURES])[:, 1]), abs=1e-12)
+    drift = pd.DataFrame(results["tables"]["drift"]["rows"], columns=results["tables"]["drift"]["columns"])
+    rows = drift.groupby("feature").current_rows.sum()
+    assert rows["merchant_type"] == 600 and rows["score"] == 570  # the features on every row (a row set aside is still the population), the score on the rows scored
+    new_type = drift[drift.feature == "merchant_type"]
+    assert (new_type.unseen_share * new_type.current_rows).sum() == pytest.approx(30)  # the new merchant type is drift of its feature

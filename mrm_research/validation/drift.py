@@ -129,10 +129,13 @@ def drift_table(reference: pd.DataFrame, current: pd.DataFrame, # reference samp
                 features: dict[str, str], # column -> numeric | categorical (the score included, if wanted)
                 time_column: str | None = None, # window the current sample by this column's periods
                 frequency: str = "M", # pandas period frequency of the windows (coarsened when too thin, see `monitoring_windows`)
-                bins: int = 10, floor: float = 1e-4, minimum_rows: int = 100) -> pd.DataFrame:
+                bins: int = 10, floor: float = 1e-4, minimum_rows: int = 100,
+                scored_only: tuple[str, ...] = (), # columns measured on the rows that have a value (the score, where rows the model could not score are in the samples); others count a missing value as a bin
+               ) -> pd.DataFrame:
     "One row per window and feature: PSI, its band, and the other drift statistics; `attrs` say which period the windows are and why."
     missing = [c for c in features if c not in reference.columns or c not in current.columns]
     if missing: raise DriftError(f"column(s) {', '.join(missing)} missing from the reference or the current sample")
+    values = lambda frame, name: frame[name].dropna() if name in scored_only else frame[name]
     fixed = {name: reference_bins(reference[name], kind, bins, name) for name, kind in features.items()}
     if time_column is None: windows, period, note = [("all", current)], "all", "one window, the whole sample (no time column)"
     else:
@@ -143,7 +146,8 @@ def drift_table(reference: pd.DataFrame, current: pd.DataFrame, # reference samp
     for window, frame in windows:
         if len(frame) < minimum_rows:
             rows += [{"window": window, "feature": name, "current_rows": len(frame), "note": f"too few rows ({len(frame)} < {minimum_rows}) to measure"} for name in features]; continue
-        rows += [{"window": window, **feature_drift(fixed[name], reference[name], frame[name], floor), "note": ""} for name in features]
+        rows += [{"window": window, **feature_drift(fixed[name], values(reference, name), values(frame, name), floor), "note": ""} if len(values(frame, name)) else
+                 {"window": window, "feature": name, "current_rows": 0, "note": "no row with a value (none scored)"} for name in features]
     table = pd.DataFrame(rows)
     if "psi" not in table: table["psi"] = np.nan  # nothing measurable: the column is there, empty, and the notes say why
     table["band"] = pd.cut(table.psi, [-np.inf, *PSI_BANDS, np.inf], labels=["stable", "moderate shift", "significant shift"]).astype(object)

@@ -17,7 +17,7 @@ from .model import unseen_values
 __all__ = ['TRUE_WORDS', 'FALSE_WORDS', 'DATA_CONTRACT', 'SCORABLE_ROWS', 'TARGET_LEAKAGE', 'TIME_OVERLAP', 'COMPARABILITY',
            'card_columns', 'booleans_from_text', 'read_validation_data', 'contract_check', 'missingness',
            'duplicate_rows', 'labelled_rows', 'label_maturity', 'unscorable_summary', 'scorable_check',
-           'univariate_auc', 'time_overlap', 'adversarial_validation']
+           'scores_on_every_row', 'univariate_auc', 'time_overlap', 'adversarial_validation']
 
 # %% ../../nbs/39_validation_integrity.ipynb #6dde43f7
 def card_columns(card) -> list[str]:
@@ -156,6 +156,16 @@ def scorable_check(summary: pd.DataFrame) -> CheckResult:
     unscored = summary[summary["not scored"] > 0]
     detail = "; ".join(f"{r['sample']}: {r['not scored']:,} of {r['rows']:,} rows ({r['share']:.1%}) not scored, {r['reason']}" for r in unscored.to_dict("records")) or f"every row of {', '.join(summary['sample'])} scored"
     return SCORABLE_ROWS.evaluate(float(summary.share.max()) if len(summary) else 0.0, detail)
+
+# %% ../../nbs/39_validation_integrity.ipynb #8058eea3
+def scores_on_every_row(scores: np.ndarray, # the scores of the rows scored, in order
+                        unscorable: pd.Series | np.ndarray, # True where a row was set aside (`ScoringModel.unscorable_rows`)
+                       ) -> np.ndarray:
+    "The scores placed back on every row of the sample, NaN on a row set aside: drift measures the features on every row (a row set aside is still the population) and the score where there is one."
+    aside = np.asarray(unscorable, dtype=bool)
+    if len(scores) != int((~aside).sum()): raise ValueError(f"{len(scores)} scores for {int((~aside).sum())} rows scored")
+    placed = np.full(len(aside), np.nan); placed[~aside] = scores
+    return placed
 
 # %% ../../nbs/39_validation_integrity.ipynb #b1ef9a7d
 def univariate_auc(train: pd.DataFrame, test: pd.DataFrame, card, train_labels, test_labels) -> pd.DataFrame:
