@@ -15,10 +15,11 @@ import pandera.pandas as pa
 # %% auto #0
 __all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'DIGIT_DATES', 'VALUE_RULES', 'ContractViolation', 'Contract', 'contracts_dir',
            'contract_path', 'load_contract', 'is_delta_table', 'data_files', 'is_warehouse_table', 'csv_delimiter',
-           'first_non_utf8_line', 'read_table', 'dataset_file', 'decimal_comma_hint', 'number_time_hint',
-           'far_date_hint', 'numbers_from_text', 'utc_naive', 'timestamps', 'coerce_types', 'time_type_problems',
-           'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint', 'check_dataset', 'recode', 'load_dataset',
-           'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file', 'lost_zeros_hint', 'unknown_codes']
+           'first_non_utf8_line', 'read_csv_text', 'read_table', 'dataset_file', 'decimal_comma_hint',
+           'number_time_hint', 'far_date_hint', 'numbers_from_text', 'utc_naive', 'timestamps', 'coerce_types',
+           'time_type_problems', 'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint', 'check_dataset',
+           'recode', 'load_dataset', 'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file', 'lost_zeros_hint',
+           'unknown_codes']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -133,6 +134,15 @@ def first_non_utf8_line(path: Path) -> tuple[int, str] | None:
             except UnicodeDecodeError: return number, line.decode("cp1252", errors="replace").rstrip("\r\n")[:120]
     return None
 
+def read_csv_text(path: Path, # a CSV file
+                  missing: bool = True, # an empty cell (or NA, NaN, ...) is missing; False: every cell is text as written, an empty one ''
+                 ) -> pd.DataFrame:
+    "Every column of a CSV file as text, separated by the delimiter its header uses (`csv_delimiter`: a spreadsheet's ';' as well as ','), a UTF-8 byte-order mark skipped; a file that is not UTF-8 refused naming its first such line."
+    try: return pd.read_csv(path, sep=csv_delimiter(path), dtype=str, keep_default_na=missing, engine="pyarrow")  # the same text and missing values as the default parser, several times faster on wide files
+    except Exception as error:
+        if (bad := first_non_utf8_line(path)) is not None: raise MRMError(f"{path}: not UTF-8 text: line {bad[0]:,} holds bytes UTF-8 does not use ({bad[1]!r} if read as Windows-1252): save the file as UTF-8 (a spreadsheet's 'CSV UTF-8') or as Parquet") from None
+        raise MRMError(f"{path}: not a readable CSV file ({error}); its first line: {path.open(encoding='utf-8', errors='replace').readline()[:200]!r}") from error
+
 def read_table(path: str | Path, # CSV or Parquet file, a Hive-style partitioned Parquet folder, a Delta table folder, or snowflake://DB.SCHEMA.TABLE
               ) -> pd.DataFrame:
     "Read a CSV (all columns as text, converted later by the contract), a Parquet file, a partitioned Parquet folder (key=value folders become columns), a Delta table or a Snowflake table."
@@ -150,11 +160,7 @@ def read_table(path: str | Path, # CSV or Parquet file, a Hive-style partitioned
         frame = ds.dataset(path, format="parquet", partitioning="hive").to_table().to_pandas()
         return frame.assign(**{c: frame[c].astype(str) for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
     if path.suffix.lower() == ".parquet": return pd.read_parquet(path)
-    if path.suffix.lower() == ".csv":  # the same text and missing values as the default parser, several times faster on wide files
-        try: return pd.read_csv(path, sep=csv_delimiter(path), dtype=str, keep_default_na=True, engine="pyarrow")
-        except Exception as error:
-            if (bad := first_non_utf8_line(path)) is not None: raise MRMError(f"{path}: not UTF-8 text: line {bad[0]:,} holds bytes UTF-8 does not use ({bad[1]!r} if read as Windows-1252): save the file as UTF-8 (a spreadsheet's 'CSV UTF-8') or as Parquet") from None
-            raise MRMError(f"{path}: not a readable CSV file ({error}); its first line: {path.open(encoding='utf-8', errors='replace').readline()[:200]!r}") from error
+    if path.suffix.lower() == ".csv": return read_csv_text(path)
     spreadsheet = " (a spreadsheet: save it as 'CSV UTF-8', one sheet per file)" if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods") else ""
     raise MRMError(f"cannot read {path}: only .csv, .parquet, partitioned Parquet folders and Delta tables are supported{spreadsheet}")
 

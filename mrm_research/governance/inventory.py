@@ -8,6 +8,7 @@ import datetime as dt, json, math
 from typing import Any
 from pathlib import Path
 import pandas as pd, sqlalchemy as sa, yaml
+from ..contracts import read_csv_text
 from ..core import load_yaml, spreadsheet_safe, spreadsheet_value, utc_now, write_atomic
 from .store import Store, StoreError, append_audit
 from .listings import due_listing, model_listing
@@ -203,7 +204,7 @@ def import_inventory(store: Store, path: str | Path, actor: str = "unknown") -> 
     try:
         if path.suffix.lower() in (".yml", ".yaml"): records = load_yaml(path.read_text())
         elif path.suffix.lower() == ".csv":
-            records = [csv_record(row) for row in pd.read_csv(path, dtype=str, keep_default_na=False).to_dict("records")]
+            records = [csv_record(row) for row in read_csv_text(path, missing=False).to_dict("records")]  # a spreadsheet's export: ';' or ',', a byte-order mark
         else: raise StoreError(f"cannot import the inventory from {path.name}: use .yaml or .csv")
     except (yaml.YAMLError, json.JSONDecodeError) as error: raise StoreError(f"{path.name}: malformed ({error})") from None
     if isinstance(records, dict): records = [records]
