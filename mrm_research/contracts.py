@@ -150,7 +150,9 @@ def read_table(path: str | Path, # CSV or Parquet file, a Hive-style partitioned
         from mrm_research.engines.snowflake import read_snowflake
         return read_snowflake(path)
     path = Path(path)
-    if not path.exists(): raise MRMError(f"data file not found: {path}")
+    if not path.exists():
+        other = dataset_file(path.parent, path.stem if path.suffix.lower() in (".csv", ".parquet") else path.name)  # the same dataset written another way
+        raise MRMError(f"data file not found: {path}" + (f" (the folder holds {other.name}: name that file)" if other else ""))
     if is_delta_table(path):
         from deltalake import DeltaTable
         return DeltaTable(str(path)).to_pandas()
