@@ -117,13 +117,13 @@ def german_export(bank, folder, mapping_file):
 
 
 def test_aml_tuning_report_on_a_bank_read_through_its_mapping(tmp_path):
-    "A bank's CSV export in its own layout (`german_export`). The report reads it through the bank's mapping, as the engines would, checks what comes out against the contracts and tunes the same candidates as the bank in the scenarios' layout; a zero amount (no direction) stops the run naming the column and the count. The mapping had been applied after the contract check, so a renamed column stopped every such run."
+    "A bank's CSV export in its own layout (`german_export`). The report reads it through the bank's mapping, as the engines would, checks what comes out against the contracts and tunes the same candidates as the bank in the scenarios' layout (a zero amount, which has no direction, is refused by count: nb19). The mapping had been applied after the contract check, so a renamed column stopped every such run."
     from conftest import REPO, bundles, mrm
     import json
     parquet, folder = tmp_path / "parquet", tmp_path / "bank"
     bank = generate_labelled_bank(BankConfig(customers=80, transactions=3_000, days=30, seed=12), TypologyConfig({"structuring": 1, "rapid_movement": 1, "fan_out": 1}))
     write_bank(bank, parquet)
-    export = german_export(bank, folder, tmp_path / "mapping.yaml")
+    german_export(bank, folder, tmp_path / "mapping.yaml")
     run = ("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", folder, "-p", "bank_mapping", "mapping.yaml", "-p", "sensitivity_scenarios", "[structuring]", "--no-progress")
     mrm(*run, "--out", tmp_path / "build", cwd=tmp_path, check=0)
     (bundle,) = bundles(tmp_path / "build")
@@ -131,27 +131,23 @@ def test_aml_tuning_report_on_a_bank_read_through_its_mapping(tmp_path):
     assert {inputs[name]["mapping_sha256"] for name in ("customers", "accounts", "transactions")} == {hashlib.sha256((tmp_path / "mapping.yaml").read_bytes()).hexdigest()}
     engine = ScenarioEngine(parquet)
     assert {row[0] for row in results["tables"]["recommendations"]["rows"]} == {name for name in SCENARIOS if not engine.candidates(name).empty}
-    export.loc[export.index[:4], "Betrag"] = 0.0; export.to_csv(folder / "transactions.csv", index=False)
-    failed = mrm(*run, "--out", tmp_path / "zero", cwd=tmp_path, check=1)
-    assert "column 'Betrag' (direction from its sign), rule: an amount other than zero: 4 row(s) fail: '0.0' (4)" in " ".join((failed.stdout + failed.stderr).split())
 
 
 def test_data_quality_review_of_a_bank_read_through_its_mapping(tmp_path):
-    "The feed review of a bank in its own layout (`german_export`) reads it through the mapping and reports, rather than stops on, what the mapping cannot give: two rows of a channel code it does not know ('RTGS', named) and three zero amounts (no direction, and an amount the contract refuses); uniqueness, referential integrity and timeliness as the bank in the scenarios' layout gives them."
+    "The feed review of a bank in its own layout (`german_export`) reads it through the mapping and reports, rather than stops on, what the mapping cannot give: two rows of a channel code it does not know ('RTGS', named) and three zero amounts (no direction, and an amount the contract refuses); its references to accounts hold as the mapping reads them."
     from conftest import REPO, bundles, mrm
     import json
     bank = generate_labelled_bank(BankConfig(customers=60, transactions=1_500, days=20, seed=13), TypologyConfig({"structuring": 1}))
-    write_bank(bank, tmp_path / "parquet")
     export = german_export(bank, tmp_path / "bank", tmp_path / "mapping.yaml")
     export.loc[export.index[:2], "Kanal"] = "RTGS"; export.loc[export.index[2:5], "Betrag"] = 0.0
     export.to_csv(tmp_path / "bank" / "transactions.csv", index=False)
-    review = lambda data, *mapping: mrm("run", REPO / "nbs/validation/aml_data_quality.ipynb", "-p", "data_dir", data, *mapping, "-p", "as_of", "2025-01-25",
-                                        "--out", tmp_path / f"dq_{data}", "--no-progress", cwd=tmp_path, check=0)
-    review("bank", "-p", "bank_mapping", "mapping.yaml"); review("parquet")
-    (theirs,), (ours,) = bundles(tmp_path / "dq_bank"), bundles(tmp_path / "dq_parquet")
-    theirs, ours = (json.loads((bundle / "results.json").read_text()) for bundle in (theirs, ours))
+    mrm("run", REPO / "nbs/validation/aml_data_quality.ipynb", "-p", "data_dir", "bank", "-p", "bank_mapping", "mapping.yaml", "-p", "as_of", "2025-01-25",
+        "--out", tmp_path / "dq", "--no-progress", cwd=tmp_path, check=0)
+    (bundle,) = bundles(tmp_path / "dq")
+    theirs, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
+    assert inputs["transactions"]["path"].endswith("bank/transactions.csv") and inputs["transactions"]["mapping"] == "mapping.yaml"
     failures = {(dataset, column, rule.split("(")[0]): (rows, examples) for dataset, column, rule, rows, examples in theirs["tables"]["contract_failures"]["rows"]}
     assert failures == {("transactions", "channel", "isin"): (2, "row 0: 'RTGS'; row 1: 'RTGS'"), ("transactions", "direction", "not_null"): (3, "row 2: nan; row 3: nan; row 4: nan"),
                         ("transactions", "amount", "greater_than"): (3, "row 2: 0.0; row 3: 0.0; row 4: 0.0")}
-    assert not [row for row in ours["tables"]["contract_failures"]["rows"] if row[0] != "(all)"]  # the defects are the export's
-    for check in ("check_uniqueness", "check_referential_integrity", "check_timeliness"): assert theirs["tables"][check] == ours["tables"][check], check
+    integrity = theirs["tables"]["check_referential_integrity"]["rows"]
+    assert integrity and all(status == "pass" for _, status, _ in integrity), integrity  # accounts and customers as the mapping reads them
