@@ -77,11 +77,16 @@ class ModelCard:
                 f"protected attributes: {', '.join(self.protected_attributes) or 'none'}")
 
 # %% ../../nbs/30_validation_model.ipynb #64d9f6e5
-def _quote_hint(error) -> str:
-    "Why text came as a number: YAML reads an unquoted 1.10 as 1.1 and 007 as 7 ('' for other errors)."
+def _card_hint(error) -> str:
+    "Why a field is refused where the cause is a usual one: YAML reads an unquoted 1.10 as 1.1 and 007 as 7; another library's feature types (float, string); features written as names or as a mapping ('' for other errors)."
     wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
     number = isinstance(error.instance, (int, float)) and not isinstance(error.instance, bool)
-    return " (YAML read it as a number: quote it, as unquoted 1.10 reads as 1.1 and 007 as 7)" if error.validator == "type" and "string" in wanted and number else ""
+    path = list(map(str, error.absolute_path))
+    if error.validator == "type" and "string" in wanted and number: return " (YAML read it as a number: quote it, as unquoted 1.10 reads as 1.1 and 007 as 7)"
+    if path[:1] == ["features"] and path[-1:] == ["type"] and error.validator == "enum":
+        return " (the card's two kinds: a float, double, integer or true / false flag the model reads as a number is 'numeric'; a string or category it encodes is 'categorical')"
+    if path[:1] == ["features"] and error.validator == "type": return " (each feature is written {name: ..., type: numeric | categorical}, in a list)"
+    return ""
 
 def card_problems(card: dict, # the parsed YAML
                  ) -> list[str]:
@@ -89,7 +94,7 @@ def card_problems(card: dict, # the parsed YAML
     import jsonschema
     schema = json.loads(card_contract().read_text())
     validator = jsonschema.Draft202012Validator(schema)
-    problems = [f"field '{'.'.join(map(str, e.absolute_path)) or '(card)'}': {e.message}" + _quote_hint(e) for e in sorted(validator.iter_errors(card), key=lambda e: list(map(str, e.absolute_path)))]
+    problems = [f"field '{'.'.join(map(str, e.absolute_path)) or '(card)'}': {e.message}" + _card_hint(e) for e in sorted(validator.iter_errors(card), key=lambda e: list(map(str, e.absolute_path)))]
     if problems: return problems
     names = [f["name"] for f in card["features"]]
     repeated = sorted({n for n in names if names.count(n) > 1})
