@@ -13,13 +13,13 @@ from .core import MRMError, ParameterError, load_yaml, package_home, project_roo
 import pandera.pandas as pa
 
 # %% auto #0
-__all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'DIGIT_DATES', 'VALUE_RULES', 'ContractViolation', 'Contract', 'contracts_dir',
-           'contract_path', 'load_contract', 'is_delta_table', 'data_files', 'is_warehouse_table', 'csv_delimiter',
-           'first_non_utf8_line', 'read_csv_text', 'read_table', 'dataset_file', 'decimal_comma_hint',
-           'number_time_hint', 'far_date_hint', 'numbers_from_text', 'utc_naive', 'timestamps', 'coerce_types',
-           'time_type_problems', 'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint', 'check_dataset',
-           'recode', 'load_dataset', 'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file', 'lost_zeros_hint',
-           'unknown_codes']
+__all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'DIGIT_DATES', 'VALUE_RULES', 'DATASET_MAPPING_KEYS', 'ContractViolation',
+           'Contract', 'contracts_dir', 'contract_path', 'load_contract', 'is_delta_table', 'data_files',
+           'is_warehouse_table', 'csv_delimiter', 'first_non_utf8_line', 'read_csv_text', 'read_table', 'dataset_file',
+           'decimal_comma_hint', 'number_time_hint', 'far_date_hint', 'numbers_from_text', 'utc_naive', 'timestamps',
+           'coerce_types', 'time_type_problems', 'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint',
+           'check_dataset', 'recode', 'renamed', 'read_dataset_mapping', 'load_dataset', 'sql_quote', 'code_lookup',
+           'case_sql', 'read_mapping_file', 'lost_zeros_hint', 'unknown_codes']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -474,20 +474,49 @@ def recode(raw: pd.DataFrame, contract: Contract, codes: dict[str, dict], owner:
         if column in raw.columns: raw[column] = raw[column].map(lambda value: value if pd.isna(value) else lookup.get(str(value), value))
     return raw
 
+def renamed(raw: pd.DataFrame, contract: Contract,
+            columns: dict[str, str], # {contract column: the file's column}
+            owner: str, # whose names, for errors
+           ) -> pd.DataFrame:
+    "The file's columns under the contract's names; a name the contract does not have, a column the file does not have, or a file column already holding a mapped name, refused naming them."
+    unknown = sorted(set(columns) - set(contract.columns))
+    if unknown: raise ParameterError(f"{owner}: {', '.join(unknown)} not column(s) of contract {contract.dataset} (its columns: {', '.join(contract.columns)})")
+    absent = [theirs for theirs in columns.values() if theirs not in raw.columns]
+    if absent: raise ParameterError(f"{owner}: the file has no column {', '.join(map(repr, absent))} (its columns: {', '.join(map(str, raw.columns))})")
+    both = [ours for ours, theirs in columns.items() if ours != theirs and ours in raw.columns and ours not in columns.values()]
+    if both: raise ParameterError(f"{owner}: the file has a column {', '.join(map(repr, both))} as well as the one mapped to it: say which is meant")
+    return raw.rename(columns={theirs: ours for ours, theirs in columns.items()})
+
+DATASET_MAPPING_KEYS = ("columns", "codes")  # what a dataset's layout mapping may say: its column names and its codes
+
+def read_dataset_mapping(path: str | Path, # a YAML file: {dataset: {columns: {contract column: the file's column}, codes: {column: {contract value: code or codes}}}}
+                         datasets: tuple[str, ...], # the datasets a report reads
+                        ) -> dict[str, dict]:
+    "The layout of a user's files, per dataset (for `load_dataset`'s columns and codes), refusing a dataset the report does not read or a key other than columns and codes."
+    content = load_yaml(Path(path).read_text()) or {}
+    if not isinstance(content, dict): raise ParameterError(f"dataset mapping {path}: {{dataset: {{columns: ..., codes: ...}}}} is needed")
+    unknown = sorted(set(content) - set(datasets))
+    if unknown: raise ParameterError(f"dataset mapping {path}: {', '.join(unknown)} not among the datasets read ({', '.join(datasets)})")
+    for dataset, layout in content.items():
+        if not isinstance(layout, dict) or set(layout) - set(DATASET_MAPPING_KEYS): raise ParameterError(f"dataset mapping {path}: {dataset} may say {' and '.join(DATASET_MAPPING_KEYS)}, got {layout!r}")
+    return content
+
 def load_dataset(file: str | Path, # CSV or Parquet file
                  dataset: str, # dataset name, i.e. the contract to apply
                  related: dict[str, pd.DataFrame] | None = None, # already-loaded datasets, for foreign keys
                  codes: dict[str, dict] | str | Path | None = None, # the file's own codes per column: {column: {contract value: its code or codes}} (see `recode`), or a YAML file of them
+                 columns: dict[str, str] | None = None, # the file's own column names: {contract column: the file's column} (see `renamed`)
                 ) -> tuple[pd.DataFrame, dict]:
-    "Read, check (raising on any failure) and fingerprint a dataset; return the typed frame and its fingerprint (with the codes translated, when any)."
+    "Read, check (raising on any failure) and fingerprint a dataset; return the typed frame and its fingerprint (with the columns renamed and codes translated, when any)."
     if isinstance(codes, (str, Path)): codes = load_yaml(Path(codes).read_text()) if str(codes) else None
     if codes is not None and not isinstance(codes, dict): raise ParameterError(f"codes of {Path(file).name}: a mapping {{column: {{contract value: code or codes}}}} is needed, got {codes!r}")
     contract = load_contract(dataset)
     raw = read_table(file)
+    if columns: raw = renamed(raw, contract, columns, f"column names of {Path(file).name}")
     if codes: raw = recode(raw, contract, codes, f"codes of {Path(file).name}")
     typed, report = check_frame(raw, contract, source=str(file), related=related)
     report.raise_for_failures()
-    return typed, {**fingerprint(file, contract, len(typed), raw), **({"codes": codes} if codes else {})}
+    return typed, {**fingerprint(file, contract, len(typed), raw), **({"columns": columns} if columns else {}), **({"codes": codes} if codes else {})}
 
 # %% ../nbs/01_contracts.ipynb #8edf1f97
 def sql_quote(text) -> str:

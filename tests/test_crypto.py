@@ -240,15 +240,19 @@ def test_a_vendors_labels_in_its_own_vocabulary_give_the_same_detection(foreign)
 
 
 def test_monitoring_report_on_a_foreign_exchange_with_its_vendors_labels_and_history(foreign, tmp_path):
-    "From the exchange's own folder: its chains and address formats, the vendor's file and mapping, its analysts' history; no truth anywhere."
+    "From the exchange's own folder: its chains and address formats, its column names and wallet-type codes (its layout file), the vendor's file and mapping, its analysts' history; no truth anywhere."
     import json, yaml
     from conftest import REPO, bundles, mrm
     data = tmp_path / "exchange"; data.mkdir()
     foreign["exchange_customers"].to_parquet(data / "exchange_customers.parquet")
-    foreign["chain_addresses"].assign(label_category=None, label_entity=None).to_parquet(data / "chain_addresses.parquet")
+    # the exchange's own layout: its wallet-type codes and column names, stated in its layout file
+    wallet_types = {"deposit": "DEP", "hot_wallet": "HOT", "external": "EXT"}
+    foreign["chain_addresses"].assign(label_category=None, label_entity=None, role=lambda f: f.role.map(wallet_types)).rename(columns={"role": "wallet_type"}).to_parquet(data / "chain_addresses.parquet")
     transfers = foreign["chain_transfers"]
     spam = transfers.iloc[:3].assign(transfer_id=transfers.transfer_id.max() + np.arange(1, 4), tx_hash=["spam-1", "spam-2", "spam-3"], asset="AIRDROP-XYZ", value_usd=np.nan)  # a token no price source covers
-    pd.concat([transfers, spam], ignore_index=True).to_parquet(data / "chain_transfers.parquet")
+    names = {"tx_hash": "hash", "block_time": "timestamp", "from_address": "sender", "to_address": "receiver", "value_usd": "usd_value", "exchange_customer_id": "account"}
+    pd.concat([transfers, spam], ignore_index=True).rename(columns={ours: theirs for ours, theirs in names.items()}).to_parquet(data / "chain_transfers.parquet")
+    (tmp_path / "layout.yaml").write_text(yaml.safe_dump({"chain_transfers": {"columns": names}, "chain_addresses": {"columns": {"role": "wallet_type"}, "codes": {"role": wallet_types}}}))
     vendor_file(foreign).to_csv(tmp_path / "vendor.csv", index=False); (tmp_path / "mapping.yaml").write_text(yaml.safe_dump(VENDOR_MAPPING))
     found = detectors.run_detectors(detectors.ChainMonitor.build(foreign))
     history = pd.concat([frame.assign(detector=name) for name, frame in found.items()], ignore_index=True)
@@ -257,11 +261,12 @@ def test_monitoring_report_on_a_foreign_exchange_with_its_vendors_labels_and_his
                              disposition=np.where(history.detector == "mixer_use", "sar_filed", "closed"))
     history.drop(columns=["customer_id", "first_time", "last_time", "evidence"]).to_csv(tmp_path / "history.csv", index=False)
     mrm("run", REPO / "nbs/validation/crypto_monitoring.ipynb", "-p", "data_dir", data, "-p", "alert_history", tmp_path / "history.csv", "-p", "vendor_labels", tmp_path / "vendor.csv",
-        "-p", "label_mapping", tmp_path / "mapping.yaml", "--model-id", "FOREIGN-EXCHANGE", "--out", tmp_path / "out", "--no-progress", check=0, cwd=tmp_path)
+        "-p", "label_mapping", tmp_path / "mapping.yaml", "-p", "exchange_layout", tmp_path / "layout.yaml", "--model-id", "FOREIGN-EXCHANGE", "--out", tmp_path / "out", "--no-progress", check=0, cwd=tmp_path)
     (bundle,) = bundles(tmp_path / "out")
     results = json.loads((bundle / "results.json").read_text())
     inputs = json.loads((bundle / "inputs.json").read_text())
     assert {"vendor_labels", "detector_alert_history"} <= set(inputs) and "address_truth" not in inputs and len(inputs["vendor_labels"]["mapping_sha256"]) == 64
+    assert inputs["chain_transfers"]["columns"] == names and inputs["chain_addresses"]["codes"] == {"role": wallet_types}  # the layout each file was read through
     assert results["metrics"]["evidence"]["value"] == "history"
     volume = {row[0]: dict(zip(results["tables"]["detection_default"]["columns"], row)) for row in results["tables"]["detection_default"]["rows"]}
     assert volume["mixer_use"]["candidates"] == 1 and volume["chain_hopping"]["candidates"] == 2  # reached only through the mapped labels
