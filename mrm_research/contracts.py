@@ -487,6 +487,12 @@ def renamed(raw: pd.DataFrame, contract: Contract,
     if both: raise ParameterError(f"{owner}: the file has a column {', '.join(map(repr, both))} as well as the one mapped to it: say which is meant")
     return raw.rename(columns={theirs: ours for ours, theirs in columns.items()})
 
+def _mapping_argument(value: dict | str | Path | None, what: str, form: str) -> dict | None:
+    "A mapping given as such or as a YAML file of it (None for none, or an empty path); anything else refused saying the form."
+    if isinstance(value, (str, Path)): value = load_yaml(Path(value).read_text()) if str(value) else None
+    if value is not None and not isinstance(value, dict): raise ParameterError(f"{what}: a mapping {form} is needed, got {value!r}")
+    return value
+
 DATASET_MAPPING_KEYS = ("columns", "codes")  # what a dataset's layout mapping may say: its column names and its codes
 
 def read_dataset_mapping(path: str | Path, # a YAML file: {dataset: {columns: {contract column: the file's column}, codes: {column: {contract value: code or codes}}}}
@@ -505,11 +511,11 @@ def load_dataset(file: str | Path, # CSV or Parquet file
                  dataset: str, # dataset name, i.e. the contract to apply
                  related: dict[str, pd.DataFrame] | None = None, # already-loaded datasets, for foreign keys
                  codes: dict[str, dict] | str | Path | None = None, # the file's own codes per column: {column: {contract value: its code or codes}} (see `recode`), or a YAML file of them
-                 columns: dict[str, str] | None = None, # the file's own column names: {contract column: the file's column} (see `renamed`)
+                 columns: dict[str, str] | str | Path | None = None, # the file's own column names: {contract column: the file's column} (see `renamed`), or a YAML file of them
                 ) -> tuple[pd.DataFrame, dict]:
     "Read, check (raising on any failure) and fingerprint a dataset; return the typed frame and its fingerprint (with the columns renamed and codes translated, when any)."
-    if isinstance(codes, (str, Path)): codes = load_yaml(Path(codes).read_text()) if str(codes) else None
-    if codes is not None and not isinstance(codes, dict): raise ParameterError(f"codes of {Path(file).name}: a mapping {{column: {{contract value: code or codes}}}} is needed, got {codes!r}")
+    codes = _mapping_argument(codes, f"codes of {Path(file).name}", "{column: {contract value: code or codes}}")
+    columns = _mapping_argument(columns, f"column names of {Path(file).name}", "{contract column: the file's column}")
     contract = load_contract(dataset)
     raw = read_table(file)
     if columns: raw = renamed(raw, contract, columns, f"column names of {Path(file).name}")

@@ -335,7 +335,7 @@ def load_dataset(file: str | Path, # CSV or Parquet file
                  dataset: str, # dataset name = contract name
                  related: dict[str, pd.DataFrame] | None = None, # loaded datasets, for foreign-key checks
                  codes: dict[str, dict] | str | None = None, # the file's own codes per column, translated first (`contracts.recode`), or a YAML file of them
-                 columns: dict[str, str] | None = None, # the file's own column names, {contract column: the file's column} (`contracts.renamed`)
+                 columns: dict[str, str] | str | None = None, # the file's own column names, {contract column: the file's column} (`contracts.renamed`), or a YAML file of them
                 ) -> pd.DataFrame:
     "Read a dataset, check it against its contract and record its fingerprint (and any columns renamed and codes translated) in `inputs.json`."
     frame, fingerprint = contracts.load_dataset(file, dataset, related, codes, columns)

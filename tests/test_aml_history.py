@@ -33,11 +33,14 @@ def bank_history(seed: int = 4) -> pd.DataFrame:
 
 
 def test_tuning_from_dispositions_alone(tmp_path):
-    "The history as the bank's case-management system exports it, in its own codes (SAR, ESC, NFA; ATL, BTL), translated by the report's history_codes."
+    "The history as the bank's case-management system exports it, in its own codes (SAR, ESC, NFA; ATL, BTL) and column names ('Alert ID', 'Outcome'), translated by the report's history_codes and history_columns."
+    names = {"alert_id": "Alert ID", "scenario": "Rule", "window_end": "Alert date", "disposition": "Outcome"}  # its own column names too
     exported = bank_history().assign(disposition=lambda f: f.disposition.map({"sar_filed": "SAR", "productive": "ESC", "closed": "NFA"}),
-                                     review_kind=lambda f: f.review_kind.map({"above_the_line": "ATL", "below_the_line_sample": "BTL"}))
+                                     review_kind=lambda f: f.review_kind.map({"above_the_line": "ATL", "below_the_line_sample": "BTL"})).rename(columns={ours: theirs for ours, theirs in names.items()})
     codes = "{disposition: {sar_filed: SAR, productive: ESC, closed: NFA}, review_kind: {above_the_line: ATL, below_the_line_sample: BTL}}"
-    bundle, results, rows = run_on_history("aml_tuning.ipynb", exported, tmp_path, "-p", "scenarios", "[wire_velocity, cash_in_band]", "-p", "history_codes", codes, model_id="BANK-HISTORY")
+    (tmp_path / "columns.yaml").write_text("\n".join(f"{ours}: {theirs}" for ours, theirs in names.items()))
+    bundle, results, rows = run_on_history("aml_tuning.ipynb", exported, tmp_path, "-p", "scenarios", "[wire_velocity, cash_in_band]", "-p", "history_codes", codes,
+                                           "-p", "history_columns", tmp_path / "columns.yaml", model_id="BANK-HISTORY")
     assert results["metrics"]["evidence"]["value"] == "history"
     table = results["tables"]["recommendations"]
     assert "recall" not in table["columns"] and "precision" not in table["columns"]  # not measurable without ground truth
@@ -50,7 +53,7 @@ def test_tuning_from_dispositions_alone(tmp_path):
     assert "cash_in_band (personal)" in findings["BTL-UNREVIEWED"]["detail"] and "wire_velocity" not in findings["BTL-UNREVIEWED"]["detail"]
     assert "recall_by_typology" not in results["tables"] and "pattern_recall" not in results["metrics"]
     inputs = json.loads((bundle / "inputs.json").read_text())
-    assert set(inputs) == {"alert_history"} and inputs["alert_history"]["codes"]["disposition"]["sar_filed"] == "SAR"  # no labels, no transactions were read; the translation is on record
+    assert set(inputs) == {"alert_history"} and inputs["alert_history"]["codes"]["disposition"]["sar_filed"] == "SAR" and inputs["alert_history"]["columns"] == names  # no labels, no transactions were read; the translation is on record
     notebook = (bundle / "notebook.ipynb").read_text()
     assert "Not run:** segmentation" in notebook and "Not measurable:** recall" in notebook
 
