@@ -13,13 +13,14 @@ from .figures import panels
 
 
 # %% auto #0
-__all__ = ['DISPOSITIONS', 'EVIDENCE', 'RECOMMENDATION_COLUMNS', 'HISTORY_KINDS', 'HISTORY_COLUMNS', 'simulate_dispositions',
-           'is_productive', 'candidate_thresholds', 'threshold_sweep', 'btl_sample_size', 'clopper_pearson_upper',
-           'BelowTheLineResult', 'review_bands', 'btl_samples', 'below_the_line', 'sweep_row', 'above_the_line',
-           'TuningConfig', 'require_evidence', 'missing_part', 'decide_threshold', 'scaled_parameters', 'tune_segment',
-           'segment_recommendation', 'DetectorTuning', 'tune_candidates', 'check_history', 'threshold_in_force',
-           'tune_history_segment', 'tune_from_history', 'review_history', 'segment_thresholds', 'detector_history',
-           'btl_table', 'btl_findings', 'tuning_schedule', 'compact_number', 'plot_threshold_curves']
+__all__ = ['DISPOSITIONS', 'CHOICE_WORDS', 'EVIDENCE', 'RECOMMENDATION_COLUMNS', 'HISTORY_KINDS', 'HISTORY_COLUMNS',
+           'simulate_dispositions', 'is_productive', 'candidate_thresholds', 'threshold_sweep', 'btl_sample_size',
+           'clopper_pearson_upper', 'BelowTheLineResult', 'review_bands', 'btl_samples', 'below_the_line', 'sweep_row',
+           'above_the_line', 'TuningConfig', 'config_table', 'require_evidence', 'missing_part', 'decide_threshold',
+           'scaled_parameters', 'tune_segment', 'segment_recommendation', 'DetectorTuning', 'tune_candidates',
+           'check_history', 'threshold_in_force', 'tune_history_segment', 'tune_from_history', 'review_history',
+           'segment_thresholds', 'detector_history', 'btl_table', 'btl_findings', 'tuning_schedule', 'compact_number',
+           'plot_threshold_curves']
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-005
 DISPOSITIONS = ("sar_filed", "productive", "closed")
@@ -214,6 +215,24 @@ class TuningConfig:
     capacity_hours: float | None = None  # investigator hours available per period (information only)
     beta: float = 2.0  # F-beta weight: recall matters more than precision in AML
     seed: int = 0
+
+CHOICE_WORDS = {  # each stated choice of a tuning as a committee reads it (the setting's name beside it), short enough to stay in its table cell
+    "btl_confidence": "below-the-line samples: confidence they would find the rate below",
+    "btl_max_rate": "productive rate below the line worth alerting on",
+    "atl_tolerance": "share of productive alerts an above-the-line raise may lose",
+    "atl_min_productive": "productive alerts needed at the current threshold before a raise is considered",
+    "miss_rate": "simulated investigator: suspicious alerts closed (ground truth only)",
+    "false_escalation_rate": "simulated investigator: false alerts escalated (ground truth only)",
+    "sar_share": "simulated: escalations filed as suspicious reports (ground truth only)",
+    "minutes_per_alert": "investigator minutes per alert",
+    "capacity_hours": "investigator hours per period (for information: never sets a threshold)",
+    "beta": "F-measure weight: recall counts beta times as much as precision",
+    "seed": "seed of every random draw"}
+
+def config_table(config: TuningConfig) -> pd.DataFrame:
+    "The stated choices of a tuning, one row each: what it means, the setting's name (a report's parameter where it has one) and its value."
+    from dataclasses import asdict
+    return pd.DataFrame([{"choice": CHOICE_WORDS.get(k, k.replace("_", " ")), "setting": k, "value": str(v)} for k, v in asdict(config).items()])
 
 EVIDENCE = {  # what each kind of tuning's numbers rest on, as a report states it
     "ground truth": "precision and recall: the labels as ground truth (planted, in synthetic data); productive rates, BTL and ATL: investigator dispositions simulated from the labels",

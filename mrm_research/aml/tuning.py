@@ -12,12 +12,11 @@ from ..tuning import EVIDENCE, TuningConfig  # the shared stated choices, re-exp
 from ..core import ParameterError
 
 # %% auto #0
-__all__ = ['SCENARIO_RISK', 'HISTORY_KINDS', 'CHOICE_WORDS', 'label_candidates', 'ScenarioTuning', 'tune_scenario',
-           'pattern_detection', 'detection_from_alerts', 'recall_by_typology', 'sensitivity', 'tuning_schedule',
-           'LibraryTuning', 'tune_library', 'scenario_pattern_recall', 'capacity_table', 'tune_from_history',
-           'alert_history_from_bank', 'plot_threshold_curves', 'plot_precision_recall', 'plot_segment_heatmap',
-           'config_table', 'library_table', 'btl_table', 'btl_scenario_summary', 'recommendation_table',
-           'sensitivity_table', 'conclusion']
+__all__ = ['SCENARIO_RISK', 'HISTORY_KINDS', 'label_candidates', 'ScenarioTuning', 'tune_scenario', 'pattern_detection',
+           'detection_from_alerts', 'recall_by_typology', 'sensitivity', 'tuning_schedule', 'LibraryTuning',
+           'tune_library', 'scenario_pattern_recall', 'capacity_table', 'tune_from_history', 'alert_history_from_bank',
+           'plot_threshold_curves', 'plot_precision_recall', 'plot_segment_heatmap', 'library_table', 'btl_table',
+           'btl_scenario_summary', 'recommendation_table', 'sensitivity_table', 'conclusion']
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-005
 def label_candidates(engine: ScenarioEngine, # the data (with transaction_labels.parquet beside it)
@@ -260,24 +259,6 @@ def plot_segment_heatmap(library: LibraryTuning, value: str = "alerts"):
     return fig
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-029
-CHOICE_WORDS = {  # each stated choice of a tuning as a committee reads it (the report's parameter beside it), short enough to stay in its table cell
-    "btl_confidence": "below-the-line samples: confidence they would find the rate below",
-    "btl_max_rate": "productive rate below the line worth alerting on",
-    "atl_tolerance": "share of productive alerts an above-the-line raise may lose",
-    "atl_min_productive": "productive alerts needed at the current threshold before a raise is considered",
-    "miss_rate": "simulated investigator: suspicious alerts closed (ground truth only)",
-    "false_escalation_rate": "simulated investigator: false alerts escalated (ground truth only)",
-    "sar_share": "simulated: escalations filed as suspicious activity reports (ground truth only)",
-    "minutes_per_alert": "investigator minutes per alert",
-    "capacity_hours": "investigator hours per period (for information: never sets a threshold)",
-    "beta": "F-measure weight: recall counts beta times as much as precision",
-    "seed": "seed of every random draw"}
-
-def config_table(config: TuningConfig) -> pd.DataFrame:
-    "The stated choices of a tuning, one row each: what it means, the report's parameter and its value."
-    from dataclasses import asdict
-    return pd.DataFrame([{"choice": CHOICE_WORDS.get(k, k.replace("_", " ")), "parameter": k, "value": str(v)} for k, v in asdict(config).items()])
-
 def library_table() -> pd.DataFrame:
     "The scenario library: description, target typologies, threshold parameter and default."
     return pd.DataFrame([{"scenario": s.name, "targets": ", ".join(s.typologies), "threshold": f"{s.threshold.name} ({s.threshold.unit})",
