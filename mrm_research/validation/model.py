@@ -199,6 +199,15 @@ def unseen_values(frame: pd.DataFrame, # rows
     "Per column, True where the row holds a value the reference never had (compared as text; a missing value is not one)."
     return {name: frame[name].notna() & ~frame[name].astype(str).isin(set(reference[name].dropna().astype(str))) for name in columns}
 
+def _without_probabilities(model) -> str:
+    "Why a pickled model cannot be validated here: what it is (a pipeline's last step named) and what is needed instead."
+    from sklearn.base import is_regressor
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    what = f"a {type(model).__name__}" + (f" ending in {type(final).__name__}" if final is not model else "")
+    kind = "a regressor: its outputs are amounts, not probabilities of an event" if is_regressor(final) else "a model without probabilities"
+    return (f"{what} has no predict_proba ({kind}). This validation is of binary classifiers that give the probability of the positive class;"
+            " a score already computed can be given in the data instead (the card's score_column)")
+
 class ScoringModel:
     "One scoring interface over CatBoost, scikit-learn (joblib), XGBoost, LightGBM and ONNX artifacts, or a vendor's score column; `predict_proba` gives P(positive class)."
     def __init__(self, card: ModelCard): self.card = card
@@ -217,7 +226,7 @@ class ScoringModel:
             self.positive_column_ = _positive_column(self.model_.classes_, self.card.positive_class)
         elif kind == "joblib":
             self.model_, self.artifact_code_ = load_pickled(path, self.card.model_id)
-            if not hasattr(self.model_, "predict_proba"): raise ModelCardError(f"{Path(path).name}: a {type(self.model_).__name__} has no predict_proba")
+            if not hasattr(self.model_, "predict_proba"): raise ModelCardError(f"{Path(path).name}: {_without_probabilities(self.model_)}")
             self.positive_column_ = _positive_column(self.model_.classes_, self.card.positive_class)
         elif kind == "xgboost":
             from xgboost import XGBClassifier
