@@ -8,7 +8,8 @@
 (c) The structuring scenario in DuckDB against the same logic in pandas / NumPy (10^6 transactions), as a
     ratio; the two must give identical candidates (same sliding windows, same best window per period).
 (d) The whole library at 10^6 transactions against one aggregation pass per scenario over the same tables
-    (transactions joined to accounts, grouped by customer), as a ratio. Target <= 1.
+    (transactions joined to accounts, grouped by customer), as a ratio. Target <= 1. Each scenario is followed by its pass,
+    three times over, and each figure is its fastest (`stage_scenarios`).
 
 Set MRM_BENCH_LARGE to a smaller number of transactions (e.g. 1000000) for a quicker run.
 """
@@ -35,16 +36,23 @@ def stage_generate(folder: str, transactions: int) -> dict:
     return {"seconds": time.perf_counter() - started, "peak_mib": peak_mib(), "rows": len(bank["transactions"])}
 
 
-def stage_scenarios(folder: str) -> dict:
-    "Every scenario's candidates (seconds for the library, and for each scenario), then one aggregation pass per scenario."
+AGGREGATION_PASS = "SELECT a.customer_id, COUNT(*) AS n, SUM(t.amount) AS total FROM transactions t JOIN accounts a ON a.account_id = t.account_id GROUP BY a.customer_id"
+
+
+def stage_scenarios(folder: str, repeats: int = 1) -> dict:
+    """Every scenario's candidates (seconds for the library, and for each scenario) and one aggregation pass per scenario, each scenario followed by
+    its pass, `repeats` times over: each figure is its fastest of the repeats (as `timeit` reports), so that a moment of noise on this shared machine
+    (one run's passes took 1.7 s, the next's 3.1 s) does not decide the ratio."""
     from mrm_research.aml.scenarios import SCENARIOS, ScenarioEngine
     engine = ScenarioEngine(folder, start="2025-01-01")
-    sizes, each = {}, {}
-    for name in SCENARIOS:
-        started = time.perf_counter(); sizes[name] = len(engine.candidates(name)); each[name] = time.perf_counter() - started
-    started = time.perf_counter()
-    for name in SCENARIOS: engine.query("SELECT a.customer_id, COUNT(*) AS n, SUM(t.amount) AS total FROM transactions t JOIN accounts a ON a.account_id = t.account_id GROUP BY a.customer_id")
-    return {"seconds": sum(each.values()), "each": each, "aggregation_passes": time.perf_counter() - started, "peak_mib": peak_mib(), "candidates": sizes}
+    sizes, each, passes = {}, {name: [] for name in SCENARIOS}, {name: [] for name in SCENARIOS}
+    for _ in range(repeats):
+        for name in SCENARIOS:
+            started = time.perf_counter(); sizes[name] = len(engine.candidates(name)); each[name].append(time.perf_counter() - started)
+            started = time.perf_counter(); engine.query(AGGREGATION_PASS); passes[name].append(time.perf_counter() - started)
+    each = {name: min(seconds) for name, seconds in each.items()}
+    return {"seconds": sum(each.values()), "each": each, "aggregation_passes": sum(min(seconds) for seconds in passes.values()), "repeats": repeats,
+            "peak_mib": peak_mib(), "candidates": sizes}
 
 
 def in_process(stage: str, *args) -> dict:
@@ -117,10 +125,10 @@ def main() -> int:
         rows += [("(a) sweep by sort, 200 thresholds, s", f"{fast:.2f}", "", None),
                  ("(a) 200 scenario re-runs, s", f"{slow:.2f}", "", None),
                  ("(a) ratio re-runs / sweep", f"{slow / fast:.0f}", ">= 100", slow / fast >= 100)]
-        library = in_process("scenarios", medium)
+        library = in_process("scenarios", medium, 3)
         rows += [("(d) every scenario, 1e6 transactions, s", f"{library['seconds']:.2f}", "", None),
                  ("(d) one aggregation pass per scenario, s", f"{library['aggregation_passes']:.2f}", "", None),
-                 ("(d) ratio library / aggregation passes", f"{library['seconds'] / library['aggregation_passes']:.2f}", "<= 1", library["seconds"] <= library["aggregation_passes"])]
+                 ("(d) ratio library / aggregation passes (fastest of 3 each)", f"{library['seconds'] / library['aggregation_passes']:.2f}", "<= 1", library["seconds"] <= library["aggregation_passes"])]
         duck, panda = duckdb_vs_pandas(medium)
         rows += [("(c) structuring in DuckDB, 1e6 transactions, s", f"{duck:.3f}", "", None),
                  ("(c) same logic in pandas, s", f"{panda:.3f}", "", None),
@@ -142,6 +150,6 @@ def main() -> int:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1:
-        stage = {"generate": lambda: stage_generate(sys.argv[2], int(sys.argv[3])), "scenarios": lambda: stage_scenarios(sys.argv[2])}[sys.argv[1]]
+        stage = {"generate": lambda: stage_generate(sys.argv[2], int(sys.argv[3])), "scenarios": lambda: stage_scenarios(sys.argv[2], *map(int, sys.argv[3:4]))}[sys.argv[1]]
         print(json.dumps(stage())); sys.exit(0)
     sys.exit(main())
