@@ -18,7 +18,7 @@ def test_a_wide_model_of_300_features(tmp_path):
         frame = pd.DataFrame(rng.normal(size=(n, 300)), columns=columns)
         frame["event"] = (rng.random(n) < 1 / (1 + np.exp(-(frame.f000 - 0.5 * frame.f001 + 0.3 * frame.f002 - 2)))).astype(int)
         return frame
-    train, test = rows(2000), rows(800)
+    train, test = rows(1200), rows(500)  # the width is what is tested: challengers and SHAP cost rows x features
     train.to_csv(tmp_path / "train.csv", index=False); test.to_csv(tmp_path / "test.csv", index=False)
     model = LogisticRegression(max_iter=2000, C=0.5).fit(train[columns], train.event)
     joblib.dump(model, tmp_path / "wide.joblib")
