@@ -102,17 +102,19 @@ GERMAN_CODES = {"cash": "BAR", "wire_domestic": "UEB", "wire_cross_border": "SWI
 
 
 def german_export(bank, folder, mapping_file):
-    "The bank's CSV export in its own layout: German column names, its channel codes, no direction column and signed amounts in the ledger's convention (money out positive); the mapping file beside it. Returns the transactions as exported."
+    "The bank's CSV export in its own layout: German column names, its channel codes, no direction column, signed amounts in the ledger's convention (money out positive), each booking in its own currency (EUR or CHF) with its amount converted to EUR beside it; the mapping file beside it. Returns the transactions as exported."
     import numpy as np, yaml
     folder.mkdir()
     t = bank["transactions"].astype({"channel": str, "direction": str})
+    in_francs = np.arange(len(t)) % 4 == 0  # a quarter booked in CHF: the feed keeps each booking's own amount and currency, and the amount converted to EUR
+    signed = np.where(t.direction == "debit", t.amount, -t.amount)
     export = pd.DataFrame({"Buchungsreferenz": t.transaction_id, "Konto": t.account_id, "Buchungstag": t.booked_at, "Kanal": t.channel.map(GERMAN_CODES),
-                           "Betrag": np.where(t.direction == "debit", t.amount, -t.amount), "currency": t.currency, "counterparty_country": t.counterparty_country,
-                           "counterparty_id": t.counterparty_id})
+                           "Betrag": np.where(in_francs, (signed * 0.94).round(2), signed), "Waehrung": np.where(in_francs, "CHF", "EUR"), "Betrag_EUR": signed,
+                           "counterparty_country": t.counterparty_country, "counterparty_id": t.counterparty_id})
     export.to_csv(folder / "transactions.csv", index=False)
     for name in ("customers", "accounts", "transaction_labels", "daily_control_totals"): bank[name].to_csv(folder / f"{name}.csv", index=False)
-    mapping_file.write_text(yaml.safe_dump({"columns": {"transactions": {"transaction_id": "Buchungsreferenz", "account_id": "Konto", "booked_at": "Buchungstag", "channel": "Kanal", "amount": "Betrag"}},
-                                            "channels": GERMAN_CODES, "signed_amounts": "debit"}))
+    mapping_file.write_text(yaml.safe_dump({"columns": {"transactions": {"transaction_id": "Buchungsreferenz", "account_id": "Konto", "booked_at": "Buchungstag", "channel": "Kanal", "amount": "Betrag_EUR"}},
+                                            "channels": GERMAN_CODES, "signed_amounts": "debit", "amounts_in": "EUR"}))
     return export
 
 
@@ -139,7 +141,7 @@ def test_data_quality_review_of_a_bank_read_through_its_mapping(tmp_path):
     import json
     bank = generate_labelled_bank(BankConfig(customers=60, transactions=1_500, days=20, seed=13), TypologyConfig({"structuring": 1}))
     export = german_export(bank, tmp_path / "bank", tmp_path / "mapping.yaml")
-    export.loc[export.index[:2], "Kanal"] = "RTGS"; export.loc[export.index[2:5], "Betrag"] = 0.0
+    export.loc[export.index[:2], "Kanal"] = "RTGS"; export.loc[export.index[2:5], "Betrag_EUR"] = 0.0
     export.to_csv(tmp_path / "bank" / "transactions.csv", index=False)
     mrm("run", REPO / "nbs/validation/aml_data_quality.ipynb", "-p", "data_dir", "bank", "-p", "bank_mapping", "mapping.yaml", "-p", "as_of", "2025-01-25",
         "--out", tmp_path / "dq", "--no-progress", cwd=tmp_path, check=0)

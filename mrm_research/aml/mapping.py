@@ -36,6 +36,7 @@ class BankMapping:
     channels: dict = field(default_factory=dict)  # channel role -> the bank's codes (empty: the bank already uses the roles)
     directions: dict = field(default_factory=dict)  # credit / debit -> the bank's codes (empty: already credit / debit)
     signed_amounts: str = ""  # "": amounts are unsigned and a direction column says which way; "credit" or "debit": no direction column, signed amounts, a positive amount being this direction
+    amounts_in: str = ""  # "": each transaction's currency is its currency column's; an ISO code: every (mapped) amount is in this currency, converted by the bank (its currency column, the original currency, is not read)
 
     def __post_init__(self):
         for dataset, renames in self.columns.items():
@@ -46,14 +47,15 @@ class BankMapping:
         self.direction_codes = code_lookup(self.directions, DIRECTIONS, "direction", "bank mapping")
         if self.signed_amounts not in ("", *DIRECTIONS):
             raise ParameterError(f"bank mapping: signed_amounts is what a positive amount is, 'credit' (money in) or 'debit' (money out), or empty where a direction column says which way; got {self.signed_amounts!r}")
+        if self.amounts_in and not re.fullmatch(r"[A-Z]{3}", str(self.amounts_in)): raise ParameterError(f"bank mapping: amounts_in is the ISO 4217 code of the currency every amount is in (EUR, USD), got {self.amounts_in!r}")
         if self.signed_amounts and (self.directions or "direction" in self.columns.get("transactions", {})):
             raise ParameterError("bank mapping: the direction comes from a column (directions, columns) or from the amount's sign (signed_amounts), not both")
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "BankMapping":
-        "Read a mapping file (keys: columns, channels, directions, signed_amounts)."
-        content = read_mapping_file(path, ("columns", "channels", "directions", "signed_amounts", "ledger"), "bank mapping")
-        return cls(content.get("columns") or {}, content.get("channels") or {}, content.get("directions") or {}, content.get("signed_amounts") or "")
+        "Read a mapping file (keys: columns, channels, directions, signed_amounts, amounts_in)."
+        content = read_mapping_file(path, ("columns", "channels", "directions", "signed_amounts", "amounts_in", "ledger"), "bank mapping")
+        return cls(content.get("columns") or {}, content.get("channels") or {}, content.get("directions") or {}, content.get("signed_amounts") or "", content.get("amounts_in") or "")
 
     def source(self, dataset: str, column: str) -> str:
         "The bank's column holding what the scenarios read as `column`."
@@ -70,6 +72,7 @@ def view_sql(mapping: BankMapping, dataset: str, source: str, available: list[st
     "SELECT over the bank's `source` giving the dataset's columns under the names the scenarios read."
     parts, signed = [], dataset == "transactions" and mapping.signed_amounts
     for column in SCENARIO_COLUMNS[dataset]:
+        if dataset == "transactions" and column == "currency" and mapping.amounts_in: parts.append(f"{sql_quote(mapping.amounts_in)} AS currency"); continue  # the amounts' one currency
         read = mapping.derived_from(column) if dataset == "transactions" else column
         bank = mapping.source(dataset, read)
         if bank not in available: raise MRMError(f"scenario data: {dataset} has no column {bank!r}" + (f" (mapped to {read})" if bank != read else "") + f"; columns: {', '.join(available)}")

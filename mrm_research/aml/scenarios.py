@@ -23,8 +23,8 @@ __all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'IN_HUNDREDTH
            'ACCOUNT_CUSTOMERS', 'BANK_DATASETS', 'ENGINES', 'ALERT_COLUMNS', 'Parameter', 'Scenario',
            'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql', 'EngineTraits', 'window_measures',
            'running_windows_sql', 'last_day_sql', 'cycle_sql', 'joined_transactions_sql', 'transaction_view_sql',
-           'bank_tables', 'parquet_bank', 'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine', 'scenario_engine',
-           'alerts', 'repeats_alert', 'window_transactions']
+           'bank_tables', 'parquet_bank', 'one_currency_problem', 'ScenarioEngine', 'get_scenario',
+           'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -423,6 +423,15 @@ def parquet_bank(frames: dict[str, pd.DataFrame], # customers, accounts and tran
     for name in BANK_DATASETS: frames[name].to_parquet(folder / f"{name}.parquet", index=False)
     return folder
 
+def one_currency_problem(query, # runs SQL on the engine, returns a data frame
+                        ) -> str:
+    "Why transactions in several currencies cannot be scenario data, with each currency's rows, and the way out."
+    found = query("SELECT currency, COUNT(*) AS n FROM tx GROUP BY currency ORDER BY n DESC, currency")
+    listing = ", ".join(f"{'no currency' if pd.isna(r.currency) else r.currency} {int(r.n):,}" for r in found.head(5).itertuples()) + (", ..." if len(found) > 5 else "")
+    return (f"transactions hold amounts in {found.currency.nunique()} currencies (rows: {listing}): the scenarios add amounts and compare them with thresholds, "
+            "so every amount must be in one currency. Map a column holding each amount converted to one currency as the amount, and name that currency "
+            "(bank mapping: columns: {transactions: {amount: <that column>}}, amounts_in: <its ISO code>)")
+
 class ScenarioEngine:
     "Runs scenarios over a synthetic or real bank's Parquet files with DuckDB."
     window_frames = True  # sliding windows by window frames where they apply (see `running_windows_sql`)
@@ -452,12 +461,15 @@ class ScenarioEngine:
         self.start = start or str(self.connection.execute("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").fetchone()[0])
         self.connection.execute(f"CREATE TABLE customer_numbers AS {CUSTOMER_NUMBERS}")  # read by tx and by every scenario's last step
         self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start)}")
+        self._facts  # read now: data the scenarios cannot run on (amounts in several currencies) is refused here, not at the first scenario
 
     @functools.cached_property
     def _facts(self) -> dict[str, bool | int | None]:
-        "What the scenarios' SQL needs to know of the data, from one scan of `tx`: whether no amount is negative (`amounts_never_negative`), whether all amounts together stay under 9 * 10^16 in absolute value (Spark's `sums_in_hundredths`), and the last day index (None without transactions)."
+        "What the scenarios' SQL needs to know of the data, from one scan of `tx` (refusing amounts in more than one currency, `one_currency_problem`): whether no amount is negative (`amounts_never_negative`), whether all amounts together stay under 9 * 10^16 in absolute value (Spark's `sums_in_hundredths`), and the last day index (None without transactions)."
+        currencies = "COUNT(DISTINCT currency)" if "currency" in self.query("SELECT * FROM tx LIMIT 0").columns else "0"
         row = self.query("SELECT COALESCE(MIN(amount) >= 0, TRUE) AS never_negative, COALESCE(SUM(ABS(amount)), 0) < 90000000000000000 AS fit_hundredths, "
-                         "MAX(day_index) AS last_day FROM tx").iloc[0]
+                         f"MAX(day_index) AS last_day, {currencies} AS currencies FROM tx").iloc[0]
+        if row.currencies > 1: raise MRMError(f"scenario data: {one_currency_problem(self.query)}")
         return {"never_negative": bool(row.never_negative), "fit_hundredths": bool(row.fit_hundredths), "last_day": None if pd.isna(row.last_day) else int(row.last_day)}
 
     @property
@@ -564,6 +576,7 @@ class SparkScenarioEngine:
         tx = self.session.sql(to_spark_sql(transaction_view_sql(columns, self.start, "joined_transactions")))
         if cache: tx = tx.cache(); tx.count()
         tx.createOrReplaceTempView("tx")
+        self._facts  # read now, as the DuckDB engine does: amounts in several currencies are refused here
 
     def query(self, sql: str) -> pd.DataFrame:
         "Run DuckDB-dialect SQL on Spark (transpiled) and return the result as a data frame."
