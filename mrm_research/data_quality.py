@@ -10,10 +10,11 @@ from .contracts import ContractReport, orphan_mask
 from .checks import CheckDefinition, CheckResult
 
 # %% auto #0
-__all__ = ['COMPLETENESS', 'VALIDITY', 'UNIQUENESS', 'REFERENTIAL_INTEGRITY', 'TIMELINESS', 'RECONCILIATION', 'unreadable_values',
-           'missing_values', 'check_completeness', 'check_validity', 'duplicate_keys', 'orphan_rows',
-           'daily_reconciliation', 'check_timeliness', 'check_reconciliation', 'plot_reconciliation', 'review_datasets',
-           'results_for', 'inputs_table', 'contract_failures', 'unreconciled_days', 'conclusion']
+__all__ = ['COMPLETENESS', 'VALIDITY', 'ONE_CURRENCY', 'UNIQUENESS', 'REFERENTIAL_INTEGRITY', 'TIMELINESS', 'RECONCILIATION',
+           'unreadable_values', 'missing_values', 'check_completeness', 'check_one_currency', 'check_validity',
+           'duplicate_keys', 'orphan_rows', 'daily_reconciliation', 'check_timeliness', 'check_reconciliation',
+           'plot_reconciliation', 'review_datasets', 'results_for', 'inputs_table', 'contract_failures',
+           'unreconciled_days', 'conclusion']
 
 # %% ../nbs/07_data_quality.ipynb #07-data-quality-005
 COMPLETENESS = CheckDefinition(
@@ -55,6 +56,21 @@ VALIDITY = CheckDefinition(
     high_risk_signs="Negative or zero amounts, unknown channel codes, malformed identifiers: signs of a mapping error upstream.",
     limitations="Only the rules written in the contract are checked; a plausible but wrong value passes.",
     fail_above=0, unit="failing row-rule pairs")
+
+ONE_CURRENCY = CheckDefinition(
+    "one currency of amounts",
+    purpose="Show that the feed's amounts can be added and compared with thresholds, as the monitoring scenarios do: that they are in one currency.",
+    mechanism="Count the transactions of each currency the feed states.",
+    rule="Pass when every transaction is in one currency; fail when there are several, whose amounts the scenarios would add as if they were one (the scenario engines refuse such a feed).",
+    high_risk_signs="A few transactions in another currency (a new product, a correspondent account); amounts converted upstream while the currency column still states the booking's own.",
+    limitations="Reads the currency the feed states, not whether the amounts are in it. A feed keeping each booking's currency beside amounts converted to one is read through the bank mapping (amounts_in), which then states that one currency.",
+    fail_above=1, unit="currencies")
+
+def check_one_currency(name: str, frame: pd.DataFrame) -> CheckResult:
+    "How many currencies a feed's transactions are in, each with its rows (not run without a currency column)."
+    if "currency" not in frame.columns: return ONE_CURRENCY.not_run(f"{name}: no currency column")
+    counts = frame.currency.value_counts()
+    return ONE_CURRENCY.evaluate(len(counts), f"{name}: {len(counts)} currenc{'y' if len(counts) == 1 else 'ies'} (" + ", ".join(f"{currency} {n:,} rows" for currency, n in counts.head(5).items()) + ")")
 
 def check_validity(report: ContractReport) -> CheckResult:
     "Validity from a contract report: type, range and format rules (missing values and keys have their own checks)."
@@ -164,6 +180,7 @@ def review_datasets(datasets: dict[str, pd.DataFrame], # typed datasets by contr
                 orphans = orphan_rows(frame, key["columns"], datasets[key["references"]], key.get("referenced_columns", key["columns"]))
                 results.append(REFERENTIAL_INTEGRITY.evaluate(orphans, f"{name} → {key['references']}: {orphans:,} orphan rows"))
     feed = datasets.get(transactions)
+    if feed is not None: results.append(check_one_currency(transactions, feed))
     results.append(check_timeliness(feed.booked_at.max(), as_of) if feed is not None else TIMELINESS.not_run(f"no {transactions} dataset"))
     results.append(check_reconciliation(daily_reconciliation(feed, datasets[totals])) if feed is not None and totals in datasets
                    else RECONCILIATION.not_run(f"needs both {transactions} and {totals}"))

@@ -194,6 +194,7 @@ checks:
   referential_integrity: [data_integrity]
   timeliness: [data_integrity]
   reconciliation: [data_integrity]
+  one currency of amounts: [data_integrity]
   data contract: [data_integrity]
   target leakage: [data_integrity, conceptual_soundness]
   out-of-time separation: [data_integrity, outcomes_analysis]
