@@ -133,6 +133,8 @@ def test_aml_tuning_report_on_a_bank_read_through_its_mapping(tmp_path):
     assert {inputs[name]["mapping_sha256"] for name in ("customers", "accounts", "transactions")} == {hashlib.sha256((tmp_path / "mapping.yaml").read_bytes()).hexdigest()}
     engine = ScenarioEngine(parquet)
     assert {row[0] for row in results["tables"]["recommendations"]["rows"]} == {name for name in SCENARIOS if not engine.candidates(name).empty}
+    library = {row[0]: row[2] for row in results["tables"]["scenario_library"]["rows"]}
+    assert library["large_cash"] == "min_cash_total (EUR)" and "(amounts in EUR)" in results["tables"]["scenario_library"]["caption"]  # the bank's currency, as its mapping states it
 
 
 def test_data_quality_review_of_a_bank_read_through_its_mapping(tmp_path):

@@ -465,12 +465,19 @@ class ScenarioEngine:
 
     @functools.cached_property
     def _facts(self) -> dict[str, bool | int | None]:
-        "What the scenarios' SQL needs to know of the data, from one scan of `tx` (refusing amounts in more than one currency, `one_currency_problem`): whether no amount is negative (`amounts_never_negative`), whether all amounts together stay under 9 * 10^16 in absolute value (Spark's `sums_in_hundredths`), and the last day index (None without transactions)."
-        currencies = "COUNT(DISTINCT currency)" if "currency" in self.query("SELECT * FROM tx LIMIT 0").columns else "0"
+        "What the scenarios' SQL needs to know of the data, from one scan of `tx` (refusing amounts in more than one currency, `one_currency_problem`): whether no amount is negative (`amounts_never_negative`), whether all amounts together stay under 9 * 10^16 in absolute value (Spark's `sums_in_hundredths`), the last day index (None without transactions) and the amounts' one currency."
+        currencies = ("COUNT(DISTINCT currency) AS currencies, MIN(currency) AS currency" if "currency" in self.query("SELECT * FROM tx LIMIT 0").columns
+                      else "0 AS currencies, NULL AS currency")
         row = self.query("SELECT COALESCE(MIN(amount) >= 0, TRUE) AS never_negative, COALESCE(SUM(ABS(amount)), 0) < 90000000000000000 AS fit_hundredths, "
-                         f"MAX(day_index) AS last_day, {currencies} AS currencies FROM tx").iloc[0]
+                         f"MAX(day_index) AS last_day, {currencies} FROM tx").iloc[0]
         if row.currencies > 1: raise MRMError(f"scenario data: {one_currency_problem(self.query)}")
-        return {"never_negative": bool(row.never_negative), "fit_hundredths": bool(row.fit_hundredths), "last_day": None if pd.isna(row.last_day) else int(row.last_day)}
+        return {"never_negative": bool(row.never_negative), "fit_hundredths": bool(row.fit_hundredths), "last_day": None if pd.isna(row.last_day) else int(row.last_day),
+                "currency": None if pd.isna(row.currency) else str(row.currency)}
+
+    @property
+    def currency(self) -> str | None:
+        "The one currency of the transactions' amounts (None where the data state none)."
+        return self._facts["currency"]
 
     @property
     def amounts_never_negative(self) -> bool:
@@ -528,7 +535,7 @@ class SparkScenarioEngine:
     # decimals wider than 18 digits; a running total is added to once per row, so window sums are differences of two
     # (a 30-day window over 5 million customer-days: 4.6 -> 1.9 s). Exact in decimals, hence the same windows.
     running_sums = True
-    _facts, amounts_never_negative, traits = ScenarioEngine._facts, ScenarioEngine.amounts_never_negative, ScenarioEngine.traits
+    _facts, amounts_never_negative, traits, currency = ScenarioEngine._facts, ScenarioEngine.amounts_never_negative, ScenarioEngine.traits, ScenarioEngine.currency
     @property
     def sums_in_hundredths(self) -> bool:
         "True when every sum of amounts fits a 64-bit integer of hundredths (all amounts together under 9 * 10^16 in absolute value; read once, with the other facts of `traits`): Spark then adds whole hundredths (`_daily_value`), where its sums of DECIMAL(18, 2) are decimals wider than 18 digits, each a Java BigDecimal (rapid movement over 10^7 transactions 9.9 -> 6.5 s)."

@@ -259,9 +259,11 @@ def plot_segment_heatmap(library: LibraryTuning, value: str = "alerts"):
     return fig
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-029
-def library_table() -> pd.DataFrame:
+def library_table(currency: str | None = None, # the one currency of the bank's amounts (an engine's `currency`): a threshold in USD is in it; None: as the library states them
+                 ) -> pd.DataFrame:
     "The scenario library: description, target typologies, threshold parameter and default."
-    return pd.DataFrame([{"scenario": s.name, "targets": ", ".join(s.typologies), "threshold": f"{s.threshold.name} ({s.threshold.unit})",
+    unit = lambda parameter: currency if currency and parameter.unit == "USD" else parameter.unit
+    return pd.DataFrame([{"scenario": s.name, "targets": ", ".join(s.typologies), "threshold": f"{s.threshold.name} ({unit(s.threshold)})",
                           "default": s.threshold.default, "window (days)": s.values()["window_days"]} for s in SCENARIOS.values()])
 
 def btl_table(library: LibraryTuning) -> pd.DataFrame:
