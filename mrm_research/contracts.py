@@ -229,7 +229,7 @@ def _digit_dates(values: pd.Series) -> pd.Series | None:
         parsed[pick] = _as_nanoseconds(pd.to_datetime(text[pick], format=form, errors="coerce"))
     return parsed
 
-_SLASHED = r"\d{1,2}[/.]\d{1,2}[/.]\d{4}"
+_SLASHED = r"\d{1,2}[/.]\d{1,2}[/.]\d{4}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"  # a date, and a time of day if any
 
 def _all_match(present: pd.Series, pattern: str) -> bool:
     "Whether every value of a text column (no missing value) is the pattern: the first value decides alone when it is not (a column of ten million ISO times is not scanned)."
@@ -237,11 +237,15 @@ def _all_match(present: pd.Series, pattern: str) -> bool:
     return bool(present.astype(str).str.strip().str.fullmatch(pattern).all())
 
 def _slashed_dates(values: pd.Series, column: str) -> pd.Series | None:
-    "Dates written d/m/yyyy or m/d/yyyy (or with dots): the order that reads every value; refused when both read every value differently. None when the column is not all such dates."
+    "Dates written d/m/yyyy or m/d/yyyy (or with dots), with a time of day or not: the order that reads every value; refused when both read every value differently. None when the column is not all such dates."
     present = values.dropna()
     if present.empty or not _all_match(present, _SLASHED): return None
-    text = values.astype("string").str.strip().str.replace(".", "/", regex=False)
-    day_first, month_first = (pd.to_datetime(text, format=form, errors="coerce") for form in ("%d/%m/%Y", "%m/%d/%Y"))
+    parts = values.astype("string").str.strip().str.extract(r"^(?P<date>\d{1,2}[/.]\d{1,2}[/.]\d{4})(?:[ T](?P<clock>\S+))?$")
+    text = parts.date.str.replace(".", "/", regex=False)
+    fields = parts.clock.str.extract(r"^(?P<hours>\d{1,2}):(?P<minutes>\d{2})(?::(?P<seconds>\d{2}))?").astype(float)
+    real = parts.clock.isna() | ((fields.hours < 24) & (fields.minutes < 60) & (fields.seconds.fillna(0) < 60))  # 25:61 is no time of day
+    clock = pd.to_timedelta(parts.clock.fillna("0:00").map(lambda t: t if t.count(":") == 2 else f"{t}:00"), errors="coerce").where(real)  # 14:22 is 14:22:00
+    day_first, month_first = (pd.to_datetime(text, format=form, errors="coerce") + clock for form in ("%d/%m/%Y", "%m/%d/%Y"))
     if day_first.notna().sum() == month_first.notna().sum() and not day_first.equals(month_first):
         example = values[(day_first != month_first) & values.notna()].iloc[0]
         raise ParameterError(f"{column}: dates such as {example!r} read as well day first as month first, and no value decides which: write them as YYYY-MM-DD")
