@@ -18,8 +18,8 @@ __all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'DIGIT_DATES', 'VALUE_RULES', 'DATA
            'is_warehouse_table', 'csv_delimiter', 'first_non_utf8_line', 'read_csv_text', 'read_table', 'dataset_file',
            'decimal_comma_hint', 'number_time_hint', 'far_date_hint', 'numbers_from_text', 'utc_naive', 'timestamps',
            'coerce_types', 'time_type_problems', 'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint',
-           'check_dataset', 'recode', 'renamed', 'read_dataset_mapping', 'load_dataset', 'sql_quote', 'code_lookup',
-           'case_sql', 'read_mapping_file', 'lost_zeros_hint', 'unknown_codes']
+           'check_dataset', 'recode', 'renamed', 'mapping_argument', 'read_dataset_mapping', 'load_dataset',
+           'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file', 'lost_zeros_hint', 'unknown_codes']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -491,7 +491,7 @@ def renamed(raw: pd.DataFrame, contract: Contract,
     if both: raise ParameterError(f"{owner}: the file has a column {', '.join(map(repr, both))} as well as the one mapped to it: say which is meant")
     return raw.rename(columns={theirs: ours for ours, theirs in columns.items()})
 
-def _mapping_argument(value: dict | str | Path | None, what: str, form: str) -> dict | None:
+def mapping_argument(value: dict | str | Path | None, what: str, form: str) -> dict | None:
     "A mapping given as such or as a YAML file of it (None for none, or an empty path); anything else refused saying the form."
     if isinstance(value, (str, Path)): value = load_yaml(Path(value).read_text()) if str(value) else None
     if value is not None and not isinstance(value, dict): raise ParameterError(f"{what}: a mapping {form} is needed, got {value!r}")
@@ -518,8 +518,8 @@ def load_dataset(file: str | Path, # CSV or Parquet file
                  columns: dict[str, str] | str | Path | None = None, # the file's own column names: {contract column: the file's column} (see `renamed`), or a YAML file of them
                 ) -> tuple[pd.DataFrame, dict]:
     "Read, check (raising on any failure) and fingerprint a dataset; return the typed frame and its fingerprint (with the columns renamed and codes translated, when any)."
-    codes = _mapping_argument(codes, f"codes of {Path(file).name}", "{column: {contract value: code or codes}}")
-    columns = _mapping_argument(columns, f"column names of {Path(file).name}", "{contract column: the file's column}")
+    codes = mapping_argument(codes, f"codes of {Path(file).name}", "{column: {contract value: code or codes}}")
+    columns = mapping_argument(columns, f"column names of {Path(file).name}", "{contract column: the file's column}")
     contract = load_contract(dataset)
     raw = read_table(file)
     if columns: raw = renamed(raw, contract, columns, f"column names of {Path(file).name}")

@@ -348,11 +348,15 @@ def inspect_dataset(file: str | Path, # CSV or Parquet file
                     related: dict[str, pd.DataFrame] | None = None, # loaded datasets, for foreign-key checks
                     frame: pd.DataFrame | None = None, # the rows to check: a reading of the file (through a mapping, say); default: the file as read
                     provenance: dict | None = None, # what else the record needs to trace them (the mapping file and its sha256)
+                    columns: dict[str, str] | str | None = None, # the file's own column names, {contract column: the file's column} (`contracts.renamed`), or a YAML file of them
                    ) -> tuple[pd.DataFrame, contracts.ContractReport]:
-    "Read a dataset, check it against its contract without raising, and record its fingerprint."
+    "Read a dataset, check it against its contract without raising, and record its fingerprint (and any columns renamed)."
     contract = contracts.load_contract(dataset)
-    typed, report = contracts.check_frame(contracts.read_table(file) if frame is None else frame, contract, source=str(file), related=related)
-    recorder().dataset(dataset, {**contracts.fingerprint(file, contract, len(typed)), **(provenance or {}), "contract_passed": report.passed})
+    columns = contracts.mapping_argument(columns, f"column names of {Path(file).name}", "{contract column: the file's column}")
+    rows = contracts.read_table(file) if frame is None else frame
+    if columns: rows = contracts.renamed(rows, contract, columns, f"column names of {Path(file).name}")
+    typed, report = contracts.check_frame(rows, contract, source=str(file), related=related)
+    recorder().dataset(dataset, {**contracts.fingerprint(file, contract, len(typed)), **({"columns": columns} if columns else {}), **(provenance or {}), "contract_passed": report.passed})
     return typed, report
 
 # %% ../nbs/02_notebook.ipynb #02-report-021

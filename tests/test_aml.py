@@ -138,18 +138,23 @@ def test_aml_tuning_report_on_a_bank_read_through_its_mapping(tmp_path):
 
 
 def test_data_quality_review_of_a_bank_read_through_its_mapping(tmp_path):
-    "The feed review of a bank in its own layout (`german_export`) reads it through the mapping and reports, rather than stops on, what the mapping cannot give: two rows of a channel code it does not know ('RTGS', named) and three zero amounts (no direction, and an amount the contract refuses); its references to accounts hold as the mapping reads them."
+    "The feed review of a bank in its own layout (`german_export`) reads it through the mapping and reports, rather than stops on, what the mapping cannot give: two rows of a channel code it does not know ('RTGS', named) and three zero amounts (no direction, and an amount the contract refuses); its references to accounts hold as the mapping reads them, and its source's control totals are read under their own column names."
     from conftest import REPO, bundles, mrm
     import json
     bank = generate_labelled_bank(BankConfig(customers=60, transactions=1_500, days=20, seed=13), TypologyConfig({"structuring": 1}))
     export = german_export(bank, tmp_path / "bank", tmp_path / "mapping.yaml")
     export.loc[export.index[:2], "Kanal"] = "RTGS"; export.loc[export.index[2:5], "Betrag_EUR"] = 0.0
     export.to_csv(tmp_path / "bank" / "transactions.csv", index=False)
+    totals = {"booking_date": "Buchungstag", "transaction_count": "Anzahl", "amount_sum": "Summe"}  # the source system's control totals, under its own names
+    bank["daily_control_totals"].rename(columns=totals).to_csv(tmp_path / "bank" / "daily_control_totals.csv", index=False)
     mrm("run", REPO / "nbs/validation/aml_data_quality.ipynb", "-p", "data_dir", "bank", "-p", "bank_mapping", "mapping.yaml", "-p", "as_of", "2025-01-25",
-        "--out", tmp_path / "dq", "--no-progress", cwd=tmp_path, check=0)
+        "-p", "control_totals_columns", "{booking_date: Buchungstag, transaction_count: Anzahl, amount_sum: Summe}", "--out", tmp_path / "dq", "--no-progress", cwd=tmp_path, check=0)
     (bundle,) = bundles(tmp_path / "dq")
     theirs, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
     assert inputs["transactions"]["path"].endswith("bank/transactions.csv") and inputs["transactions"]["mapping"] == "mapping.yaml"
+    assert inputs["daily_control_totals"]["columns"] == totals and inputs["daily_control_totals"]["contract_passed"]
+    reconciled = {row[1] for row in theirs["tables"]["check_reconciliation"]["rows"]}
+    assert reconciled and reconciled <= {"pass", "fail"}, reconciled  # run against the totals read under their own names, not 'not run'
     failures = {(dataset, column, rule.split("(")[0]): (rows, examples) for dataset, column, rule, rows, examples in theirs["tables"]["contract_failures"]["rows"]}
     assert failures == {("transactions", "channel", "isin"): (2, "row 0: 'RTGS'; row 1: 'RTGS'"), ("transactions", "direction", "not_null"): (3, "row 2: nan; row 3: nan; row 4: nan"),
                         ("transactions", "amount", "greater_than"): (3, "row 2: 0.0; row 3: 0.0; row 4: 0.0")}
