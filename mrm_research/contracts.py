@@ -18,8 +18,9 @@ __all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'DIGIT_DATES', 'VALUE_RULES', 'DATA
            'is_warehouse_table', 'csv_delimiter', 'first_non_utf8_line', 'read_csv_text', 'read_table', 'dataset_file',
            'decimal_comma_hint', 'number_time_hint', 'far_date_hint', 'numbers_from_text', 'utc_naive', 'timestamps',
            'coerce_types', 'time_type_problems', 'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint',
-           'check_dataset', 'recode', 'renamed', 'mapping_argument', 'read_dataset_mapping', 'load_dataset',
-           'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file', 'lost_zeros_hint', 'unknown_codes']
+           'check_dataset', 'recode', 'renamed', 'read_laid_out', 'mapping_record', 'read_dataset_mapping',
+           'load_dataset', 'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file', 'lost_zeros_hint',
+           'unknown_codes']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -491,11 +492,29 @@ def renamed(raw: pd.DataFrame, contract: Contract,
     if both: raise ParameterError(f"{owner}: the file has a column {', '.join(map(repr, both))} as well as the one mapped to it: say which is meant")
     return raw.rename(columns={theirs: ours for ours, theirs in columns.items()})
 
-def mapping_argument(value: dict | str | Path | None, what: str, form: str) -> dict | None:
+def _mapping_argument(value: dict | str | Path | None, what: str, form: str) -> dict | None:
     "A mapping given as such or as a YAML file of it (None for none, or an empty path); anything else refused saying the form."
     if isinstance(value, (str, Path)): value = load_yaml(Path(value).read_text()) if str(value) else None
     if value is not None and not isinstance(value, dict): raise ParameterError(f"{what}: a mapping {form} is needed, got {value!r}")
     return value
+
+def read_laid_out(file: str | Path, # CSV or Parquet file
+                  contract: Contract, # the contract its rows are to meet
+                  columns: dict[str, str] | str | Path | None = None, # the file's own column names: {contract column: the file's column} (see `renamed`), or a YAML file of them
+                  codes: dict[str, dict] | str | Path | None = None, # the file's own codes per column: {column: {contract value: its code or codes}} (see `recode`), or a YAML file of them
+                  rows: pd.DataFrame | None = None, # a reading of the file already made (through a mapping, say); default: the file as read
+                 ) -> tuple[pd.DataFrame, dict]:
+    "A file's rows under the contract's column names and values (its own names renamed, its codes translated), not yet checked; and what was applied, for the bundle's record."
+    codes = _mapping_argument(codes, f"codes of {Path(file).name}", "{column: {contract value: code or codes}}")
+    columns = _mapping_argument(columns, f"column names of {Path(file).name}", "{contract column: the file's column}")
+    raw = read_table(file) if rows is None else rows
+    if columns: raw = renamed(raw, contract, columns, f"column names of {Path(file).name}")
+    if codes: raw = recode(raw, contract, codes, f"codes of {Path(file).name}")
+    return raw, {**({"columns": columns} if columns else {}), **({"codes": codes} if codes else {})}
+
+def mapping_record(mapping_file: str | Path) -> dict:
+    "What a bundle's inputs add to a dataset read through a mapping file: the file and its sha256."
+    return {"mapping": str(mapping_file), "mapping_sha256": sha256_file(mapping_file)}
 
 DATASET_MAPPING_KEYS = ("columns", "codes")  # what a dataset's layout mapping may say: its column names and its codes
 
@@ -518,15 +537,11 @@ def load_dataset(file: str | Path, # CSV or Parquet file
                  columns: dict[str, str] | str | Path | None = None, # the file's own column names: {contract column: the file's column} (see `renamed`), or a YAML file of them
                 ) -> tuple[pd.DataFrame, dict]:
     "Read, check (raising on any failure) and fingerprint a dataset; return the typed frame and its fingerprint (with the columns renamed and codes translated, when any)."
-    codes = mapping_argument(codes, f"codes of {Path(file).name}", "{column: {contract value: code or codes}}")
-    columns = mapping_argument(columns, f"column names of {Path(file).name}", "{contract column: the file's column}")
     contract = load_contract(dataset)
-    raw = read_table(file)
-    if columns: raw = renamed(raw, contract, columns, f"column names of {Path(file).name}")
-    if codes: raw = recode(raw, contract, codes, f"codes of {Path(file).name}")
+    raw, applied = read_laid_out(file, contract, columns, codes)
     typed, report = check_frame(raw, contract, source=str(file), related=related)
     report.raise_for_failures()
-    return typed, {**fingerprint(file, contract, len(typed), raw), **({"columns": columns} if columns else {}), **({"codes": codes} if codes else {})}
+    return typed, {**fingerprint(file, contract, len(typed), raw), **applied}
 
 # %% ../nbs/01_contracts.ipynb #8edf1f97
 def sql_quote(text) -> str:

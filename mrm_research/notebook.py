@@ -352,11 +352,9 @@ def inspect_dataset(file: str | Path, # CSV or Parquet file
                    ) -> tuple[pd.DataFrame, contracts.ContractReport]:
     "Read a dataset, check it against its contract without raising, and record its fingerprint (and any columns renamed)."
     contract = contracts.load_contract(dataset)
-    columns = contracts.mapping_argument(columns, f"column names of {Path(file).name}", "{contract column: the file's column}")
-    rows = contracts.read_table(file) if frame is None else frame
-    if columns: rows = contracts.renamed(rows, contract, columns, f"column names of {Path(file).name}")
+    rows, applied = contracts.read_laid_out(file, contract, columns, rows=frame)
     typed, report = contracts.check_frame(rows, contract, source=str(file), related=related)
-    recorder().dataset(dataset, {**contracts.fingerprint(file, contract, len(typed)), **({"columns": columns} if columns else {}), **(provenance or {}), "contract_passed": report.passed})
+    recorder().dataset(dataset, {**contracts.fingerprint(file, contract, len(typed)), **applied, **(provenance or {}), "contract_passed": report.passed})
     return typed, report
 
 # %% ../nbs/02_notebook.ipynb #02-report-021

@@ -8,14 +8,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd, yaml
-from ..core import MRMError, ParameterError, sha256_file, utc_duckdb
-from ..contracts import (case_sql, check_frame, code_lookup, decimal_comma_hint, fingerprint, load_contract, lost_zeros_hint, numbers_from_text,
+from ..core import MRMError, ParameterError, utc_duckdb
+from ..contracts import (case_sql, check_frame, code_lookup, decimal_comma_hint, fingerprint, load_contract, lost_zeros_hint, mapping_record, numbers_from_text,
                                    read_mapping_file, read_table, sql_quote, timestamps)
 
 # %% auto #0
 __all__ = ['SCENARIO_COLUMNS', 'CHANNEL_ROLES', 'DIRECTIONS', 'LEDGER_COLUMNS', 'BankMapping', 'view_sql',
            'direction_from_sign_sql', 'unmapped_sql', 'check_codes', 'unmapped_codes', 'LedgerSpec', 'ledger_checks',
-           'ledger_to_transactions', 'mapped_dataset', 'map_bank', 'mapping_record', 'read_bank']
+           'ledger_to_transactions', 'mapped_dataset', 'map_bank', 'read_bank']
 
 # %% ../../nbs/19_aml_mapping.ipynb #863c9dfd
 SCENARIO_COLUMNS = {  # what the scenario engine reads, per dataset
@@ -244,13 +244,10 @@ def map_bank(files: dict, # customers, accounts and transactions: the bank's fil
         checked[name] = typed
     return checked
 
-def mapping_record(mapping_file: str | Path) -> dict:
-    "What a bundle's inputs add to a dataset read through a mapping file: the file and its sha256."
-    return {"mapping": str(mapping_file), "mapping_sha256": sha256_file(mapping_file)}
-
 def read_bank(files: dict[str, Path], # customers, accounts and transactions: the bank's file each
               mapping_file: str | Path, # its mapping (YAML, `BankMapping.from_yaml`)
              ) -> tuple[dict[str, pd.DataFrame], dict[str, dict]]:
     "The bank's datasets through its mapping (`map_bank`), and per dataset its file's fingerprint with the mapping's, for a bundle's inputs."
     frames = map_bank(files, BankMapping.from_yaml(mapping_file))
-    return frames, {name: {**fingerprint(files[name], load_contract(name), len(frame)), **mapping_record(mapping_file)} for name, frame in frames.items()}
+    recorded = mapping_record(mapping_file)  # the mapping hashed once, for every dataset read through it
+    return frames, {name: {**fingerprint(files[name], load_contract(name), len(frame)), **recorded} for name, frame in frames.items()}

@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np, pandas as pd, yaml
 from ..core import ParameterError, sha256_file
-from ..contracts import ContractViolation, utc_naive, case_sql, check_frame, code_lookup, dataset_file, load_contract, lost_zeros_hint, numbers_from_text, read_mapping_file, read_table, unknown_codes
+from ..contracts import ContractViolation, utc_naive, case_sql, check_frame, code_lookup, dataset_file, load_contract, lost_zeros_hint, mapping_record, numbers_from_text, read_mapping_file, read_table, unknown_codes
 from .detectors import run_sql
 
 # %% auto #0
@@ -168,6 +168,5 @@ def read_venue(folder: str | Path, mapping_file: str | Path, engine: str = "duck
     "The venue's datasets mapped and checked, and per dataset the fingerprint of its file and of the mapping for the bundle's inputs."
     files, mapping = venue_files(folder), VenueMapping.from_yaml(mapping_file)
     market = map_market(files, mapping, engine)
-    mapping_hash = sha256_file(mapping_file)
-    return market, {name: {"path": str(path), "sha256": sha256_file(path), "rows": len(market[name]), "contract": name, "mapping": str(mapping_file),
-                           "mapping_sha256": mapping_hash} for name, path in files.items()}
+    recorded = mapping_record(mapping_file)
+    return market, {name: {"path": str(path), "sha256": sha256_file(path), "rows": len(market[name]), "contract": name, **recorded} for name, path in files.items()}
