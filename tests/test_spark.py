@@ -217,7 +217,7 @@ def test_a_venues_own_layout_read_through_its_mapping_on_spark(spark, tmp_path):
                            codes={"event_type": {"new": [1], "modify": [2], "cancel": [3], "fill": [4]}, "side": {"buy": ["B"], "sell": ["S"]}, "order_type": {"market": ["M"], "limit": ["L"]},
                                   "aggressor_side": {"buy": [1], "sell": [2]}},
                            time={"unit": "us"}, time_by_dataset={"executions": {"unit": "text", "format": "%Y%m%d-%H:%M:%S.%f", "zone": "Europe/London"}},
-                           units={"order_events": {"price": "ticks", "quantity": 10}, "executions": {"price": 0.01}})  # prices in pence: pounds
+                           units={"order_events": {"price": "ticks", "quantity": 10}, "executions": {"price": 0.01}, "instruments": {"price": 1, "quantity": 1}})  # prices in pence: pounds; the instrument master in pounds and shares
     files = {"order_events": tmp_path / "book.parquet", "executions": tmp_path / "fix.csv", "instruments": instruments, "trading_accounts": accounts}
     on_duckdb, on_spark = map_market(files, mapping), map_market(files, mapping, engine="spark")
     for name in on_duckdb: pd.testing.assert_frame_equal(on_duckdb[name].reset_index(drop=True), on_spark[name].reset_index(drop=True), obj=name)

@@ -70,7 +70,7 @@ def test_market_datasets_pass_their_contracts_and_bad_input_is_refused(tmp_path)
 
 
 def test_report_on_a_venues_own_layout_and_history(tmp_path):
-    "From the venue's own folder: order events as a CSV of letter codes, signed sides, prices in 1/10,000 and Tokyo wall-clock milliseconds; executions with its own names; its analysts' history."
+    "From the venue's own folder: order events as a CSV of letter codes, signed sides, prices in 1/10,000 and Tokyo wall-clock milliseconds; executions with its own names; reference data in its own names, classes and price units; its analysts' history."
     import json, yaml
     from conftest import REPO, bundles, mrm
     from mrm_research.surveillance.tuning import alert_history_from_market
@@ -86,21 +86,31 @@ def test_report_on_a_venues_own_layout_and_history(tmp_path):
                   "Px4": np.rint(events.price * 10_000).astype(np.int64), "Qty": events.quantity}).to_csv(venue / "order_events.csv", index=False)
     trades.rename(columns={"execution_id": "TradeRef", "event_time": "LocalMs", "price": "Px4", "aggressor_side": "Initiator"}).assign(
         LocalMs=tokyo(trades.event_time), Px4=np.rint(trades.price * 10_000).astype(np.int64), Initiator=trades.aggressor_side.astype(str).map({"buy": "B", "sell": "S"})).to_parquet(venue / "executions.parquet")
-    for name in ("instruments", "trading_accounts", "announcements"): market[name].to_parquet(venue / f"{name}.parquet")
+    # its reference data too: the instrument master in its own names, classes and 1/10,000 prices (CSV); member types in its codes; a news feed without kind or impact
+    classes = {"asset_class": {"equity": "KABU", "crypto": "ANGO", "equity_derivative": "SAKI"}, "liquidity": {"liquid": "H", "thin": "L"},
+               "account_type": {"market_maker": "MM", "momentum": "HFT", "retail": "KOJIN", "institutional_client": "KIKAN", "proprietary": "JIKO"}}
+    market["instruments"].assign(asset_class=market["instruments"].asset_class.map(classes["asset_class"]), liquidity=market["instruments"].liquidity.map(classes["liquidity"]),
+                                 base_price=np.rint(market["instruments"].base_price * 10_000).astype(np.int64), tick_size=np.rint(market["instruments"].tick_size * 10_000).astype(np.int64)).rename(
+        columns={"instrument_id": "Code", "asset_class": "Shubetsu", "liquidity": "Ryudosei", "base_price": "Kijun4", "tick_size": "Yobine4"}).to_csv(venue / "instruments.csv", index=False)
+    market["trading_accounts"].assign(account_type=market["trading_accounts"].account_type.map(classes["account_type"])).rename(columns={"account_id": "Trader"}).to_parquet(venue / "trading_accounts.parquet")
+    market["announcements"].drop(columns=["kind", "price_impact"]).rename(columns={"instrument_id": "Code"}).to_parquet(venue / "announcements.parquet")
     (tmp_path / "venue.yaml").write_text(yaml.safe_dump({
         "columns": {"order_events": {"event_id": "MsgSeq", "order_id": "OrderRef", "account_id": "Trader", "instrument_id": "Code", "event_time": "LocalMs", "event_type": "Msg",
                                      "side": "Dir", "order_type": "Kind", "price": "Px4", "quantity": "Qty"},
-                    "executions": {"execution_id": "TradeRef", "event_time": "LocalMs", "price": "Px4", "aggressor_side": "Initiator"}},
+                    "executions": {"execution_id": "TradeRef", "event_time": "LocalMs", "price": "Px4", "aggressor_side": "Initiator"},
+                    "instruments": {"instrument_id": "Code", "asset_class": "Shubetsu", "liquidity": "Ryudosei", "base_price": "Kijun4", "tick_size": "Yobine4"},
+                    "trading_accounts": {"account_id": "Trader"}, "announcements": {"instrument_id": "Code"}},
         "codes": {"event_type": {"new": ["N"], "modify": ["M"], "cancel": ["C"], "fill": ["F"]}, "side": {"buy": [1], "sell": [-1]}, "order_type": {"market": ["MKT"], "limit": ["LMT"]},
-                  "aggressor_side": {"buy": ["B"], "sell": ["S"]}},
+                  "aggressor_side": {"buy": ["B"], "sell": ["S"]}, **{column: {role: [code] for role, code in codes.items()} for column, codes in classes.items()}},
         "time": {"unit": "ms", "zone": "Asia/Tokyo"}, "time_by_dataset": {"announcements": {"unit": "ns", "zone": "UTC"}},
-        "units": {"order_events": {"price": 0.0001}, "executions": {"price": 0.0001}}}))
+        "units": {"order_events": {"price": 0.0001}, "executions": {"price": 0.0001}, "instruments": {"price": 0.0001}}}))
     alert_history_from_market(market, TuningConfig(seed=3)).to_csv(tmp_path / "history.csv", index=False)
     mrm("run", REPO / "nbs/validation/surveillance_tuning.ipynb", "-p", "data_dir", venue, "-p", "venue_mapping", tmp_path / "venue.yaml", "-p", "alert_history", tmp_path / "history.csv",
         "--model-id", "TOKYO-VENUE", "--out", tmp_path / "out", "--no-progress", check=0, cwd=tmp_path)
     (bundle,) = bundles(tmp_path / "out")
     results, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
     assert inputs["order_events"]["path"].endswith("order_events.csv") and len(inputs["order_events"]["mapping_sha256"]) == 64 and "manipulation_labels" not in inputs
+    assert inputs["instruments"]["path"].endswith("instruments.csv") and inputs["instruments"]["mapping_sha256"] == inputs["order_events"]["mapping_sha256"]
     volume = {row[0]: dict(zip(results["tables"]["alert_volume"]["columns"], row)) for row in results["tables"]["alert_volume"]["rows"]}
     assert {name: row["candidates"] for name, row in volume.items()} == {name: len(found) for name, found in run_detectors(market).items()}
     assert results["metrics"]["evidence"]["value"] == "history" and "replication" in results["tables"]
