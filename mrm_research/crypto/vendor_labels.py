@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import pandas as pd, yaml
 from ..core import ParameterError, sha256_file
-from ..contracts import code_lookup, read_mapping_file, read_table
+from ..contracts import code_lookup, mapping_record, read_mapping_file, read_table
 from .chain import SERVICE_CATEGORIES
 
 # %% auto #0
@@ -94,6 +94,5 @@ def read_vendor_labels(file: str | Path, # the vendor's label file (CSV or Parqu
     "The vendor's labels in the project's vocabulary, the mapping, and the fingerprint of both files for the bundle's inputs."
     mapping = VendorLabelMapping.from_yaml(mapping_file) if mapping_file else VendorLabelMapping()
     raw = read_table(file)
-    fingerprint = {"path": str(file), "sha256": sha256_file(file), "rows": len(raw), "mapping": str(mapping_file or ""),
-                   "mapping_sha256": sha256_file(mapping_file) if mapping_file else ""}
+    fingerprint = {"path": str(file), "sha256": sha256_file(file), "bytes": Path(file).stat().st_size, "rows": len(raw), **(mapping_record(mapping_file) if mapping_file else {})}  # no contract: the vendor's own file
     return vendor_labels(raw, mapping, Path(file).name), mapping, fingerprint

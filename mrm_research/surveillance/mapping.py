@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np, pandas as pd, yaml
 from ..core import ParameterError, sha256_file
-from ..contracts import ContractViolation, utc_naive, case_sql, check_frame, code_lookup, dataset_file, load_contract, lost_zeros_hint, mapping_record, numbers_from_text, read_mapping_file, read_table, recode, renamed, unknown_codes
+from ..contracts import ContractViolation, utc_naive, case_sql, check_frame, code_lookup, dataset_file, fingerprint, load_contract, lost_zeros_hint, mapping_record, numbers_from_text, read_mapping_file, read_table, recode, renamed, unknown_codes
 from .detectors import run_sql
 
 # %% auto #0
@@ -185,8 +185,8 @@ def venue_files(folder: str | Path) -> dict[str, Path]:
     return {name: path for name in MAPPED_DATASETS if (path := dataset_file(folder, name, folders=False)) is not None}
 
 def read_venue(folder: str | Path, mapping_file: str | Path, engine: str = "duckdb") -> tuple[dict[str, pd.DataFrame], dict[str, dict]]:
-    "The venue's datasets mapped and checked, and per dataset the fingerprint of its file and of the mapping for the bundle's inputs."
+    "The venue's datasets mapped and checked, and per dataset the record of its file (`contracts.fingerprint`: sha256, bytes, rows, the contract and its version) and of the mapping for the bundle's inputs."
     files, mapping = venue_files(folder), VenueMapping.from_yaml(mapping_file)
     market = map_market(files, mapping, engine)
     recorded = mapping_record(mapping_file)
-    return market, {name: {"path": str(path), "sha256": sha256_file(path), "rows": len(market[name]), "contract": name, **recorded} for name, path in files.items()}
+    return market, {name: {**fingerprint(path, load_contract(name), len(market[name])), **recorded} for name, path in files.items()}
