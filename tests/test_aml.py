@@ -101,10 +101,23 @@ def test_aml_tuning_report_on_a_thin_bank(tmp_path):
 GERMAN_CODES = {"cash": "BAR", "wire_domestic": "UEB", "wire_cross_border": "SWIFT", "ach": "LS", "card": "KARTE", "crypto": "KRYPTO"}
 
 
+def own_identifiers(bank):
+    "The bank with identifiers in a German bank's forms rather than the generator's: customer numbers 'KD 0000042', IBANs written in groups of four with spaces, booking references 'BU-20250103-000017'."
+    customers = {c: f"KD {k:07d}" for k, c in enumerate(bank["customers"].customer_id)}
+    accounts = {a: f"DE{10 + k % 89:02d} 3704 0044 {k:04d} 1300 00" for k, a in enumerate(bank["accounts"].account_id)}
+    t = bank["transactions"]
+    bookings = dict(zip(t.transaction_id, [f"BU-{day:%Y%m%d}-{k:06d}" for k, day in enumerate(t.booked_at)]))
+    return {**bank, "customers": bank["customers"].assign(customer_id=bank["customers"].customer_id.map(customers)),
+            "accounts": bank["accounts"].assign(account_id=bank["accounts"].account_id.map(accounts), customer_id=bank["accounts"].customer_id.map(customers)),
+            "transactions": t.assign(transaction_id=t.transaction_id.map(bookings), account_id=t.account_id.map(accounts), counterparty_id=t.counterparty_id.map(lambda c: accounts.get(c, c))),
+            "transaction_labels": bank["transaction_labels"].assign(transaction_id=bank["transaction_labels"].transaction_id.map(bookings))}
+
+
 def german_export(bank, folder, mapping_file):
-    "The bank's CSV export in its own layout: German column names, its channel codes, no direction column, signed amounts in the ledger's convention (money out positive), each booking in its own currency (EUR or CHF) with its amount converted to EUR beside it; the mapping file beside it. Returns the transactions as exported."
+    "The bank's CSV export in its own layout: its own identifiers (booking references, IBANs with their spaces, customer numbers), German column names, its channel codes, no direction column, signed amounts in the ledger's convention (money out positive), each booking in its own currency (EUR or CHF) with its amount converted to EUR beside it; the mapping file beside it. Returns the transactions as exported."
     import numpy as np, yaml
     folder.mkdir()
+    bank = own_identifiers(bank)
     t = bank["transactions"].astype({"channel": str, "direction": str})
     in_francs = np.arange(len(t)) % 4 == 0  # a quarter booked in CHF: the feed keeps each booking's own amount and currency, and the amount converted to EUR
     signed = np.where(t.direction == "debit", t.amount, -t.amount)
