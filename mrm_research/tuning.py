@@ -299,10 +299,10 @@ def tune_segment(values: np.ndarray, # driving value per candidate
     return sweep, btl, segment_recommendation(segment, btl, sweep, current, config, evidence)
 
 def segment_recommendation(segment: str, btl: BelowTheLineResult, sweep: pd.DataFrame, current: float, config: TuningConfig, evidence: str) -> dict:
-    "The decision for one segment (`decide_threshold`) with the sweep's figures at the recommended threshold (precision and recall NaN without ground truth)."
+    "The decision for one segment (`decide_threshold`) with the sweep's figures at the recommended threshold (precision and recall NaN without ground truth; precision NaN where the threshold raises no alert, as the productive rate is: the sweep's 0 there, scikit-learn's `zero_division=0`, serves the F-measure, not a reader)."
     row = decide_threshold(segment, btl, sweep, current, config)
     chosen = sweep_row(sweep, row["recommended_threshold"])
-    row.update({"alerts": int(chosen.alerts), "productive_rate": chosen.productive_rate, "precision": chosen.get("precision", np.nan),
+    row.update({"alerts": int(chosen.alerts), "productive_rate": chosen.productive_rate, "precision": chosen.get("precision", np.nan) if chosen.alerts else np.nan,
                 "recall": chosen.get("recall", np.nan), "investigator_hours": chosen.investigator_hours, "evidence": evidence})
     return row
 

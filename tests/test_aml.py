@@ -102,12 +102,13 @@ GERMAN_CODES = {"cash": "BAR", "wire_domestic": "UEB", "wire_cross_border": "SWI
 
 
 def own_identifiers(bank):
-    "The bank with identifiers in a German bank's forms rather than the generator's: customer numbers 'KD 0000042', IBANs written in groups of four with spaces, booking references 'BU-20250103-000017'."
+    "The bank with identifiers and segments in a German bank's forms rather than the generator's: customer numbers 'KD 0000042', IBANs written in groups of four with spaces, booking references 'BU-20250103-000017', its own segment names."
     customers = {c: f"KD {k:07d}" for k, c in enumerate(bank["customers"].customer_id)}
+    segments = {"retail": "Privatkunden", "small_business": "Geschäftskunden", "corporate": "Firmenkunden", "high_net_worth": "Vermögende Privatkunden", "money_service_business": "Zahlungsinstitute"}
     accounts = {a: f"DE{10 + k % 89:02d} 3704 0044 {k:04d} 1300 00" for k, a in enumerate(bank["accounts"].account_id)}
     t = bank["transactions"]
     bookings = dict(zip(t.transaction_id, [f"BU-{day:%Y%m%d}-{k:06d}" for k, day in enumerate(t.booked_at)]))
-    return {**bank, "customers": bank["customers"].assign(customer_id=bank["customers"].customer_id.map(customers)),
+    return {**bank, "customers": bank["customers"].assign(customer_id=bank["customers"].customer_id.map(customers), segment=bank["customers"].segment.astype(str).map(segments)),
             "accounts": bank["accounts"].assign(account_id=bank["accounts"].account_id.map(accounts), customer_id=bank["accounts"].customer_id.map(customers)),
             "transactions": t.assign(transaction_id=t.transaction_id.map(bookings), account_id=t.account_id.map(accounts), counterparty_id=t.counterparty_id.map(lambda c: accounts.get(c, c))),
             "transaction_labels": bank["transaction_labels"].assign(transaction_id=bank["transaction_labels"].transaction_id.map(bookings))}
@@ -148,6 +149,7 @@ def test_aml_tuning_report_on_a_bank_read_through_its_mapping(tmp_path):
     assert {row[0] for row in results["tables"]["recommendations"]["rows"]} == {name for name in SCENARIOS if not engine.candidates(name).empty}
     library = {row[0]: row[2] for row in results["tables"]["scenario_library"]["rows"]}
     assert library["large_cash"] == "min_cash_total (EUR)" and "(amounts in EUR)" in results["tables"]["scenario_library"]["caption"]  # the bank's currency, as its mapping states it
+    assert {row[1] for row in results["tables"]["recommendations"]["rows"]} <= {"Privatkunden", "Geschäftskunden", "Firmenkunden", "Vermögende Privatkunden", "Zahlungsinstitute"}  # tuned per segment of the bank's own
 
 
 def test_data_quality_review_of_a_bank_read_through_its_mapping(tmp_path):
