@@ -240,7 +240,7 @@ def test_a_vendors_labels_in_its_own_vocabulary_give_the_same_detection(foreign)
 
 
 def test_monitoring_report_on_a_foreign_exchange_with_its_vendors_labels_and_history(foreign, tmp_path):
-    "From the exchange's own folder: its chains and address formats, its column names and wallet-type codes (its layout file), the vendor's file and mapping, its analysts' history; no truth anywhere."
+    "From the exchange's own folder: its chains and address formats, its transfer ids (hash:index), its column names and wallet-type codes (its layout file), the vendor's file and mapping, its analysts' history; no truth anywhere."
     import json, yaml
     from conftest import REPO, bundles, mrm
     data = tmp_path / "exchange"; data.mkdir()
@@ -249,7 +249,8 @@ def test_monitoring_report_on_a_foreign_exchange_with_its_vendors_labels_and_his
     wallet_types = {"deposit": "DEP", "hot_wallet": "HOT", "external": "EXT"}
     foreign["chain_addresses"].assign(label_category=None, label_entity=None, role=lambda f: f.role.map(wallet_types)).rename(columns={"role": "wallet_type"}).to_parquet(data / "chain_addresses.parquet")
     transfers = foreign["chain_transfers"]
-    spam = transfers.iloc[:3].assign(transfer_id=transfers.transfer_id.max() + np.arange(1, 4), tx_hash=["spam-1", "spam-2", "spam-3"], asset="AIRDROP-XYZ", value_usd=np.nan)  # a token no price source covers
+    transfers = transfers.assign(transfer_id=transfers.tx_hash + ":" + transfers.groupby("tx_hash").cumcount().astype(str))  # its row ids: transaction hash and output index
+    spam = transfers.iloc[:3].assign(transfer_id=["spam-1:0", "spam-2:0", "spam-3:0"], tx_hash=["spam-1", "spam-2", "spam-3"], asset="AIRDROP-XYZ", value_usd=np.nan)  # a token no price source covers
     names = {"tx_hash": "hash", "block_time": "timestamp", "from_address": "sender", "to_address": "receiver", "value_usd": "usd_value", "exchange_customer_id": "account"}
     pd.concat([transfers, spam], ignore_index=True).rename(columns={ours: theirs for ours, theirs in names.items()}).to_parquet(data / "chain_transfers.parquet")
     (tmp_path / "layout.yaml").write_text(yaml.safe_dump({"chain_transfers": {"columns": names}, "chain_addresses": {"columns": {"role": "wallet_type"}, "codes": {"role": wallet_types}}}))
