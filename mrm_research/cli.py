@@ -17,8 +17,8 @@ __all__ = ['app', 'contracts_app', 'console', 'findings_app', 'STORE_OPTION', 'A
            'docs_app', 'parameter_pairs', 'run', 'track', 'validate', 'render', 'keygen', 'sign', 'verify', 'index',
            'approve', 'contracts_check', 'contracts_list', 'demo', 'findings_import', 'findings_add', 'findings_list',
            'findings_show', 'findings_update', 'findings_close', 'findings_overdue', 'findings_export', 'inventory_add',
-           'inventory_list', 'inventory_show', 'inventory_tier', 'inventory_link', 'inventory_due', 'inventory_export',
-           'docs_review', 'docs_template', 'findings_verify_trail', 'main']
+           'inventory_list', 'inventory_show', 'inventory_tier', 'inventory_policy', 'inventory_link', 'inventory_due',
+           'inventory_export', 'docs_review', 'docs_template', 'findings_verify_trail', 'main']
 
 # %% ../nbs/99_cli.ipynb #99-cli-005
 app = typer.Typer(help="mrm_research: run, render, sign, verify and approve model-validation reports.", no_args_is_help=True, add_completion=False)
@@ -310,6 +310,23 @@ def inventory_tier(store: Optional[str] = STORE_OPTION):
     from mrm_research.governance import store as store_
     columns = ["model_id", "tier", "tier_reason", "ai_act_category", "ai_act_reason"]
     _print_rows(store_.Store(store).read(f"SELECT {', '.join(columns)} FROM models ORDER BY COALESCE(tier, 9), model_id"), columns, "Tiers")
+
+@inventory_app.command("policy")
+def inventory_policy(file: Optional[Path] = typer.Argument(None, help="The bank's tiering policy (YAML: exposure_usd, decisions_per_year, revalidation_years); none: show the one in force"),
+                     store: Optional[str] = STORE_OPTION, actor: Optional[str] = ACTOR_OPTION):
+    "Put the bank's tiering policy in force (every model re-tiered by it, each change audited), or show the one in force."
+    from mrm_research.governance import listings, store as store_
+    opened = store_.Store(store)
+    if file is not None:
+        from mrm_research.governance import inventory
+        changed = inventory.set_tiering_policy(opened, inventory.read_tiering_policy(file), _actor(actor), str(file))
+        console.print(f"tiering policy from {file} in force; {len(changed)} model(s) re-tiered")
+        if changed: _print_rows(changed, ["model_id", "tier_before", "tier"], "Re-tiered")
+    stored = opened.read("SELECT sha256, source, set_at, actor FROM policies WHERE name = 'tiering'")
+    policy = listings.tiering_policy(opened)
+    console.print(f"tiering policy: exposure medium from {policy.exposure_usd[0]:,.0f} USD, high from {policy.exposure_usd[1]:,.0f}; decisions a year medium from {policy.decisions_per_year[0]:,.0f}, "
+                  f"high from {policy.decisions_per_year[1]:,.0f}; revalidation every " + ", ".join(f"{years} year(s) for tier {tier}" for tier, years in sorted(policy.revalidation_years.items())))
+    console.print(f"set {stored[0]['set_at']} by {stored[0]['actor']} from {stored[0]['source'] or '(not stated)'}, sha256 {stored[0]['sha256']}" if stored else "(the defaults: no policy has been set in this store)")
 
 @inventory_app.command("link")
 def inventory_link(bundle: Path = typer.Argument(..., help="Bundle folder"), store: Optional[str] = STORE_OPTION, actor: Optional[str] = ACTOR_OPTION):

@@ -31,6 +31,14 @@ def test_inventory_from_a_banks_records(tmp_path, store_url):
     assert reasons["SURV-SPOOF"].startswith("periodic: tier 2 every 2 year(s), last validated 2023-01-15, due 2025-01-15")
     mrm("inventory", "export", tmp_path / "out.yaml", "--store", url, check=0)
     assert [r["model_id"] for r in yaml.safe_load((tmp_path / "out.yaml").read_text())] == ["CARD-PD", "SURV-SPOOF"]
+    # the bank's own tiering policy: 150 million USD is material, tier 1 revalidated yearly, tier 3 every five years
+    (tmp_path / "policy.yaml").write_text("exposure_usd: [20000000, 150000000]\ndecisions_per_year: [5000, 500000]\nrevalidation_years: {1: 1, 2: 2, 3: 5}\n")
+    set_out = " ".join(mrm("inventory", "policy", tmp_path / "policy.yaml", "--store", url, "--actor", "mrm-committee", check=0).stdout.split())
+    assert "1 model(s) re-tiered" in set_out and "SURV-SPOOF │ 2 │ 1" in set_out and "by mrm-committee from" in set_out, set_out
+    reasons = due_(Store(url), dt.date(2026, 6, 1)).set_index("model_id").why.to_dict()
+    assert reasons["SURV-SPOOF"].startswith("periodic: tier 1 every 1 year(s), last validated 2023-01-15, due 2024-01-15")
+    trail = Store(url).read("SELECT entity, entity_key, action FROM audit_trail WHERE action IN ('create', 're-tier') AND entity IN ('policy', 'model') ORDER BY sequence")
+    assert trail[-2:] == [{"entity": "policy", "entity_key": "tiering", "action": "create"}, {"entity": "model", "entity_key": "SURV-SPOOF", "action": "re-tier"}]
 
 
 def test_malformed_inventory_input_is_refused_whole(tmp_path, store_url):
@@ -71,3 +79,4 @@ def test_committee_pack_on_a_new_store_and_then_on_models_never_validated(tmp_pa
     second = pack("second")
     assert "GOV-EMPTY" not in {f["id"] for f in second["findings"]} and second["metrics"]["models"]["value"] == 2
     assert second["metrics"]["revalidations_due"]["value"] == 2 and second["metrics"]["approvals"]["value"] == 0
+    assert dict(second["tables"]["tiering_policy"]["rows"])["set"] == "never: the library's defaults"  # the rule its tiers and due dates follow, stated

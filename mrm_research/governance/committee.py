@@ -8,11 +8,12 @@ import datetime as dt, json
 from dataclasses import dataclass, field
 from pathlib import Path
 import pandas as pd
+from .listings import tiering_policy
 from .store import Store
 
 # %% auto #0
 __all__ = ['AGE_BANDS', 'inventory_by_tier', 'open_findings', 'findings_by_age', 'bundle_outcomes', 'drift_triggers', 'approvals',
-           'approvals_pending', 'coverage_by_model', 'CommitteePack', 'committee_pack']
+           'approvals_pending', 'coverage_by_model', 'CommitteePack', 'tiering_policy_table', 'committee_pack']
 
 # %% ../../nbs/55_governance_committee.ipynb #f852b139
 def inventory_by_tier(store: Store) -> pd.DataFrame:
@@ -120,6 +121,7 @@ class CommitteePack:
     pending: pd.DataFrame
     bundles: pd.DataFrame
     coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    policy: pd.DataFrame = field(default_factory=pd.DataFrame)  # the tiering policy in force (`tiering_policy_table`)
 
     def summary(self) -> str:
         "The pack in a few sentences."
@@ -129,9 +131,18 @@ class CommitteePack:
                 f"{int(self.findings.total.sum())} open finding(s) ({high} high, {int(self.findings['past due'].sum())} past due), "
                 f"{len(self.drift)} model(s) with drift triggers, {len(self.approved)} approval(s) in the period, {len(self.pending)} bundle(s) awaiting approval.")
 
+def tiering_policy_table(store: Store) -> pd.DataFrame:
+    "The tiering policy in force as the committee reads it: each threshold and revalidation period, and who set it from which file with its sha256 (or that none was set: the library's defaults)."
+    policy, stored = tiering_policy(store), store.read("SELECT sha256, source, set_at, actor FROM policies WHERE name = 'tiering'")
+    rows = [("exposure: materiality medium from (USD)", f"{policy.exposure_usd[0]:,.0f}"), ("exposure: materiality high from (USD)", f"{policy.exposure_usd[1]:,.0f}"),
+            ("decisions a year: materiality medium from", f"{policy.decisions_per_year[0]:,.0f}"), ("decisions a year: materiality high from", f"{policy.decisions_per_year[1]:,.0f}"),
+            *((f"tier {tier}: years between periodic validations", str(years)) for tier, years in sorted(policy.revalidation_years.items()))]
+    rows += [("set", f"{stored[0]['set_at']} by {stored[0]['actor']} from {stored[0]['source'] or '(not stated)'}"), ("sha256", stored[0]["sha256"])] if stored else [("set", "never: the library's defaults")]
+    return pd.DataFrame(rows, columns=["rule", "value"])
+
 def committee_pack(store: Store, as_of: dt.date | None = None, days: int = 90, mapping=None) -> CommitteePack:
     "Every table of the committee pack, as of a date (default today)."
     from mrm_research.governance.inventory import due
     as_of = as_of or dt.date.today()
     return CommitteePack(as_of, inventory_by_tier(store), due(store, as_of), findings_by_age(store, as_of), open_findings(store, as_of), drift_triggers(store),
-                         approvals(store, as_of, days), approvals_pending(store), bundle_outcomes(store), coverage_by_model(store, mapping))
+                         approvals(store, as_of, days), approvals_pending(store), bundle_outcomes(store), coverage_by_model(store, mapping), tiering_policy_table(store))

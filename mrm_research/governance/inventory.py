@@ -11,13 +11,13 @@ import pandas as pd, sqlalchemy as sa, yaml
 from ..contracts import read_csv_text
 from ..core import load_yaml, spreadsheet_safe, spreadsheet_value, utc_now, write_atomic
 from .store import Store, StoreError, append_audit
-from .listings import due_listing, model_listing
+from .listings import TieringPolicy, due_listing, model_listing, tiering_policy
 
 # %% auto #0
-__all__ = ['IDENTIFICATION_QUESTIONS', 'LEVELS', 'EXPOSURE_USD', 'DECISIONS_PER_YEAR', 'AI_USES', 'MODEL_TYPES', 'STATUSES',
-           'REQUIRED', 'AI_RMF_FUNCTIONS', 'FS_AI_RMF_ADOPTION_STAGES', 'NUMBER_FIELDS', 'TRUTH_FIELDS', 'TRUTH_WORDS',
-           'identify', 'tier', 'ai_act_category', 'check_record', 'add_model', 'link_bundle', 'due', 'list_models',
-           'export_inventory', 'csv_value', 'csv_record', 'import_inventory']
+__all__ = ['IDENTIFICATION_QUESTIONS', 'LEVELS', 'AI_USES', 'MODEL_TYPES', 'STATUSES', 'REQUIRED', 'AI_RMF_FUNCTIONS',
+           'FS_AI_RMF_ADOPTION_STAGES', 'NUMBER_FIELDS', 'TRUTH_FIELDS', 'TRUTH_WORDS', 'identify', 'tier',
+           'ai_act_category', 'check_record', 'add_model', 'link_bundle', 'due', 'list_models', 'export_inventory',
+           'csv_value', 'csv_record', 'import_inventory', 'read_tiering_policy', 'set_tiering_policy']
 
 # %% ../../nbs/52_governance_inventory.ipynb #1b90ba48
 IDENTIFICATION_QUESTIONS = {
@@ -38,17 +38,18 @@ def identify(answers: dict[str, bool]) -> tuple[bool, str]:
 
 # %% ../../nbs/52_governance_inventory.ipynb #ee54394d
 LEVELS = ("low", "medium", "high")
-EXPOSURE_USD = (100e6, 1e9)  # medium from 100 million, high from 1 billion
-DECISIONS_PER_YEAR = (10_000, 1_000_000)
 
 def _level(value: float, bounds: tuple[float, float]) -> str:
     return "high" if value >= bounds[1] else "medium" if value >= bounds[0] else "low"
 
-def tier(exposure_usd: float, decisions_per_year: float, complexity: str, reliance: str) -> tuple[int, str]:
+def tier(exposure_usd: float, decisions_per_year: float, complexity: str, reliance: str,
+         policy: TieringPolicy | None = None, # where materiality turns medium and high (default `TieringPolicy()`)
+        ) -> tuple[int, str]:
     "Risk tier 1-3 and the reason, by the documented rule."
+    policy = policy or TieringPolicy()
     for name, value in (("complexity", complexity), ("reliance", reliance)):
         if value not in LEVELS: raise StoreError(f"tiering: {name} must be one of {', '.join(LEVELS)}, not {value!r}")
-    exposure, decisions = _level(exposure_usd, EXPOSURE_USD), _level(decisions_per_year, DECISIONS_PER_YEAR)
+    exposure, decisions = _level(exposure_usd, policy.exposure_usd), _level(decisions_per_year, policy.decisions_per_year)
     materiality = max(exposure, decisions, key=LEVELS.index)
     if materiality == "high" and "high" in (complexity, reliance): number = 1
     elif materiality == "low" and "high" not in (complexity, reliance): number = 3
@@ -110,12 +111,14 @@ def check_record(record: dict) -> list[str]:
         except ValueError: problems.append(f"field 'last_validated': not a date YYYY-MM-DD: {record['last_validated']!r}")
     return problems
 
-def add_model(store: Store, record: dict, actor: str = "unknown", material_change: bool = False) -> dict:
+def add_model(store: Store, record: dict, actor: str = "unknown", material_change: bool = False,
+              policy: TieringPolicy | None = None, # the tiering policy (default: the store's in force, `listings.tiering_policy`)
+             ) -> dict:
     "Check, classify and store a model record (insert or update), with an audit entry; return the stored row."
     problems = check_record(record)
     if problems: raise StoreError(f"model record {record.get('model_id', '?')}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
     is_model, identification_reason = identify(record["identification"])
-    number, reason = tier(record["exposure_usd"], record["decisions_per_year"], record["complexity"], record["reliance"])
+    number, reason = tier(record["exposure_usd"], record["decisions_per_year"], record["complexity"], record["reliance"], policy or tiering_policy(store))
     category, category_reason = ai_act_category(bool(record.get("ai_system")), record.get("ai_use"))
     now = utc_now()
     row = {"model_id": record["model_id"], "record": json.dumps(record, sort_keys=True, default=str), "name": record["name"], "type": record["type"], "status": record["status"],
@@ -211,5 +214,33 @@ def import_inventory(store: Store, path: str | Path, actor: str = "unknown") -> 
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records): raise StoreError(f"{path.name}: expected a list of model records")
     problems = [f"record {i + 1} ({r.get('model_id', '?')}): {p}" for i, r in enumerate(records) for p in check_record(r)]
     if problems: raise StoreError(f"{path.name}: {len(problems)} problem(s), nothing imported:\n  " + "\n  ".join(problems))
-    for record in records: add_model(store, record, actor)
+    policy = tiering_policy(store)
+    for record in records: add_model(store, record, actor, policy=policy)
     return len(records)
+
+# %% ../../nbs/52_governance_inventory.ipynb #dab39c89
+def read_tiering_policy(path: str | Path) -> TieringPolicy:
+    "A tiering policy from its YAML file (`listings.TieringPolicy`'s fields), refusing a key it does not have."
+    content = load_yaml(Path(path).read_text())
+    if content is not None and not isinstance(content, dict): raise StoreError(f"{Path(path).name}: a tiering policy is a mapping of exposure_usd, decisions_per_year, revalidation_years")
+    return TieringPolicy.from_dict(content, Path(path).name)
+
+def set_tiering_policy(store: Store, policy: TieringPolicy, actor: str = "unknown",
+                       source: str = "", # where the policy was read from, for the record
+                      ) -> list[dict]:
+    "Put a tiering policy in force: stored with its sha256 and an audit entry, and every model re-tiered by it in the same transaction (each change audited); the models whose tier or reason changed."
+    row, changed = {"name": "tiering", "body": json.dumps(policy.to_dict(), sort_keys=True), "sha256": policy.sha256, "source": str(source), "set_at": utc_now(), "actor": actor}, []
+    with store.write() as connection:
+        old = connection.execute(sa.text("SELECT * FROM policies WHERE name = 'tiering'")).first()
+        connection.execute(sa.text("DELETE FROM policies WHERE name = 'tiering'"))
+        connection.execute(sa.text(f"INSERT INTO policies ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"), row)
+        append_audit(connection, actor, "policy", "tiering", "update" if old else "create", dict(old._mapping) if old else None, row)
+        for model in connection.execute(sa.text("SELECT model_id, record, tier, tier_reason FROM models WHERE is_model = :t ORDER BY model_id"), {"t": True}).mappings().all():
+            record = json.loads(model["record"])
+            number, reason = tier(record["exposure_usd"], record["decisions_per_year"], record["complexity"], record["reliance"], policy)
+            if (number, reason) == (model["tier"], model["tier_reason"]): continue
+            connection.execute(sa.text("UPDATE models SET tier = :t, tier_reason = :r, updated_at = :u WHERE model_id = :m"), {"t": number, "r": reason, "u": row["set_at"], "m": model["model_id"]})
+            before, after = {"tier": model["tier"], "tier_reason": model["tier_reason"]}, {"tier": number, "tier_reason": reason, "policy_sha256": policy.sha256}
+            append_audit(connection, actor, "model", model["model_id"], "re-tier", before, after)
+            changed.append({"model_id": model["model_id"], "tier_before": model["tier"], "tier": number})
+    return changed

@@ -4,14 +4,15 @@
 
 # %% ../../nbs/50a_governance_listings.ipynb #50a-listings-002
 from __future__ import annotations
-import datetime as dt
-from dataclasses import dataclass
+import datetime as dt, hashlib, json
+from dataclasses import dataclass, field
+from ..core import ParameterError
 from .store import Store
 
 
 # %% auto #0
-__all__ = ['FINDING_COLUMNS', 'FINDING_FIELDS', 'SEVERITY_ORDER', 'REVALIDATION_YEARS', 'MODEL_COLUMNS', 'Listing',
-           'finding_listing', 'overdue_listing', 'model_listing', 'revalidation_date', 'due_listing']
+__all__ = ['FINDING_COLUMNS', 'FINDING_FIELDS', 'SEVERITY_ORDER', 'MODEL_COLUMNS', 'Listing', 'finding_listing',
+           'overdue_listing', 'TieringPolicy', 'tiering_policy', 'model_listing', 'revalidation_date', 'due_listing']
 
 # %% ../../nbs/50a_governance_listings.ipynb #50a-listings-005
 @dataclass
@@ -62,8 +63,41 @@ def overdue_listing(store: Store, as_of: dt.date | None = None, # the day judged
     return Listing(rows, list(rows[0]) if rows else [*FINDING_FIELDS, "why"], total)
 
 
+# %% ../../nbs/50a_governance_listings.ipynb #50a-listings-policy
+@dataclass(frozen=True)
+class TieringPolicy:
+    "A bank's tiering numbers: where exposure (USD) and decisions a year turn materiality medium and high, and the years between periodic validations of tiers 1, 2 and 3."
+    exposure_usd: tuple = (100e6, 1e9)  # medium from, high from
+    decisions_per_year: tuple = (10_000, 1_000_000)
+    revalidation_years: dict = field(default_factory=lambda: {1: 1, 2: 2, 3: 3})
+
+    def __post_init__(self):
+        for name in ("exposure_usd", "decisions_per_year"):
+            bounds = getattr(self, name)
+            if not (isinstance(bounds, (list, tuple)) and len(bounds) == 2 and all(isinstance(b, (int, float)) and not isinstance(b, bool) and b > 0 for b in bounds) and bounds[0] < bounds[1]):
+                raise ParameterError(f"tiering policy: {name} needs two positive numbers, where medium starts and where high starts (the first smaller), got {bounds!r}")
+        years = self.revalidation_years
+        if not isinstance(years, dict) or sorted(map(str, years)) != ["1", "2", "3"] or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in years.values()):
+            raise ParameterError(f"tiering policy: revalidation_years needs whole years of at least 1 for tiers 1, 2 and 3, got {years!r}")
+        object.__setattr__(self, "exposure_usd", tuple(float(b) for b in self.exposure_usd)); object.__setattr__(self, "decisions_per_year", tuple(float(b) for b in self.decisions_per_year))
+        object.__setattr__(self, "revalidation_years", {int(k): v for k, v in years.items()})
+
+    @classmethod
+    def from_dict(cls, content: dict, source: str = "tiering policy") -> "TieringPolicy":
+        "A policy from its YAML or JSON form, refusing a key it does not have."
+        unknown = sorted(set(content or {}) - {"exposure_usd", "decisions_per_year", "revalidation_years"})
+        if unknown: raise ParameterError(f"{source}: {', '.join(unknown)} not among exposure_usd, decisions_per_year, revalidation_years")
+        return cls(**(content or {}))
+    def to_dict(self) -> dict: return {"exposure_usd": list(self.exposure_usd), "decisions_per_year": list(self.decisions_per_year), "revalidation_years": dict(self.revalidation_years)}
+    @property
+    def sha256(self) -> str: return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
+def tiering_policy(store: Store) -> TieringPolicy:
+    "The tiering policy in force in the store (the defaults where none was set)."
+    rows = store.read("SELECT body FROM policies WHERE name = 'tiering'")
+    return TieringPolicy.from_dict(json.loads(rows[0]["body"])) if rows else TieringPolicy()
+
 # %% ../../nbs/50a_governance_listings.ipynb #50a-listings-010
-REVALIDATION_YEARS = {1: 1, 2: 2, 3: 3}  # tier -> years between periodic validations
 MODEL_COLUMNS = ["model_id", "name", "type", "status", "owner", "tier", "ai_act_category", "last_validated"]
 
 def model_listing(store: Store, limit: int | None = None, # at most this many rows; None: all
@@ -72,19 +106,19 @@ def model_listing(store: Store, limit: int | None = None, # at most this many ro
     rows, total = _rows_and_total(store, f"SELECT {', '.join(MODEL_COLUMNS)} FROM models", "COALESCE(tier, 9), model_id", limit)
     return Listing(rows, MODEL_COLUMNS, total)
 
-def revalidation_date(last_validated: dt.date, tier: int) -> dt.date:
-    "When a model validated on `last_validated` is next due by its tier's period."
-    years = REVALIDATION_YEARS[int(tier)]
+def revalidation_date(last_validated: dt.date, tier: int, policy: TieringPolicy | None = None) -> dt.date:
+    "When a model validated on `last_validated` is next due by its tier's period (the policy's; default `TieringPolicy()`)."
+    years = (policy or TieringPolicy()).revalidation_years[int(tier)]
     if last_validated.month == 2 and last_validated.day == 29: return dt.date(last_validated.year + years, 3, 1)
     return last_validated.replace(year=last_validated.year + years)
 
-def _due_reasons(model: dict, latest_bundle: dict | None, open_high: int, today: dt.date) -> list[str]:
+def _due_reasons(model: dict, latest_bundle: dict | None, open_high: int, today: dt.date, policy: TieringPolicy | None = None) -> list[str]:
     "Every reason one model is due for revalidation on `today` (none: not due)."
-    reasons = []
+    reasons, policy = [], policy or TieringPolicy()
     if model["last_validated"] is None: reasons.append("never validated")
     else:
-        last = dt.date.fromisoformat(model["last_validated"]); next_due = revalidation_date(last, model["tier"])
-        if next_due <= today: reasons.append(f"periodic: tier {int(model['tier'])} every {REVALIDATION_YEARS[int(model['tier'])]} year(s), last validated {last}, due {next_due}")
+        last = dt.date.fromisoformat(model["last_validated"]); next_due = revalidation_date(last, model["tier"], policy)
+        if next_due <= today: reasons.append(f"periodic: tier {int(model['tier'])} every {policy.revalidation_years[int(model['tier'])]} year(s), last validated {last}, due {next_due}")
     if latest_bundle and latest_bundle["revalidation_triggers"]:
         reasons.append(f"triggered: bundle {latest_bundle['run_id']} recorded {latest_bundle['revalidation_triggers']} revalidation trigger(s)")
     if model["material_change"]: reasons.append("triggered: a material change was recorded")
@@ -99,7 +133,8 @@ def due_listing(store: Store, as_of: dt.date | None = None, # the day judged (de
     latest = {r["model_id"]: r for r in store.read("SELECT b.model_id, b.run_id, b.revalidation_triggers FROM model_bundles b JOIN "
                                                    "(SELECT model_id, MAX(date) AS date FROM model_bundles GROUP BY model_id) m ON b.model_id = m.model_id AND b.date = m.date")}
     high = {r["model_id"]: r["n"] for r in store.read("SELECT model_id, COUNT(*) AS n FROM findings WHERE severity = 'high' AND status NOT IN ('closed', 'risk accepted') GROUP BY model_id")}
+    policy = tiering_policy(store)
     rows = [{"model_id": m["model_id"], "name": m["name"], "tier": int(m["tier"]), "last_validated": m["last_validated"], "why": "; ".join(reasons)}
-            for m in models if (reasons := _due_reasons(m, latest.get(m["model_id"]), high.get(m["model_id"], 0), today))]
+            for m in models if (reasons := _due_reasons(m, latest.get(m["model_id"]), high.get(m["model_id"], 0), today, policy))]
     return Listing(rows, ["model_id", "name", "tier", "last_validated", "why"], len(rows))
 

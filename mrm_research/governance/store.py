@@ -71,8 +71,14 @@ def _migration_0004(op) -> None:
     op.create_index("findings_model", "findings", ["model_id"]); op.create_index("findings_status", "findings", ["status", "due_date"])
     op.create_index("model_bundles_model", "model_bundles", ["model_id", "date"]); op.create_index("signoffs_model", "signoffs", ["model_id"])
 
+def _migration_0005(op) -> None:
+    "The bank's policies in force, by name (the tiering policy: its thresholds and revalidation periods), each as JSON with its sha256."
+    op.create_table("policies",
+        sa.Column("name", sa.String(50), primary_key=True), sa.Column("body", sa.Text, nullable=False), sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("source", sa.Text), sa.Column("set_at", sa.String(30), nullable=False), sa.Column("actor", sa.String(100), nullable=False))
+
 MIGRATIONS = [(1, "findings and the audit trail", _migration_0001), (2, "sign-offs", _migration_0002), (3, "model inventory", _migration_0003),
-              (4, "indexes", _migration_0004)]
+              (4, "indexes", _migration_0004), (5, "policies", _migration_0005)]
 
 def migrate(connection) -> int:
     "Apply every migration newer than the store's version (inside the caller's transaction); return the version."
