@@ -15,10 +15,10 @@ from .core import MRMError
 # %% auto #0
 __all__ = ['app', 'contracts_app', 'console', 'findings_app', 'STORE_OPTION', 'ACTOR_OPTION', 'LIMIT_OPTION', 'inventory_app',
            'docs_app', 'parameter_pairs', 'run', 'track', 'validate', 'render', 'keygen', 'sign', 'verify', 'index',
-           'approve', 'contracts_check', 'contracts_list', 'demo', 'findings_import', 'findings_add', 'findings_list',
-           'findings_show', 'findings_update', 'findings_close', 'findings_overdue', 'findings_export', 'inventory_add',
-           'inventory_list', 'inventory_show', 'inventory_tier', 'inventory_policy', 'inventory_link', 'inventory_due',
-           'inventory_export', 'docs_review', 'docs_template', 'findings_verify_trail', 'main']
+           'approve', 'contracts_check', 'contracts_list', 'demo', 'findings_import', 'findings_add', 'findings_policy',
+           'findings_list', 'findings_show', 'findings_update', 'findings_close', 'findings_overdue', 'findings_export',
+           'inventory_add', 'inventory_list', 'inventory_show', 'inventory_tier', 'inventory_policy', 'inventory_link',
+           'inventory_due', 'inventory_export', 'docs_review', 'docs_template', 'findings_verify_trail', 'main']
 
 # %% ../nbs/99_cli.ipynb #99-cli-005
 app = typer.Typer(help="mrm_research: run, render, sign, verify and approve model-validation reports.", no_args_is_help=True, add_completion=False)
@@ -222,11 +222,24 @@ def findings_import(bundle: Path = typer.Argument(..., help="Bundle folder"), ow
 @findings_app.command("add")
 def findings_add(model: str = typer.Option(..., help="Model id"), finding_id: str = typer.Option(..., "--id", help="Finding id, e.g. VAL-07"),
                  severity: str = typer.Option(..., help="high, medium, low or info"), title: str = typer.Option(...), detail: str = typer.Option(""),
-                 owner: Optional[str] = typer.Option(None), store: Optional[str] = STORE_OPTION, actor: Optional[str] = ACTOR_OPTION):
+                 owner: Optional[str] = typer.Option(None), found: Optional[str] = typer.Option(None, help="Day it was found YYYY-MM-DD (default today): its due date is counted from it"),
+                 store: Optional[str] = STORE_OPTION, actor: Optional[str] = ACTOR_OPTION):
     "Record a finding by hand (key <model>/manual/<id>; adding it again creates nothing)."
+    import datetime as dt
     from mrm_research.governance import findings, store as store_
-    key, new = findings.add_finding(store_.Store(store), model, finding_id, severity, title, detail, owner=owner, actor=_actor(actor))
+    key, new = findings.add_finding(store_.Store(store), model, finding_id, severity, title, detail, owner=owner, actor=_actor(actor), today=dt.date.fromisoformat(found) if found else None)
     console.print(f"{key}: {'recorded' if new else 'already in the store'}")
+
+@findings_app.command("policy")
+def findings_policy(file: Optional[Path] = typer.Argument(None, help="The bank's remediation policy (YAML: days: {high: .., medium: .., low: ..}); none: show the one in force"),
+                    store: Optional[str] = STORE_OPTION, actor: Optional[str] = ACTOR_OPTION):
+    "Put the bank's remediation policy in force (findings found from now on are due by it; recorded due dates stay), or show the one in force."
+    from mrm_research.governance import findings, listings
+    opened, written = _policy_store(store, file, "remediation", actor, findings.set_remediation_policy)
+    if written is not None: console.print(f"remediation policy from {file} in force for findings found from now on")
+    policy = listings.remediation_policy(opened)
+    console.print("remediation policy: " + ", ".join(f"{severity} findings within {days} days" for severity, days in policy.days.items()))
+    _print_policy_record(opened, "remediation")
 
 @findings_app.command("list")
 def findings_list(status: Optional[str] = typer.Option(None), model: Optional[str] = typer.Option(None), severity: Optional[str] = typer.Option(None),
@@ -315,17 +328,25 @@ def inventory_tier(store: Optional[str] = STORE_OPTION):
 def inventory_policy(file: Optional[Path] = typer.Argument(None, help="The bank's tiering policy (YAML: exposure_usd, decisions_per_year, revalidation_years); none: show the one in force"),
                      store: Optional[str] = STORE_OPTION, actor: Optional[str] = ACTOR_OPTION):
     "Put the bank's tiering policy in force (every model re-tiered by it, each change audited), or show the one in force."
-    from mrm_research.governance import listings, store as store_
-    opened = store_.Store(store)
-    if file is not None:
-        from mrm_research.governance import inventory
-        changed = inventory.set_tiering_policy(opened, inventory.read_tiering_policy(file), _actor(actor), str(file))
+    from mrm_research.governance import inventory, listings
+    opened, changed = _policy_store(store, file, "tiering", actor, inventory.set_tiering_policy)
+    if changed is not None:
         console.print(f"tiering policy from {file} in force; {len(changed)} model(s) re-tiered")
         if changed: _print_rows(changed, ["model_id", "tier_before", "tier"], "Re-tiered")
-    stored = opened.read("SELECT sha256, source, set_at, actor FROM policies WHERE name = 'tiering'")
     policy = listings.tiering_policy(opened)
     console.print(f"tiering policy: exposure medium from {policy.exposure_usd[0]:,.0f} USD, high from {policy.exposure_usd[1]:,.0f}; decisions a year medium from {policy.decisions_per_year[0]:,.0f}, "
                   f"high from {policy.decisions_per_year[1]:,.0f}; revalidation every " + ", ".join(f"{years} year(s) for tier {tier}" for tier, years in sorted(policy.revalidation_years.items())))
+    _print_policy_record(opened, "tiering")
+
+def _policy_store(store: Optional[str], file: Optional[Path], name: str, actor: Optional[str], put):
+    "The store opened and, given a policy file, the policy read and put in force by `put(store, policy, actor, source)`, with what `put` returned (None without a file)."
+    from mrm_research.governance import listings, store as store_
+    opened = store_.Store(store)
+    return opened, (put(opened, listings.read_policy(file, name), _actor(actor), str(file)) if file is not None else None)
+
+def _print_policy_record(store, name: str) -> None:
+    "Who set the store's policy of that name, when, from which file, and its sha256; or that none was set."
+    stored = store.read("SELECT sha256, source, set_at, actor FROM policies WHERE name = :n", n=name)
     console.print(f"set {stored[0]['set_at']} by {stored[0]['actor']} from {stored[0]['source'] or '(not stated)'}, sha256 {stored[0]['sha256']}" if stored else "(the defaults: no policy has been set in this store)")
 
 @inventory_app.command("link")

@@ -111,12 +111,20 @@ def test_approval_is_gated_by_open_high_findings_and_signoffs_are_recorded(tmp_p
     assert signoffs == [{"role": "approver", "signer": "approver"}, {"role": "preparer", "signer": "preparer"}, {"role": "validator", "signer": "validator"}]
 
 
-def test_a_finding_recorded_by_hand(tmp_path):
-    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
-    args = ("findings", "add", "--model", "PPNR-FEES", "--id", "VAL-07", "--severity", "medium", "--title", "undocumented overlay", "--owner", "treasury", "--store", url)
+def test_a_finding_recorded_by_hand(tmp_path, store_url):
+    "By hand, found on a given day, due by the bank's remediation policy in force when found (a due date already set is not moved by a later policy)."
+    from mrm_research.governance.store import Store
+    url = store_url
+    args = ("findings", "add", "--model", "PPNR-FEES", "--id", "VAL-07", "--severity", "medium", "--title", "undocumented overlay", "--owner", "treasury", "--found", "2026-03-02", "--store", url)
     assert "PPNR-FEES/manual/VAL-07: recorded" in mrm(*args, check=0).stdout
     assert "already in the store" in mrm(*args, check=0).stdout
     assert "severity must be one of" in mrm("findings", "add", "--model", "M", "--id", "X", "--severity", "urgent", "--title", "t", "--store", url, check=2).stderr
+    (tmp_path / "remediation.yaml").write_text("days: {low: 120, medium: 60, high: 20}\n")
+    shown = " ".join(mrm("findings", "policy", tmp_path / "remediation.yaml", "--store", url, "--actor", "mrm-committee", check=0).stdout.split())
+    assert "high findings within 20 days, medium findings within 60 days, low findings within 120 days" in shown and "by mrm-committee from" in shown, shown
+    mrm("findings", "add", "--model", "PPNR-FEES", "--id", "AUD-02", "--severity", "high", "--title", "from internal audit", "--found", "2026-11-01", "--store", url, check=0)
+    due = {r["finding_id"]: (r["due_date"], r["found_on"]) for r in Store(url).read("SELECT finding_id, due_date, found_on FROM findings")}
+    assert due == {"VAL-07": ("2026-08-29", "2026-03-02"), "AUD-02": ("2026-11-21", "2026-11-01")}, due
 
 
 CRASHING_WRITER = """

@@ -8,12 +8,13 @@ import datetime as dt, json
 from dataclasses import dataclass, field
 from pathlib import Path
 import pandas as pd
-from .listings import tiering_policy
+from .listings import SEVERITIES, remediation_policy, tiering_policy
 from .store import Store
 
 # %% auto #0
 __all__ = ['AGE_BANDS', 'inventory_by_tier', 'open_findings', 'findings_by_age', 'bundle_outcomes', 'drift_triggers', 'approvals',
-           'approvals_pending', 'coverage_by_model', 'CommitteePack', 'tiering_policy_table', 'committee_pack']
+           'approvals_pending', 'coverage_by_model', 'CommitteePack', 'remediation_policy_table',
+           'tiering_policy_table', 'committee_pack']
 
 # %% ../../nbs/55_governance_committee.ipynb #f852b139
 def inventory_by_tier(store: Store) -> pd.DataFrame:
@@ -29,22 +30,15 @@ def inventory_by_tier(store: Store) -> pd.DataFrame:
 # %% ../../nbs/55_governance_committee.ipynb #4d3522de
 AGE_BANDS = ((30, "0-30 days"), (90, "31-90 days"), (180, "91-180 days"), (None, "over 180 days"))
 
-def _raised(due_date: str | None, severity: str, created_at: str) -> str:
-    "The date a finding added by hand was raised: its due date less the days its severity allows (when it has one), else when it was recorded."
-    from mrm_research.governance.findings import DUE_DAYS
-    if pd.isna(due_date) or not DUE_DAYS.get(severity): return str(created_at)[:10]
-    return (dt.date.fromisoformat(due_date) - dt.timedelta(days=DUE_DAYS[severity])).isoformat()
-
 def _column(values, like: pd.DataFrame, dtype) -> pd.Series:
     "A column for `like` from a list of values, typed even when there is no row (a list of no value would make a float column, and an empty list would select no column)."
     return pd.Series(list(values), index=like.index, dtype=dtype)
 
 def open_findings(store: Store, as_of: dt.date) -> pd.DataFrame:
     "Every finding not closed (risk accepted included), with the date found, its age in days, whether it is past due, and how many later runs found it again (`findings.import_bundle`)."
-    rows = store.read("SELECT f.key, f.model_id, f.finding_id, f.severity, f.status, f.title, f.due_date, f.created_at, f.comments, b.date AS found FROM findings f "
-                      "LEFT JOIN model_bundles b ON f.run_id = b.run_id WHERE f.status != 'closed' ORDER BY f.key")
+    rows = store.read("SELECT key, model_id, finding_id, severity, status, title, due_date, created_at, comments, found_on AS found FROM findings WHERE status != 'closed' ORDER BY key")
     frame = pd.DataFrame(rows, columns=["key", "model_id", "finding_id", "severity", "status", "title", "due_date", "created_at", "comments", "found"])
-    frame["found"] = _column((str(f)[:10] if pd.notna(f) else _raised(d, s, c) for f, d, s, c in zip(frame.found, frame.due_date, frame.severity, frame.created_at)), frame, object)
+    frame["found"] = _column((str(f) if pd.notna(f) else str(c)[:10] for f, c in zip(frame.found, frame.created_at)), frame, object)  # the day found, as recorded (the bundle's date for a run's finding)
     frame = frame[_column((dt.date.fromisoformat(f) <= as_of for f in frame.found), frame, bool)].reset_index(drop=True)  # not yet found on that date
     frame["age_days"] = _column(((as_of - dt.date.fromisoformat(f)).days for f in frame.found), frame, "int64")
     frame["past_due"] = _column((bool(d) and s != "risk accepted" and dt.date.fromisoformat(d) < as_of for d, s in zip(frame.due_date, frame.status)), frame, bool)
@@ -53,11 +47,10 @@ def open_findings(store: Store, as_of: dt.date) -> pd.DataFrame:
 
 def findings_by_age(store: Store, as_of: dt.date) -> pd.DataFrame:
     "Open findings counted by severity and age band, with how many are past due."
-    from mrm_research.governance.findings import DUE_DAYS
     frame = open_findings(store, as_of)
     band = lambda age: next(label for limit, label in AGE_BANDS if limit is None or age <= limit)
     rows = [{"severity": s, **{label: int(((frame.severity == s) & (frame.age_days.map(band) == label)).sum()) for _, label in AGE_BANDS},
-             "past due": int(((frame.severity == s) & frame.past_due).sum()), "total": int((frame.severity == s).sum())} for s in DUE_DAYS]
+             "past due": int(((frame.severity == s) & frame.past_due).sum()), "total": int((frame.severity == s).sum())} for s in SEVERITIES]
     return pd.DataFrame(rows)
 
 # %% ../../nbs/55_governance_committee.ipynb #04b75042
@@ -122,6 +115,7 @@ class CommitteePack:
     bundles: pd.DataFrame
     coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
     policy: pd.DataFrame = field(default_factory=pd.DataFrame)  # the tiering policy in force (`tiering_policy_table`)
+    remediation: pd.DataFrame = field(default_factory=pd.DataFrame)  # the remediation policy in force (`remediation_policy_table`)
 
     def summary(self) -> str:
         "The pack in a few sentences."
@@ -131,18 +125,28 @@ class CommitteePack:
                 f"{int(self.findings.total.sum())} open finding(s) ({high} high, {int(self.findings['past due'].sum())} past due), "
                 f"{len(self.drift)} model(s) with drift triggers, {len(self.approved)} approval(s) in the period, {len(self.pending)} bundle(s) awaiting approval.")
 
+def _policy_record(store: Store, name: str) -> list[tuple[str, str]]:
+    "Who set the policy of that name, when and from which file, with its sha256 (or that none was set: the library's defaults), as rows of a policy table."
+    stored = store.read("SELECT sha256, source, set_at, actor FROM policies WHERE name = :n", n=name)
+    if not stored: return [("set", "never: the library's defaults")]
+    return [("set", f"{stored[0]['set_at']} by {stored[0]['actor']} from {stored[0]['source'] or '(not stated)'}"), ("sha256", stored[0]["sha256"])]
+
+def remediation_policy_table(store: Store) -> pd.DataFrame:
+    "The remediation policy in force as the committee reads it: the days a finding of each severity may stay open, and where the policy came from."
+    policy = remediation_policy(store)
+    return pd.DataFrame([(f"{severity} finding: days to remediate", str(days)) for severity, days in policy.days.items()] + _policy_record(store, "remediation"), columns=["rule", "value"])
+
 def tiering_policy_table(store: Store) -> pd.DataFrame:
     "The tiering policy in force as the committee reads it: each threshold and revalidation period, and who set it from which file with its sha256 (or that none was set: the library's defaults)."
-    policy, stored = tiering_policy(store), store.read("SELECT sha256, source, set_at, actor FROM policies WHERE name = 'tiering'")
+    policy = tiering_policy(store)
     rows = [("exposure: materiality medium from (USD)", f"{policy.exposure_usd[0]:,.0f}"), ("exposure: materiality high from (USD)", f"{policy.exposure_usd[1]:,.0f}"),
             ("decisions a year: materiality medium from", f"{policy.decisions_per_year[0]:,.0f}"), ("decisions a year: materiality high from", f"{policy.decisions_per_year[1]:,.0f}"),
             *((f"tier {tier}: years between periodic validations", str(years)) for tier, years in sorted(policy.revalidation_years.items()))]
-    rows += [("set", f"{stored[0]['set_at']} by {stored[0]['actor']} from {stored[0]['source'] or '(not stated)'}"), ("sha256", stored[0]["sha256"])] if stored else [("set", "never: the library's defaults")]
-    return pd.DataFrame(rows, columns=["rule", "value"])
+    return pd.DataFrame(rows + _policy_record(store, "tiering"), columns=["rule", "value"])
 
 def committee_pack(store: Store, as_of: dt.date | None = None, days: int = 90, mapping=None) -> CommitteePack:
     "Every table of the committee pack, as of a date (default today)."
     from mrm_research.governance.inventory import due
     as_of = as_of or dt.date.today()
     return CommitteePack(as_of, inventory_by_tier(store), due(store, as_of), findings_by_age(store, as_of), open_findings(store, as_of), drift_triggers(store),
-                         approvals(store, as_of, days), approvals_pending(store), bundle_outcomes(store), coverage_by_model(store, mapping), tiering_policy_table(store))
+                         approvals(store, as_of, days), approvals_pending(store), bundle_outcomes(store), coverage_by_model(store, mapping), tiering_policy_table(store), remediation_policy_table(store))

@@ -9,17 +9,16 @@ from pathlib import Path
 import pandas as pd, sqlalchemy as sa
 from ..core import spreadsheet_safe, utc_now, write_atomic
 from .store import Store, StoreError, append_audit
-from .listings import finding_listing, overdue_listing
+from .listings import SEVERITIES, RemediationPolicy, finding_listing, overdue_listing, remediation_policy, write_policy
 
 # %% auto #0
-__all__ = ['TRANSITIONS', 'DUE_DAYS', 'TRACKER_PRIORITY', 'add_finding', 'finding_shape', 'import_bundle', 'transition',
-           'comment', 'set_owner', 'list_findings', 'overdue', 'export_tracker_csv', 'record_signoffs',
+__all__ = ['TRANSITIONS', 'TRACKER_PRIORITY', 'add_finding', 'set_remediation_policy', 'finding_shape', 'import_bundle',
+           'transition', 'comment', 'set_owner', 'list_findings', 'overdue', 'export_tracker_csv', 'record_signoffs',
            'approval_blockers']
 
 # %% ../../nbs/51_governance_findings.ipynb #bf17c18f
 TRANSITIONS = {"open": ("remediation planned", "risk accepted"), "remediation planned": ("remediation submitted", "risk accepted"),
                "remediation submitted": ("validated", "remediation planned"), "validated": ("closed",), "closed": (), "risk accepted": ("open",)}
-DUE_DAYS = {"high": 90, "medium": 180, "low": 365, "info": None}
 
 def _row(connection, key: str) -> dict:
     "The finding's current row, or a clear error."
@@ -27,26 +26,36 @@ def _row(connection, key: str) -> dict:
     if row is None: raise StoreError(f"no finding {key!r} in the store")
     return dict(row._mapping)
 
-def _due(severity: str, start: dt.date) -> str | None:
-    days = DUE_DAYS.get(severity)
+def _due(severity: str, start: dt.date, policy: RemediationPolicy) -> str | None:
+    days = policy.days.get(severity)
     return (start + dt.timedelta(days=days)).isoformat() if days else None
 
 def add_finding(store: Store, model_id: str, finding_id: str, severity: str, title: str, detail: str = "", run_id: str | None = None,
-                test: str | None = None, owner: str | None = None, actor: str = "unknown", today: dt.date | None = None) -> tuple[str, bool]:
+                test: str | None = None, owner: str | None = None, actor: str = "unknown",
+                today: dt.date | None = None, # the day it was found (default today): its due date is counted from it
+                policy: RemediationPolicy | None = None, # days to remediate by severity (default: the store's in force, `listings.remediation_policy`)
+               ) -> tuple[str, bool]:
     "Record a finding (idempotent by model, run and finding id); return its key and whether it was new."
-    if severity not in DUE_DAYS: raise StoreError(f"finding {finding_id}: severity must be one of {', '.join(DUE_DAYS)}, not {severity!r}")
+    if severity not in SEVERITIES: raise StoreError(f"finding {finding_id}: severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
     for part, value in (("model id", model_id), ("finding id", finding_id)):  # a key is <model>/<run or manual>/<finding id>: a '/' inside either would make it ambiguous (as mrm run refuses such a model id)
         if not value or "/" in str(value): raise StoreError(f"finding {finding_id!r} of model {model_id!r}: the {part} must be non-empty without '/'")
-    key = f"{model_id}/{run_id or 'manual'}/{finding_id}"
+    key, found = f"{model_id}/{run_id or 'manual'}/{finding_id}", today or dt.date.today()
+    due = _due(severity, found, policy or remediation_policy(store))  # read before the write transaction, which holds the store
     with store.write() as connection:
         if connection.execute(sa.text("SELECT 1 FROM findings WHERE key = :k"), {"k": key}).first(): return key, False
         now = utc_now()
         row = {"key": key, "model_id": model_id, "run_id": run_id, "finding_id": finding_id, "test": test, "title": title, "detail": detail, "severity": severity,
-               "status": "open", "owner": owner, "due_date": _due(severity, today or dt.date.today()), "approver": None, "risk_expiry": None, "comments": "[]",
+               "status": "open", "owner": owner, "due_date": due, "found_on": found.isoformat(), "approver": None, "risk_expiry": None, "comments": "[]",
                "created_at": now, "updated_at": now}
         connection.execute(sa.text(f"INSERT INTO findings ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"), row)
         append_audit(connection, actor, "finding", key, "create", None, row)
     return key, True
+
+def set_remediation_policy(store: Store, policy: RemediationPolicy, actor: str = "unknown",
+                           source: str = "", # where the policy was read from, for the record
+                          ) -> dict:
+    "Put a remediation policy in force (stored with its sha256 and an audit entry): findings found from now on are due by it; the due dates of findings already recorded stay as they were set."
+    with store.write() as connection: return write_policy(connection, "remediation", policy, actor, source)
 
 # %% ../../nbs/51_governance_findings.ipynb #490e80e8
 def finding_shape(test: str | None, severity: str, title: str, detail: str | None = "") -> tuple[str, str, str, str]:

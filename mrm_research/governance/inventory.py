@@ -11,13 +11,13 @@ import pandas as pd, sqlalchemy as sa, yaml
 from ..contracts import read_csv_text
 from ..core import load_yaml, spreadsheet_safe, spreadsheet_value, utc_now, write_atomic
 from .store import Store, StoreError, append_audit
-from .listings import TieringPolicy, due_listing, model_listing, tiering_policy
+from .listings import TieringPolicy, due_listing, model_listing, tiering_policy, write_policy
 
 # %% auto #0
 __all__ = ['IDENTIFICATION_QUESTIONS', 'LEVELS', 'AI_USES', 'MODEL_TYPES', 'STATUSES', 'REQUIRED', 'AI_RMF_FUNCTIONS',
            'FS_AI_RMF_ADOPTION_STAGES', 'NUMBER_FIELDS', 'TRUTH_FIELDS', 'TRUTH_WORDS', 'identify', 'tier',
            'ai_act_category', 'check_record', 'add_model', 'link_bundle', 'due', 'list_models', 'export_inventory',
-           'csv_value', 'csv_record', 'import_inventory', 'read_tiering_policy', 'set_tiering_policy']
+           'csv_value', 'csv_record', 'import_inventory', 'set_tiering_policy']
 
 # %% ../../nbs/52_governance_inventory.ipynb #1b90ba48
 IDENTIFICATION_QUESTIONS = {
@@ -219,22 +219,13 @@ def import_inventory(store: Store, path: str | Path, actor: str = "unknown") -> 
     return len(records)
 
 # %% ../../nbs/52_governance_inventory.ipynb #dab39c89
-def read_tiering_policy(path: str | Path) -> TieringPolicy:
-    "A tiering policy from its YAML file (`listings.TieringPolicy`'s fields), refusing a key it does not have."
-    content = load_yaml(Path(path).read_text())
-    if content is not None and not isinstance(content, dict): raise StoreError(f"{Path(path).name}: a tiering policy is a mapping of exposure_usd, decisions_per_year, revalidation_years")
-    return TieringPolicy.from_dict(content, Path(path).name)
-
 def set_tiering_policy(store: Store, policy: TieringPolicy, actor: str = "unknown",
                        source: str = "", # where the policy was read from, for the record
                       ) -> list[dict]:
     "Put a tiering policy in force: stored with its sha256 and an audit entry, and every model re-tiered by it in the same transaction (each change audited); the models whose tier or reason changed."
-    row, changed = {"name": "tiering", "body": json.dumps(policy.to_dict(), sort_keys=True), "sha256": policy.sha256, "source": str(source), "set_at": utc_now(), "actor": actor}, []
+    changed = []
     with store.write() as connection:
-        old = connection.execute(sa.text("SELECT * FROM policies WHERE name = 'tiering'")).first()
-        connection.execute(sa.text("DELETE FROM policies WHERE name = 'tiering'"))
-        connection.execute(sa.text(f"INSERT INTO policies ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"), row)
-        append_audit(connection, actor, "policy", "tiering", "update" if old else "create", dict(old._mapping) if old else None, row)
+        row = write_policy(connection, "tiering", policy, actor, source)
         for model in connection.execute(sa.text("SELECT model_id, record, tier, tier_reason FROM models WHERE is_model = :t ORDER BY model_id"), {"t": True}).mappings().all():
             record = json.loads(model["record"])
             number, reason = tier(record["exposure_usd"], record["decisions_per_year"], record["complexity"], record["reliance"], policy)

@@ -6,13 +6,16 @@
 from __future__ import annotations
 import datetime as dt, hashlib, json
 from dataclasses import dataclass, field
-from ..core import ParameterError
-from .store import Store
+import sqlalchemy as sa
+from ..core import ParameterError, utc_now
+from .store import Store, append_audit
 
 
 # %% auto #0
-__all__ = ['FINDING_COLUMNS', 'FINDING_FIELDS', 'SEVERITY_ORDER', 'MODEL_COLUMNS', 'Listing', 'finding_listing',
-           'overdue_listing', 'TieringPolicy', 'tiering_policy', 'model_listing', 'revalidation_date', 'due_listing']
+__all__ = ['FINDING_COLUMNS', 'FINDING_FIELDS', 'SEVERITY_ORDER', 'SEVERITIES', 'POLICIES', 'MODEL_COLUMNS', 'Listing',
+           'finding_listing', 'overdue_listing', 'TieringPolicy', 'RemediationPolicy', 'stored_policy',
+           'tiering_policy', 'remediation_policy', 'read_policy', 'write_policy', 'model_listing', 'revalidation_date',
+           'due_listing']
 
 # %% ../../nbs/50a_governance_listings.ipynb #50a-listings-005
 @dataclass
@@ -92,10 +95,61 @@ class TieringPolicy:
     @property
     def sha256(self) -> str: return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
 
+SEVERITIES = ("high", "medium", "low", "info")  # of findings; an info finding has no due date
+
+@dataclass(frozen=True)
+class RemediationPolicy:
+    "A bank's days to remediate a finding of each severity (high, medium, low; an info finding has no due date)."
+    days: dict = field(default_factory=lambda: {"high": 90, "medium": 180, "low": 365})
+
+    def __post_init__(self):
+        if not isinstance(self.days, dict) or sorted(self.days) != ["high", "low", "medium"] or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in self.days.values()):
+            raise ParameterError(f"remediation policy: days needs whole days of at least 1 for high, medium and low findings, got {self.days!r}")
+        object.__setattr__(self, "days", {severity: self.days[severity] for severity in SEVERITIES if severity in self.days})  # most severe first, however written
+    @classmethod
+    def from_dict(cls, content: dict, source: str = "remediation policy") -> "RemediationPolicy":
+        "A policy from its YAML or JSON form, refusing a key it does not have."
+        unknown = sorted(set(content or {}) - {"days"})
+        if unknown: raise ParameterError(f"{source}: {', '.join(unknown)} not among days")
+        return cls(**(content or {}))
+    def to_dict(self) -> dict: return {"days": dict(self.days)}
+    @property
+    def sha256(self) -> str: return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
+POLICIES = {"tiering": TieringPolicy, "remediation": RemediationPolicy}  # the policies a store keeps, by name
+
+def stored_policy(store: Store, name: str):
+    "The policy of that name in force in the store (`POLICIES`; its defaults where none was set)."
+    rows = store.read("SELECT body FROM policies WHERE name = :n", n=name)
+    return POLICIES[name].from_dict(json.loads(rows[0]["body"])) if rows else POLICIES[name]()
+
 def tiering_policy(store: Store) -> TieringPolicy:
     "The tiering policy in force in the store (the defaults where none was set)."
-    rows = store.read("SELECT body FROM policies WHERE name = 'tiering'")
-    return TieringPolicy.from_dict(json.loads(rows[0]["body"])) if rows else TieringPolicy()
+    return stored_policy(store, "tiering")
+
+def remediation_policy(store: Store) -> RemediationPolicy:
+    "The remediation policy in force in the store (the defaults where none was set)."
+    return stored_policy(store, "remediation")
+
+def read_policy(path, # a YAML file of the policy's fields
+                name: str, # which policy (`POLICIES`)
+               ):
+    "A policy from its YAML file, refusing a key it does not have."
+    from pathlib import Path
+    from mrm_research.core import load_yaml
+    content = load_yaml(Path(path).read_text())
+    if content is not None and not isinstance(content, dict): raise ParameterError(f"{Path(path).name}: a {name} policy is a mapping of {', '.join(POLICIES[name].__dataclass_fields__)}")
+    return POLICIES[name].from_dict(content, Path(path).name)
+
+def write_policy(connection, # a connection inside the store's write transaction (`Store.write`)
+                 name: str, policy, actor: str, source: str = "") -> dict:
+    "Put a policy in force (replacing the one before) with its sha256, where it came from, who and when, and an audit entry; the row written."
+    row = {"name": name, "body": json.dumps(policy.to_dict(), sort_keys=True), "sha256": policy.sha256, "source": str(source), "set_at": utc_now(), "actor": actor}
+    old = connection.execute(sa.text("SELECT * FROM policies WHERE name = :n"), {"n": name}).first()
+    connection.execute(sa.text("DELETE FROM policies WHERE name = :n"), {"n": name})
+    connection.execute(sa.text(f"INSERT INTO policies ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"), row)
+    append_audit(connection, actor, "policy", name, "update" if old else "create", dict(old._mapping) if old else None, row)
+    return row
 
 # %% ../../nbs/50a_governance_listings.ipynb #50a-listings-010
 MODEL_COLUMNS = ["model_id", "name", "type", "status", "owner", "tier", "ai_act_category", "last_validated"]

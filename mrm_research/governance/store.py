@@ -4,7 +4,7 @@
 
 # %% ../../nbs/50_governance_store.ipynb #fec15558
 from __future__ import annotations
-import hashlib, json, os
+import datetime as dt, hashlib, json, os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,8 +77,20 @@ def _migration_0005(op) -> None:
         sa.Column("name", sa.String(50), primary_key=True), sa.Column("body", sa.Text, nullable=False), sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("source", sa.Text), sa.Column("set_at", sa.String(30), nullable=False), sa.Column("actor", sa.String(100), nullable=False))
 
+def _migration_0006(op) -> None:
+    "The date each finding was found, kept (its age runs from it) rather than worked back from its due date, which a remediation policy since changed would have counted otherwise. Existing findings: their bundle's date, else their due date less the days their severity had before remediation policies, else when they were recorded."
+    op.add_column("findings", sa.Column("found_on", sa.String(10)))
+    connection, days = op.get_bind(), {"high": 90, "medium": 180, "low": 365}
+    bundles = {run: str(date)[:10] for run, date in connection.execute(sa.text("SELECT run_id, date FROM model_bundles WHERE date IS NOT NULL")).fetchall()}
+    def found(run_id, severity, due_date, created_at):
+        if run_id in bundles: return bundles[run_id]
+        if due_date and severity in days: return (dt.date.fromisoformat(due_date) - dt.timedelta(days=days[severity])).isoformat()
+        return str(created_at)[:10]
+    rows = [{"k": key, "f": found(*rest)} for key, *rest in connection.execute(sa.text("SELECT key, run_id, severity, due_date, created_at FROM findings")).fetchall()]
+    if rows: connection.execute(sa.text("UPDATE findings SET found_on = :f WHERE key = :k"), rows)
+
 MIGRATIONS = [(1, "findings and the audit trail", _migration_0001), (2, "sign-offs", _migration_0002), (3, "model inventory", _migration_0003),
-              (4, "indexes", _migration_0004), (5, "policies", _migration_0005)]
+              (4, "indexes", _migration_0004), (5, "policies", _migration_0005), (6, "the date each finding was found", _migration_0006)]
 
 def migrate(connection) -> int:
     "Apply every migration newer than the store's version (inside the caller's transaction); return the version."
