@@ -5,16 +5,17 @@
 # %% ../nbs/07_data_quality.ipynb #07-data-quality-002
 from __future__ import annotations
 from pathlib import Path
-import pandas as pd
+import numpy as np, pandas as pd
 from .contracts import ContractReport, orphan_mask
 from .checks import CheckDefinition, CheckResult
+from .core import ParameterError
 
 # %% auto #0
 __all__ = ['COMPLETENESS', 'VALIDITY', 'ONE_CURRENCY', 'UNIQUENESS', 'REFERENTIAL_INTEGRITY', 'TIMELINESS', 'RECONCILIATION',
            'unreadable_values', 'missing_values', 'check_completeness', 'check_one_currency', 'check_validity',
-           'duplicate_keys', 'orphan_rows', 'daily_reconciliation', 'check_timeliness', 'check_reconciliation',
-           'plot_reconciliation', 'review_datasets', 'results_for', 'inputs_table', 'contract_failures',
-           'unreconciled_days', 'conclusion']
+           'duplicate_keys', 'orphan_rows', 'timeliness_check', 'daily_reconciliation', 'check_timeliness',
+           'check_reconciliation', 'plot_reconciliation', 'review_datasets', 'results_for', 'inputs_table',
+           'contract_failures', 'unreconciled_days', 'conclusion']
 
 # %% ../nbs/07_data_quality.ipynb #07-data-quality-005
 COMPLETENESS = CheckDefinition(
@@ -106,20 +107,28 @@ def orphan_rows(child: pd.DataFrame, child_key: list[str], parent: pd.DataFrame,
     return int(orphan_mask(child, child_key, parent, parent_key).sum())
 
 # %% ../nbs/07_data_quality.ipynb #07-data-quality-013
-TIMELINESS = CheckDefinition(
-    "timeliness",
-    purpose="Show that the data reaches the model soon enough for alerts to be worked within policy.",
-    mechanism="Days between the as-of date of the review and the latest booking date in the feed.",
-    rule="Pass up to 1 day of lag; warn above 1 day; fail above 3 days (a typical policy for daily monitoring feeds); fail below 0 days (bookings dated after the as-of date: future-dated records, or the review run with the wrong as-of date).",
-    high_risk_signs="A growing lag, or a last booking date that falls on a business day with no data.",
-    limitations="Looks at the latest date only; a gap in the middle of the period is found by reconciliation.",
-    warn_above=1, fail_above=3, fail_below=0, unit="days of lag")
+def timeliness_check(warn_above: int = 1, # business days of lag above which the check warns (the feed's policy)
+                     fail_above: int = 3, # ... and above which it fails
+                    ) -> CheckDefinition:
+    "The timeliness check for a feed's policy: the lag in business days above which it warns and fails (defaults: 1 and 3, a common policy for daily monitoring feeds)."
+    if not (isinstance(warn_above, int) and isinstance(fail_above, int) and 0 <= warn_above <= fail_above):
+        raise ParameterError(f"timeliness: business days of lag to warn above and to fail above must be whole numbers with 0 <= warn <= fail, got {warn_above!r} and {fail_above!r}")
+    return CheckDefinition(
+        "timeliness",
+        purpose="Show that the data reaches the model soon enough for alerts to be worked within policy.",
+        mechanism="Business days (Monday to Friday) from the latest booking date in the feed to the as-of date of the review: a feed whose last booking is a Friday is one business day behind on the Monday, not three days.",
+        rule=f"Pass up to {warn_above} business day(s) of lag; warn above {warn_above}; fail above {fail_above} (the feed's policy, a parameter of the review); fail when a booking is dated after the as-of date (future-dated records, or the review run with the wrong as-of date).",
+        high_risk_signs="A growing lag, or a last booking date that falls on a business day with no data.",
+        limitations="Looks at the latest date only (a gap in the middle of the period is found by reconciliation); public holidays count as business days, so a feed reviewed after one shows a day more.",
+        warn_above=warn_above, fail_above=fail_above, fail_below=0, unit="business days of lag")
+
+TIMELINESS = timeliness_check()
 
 RECONCILIATION = CheckDefinition(
     "reconciliation",
     purpose="Show that the monitoring feed holds exactly what the source system booked, day by day.",
     mechanism="For each booking date, compare the feed's transaction count and amount sum with the source system's daily control totals.",
-    rule="Pass when every day's count matches and its sum agrees within 0.01 USD (rounding); fail on any day that does not, because lost transactions are never alerted.",
+    rule="Pass when every day's count matches and its sum agrees within 0.01 of the feed's currency (rounding); fail on any day that does not, because lost transactions are never alerted.",
     high_risk_signs="Days with fewer transactions in the feed than at source; days present at source and absent in the feed.",
     limitations="Totals can balance while individual transactions differ (offsetting errors); counts and sums are the control the source publishes.",
     fail_above=0, unit="days not reconciling")
@@ -132,14 +141,17 @@ def daily_reconciliation(transactions: pd.DataFrame, totals: pd.DataFrame, time_
     table[["feed_count", "source_count"]] = table[["feed_count", "source_count"]].fillna(0).astype(int)
     table[["feed_sum", "source_sum"]] = table[["feed_sum", "source_sum"]].fillna(0.0)
     table["count_difference"] = table.feed_count - table.source_count
-    table["sum_difference (USD)"] = (table.feed_sum - table.source_sum).round(2)
-    table["reconciled"] = (table.count_difference == 0) & (table["sum_difference (USD)"].abs() <= 0.01)
+    table["sum_difference"] = (table.feed_sum - table.source_sum).round(2)
+    table["reconciled"] = (table.count_difference == 0) & (table.sum_difference.abs() <= 0.01)
     return table.sort_values("booking_date").reset_index(drop=True)
 
-def check_timeliness(latest: pd.Timestamp, as_of: pd.Timestamp) -> CheckResult:
-    "Lag in days between the as-of date and the latest booking."
-    lag = (pd.Timestamp(as_of).normalize() - pd.Timestamp(latest).normalize()).days
-    return TIMELINESS.evaluate(lag, f"latest booking {pd.Timestamp(latest):%Y-%m-%d}, as of {pd.Timestamp(as_of):%Y-%m-%d}: {lag} day(s)")
+def check_timeliness(latest: pd.Timestamp, as_of: pd.Timestamp,
+                     definition: CheckDefinition = TIMELINESS, # the feed's policy (`timeliness_check`)
+                    ) -> CheckResult:
+    "Lag in business days from the latest booking to the as-of date (negative, in calendar days, for a booking dated after it)."
+    latest, as_of = pd.Timestamp(latest).normalize(), pd.Timestamp(as_of).normalize()
+    lag = int(np.busday_count(latest.date(), as_of.date())) if latest <= as_of else (as_of - latest).days
+    return definition.evaluate(lag, f"latest booking {latest:%Y-%m-%d} ({latest:%A}), as of {as_of:%Y-%m-%d} ({as_of:%A}): {lag} business day(s)")
 
 def check_reconciliation(table: pd.DataFrame) -> CheckResult:
     "Number of days that do not reconcile."
@@ -165,6 +177,7 @@ def review_datasets(datasets: dict[str, pd.DataFrame], # typed datasets by contr
                     as_of: str | pd.Timestamp, # the review's as-of date, for timeliness
                     transactions: str = "transactions", # name of the transaction feed
                     totals: str = "daily_control_totals", # name of the source control totals
+                    timeliness: CheckDefinition = TIMELINESS, # the feed's timeliness policy (`timeliness_check`)
                    ) -> list[CheckResult]:
     "Completeness, validity, uniqueness, referential integrity, timeliness and reconciliation for a set of datasets."
     results = []
@@ -181,7 +194,7 @@ def review_datasets(datasets: dict[str, pd.DataFrame], # typed datasets by contr
                 results.append(REFERENTIAL_INTEGRITY.evaluate(orphans, f"{name} → {key['references']}: {orphans:,} orphan rows"))
     feed = datasets.get(transactions)
     if feed is not None: results.append(check_one_currency(transactions, feed))
-    results.append(check_timeliness(feed.booked_at.max(), as_of) if feed is not None else TIMELINESS.not_run(f"no {transactions} dataset"))
+    results.append(check_timeliness(feed.booked_at.max(), as_of, timeliness) if feed is not None else timeliness.not_run(f"no {transactions} dataset"))
     results.append(check_reconciliation(daily_reconciliation(feed, datasets[totals])) if feed is not None and totals in datasets
                    else RECONCILIATION.not_run(f"needs both {transactions} and {totals}"))
     return results
@@ -204,11 +217,14 @@ def contract_failures(reports: dict[str, ContractReport]) -> pd.DataFrame:
     if not frames: return pd.DataFrame({"dataset": ["(all)"], "column": ["-"], "rule": ["none broken"], "failing rows": [0]})
     return pd.concat(frames)[["dataset", "column", "rule", "failing_rows", "examples"]].rename(columns={"failing_rows": "failing rows"}).reset_index(drop=True)
 
-def unreconciled_days(table: pd.DataFrame) -> pd.DataFrame:
+def unreconciled_days(table: pd.DataFrame, # `daily_reconciliation`
+                      currency: str | None = None, # the feed's one currency, shown with its sums (None: not stated)
+                     ) -> pd.DataFrame:
     "The rows of a daily reconciliation that do not reconcile, or a one-row table saying all do."
     bad = table[~table.reconciled].drop(columns="reconciled")
     if bad.empty: return pd.DataFrame({"booking_date": ["(all days)"], "status": [f"all {len(table)} days reconcile"]})
-    bad = bad.rename(columns={"source_sum": "source sum (USD)", "feed_sum": "feed sum (USD)", "source_count": "source count", "feed_count": "feed count", "count_difference": "count difference"})
+    unit = f" ({currency})" if currency else ""
+    bad = bad.rename(columns={"source_sum": f"source sum{unit}", "feed_sum": f"feed sum{unit}", "sum_difference": f"sum difference{unit}", "source_count": "source count", "feed_count": "feed count", "count_difference": "count difference"})
     return bad.assign(booking_date=bad.booking_date.dt.strftime("%Y-%m-%d")).reset_index(drop=True)
 
 def conclusion(summary: pd.DataFrame) -> str:

@@ -163,11 +163,16 @@ def test_data_quality_review_of_a_bank_read_through_its_mapping(tmp_path):
     totals = {"booking_date": "Buchungstag", "transaction_count": "Anzahl", "amount_sum": "Summe"}  # the source system's control totals, under its own names
     bank["daily_control_totals"].rename(columns=totals).to_csv(tmp_path / "bank" / "daily_control_totals.csv", index=False)
     mrm("run", REPO / "nbs/validation/aml_data_quality.ipynb", "-p", "data_dir", "bank", "-p", "bank_mapping", "mapping.yaml", "-p", "as_of", "2025-01-25",
-        "-p", "control_totals_columns", "{booking_date: Buchungstag, transaction_count: Anzahl, amount_sum: Summe}", "--out", tmp_path / "dq", "--no-progress", cwd=tmp_path, check=0)
+        "-p", "control_totals_columns", "{booking_date: Buchungstag, transaction_count: Anzahl, amount_sum: Summe}", "-p", "timeliness_warn_above", "2", "-p", "timeliness_fail_above", "30",
+        "--out", tmp_path / "dq", "--no-progress", cwd=tmp_path, check=0)
     (bundle,) = bundles(tmp_path / "dq")
     theirs, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
     assert inputs["transactions"]["path"].endswith("bank/transactions.csv") and inputs["transactions"]["mapping"] == "mapping.yaml"
     assert inputs["daily_control_totals"]["columns"] == totals and inputs["daily_control_totals"]["contract_passed"]
+    import numpy as np
+    lag = int(np.busday_count(pd.Timestamp(export.Buchungstag.max()).date(), pd.Timestamp("2025-01-25").date()))  # its policy: business days, warn above 2, fail above 30
+    timely = next(c for c in theirs["checks"] if c["check"] == "timeliness")
+    assert timely["detail"].endswith(f": {lag} business day(s)") and timely["status"] == ("pass" if lag <= 2 else "warn"), timely
     reconciled = {row[1] for row in theirs["tables"]["check_reconciliation"]["rows"]}
     assert reconciled and reconciled <= {"pass", "fail"}, reconciled  # run against the totals read under their own names, not 'not run'
     failures = {(dataset, column, rule.split("(")[0]): (rows, examples) for dataset, column, rule, rows, examples in theirs["tables"]["contract_failures"]["rows"]}

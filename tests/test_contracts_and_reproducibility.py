@@ -79,6 +79,6 @@ def test_a_feed_review_without_the_sources_control_totals(tmp_path, small_bank):
     results = json.loads((bundle / "results.json").read_text())
     status = {(c["check"], c["detail"].split(":")[0]): c["status"] for c in results["checks"]}
     assert status[("reconciliation", "needs both transactions and daily_control_totals")] == "not run"
-    assert status[("timeliness", "latest booking 2025-01-30, as of 2025-01-31")] == "pass"  # the days as written, not 1970
+    assert status[("timeliness", "latest booking 2025-01-30 (Thursday), as of 2025-01-31 (Friday)")] == "pass"  # the days as written, not 1970
     assert {f["id"] for f in results["findings"]} == {"DQ-RECONCILIATION"}
     assert set(json.loads((bundle / "inputs.json").read_text())) == {"accounts", "transactions"}
