@@ -34,7 +34,7 @@ def plot_alert(market: dict[str, pd.DataFrame], # the market datasets (order_eve
         first = placed[placed.order_id == order.order_id]
         if len(first): ax.plot([first.event_time.iloc[0], order.event_time], [order.price, order.price], color="0.3", lw=0.5)
     ax.axvspan(alert.window_start, alert.window_end, color="tab:orange", alpha=0.12, label="alert window")
-    ax.set_ylabel("price (USD)", fontsize=8); ax.tick_params(labelsize=8)
+    ax.set_ylabel("price (its currency)", fontsize=8); ax.tick_params(labelsize=8)
     ax.set_title(f"{alert.scenario.replace('_', ' ')}: {alert.account_ids} on {alert.instrument_id}, {alert.window_start:%Y-%m-%d} (UTC), value {alert.driving_value:.3g}", fontsize=9)
     fig.legend(loc="outside lower center", ncol=3, fontsize=8)
     import matplotlib.dates as dates
