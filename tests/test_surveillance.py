@@ -70,7 +70,7 @@ def test_market_datasets_pass_their_contracts_and_bad_input_is_refused(tmp_path)
 
 
 def test_report_on_a_venues_own_layout_and_history(tmp_path):
-    "From the venue's own folder: order events as a CSV of letter codes, signed sides, prices in 1/10,000 and Tokyo wall-clock milliseconds; executions with its own names; reference data in its own names, classes and price units; its analysts' history."
+    "From the venue's own folder: order events as a CSV of letter codes, signed sides, prices in 1/10,000 and Tokyo wall-clock milliseconds; executions with its own names; reference data in its own names, classes and price units, beneficial owners known only for accounts that share one; its analysts' history."
     import json, yaml
     from conftest import REPO, bundles, mrm
     from mrm_research.surveillance.tuning import alert_history_from_market
@@ -92,7 +92,8 @@ def test_report_on_a_venues_own_layout_and_history(tmp_path):
     market["instruments"].assign(asset_class=market["instruments"].asset_class.map(classes["asset_class"]), liquidity=market["instruments"].liquidity.map(classes["liquidity"]),
                                  base_price=np.rint(market["instruments"].base_price * 10_000).astype(np.int64), tick_size=np.rint(market["instruments"].tick_size * 10_000).astype(np.int64)).rename(
         columns={"instrument_id": "Code", "asset_class": "Shubetsu", "liquidity": "Ryudosei", "base_price": "Kijun4", "tick_size": "Yobine4"}).to_csv(venue / "instruments.csv", index=False)
-    market["trading_accounts"].assign(account_type=market["trading_accounts"].account_type.map(classes["account_type"])).rename(columns={"account_id": "Trader"}).to_parquet(venue / "trading_accounts.parquet")
+    members = market["trading_accounts"]; shared = members.beneficial_owner_id.duplicated(keep=False)  # the venue knows the owner only of accounts that share one
+    members.assign(account_type=members.account_type.map(classes["account_type"]), beneficial_owner_id=members.beneficial_owner_id.where(shared)).rename(columns={"account_id": "Trader"}).to_parquet(venue / "trading_accounts.parquet")
     market["announcements"].drop(columns=["kind", "price_impact"]).rename(columns={"instrument_id": "Code"}).to_parquet(venue / "announcements.parquet")
     (tmp_path / "venue.yaml").write_text(yaml.safe_dump({
         "columns": {"order_events": {"event_id": "MsgSeq", "order_id": "OrderRef", "account_id": "Trader", "instrument_id": "Code", "event_time": "LocalMs", "event_type": "Msg",
@@ -114,6 +115,7 @@ def test_report_on_a_venues_own_layout_and_history(tmp_path):
     volume = {row[0]: dict(zip(results["tables"]["alert_volume"]["columns"], row)) for row in results["tables"]["alert_volume"]["rows"]}
     assert {name: row["candidates"] for name, row in volume.items()} == {name: len(found) for name, found in run_detectors(market).items()}
     assert results["metrics"]["evidence"]["value"] == "history" and "replication" in results["tables"]
+    assert any(text.startswith(f"{int((~shared).sum()):,} of the {len(members):,} trading accounts have no beneficial owner") for text in results["limitations"])  # each its own owner: the same candidates
 
 
 def test_an_insider_position_built_with_passive_orders_is_seen_through_all_fills():

@@ -168,11 +168,11 @@ class WashTradeParameters:
 
 WASH_TRADE_SQL = """
 WITH same_owner AS (
-    SELECT e.execution_id, e.event_time_ns, e.instrument_id, e.buy_account_id, e.sell_account_id, b.beneficial_owner_id AS owner
+    SELECT e.execution_id, e.event_time_ns, e.instrument_id, e.buy_account_id, e.sell_account_id, COALESCE(b.beneficial_owner_id, 'account ' || b.account_id) AS owner
     FROM executions e
     JOIN trading_accounts b ON b.account_id = e.buy_account_id
     JOIN trading_accounts s ON s.account_id = e.sell_account_id
-    WHERE b.beneficial_owner_id = s.beneficial_owner_id),
+    WHERE COALESCE(b.beneficial_owner_id, 'account ' || b.account_id) = COALESCE(s.beneficial_owner_id, 'account ' || s.account_id)),  -- an account of no known owner is its own
 marked AS (
     SELECT *, CASE WHEN event_time_ns - LAG(event_time_ns) OVER w > $gap_ns THEN 1 ELSE 0 END AS starts_episode
     FROM same_owner WINDOW w AS (PARTITION BY owner, instrument_id ORDER BY event_time_ns, execution_id)),
@@ -185,7 +185,7 @@ FROM episodes GROUP BY owner, instrument_id, episode
 """
 
 def wash_trade_candidates(market: dict[str, pd.DataFrame], parameters: WashTradeParameters = WashTradeParameters(), engine: str = "duckdb") -> pd.DataFrame:
-    "Episodes of trades between accounts of one beneficial owner, with their number of trades."
+    "Episodes of trades between accounts of one beneficial owner (an account whose owner the venue does not know is its own), with their number of trades."
     _need(market, "executions", "trading_accounts", "instruments")
     found = run_sql(market, WASH_TRADE_SQL.replace("$gap_ns", str(int(parameters.gap_hours * 3600e9))), "executions", "trading_accounts", engine=engine)
     return _candidate_frame("wash_trade", found.accounts.map(list), found.instrument_id, found.trades, found.first_ns, found.last_ns, found.execution_ids,

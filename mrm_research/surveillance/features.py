@@ -33,7 +33,7 @@ order_features AS (
            COUNT(*) FILTER (WHERE aggressive) AS aggressive_orders
     FROM sized GROUP BY ALL),
 trades AS (
-    SELECT e.*, e.event_time_ns // $window_ns AS window_index, e.quantity / i.typical_quantity AS size, b.beneficial_owner_id = s.beneficial_owner_id AS same_owner,
+    SELECT e.*, e.event_time_ns // $window_ns AS window_index, e.quantity / i.typical_quantity AS size, COALESCE(b.beneficial_owner_id, 'account ' || b.account_id) = COALESCE(s.beneficial_owner_id, 'account ' || s.account_id) AS same_owner,
            (e.event_time_ns % 86400000000000) BETWEEN $close_ns - 600000000000 AND $close_ns - 1 AND i.asset_class = 'equity' AS near_close
     FROM executions e JOIN instruments i USING (instrument_id)
     JOIN trading_accounts b ON b.account_id = e.buy_account_id JOIN trading_accounts s ON s.account_id = e.sell_account_id),

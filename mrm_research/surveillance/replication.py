@@ -54,7 +54,8 @@ def spoofing_candidates_sql(market: dict[str, pd.DataFrame], parameters: Spoofin
 def wash_trade_candidates_python(market: dict[str, pd.DataFrame], parameters: WashTradeParameters = WashTradeParameters()) -> pd.DataFrame:
     "The wash-trade detector re-implemented in pandas from its documentation."
     _need(market, "executions", "trading_accounts", "instruments")
-    owner = market["trading_accounts"].set_index("account_id").beneficial_owner_id
+    accounts = market["trading_accounts"].set_index("account_id")
+    owner = accounts.beneficial_owner_id.fillna("account " + accounts.index.to_series())  # an account of no known owner is its own, as the documentation says
     trades = market["executions"].assign(buyer_owner=lambda e: e.buy_account_id.map(owner), seller_owner=lambda e: e.sell_account_id.map(owner), time_ns=lambda e: _ns(e.event_time))
     trades = trades[trades.buyer_owner.notna() & (trades.buyer_owner == trades.seller_owner)].sort_values(["buyer_owner", "instrument_id", "time_ns", "execution_id"])
     if trades.empty: return typed_candidates()

@@ -188,7 +188,7 @@ def acceptance_cases(seed: int = 0) -> pd.DataFrame:
 # %% ../../nbs/43_surveillance_tuning.ipynb #cc208e2d
 DETECTOR_LOGIC = {  # one line each; the full logic, parameters and limitations are in surveillance.detectors
     "spoofing_layering": ("Python (vectorised)", "orders on one side placed before and cancelled after a fill on the other, net of the same side's other orders", "x filled quantity"),
-    "wash_trade": ("SQL (DuckDB)", "trades between accounts of one beneficial owner, in episodes", "trades"),
+    "wash_trade": ("SQL (DuckDB)", "trades between accounts of one beneficial owner (an account of no known owner is its own), in episodes", "trades"),
     "marking_the_close": ("SQL (DuckDB)", "an account's aggressive share of the closing window's volume (two trades at least)", "share of volume"),
     "pump_and_dump": ("SQL (DuckDB)", "aggressive buying then selling on a thin instrument while its price rose, no news while buying", "price rise"),
     "momentum_ignition": ("SQL (DuckDB)", "a burst of aggressive buys on a liquid instrument while its price rose, then selling within minutes", "price rise"),
