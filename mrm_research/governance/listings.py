@@ -5,9 +5,10 @@
 # %% ../../nbs/50a_governance_listings.ipynb #50a-listings-002
 from __future__ import annotations
 import datetime as dt, hashlib, json
+from pathlib import Path
 from dataclasses import dataclass, field
 import sqlalchemy as sa
-from ..core import ParameterError, utc_now
+from ..core import ParameterError, load_yaml, utc_now
 from .store import Store, append_audit
 
 
@@ -135,8 +136,6 @@ def read_policy(path, # a YAML file of the policy's fields
                 name: str, # which policy (`POLICIES`)
                ):
     "A policy from its YAML file, refusing a key it does not have."
-    from pathlib import Path
-    from mrm_research.core import load_yaml
     content = load_yaml(Path(path).read_text())
     if content is not None and not isinstance(content, dict): raise ParameterError(f"{Path(path).name}: a {name} policy is a mapping of {', '.join(POLICIES[name].__dataclass_fields__)}")
     return POLICIES[name].from_dict(content, Path(path).name)
