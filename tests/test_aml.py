@@ -102,7 +102,7 @@ GERMAN_CODES = {"cash": "BAR", "wire_domestic": "UEB", "wire_cross_border": "SWI
 
 
 def own_identifiers(bank):
-    "The bank with identifiers, segments and risk ratings in a German bank's forms rather than the generator's: customer numbers 'KD 0000042', IBANs written in groups of four with spaces, booking references 'BU-20250103-000017', its own segment names and KYC scale."
+    "The bank with identifiers, segments and risk ratings in a German bank's forms rather than the generator's: customer numbers 'KD 0000042', IBANs written in groups of four with spaces, booking references 'BU-20250103-000017', its own segment names and KYC scale, no onboarding date for customers migrated from a legacy system."
     customers = {c: f"KD {k:07d}" for k, c in enumerate(bank["customers"].customer_id)}
     segments = {"retail": "Privatkunden", "small_business": "Geschäftskunden", "corporate": "Firmenkunden", "high_net_worth": "Vermögende Privatkunden", "money_service_business": "Zahlungsinstitute"}
     accounts = {a: f"DE{10 + k % 89:02d} 3704 0044 {k:04d} 1300 00" for k, a in enumerate(bank["accounts"].account_id)}
@@ -110,7 +110,8 @@ def own_identifiers(bank):
     bookings = dict(zip(t.transaction_id, [f"BU-{day:%Y%m%d}-{k:06d}" for k, day in enumerate(t.booked_at)]))
     ratings = {"low": "R1", "medium": "R3", "high": "R5"}  # its KYC scale
     return {**bank, "customers": bank["customers"].assign(customer_id=bank["customers"].customer_id.map(customers), segment=bank["customers"].segment.astype(str).map(segments),
-                                                          risk_rating=bank["customers"].risk_rating.astype(str).map(ratings)),
+                                                          risk_rating=bank["customers"].risk_rating.astype(str).map(ratings),
+                                                          onboarded_on=bank["customers"].onboarded_on.mask(pd.Series(range(len(bank["customers"])), index=bank["customers"].index) % 7 == 0)),  # migrated customers: no onboarding date
             "accounts": bank["accounts"].assign(account_id=bank["accounts"].account_id.map(accounts), customer_id=bank["accounts"].customer_id.map(customers)),
             "transactions": t.assign(transaction_id=t.transaction_id.map(bookings), account_id=t.account_id.map(accounts), counterparty_id=t.counterparty_id.map(lambda c: accounts.get(c, c))),
             "transaction_labels": bank["transaction_labels"].assign(transaction_id=bank["transaction_labels"].transaction_id.map(bookings))}
