@@ -13,7 +13,7 @@ from ..contracts import sql_quote, time_type_problems
 # %% auto #0
 __all__ = ['ALERT_COLUMNS', 'WASH_TRADE_SQL', 'MARKING_THE_CLOSE_SQL', 'RUN_AND_REVERSAL_SQL', 'INSIDER_DEALING_SQL',
            'FRONT_RUNNING_SQL', 'DETECTORS', 'SQL_DETECTORS', 'run_sql', 'typed_candidates', 'alerts',
-           'SpoofingParameters', 'order_lifecycles', 'spoofing_candidates', 'WashTradeParameters',
+           'SpoofingParameters', 'order_lifecycles', 'spoofing_candidates', 'WashTradeParameters', 'owned_accounts',
            'wash_trade_candidates', 'MarkingTheCloseParameters', 'session_closes', 'marking_the_close_candidates',
            'PumpAndDumpParameters', 'run_and_reversal', 'pump_and_dump_candidates', 'MomentumIgnitionParameters',
            'momentum_ignition_candidates', 'BearRaidParameters', 'bear_raid_candidates', 'InsiderDealingParameters',
@@ -166,13 +166,18 @@ class WashTradeParameters:
     gap_hours: float = 6.0  # same-owner trades further apart than this start a new episode
     threshold: float = 3.0  # same-owner trades per episode
 
+def owned_accounts(accounts: pd.DataFrame, # trading_accounts
+                  ) -> pd.DataFrame:
+    "The accounts with an owner each: one whose beneficial owner the venue does not know is its own ('account <id>'), so its trades with itself are one owner's, and no missing owner is taken as equal to another (or, as NULL = NULL, as unequal to itself)."
+    return accounts.assign(beneficial_owner_id=accounts.beneficial_owner_id.fillna("account " + accounts.account_id.astype(str)))
+
 WASH_TRADE_SQL = """
 WITH same_owner AS (
-    SELECT e.execution_id, e.event_time_ns, e.instrument_id, e.buy_account_id, e.sell_account_id, COALESCE(b.beneficial_owner_id, 'account ' || b.account_id) AS owner
+    SELECT e.execution_id, e.event_time_ns, e.instrument_id, e.buy_account_id, e.sell_account_id, b.beneficial_owner_id AS owner
     FROM executions e
     JOIN trading_accounts b ON b.account_id = e.buy_account_id
     JOIN trading_accounts s ON s.account_id = e.sell_account_id
-    WHERE COALESCE(b.beneficial_owner_id, 'account ' || b.account_id) = COALESCE(s.beneficial_owner_id, 'account ' || s.account_id)),  -- an account of no known owner is its own
+    WHERE b.beneficial_owner_id = s.beneficial_owner_id),  -- every account owned (`owned_accounts`)
 marked AS (
     SELECT *, CASE WHEN event_time_ns - LAG(event_time_ns) OVER w > $gap_ns THEN 1 ELSE 0 END AS starts_episode
     FROM same_owner WINDOW w AS (PARTITION BY owner, instrument_id ORDER BY event_time_ns, execution_id)),
@@ -187,7 +192,7 @@ FROM episodes GROUP BY owner, instrument_id, episode
 def wash_trade_candidates(market: dict[str, pd.DataFrame], parameters: WashTradeParameters = WashTradeParameters(), engine: str = "duckdb") -> pd.DataFrame:
     "Episodes of trades between accounts of one beneficial owner (an account whose owner the venue does not know is its own), with their number of trades."
     _need(market, "executions", "trading_accounts", "instruments")
-    found = run_sql(market, WASH_TRADE_SQL.replace("$gap_ns", str(int(parameters.gap_hours * 3600e9))), "executions", "trading_accounts", engine=engine)
+    found = run_sql({**market, "trading_accounts": owned_accounts(market["trading_accounts"])}, WASH_TRADE_SQL.replace("$gap_ns", str(int(parameters.gap_hours * 3600e9))), "executions", "trading_accounts", engine=engine)
     return _candidate_frame("wash_trade", found.accounts.map(list), found.instrument_id, found.trades, found.first_ns, found.last_ns, found.execution_ids,
                             found.execution_ids.str.split(",").str[0], market["instruments"])
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import numpy as np, pandas as pd
 from ..core import ParameterError
-from .detectors import _need, overlaps, run_sql, typed_candidates
+from .detectors import _need, overlaps, owned_accounts, run_sql, typed_candidates
 
 # %% auto #0
 __all__ = ['FEATURES_SQL', 'FEATURE_COLUMNS', 'window_features', 'label_windows', 'time_split', 'rule_flags',
@@ -33,7 +33,7 @@ order_features AS (
            COUNT(*) FILTER (WHERE aggressive) AS aggressive_orders
     FROM sized GROUP BY ALL),
 trades AS (
-    SELECT e.*, e.event_time_ns // $window_ns AS window_index, e.quantity / i.typical_quantity AS size, COALESCE(b.beneficial_owner_id, 'account ' || b.account_id) = COALESCE(s.beneficial_owner_id, 'account ' || s.account_id) AS same_owner,
+    SELECT e.*, e.event_time_ns // $window_ns AS window_index, e.quantity / i.typical_quantity AS size, b.beneficial_owner_id = s.beneficial_owner_id AS same_owner,
            (e.event_time_ns % 86400000000000) BETWEEN $close_ns - 600000000000 AND $close_ns - 1 AND i.asset_class = 'equity' AS near_close
     FROM executions e JOIN instruments i USING (instrument_id)
     JOIN trading_accounts b ON b.account_id = e.buy_account_id JOIN trading_accounts s ON s.account_id = e.sell_account_id),
@@ -68,7 +68,7 @@ def window_features(market: dict[str, pd.DataFrame], window_minutes: float = 60.
     _need(market, "order_events", "executions", "trading_accounts", "instruments")
     window = int(window_minutes * 60e9)
     events = market["order_events"].assign(**{c: market["order_events"][c].astype(str) for c in ("account_id", "instrument_id", "event_type", "side", "order_type")})
-    frame = run_sql({**market, "order_events": events}, FEATURES_SQL.replace("$window_ns", str(window)).replace("$close_ns", str(pd.Timedelta(close_utc).value)),
+    frame = run_sql({**market, "order_events": events, "trading_accounts": owned_accounts(market["trading_accounts"])}, FEATURES_SQL.replace("$window_ns", str(window)).replace("$close_ns", str(pd.Timedelta(close_utc).value)),
                     "order_events", "executions", "trading_accounts", "instruments")
     frame = frame.sort_values(["window_index", "account_id", "instrument_id"], ignore_index=True)
     frame["window_start"] = pd.to_datetime(frame.window_index * window); frame["window_end"] = pd.to_datetime((frame.window_index + 1) * window - 1)
