@@ -346,8 +346,9 @@ def _policy_store(store: Optional[str], file: Optional[Path], name: str, actor: 
 
 def _print_policy_record(store, name: str) -> None:
     "Who set the store's policy of that name, when, from which file, and its sha256; or that none was set."
-    stored = store.read("SELECT sha256, source, set_at, actor FROM policies WHERE name = :n", n=name)
-    console.print(f"set {stored[0]['set_at']} by {stored[0]['actor']} from {stored[0]['source'] or '(not stated)'}, sha256 {stored[0]['sha256']}" if stored else "(the defaults: no policy has been set in this store)")
+    from mrm_research.governance.listings import policy_origin
+    origin = policy_origin(store, name)
+    console.print(f"set {origin[0]}, sha256 {origin[1]}" if origin else "(the defaults: no policy has been set in this store)")
 
 @inventory_app.command("link")
 def inventory_link(bundle: Path = typer.Argument(..., help="Bundle folder"), store: Optional[str] = STORE_OPTION, actor: Optional[str] = ACTOR_OPTION):

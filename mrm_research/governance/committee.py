@@ -8,7 +8,7 @@ import datetime as dt, json
 from dataclasses import dataclass, field
 from pathlib import Path
 import pandas as pd
-from .listings import SEVERITIES, remediation_policy, tiering_policy
+from .listings import SEVERITIES, policy_origin, remediation_policy, tiering_policy
 from .store import Store
 
 # %% auto #0
@@ -127,9 +127,8 @@ class CommitteePack:
 
 def _policy_record(store: Store, name: str) -> list[tuple[str, str]]:
     "Who set the policy of that name, when and from which file, with its sha256 (or that none was set: the library's defaults), as rows of a policy table."
-    stored = store.read("SELECT sha256, source, set_at, actor FROM policies WHERE name = :n", n=name)
-    if not stored: return [("set", "never: the library's defaults")]
-    return [("set", f"{stored[0]['set_at']} by {stored[0]['actor']} from {stored[0]['source'] or '(not stated)'}"), ("sha256", stored[0]["sha256"])]
+    origin = policy_origin(store, name)
+    return [("set", origin[0]), ("sha256", origin[1])] if origin else [("set", "never: the library's defaults")]
 
 def remediation_policy_table(store: Store) -> pd.DataFrame:
     "The remediation policy in force as the committee reads it: the days a finding of each severity may stay open, and where the policy came from."

@@ -81,13 +81,13 @@ def import_bundle(store: Store, bundle: str | Path, owner: str | None = None, ac
     try: manifest, results = json.loads((bundle / "manifest.json").read_text()), json.loads((bundle / "results.json").read_text())
     except (FileNotFoundError, json.JSONDecodeError) as error: raise StoreError(f"{bundle}: not a readable bundle ({error})") from None
     model_id, run_id = manifest["model_id"], manifest["run_id"]
-    earlier, counts = _open_earlier(store, model_id, run_id), {"created": 0, "seen_again": 0, "already_recorded": 0}
+    earlier, counts, policy = _open_earlier(store, model_id, run_id), {"created": 0, "seen_again": 0, "already_recorded": 0}, remediation_policy(store)  # the policy read once for the bundle
     for finding in results.get("findings", []):
         repeated = earlier.get(finding_shape(finding.get("see"), finding["severity"], finding["title"], finding.get("detail", "")))
         if repeated: new, kind = _seen_again(store, repeated, run_id, finding, actor), "seen_again"
         else:
             new, kind = add_finding(store, model_id, finding["id"], finding["severity"], finding["title"], finding.get("detail", ""), run_id,
-                                    finding.get("see"), owner, actor, dt.date.fromisoformat(manifest["date"][:10]) if manifest.get("date") else None)[1], "created"
+                                    finding.get("see"), owner, actor, dt.date.fromisoformat(manifest["date"][:10]) if manifest.get("date") else None, policy)[1], "created"
         counts[kind if new else "already_recorded"] += 1
     return {"bundle": str(bundle), "model_id": model_id, "run_id": run_id, **counts}
 

@@ -15,9 +15,9 @@ from .listings import TieringPolicy, due_listing, model_listing, tiering_policy,
 
 # %% auto #0
 __all__ = ['IDENTIFICATION_QUESTIONS', 'LEVELS', 'AI_USES', 'MODEL_TYPES', 'STATUSES', 'REQUIRED', 'AI_RMF_FUNCTIONS',
-           'FS_AI_RMF_ADOPTION_STAGES', 'NUMBER_FIELDS', 'TRUTH_FIELDS', 'TRUTH_WORDS', 'identify', 'tier',
-           'ai_act_category', 'check_record', 'add_model', 'link_bundle', 'due', 'list_models', 'export_inventory',
-           'csv_value', 'csv_record', 'import_inventory', 'set_tiering_policy']
+           'FS_AI_RMF_ADOPTION_STAGES', 'NUMBER_FIELDS', 'TRUTH_FIELDS', 'TRUTH_WORDS', 'identify', 'record_tier',
+           'tier', 'ai_act_category', 'check_record', 'add_model', 'link_bundle', 'due', 'list_models',
+           'export_inventory', 'csv_value', 'csv_record', 'import_inventory', 'set_tiering_policy']
 
 # %% ../../nbs/52_governance_inventory.ipynb #1b90ba48
 IDENTIFICATION_QUESTIONS = {
@@ -41,6 +41,11 @@ LEVELS = ("low", "medium", "high")
 
 def _level(value: float, bounds: tuple[float, float]) -> str:
     return "high" if value >= bounds[1] else "medium" if value >= bounds[0] else "low"
+
+def record_tier(record: dict, # a checked model record
+                policy: TieringPolicy | None = None) -> tuple[int, str]:
+    "A model record's tier and its reason (`tier` of its exposure, decisions, complexity and reliance)."
+    return tier(record["exposure_usd"], record["decisions_per_year"], record["complexity"], record["reliance"], policy)
 
 def tier(exposure_usd: float, decisions_per_year: float, complexity: str, reliance: str,
          policy: TieringPolicy | None = None, # where materiality turns medium and high (default `TieringPolicy()`)
@@ -118,7 +123,7 @@ def add_model(store: Store, record: dict, actor: str = "unknown", material_chang
     problems = check_record(record)
     if problems: raise StoreError(f"model record {record.get('model_id', '?')}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
     is_model, identification_reason = identify(record["identification"])
-    number, reason = tier(record["exposure_usd"], record["decisions_per_year"], record["complexity"], record["reliance"], policy or tiering_policy(store))
+    number, reason = record_tier(record, policy or tiering_policy(store))
     category, category_reason = ai_act_category(bool(record.get("ai_system")), record.get("ai_use"))
     now = utc_now()
     row = {"model_id": record["model_id"], "record": json.dumps(record, sort_keys=True, default=str), "name": record["name"], "type": record["type"], "status": record["status"],
@@ -227,8 +232,7 @@ def set_tiering_policy(store: Store, policy: TieringPolicy, actor: str = "unknow
     with store.write() as connection:
         row = write_policy(connection, "tiering", policy, actor, source)
         for model in connection.execute(sa.text("SELECT model_id, record, tier, tier_reason FROM models WHERE is_model = :t ORDER BY model_id"), {"t": True}).mappings().all():
-            record = json.loads(model["record"])
-            number, reason = tier(record["exposure_usd"], record["decisions_per_year"], record["complexity"], record["reliance"], policy)
+            number, reason = record_tier(json.loads(model["record"]), policy)
             if (number, reason) == (model["tier"], model["tier_reason"]): continue
             connection.execute(sa.text("UPDATE models SET tier = :t, tier_reason = :r, updated_at = :u WHERE model_id = :m"), {"t": number, "r": reason, "u": row["set_at"], "m": model["model_id"]})
             before, after = {"tier": model["tier"], "tier_reason": model["tier_reason"]}, {"tier": number, "tier_reason": reason, "policy_sha256": policy.sha256}

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import datetime as dt, hashlib, json
 from pathlib import Path
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 import sqlalchemy as sa
 from ..core import ParameterError, load_yaml, utc_now
 from .store import Store, append_audit
@@ -14,9 +14,9 @@ from .store import Store, append_audit
 
 # %% auto #0
 __all__ = ['FINDING_COLUMNS', 'FINDING_FIELDS', 'SEVERITY_ORDER', 'SEVERITIES', 'POLICIES', 'MODEL_COLUMNS', 'Listing',
-           'finding_listing', 'overdue_listing', 'TieringPolicy', 'RemediationPolicy', 'stored_policy',
-           'tiering_policy', 'remediation_policy', 'read_policy', 'write_policy', 'model_listing', 'revalidation_date',
-           'due_listing']
+           'finding_listing', 'overdue_listing', 'Policy', 'TieringPolicy', 'RemediationPolicy', 'stored_policy',
+           'tiering_policy', 'remediation_policy', 'read_policy', 'policy_origin', 'write_policy', 'model_listing',
+           'revalidation_date', 'due_listing']
 
 # %% ../../nbs/50a_governance_listings.ipynb #50a-listings-005
 @dataclass
@@ -68,12 +68,27 @@ def overdue_listing(store: Store, as_of: dt.date | None = None, # the day judged
 
 
 # %% ../../nbs/50a_governance_listings.ipynb #50a-listings-policy
+class Policy:
+    "What every policy of a bank (a frozen dataclass of its numbers, named by `title`) shares: read from its YAML or JSON form refusing a key it does not have, written as JSON, fingerprinted."
+    title = "policy"
+    @classmethod
+    def from_dict(cls, content: dict | None, source: str | None = None):
+        "A policy from its YAML or JSON form, refusing a key it does not have."
+        names = list(cls.__dataclass_fields__)
+        unknown = sorted(set(content or {}) - set(names))
+        if unknown: raise ParameterError(f"{source or cls.title}: {', '.join(unknown)} not among {', '.join(names)}")
+        return cls(**(content or {}))
+    def to_dict(self) -> dict: return asdict(self)
+    @property
+    def sha256(self) -> str: return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
 @dataclass(frozen=True)
-class TieringPolicy:
+class TieringPolicy(Policy):
     "A bank's tiering numbers: where exposure (USD) and decisions a year turn materiality medium and high, and the years between periodic validations of tiers 1, 2 and 3."
     exposure_usd: tuple = (100e6, 1e9)  # medium from, high from
     decisions_per_year: tuple = (10_000, 1_000_000)
     revalidation_years: dict = field(default_factory=lambda: {1: 1, 2: 2, 3: 3})
+    title = "tiering policy"
 
     def __post_init__(self):
         for name in ("exposure_usd", "decisions_per_year"):
@@ -86,36 +101,18 @@ class TieringPolicy:
         object.__setattr__(self, "exposure_usd", tuple(float(b) for b in self.exposure_usd)); object.__setattr__(self, "decisions_per_year", tuple(float(b) for b in self.decisions_per_year))
         object.__setattr__(self, "revalidation_years", {int(k): v for k, v in years.items()})
 
-    @classmethod
-    def from_dict(cls, content: dict, source: str = "tiering policy") -> "TieringPolicy":
-        "A policy from its YAML or JSON form, refusing a key it does not have."
-        unknown = sorted(set(content or {}) - {"exposure_usd", "decisions_per_year", "revalidation_years"})
-        if unknown: raise ParameterError(f"{source}: {', '.join(unknown)} not among exposure_usd, decisions_per_year, revalidation_years")
-        return cls(**(content or {}))
-    def to_dict(self) -> dict: return {"exposure_usd": list(self.exposure_usd), "decisions_per_year": list(self.decisions_per_year), "revalidation_years": dict(self.revalidation_years)}
-    @property
-    def sha256(self) -> str: return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
-
 SEVERITIES = ("high", "medium", "low", "info")  # of findings; an info finding has no due date
 
 @dataclass(frozen=True)
-class RemediationPolicy:
+class RemediationPolicy(Policy):
     "A bank's days to remediate a finding of each severity (high, medium, low; an info finding has no due date)."
     days: dict = field(default_factory=lambda: {"high": 90, "medium": 180, "low": 365})
+    title = "remediation policy"
 
     def __post_init__(self):
         if not isinstance(self.days, dict) or sorted(self.days) != ["high", "low", "medium"] or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in self.days.values()):
             raise ParameterError(f"remediation policy: days needs whole days of at least 1 for high, medium and low findings, got {self.days!r}")
         object.__setattr__(self, "days", {severity: self.days[severity] for severity in SEVERITIES if severity in self.days})  # most severe first, however written
-    @classmethod
-    def from_dict(cls, content: dict, source: str = "remediation policy") -> "RemediationPolicy":
-        "A policy from its YAML or JSON form, refusing a key it does not have."
-        unknown = sorted(set(content or {}) - {"days"})
-        if unknown: raise ParameterError(f"{source}: {', '.join(unknown)} not among days")
-        return cls(**(content or {}))
-    def to_dict(self) -> dict: return {"days": dict(self.days)}
-    @property
-    def sha256(self) -> str: return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
 
 POLICIES = {"tiering": TieringPolicy, "remediation": RemediationPolicy}  # the policies a store keeps, by name
 
@@ -139,6 +136,11 @@ def read_policy(path, # a YAML file of the policy's fields
     content = load_yaml(Path(path).read_text())
     if content is not None and not isinstance(content, dict): raise ParameterError(f"{Path(path).name}: a {name} policy is a mapping of {', '.join(POLICIES[name].__dataclass_fields__)}")
     return POLICIES[name].from_dict(content, Path(path).name)
+
+def policy_origin(store: Store, name: str) -> tuple[str, str] | None:
+    "Where the store's policy of that name came from, '<when> by <who> from <file>', and its sha256; None where none was set (the library's defaults are in force)."
+    rows = store.read("SELECT sha256, source, set_at, actor FROM policies WHERE name = :n", n=name)
+    return (f"{rows[0]['set_at']} by {rows[0]['actor']} from {rows[0]['source'] or '(not stated)'}", rows[0]["sha256"]) if rows else None
 
 def write_policy(connection, # a connection inside the store's write transaction (`Store.write`)
                  name: str, policy, actor: str, source: str = "") -> dict:
