@@ -129,7 +129,7 @@ def _reference(frame: pd.DataFrame, mapping: VenueMapping, dataset: str) -> pd.D
     multipliers = {column: mapping.units.get(dataset, {}).get(what, 1) for what, columns in scaled.items() for column in columns}
     return frame.assign(**{column: frame[column] * multiplier for column, multiplier in multipliers.items() if multiplier != 1 and column in frame.columns})
 
-def _numbers(frame: pd.DataFrame, mapping: VenueMapping, dataset: str, columns=("price", "quantity")) -> pd.DataFrame:
+def _numbers(frame: pd.DataFrame, mapping: VenueMapping, dataset: str, columns: tuple | list = ("price", "quantity")) -> pd.DataFrame:
     "The venue's price and quantity columns (or the contract columns named) as numbers (a CSV gives text), refusing what is not a number."
     converted = {}
     for column in columns:
