@@ -5,10 +5,12 @@
 # %% ../nbs/13_tuning.ipynb #13-tuning-002
 from __future__ import annotations
 import math
+from collections.abc import Callable
+from pathlib import Path
 from dataclasses import dataclass, fields, replace
 import numpy as np, pandas as pd
 from scipy import stats
-from .core import MRMError, ParameterError
+from .core import MRMError, ParameterError, load_yaml, sha256_file
 from .figures import panels
 
 
@@ -19,7 +21,8 @@ __all__ = ['DISPOSITIONS', 'CHOICE_WORDS', 'EVIDENCE', 'RECOMMENDATION_COLUMNS',
            'above_the_line', 'TuningConfig', 'config_table', 'require_evidence', 'missing_part', 'decide_threshold',
            'scaled_parameters', 'tune_segment', 'segment_recommendation', 'DetectorTuning', 'tune_candidates',
            'check_history', 'threshold_in_force', 'tune_history_segment', 'tune_from_history', 'review_history',
-           'segment_thresholds', 'detector_history', 'btl_table', 'btl_findings', 'tuning_schedule', 'compact_number',
+           'segment_thresholds', 'SettingsInForce', 'read_settings', 'dataclass_checks', 'settings_disagreements',
+           'detector_history', 'btl_table', 'btl_findings', 'tuning_schedule', 'compact_number',
            'plot_threshold_curves']
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-005
@@ -432,6 +435,102 @@ def segment_thresholds(thresholds: float | dict, segments: pd.Series) -> np.ndar
     missing = set(segments.unique()) - set(thresholds) if "default" not in thresholds else set()
     if missing: raise ParameterError(f"no threshold for segment(s) {', '.join(sorted(missing))} and no 'default'")
     return segments.map(lambda s: thresholds.get(s, thresholds.get("default"))).to_numpy(dtype=float)
+
+# %% ../nbs/13_tuning.ipynb #66935b62
+@dataclass(frozen=True)
+class SettingsInForce:
+    "The settings a bank, venue or exchange runs its rules (scenarios or detectors) at: per rule, its threshold (one number, or one per segment) and other parameters. A rule or parameter not named keeps the library's default."
+    rules: dict  # rule name -> {"threshold": a number or {segment: number}, parameter: value, ...}
+    source: str = ""  # the file they were read from ('' when given as a mapping)
+    sha256: str = ""  # of that file
+
+    def parameters(self, rule: str) -> dict:
+        "The rule's parameters other than its threshold, as set (empty: all the library's)."
+        return {name: value for name, value in self.rules.get(rule, {}).items() if name != "threshold"}
+
+    def threshold(self, rule: str, default: float) -> float | dict:
+        "The rule's threshold in force: as set (per segment, with `default` for segments not named unless the setting has its own 'default'), else `default`."
+        stated = self.rules.get(rule, {}).get("threshold")
+        if stated is None: return default
+        return {"default": default, **stated} if isinstance(stated, dict) else stated
+
+    def record(self) -> dict:
+        "What a bundle's inputs say of the settings: the file, its sha256 and the rules it sets."
+        return {"path": self.source, "sha256": self.sha256, "rules": sorted(self.rules)}
+
+def _threshold_problems(rule: str, stated, check: Callable) -> list[str]:
+    "What is wrong with a stated threshold: each value (one, or one per segment) through the rule's check."
+    problems, values = [], stated.items() if isinstance(stated, dict) else [(None, stated)]
+    if isinstance(stated, dict) and not stated: return [f"{rule}: threshold names no segment"]
+    for segment, value in values:
+        try: check(value)
+        except ParameterError as reason: problems.append(f"{rule} threshold{f' for segment {segment!r}' if segment is not None else ''}: {reason}")
+    return problems
+
+def read_settings(source: str | Path | dict | None, # a YAML file of {rule: {threshold: ..., parameter: value}}, or that mapping; None or '': the library's defaults
+                  checks: dict[str, dict[str, Callable]], # rule -> parameter (threshold among them) -> a function returning the value as the rule takes it, raising ParameterError saying why not
+                  what: str = "scenario", # what a rule is called in messages
+                 ) -> SettingsInForce:
+    "The settings in force, every rule, parameter and value checked; one error listing every problem."
+    if not source: return SettingsInForce({})
+    path = None if isinstance(source, dict) else Path(source)
+    if path is not None and not path.is_file(): raise ParameterError(f"{what} settings: {path} not found")
+    content = source if path is None else load_yaml(path.read_text()) or {}
+    where = f"{what} settings{f' {path}' if path else ''}"
+    if not isinstance(content, dict): raise ParameterError(f"{where}: expected {{{what}: {{threshold: ..., parameter: value}}}}, got {type(content).__name__}")
+    rules, problems = {}, []
+    for rule, stated in content.items():
+        if rule not in checks: problems.append(f"no {what} named {rule!r} ({what}s: {', '.join(checks)})"); continue
+        if not isinstance(stated, dict): problems.append(f"{rule}: expected {{threshold: ..., parameter: value}}, got {stated!r}"); continue
+        unknown = [name for name in stated if name not in checks[rule]]
+        if unknown: problems.append(f"{rule}: no parameter {', '.join(map(repr, unknown))} (its parameters: {', '.join(checks[rule])})")
+        rules[rule] = {}
+        for name, value in stated.items():
+            if name not in checks[rule]: continue
+            if name == "threshold":
+                found = _threshold_problems(rule, value, checks[rule][name]); problems += found
+                if not found: rules[rule][name] = {str(s): checks[rule][name](v) for s, v in value.items()} if isinstance(value, dict) else checks[rule][name](value)
+                continue
+            try: rules[rule][name] = checks[rule][name](value)
+            except ParameterError as reason: problems.append(f"{rule} {name}: {reason}")
+    if problems: raise ParameterError(f"{where}: {len(problems)} problem{'s' if len(problems) > 1 else ''}: " + "; ".join(problems))
+    return SettingsInForce(rules, str(path) if path else "", sha256_file(path) if path else "")
+
+def dataclass_checks(spec: type, # a detector's parameters (a dataclass with defaults)
+                    ) -> dict[str, Callable]:
+    "A check per field of a parameters dataclass, by its default's type: a number for a number (a whole one for an integer, finite), true / false for a flag, text for text (or empty where the field may be None), a list for a tuple."
+    def check_for(default, may_be_empty: bool) -> Callable:
+        def check(value):
+            if isinstance(default, bool):
+                if not isinstance(value, bool): raise ParameterError(f"must be true or false, got {value!r}")
+                return value
+            if isinstance(default, (int, float)):
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value): raise ParameterError(f"must be a number, got {value!r}")
+                if isinstance(default, int) and float(value) != int(value): raise ParameterError(f"must be a whole number, got {value!r}")
+                return int(value) if isinstance(default, int) else float(value)
+            if isinstance(default, tuple):
+                if not isinstance(value, (list, tuple)): raise ParameterError(f"must be a list, got {value!r}")
+                return tuple(value)
+            if value is None and may_be_empty: return None
+            if not isinstance(value, str) or not value.strip(): raise ParameterError(f"must be text{' or empty' if may_be_empty else ''}, got {value!r}")
+            return value
+        return check
+    instance = spec()
+    return {field_.name: check_for(getattr(instance, field_.name), getattr(instance, field_.name) is None or "None" in str(field_.type)) for field_ in fields(spec)}
+
+# %% ../nbs/13_tuning.ipynb #9de998fc
+def settings_disagreements(recommendations: pd.DataFrame, # tuned from a history: the rule's column, segment, current_threshold (the history's latest)
+                           settings: SettingsInForce, # the settings file's
+                           rule: str = "scenario", # the recommendations' column naming the rule
+                          ) -> pd.DataFrame:
+    "Each rule and segment whose threshold the settings state and the history's latest threshold in force differs from."
+    rows = []
+    for row in recommendations.itertuples():
+        stated = settings.rules.get(getattr(row, rule), {}).get("threshold")
+        value = stated.get(row.segment, stated.get("default")) if isinstance(stated, dict) else stated
+        if value is not None and not math.isclose(value, row.current_threshold, rel_tol=1e-9):
+            rows.append({rule: getattr(row, rule), "segment": row.segment, "settings": value, "history (latest)": row.current_threshold})
+    return pd.DataFrame(rows, columns=[rule, "segment", "settings", "history (latest)"])
 
 # %% ../nbs/13_tuning.ipynb #4d878a13
 HISTORY_COLUMNS = ["alert_id", "detector", "segment", "subject_id", "instrument_id", "window_start", "window_end", "driving_value", "threshold_in_force", "review_kind", "disposition"]

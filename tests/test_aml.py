@@ -143,15 +143,32 @@ def test_aml_tuning_report_on_a_bank_read_through_its_mapping(tmp_path):
     bank = generate_labelled_bank(BankConfig(customers=80, transactions=3_000, days=30, seed=12), TypologyConfig({"structuring": 1, "rapid_movement": 1, "fan_out": 1}))
     write_bank(bank, parquet)
     german_export(bank, folder, tmp_path / "mapping.yaml")
-    run = ("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", folder, "-p", "bank_mapping", "mapping.yaml", "-p", "sensitivity_scenarios", "[structuring]", "--no-progress")
+    # the bank's settings in force: a per-segment large-cash threshold over three days, its own structuring floor and count, a lower outflow ratio
+    (tmp_path / "settings.yaml").write_text("large_cash: {threshold: {default: 15000, Geschäftskunden: 40000}, window_days: 3}\n"
+                                            "structuring: {threshold: 2, near_threshold_floor: 7000}\nrapid_movement: {min_outflow_ratio: 0.7}\n")
+    run = ("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", folder, "-p", "bank_mapping", "mapping.yaml", "-p", "scenario_settings", "settings.yaml",
+           "-p", "sensitivity_scenarios", "[structuring, large_cash]", "--no-progress")
     mrm(*run, "--out", tmp_path / "build", cwd=tmp_path, check=0)
     (bundle,) = bundles(tmp_path / "build")
     results, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
     assert {inputs[name]["mapping_sha256"] for name in ("customers", "accounts", "transactions")} == {hashlib.sha256((tmp_path / "mapping.yaml").read_bytes()).hexdigest()}
+    assert inputs["scenario_settings"]["sha256"] == hashlib.sha256((tmp_path / "settings.yaml").read_bytes()).hexdigest()
     engine = ScenarioEngine(parquet)
-    assert {row[0] for row in results["tables"]["recommendations"]["rows"]} == {name for name in SCENARIOS if not engine.candidates(name).empty}
-    library = {row[0]: row[2] for row in results["tables"]["scenario_library"]["rows"]}
-    assert library["large_cash"] == "min_cash_total (EUR)" and "(amounts in EUR)" in results["tables"]["scenario_library"]["caption"]  # the bank's currency, as its mapping states it
+    own = {"large_cash": {"window_days": 3}, "structuring": {"near_threshold_floor": 7000}, "rapid_movement": {"min_outflow_ratio": 0.7}}
+    assert {row[0] for row in results["tables"]["recommendations"]["rows"]} == {name for name in SCENARIOS if not engine.candidates(name, own.get(name)).empty}  # at the bank's parameters
+    table = results["tables"]["recommendations"]; column = table["columns"].index
+    current = {(row[0], row[1]): row[column("current")] for row in table["rows"]}
+    assert {current[key] for key in current if key[0] == "structuring"} == {2} and current.get(("large_cash", "Geschäftskunden"), 40_000) == 40_000
+    assert {value for (name, segment), value in current.items() if name == "large_cash" and segment != "Geschäftskunden"} == {15_000}
+    library = {row[0]: row for row in results["tables"]["scenario_library"]["rows"]}
+    assert library["large_cash"][2:] == ["min_cash_total (EUR)", "default 15,000; Geschäftskunden 40,000", 3, "threshold, window_days 3"], library["large_cash"]
+    assert library["velocity"][-1] == "none: library defaults" and "(amounts in EUR)" in results["tables"]["scenario_library"]["caption"]  # the bank's currency, as its mapping states it
+    stressed = {(row[0], row[1]): row for row in results["tables"]["sensitivity"]["rows"]}  # each parameter moved from the bank's value
+    at_settings = alerts(engine, "large_cash", {"default": 15_000, "small_business": 40_000}, {"window_days": 3})
+    shifts = results["tables"]["sensitivity"]["columns"]
+    assert stressed[("large_cash", "min_cash_total")][shifts.index("+0%")].endswith(f"/ {len(at_settings):,}")
+    raised = alerts(engine, "large_cash", {"default": 15_000 * 1.5, "small_business": 40_000 * 1.5}, {"window_days": 3})  # a per-segment threshold moves segment by segment
+    assert stressed[("large_cash", "min_cash_total")][shifts.index("+50%")].endswith(f"/ {len(raised):,}")
     assert {row[1] for row in results["tables"]["recommendations"]["rows"]} <= {"Privatkunden", "Geschäftskunden", "Firmenkunden", "Vermögende Privatkunden", "Zahlungsinstitute"}  # tuned per segment of the bank's own
 
 

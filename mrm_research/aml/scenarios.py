@@ -6,7 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
-import functools
+import functools, math
 import duckdb, numpy as np, pandas as pd, pyarrow as pa, sqlglot
 import sqlglot.dialects.duckdb  # sqlglot loads a dialect when first asked for it: here with the module (0.05 s), not inside the first scenario run
 from sqlglot import expressions as exp
@@ -22,9 +22,9 @@ from ..engines.spark import arrow_frame, ctes_computed_once, own_state, spark_fr
 __all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'IN_HUNDREDTHS', 'CYCLE_MAX_HOPS', 'SCENARIOS',
            'ACCOUNT_CUSTOMERS', 'BANK_DATASETS', 'ENGINES', 'ALERT_COLUMNS', 'Parameter', 'Scenario',
            'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql', 'EngineTraits', 'window_measures',
-           'running_windows_sql', 'last_day_sql', 'cycle_sql', 'joined_transactions_sql', 'transaction_view_sql',
-           'bank_tables', 'parquet_bank', 'one_currency_problem', 'ScenarioEngine', 'get_scenario',
-           'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions']
+           'running_windows_sql', 'last_day_sql', 'cycle_sql', 'scenario_checks', 'joined_transactions_sql',
+           'transaction_view_sql', 'bank_tables', 'parquet_bank', 'one_currency_problem', 'ScenarioEngine',
+           'get_scenario', 'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -38,12 +38,21 @@ class Parameter:
     description: str
     integer: bool = False
 
-    def check(self, value: float, scenario: str) -> float:
+    def bounds(self, currency: str | None = None) -> tuple[float, float, str]:
+        "The valid range and unit: an amount's range is stated in US dollars, so for amounts in another currency only its sign is checked (0 to no limit, in that currency)."
+        if self.unit == "USD" and currency not in (None, "USD"): return 0.0, math.inf, currency
+        return self.minimum, self.maximum, self.unit
+
+    def check(self, value: float, scenario: str,
+              currency: str | None = None, # the one currency of the bank's amounts (see `bounds`); None: as stated
+             ) -> float:
         "The value, or a clear error naming scenario, parameter, unit and range."
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise ParameterError(f"scenario {scenario}: parameter {self.name} must be a number ({self.unit}), got {value!r}")
-        if not self.minimum <= value <= self.maximum:
-            raise ParameterError(f"scenario {scenario}: parameter {self.name} = {value:g} {self.unit} is outside its valid range [{self.minimum:g}, {self.maximum:g}]")
+        low, high, unit = self.bounds(currency)
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or value != value:
+            raise ParameterError(f"scenario {scenario}: parameter {self.name} must be a number ({unit}), got {value!r}")
+        if not low <= value <= high:
+            number = lambda x: "no limit" if x == math.inf else f"{x:,.0f}" if float(x).is_integer() else f"{x:,g}"
+            raise ParameterError(f"scenario {scenario}: parameter {self.name} = {number(value)} {unit} is outside its valid range [{number(low)}, {number(high)}]")
         if self.integer and float(value) != int(value): raise ParameterError(f"scenario {scenario}: parameter {self.name} must be a whole number, got {value}")
         return int(value) if self.integer else float(value)
 
@@ -62,16 +71,18 @@ class Scenario:
     custom_sql: str | None = None  # full candidate query, for scenarios that do not fit the pattern
     after_windows: str | None = None  # for a scenario built on the sliding windows: more CTEs after `best_windows` (from a comma) and the final SELECT
 
-    def values(self, overrides: dict | None = None) -> dict:
+    def values(self, overrides: dict | None = None,
+               currency: str | None = None, # the one currency of the bank's amounts (an engine's `currency`): amounts are checked in it (`Parameter.bounds`)
+              ) -> dict:
         "Defaults overridden by `overrides`, every value checked; unknown names refused."
         known = {p.name: p for p in (self.threshold, *self.parameters)}
         unknown = set(overrides or {}) - set(known)
         if unknown: raise ParameterError(f"scenario {self.name} has no parameter(s) {', '.join(sorted(unknown))}; it has {', '.join(known)}")
-        return {name: p.check((overrides or {}).get(name, p.default), self.name) for name, p in known.items()}
+        return {name: p.check((overrides or {}).get(name, p.default), self.name, currency) for name, p in known.items()}
 
-    def _parts(self, overrides: dict | None) -> tuple[dict, str, str, str]:
+    def _parts(self, overrides: dict | None, currency: str | None = None) -> tuple[dict, str, str, str]:
         "The checked values, and the driving value, relevant filter and condition with them filled in."
-        values = self.values(overrides)
+        values = self.values(overrides, currency)
         return values, *(part.format(**values) for part in (self.driving, self.relevant, self.condition))
 
     def rule_sql(self, overrides: dict | None = None) -> str:
@@ -85,7 +96,7 @@ class Scenario:
                       traits: EngineTraits | None = None, # how the engine computes and what it knows of its data (an engine's `traits`); default `EngineTraits()`: SQL any engine runs
                      ) -> str:
         "SQL giving one row per customer and period: the window ending in the period with the highest positive driving value (before the threshold)."
-        values, driving, relevant, condition = self._parts(overrides)
+        values, driving, relevant, condition = self._parts(overrides, traits.currency if traits else None)
         if self.custom_sql: return self.custom_sql.format(**values)
         windows = sliding_window_sql(relevant, driving, condition, values['window_days'], traits)
         return f"WITH {windows}{self.after_windows.format(**values) if self.after_windows else ' SELECT * FROM best_windows'}"
@@ -137,6 +148,7 @@ class EngineTraits:
     running_sums: bool = False  # the engine adds up a sliding frame again for every row, as Spark does: window sums from running totals (`_measure`)
     sums_in_hundredths: bool = False  # sums of amounts added as whole hundredths in 64-bit integers (Spark, where they fit; `_daily_value`)
     last_day: int | None = None  # the last day index of `tx`, read once by the engine; None: each query reads it (`last_day_sql`)
+    currency: str | None = None  # the one currency of the amounts, where the data state it: amount parameters are checked in it (`Parameter.bounds`)
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-running-windows
 def window_measures(*expressions: str, # SQL over a window's aggregates (a driving value, a condition)
@@ -367,6 +379,12 @@ WHERE peer_median > 0""",  # the median in double precision: DuckDB rounds the m
              relevant="direction = 'debit'"),
 ]}
 
+def scenario_checks(currency: str | None = None, # the one currency of the bank's amounts: amounts are checked in it (`Parameter.bounds`)
+                   ) -> dict[str, dict]:
+    "Per scenario, a check of each parameter a bank's settings may give (`tuning.read_settings`): its threshold as `threshold`, the others by name."
+    check = lambda parameter, scenario: lambda value: parameter.check(value, scenario, currency)
+    return {name: {"threshold": check(s.threshold, name), **{p.name: check(p, name) for p in s.parameters}} for name, s in SCENARIOS.items()}
+
 # %% ../../nbs/12_aml_scenarios.ipynb #98390894
 ACCOUNT_CUSTOMERS = "SELECT a.account_id, a.last_activity_on, c.customer_id, c.segment, c.customer_number FROM accounts a JOIN customer_numbers c ON c.customer_id = a.customer_id"  # each account with its customer
 
@@ -488,7 +506,7 @@ class ScenarioEngine:
     def traits(self) -> EngineTraits:
         "What the scenarios' SQL is written for on this engine: its ways of computing (the class's attributes) and the facts of its data (read once)."
         return EngineTraits(window_frames=self.window_frames, amounts_never_negative=self.amounts_never_negative, rounds_wide_decimals=self.rounds_wide_decimals,
-                            running_sums=self.running_sums, sums_in_hundredths=self.sums_in_hundredths, last_day=self._facts["last_day"])
+                            running_sums=self.running_sums, sums_in_hundredths=self.sums_in_hundredths, last_day=self._facts["last_day"], currency=self.currency)
 
     def query(self, sql: str) -> pd.DataFrame:
         "Run SQL (DuckDB dialect) against the engine's views."
@@ -629,7 +647,7 @@ def alerts(engine: ScenarioEngine, # the data
           ) -> pd.DataFrame:
     "The alerts table: alert id, customer, scenario, segment, driving value, window, triggering transaction ids."
     rule = get_scenario(scenario)
-    values = rule.values(parameters)
+    values = rule.values(parameters, engine.currency)
     thresholds = values[rule.threshold.name] if thresholds is None else thresholds
     frame = engine.candidates(rule, parameters) if candidates is None else candidates
     frame = frame[frame.driving_value.to_numpy() >= segment_thresholds(thresholds, frame.segment)].copy()

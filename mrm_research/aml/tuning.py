@@ -4,19 +4,20 @@
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-002
 from __future__ import annotations
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import numpy as np, pandas as pd
 from .scenarios import SCENARIOS, ScenarioEngine, get_scenario, segment_thresholds, window_transactions, alerts as scenario_alerts
 from .. import tuning
-from ..tuning import EVIDENCE, TuningConfig  # the shared stated choices, re-exported for existing callers
+from ..tuning import EVIDENCE, SettingsInForce, TuningConfig  # the shared stated choices, re-exported for existing callers
 from ..core import ParameterError
 
 # %% auto #0
-__all__ = ['SCENARIO_RISK', 'HISTORY_KINDS', 'label_candidates', 'ScenarioTuning', 'tune_scenario', 'pattern_detection',
-           'detection_from_alerts', 'recall_by_typology', 'sensitivity', 'tuning_schedule', 'LibraryTuning',
-           'tune_library', 'scenario_pattern_recall', 'capacity_table', 'tune_from_history', 'alert_history_from_bank',
-           'plot_threshold_curves', 'plot_precision_recall', 'plot_segment_heatmap', 'library_table', 'btl_table',
-           'btl_scenario_summary', 'recommendation_table', 'sensitivity_table', 'conclusion']
+__all__ = ['SCENARIO_RISK', 'HISTORY_KINDS', 'label_candidates', 'labelled_windows', 'ScenarioTuning', 'tune_scenario',
+           'pattern_detection', 'detection_from_alerts', 'recall_by_typology', 'sensitivity', 'tuning_schedule',
+           'LibraryTuning', 'tune_library', 'scenario_pattern_recall', 'capacity_table', 'tune_from_history',
+           'alert_history_from_bank', 'plot_threshold_curves', 'plot_precision_recall', 'plot_segment_heatmap',
+           'library_table', 'btl_table', 'btl_scenario_summary', 'recommendation_table', 'sensitivity_table',
+           'conclusion']
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-005
 def label_candidates(engine: ScenarioEngine, # the data (with transaction_labels.parquet beside it)
@@ -26,15 +27,21 @@ def label_candidates(engine: ScenarioEngine, # the data (with transaction_labels
                      parameters: dict | None = None, # scenario parameters used for the candidates
                     ) -> tuple[pd.DataFrame, np.ndarray]:
     "Candidates with `is_suspicious`, and per target pattern its highest candidate value (-inf if never a candidate)."
-    rule = get_scenario(scenario); window = rule.values(parameters)["window_days"]
+    labelled, windows = labelled_windows(engine, scenario, candidates, labels, parameters)
+    return labelled, windows.groupby("pattern_id", sort=False).driving_value.max().to_numpy(dtype=float)
+
+def labelled_windows(engine: ScenarioEngine, scenario: str, candidates: pd.DataFrame, labels: pd.DataFrame, parameters: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Candidates with `is_suspicious` (as `label_candidates`), and every candidate window holding a target pattern's transactions: pattern_id, segment, driving_value, patterns in their labels' order (one in no window: one row, no segment, -inf)."
+    rule = get_scenario(scenario); window = rule.values(parameters, engine.currency)["window_days"]
     sar = labels[labels.is_sar.astype(bool)]
     inside = window_transactions(engine, candidates, window).merge(sar, on="transaction_id")
     suspicious = inside[["customer_id", "window_index"]].drop_duplicates().assign(is_suspicious=True)
     labelled = candidates.merge(suspicious, on=["customer_id", "window_index"], how="left")
     labelled["is_suspicious"] = labelled.is_suspicious.fillna(False).astype(bool)
-    targets = sar[sar.typology.isin(rule.typologies)].pattern_id.unique()
-    seen = inside[inside.pattern_id.isin(targets)].merge(candidates, on=["customer_id", "window_index"]).groupby("pattern_id").driving_value.max()
-    return labelled, np.array([seen.get(p, -np.inf) for p in targets], dtype=float)
+    targets = pd.DataFrame({"pattern_id": sar[sar.typology.isin(rule.typologies)].pattern_id.unique()})
+    seen = inside[["pattern_id", "customer_id", "window_index"]].drop_duplicates().merge(candidates[["customer_id", "window_index", "segment", "driving_value"]], on=["customer_id", "window_index"])
+    windows = targets.merge(seen[["pattern_id", "segment", "driving_value"]], on="pattern_id", how="left")
+    return labelled, windows.assign(driving_value=windows.driving_value.astype(float).fillna(-np.inf))
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-008
 @dataclass
@@ -58,11 +65,12 @@ def tune_scenario(engine: ScenarioEngine, # the data
                   config: TuningConfig | None = None, # stated choices
                   current: float | dict | None = None, # threshold(s) in force (default: the scenario's default)
                   segments: list[str] | None = None, # segments to tune (default: all with candidates)
+                  parameters: dict | None = None, # the scenario's other parameters in force (default: the library's)
                  ) -> ScenarioTuning:
     "Sweep, BTL and ATL per segment; one recommended threshold per segment with its evidence."
     config = config or TuningConfig()
     rule = get_scenario(scenario); rng = np.random.default_rng(config.seed)
-    labelled, pattern_values = label_candidates(engine, scenario, engine.candidates(rule), labels)
+    labelled, pattern_values = label_candidates(engine, scenario, engine.candidates(rule, parameters), labels, parameters)
     labelled["disposition"] = tuning.simulate_dispositions(labelled.is_suspicious.to_numpy(), rng, config.miss_rate, config.false_escalation_rate, config.sar_share)
     labelled["productive"] = tuning.is_productive(labelled.disposition.to_numpy())
     default = rule.threshold.default if current is None else current
@@ -77,9 +85,11 @@ def tune_scenario(engine: ScenarioEngine, # the data
     return ScenarioTuning(scenario, labelled, pattern_values, sweeps, pd.DataFrame(rows, columns=tuning.RECOMMENDATION_COLUMNS), btls)  # no candidates: no rows, the columns still there
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-012
-def pattern_detection(engine: ScenarioEngine, thresholds: dict[str, float | dict], labels: pd.DataFrame) -> pd.DataFrame:
+def pattern_detection(engine: ScenarioEngine, thresholds: dict[str, float | dict], labels: pd.DataFrame,
+                      parameters: dict[str, dict] | None = None, # per scenario, its other parameters in force (default: the library's)
+                     ) -> pd.DataFrame:
     "Per planted pattern: its typology and whether any scenario alerted on its transactions at the given thresholds."
-    return detection_from_alerts([scenario_alerts(engine, name, threshold) for name, threshold in thresholds.items()], labels)
+    return detection_from_alerts([scenario_alerts(engine, name, threshold, (parameters or {}).get(name)) for name, threshold in thresholds.items()], labels)
 
 def detection_from_alerts(tables: list[pd.DataFrame], # alerts tables (scenario, transaction_ids, ...), one per scenario
                           labels: pd.DataFrame) -> pd.DataFrame:
@@ -102,25 +112,43 @@ def recall_by_typology(detection: pd.DataFrame) -> pd.DataFrame:
     return table
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-015
+def _shifted(value: float, shift: float, spec, currency: str | None) -> float:
+    "A parameter's value moved by a relative shift, kept inside its valid range (`Parameter.bounds`), rounded for a whole-number parameter."
+    low, high, _ = spec.bounds(currency)
+    moved = min(max(value * (1 + shift), low), high)
+    return int(round(moved)) if spec.integer else moved
+
+def _detected_share(windows: pd.DataFrame, # `labelled_windows`: per target pattern its candidate windows
+                    threshold: float | dict) -> float:
+    "Share of target patterns with a window at or above its segment's threshold (NaN without patterns)."
+    seen = windows[np.isfinite(windows.driving_value.to_numpy())]
+    hit = seen[seen.driving_value.to_numpy() >= segment_thresholds(threshold, seen.segment)].pattern_id.nunique()
+    return hit / windows.pattern_id.nunique() if len(windows) else float("nan")
+
 def sensitivity(engine: ScenarioEngine, scenario: str, labels: pd.DataFrame | None,
-                shifts: tuple[float, ...] = (-0.5, -0.25, -0.1, 0.0, 0.1, 0.25, 0.5), parameters: dict | None = None) -> pd.DataFrame:
-    "Alert volume and pattern recall (NaN without ground-truth labels) as each parameter moves by the given relative shifts."
-    rule = get_scenario(scenario); base = rule.values(parameters)
+                shifts: tuple[float, ...] = (-0.5, -0.25, -0.1, 0.0, 0.1, 0.25, 0.5),
+                parameters: dict | None = None, # the scenario's parameters in force (default: the library's)
+                threshold: float | dict | None = None, # the threshold in force, one or per segment (default: the parameters'); a per-segment threshold moves segment by segment
+               ) -> pd.DataFrame:
+    "Alert volume and pattern recall (NaN without ground-truth labels) as each parameter moves by the given relative shifts from its value in force."
+    rule = get_scenario(scenario); base = rule.values(parameters, engine.currency)
+    in_force = base[rule.threshold.name] if threshold is None else threshold
     specs = {p.name: p for p in (rule.threshold, *rule.parameters)}
-    rows, runs = [], {}  # candidates and pattern values per distinct query: the threshold's shifts, and each parameter's zero shift, run the same query
+    rows, runs = [], {}  # candidates and pattern windows per distinct query: the threshold's shifts, and each parameter's zero shift, run the same query
     for name, spec in specs.items():
         for shift in shifts:
-            value = min(max(base[name] * (1 + shift), spec.minimum), spec.maximum)
-            value = int(round(value)) if spec.integer else value
-            moved = {**base, name: value}
-            query = (rule.candidate_sql(moved), moved.get("window_days"))
+            if name == rule.threshold.name:
+                moved = base
+                limit = {segment: _shifted(t, shift, spec, engine.currency) for segment, t in in_force.items()} if isinstance(in_force, dict) else _shifted(in_force, shift, spec, engine.currency)
+                value = ", ".join(f"{segment} {t:g}" for segment, t in limit.items()) if isinstance(limit, dict) else limit
+            else: value = _shifted(base[name], shift, spec, engine.currency); moved, limit = {**base, name: value}, in_force
+            query = (rule.candidate_sql(moved, engine.traits), moved.get("window_days"))
             if query not in runs:
                 candidates = engine.candidates(rule, moved)
-                runs[query] = candidates.driving_value.to_numpy(), label_candidates(engine, scenario, candidates, labels, moved)[1] if labels is not None else np.zeros(0)
-            driving_values, pattern_values = runs[query]
-            threshold = moved[rule.threshold.name]
-            rows.append({"parameter": name, "shift": shift, "value": value, "alerts": int((driving_values >= threshold).sum()),
-                         "pattern_recall": float(np.mean(pattern_values >= threshold)) if len(pattern_values) else float("nan")})
+                runs[query] = candidates, labelled_windows(engine, scenario, candidates, labels, moved)[1] if labels is not None else None
+            candidates, windows = runs[query]
+            rows.append({"parameter": name, "shift": shift, "value": value, "alerts": int((candidates.driving_value.to_numpy() >= segment_thresholds(limit, candidates.segment)).sum()),
+                         "pattern_recall": _detected_share(windows, limit) if windows is not None else float("nan")})
     return pd.DataFrame(rows)
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-018
@@ -145,11 +173,19 @@ class LibraryTuning:
     detection: pd.DataFrame  # per planted pattern at the recommended thresholds (empty without ground truth)
     config: TuningConfig
     evidence: str = "ground truth"  # "ground truth" (synthetic bank, simulated dispositions) or "history" (the bank's own dispositions)
+    settings: SettingsInForce = field(default_factory=lambda: SettingsInForce({}))  # the bank's settings the scenarios ran at (none: the library's defaults)
+
+    def in_force(self, scenario: str) -> float | dict:
+        "A library scenario's threshold in force: the bank's setting (one, or per segment), else the library's default."
+        return self.settings.threshold(scenario, SCENARIOS[scenario].threshold.default)
 
     def recommended_thresholds(self) -> dict[str, dict]:
-        "Per scenario, the recommended threshold per segment (with the library scenario's default for segments not tuned)."
-        return {name: {**dict(zip(t.recommendations.segment, t.recommendations.recommended_threshold)),
-                       **({"default": SCENARIOS[name].threshold.default} if name in SCENARIOS else {})} for name, t in self.scenarios.items()}
+        "Per scenario, the recommended threshold per segment (with the threshold in force for segments not tuned)."
+        def others(name: str) -> dict:
+            if name not in SCENARIOS: return {}
+            in_force = self.in_force(name)
+            return {segment: t for segment, t in in_force.items()} if isinstance(in_force, dict) else {"default": in_force}
+        return {name: {**others(name), **dict(zip(t.recommendations.segment, t.recommendations.recommended_threshold))} for name, t in self.scenarios.items()}
     def summary(self) -> str:
         changed = self.recommendations[self.recommendations.recommended_threshold != self.recommendations.current_threshold]
         recall = f"pattern recall at recommended thresholds {self.detection.detected.mean():.1%}" if len(self.detection) else "pattern recall not measurable (no ground truth)"
@@ -157,14 +193,16 @@ class LibraryTuning:
     def to_dict(self) -> dict: return {"recommendations": self.recommendations.to_dict(orient="records")}
 
 def tune_library(engine: ScenarioEngine, labels: pd.DataFrame, scenarios: list[str] | None = None,
-                 config: TuningConfig | None = None, segments: list[str] | None = None) -> LibraryTuning:
-    "Tune each scenario per segment, then measure typology recall at the recommended thresholds."
-    config = config or TuningConfig()
-    tuned = {name: tune_scenario(engine, name, labels, config, segments=segments) for name in (scenarios or list(SCENARIOS))}
-    recommendations = pd.concat([t.recommendations.assign(scenario=name) for name, t in tuned.items()], ignore_index=True)
-    recommendations = recommendations[["scenario", *[c for c in recommendations.columns if c != "scenario"]]]
-    result = LibraryTuning(tuned, recommendations, pd.DataFrame(), config)
-    result.detection = pattern_detection(engine, result.recommended_thresholds(), labels)
+                 config: TuningConfig | None = None, segments: list[str] | None = None,
+                 settings: SettingsInForce | None = None, # the bank's settings in force (`tuning.read_settings` with `scenario_checks`); default: the library's
+                ) -> LibraryTuning:
+    "Tune each scenario per segment at the settings in force, then measure typology recall at the recommended thresholds (same parameters)."
+    config, settings = config or TuningConfig(), settings or SettingsInForce({})
+    result = LibraryTuning({}, pd.DataFrame(), pd.DataFrame(), config, settings=settings)
+    result.scenarios = {name: tune_scenario(engine, name, labels, config, result.in_force(name), segments, settings.parameters(name)) for name in (scenarios or list(SCENARIOS))}
+    recommendations = pd.concat([t.recommendations.assign(scenario=name) for name, t in result.scenarios.items()], ignore_index=True)
+    result.recommendations = recommendations[["scenario", *[c for c in recommendations.columns if c != "scenario"]]]
+    result.detection = pattern_detection(engine, result.recommended_thresholds(), labels, {name: settings.parameters(name) for name in result.scenarios})
     return result
 
 def scenario_pattern_recall(library: LibraryTuning) -> dict[str, float]:
@@ -260,11 +298,18 @@ def plot_segment_heatmap(library: LibraryTuning, value: str = "alerts"):
 
 # %% ../../nbs/14_aml_tuning.ipynb #14-aml-tuning-029
 def library_table(currency: str | None = None, # the one currency of the bank's amounts (an engine's `currency`): a threshold in USD is in it; None: as the library states them
+                  settings: SettingsInForce | None = None, # the bank's settings in force; none: the library's defaults, shown as such
                  ) -> pd.DataFrame:
-    "The scenario library: description, target typologies, threshold parameter and default."
+    "The scenario library: target typologies, threshold parameter, and the threshold and window the scenarios run at; with the bank's settings, what they set (the rest is the library's default)."
     unit = lambda parameter: currency if currency and parameter.unit == "USD" else parameter.unit
+    if not (settings and settings.rules):
+        return pd.DataFrame([{"scenario": s.name, "targets": ", ".join(s.typologies), "threshold": f"{s.threshold.name} ({unit(s.threshold)})",
+                              "default": s.threshold.default, "window (days)": s.values()["window_days"]} for s in SCENARIOS.values()])
+    words = lambda t: "; ".join(f"{segment} {value:,g}" for segment, value in t.items()) if isinstance(t, dict) else f"{t:,g}"
     return pd.DataFrame([{"scenario": s.name, "targets": ", ".join(s.typologies), "threshold": f"{s.threshold.name} ({unit(s.threshold)})",
-                          "default": s.threshold.default, "window (days)": s.values()["window_days"]} for s in SCENARIOS.values()])
+                          "in force": words(settings.threshold(s.name, s.threshold.default)), "window (days)": s.values(settings.parameters(s.name), currency)["window_days"],
+                          "set by the bank": ", ".join(name if name == "threshold" else f"{name} {value:,g}" for name, value in settings.rules.get(s.name, {}).items()) or "none: library defaults"}
+                         for s in SCENARIOS.values()])
 
 def btl_table(library: LibraryTuning) -> pd.DataFrame:
     "Every below-the-line band reviewed, by scenario and segment (the shared `tuning.btl_table`)."
@@ -286,9 +331,12 @@ def recommendation_table(library: LibraryTuning) -> pd.DataFrame:
     return table[["scenario", "segment", "current_threshold", "recommended_threshold", "alerts", "productive_rate", "precision", "recall", "decision"]].rename(
         columns={"current_threshold": "current", "recommended_threshold": "recommended", "productive_rate": "productive rate"}).dropna(axis=1, how="all")
 
-def sensitivity_table(engine: ScenarioEngine, labels: pd.DataFrame | None, scenarios: list[str]) -> pd.DataFrame:
+def sensitivity_table(engine: ScenarioEngine, labels: pd.DataFrame | None, scenarios: list[str],
+                      settings: SettingsInForce | None = None, # the bank's settings in force: each parameter moves from its value there; default: the library's
+                     ) -> pd.DataFrame:
     "Sensitivity of the chosen scenarios, pivoted: one row per parameter, 'pattern recall / alerts' (alerts only without labels) per shift."
-    frames = [sensitivity(engine, name, labels).assign(scenario=name) for name in scenarios]
+    settings = settings or SettingsInForce({})
+    frames = [sensitivity(engine, name, labels, parameters=settings.parameters(name), threshold=settings.threshold(name, get_scenario(name).threshold.default)).assign(scenario=name) for name in scenarios]
     if not frames: return pd.DataFrame({"scenario": ["(none)"]})
     table = pd.concat(frames)
     table["cell"] = [f"{a:,}" if r != r else f"{r:.0%} / {a:,}" for r, a in zip(table.pattern_recall, table.alerts)]
