@@ -21,9 +21,9 @@ __all__ = ['DISPOSITIONS', 'CHOICE_WORDS', 'EVIDENCE', 'RECOMMENDATION_COLUMNS',
            'above_the_line', 'TuningConfig', 'config_table', 'require_evidence', 'missing_part', 'decide_threshold',
            'scaled_parameters', 'tune_segment', 'segment_recommendation', 'DetectorTuning', 'tune_candidates',
            'check_history', 'threshold_in_force', 'tune_history_segment', 'tune_from_history', 'review_history',
-           'segment_thresholds', 'SettingsInForce', 'read_settings', 'dataclass_checks', 'settings_disagreements',
-           'detector_history', 'btl_table', 'btl_findings', 'tuning_schedule', 'compact_number',
-           'plot_threshold_curves']
+           'segment_thresholds', 'by_segment', 'threshold_words', 'SettingsInForce', 'read_settings', 'finite_number',
+           'with_own_rules', 'dataclass_checks', 'settings_disagreements', 'detector_history', 'btl_table',
+           'btl_findings', 'tuning_schedule', 'compact_number', 'plot_threshold_curves']
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-005
 DISPOSITIONS = ("sar_filed", "productive", "closed")
@@ -436,6 +436,14 @@ def segment_thresholds(thresholds: float | dict, segments: pd.Series) -> np.ndar
     if missing: raise ParameterError(f"no threshold for segment(s) {', '.join(sorted(missing))} and no 'default'")
     return segments.map(lambda s: thresholds.get(s, thresholds.get("default"))).to_numpy(dtype=float)
 
+def by_segment(threshold: float | dict) -> dict:
+    "A threshold as a per-segment mapping (one number is the 'default' of every segment), for recommendations per segment to go over: `{**by_segment(in_force), **recommended}`."
+    return dict(threshold) if isinstance(threshold, dict) else {"default": float(threshold)}
+
+def threshold_words(threshold: float | dict) -> str:
+    "A threshold in force as a table cell reads it: '15,000', or per segment 'default 15,000; business 40,000'."
+    return "; ".join(f"{segment} {value:,g}" for segment, value in threshold.items()) if isinstance(threshold, dict) else f"{threshold:,g}"
+
 # %% ../nbs/13_tuning.ipynb #66935b62
 @dataclass(frozen=True)
 class SettingsInForce:
@@ -496,6 +504,17 @@ def read_settings(source: str | Path | dict | None, # a YAML file of {rule: {thr
     if problems: raise ParameterError(f"{where}: {len(problems)} problem{'s' if len(problems) > 1 else ''}: " + "; ".join(problems))
     return SettingsInForce(rules, str(path) if path else "", sha256_file(path) if path else "")
 
+def finite_number(value) -> float:
+    "A number (not a flag, not NaN or infinite) as a float, else a ParameterError saying what was given."
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value): raise ParameterError(f"must be a number, got {value!r}")
+    return float(value)
+
+def with_own_rules(checks: dict[str, dict], # the library's checks per rule
+                   rules, # the rules an alert history holds (a bank's own among them)
+                  ) -> dict[str, dict]:
+    "The library's checks, and for each rule of a history the library does not have (a bank's own scenario or detector) a check of its threshold: the only setting of it this library can read."
+    return {**{str(rule): {"threshold": finite_number} for rule in rules if str(rule) not in checks}, **checks}
+
 def dataclass_checks(spec: type, # a detector's parameters (a dataclass with defaults)
                     ) -> dict[str, Callable]:
     "A check per field of a parameters dataclass, by its default's type: a number for a number (a whole one for an integer, finite), true / false for a flag, text for text (or empty where the field may be None), a list for a tuple."
@@ -505,9 +524,9 @@ def dataclass_checks(spec: type, # a detector's parameters (a dataclass with def
                 if not isinstance(value, bool): raise ParameterError(f"must be true or false, got {value!r}")
                 return value
             if isinstance(default, (int, float)):
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value): raise ParameterError(f"must be a number, got {value!r}")
-                if isinstance(default, int) and float(value) != int(value): raise ParameterError(f"must be a whole number, got {value!r}")
-                return int(value) if isinstance(default, int) else float(value)
+                number = finite_number(value)
+                if isinstance(default, int) and number != int(number): raise ParameterError(f"must be a whole number, got {value!r}")
+                return int(number) if isinstance(default, int) else number
             if isinstance(default, tuple):
                 if not isinstance(value, (list, tuple)): raise ParameterError(f"must be a list, got {value!r}")
                 return tuple(value)

@@ -39,8 +39,9 @@ def test_tuning_from_dispositions_alone(tmp_path):
                                      review_kind=lambda f: f.review_kind.map({"above_the_line": "ATL", "below_the_line_sample": "BTL"})).rename(columns={ours: theirs for ours, theirs in names.items()})
     codes = "{disposition: {sar_filed: SAR, productive: ESC, closed: NFA}, review_kind: {above_the_line: ATL, below_the_line_sample: BTL}}"
     (tmp_path / "columns.yaml").write_text("\n".join(f"{ours}: {theirs}" for ours, theirs in names.items()))
+    (tmp_path / "settings.yaml").write_text("wire_velocity: {threshold: {personal: 100, business: 120}}\ncash_in_band: {threshold: 100}\n")  # its settings file: its own scenarios' thresholds
     bundle, results, rows = run_on_history("aml_tuning.ipynb", exported, tmp_path, "-p", "scenarios", "[wire_velocity, cash_in_band]", "-p", "history_codes", codes,
-                                           "-p", "history_columns", tmp_path / "columns.yaml", model_id="BANK-HISTORY")
+                                           "-p", "history_columns", tmp_path / "columns.yaml", "-p", "scenario_settings", tmp_path / "settings.yaml", model_id="BANK-HISTORY")
     assert results["metrics"]["evidence"]["value"] == "history"
     table = results["tables"]["recommendations"]
     assert "recall" not in table["columns"] and "precision" not in table["columns"]  # not measurable without ground truth
@@ -48,12 +49,13 @@ def test_tuning_from_dispositions_alone(tmp_path):
     assert rows[("wire_velocity", "business")]["recommended"] > 100 and rows[("wire_velocity", "business")]["decision"].startswith("raise")
     assert rows[("cash_in_band", "personal")]["recommended"] >= 100 and "no below-the-line sample" in rows[("cash_in_band", "personal")]["decision"]  # never lowered without BTL evidence
     findings = {f["id"]: f for f in results["findings"]}
-    assert sorted(findings) == ["BTL-LOWER", "BTL-UNREVIEWED"]  # wire_velocity/personal is lowered; cash_in_band has no BTL review
+    assert sorted(findings) == ["BTL-LOWER", "BTL-UNREVIEWED", "TUNE-SETTINGS"]  # wire_velocity/personal is lowered; cash_in_band has no BTL review; the settings file disagrees with the history
+    assert results["tables"]["settings_against_history"]["rows"] == [["wire_velocity", "business", 120.0, 100.0]]  # the history's alerts were raised at 100 where the file says 120
     assert "wire_velocity (personal)" in findings["BTL-LOWER"]["detail"] and "cash_in_band" not in findings["BTL-LOWER"]["detail"]
     assert "cash_in_band (personal)" in findings["BTL-UNREVIEWED"]["detail"] and "wire_velocity" not in findings["BTL-UNREVIEWED"]["detail"]
     assert "recall_by_typology" not in results["tables"] and "pattern_recall" not in results["metrics"]
     inputs = json.loads((bundle / "inputs.json").read_text())
-    assert set(inputs) == {"alert_history"} and inputs["alert_history"]["codes"]["disposition"]["sar_filed"] == "SAR" and inputs["alert_history"]["columns"] == names  # no labels, no transactions were read; the translation is on record
+    assert set(inputs) == {"alert_history", "scenario_settings"} and inputs["alert_history"]["codes"]["disposition"]["sar_filed"] == "SAR" and inputs["alert_history"]["columns"] == names  # no labels, no transactions were read; the translation is on record
     notebook = (bundle / "notebook.ipynb").read_text()
     assert "Not run:** segmentation" in notebook and "Not measurable:** recall" in notebook
 

@@ -261,8 +261,11 @@ def test_monitoring_report_on_a_foreign_exchange_with_its_vendors_labels_and_his
                              threshold_in_force=history.driving_value, review_kind="above_the_line",  # every candidate was alerted and reviewed at its own value
                              disposition=np.where(history.detector == "mixer_use", "sar_filed", "closed"))
     history.drop(columns=["customer_id", "first_time", "last_time", "evidence"]).to_csv(tmp_path / "history.csv", index=False)
+    # its detector settings: bridge payments and releases matched within 15 minutes (acct-4's crossings take 20), a per-segment threshold for nested exchanges
+    (tmp_path / "settings.yaml").write_text("chain_hopping: {max_minutes: 15}\nnested_exchange: {threshold: {default: 15, vip: 25}}\n")
     mrm("run", REPO / "nbs/validation/crypto_monitoring.ipynb", "-p", "data_dir", data, "-p", "alert_history", tmp_path / "history.csv", "-p", "vendor_labels", tmp_path / "vendor.csv",
-        "-p", "label_mapping", tmp_path / "mapping.yaml", "-p", "exchange_layout", tmp_path / "layout.yaml", "--model-id", "FOREIGN-EXCHANGE", "--out", tmp_path / "out", "--no-progress", check=0, cwd=tmp_path)
+        "-p", "label_mapping", tmp_path / "mapping.yaml", "-p", "exchange_layout", tmp_path / "layout.yaml", "-p", "detector_settings", tmp_path / "settings.yaml",
+        "--model-id", "FOREIGN-EXCHANGE", "--out", tmp_path / "out", "--no-progress", check=0, cwd=tmp_path)
     (bundle,) = bundles(tmp_path / "out")
     results = json.loads((bundle / "results.json").read_text())
     inputs = json.loads((bundle / "inputs.json").read_text())
@@ -270,7 +273,11 @@ def test_monitoring_report_on_a_foreign_exchange_with_its_vendors_labels_and_his
     assert inputs["chain_transfers"]["columns"] == names and inputs["chain_addresses"]["codes"] == {"role": wallet_types}  # the layout each file was read through
     assert results["metrics"]["evidence"]["value"] == "history"
     volume = {row[0]: dict(zip(results["tables"]["detection_default"]["columns"], row)) for row in results["tables"]["detection_default"]["rows"]}
-    assert volume["mixer_use"]["candidates"] == 1 and volume["chain_hopping"]["candidates"] == 2  # reached only through the mapped labels
+    assert volume["mixer_use"]["candidates"] == 1  # reached only through the mapped labels
+    assert volume["chain_hopping"]["candidates"] == 1 and found["chain_hopping"].customer_id.tolist() == ["acct-1", "acct-4"]  # at its 15 minutes acct-4's crossings are not matched, as at 60 they are
+    assert len(inputs["detector_settings"]["sha256"]) == 64 and volume["nested_exchange"]["threshold in force"] == "default 15; vip 25"
+    library = {row[0]: dict(zip(results["tables"]["detector_library"]["columns"], row)) for row in results["tables"]["detector_library"]["rows"]}
+    assert library["chain_hopping"]["set by the exchange"] == "max_minutes" and "max_minutes=15" in library["chain_hopping"]["parameters"]
     recommended = {(row[0], row[1]) for row in results["tables"]["recommendations"]["rows"]}
     assert ("mixer_use", "standard") in recommended and ("peel_chain", "vip") in recommended
     assert "clustering_precision" not in results["metrics"]  # no ownership truth: not measured

@@ -105,15 +105,25 @@ def test_report_on_a_venues_own_layout_and_history(tmp_path):
                   "aggressor_side": {"buy": ["B"], "sell": ["S"]}, **{column: {role: [code] for role, code in codes.items()} for column, codes in classes.items()}},
         "time": {"unit": "ms", "zone": "Asia/Tokyo"}, "time_by_dataset": {"announcements": {"unit": "ns", "zone": "UTC"}},
         "units": {"order_events": {"price": 0.0001}, "executions": {"price": 0.0001}, "instruments": {"price": 0.0001}}}))
-    alert_history_from_market(market, TuningConfig(seed=3)).to_csv(tmp_path / "history.csv", index=False)
+    alert_history_from_market(market, TuningConfig(seed=3)).to_csv(tmp_path / "history.csv", index=False)  # its alerts raised at the library's thresholds
+    # its detector settings: a shorter wash-trade episode gap, a five-minute closing window at a closing share of 0.4 (its history's alerts were raised at 0.25)
+    (tmp_path / "settings.yaml").write_text("wash_trade: {gap_hours: 2}\nmarking_the_close: {threshold: 0.4, window_minutes: 5}\n")
     mrm("run", REPO / "nbs/validation/surveillance_tuning.ipynb", "-p", "data_dir", venue, "-p", "venue_mapping", tmp_path / "venue.yaml", "-p", "alert_history", tmp_path / "history.csv",
-        "--model-id", "TOKYO-VENUE", "--out", tmp_path / "out", "--no-progress", check=0, cwd=tmp_path)
+        "-p", "detector_settings", tmp_path / "settings.yaml", "--model-id", "TOKYO-VENUE", "--out", tmp_path / "out", "--no-progress", check=0, cwd=tmp_path)
     (bundle,) = bundles(tmp_path / "out")
     results, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
     assert inputs["order_events"]["path"].endswith("order_events.csv") and len(inputs["order_events"]["mapping_sha256"]) == 64 and "manipulation_labels" not in inputs
     assert inputs["instruments"]["path"].endswith("instruments.csv") and inputs["instruments"]["mapping_sha256"] == inputs["order_events"]["mapping_sha256"]
+    assert len(inputs["detector_settings"]["sha256"]) == 64
     volume = {row[0]: dict(zip(results["tables"]["alert_volume"]["columns"], row)) for row in results["tables"]["alert_volume"]["rows"]}
-    assert {name: row["candidates"] for name, row in volume.items()} == {name: len(found) for name, found in run_detectors(market).items()}
+    own = {"wash_trade": {"gap_hours": 2}, "marking_the_close": {"window_minutes": 5}}
+    assert {name: row["candidates"] for name, row in volume.items()} == {name: len(found) for name, found in run_detectors(market, own).items()}  # at the venue's parameters
+    assert volume["marking_the_close"]["alerts in force"] == int((run_detectors(market, own)["marking_the_close"].driving_value >= 0.4).sum())
+    library = {row[0]: dict(zip(results["tables"]["detector_library"]["columns"], row)) for row in results["tables"]["detector_library"]["rows"]}
+    assert library["marking_the_close"]["threshold in force"] == "0.4" and library["wash_trade"]["set by the venue"] == "gap_hours" and library["bear_raid"]["set by the venue"] == "none: library defaults"
+    against = results["tables"]["settings_against_history"]["rows"]
+    assert against and {(row[0], row[2], row[3]) for row in against} == {("marking_the_close", 0.4, 0.25)}  # the settings file and the history disagree: a finding
+    assert any(f["id"] == "TUNE-SETTINGS" for f in results["findings"])
     assert results["metrics"]["evidence"]["value"] == "history" and "replication" in results["tables"]
     assert any(text.startswith(f"{int((~shared).sum()):,} of the {len(members):,} trading accounts have no beneficial owner") for text in results["limitations"])  # each its own owner: the same candidates
 
@@ -181,4 +191,6 @@ def test_report_on_a_venue_of_one_thin_crypto_pair(tmp_path):
     assert {name: row["candidates"] for name, row in volume.items()} == {name: len(found) for name, found in run_detectors(market).items()}  # as the generated market gives them
     recommended = {row[0] for row in results["tables"]["recommendations"]["rows"]}
     assert {f"curves_{name}" for name in DETECTORS} <= set(results["figures"]) and recommended < set(DETECTORS)  # every detector's figure, those without a candidate too
+    blind = {f["id"] for f in results["findings"] if f["id"].startswith("SCOPE-")}  # a detector of equities or liquid instruments on a venue of one thin crypto pair: said, not a quiet zero
+    assert blind == {"SCOPE-marking_the_close", "SCOPE-momentum_ignition"} and "detector_scope" in results["tables"]
     assert {row[0] for row in results["tables"]["schedule"]["rows"]} == set(DETECTORS)

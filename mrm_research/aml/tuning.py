@@ -181,11 +181,8 @@ class LibraryTuning:
 
     def recommended_thresholds(self) -> dict[str, dict]:
         "Per scenario, the recommended threshold per segment (with the threshold in force for segments not tuned)."
-        def others(name: str) -> dict:
-            if name not in SCENARIOS: return {}
-            in_force = self.in_force(name)
-            return {segment: t for segment, t in in_force.items()} if isinstance(in_force, dict) else {"default": in_force}
-        return {name: {**others(name), **dict(zip(t.recommendations.segment, t.recommendations.recommended_threshold))} for name, t in self.scenarios.items()}
+        return {name: {**(tuning.by_segment(self.in_force(name)) if name in SCENARIOS else {}), **dict(zip(t.recommendations.segment, t.recommendations.recommended_threshold))}
+                for name, t in self.scenarios.items()}
     def summary(self) -> str:
         changed = self.recommendations[self.recommendations.recommended_threshold != self.recommendations.current_threshold]
         recall = f"pattern recall at recommended thresholds {self.detection.detected.mean():.1%}" if len(self.detection) else "pattern recall not measurable (no ground truth)"
@@ -305,9 +302,8 @@ def library_table(currency: str | None = None, # the one currency of the bank's 
     if not (settings and settings.rules):
         return pd.DataFrame([{"scenario": s.name, "targets": ", ".join(s.typologies), "threshold": f"{s.threshold.name} ({unit(s.threshold)})",
                               "default": s.threshold.default, "window (days)": s.values()["window_days"]} for s in SCENARIOS.values()])
-    words = lambda t: "; ".join(f"{segment} {value:,g}" for segment, value in t.items()) if isinstance(t, dict) else f"{t:,g}"
     return pd.DataFrame([{"scenario": s.name, "targets": ", ".join(s.typologies), "threshold": f"{s.threshold.name} ({unit(s.threshold)})",
-                          "in force": words(settings.threshold(s.name, s.threshold.default)), "window (days)": s.values(settings.parameters(s.name), currency)["window_days"],
+                          "in force": tuning.threshold_words(settings.threshold(s.name, s.threshold.default)), "window (days)": s.values(settings.parameters(s.name), currency)["window_days"],
                           "set by the bank": ", ".join(name if name == "threshold" else f"{name} {value:,g}" for name, value in settings.rules.get(s.name, {}).items()) or "none: library defaults"}
                          for s in SCENARIOS.values()])
 

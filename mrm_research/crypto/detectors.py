@@ -19,10 +19,10 @@ from .exposure import ChainEngine, address_exposure, customer_exposure, trace_ex
 __all__ = ['CANDIDATE_COLUMNS', 'DETECTORS', 'EVIDENCE', 'CLUSTERING_PRECISION', 'ACCEPTANCE', 'PeelChainParameters',
            'peel_chain_candidates', 'ExposureParameters', 'exposure_candidates', 'ChainHoppingParameters',
            'chain_hopping_candidates', 'NestedExchangeParameters', 'nested_exchange_candidates',
-           'StablecoinCyclingParameters', 'stablecoin_cycling_candidates', 'default_parameters', 'ChainMonitor',
-           'find_candidates', 'run_detectors', 'alerts', 'label_candidates', 'tune_detector', 'tune_detectors',
-           'recommended_thresholds', 'pattern_recall', 'alert_history_from_chain', 'detector_sensitivity',
-           'planted_alone', 'detector_table']
+           'StablecoinCyclingParameters', 'stablecoin_cycling_candidates', 'default_parameters', 'detector_checks',
+           'ChainMonitor', 'find_candidates', 'run_detectors', 'alerts', 'label_candidates', 'tune_detector',
+           'tune_detectors', 'recommended_thresholds', 'pattern_recall', 'alert_history_from_chain',
+           'detector_sensitivity', 'planted_alone', 'detector_table']
 
 # %% ../../nbs/83_crypto_detectors.ipynb #d3f4f2d0
 CANDIDATE_COLUMNS = ["detector", "customer_id", "segment", "driving_value", "first_time", "last_time", "evidence"]
@@ -194,11 +194,17 @@ DETECTORS = {  # detector -> (parameter class, default parameters' overrides, un
 }
 assert set(DETECTORS) == set(TYPOLOGIES)  # one detector per planted typology, named after it
 
-def default_parameters(detector: str):
-    "The detector's parameters in force (before tuning)."
+def default_parameters(detector: str,
+                       own: dict | None = None, # the exchange's own settings of its parameters (`tuning.SettingsInForce.parameters`), over the library's
+                      ):
+    "The detector's parameters in force (before tuning): the library's defaults, with the exchange's own settings over them."
     if detector not in DETECTORS: raise ParameterError(f"no detector named {detector!r}; detectors: {', '.join(DETECTORS)}")
     spec, overrides, _, _ = DETECTORS[detector]
-    return spec(**overrides)
+    return spec(**{**overrides, **(own or {})})
+
+def detector_checks() -> dict[str, dict]:
+    "Per detector, a check of each parameter an exchange's settings may give (`tuning.read_settings`), by the type of its default (`tuning.dataclass_checks`)."
+    return {name: tuning.dataclass_checks(spec) for name, (spec, _, _, _) in DETECTORS.items()}
 
 @dataclass
 class ChainMonitor:
@@ -242,9 +248,8 @@ def run_detectors(monitor: ChainMonitor, parameters: dict | None = None) -> dict
     return {name: find_candidates(monitor, name, (parameters or {}).get(name)) for name in DETECTORS}
 
 def alerts(candidates: pd.DataFrame, threshold: float | dict) -> pd.DataFrame:
-    "Candidates at or above the threshold (one number, or one per segment)."
-    limit = candidates.segment.map(threshold).astype(float) if isinstance(threshold, dict) else float(threshold)
-    return candidates[candidates.driving_value >= limit]
+    "Candidates at or above the threshold (one number, or one per segment with a 'default' for segments not named: `tuning.segment_thresholds`)."
+    return candidates[candidates.driving_value.to_numpy() >= tuning.segment_thresholds(threshold, candidates.segment)]
 
 # %% ../../nbs/83_crypto_detectors.ipynb #8d458b4f
 EVIDENCE = "precision and pattern recall: the pattern labels as ground truth (planted, in a synthetic chain); productive rates, BTL and ATL: investigator dispositions simulated from the labels"
@@ -263,13 +268,16 @@ def tune_detector(monitor: ChainMonitor, detector: str, pattern_labels: pd.DataF
     labelled, values = label_candidates(find_candidates(monitor, detector, parameters), pattern_labels, detector)
     return tuning.tune_candidates(detector, labelled, values, parameters.threshold if current is None else current, parameters.threshold, config or TuningConfig(beta=2.0), EVIDENCE)
 
-def tune_detectors(monitor: ChainMonitor, pattern_labels: pd.DataFrame, config: TuningConfig | None = None) -> tuple[dict[str, tuning.DetectorTuning], dict[str, str]]:
-    "Every detector tuned; detectors with no candidate on this chain (nothing to sweep) are returned apart, with the reason."
-    tuned, skipped = {}, {}
+def tune_detectors(monitor: ChainMonitor, pattern_labels: pd.DataFrame, config: TuningConfig | None = None,
+                   settings: tuning.SettingsInForce | None = None, # the exchange's settings in force (`tuning.read_settings` with `detector_checks`); default: the library's
+                  ) -> tuple[dict[str, tuning.DetectorTuning], dict[str, str]]:
+    "Every detector tuned at the settings in force; detectors with no candidate on this chain (nothing to sweep) are returned apart, with the reason."
+    tuned, skipped, settings = {}, {}, settings or tuning.SettingsInForce({})
     for name in DETECTORS:
-        candidates = find_candidates(monitor, name)
+        parameters = default_parameters(name, settings.parameters(name))
+        candidates = find_candidates(monitor, name, parameters)
         if candidates.empty: skipped[name] = "no customer has anything this detector scores on this chain"; continue
-        tuned[name] = tune_detector(monitor, name, pattern_labels, config)
+        tuned[name] = tune_detector(monitor, name, pattern_labels, config, parameters, settings.threshold(name, parameters.threshold))
     return tuned, skipped
 
 def recommended_thresholds(tuned: dict[str, tuning.DetectorTuning]) -> dict[str, dict[str, float]]:
@@ -303,11 +311,15 @@ def alert_history_from_chain(monitor: ChainMonitor, pattern_labels: pd.DataFrame
 
 # %% ../../nbs/83_crypto_detectors.ipynb #2fd497ff
 def detector_sensitivity(monitor: ChainMonitor, detector: str, pattern_labels: pd.DataFrame | None, # None: no planted truth (recall not measurable)
-                         scales: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5)) -> pd.DataFrame:
-    "Alerts and pattern recall at the default threshold as each numeric parameter is scaled."
-    base = default_parameters(detector); rows = []
+                         scales: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5),
+                         parameters: dict | None = None, # the exchange's own settings of the detector's parameters (default: the library's)
+                         threshold: float | dict | None = None, # the threshold in force, one or per segment (default: the parameters')
+                        ) -> pd.DataFrame:
+    "Alerts and pattern recall at the threshold in force as each numeric parameter is scaled from its value in force."
+    base = default_parameters(detector, parameters); rows = []
+    in_force = base.threshold if threshold is None else threshold
     for name, scale, value, moved in tuning.scaled_parameters(base, scales, skip=("threshold", "max_steps"), at_most_one=("decay", "min_ratio")):
-        raised = alerts(find_candidates(monitor, detector, moved), base.threshold)
+        raised = alerts(find_candidates(monitor, detector, moved), in_force)
         values = label_candidates(raised, pattern_labels, detector)[1] if pattern_labels is not None else np.zeros(0)
         rows.append({"detector": detector, "parameter": name, "scale": scale, "value": value, "alerts": len(raised),
                      "recall": float(np.mean(values > -np.inf)) if len(values) else np.nan})
@@ -315,16 +327,18 @@ def detector_sensitivity(monitor: ChainMonitor, detector: str, pattern_labels: p
 
 # %% ../../nbs/83_crypto_detectors.ipynb #2cbc8afe
 def planted_alone(thresholds: dict[str, dict[str, float] | float], # per detector: the tuned threshold per segment (or one)
-                  seed: int = 0, config: ChainConfig | None = None) -> pd.DataFrame:
-    "Per typology: a chain with it planted alone, the target's driving value, the threshold, and whether the own detector alerted."
+                  seed: int = 0, config: ChainConfig | None = None,
+                  parameters: dict | None = None, # per detector, the exchange's own settings of its parameters (default: the library's), as the thresholds were tuned at
+                 ) -> pd.DataFrame:
+    "Per typology: a chain with it planted alone, the target's driving value, the threshold of its segment, and whether the own detector alerted."
     base = config or ChainConfig(customers=300, private_entities=1_000, transfers=20_000, label_coverage=1.0)
     rows = []
     for number, typology in enumerate(TYPOLOGIES):
         chain = generate_chain(replace(base, patterns={typology: 1}, seed=seed + number))
         pattern = chain["crypto_pattern_labels"].iloc[0]
-        candidates = find_candidates(ChainMonitor.build(chain), typology)
+        candidates = find_candidates(ChainMonitor.build(chain), typology, default_parameters(typology, (parameters or {}).get(typology)))
         segment = chain["exchange_customers"].set_index("customer_id").segment[pattern.customer_id]
-        limit = thresholds[typology].get(segment, np.nan) if isinstance(thresholds[typology], dict) else float(thresholds[typology])
+        limit = float(tuning.segment_thresholds(thresholds[typology], pd.Series([segment]))[0])
         value = candidates.set_index("customer_id").driving_value.get(pattern.customer_id, -np.inf)
         rows.append({"typology": typology, "pattern": pattern.parameters, "segment": segment, "driving value": value, "threshold": limit,
                      "expected": "alert", "actual": "alert" if value >= limit else "no alert", "result": "pass" if value >= limit else "fail"})
@@ -349,11 +363,15 @@ ACCEPTANCE = CheckDefinition(
     "The cases come from the same generator as the tuning data; passing them shows the logic works on fresh draws, not on another exchange's flows.",
     fail_above=0.0)
 
-def detector_table() -> pd.DataFrame:
-    "The detector library: logic, driving value and default parameters."
-    rows = []
-    for name, (spec, overrides, unit, logic) in DETECTORS.items():
-        parameters = spec(**overrides)
-        rows.append({"detector": name, "logic": logic, "driving value": unit,
-                     "parameters": ", ".join(f"{f.name}={getattr(parameters, f.name)}" for f in fields(parameters))})
+def detector_table(settings: tuning.SettingsInForce | None = None, # the exchange's settings in force; none: the library's defaults, shown as such
+                  ) -> pd.DataFrame:
+    "The detector library: logic, driving value and parameters (the library's defaults, or the exchange's settings in force with what they set)."
+    rows, settings = [], settings or tuning.SettingsInForce({})
+    for name, (_, _, unit, logic) in DETECTORS.items():
+        parameters = default_parameters(name, settings.parameters(name))
+        row = {"detector": name, "logic": logic, "driving value": unit,
+               "parameters": ", ".join(f"{f.name}={getattr(parameters, f.name)}" for f in fields(parameters) if not (settings.rules and f.name == "threshold"))}
+        if settings.rules: row.update({"threshold in force": tuning.threshold_words(settings.threshold(name, parameters.threshold)),
+                                       "set by the exchange": ", ".join(settings.rules.get(name, {})) or "none: library defaults"})
+        rows.append(row)
     return pd.DataFrame(rows)

@@ -9,6 +9,7 @@ import os
 import duckdb, numpy as np, pandas as pd
 from ..core import ParameterError, utc_duckdb
 from ..contracts import sql_quote, time_type_problems
+from ..tuning import segment_thresholds
 
 # %% auto #0
 __all__ = ['ALERT_COLUMNS', 'WASH_TRADE_SQL', 'MARKING_THE_CLOSE_SQL', 'RUN_AND_REVERSAL_SQL', 'INSIDER_DEALING_SQL',
@@ -18,7 +19,7 @@ __all__ = ['ALERT_COLUMNS', 'WASH_TRADE_SQL', 'MARKING_THE_CLOSE_SQL', 'RUN_AND_
            'PumpAndDumpParameters', 'run_and_reversal', 'pump_and_dump_candidates', 'MomentumIgnitionParameters',
            'momentum_ignition_candidates', 'BearRaidParameters', 'bear_raid_candidates', 'InsiderDealingParameters',
            'insider_dealing_candidates', 'FrontRunningParameters', 'front_running_candidates', 'find_candidates',
-           'run_detectors', 'overlaps', 'pattern_detection']
+           'run_detectors', 'chosen_parameters', 'detector_scope', 'overlaps', 'pattern_detection']
 
 # %% ../../nbs/41_surveillance_detectors.ipynb #fffead0a
 ALERT_COLUMNS = ["alert_id", "account_id", "account_ids", "instrument_id", "scenario", "segment", "driving_value", "window_start", "window_end", "event_ids"]
@@ -79,9 +80,8 @@ def _candidate_frame(scenario: str, accounts: pd.Series, instrument: pd.Series, 
     return typed_candidates(frame.sort_values("alert_id").reset_index(drop=True))
 
 def alerts(candidates: pd.DataFrame, threshold: float | dict[str, float]) -> pd.DataFrame:
-    "The candidates whose driving value reaches the threshold (one number, or one per segment)."
-    limit = candidates.segment.map(threshold).astype(float) if isinstance(threshold, dict) else float(threshold)
-    return candidates[candidates.driving_value >= limit].reset_index(drop=True)
+    "The candidates whose driving value reaches the threshold (one number, or one per segment with a 'default' for segments not named: `tuning.segment_thresholds`)."
+    return candidates[candidates.driving_value.to_numpy() >= segment_thresholds(threshold, candidates.segment)].reset_index(drop=True)
 
 # %% ../../nbs/41_surveillance_detectors.ipynb #de596618
 @dataclass
@@ -490,11 +490,28 @@ def run_detectors(market: dict[str, pd.DataFrame], parameters: dict | None = Non
                   engine: str = "duckdb", # engine of the SQL detectors: "duckdb" or "spark"
                  ) -> dict[str, pd.DataFrame]:
     "Candidates of every detector (parameters per detector name: a parameters object or a dict of its fields)."
+    chosen = chosen_parameters(parameters)
+    return {name: find_candidates(name, market, chosen[name], engine) for name in DETECTORS}
+
+def chosen_parameters(parameters: dict | None = None, # per detector name: a parameters object or a dict of its fields; a detector not named: its defaults
+                     ) -> dict:
+    "Every detector's parameters object; an unknown detector name refused."
     parameters = parameters or {}
     unknown = set(parameters) - set(DETECTORS)
     if unknown: raise ParameterError(f"no detector named {', '.join(sorted(unknown))}; detectors: {', '.join(DETECTORS)}")
-    chosen = {name: p if not isinstance(p := parameters.get(name, {}), dict) else spec(**p) for name, (_, spec) in DETECTORS.items()}
-    return {name: find_candidates(name, market, chosen[name], engine) for name in DETECTORS}
+    return {name: p if not isinstance(p := parameters.get(name, {}), dict) else spec(**p) for name, (_, spec) in DETECTORS.items()}
+
+def detector_scope(instruments: pd.DataFrame, # the venue's instrument reference data (instruments contract)
+                   parameters: dict | None = None, # per detector, as `run_detectors` takes them
+                  ) -> pd.DataFrame:
+    "Per detector, the instruments it looks at: those of the asset class or liquidity class its parameters name, else all. A detector that looks at none of the venue's instruments cannot alert, whatever is traded."
+    rows = []
+    for name, chosen in chosen_parameters(parameters).items():
+        looked_at, rule = np.ones(len(instruments), dtype=bool), "every instrument"
+        if getattr(chosen, "asset_class", None) is not None: looked_at, rule = (instruments.asset_class == chosen.asset_class).to_numpy(), f"asset class {chosen.asset_class}"
+        if getattr(chosen, "liquidity", None) is not None: looked_at, rule = (instruments.liquidity == chosen.liquidity).to_numpy(), f"liquidity {chosen.liquidity}"
+        rows.append({"detector": name, "looks at": rule, "instruments": int(looked_at.sum()), "of the venue's": len(instruments)})
+    return pd.DataFrame(rows)
 
 def overlaps(found: pd.DataFrame, pattern) -> pd.Series:
     "Which candidates or alerts meet a planted pattern: one of its accounts, its instrument, and a window that meets its window."

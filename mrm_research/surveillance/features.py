@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import numpy as np, pandas as pd
 from ..core import ParameterError
-from .detectors import _need, overlaps, owned_accounts, run_sql, typed_candidates
+from .detectors import MarkingTheCloseParameters, _need, overlaps, owned_accounts, run_sql, session_closes, typed_candidates
 
 # %% auto #0
 __all__ = ['FEATURES_SQL', 'FEATURE_COLUMNS', 'window_features', 'label_windows', 'time_split', 'rule_flags',
@@ -34,8 +34,9 @@ order_features AS (
     FROM sized GROUP BY ALL),
 trades AS (
     SELECT e.*, e.event_time_ns // $window_ns AS window_index, e.quantity / i.typical_quantity AS size, b.beneficial_owner_id = s.beneficial_owner_id AS same_owner,
-           (e.event_time_ns % 86400000000000) BETWEEN $close_ns - 600000000000 AND $close_ns - 1 AND i.asset_class = 'equity' AS near_close
+           c.close_ns IS NOT NULL AND i.asset_class = '$asset_class' AS near_close
     FROM executions e JOIN instruments i USING (instrument_id)
+    LEFT JOIN closes c ON c.instrument_id = e.instrument_id AND e.event_time_ns >= c.close_ns - $closing_ns AND e.event_time_ns < c.close_ns
     JOIN trading_accounts b ON b.account_id = e.buy_account_id JOIN trading_accounts s ON s.account_id = e.sell_account_id),
 sides AS (
     SELECT buy_account_id AS account_id, instrument_id, window_index, size, same_owner, near_close, aggressor_side = 'buy' AS aggressor FROM trades
@@ -63,13 +64,17 @@ LEFT JOIN market m ON m.instrument_id = COALESCE(o.instrument_id, t.instrument_i
 FEATURE_COLUMNS = ["orders", "buy_orders", "sell_orders", "cancels", "fills", "cancelled_buy_size", "cancelled_sell_size", "cancelled_imbalance", "quick_cancel_share",
                    "order_to_trade", "mean_fill_size", "trades", "traded_size", "aggressive_share", "volume_share", "same_owner_trades", "aggressive_near_close", "price_change"]
 
-def window_features(market: dict[str, pd.DataFrame], window_minutes: float = 60.0, close_utc: str = "21:00:00") -> pd.DataFrame:
+def window_features(market: dict[str, pd.DataFrame], window_minutes: float = 60.0,
+                    closing: MarkingTheCloseParameters | None = None, # the closing window as the marking-the-close detector runs (its close, asset class and minutes); default: its defaults
+                   ) -> pd.DataFrame:
     "One row per account, instrument and window in which the account was active, with its features and the window's start and end."
     _need(market, "order_events", "executions", "trading_accounts", "instruments")
-    window = int(window_minutes * 60e9)
+    window, closing = int(window_minutes * 60e9), closing or MarkingTheCloseParameters()
     events = market["order_events"].assign(**{c: market["order_events"][c].astype(str) for c in ("account_id", "instrument_id", "event_type", "side", "order_type")})
-    frame = run_sql({**market, "order_events": events, "trading_accounts": owned_accounts(market["trading_accounts"])}, FEATURES_SQL.replace("$window_ns", str(window)).replace("$close_ns", str(pd.Timedelta(close_utc).value)),
-                    "order_events", "executions", "trading_accounts", "instruments")
+    sql = (FEATURES_SQL.replace("$window_ns", str(window)).replace("$closing_ns", str(int(closing.window_minutes * 60e9))).replace("$asset_class", closing.asset_class.replace("'", "''")))
+    closes = session_closes(market["instruments"], market["executions"], closing.close_utc)
+    frame = run_sql({**market, "order_events": events, "trading_accounts": owned_accounts(market["trading_accounts"]), "closes": closes}, sql,
+                    "order_events", "executions", "trading_accounts", "instruments", "closes")
     frame = frame.sort_values(["window_index", "account_id", "instrument_id"], ignore_index=True)
     frame["window_start"] = pd.to_datetime(frame.window_index * window); frame["window_end"] = pd.to_datetime((frame.window_index + 1) * window - 1)
     return frame

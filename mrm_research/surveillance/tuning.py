@@ -16,7 +16,7 @@ from .synthetic import MANIPULATIONS, MarketConfig, generate_market
 
 # %% auto #0
 __all__ = ['EVIDENCE', 'ACCEPTANCE', 'DETECTOR_LOGIC', 'label_candidates', 'tune_detector', 'alert_history_from_market',
-           'detector_sensitivity', 'acceptance_cases', 'detector_table']
+           'detector_sensitivity', 'acceptance_cases', 'detector_table', 'detector_checks']
 
 # %% ../../nbs/43_surveillance_tuning.ipynb #5914f7ec
 def label_candidates(candidates: pd.DataFrame, labels: pd.DataFrame, manipulation: str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -64,14 +64,18 @@ def alert_history_from_market(market: dict[str, pd.DataFrame], # a synthetic mar
     return pd.concat(frames, ignore_index=True)
 
 # %% ../../nbs/43_surveillance_tuning.ipynb #783463ac
-def detector_sensitivity(market: dict[str, pd.DataFrame], detector: str, scales: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5), engine: str = "duckdb") -> pd.DataFrame:
-    "Alerts and pattern recall at the default threshold as each numeric parameter is scaled."
-    spec = DETECTORS[detector][1]; base = spec(); labels = market.get("manipulation_labels")  # none on a venue's own data: recall not measurable
+def detector_sensitivity(market: dict[str, pd.DataFrame], detector: str, scales: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5), engine: str = "duckdb",
+                         parameters: dict | None = None, # the detector's parameters in force, a dict of its fields (default: the library's)
+                         threshold: float | dict | None = None, # the threshold in force, one or per segment (default: the parameters')
+                        ) -> pd.DataFrame:
+    "Alerts and pattern recall at the threshold in force as each numeric parameter is scaled from its value in force."
+    spec = DETECTORS[detector][1]; base = spec(**(parameters or {})); labels = market.get("manipulation_labels")  # none on a venue's own data: recall not measurable
+    in_force = base.threshold if threshold is None else threshold
     rows, runs = [], {}  # alerts and pattern values per distinct parameter set: every parameter at scale 1 (and whole numbers rounding to their default) is the default run
     for name, scale, value, moved in tuning.scaled_parameters(base, scales):
         key = repr(moved)  # every field, exactly (the parameters are a plain dataclass, not hashable)
         if key not in runs:
-            raised = alerts(find_candidates(detector, market, moved, engine), base.threshold)
+            raised = alerts(find_candidates(detector, market, moved, engine), in_force)
             runs[key] = raised, label_candidates(raised, labels, detector)[1] if labels is not None else np.zeros(0)
         raised, best = runs[key]
         rows.append({"parameter": name, "scale": scale, "value": value, "alerts": len(raised), "recall": float(np.mean(best > -np.inf)) if len(best) else np.nan})
@@ -196,11 +200,19 @@ DETECTOR_LOGIC = {  # one line each; the full logic, parameters and limitations 
     "front_running": ("SQL (DuckDB)", "a broker's house account trading the same way, in the instrument or one related to it through an underlying, just before a large order of the same broker's client", "x typical order size"),
     "bear_raid": ("SQL (DuckDB)", "aggressive selling on a thin instrument while its price fell, then buying back, no news while selling", "price fall")}
 
-def detector_table() -> pd.DataFrame:
-    "One row per detector: language, logic, driving value, default threshold and other parameters."
-    rows = []
+def detector_table(settings: tuning.SettingsInForce | None = None, # the venue's settings in force; none: the library's defaults, shown as such
+                  ) -> pd.DataFrame:
+    "One row per detector: language, logic, driving value, threshold and other parameters (the library's defaults, or the venue's settings in force with what they set)."
+    rows, settings = [], settings or tuning.SettingsInForce({})
     for name, (_, spec) in DETECTORS.items():
-        language, logic, unit = DETECTOR_LOGIC[name]; base = spec()
-        rows.append({"detector": name, "language": language, "logic": logic, "driving value": unit, "default threshold": base.threshold,
-                     "parameters": ", ".join(f"{f.name} = {getattr(base, f.name)}" for f in fields(spec) if f.name != "threshold")})
+        language, logic, unit = DETECTOR_LOGIC[name]; base = spec(**settings.parameters(name))
+        row = {"detector": name, "language": language, "logic": logic, "driving value": unit}
+        row["threshold in force" if settings.rules else "default threshold"] = tuning.threshold_words(settings.threshold(name, spec().threshold)) if settings.rules else base.threshold
+        row["parameters"] = ", ".join(f"{f.name} = {getattr(base, f.name)}" for f in fields(spec) if f.name != "threshold")
+        if settings.rules: row["set by the venue"] = ", ".join(settings.rules.get(name, {})) or "none: library defaults"
+        rows.append(row)
     return pd.DataFrame(rows)
+
+def detector_checks() -> dict[str, dict]:
+    "Per detector, a check of each parameter a venue's settings may give (`tuning.read_settings`), by the type of its default (`tuning.dataclass_checks`)."
+    return {name: tuning.dataclass_checks(spec) for name, (_, spec) in DETECTORS.items()}
