@@ -4,17 +4,23 @@
 
 # %% ../nbs/01a_checks.ipynb #06-validation-checks-002
 from __future__ import annotations
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 import math, numbers
 import pandas as pd
-from .core import MRMError
+from .core import MRMError, ParameterError, yaml_mapping
 
 # %% auto #0
-__all__ = ['STATUSES', 'LIMIT_TOLERANCE', 'SEVERITIES', 'OUTCOME_RULE', 'CheckDefinition', 'CheckResult', 'results_table',
-           'explanation_markdown', 'report_outcome']
+__all__ = ['STATUSES', 'LIMIT_FIELDS', 'DEFINED', 'LIMIT_TOLERANCE', 'SEVERITIES', 'OUTCOME_RULE', 'CheckDefinition',
+           'CheckResult', 'limit_words', 'read_check_limits', 'set_check_limits', 'policy_limits', 'limits_table',
+           'results_table', 'explanation_markdown', 'report_outcome']
 
 # %% ../nbs/01a_checks.ipynb #06-validation-checks-005
 STATUSES = ("pass", "warn", "fail", "not run")
+
+LIMIT_FIELDS = ("warn_above", "fail_above", "warn_below", "fail_below")  # a check's limits
+DEFINED: dict = {}  # check name -> its library definition (filled as checks are defined)
+_LIMITS_IN_FORCE: dict[str, tuple[dict, str]] = {}  # check name -> (the bank's limits, where they come from), set per run by `set_check_limits`
 
 LIMIT_TOLERANCE = 1e-9  # relative: a value this close to a limit is at it (a rank correlation of exactly 0.8 computed as 0.7999999999999999 does not break 'below 0.8')
 
@@ -38,21 +44,32 @@ class CheckDefinition:
     warn_below: float | None = None  # value below which the check warns (for measures where higher is better: AUC, a p-value)
     fail_below: float | None = None  # value below which the check fails
     unit: str = ""  # what a count-valued check counts ('test rows dated on or before the last training date'): shown after the value in a finding's title
+    policy: str = ""  # where its limits come from when not the library's: the bank's policy file (see `set_check_limits`)
+
+    def __post_init__(self): DEFINED.setdefault(self.name, self)  # the library's definition, by name: what a bank's limits may be set for
+
+    def in_force(self) -> "CheckDefinition":
+        "The check as this run applies it: with the limits of the bank's policy where `set_check_limits` set some for it (its rule then says so, and keeps the library's for reference), else as defined."
+        limits, source = _LIMITS_IN_FORCE.get(self.name, ({}, ""))
+        if not limits or self.policy: return self
+        changed = replace(self, **limits, policy=source)
+        return replace(changed, rule=f"Limits of {source}: {limit_words(changed)}. The library's rule, for reference: {self.rule}")
 
     def evaluate(self, value: float, # the measured value, compared with the thresholds
                  detail: str = "", # what was measured, in words
                 ) -> "CheckResult":
-        "Apply the thresholds to a measured value."
+        "Apply the thresholds in force (`in_force`) to a measured value."
         if value is None or (isinstance(value, float) and math.isnan(value)):
             raise MRMError(f"check '{self.name}': measured value is missing; use not_run() with the reason instead")
-        fail = _beyond(value, "above", self.fail_above) or _beyond(value, "below", self.fail_below)
-        warn = _beyond(value, "above", self.warn_above) or _beyond(value, "below", self.warn_below)
+        applied = self.in_force()
+        fail = _beyond(value, "above", applied.fail_above) or _beyond(value, "below", applied.fail_below)
+        warn = _beyond(value, "above", applied.warn_above) or _beyond(value, "below", applied.warn_below)
         status = "fail" if fail else "warn" if warn else "pass"
-        return CheckResult(self, status, value, detail)
+        return CheckResult(applied, status, value, detail)
 
     def not_run(self, reason: str) -> "CheckResult":
         "A check that could not run on this model or data, with the reason (never silently skipped)."
-        return CheckResult(self, "not run", None, reason)
+        return CheckResult(self.in_force(), "not run", None, reason)
 
     def evaluate_if_measured(self, value: float | None, # the measured value; None or NaN when the data could not give it
                              detail: str, # what was measured, in words
@@ -90,6 +107,53 @@ class CheckResult:
         return f"{d.name} {_shown_beside(value, limit)}{' ' + d.unit if d.unit else ''}, {side} the {'limit' if self.status == 'fail' else 'warning level'} {limit:g}"
     def to_dict(self) -> dict: return {"check": self.definition.name, "status": self.status, "value": self.value, "detail": self.detail,
                                        "rule": self.definition.rule}
+
+# %% ../nbs/01a_checks.ipynb #17504361
+def limit_words(definition: CheckDefinition) -> str:
+    "A check's limits in words: 'warn above 0.1, fail above 0.2'; 'no limit' where it has none."
+    words = [f"{kind} {side} {getattr(definition, f'{kind}_{side}'):g}" for side in ("above", "below") for kind in ("warn", "fail") if getattr(definition, f"{kind}_{side}") is not None]
+    return ", ".join(words) or "no limit"
+
+def _limit_problems(name: str, limits, library: CheckDefinition) -> list[str]:
+    "What is wrong with a bank's limits for one check: unknown fields, values that are not numbers, a side the check does not decide on, a warning beyond the failure."
+    if not isinstance(limits, dict): return [f"{name}: expected {{warn_above: ..., fail_above: ...}}, got {limits!r}"]
+    problems = [f"{name}: {field} is not a limit (limits: {', '.join(LIMIT_FIELDS)})" for field in limits if field not in LIMIT_FIELDS]
+    problems += [f"{name}: {field} must be a number or empty, got {value!r}" for field, value in limits.items() if field in LIMIT_FIELDS and value is not None
+                 and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value))]
+    if problems: return problems
+    sides = {side for side in ("above", "below") if getattr(library, f"warn_{side}") is not None or getattr(library, f"fail_{side}") is not None}
+    wrong = sorted({field.split("_")[1] for field in limits} - sides)
+    if wrong: return [f"{name}: decides on values {' and '.join(sorted(sides))} its limits, not {' and '.join(wrong)} ({limit_words(library)})"]
+    merged = replace(library, **limits)
+    if merged.warn_above is not None and merged.fail_above is not None and merged.warn_above > merged.fail_above: problems.append(f"{name}: warns above {merged.warn_above:g} but fails above {merged.fail_above:g}")
+    if merged.warn_below is not None and merged.fail_below is not None and merged.warn_below < merged.fail_below: problems.append(f"{name}: warns below {merged.warn_below:g} but fails below {merged.fail_below:g}")
+    return problems
+
+def read_check_limits(source: str | Path | dict | None, # a YAML file of {check name: {warn_above / fail_above / warn_below / fail_below: number or empty}}, or that mapping
+                     ) -> dict[str, dict]:
+    "A bank's limits per check, every name, field and value checked against the library's checks (those of the modules imported); one error listing every problem."
+    if not source: return {}
+    content, path = yaml_mapping(source, "check limits", "{check name: {warn_above: ..., fail_above: ...}}")
+    where = f"check limits{f' {path}' if path else ''}"
+    problems = [f"no check named {name!r}" for name in content if name not in DEFINED]
+    problems = ([f"{'; '.join(problems)} (checks: {', '.join(sorted(DEFINED))})"] if problems else []) + [p for name, limits in content.items() if name in DEFINED for p in _limit_problems(name, limits, DEFINED[name])]
+    if problems: raise ParameterError(f"{where}: {len(problems)} problem{'s' if len(problems) > 1 else ''}: " + "; ".join(problems))
+    return {name: {field: (None if value is None else float(value)) for field, value in limits.items()} for name, limits in content.items()}
+
+def set_check_limits(limits: dict[str, dict], # `read_check_limits`: the bank's limits per check ({} restores the library's)
+                     source: str = "the bank's policy", # whose limits they are, as a rule will say
+                    ) -> None:
+    "Put a bank's limits in force for every check evaluated from now on in this process (a report's run)."
+    _LIMITS_IN_FORCE.clear(); _LIMITS_IN_FORCE.update({name: (dict(values), source) for name, values in limits.items()})
+
+def policy_limits(name: str) -> dict:
+    "The bank's limits set for a check in this run ({} where the library's apply): for code that draws the same bands as the check (a PSI table's bands, a figure's lines)."
+    return dict(_LIMITS_IN_FORCE.get(name, ({}, ""))[0])
+
+def limits_table() -> pd.DataFrame:
+    "The checks whose limits are the bank's in this run: its limits and the library's."
+    return pd.DataFrame([{"check": name, "limits in force": limit_words(DEFINED[name].in_force()), "the library's": limit_words(DEFINED[name]), "source": source}
+                         for name, (_, source) in _LIMITS_IN_FORCE.items()], columns=["check", "limits in force", "the library's", "source"])
 
 # %% ../nbs/01a_checks.ipynb #06-validation-checks-008
 def results_table(results: list[CheckResult]) -> pd.DataFrame:

@@ -16,7 +16,7 @@ warnings.filterwarnings("ignore", message="PySpark does not yet fully support pa
 __all__ = ['GENERATOR_METADATA', 'FORMULA_STARTS', 'MRMError', 'ParameterError', 'VerificationError', 'project_root',
            'package_home', 'package_resource', 'sha256_file', 'write_atomic', 'parquet_bytes', 'write_datasets',
            'generated_by', 'spreadsheet_safe', 'spreadsheet_value', 'exclusive_lock', 'dump_json', 'seed_everything',
-           'utc_now', 'utc_duckdb', 'load_yaml']
+           'utc_now', 'utc_duckdb', 'load_yaml', 'yaml_mapping']
 
 # %% ../nbs/00_core.ipynb #00-core-005
 class MRMError(Exception):
@@ -202,3 +202,14 @@ def load_yaml(text: str, # YAML text
              ) -> Any:
     "Parse YAML safely, keeping dates as strings."
     return yaml.load(text, Loader=_NoDatesLoader)
+
+def yaml_mapping(source, # a YAML file's path, or the mapping itself
+                 what: str, # what it holds, for messages ('check limits')
+                 form: str, # its form in words, for messages ('{check name: {warn_above: ...}}')
+                ) -> tuple[dict, Path | None]:
+    "A mapping given as a YAML file or as itself, and the file it came from (None for a mapping given); a missing file or another shape is refused naming both."
+    path = None if isinstance(source, dict) else Path(source)
+    if path is not None and not path.is_file(): raise ParameterError(f"{what}: {path} not found")
+    content = source if path is None else load_yaml(path.read_text()) or {}
+    if not isinstance(content, dict): raise ParameterError(f"{what}{f' {path}' if path else ''}: expected {form}, got {type(content).__name__}")
+    return content, path

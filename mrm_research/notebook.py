@@ -8,9 +8,9 @@ import json, os, re
 from pathlib import Path
 from typing import Any
 import numpy as np, pandas as pd
-from .core import MRMError, ParameterError, dump_json, write_atomic, seed_everything, generated_by
+from .core import MRMError, ParameterError, dump_json, write_atomic, seed_everything, generated_by, sha256_file
 from . import contracts
-from .checks import SEVERITIES, explanation_markdown, report_outcome, results_table
+from .checks import SEVERITIES, explanation_markdown, limits_table, read_check_limits, report_outcome, results_table, set_check_limits
 from .figures import PRINT_STYLE, figure_problems
 from .governance.regulation import Coverage, cell_headings, coverage, notebook_sections
 
@@ -24,7 +24,8 @@ __all__ = ['PORTRAIT_POINTS', 'LANDSCAPE_POINTS', 'CELL_PADDING_POINTS', 'TABLE_
            'sentence_case', 'record_ground_truth_limitation', 'text_points', 'word_pieces', 'format_value', 'one_line',
            'table_markdown', 'with_notes', 'column_widths', 'minimum_width', 'column_groups', 'show_table',
            'load_dataset', 'inspect_dataset', 'show_checks', 'character_names', 'fallback_families', 'show_figure',
-           'setup_report', 'report_date', 'show_not_run', 'sections_with_evidence', 'show_regulatory_coverage']
+           'setup_report', 'apply_check_limits', 'report_date', 'show_not_run', 'sections_with_evidence',
+           'show_regulatory_coverage']
 
 # %% ../nbs/02_notebook.ipynb #02-report-005
 def run_context() -> dict[str, str | None]:
@@ -439,7 +440,7 @@ def show_figure(fig, # a matplotlib figure
 # %% ../nbs/02_notebook.ipynb #02-report-025
 def setup_report(seed: int | None = None, # the run's seed; None leaves generators alone
                 ) -> dict:
-    "Configure inline SVG figures and the print style, and seed the generators; return the run context."
+    "Configure inline SVG figures and the print style, seed the generators and start from the library's check limits (a report of the same process before may have set a bank's); return the run context."
     from IPython import get_ipython
     shell = get_ipython()
     if shell is not None and hasattr(shell, "display_formatter"):  # a figure a cell shows (plt.show(), one left open) in SVG, cropped as the inline backend crops
@@ -450,7 +451,16 @@ def setup_report(seed: int | None = None, # the run's seed; None leaves generato
     pd.set_option("display.max_columns", 50)
     context = run_context()
     if seed is not None: context["seeds"] = seed_everything(seed)
+    set_check_limits({})
     return context
+
+def apply_check_limits(source: str | Path | dict | None, # the bank's limits per check: a YAML file of {check name: {warn_above: ..., fail_above: ...}}, or that mapping; empty: the library's
+                      ) -> pd.DataFrame:
+    "Put a bank's limits in force for this report's checks (`checks.read_check_limits`: call it once the report's modules are imported, so their checks are known) and record the file's sha256 among the inputs; returns the checks whose limits are the bank's, with the library's beside them."
+    limits = read_check_limits(source)
+    set_check_limits(limits, Path(source).name if isinstance(source, (str, Path)) and source else "the bank's policy")
+    if limits: recorder().dataset("check_limits", {"path": str(source), "sha256": sha256_file(source)} if isinstance(source, (str, Path)) else {"limits": limits})
+    return limits_table()
 
 # %% ../nbs/02_notebook.ipynb #02-report-date-2
 def report_date(as_of: str | None, # YYYY-MM-DD, or empty for the day the report runs

@@ -10,7 +10,7 @@ from pathlib import Path
 from dataclasses import dataclass, fields, replace
 import numpy as np, pandas as pd
 from scipy import stats
-from .core import MRMError, ParameterError, load_yaml, sha256_file
+from .core import MRMError, ParameterError, sha256_file, yaml_mapping
 from .figures import panels
 
 
@@ -481,11 +481,8 @@ def read_settings(source: str | Path | dict | None, # a YAML file of {rule: {thr
                  ) -> SettingsInForce:
     "The settings in force, every rule, parameter and value checked; one error listing every problem."
     if not source: return SettingsInForce({})
-    path = None if isinstance(source, dict) else Path(source)
-    if path is not None and not path.is_file(): raise ParameterError(f"{what} settings: {path} not found")
-    content = source if path is None else load_yaml(path.read_text()) or {}
+    content, path = yaml_mapping(source, f"{what} settings", f"{{{what}: {{threshold: ..., parameter: value}}}}")
     where = f"{what} settings{f' {path}' if path else ''}"
-    if not isinstance(content, dict): raise ParameterError(f"{where}: expected {{{what}: {{threshold: ..., parameter: value}}}}, got {type(content).__name__}")
     rules, problems = {}, []
     for rule, stated in content.items():
         if rule not in checks: problems.append(f"no {what} named {rule!r} ({what}s: {', '.join(checks)})"); continue

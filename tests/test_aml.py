@@ -147,7 +147,7 @@ def test_aml_tuning_report_on_a_bank_read_through_its_mapping(tmp_path):
     (tmp_path / "settings.yaml").write_text("large_cash: {threshold: {default: 15000, Geschäftskunden: 40000}, window_days: 3}\n"
                                             "structuring: {threshold: 2, near_threshold_floor: 7000}\nrapid_movement: {min_outflow_ratio: 0.7}\n")
     run = ("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", folder, "-p", "bank_mapping", "mapping.yaml", "-p", "scenario_settings", "settings.yaml",
-           "-p", "sensitivity_scenarios", "[structuring, large_cash]", "--no-progress")
+           "-p", "sensitivity_scenarios", "[large_cash]", "--no-progress")
     mrm(*run, "--out", tmp_path / "build", cwd=tmp_path, check=0)
     (bundle,) = bundles(tmp_path / "build")
     results, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))

@@ -2,7 +2,7 @@
 pipeline (joblib) scoring card fraud, with its own column names, a text positive class, an age band as protected attribute
 and no monitoring sample. Every test either runs
 or says why not; the numbers agree with scikit-learn on the same rows; a swapped artifact is refused before anything runs."""
-import json
+import hashlib, json
 import joblib, numpy as np, pandas as pd, pytest, yaml
 from sklearn.compose import make_column_transformer
 from sklearn.linear_model import LogisticRegression
@@ -46,14 +46,16 @@ def fraud_model(tmp_path_factory):
 
 def test_validate_a_model_the_demo_does_not_contain(tmp_path, fraud_model):
     folder, pipeline, test = fraud_model
+    scores = pipeline.predict_proba(test[FEATURES])[:, list(pipeline.classes_).index("yes")]
+    labels = (test.is_fraud == "yes").astype(int)
+    auc = roc_auc_score(labels, scores)  # the bank's policy asks more discrimination of this model than it has, and allows less population shift than the library
+    (tmp_path / "limits.yaml").write_text(f"discrimination: {{warn_below: {auc + 0.01}, fail_below: {auc + 0.005}}}\npopulation stability: {{fail_above: 0.2}}\n")
     mrm("validate", folder / "card.yaml", "--train", folder / "train.parquet", "--test", folder / "test.csv", "-p", "replicates", "200",
-        "-p", "mutable_features", "[]", "--out", tmp_path / "out", "--no-progress", cwd=tmp_path, check=0)
+        "-p", "mutable_features", "[]", "-p", "check_limits", "limits.yaml", "--out", tmp_path / "out", "--no-progress", cwd=tmp_path, check=0)
     (bundle,) = bundles(tmp_path / "out")
     manifest = json.loads((bundle / "manifest.json").read_text())
     assert (manifest["model_id"], manifest["model_version"], manifest["status"]) == ("CARD-FRAUD-7", "3.1", "succeeded")
     results = json.loads((bundle / "results.json").read_text())
-    scores = pipeline.predict_proba(test[FEATURES])[:, list(pipeline.classes_).index("yes")]
-    labels = (test.is_fraud == "yes").astype(int)
     assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(roc_auc_score(labels, scores), abs=1e-12)
     assert results["metrics"]["test_pr_auc"]["value"] == pytest.approx(average_precision_score(labels, scores), abs=1e-12)
     statuses = {c["check"]: c["status"] for c in results["checks"]}
@@ -64,8 +66,13 @@ def test_validate_a_model_the_demo_does_not_contain(tmp_path, fraud_model):
     for check in ("discrimination", "events flagged at the operating threshold", "expected calibration error", "out-of-time separation", "disparate impact", "benchmarking against challengers",
                   "hyperparameter sensitivity", "label-noise robustness"):  # a scikit-learn pipeline is cloned and refitted
         assert statuses[check] in ("pass", "warn", "fail"), check
+    discrimination = next(c for c in results["checks"] if c["check"] == "discrimination")
+    assert discrimination["status"] == "fail" and discrimination["rule"].startswith(f"Limits of limits.yaml: warn below {auc + 0.01:g}, fail below {auc + 0.005:g}. The library's rule, for reference:")
+    assert any(f["title"].startswith("discrimination") and f"below the limit {auc + 0.005:g}" in f["title"] for f in results["findings"])
+    assert [row[0] for row in results["tables"]["check_limits"]["rows"]] == ["discrimination", "population stability"]
     inputs = json.loads((bundle / "inputs.json").read_text())
-    assert set(inputs) == {"train", "test", "model_artifact"}  # the samples, and the artifact under validation (its sha256, for the registry)
+    assert set(inputs) == {"train", "test", "model_artifact", "check_limits"}  # the samples, the artifact under validation (its sha256, for the registry) and the policy's limits
+    assert inputs["check_limits"]["sha256"] == hashlib.sha256((tmp_path / "limits.yaml").read_bytes()).hexdigest()
     assert inputs["model_artifact"]["role"] == "model under validation" and len(inputs["model_artifact"]["sha256"]) == 64
     assert all(f["see"].startswith("check_") for f in results["findings"] if f["id"].split("-")[0] in ("DATA", "PERF", "CAL", "FAIR", "BENCH"))
     assert "fairness_age_band" in results["tables"] and "challengers" in results["tables"]

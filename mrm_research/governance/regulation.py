@@ -310,7 +310,7 @@ sections:
   "User acceptance: each typology planted alone": [implementation_verification, outcomes_analysis]
   Address clustering: [data_integrity, conceptual_soundness]
   Exposure scoring: [conceptual_soundness, sensitivity_and_robustness]
-  Detection of the planted typologies at the default thresholds: [outcomes_analysis]
+  Detection of the planted typologies at the thresholds in force: [outcomes_analysis]
   Example alerts: [explainability, documentation]
   Rules against ML challengers: [benchmarking, explainability]
   The application and its intended use: [scope_and_use, genai_human_ai]

@@ -9,16 +9,16 @@ import numpy as np, pandas as pd
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 from ..core import MRMError
-from ..checks import CheckDefinition, CheckResult
+from ..checks import CheckDefinition, CheckResult, policy_limits
 from .metrics import calendar_period, metrics_from_weights, score_groups, MetricError
 from ..figures import panels
 
 
 # %% auto #0
 __all__ = ['PSI_BANDS', 'COARSER_PERIOD', 'PERIOD_NAMES', 'POPULATION_STABILITY', 'DriftError', 'Bins', 'reference_bins',
-           'population_stability_index', 'feature_drift', 'monitoring_windows', 'drift_table', 'stability_checks',
-           'revalidation_triggers', 'ConfidenceBasedPerformanceEstimator', 'estimated_and_realised', 'plot_stability',
-           'plot_estimated_realised']
+           'population_stability_index', 'feature_drift', 'psi_bands', 'psi_band', 'monitoring_windows', 'drift_table',
+           'stability_checks', 'revalidation_triggers', 'ConfidenceBasedPerformanceEstimator', 'estimated_and_realised',
+           'plot_stability', 'plot_estimated_realised']
 
 # %% ../../nbs/34_validation_drift.ipynb #4be62589
 class DriftError(MRMError):
@@ -105,6 +105,18 @@ def feature_drift(bins: Bins, reference: pd.Series, current: pd.Series, floor: f
 # %% ../../nbs/34_validation_drift.ipynb #c6aa30ea
 PSI_BANDS = (0.1, 0.25)  # stable below the first; moderate shift up to the second; significant shift above
 
+def psi_bands() -> tuple[float, float]:
+    "Where a moderate and a significant shift begin: the population stability check's warning level and limit in force (PSI_BANDS, or the bank's policy's: `checks.set_check_limits`)."
+    limits = {"warn_above": PSI_BANDS[0], "fail_above": PSI_BANDS[1], **policy_limits("population stability")}
+    warn, fail = limits["warn_above"], limits["fail_above"]
+    return (warn if warn is not None else fail if fail is not None else np.inf), (fail if fail is not None else np.inf)
+
+def psi_band(psi: pd.Series) -> pd.Series:
+    "Each PSI's band at the bands in force (`psi_bands`): stable, moderate shift, significant shift (empty where not measured)."
+    moderate, significant = psi_bands()
+    band = np.where(psi > significant, "significant shift", np.where(psi > moderate, "moderate shift", "stable"))
+    return pd.Series(band, index=psi.index, dtype=object).where(psi.notna())
+
 COARSER_PERIOD = {"D": "W", "W": "M", "M": "Q", "Q": "Y"}  # the next coarser calendar period (pandas period aliases)
 PERIOD_NAMES = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
 
@@ -150,7 +162,7 @@ def drift_table(reference: pd.DataFrame, current: pd.DataFrame, # reference samp
                  {"window": window, "feature": name, "current_rows": 0, "note": "no row with a value (none scored)"} for name in features]
     table = pd.DataFrame(rows)
     if "psi" not in table: table["psi"] = np.nan  # nothing measurable: the column is there, empty, and the notes say why
-    table["band"] = pd.cut(table.psi, [-np.inf, *PSI_BANDS, np.inf], labels=["stable", "moderate shift", "significant shift"]).astype(object)
+    table["band"] = psi_band(table.psi)
     table.attrs |= {"period": period, "windows": note, "minimum_rows": minimum_rows}
     return table
 
@@ -163,6 +175,7 @@ POPULATION_STABILITY = CheckDefinition(
     high_risk_signs="Shift in the score and in the features that drive it; new categories; missing values appearing; a steady rise over windows.",
     limitations="Depends on the binning; blind to changes within a bin and to changes in the relation between features and outcome (concept drift), which only outcomes analysis can see; noisy on small windows.",
     warn_above=PSI_BANDS[0], fail_above=PSI_BANDS[1])
+
 
 def stability_checks(table: pd.DataFrame) -> list[CheckResult]:
     "One check per feature: its worst window (one 'not run' with the row counts when no window could be measured)."
@@ -177,7 +190,7 @@ def stability_checks(table: pd.DataFrame) -> list[CheckResult]:
 def revalidation_triggers(table: pd.DataFrame) -> pd.DataFrame:
     "The windows and features whose PSI is a significant shift."
     measured = table.dropna(subset=["psi"])
-    return measured.loc[measured.psi > PSI_BANDS[1], ["window", "feature", "psi", "current_rows"]].reset_index(drop=True)
+    return measured.loc[measured.psi > psi_bands()[1], ["window", "feature", "psi", "current_rows"]].reset_index(drop=True)
 
 # %% ../../nbs/34_validation_drift.ipynb #b45f380c
 class ConfidenceBasedPerformanceEstimator:
@@ -231,14 +244,15 @@ def estimated_and_realised(estimator: ConfidenceBasedPerformanceEstimator, # fit
 
 # %% ../../nbs/34_validation_drift.ipynb #64d5a5be
 def plot_stability(table: pd.DataFrame):
-    "Worst PSI per feature over the windows, with the 0.1 and 0.25 bands."
+    "Worst PSI per feature over the windows, with the bands in force (`psi_bands`: 0.1 and 0.25 unless the bank's policy sets others)."
     worst = table.dropna(subset=["psi"]).groupby("feature").psi.max().sort_values()
     if worst.empty: raise DriftError("no window was measured: nothing to plot (see the table's notes)")
     figure, (axis,) = panels(1, row_height=0.25 * len(worst) + 1.0, width=5.5)
-    colours = ["#1b6e20" if v <= PSI_BANDS[0] else "#c98a00" if v <= PSI_BANDS[1] else "#b00020" for v in worst]
+    bands = psi_bands()
+    colours = ["#1b6e20" if v <= bands[0] else "#c98a00" if v <= bands[1] else "#b00020" for v in worst]
     axis.barh(worst.index, worst.to_numpy(), color=colours)
-    for limit in PSI_BANDS: axis.axvline(limit, color="grey", linestyle=":", linewidth=1)
-    axis.set(xlabel="largest PSI over the windows (bands 0.1 and 0.25)", title="Population stability per feature")
+    for limit in sorted({b for b in bands if np.isfinite(b)}): axis.axvline(limit, color="grey", linestyle=":", linewidth=1)
+    axis.set(xlabel=f"largest PSI over the windows (bands {' and '.join(f'{b:g}' for b in sorted({b for b in bands if np.isfinite(b)}))})", title="Population stability per feature")
     return figure
 
 def plot_estimated_realised(table: pd.DataFrame, # columns window, estimated, realised (realised may be missing)
