@@ -11,15 +11,15 @@ import pandas as pd
 from .core import MRMError, ParameterError, yaml_mapping
 
 # %% auto #0
-__all__ = ['STATUSES', 'LIMIT_FIELDS', 'DEFINED', 'LIMIT_TOLERANCE', 'SEVERITIES', 'OUTCOME_RULE', 'CheckDefinition',
-           'CheckResult', 'limit_words', 'read_check_limits', 'set_check_limits', 'policy_limits', 'limits_table',
-           'results_table', 'explanation_markdown', 'report_outcome']
+__all__ = ['STATUSES', 'LIMIT_FIELDS', 'LIMIT_TOLERANCE', 'SEVERITIES', 'OUTCOME_RULE', 'CheckDefinition', 'CheckResult',
+           'limit_words', 'read_check_limits', 'set_check_limits', 'policy_limits', 'limits_table', 'results_table',
+           'explanation_markdown', 'report_outcome']
 
 # %% ../nbs/01a_checks.ipynb #06-validation-checks-005
 STATUSES = ("pass", "warn", "fail", "not run")
 
 LIMIT_FIELDS = ("warn_above", "fail_above", "warn_below", "fail_below")  # a check's limits
-DEFINED: dict = {}  # check name -> its library definition (filled as checks are defined)
+_DEFINED: dict = {}  # check name -> its library definition (filled as checks are defined)
 _LIMITS_IN_FORCE: dict[str, tuple[dict, str]] = {}  # check name -> (the bank's limits, where they come from), set per run by `set_check_limits`
 
 LIMIT_TOLERANCE = 1e-9  # relative: a value this close to a limit is at it (a rank correlation of exactly 0.8 computed as 0.7999999999999999 does not break 'below 0.8')
@@ -46,7 +46,7 @@ class CheckDefinition:
     unit: str = ""  # what a count-valued check counts ('test rows dated on or before the last training date'): shown after the value in a finding's title
     policy: str = ""  # where its limits come from when not the library's: the bank's policy file (see `set_check_limits`)
 
-    def __post_init__(self): DEFINED.setdefault(self.name, self)  # the library's definition, by name: what a bank's limits may be set for
+    def __post_init__(self): _DEFINED.setdefault(self.name, self)  # the library's definition, by name: what a bank's limits may be set for
 
     def in_force(self) -> "CheckDefinition":
         "The check as this run applies it: with the limits of the bank's policy where `set_check_limits` set some for it (its rule then says so, and keeps the library's for reference), else as defined."
@@ -135,8 +135,8 @@ def read_check_limits(source: str | Path | dict | None, # a YAML file of {check 
     if not source: return {}
     content, path = yaml_mapping(source, "check limits", "{check name: {warn_above: ..., fail_above: ...}}")
     where = f"check limits{f' {path}' if path else ''}"
-    problems = [f"no check named {name!r}" for name in content if name not in DEFINED]
-    problems = ([f"{'; '.join(problems)} (checks: {', '.join(sorted(DEFINED))})"] if problems else []) + [p for name, limits in content.items() if name in DEFINED for p in _limit_problems(name, limits, DEFINED[name])]
+    problems = [f"no check named {name!r}" for name in content if name not in _DEFINED]
+    problems = ([f"{'; '.join(problems)} (checks: {', '.join(sorted(_DEFINED))})"] if problems else []) + [p for name, limits in content.items() if name in _DEFINED for p in _limit_problems(name, limits, _DEFINED[name])]
     if problems: raise ParameterError(f"{where}: {len(problems)} problem{'s' if len(problems) > 1 else ''}: " + "; ".join(problems))
     return {name: {field: (None if value is None else float(value)) for field, value in limits.items()} for name, limits in content.items()}
 
@@ -152,7 +152,7 @@ def policy_limits(name: str) -> dict:
 
 def limits_table() -> pd.DataFrame:
     "The checks whose limits are the bank's in this run: its limits and the library's."
-    return pd.DataFrame([{"check": name, "limits in force": limit_words(DEFINED[name].in_force()), "the library's": limit_words(DEFINED[name]), "source": source}
+    return pd.DataFrame([{"check": name, "limits in force": limit_words(_DEFINED[name].in_force()), "the library's": limit_words(_DEFINED[name]), "source": source}
                          for name, (_, source) in _LIMITS_IN_FORCE.items()], columns=["check", "limits in force", "the library's", "source"])
 
 # %% ../nbs/01a_checks.ipynb #06-validation-checks-008

@@ -374,14 +374,14 @@ def load_regulatory_map(mapping: str | Path | None = None, # a YAML file; None: 
 
 # %% ../../nbs/54_governance_regulation.ipynb #a0baff8a
 def validation_checks(package: str = "mrm_research") -> dict[str, str]:
-    "Every CheckDefinition the package defines at module level, alone or in a module-level dict or tuple of them: check name -> module."
+    "Every CheckDefinition the package defines at module level, alone or in a module-level dict or tuple of them (private names, such as the registry of every check defined in the process, left out): check name -> module."
     import importlib, pkgutil
     from mrm_research.checks import CheckDefinition
     root, found = importlib.import_module(package), {}
     for info in pkgutil.walk_packages(root.__path__, package + "."):
         if info.name.rsplit(".", 1)[-1] in ("cli", "_modidx"): continue
         module = importlib.import_module(info.name)
-        values = [v for value in vars(module).values() for v in (value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else [value])]
+        values = [v for name, value in vars(module).items() if not name.startswith("_") for v in (value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else [value])]
         found.update({value.name: info.name for value in values if isinstance(value, CheckDefinition)})
     return found
 
