@@ -182,9 +182,10 @@ def test_data_quality_review_of_a_bank_read_through_its_mapping(tmp_path):
     export.to_csv(tmp_path / "bank" / "transactions.csv", index=False)
     totals = {"booking_date": "Buchungstag", "transaction_count": "Anzahl", "amount_sum": "Summe"}  # the source system's control totals, under its own names
     bank["daily_control_totals"].rename(columns=totals).to_csv(tmp_path / "bank" / "daily_control_totals.csv", index=False)
+    (tmp_path / "limits.yaml").write_text("validity: {warn_above: 0, fail_above: 10}\n")  # its data-quality policy tolerates a few failing values, with a warning
     mrm("run", REPO / "nbs/validation/aml_data_quality.ipynb", "-p", "data_dir", "bank", "-p", "bank_mapping", "mapping.yaml", "-p", "as_of", "2025-01-25",
         "-p", "control_totals_columns", "{booking_date: Buchungstag, transaction_count: Anzahl, amount_sum: Summe}", "-p", "timeliness_warn_above", "2", "-p", "timeliness_fail_above", "30",
-        "--out", tmp_path / "dq", "--no-progress", cwd=tmp_path, check=0)
+        "-p", "check_limits", "limits.yaml", "--out", tmp_path / "dq", "--no-progress", cwd=tmp_path, check=0)
     (bundle,) = bundles(tmp_path / "dq")
     theirs, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
     assert inputs["transactions"]["path"].endswith("bank/transactions.csv") and inputs["transactions"]["mapping"] == "mapping.yaml"
@@ -195,6 +196,8 @@ def test_data_quality_review_of_a_bank_read_through_its_mapping(tmp_path):
     assert timely["detail"].endswith(f": {lag} business day(s)") and timely["status"] == ("pass" if lag <= 2 else "warn"), timely
     reconciled = {row[1] for row in theirs["tables"]["check_reconciliation"]["rows"]}
     assert reconciled and reconciled <= {"pass", "fail"}, reconciled  # run against the totals read under their own names, not 'not run'
+    validity = next(c for c in theirs["checks"] if c["check"] == "validity" and c["detail"].startswith("transactions"))
+    assert validity["status"] == "warn" and validity["rule"].startswith("Limits of limits.yaml: warn above 0, fail above 10.")  # 8 failing row-rule pairs: a warning under its policy, not a failure
     failures = {(dataset, column, rule.split("(")[0]): (rows, examples) for dataset, column, rule, rows, examples in theirs["tables"]["contract_failures"]["rows"]}
     assert failures == {("transactions", "channel", "isin"): (2, "row 0: 'RTGS'; row 1: 'RTGS'"), ("transactions", "direction", "not_null"): (3, "row 2: nan; row 3: nan; row 4: nan"),
                         ("transactions", "amount", "greater_than"): (3, "row 2: 0.0; row 3: 0.0; row 4: 0.0")}
