@@ -22,8 +22,9 @@ __all__ = ['DISPOSITIONS', 'CHOICE_WORDS', 'EVIDENCE', 'RECOMMENDATION_COLUMNS',
            'scaled_parameters', 'tune_segment', 'segment_recommendation', 'DetectorTuning', 'tune_candidates',
            'check_history', 'threshold_in_force', 'tune_history_segment', 'tune_from_history', 'review_history',
            'segment_thresholds', 'by_segment', 'threshold_words', 'SettingsInForce', 'read_settings', 'finite_number',
-           'with_own_rules', 'dataclass_checks', 'settings_disagreements', 'detector_history', 'btl_table',
-           'btl_findings', 'tuning_schedule', 'compact_number', 'plot_threshold_curves']
+           'with_own_rules', 'dataclass_checks', 'settings_disagreements', 'unused_segment_findings',
+           'detector_history', 'btl_table', 'btl_findings', 'tuning_schedule', 'compact_number',
+           'plot_threshold_curves']
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-005
 DISPOSITIONS = ("sar_filed", "productive", "closed")
@@ -547,6 +548,16 @@ def settings_disagreements(recommendations: pd.DataFrame, # tuned from a history
         if value is not None and not math.isclose(value, row.current_threshold, rel_tol=1e-9):
             rows.append({rule: getattr(row, rule), "segment": row.segment, "settings": value, "history (latest)": row.current_threshold})
     return pd.DataFrame(rows, columns=[rule, "segment", "settings", "history (latest)"])
+
+def unused_segment_findings(settings: SettingsInForce, # the settings file's
+                            segments, # the segments the data holds
+                           ) -> list[dict]:
+    "A finding (id, severity, title, detail) where the settings give a threshold for a segment the data does not have: a misspelt segment leaves the real one at the 'default' without a word."
+    unused = [f"{rule} '{segment}'" for rule, stated in settings.rules.items() if isinstance(stated.get("threshold"), dict)
+              for segment in stated["threshold"] if segment != "default" and segment not in set(map(str, segments))]
+    if not unused: return []
+    return [{"id": "SETTINGS-SEGMENTS", "severity": "low", "title": f"the settings give thresholds for {len(unused)} segment{'s' if len(unused) > 1 else ''} the data does not have",
+             "detail": f"{', '.join(unused)}: not used here (the data's segments: {', '.join(sorted(set(map(str, segments)))) or 'none'}); a misspelt segment leaves the real one at its rule's default threshold."}]
 
 # %% ../nbs/13_tuning.ipynb #4d878a13
 HISTORY_COLUMNS = ["alert_id", "detector", "segment", "subject_id", "instrument_id", "window_start", "window_end", "driving_value", "threshold_in_force", "review_kind", "disposition"]

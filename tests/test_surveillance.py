@@ -107,7 +107,7 @@ def test_report_on_a_venues_own_layout_and_history(tmp_path):
         "units": {"order_events": {"price": 0.0001}, "executions": {"price": 0.0001}, "instruments": {"price": 0.0001}}}))
     alert_history_from_market(market, TuningConfig(seed=3)).to_csv(tmp_path / "history.csv", index=False)  # its alerts raised at the library's thresholds
     # its detector settings: a shorter wash-trade episode gap, a five-minute closing window at a closing share of 0.4 (its history's alerts were raised at 0.25)
-    (tmp_path / "settings.yaml").write_text("wash_trade: {gap_hours: 2}\nmarking_the_close: {threshold: 0.4, window_minutes: 5}\n")
+    (tmp_path / "settings.yaml").write_text("wash_trade: {gap_hours: 2, threshold: {default: 3, thin_equty: 4}}\nmarking_the_close: {threshold: 0.4, window_minutes: 5}\n")  # 'thin_equty': a misspelt segment
     mrm("run", REPO / "nbs/validation/surveillance_tuning.ipynb", "-p", "data_dir", venue, "-p", "venue_mapping", tmp_path / "venue.yaml", "-p", "alert_history", tmp_path / "history.csv",
         "-p", "detector_settings", tmp_path / "settings.yaml", "--model-id", "TOKYO-VENUE", "--out", tmp_path / "out", "--no-progress", check=0, cwd=tmp_path)
     (bundle,) = bundles(tmp_path / "out")
@@ -120,10 +120,12 @@ def test_report_on_a_venues_own_layout_and_history(tmp_path):
     assert {name: row["candidates"] for name, row in volume.items()} == {name: len(found) for name, found in run_detectors(market, own).items()}  # at the venue's parameters
     assert volume["marking_the_close"]["alerts in force"] == int((run_detectors(market, own)["marking_the_close"].driving_value >= 0.4).sum())
     library = {row[0]: dict(zip(results["tables"]["detector_library"]["columns"], row)) for row in results["tables"]["detector_library"]["rows"]}
-    assert library["marking_the_close"]["threshold in force"] == "0.4" and library["wash_trade"]["set by the venue"] == "gap_hours" and library["bear_raid"]["set by the venue"] == "none: library defaults"
+    assert library["marking_the_close"]["threshold in force"] == "0.4" and library["wash_trade"]["set by the venue"] == "gap_hours, threshold" and library["bear_raid"]["set by the venue"] == "none: library defaults"
     against = results["tables"]["settings_against_history"]["rows"]
     assert against and {(row[0], row[2], row[3]) for row in against} == {("marking_the_close", 0.4, 0.25)}  # the settings file and the history disagree: a finding
     assert any(f["id"] == "TUNE-SETTINGS" for f in results["findings"])
+    misspelt = next(f for f in results["findings"] if f["id"] == "SETTINGS-SEGMENTS")
+    assert misspelt["detail"].startswith("wash_trade 'thin_equty': not used here") and "thin_equity" in misspelt["detail"]  # said, where the real segment would have run at the default without a word
     assert results["metrics"]["evidence"]["value"] == "history" and "replication" in results["tables"]
     assert any(text.startswith(f"{int((~shared).sum()):,} of the {len(members):,} trading accounts have no beneficial owner") for text in results["limitations"])  # each its own owner: the same candidates
 
