@@ -329,8 +329,8 @@ class DetectorTuning:
 def tune_candidates(detector: str, # the detector's name
                     labelled: pd.DataFrame, # candidates with segment, driving_value and is_suspicious
                     pattern_values: np.ndarray, # per planted pattern: its best candidate value (-inf if none)
-                    current: float | dict, # threshold in force, or one per segment
-                    default: float, # threshold of a segment `current` does not name
+                    current: float | dict, # threshold in force, or one per segment (its 'default', where it has one, for segments it does not name)
+                    default: float, # threshold of a segment `current` does not name, where it has no 'default' of its own
                     config: TuningConfig, evidence: str = "",
                    ) -> DetectorTuning:
     "Simulated dispositions, then sweep, BTL and ATL per segment; one recommended threshold per segment with its evidence."
@@ -342,7 +342,7 @@ def tune_candidates(detector: str, # the detector's name
     sweeps, rows, btls = {}, [], {}
     for segment in sorted(labelled.segment.unique()):
         part = labelled[labelled.segment == segment]
-        threshold = current.get(segment, default) if isinstance(current, dict) else float(current)
+        threshold = current.get(segment, current.get("default", default)) if isinstance(current, dict) else float(current)
         sweeps[segment], btls[segment], row = tune_segment(part.driving_value.to_numpy(), part.productive.to_numpy(), threshold, config, rng,
                                                            truth=part.is_suspicious.to_numpy(), segment=segment, evidence=evidence)
         rows.append(row)
