@@ -78,7 +78,7 @@ def tune_scenario(engine: ScenarioEngine, # the data
     for segment in segments or sorted(labelled.segment.unique()):
         part = labelled[labelled.segment == segment]
         if part.empty: continue
-        threshold = default.get(segment, default.get("default")) if isinstance(default, dict) else float(default)
+        threshold = float(segment_thresholds(default, pd.Series([segment]))[0])  # a segment the thresholds do not name, without a 'default': refused, naming it
         sweeps[segment], btls[segment], row = tuning.tune_segment(part.driving_value.to_numpy(), part.productive.to_numpy(), threshold, config, rng,
                                                                   truth=part.is_suspicious.to_numpy(), segment=segment, evidence=EVIDENCE["ground truth"])
         rows.append(row)
