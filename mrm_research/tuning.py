@@ -19,12 +19,12 @@ __all__ = ['DISPOSITIONS', 'CHOICE_WORDS', 'EVIDENCE', 'RECOMMENDATION_COLUMNS',
            'simulate_dispositions', 'is_productive', 'candidate_thresholds', 'threshold_sweep', 'btl_sample_size',
            'clopper_pearson_upper', 'BelowTheLineResult', 'review_bands', 'btl_samples', 'below_the_line', 'sweep_row',
            'above_the_line', 'TuningConfig', 'config_table', 'require_evidence', 'missing_part', 'decide_threshold',
-           'scaled_parameters', 'tune_segment', 'segment_recommendation', 'DetectorTuning', 'tune_candidates',
-           'check_history', 'threshold_in_force', 'tune_history_segment', 'tune_from_history', 'review_history',
-           'segment_thresholds', 'by_segment', 'threshold_words', 'SettingsInForce', 'read_settings', 'finite_number',
-           'with_own_rules', 'dataclass_checks', 'settings_disagreements', 'unused_segment_findings',
-           'detector_history', 'btl_table', 'btl_findings', 'tuning_schedule', 'compact_number',
-           'plot_threshold_curves']
+           'scaled_parameters', 'tune_segment', 'segment_recommendation', 'DetectorTuning', 'threshold_of',
+           'tune_candidates', 'check_history', 'threshold_in_force', 'tune_history_segment', 'tune_from_history',
+           'review_history', 'segment_thresholds', 'by_segment', 'threshold_words', 'SettingsInForce', 'read_settings',
+           'finite_number', 'with_own_rules', 'dataclass_checks', 'settings_disagreements', 'disagreement_findings',
+           'settings_words', 'unused_segment_findings', 'detector_history', 'btl_table', 'btl_findings',
+           'tuning_schedule', 'compact_number', 'plot_threshold_curves']
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-005
 DISPOSITIONS = ("sar_filed", "productive", "closed")
@@ -326,6 +326,14 @@ class DetectorTuning:
         return (f"{self.detector}: {len(self.candidates):,} {'candidates' if 'is_suspicious' in self.candidates else 'reviewed alerts and samples'}, {evidence}\n"
                 + self.recommendations[["segment", "current_threshold", "recommended_threshold", "decision"]].to_string(index=False))
 
+def threshold_of(thresholds: float | dict, # one threshold, or one per segment (with an optional 'default')
+                 segment, # the segment asked for
+                 otherwise: float | None = None, # where the mapping names neither the segment nor a 'default'
+                ) -> float | None:
+    "A segment's threshold: the one number; else the segment's own, the mapping's 'default', or `otherwise`."
+    if not isinstance(thresholds, dict): return float(thresholds)
+    return thresholds.get(segment, thresholds.get("default", otherwise))
+
 def tune_candidates(detector: str, # the detector's name
                     labelled: pd.DataFrame, # candidates with segment, driving_value and is_suspicious
                     pattern_values: np.ndarray, # per planted pattern: its best candidate value (-inf if none)
@@ -342,7 +350,7 @@ def tune_candidates(detector: str, # the detector's name
     sweeps, rows, btls = {}, [], {}
     for segment in sorted(labelled.segment.unique()):
         part = labelled[labelled.segment == segment]
-        threshold = current.get(segment, current.get("default", default)) if isinstance(current, dict) else float(current)
+        threshold = threshold_of(current, segment, default)
         sweeps[segment], btls[segment], row = tune_segment(part.driving_value.to_numpy(), part.productive.to_numpy(), threshold, config, rng,
                                                            truth=part.is_suspicious.to_numpy(), segment=segment, evidence=evidence)
         rows.append(row)
@@ -431,11 +439,11 @@ def review_history(labelled: pd.DataFrame, # candidates with segment, driving_va
 
 # %% ../nbs/13_tuning.ipynb #0a387b1d
 def segment_thresholds(thresholds: float | dict, segments: pd.Series) -> np.ndarray:
-    "The threshold of each row's segment; a dict needs a value for every segment present or a 'default'."
+    "The threshold of each row's segment (`threshold_of`); a dict needs a value for every segment present or a 'default'."
     if not isinstance(thresholds, dict): return np.full(len(segments), float(thresholds))
     missing = set(segments.unique()) - set(thresholds) if "default" not in thresholds else set()
     if missing: raise ParameterError(f"no threshold for segment(s) {', '.join(sorted(missing))} and no 'default'")
-    return segments.map(lambda s: thresholds.get(s, thresholds.get("default"))).to_numpy(dtype=float)
+    return segments.map(lambda s: threshold_of(thresholds, s)).to_numpy(dtype=float)
 
 def by_segment(threshold: float | dict) -> dict:
     "A threshold as a per-segment mapping (one number is the 'default' of every segment), for recommendations per segment to go over: `{**by_segment(in_force), **recommended}`."
@@ -544,20 +552,38 @@ def settings_disagreements(recommendations: pd.DataFrame, # tuned from a history
     rows = []
     for row in recommendations.itertuples():
         stated = settings.rules.get(getattr(row, rule), {}).get("threshold")
-        value = stated.get(row.segment, stated.get("default")) if isinstance(stated, dict) else stated
+        value = None if stated is None else threshold_of(stated, row.segment)
         if value is not None and not math.isclose(value, row.current_threshold, rel_tol=1e-9):
             rows.append({rule: getattr(row, rule), "segment": row.segment, "settings": value, "history (latest)": row.current_threshold})
     return pd.DataFrame(rows, columns=[rule, "segment", "settings", "history (latest)"])
+
+def disagreement_findings(disagreeing: pd.DataFrame, # `settings_disagreements`
+                         ) -> list[dict]:
+    "The finding (id, severity, title, detail) where the settings file and the history disagree on a threshold in force."
+    if disagreeing.empty: return []
+    return [{"id": "TUNE-SETTINGS", "severity": "medium", "title": f"the settings file and the alert history disagree on {len(disagreeing)} threshold{'s' if len(disagreeing) > 1 else ''} in force",
+             "detail": "The tuning takes the threshold the history's latest alerts were raised at as current; the settings file states another, so one of the two is not what runs in production."}]
+
+def settings_words(settings: SettingsInForce, # the settings file's
+                   library: dict, # the library's rules (scenarios or detectors) by name
+                   what: str, # 'scenarios' or 'detectors'
+                   owner: str, # whose settings: 'bank', 'venue', 'exchange'
+                   table: str, # the report's table listing them
+                  ) -> str:
+    "What a report says of the settings it ran at: the file (its sha256 is in the inputs), how many of the library's rules it sets, and that the rest are the library's defaults."
+    return (f"**Settings in force.** The {what} run, are tuned and are stressed at the {owner}'s settings ({Path(settings.source).name}, sha256 in the bundle's inputs): "
+            f"{sum(name in library for name in settings.rules)} of the library's {len(library)} {what} have settings of the {owner}'s; what the file does not set is the library's default (table *{table}*).")
 
 def unused_segment_findings(settings: SettingsInForce, # the settings file's
                             segments, # the segments the data holds
                            ) -> list[dict]:
     "A finding (id, severity, title, detail) where the settings give a threshold for a segment the data does not have: a misspelt segment leaves the real one at the 'default' without a word."
+    held = set(map(str, segments))
     unused = [f"{rule} '{segment}'" for rule, stated in settings.rules.items() if isinstance(stated.get("threshold"), dict)
-              for segment in stated["threshold"] if segment != "default" and segment not in set(map(str, segments))]
+              for segment in stated["threshold"] if segment != "default" and segment not in held]
     if not unused: return []
     return [{"id": "SETTINGS-SEGMENTS", "severity": "low", "title": f"the settings give thresholds for {len(unused)} segment{'s' if len(unused) > 1 else ''} the data does not have",
-             "detail": f"{', '.join(unused)}: not used here (the data's segments: {', '.join(sorted(set(map(str, segments)))) or 'none'}); a misspelt segment leaves the real one at its rule's default threshold."}]
+             "detail": f"{', '.join(unused)}: not used here (the data's segments: {', '.join(sorted(held)) or 'none'}); a misspelt segment leaves the real one at its rule's default threshold."}]
 
 # %% ../nbs/13_tuning.ipynb #4d878a13
 HISTORY_COLUMNS = ["alert_id", "detector", "segment", "subject_id", "instrument_id", "window_start", "window_end", "driving_value", "threshold_in_force", "review_kind", "disposition"]

@@ -299,13 +299,14 @@ def library_table(currency: str | None = None, # the one currency of the bank's 
                  ) -> pd.DataFrame:
     "The scenario library: target typologies, threshold parameter, and the threshold and window the scenarios run at; with the bank's settings, what they set (the rest is the library's default)."
     unit = lambda parameter: currency if currency and parameter.unit == "USD" else parameter.unit
-    if not (settings and settings.rules):
-        return pd.DataFrame([{"scenario": s.name, "targets": ", ".join(s.typologies), "threshold": f"{s.threshold.name} ({unit(s.threshold)})",
-                              "default": s.threshold.default, "window (days)": s.values()["window_days"]} for s in SCENARIOS.values()])
-    return pd.DataFrame([{"scenario": s.name, "targets": ", ".join(s.typologies), "threshold": f"{s.threshold.name} ({unit(s.threshold)})",
-                          "in force": tuning.threshold_words(settings.threshold(s.name, s.threshold.default)), "window (days)": s.values(settings.parameters(s.name), currency)["window_days"],
-                          "set by the bank": ", ".join(name if name == "threshold" else f"{name} {value:,g}" for name, value in settings.rules.get(s.name, {}).items()) or "none: library defaults"}
-                         for s in SCENARIOS.values()])
+    rows, settings = [], settings or SettingsInForce({})
+    for s in SCENARIOS.values():
+        row = {"scenario": s.name, "targets": ", ".join(s.typologies), "threshold": f"{s.threshold.name} ({unit(s.threshold)})"}
+        row["in force" if settings.rules else "default"] = tuning.threshold_words(settings.threshold(s.name, s.threshold.default)) if settings.rules else s.threshold.default
+        row["window (days)"] = s.values(settings.parameters(s.name), currency)["window_days"]
+        if settings.rules: row["set by the bank"] = ", ".join(name if name == "threshold" else f"{name} {value:,g}" for name, value in settings.rules.get(s.name, {}).items()) or "none: library defaults"
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 def btl_table(library: LibraryTuning) -> pd.DataFrame:
     "Every below-the-line band reviewed, by scenario and segment (the shared `tuning.btl_table`)."
