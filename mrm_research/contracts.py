@@ -470,14 +470,25 @@ def check_dataset(dataset: str, # dataset name, i.e. the contract to apply
     return check_frame(read_table(file), contract, source=str(file), related=others)[1].raise_for_failures()
 
 def recode(raw: pd.DataFrame, contract: Contract, codes: dict[str, dict], owner: str) -> pd.DataFrame:
-    "The file's own codes translated to the contract's values, per column ({column: {contract value: the file's code or codes}}, as the mappings write them); a code not listed stays as written, for the contract to name."
+    """The file's own codes translated to the contract's values, per column ({column: {contract value: the file's code or codes}}, as the mappings write them).
+    A column of a fixed set of values: a code not listed stays as written, for the contract to name. A column of open classes (`classes: open`, such as an
+    instrument's asset class): the mapping's names are the classes, and a value it does not list is refused here, since the contract cannot name it."""
     raw = raw.copy()
     for column, mapping in codes.items():
-        allowed = ((contract.columns.get(column) or {}).get("checks") or {}).get("isin")
-        if allowed is None: raise ParameterError(f"{owner}: column '{column}' of {contract.dataset} has no set of values to translate codes to")
-        lookup = {str(code): value for code, value in code_lookup(mapping, tuple(allowed), f"{column} value", owner).items()}
-        if column in raw.columns: raw[column] = raw[column].map(lambda value: value if pd.isna(value) else lookup.get(str(value), value))
+        spec = contract.columns.get(column) or {}
+        allowed = (spec.get("checks") or {}).get("isin")
+        if allowed is None and spec.get("classes") != "open": raise ParameterError(f"{owner}: column '{column}' of {contract.dataset} has no set of values to translate codes to")
+        lookup = {str(code): value for code, value in code_lookup(mapping, tuple(allowed or mapping), f"{column} value", owner).items()}
+        if column not in raw.columns: continue
+        if allowed is None: _refuse_unlisted(raw[column], lookup, f"{owner}: dataset '{contract.dataset}', column '{column}'")
+        raw[column] = raw[column].map(lambda value: value if pd.isna(value) else lookup.get(str(value), value))
     return raw
+
+def _refuse_unlisted(values: pd.Series, lookup: dict[str, str], where: str) -> None:
+    "Refuse values (not missing) that the mapping's codes do not list, naming how many rows and the commonest."
+    bad = unknown_codes(values, lookup) & values.notna()
+    if bad.any(): raise ParameterError(f"{where}, rule: a code the mapping lists: {int(bad.sum()):,} row(s) fail (e.g. {values[bad].astype(str).value_counts().head(3).to_dict()}); "
+                                       "list each of the file's codes under the class it belongs to (a code left out would be a class of its own, which no rule written for the listed classes reads)")
 
 def renamed(raw: pd.DataFrame, contract: Contract,
             columns: dict[str, str], # {contract column: the file's column}

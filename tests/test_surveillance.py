@@ -195,4 +195,32 @@ def test_report_on_a_venue_of_one_thin_crypto_pair(tmp_path):
     assert {f"curves_{name}" for name in DETECTORS} <= set(results["figures"]) and recommended < set(DETECTORS)  # every detector's figure, those without a candidate too
     blind = {f["id"] for f in results["findings"] if f["id"].startswith("SCOPE-")}  # a detector of equities or liquid instruments on a venue of one thin crypto pair: said, not a quiet zero
     assert blind == {"SCOPE-marking_the_close", "SCOPE-momentum_ignition"} and "detector_scope" in results["tables"]
+    assert "its asset classes: crypto; liquidity classes: thin" in next(f["detail"] for f in results["findings"] if f["id"] == "SCOPE-marking_the_close")  # what to name instead
     assert {row[0] for row in results["tables"]["schedule"]["rows"]} == set(DETECTORS)
+
+
+def test_a_venue_of_bonds_and_currency_pairs_in_its_own_classes(tmp_path, monkeypatch):
+    "From the venue's folder: an instrument master whose asset classes (government bonds, bond futures, currency pairs) and liquidity tiers are the venue's own names, read as written; detectors pointed at those names find what the same market in the library's names gives, and a detector left at a class the venue does not have looks at none of its instruments."
+    import yaml
+    from mrm_research.surveillance.detectors import detector_scope
+    from mrm_research.surveillance.mapping import read_venue
+    market = generate_market(MarketConfig(orders=15_000, seed=21), {name: 1 for name in MANIPULATIONS})
+    asset_classes = {"equity": "government_bond", "crypto": "fx_spot", "equity_derivative": "bond_future"}; tiers = {"liquid": "tier_1", "thin": "tier_3"}
+    venue = tmp_path / "venue"; venue.mkdir(); monkeypatch.chdir(tmp_path)
+    market["instruments"].assign(asset_class=market["instruments"].asset_class.map(asset_classes), liquidity=market["instruments"].liquidity.map(tiers)).rename(
+        columns={"instrument_id": "ISIN", "asset_class": "ProductType", "liquidity": "LiquidityBand"}).to_csv(venue / "instruments.csv", index=False)
+    for name in ("trading_accounts", "executions", "order_events", "announcements"): market[name].rename(columns={"instrument_id": "ISIN"}).to_parquet(venue / f"{name}.parquet")
+    (tmp_path / "venue.yaml").write_text(yaml.safe_dump({"columns": {"instruments": {"instrument_id": "ISIN", "asset_class": "ProductType", "liquidity": "LiquidityBand"},
+                                                                     **{name: {"instrument_id": "ISIN"} for name in ("executions", "order_events", "announcements")}}}))
+    mapped, _ = read_venue(venue, tmp_path / "venue.yaml")
+    assert set(mapped["instruments"].asset_class) == set(asset_classes.values()) and set(mapped["instruments"].liquidity) == set(tiers.values())
+    library = {name: {key: value for key, value in vars(spec()).items() if key in ("asset_class", "liquidity")} for name, (_, spec) in DETECTORS.items()}
+    own = {name: {key: (asset_classes if key == "asset_class" else tiers).get(value, value) for key, value in named.items()} for name, named in library.items()}
+    assert own["marking_the_close"] == {"asset_class": "government_bond"} and own["pump_and_dump"] == {"liquidity": "tier_3"}
+    found, expected = run_detectors(mapped, own), run_detectors(market)
+    for name in DETECTORS:
+        pd.testing.assert_frame_equal(found[name].reset_index(drop=True), expected[name].reset_index(drop=True), check_dtype=False, obj=name)
+    assert sum(len(alerts(found[name], DETECTORS[name][1]().threshold)) for name in DETECTORS) > 0  # the comparison is of alerts, not of empty frames
+    blind = detector_scope(mapped["instruments"]).set_index("detector")  # the library's class names: nothing of this venue's is looked at
+    assert set(blind.index[blind.instruments == 0]) == {name for name, named in library.items() if any(value is not None for value in named.values())}
+    assert (detector_scope(mapped["instruments"], own).instruments > 0).all()

@@ -17,11 +17,16 @@ __all__ = ['MAPPED_DATASETS', 'CODED_COLUMNS', 'TIME_COLUMNS', 'ROW_IDS', 'UNIT_
            'venue_times', 'view_sql', 'map_market', 'venue_files', 'read_venue']
 
 # %% ../../nbs/46_surveillance_mapping.ipynb #d46756af
+def _listed_classes(dataset: str, column: str) -> tuple | None:
+    "The values a contract lists for a column, or None for a column of open classes."
+    listed = (load_contract(dataset).columns[column].get("checks") or {}).get("isin")
+    return tuple(listed) if listed else None
+
 MAPPED_DATASETS = ("instruments", "trading_accounts", "order_events", "executions", "announcements")
 CODED_COLUMNS = {"order_events": {"event_type": ("new", "modify", "fill", "cancel"), "side": ("buy", "sell"), "order_type": ("market", "limit")},
                  "executions": {"aggressor_side": ("buy", "sell")},
-                 # reference data: the classes the detectors and segments are written in, as the contracts list them
-                 **{dataset: {column: tuple(load_contract(dataset).columns[column]["checks"]["isin"]) for column in columns}
+                 # reference data: the classes the contracts list (account types), or None where the venue's own classes are read (asset class, liquidity)
+                 **{dataset: {column: _listed_classes(dataset, column) for column in columns}
                     for dataset, columns in {"instruments": ("asset_class", "liquidity"), "trading_accounts": ("account_type",)}.items()}}
 TIME_COLUMNS = {"order_events": "event_time", "executions": "event_time", "announcements": "announced_at"}
 ROW_IDS = {"order_events": "event_id", "executions": "execution_id", "announcements": "announcement_id"}  # generated from the row position when the venue has none
@@ -45,7 +50,7 @@ class VenueMapping:
         roles = {column: roles for coded in CODED_COLUMNS.values() for column, roles in coded.items()}
         unknown = set(self.codes) - set(roles)
         if unknown: raise ParameterError(f"venue mapping: codes of {', '.join(sorted(unknown))}: only {', '.join(roles)} are coded")
-        self.lookups = {column: code_lookup(codes, roles[column], column.replace("_", " "), "venue mapping") for column, codes in self.codes.items()}
+        self.lookups = {column: code_lookup(codes, roles[column] or tuple(codes), column.replace("_", " "), "venue mapping") for column, codes in self.codes.items()}
         for dataset in [None, *self.time_by_dataset]: self._check_time(self.time_rule(dataset))
         for dataset, units in self.units.items():
             if dataset not in ("order_events", "executions", "instruments") or set(units) - {"price", "quantity"}: raise ParameterError(f"venue mapping: units are given for price and quantity of order_events, executions and instruments, not {dataset} {sorted(units)}")
