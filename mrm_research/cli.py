@@ -325,7 +325,7 @@ def inventory_tier(store: Optional[str] = STORE_OPTION):
     _print_rows(store_.Store(store).read(f"SELECT {', '.join(columns)} FROM models ORDER BY COALESCE(tier, 9), model_id"), columns, "Tiers")
 
 @inventory_app.command("policy")
-def inventory_policy(file: Optional[Path] = typer.Argument(None, help="The bank's tiering policy (YAML: exposure_usd, decisions_per_year, revalidation_years); none: show the one in force"),
+def inventory_policy(file: Optional[Path] = typer.Argument(None, help="The bank's tiering policy (YAML: exposure, decisions_per_year, revalidation_years, currency, exchange_rates); none: show the one in force"),
                      store: Optional[str] = STORE_OPTION, actor: Optional[str] = ACTOR_OPTION):
     "Put the bank's tiering policy in force (every model re-tiered by it, each change audited), or show the one in force."
     from mrm_research.governance import inventory, listings
@@ -334,7 +334,8 @@ def inventory_policy(file: Optional[Path] = typer.Argument(None, help="The bank'
         console.print(f"tiering policy from {file} in force; {len(changed)} model(s) re-tiered")
         if changed: _print_rows(changed, ["model_id", "tier_before", "tier"], "Re-tiered")
     policy = listings.tiering_policy(opened)
-    console.print(f"tiering policy: exposure medium from {policy.exposure_usd[0]:,.0f} USD, high from {policy.exposure_usd[1]:,.0f}; decisions a year medium from {policy.decisions_per_year[0]:,.0f}, "
+    rates = "".join(f"; exposure in {other} converted at {rate:g} {policy.currency} for one" for other, rate in sorted(policy.exchange_rates.items()))
+    console.print(f"tiering policy: exposure medium from {policy.exposure[0]:,.0f} {policy.currency}, high from {policy.exposure[1]:,.0f}{rates}; decisions a year medium from {policy.decisions_per_year[0]:,.0f}, "
                   f"high from {policy.decisions_per_year[1]:,.0f}; revalidation every " + ", ".join(f"{years} year(s) for tier {tier}" for tier, years in sorted(policy.revalidation_years.items())))
     _print_policy_record(opened, "tiering")
 

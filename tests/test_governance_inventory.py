@@ -80,3 +80,25 @@ def test_committee_pack_on_a_new_store_and_then_on_models_never_validated(tmp_pa
     assert "GOV-EMPTY" not in {f["id"] for f in second["findings"]} and second["metrics"]["models"]["value"] == 2
     assert second["metrics"]["revalidations_due"]["value"] == 2 and second["metrics"]["approvals"]["value"] == 0
     assert dict(second["tables"]["tiering_policy"]["rows"])["set"] == "never: the library's defaults"  # the rule its tiers and due dates follow, stated
+
+
+def test_inventory_of_a_group_in_euros_with_models_in_other_currencies(tmp_path, store_url):
+    "A banking group whose tiering policy is in euros: its models' exposures are stated in euros or in a subsidiary's currency, converted at the policy's own rates (said in the tier's reason); a currency without a rate, and a new policy that drops a rate some model needs, are refused by name."
+    import pandas as pd
+    from mrm_research.governance.store import Store
+    url = store_url
+    (tmp_path / "policy.yaml").write_text("currency: EUR\nexposure: [50000000, 500000000]\nexchange_rates: {GBP: 1.17}\ndecisions_per_year: [5000, 500000]\n")
+    shown = " ".join(mrm("inventory", "policy", tmp_path / "policy.yaml", "--store", url, check=0).stdout.split())
+    assert "exposure medium from 50,000,000 EUR, high from 500,000,000; exposure in GBP converted at 1.17 EUR for one" in shown, shown
+    records = [{**RECORDS[0], "model_id": "DE-PD", "exposure": 6e8}, {**RECORDS[1], "model_id": "UK-LGD", "exposure": 4.5e8, "exposure_currency": "GBP", "complexity": "high"}]
+    pd.DataFrame([{key: json.dumps(value) if isinstance(value, (dict, list)) else value for key, value in record.items() if key != "exposure_usd"} for record in records]).to_csv(tmp_path / "models.csv", index=False)
+    assert "2 model record(s)" in mrm("inventory", "add", tmp_path / "models.csv", "--store", url, check=0).stdout
+    reasons = {row["model_id"]: row["tier_reason"] for row in Store(url).read("SELECT model_id, tier_reason FROM models")}
+    assert reasons["DE-PD"].startswith("tier 1: materiality high (exposure 600,000,000 EUR: high")
+    assert reasons["UK-LGD"].startswith("tier 1: materiality high (exposure 450,000,000 GBP = 526,500,000 EUR at the policy's rate 1.17: high")  # 450 million GBP alone would read medium
+    (tmp_path / "tokyo.yaml").write_text(yaml.safe_dump([{**{k: v for k, v in RECORDS[1].items() if k != "exposure_usd"}, "model_id": "JP-SURV", "exposure": 9e10, "exposure_currency": "JPY"}]))
+    assert "no rate for JPY" in mrm("inventory", "add", tmp_path / "tokyo.yaml", "--store", url, check=2).stderr
+    (tmp_path / "no_pound.yaml").write_text("currency: EUR\nexposure: [50000000, 500000000]\n")
+    refused = " ".join(mrm("inventory", "policy", tmp_path / "no_pound.yaml", "--store", url, check=2).stderr.split())
+    assert "tiering policy not put in force: 1 model(s) cannot be tiered by it" in refused and "model UK-LGD: exposure 450,000,000 GBP" in refused, refused
+    assert "GBP converted at 1.17" in " ".join(mrm("inventory", "policy", "--store", url, check=0).stdout.split())  # the policy in force is still the one with the rate

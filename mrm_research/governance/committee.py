@@ -138,7 +138,8 @@ def remediation_policy_table(store: Store) -> pd.DataFrame:
 def tiering_policy_table(store: Store) -> pd.DataFrame:
     "The tiering policy in force as the committee reads it: each threshold and revalidation period, and who set it from which file with its sha256 (or that none was set: the library's defaults)."
     policy = tiering_policy(store)
-    rows = [("exposure: materiality medium from (USD)", f"{policy.exposure_usd[0]:,.0f}"), ("exposure: materiality high from (USD)", f"{policy.exposure_usd[1]:,.0f}"),
+    rows = [(f"exposure: materiality medium from ({policy.currency})", f"{policy.exposure[0]:,.0f}"), (f"exposure: materiality high from ({policy.currency})", f"{policy.exposure[1]:,.0f}"),
+            *((f"exposure stated in {other}: converted at", f"{rate:g} {policy.currency} for one {other}") for other, rate in sorted(policy.exchange_rates.items())),
             ("decisions a year: materiality medium from", f"{policy.decisions_per_year[0]:,.0f}"), ("decisions a year: materiality high from", f"{policy.decisions_per_year[1]:,.0f}"),
             *((f"tier {tier}: years between periodic validations", str(years)) for tier, years in sorted(policy.revalidation_years.items()))]
     return pd.DataFrame(rows + _policy_record(store, "tiering"), columns=["rule", "value"])

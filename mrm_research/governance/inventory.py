@@ -11,13 +11,14 @@ import pandas as pd, sqlalchemy as sa, yaml
 from ..contracts import read_csv_text
 from ..core import load_yaml, spreadsheet_safe, spreadsheet_value, utc_now, write_atomic
 from .store import Store, StoreError, append_audit
-from .listings import TieringPolicy, due_listing, model_listing, tiering_policy, write_policy
+from .listings import CURRENCY_CODE, TieringPolicy, due_listing, model_listing, tiering_policy, write_policy
 
 # %% auto #0
 __all__ = ['IDENTIFICATION_QUESTIONS', 'LEVELS', 'AI_USES', 'MODEL_TYPES', 'STATUSES', 'REQUIRED', 'AI_RMF_FUNCTIONS',
            'FS_AI_RMF_ADOPTION_STAGES', 'NUMBER_FIELDS', 'TRUTH_FIELDS', 'TRUTH_WORDS', 'identify', 'record_tier',
-           'tier', 'ai_act_category', 'check_record', 'add_model', 'link_bundle', 'due', 'list_models',
-           'export_inventory', 'csv_value', 'csv_record', 'import_inventory', 'set_tiering_policy']
+           'stated_exposure', 'record_exposure', 'tier', 'ai_act_category', 'exposure_problems', 'check_record',
+           'add_model', 'link_bundle', 'due', 'list_models', 'export_inventory', 'csv_value', 'csv_record',
+           'import_inventory', 'set_tiering_policy']
 
 # %% ../../nbs/52_governance_inventory.ipynb #1b90ba48
 IDENTIFICATION_QUESTIONS = {
@@ -44,23 +45,45 @@ def _level(value: float, bounds: tuple[float, float]) -> str:
 
 def record_tier(record: dict, # a checked model record
                 policy: TieringPolicy | None = None) -> tuple[int, str]:
-    "A model record's tier and its reason (`tier` of its exposure, decisions, complexity and reliance)."
-    return tier(record["exposure_usd"], record["decisions_per_year"], record["complexity"], record["reliance"], policy)
+    "A model record's tier and its reason (`tier` of its exposure in the policy's currency, decisions, complexity and reliance)."
+    policy = policy or TieringPolicy()
+    exposure, stated = record_exposure(record, policy)
+    return tier(exposure, record["decisions_per_year"], record["complexity"], record["reliance"], policy, stated)
 
-def tier(exposure_usd: float, decisions_per_year: float, complexity: str, reliance: str,
+def stated_exposure(record: dict, # a checked model record
+                    currency: str, # the currency of a record that names none
+                   ) -> tuple[float, str]:
+    "A record's exposure and its currency as stated: `exposure` in its `exposure_currency` (else `currency`), or `exposure_usd` (a record written before currencies) in US dollars."
+    if record.get("exposure_usd") not in (None, ""): return record["exposure_usd"], "USD"
+    return record["exposure"], record.get("exposure_currency") or currency
+
+def record_exposure(record: dict, # a checked model record
+                    policy: TieringPolicy) -> tuple[float, str]:
+    "A record's exposure in the policy's currency, and how the reason states it: converted at the policy's rate where the record's currency is another; a currency the policy has no rate for is refused naming the model (no rate is assumed)."
+    amount, currency = stated_exposure(record, policy.currency)
+    if currency == policy.currency: return amount, f"exposure {amount:,.0f} {currency}"
+    if currency not in policy.exchange_rates:
+        raise StoreError(f"model {record.get('model_id', '?')}: exposure {amount:,.0f} {currency}, and the tiering policy's bounds are in {policy.currency} with no rate for {currency}: "
+                         f"state one in the policy (exchange_rates: {{{currency}: <{policy.currency} for one {currency}>}}) or the model's exposure in {policy.currency}")
+    rate = policy.exchange_rates[currency]
+    return amount * rate, f"exposure {amount:,.0f} {currency} = {amount * rate:,.0f} {policy.currency} at the policy's rate {rate:g}"
+
+def tier(exposure: float, decisions_per_year: float, complexity: str, reliance: str,
          policy: TieringPolicy | None = None, # where materiality turns medium and high (default `TieringPolicy()`)
+         stated: str | None = None, # how the reason states the exposure (default: the amount in the policy's currency)
         ) -> tuple[int, str]:
-    "Risk tier 1-3 and the reason, by the documented rule."
+    "Risk tier 1-3 and the reason, by the documented rule; `exposure` is in the policy's currency."
     policy = policy or TieringPolicy()
     for name, value in (("complexity", complexity), ("reliance", reliance)):
         if value not in LEVELS: raise StoreError(f"tiering: {name} must be one of {', '.join(LEVELS)}, not {value!r}")
-    exposure, decisions = _level(exposure_usd, policy.exposure_usd), _level(decisions_per_year, policy.decisions_per_year)
-    materiality = max(exposure, decisions, key=LEVELS.index)
+    exposure_level, decisions = _level(exposure, policy.exposure), _level(decisions_per_year, policy.decisions_per_year)
+    materiality = max(exposure_level, decisions, key=LEVELS.index)
     if materiality == "high" and "high" in (complexity, reliance): number = 1
     elif materiality == "low" and "high" not in (complexity, reliance): number = 3
     else: number = 2
-    return number, (f"tier {number}: materiality {materiality} (exposure {exposure_usd:,.0f} USD: {exposure}; {decisions_per_year:,.0f} decisions a year: {decisions}), "
+    return number, (f"tier {number}: materiality {materiality} ({stated or f'exposure {exposure:,.0f} {policy.currency}'}: {exposure_level}; {decisions_per_year:,.0f} decisions a year: {decisions}), "
                     f"complexity {complexity}, reliance {reliance}")
+
 
 # %% ../../nbs/52_governance_inventory.ipynb #fe8fd307
 AI_USES = {"credit_scoring": ("high-risk", "Annex III 5(b): creditworthiness / credit scoring of natural persons"),
@@ -79,9 +102,19 @@ def ai_act_category(is_ai: bool, use: str | None) -> tuple[str, str]:
 # %% ../../nbs/52_governance_inventory.ipynb #5789ae67
 MODEL_TYPES = ("AML scenario library", "trade surveillance", "ML classifier", "GenAI application", "PPNR forecast", "credit model", "market risk model", "other")
 STATUSES = ("development", "validated", "in use", "retired")
-REQUIRED = ("model_id", "name", "type", "owner", "status", "identification", "exposure_usd", "decisions_per_year", "complexity", "reliance")
+REQUIRED = ("model_id", "name", "type", "owner", "status", "identification", "decisions_per_year", "complexity", "reliance")  # and an exposure (`exposure_problems`)
 AI_RMF_FUNCTIONS = ("govern", "map", "measure", "manage")  # NIST AI RMF 1.0, and the Treasury FS AI RMF built on it
 FS_AI_RMF_ADOPTION_STAGES = ("initial", "minimal", "evolving", "embedded")
+
+def exposure_problems(record: dict) -> list[str]:
+    "What is wrong with how a record states its exposure: none given, both forms given, a currency that is not an ISO code or that contradicts `exposure_usd`."
+    given = [name for name in ("exposure", "exposure_usd") if record.get(name) not in (None, "")]
+    currency = record.get("exposure_currency")
+    problems = ["field 'exposure': required (the model's exposure, in the tiering policy's currency unless exposure_currency names another)"] if not given else []
+    if len(given) == 2: problems.append("fields 'exposure' and 'exposure_usd': give one (exposure_usd is an exposure in US dollars)")
+    if currency not in (None, "") and not (isinstance(currency, str) and CURRENCY_CODE.fullmatch(currency)): problems.append(f"field 'exposure_currency': an ISO 4217 code such as USD or EUR, got {currency!r}")
+    elif given == ["exposure_usd"] and currency not in (None, "", "USD"): problems.append(f"field 'exposure_currency': {currency} contradicts exposure_usd (in US dollars): give the amount as exposure")
+    return problems
 
 def check_record(record: dict) -> list[str]:
     "Every problem with a model record, one line each naming the field."
@@ -93,7 +126,8 @@ def check_record(record: dict) -> list[str]:
     if "/" in str(record.get("model_id") or ""): problems.append(f"field 'model_id': {record['model_id']!r} contains '/' (bundles are filed under the model id, and finding keys are <model>/<run>/<id>)")
     if record.get("type") and record["type"] not in MODEL_TYPES: problems.append(f"field 'type': {record['type']!r} is not one of {', '.join(MODEL_TYPES)}")
     if record.get("status") and record["status"] not in STATUSES: problems.append(f"field 'status': {record['status']!r} is not one of {', '.join(STATUSES)}")
-    for field in ("exposure_usd", "decisions_per_year"):  # NaN or a negative number would tier as 'low' without a word
+    problems += exposure_problems(record)
+    for field in ("exposure", "exposure_usd", "decisions_per_year"):  # NaN or a negative number would tier as 'low' without a word
         value = record.get(field)
         if field in record and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0):
             hint = " (YAML reads 2e6 as text: write 2000000 or 2.0e+6; a number with thousands separators is text too)" if isinstance(value, str) else ""
@@ -123,7 +157,10 @@ def add_model(store: Store, record: dict, actor: str = "unknown", material_chang
     problems = check_record(record)
     if problems: raise StoreError(f"model record {record.get('model_id', '?')}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
     is_model, identification_reason = identify(record["identification"])
-    number, reason = record_tier(record, policy or tiering_policy(store))
+    policy = policy or tiering_policy(store)
+    if record.get("exposure") not in (None, "") and not record.get("exposure_currency"):  # stamped with the policy's currency: a later policy in another converts it, never reads it as its own
+        record = {**record, "exposure_currency": policy.currency}
+    number, reason = record_tier(record, policy)
     category, category_reason = ai_act_category(bool(record.get("ai_system")), record.get("ai_use"))
     now = utc_now()
     row = {"model_id": record["model_id"], "record": json.dumps(record, sort_keys=True, default=str), "name": record["name"], "type": record["type"], "status": record["status"],
@@ -177,7 +214,7 @@ def export_inventory(store: Store, path: str | Path) -> Path:
     if path.suffix.lower() == ".csv": return write_atomic(path, pd.DataFrame([{k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in r.items()} for r in records]).map(spreadsheet_safe).to_csv(index=False))
     raise StoreError(f"cannot export the inventory to {path.name}: use .yaml or .csv")
 
-NUMBER_FIELDS, TRUTH_FIELDS = ("exposure_usd", "decisions_per_year"), ("ai_system", *(f"identification.{q}" for q in IDENTIFICATION_QUESTIONS))  # the record's fields a CSV holds as text that are numbers or true / false (a mapping's as 'field.key' columns)
+NUMBER_FIELDS, TRUTH_FIELDS = ("exposure", "exposure_usd", "decisions_per_year"), ("ai_system", *(f"identification.{q}" for q in IDENTIFICATION_QUESTIONS))  # the record's fields a CSV holds as text that are numbers or true / false (a mapping's as 'field.key' columns)
 TRUTH_WORDS = {"true": True, "false": False, "yes": True, "no": False}  # how a spreadsheet writes true / false (TRUE, Yes, ...), read without letter case
 
 def csv_value(field: str, # the column
@@ -230,9 +267,15 @@ def set_tiering_policy(store: Store, policy: TieringPolicy, actor: str = "unknow
     "Put a tiering policy in force: stored with its sha256 and an audit entry, and every model re-tiered by it in the same transaction (each change audited); the models whose tier or reason changed."
     changed = []
     with store.write() as connection:
+        models = connection.execute(sa.text("SELECT model_id, record, tier, tier_reason FROM models WHERE is_model = :t ORDER BY model_id"), {"t": True}).mappings().all()
+        tiers, refused = {}, []
+        for model in models:  # every model tiered first: a policy that cannot tier one (an exposure in a currency it has no rate for) is refused naming all of them, nothing changed
+            try: tiers[model["model_id"]] = record_tier(json.loads(model["record"]), policy)
+            except StoreError as error: refused.append(str(error))
+        if refused: raise StoreError(f"tiering policy not put in force: {len(refused)} model(s) cannot be tiered by it:\n  " + "\n  ".join(refused))
         row = write_policy(connection, "tiering", policy, actor, source)
-        for model in connection.execute(sa.text("SELECT model_id, record, tier, tier_reason FROM models WHERE is_model = :t ORDER BY model_id"), {"t": True}).mappings().all():
-            number, reason = record_tier(json.loads(model["record"]), policy)
+        for model in models:
+            number, reason = tiers[model["model_id"]]
             if (number, reason) == (model["tier"], model["tier_reason"]): continue
             connection.execute(sa.text("UPDATE models SET tier = :t, tier_reason = :r, updated_at = :u WHERE model_id = :m"), {"t": number, "r": reason, "u": row["set_at"], "m": model["model_id"]})
             before, after = {"tier": model["tier"], "tier_reason": model["tier_reason"]}, {"tier": number, "tier_reason": reason, "policy_sha256": policy.sha256}

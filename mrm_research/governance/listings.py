@@ -4,7 +4,7 @@
 
 # %% ../../nbs/50a_governance_listings.ipynb #50a-listings-002
 from __future__ import annotations
-import datetime as dt, hashlib, json
+import datetime as dt, hashlib, json, math, re
 from pathlib import Path
 from dataclasses import asdict, dataclass, field
 import sqlalchemy as sa
@@ -13,10 +13,10 @@ from .store import Store, append_audit
 
 
 # %% auto #0
-__all__ = ['FINDING_COLUMNS', 'FINDING_FIELDS', 'SEVERITY_ORDER', 'SEVERITIES', 'POLICIES', 'MODEL_COLUMNS', 'Listing',
-           'finding_listing', 'overdue_listing', 'Policy', 'TieringPolicy', 'RemediationPolicy', 'stored_policy',
-           'tiering_policy', 'remediation_policy', 'read_policy', 'policy_origin', 'write_policy', 'model_listing',
-           'revalidation_date', 'due_listing']
+__all__ = ['FINDING_COLUMNS', 'FINDING_FIELDS', 'SEVERITY_ORDER', 'CURRENCY_CODE', 'SEVERITIES', 'POLICIES', 'MODEL_COLUMNS',
+           'Listing', 'finding_listing', 'overdue_listing', 'Policy', 'TieringPolicy', 'RemediationPolicy',
+           'stored_policy', 'tiering_policy', 'remediation_policy', 'read_policy', 'policy_origin', 'write_policy',
+           'model_listing', 'revalidation_date', 'due_listing']
 
 # %% ../../nbs/50a_governance_listings.ipynb #50a-listings-005
 @dataclass
@@ -82,24 +82,42 @@ class Policy:
     @property
     def sha256(self) -> str: return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
 
+CURRENCY_CODE = re.compile(r"[A-Z]{3}")  # an ISO 4217 code: USD, EUR, JPY
+
 @dataclass(frozen=True)
 class TieringPolicy(Policy):
-    "A bank's tiering numbers: where exposure (USD) and decisions a year turn materiality medium and high, and the years between periodic validations of tiers 1, 2 and 3."
-    exposure_usd: tuple = (100e6, 1e9)  # medium from, high from
+    "A bank's tiering numbers: where exposure (in `currency`) and decisions a year turn materiality medium and high, the years between periodic validations of tiers 1, 2 and 3, and the rates at which an exposure stated in another currency is converted."
+    exposure: tuple = (100e6, 1e9)  # medium from, high from, in `currency`
     decisions_per_year: tuple = (10_000, 1_000_000)
     revalidation_years: dict = field(default_factory=lambda: {1: 1, 2: 2, 3: 3})
+    currency: str = "USD"  # ISO 4217 code of the bounds above
+    exchange_rates: dict = field(default_factory=dict)  # {other currency: units of `currency` per unit of it}, for models whose exposure is stated in another currency
     title = "tiering policy"
 
+    @classmethod
+    def from_dict(cls, content: dict | None, source: str | None = None):
+        "A policy from its YAML or JSON form; `exposure_usd` (the bounds in US dollars, the form before currencies) is read as `exposure` of a policy in USD."
+        content = dict(content or {})
+        if "exposure_usd" in content:
+            if "exposure" in content or content.get("currency", "USD") != "USD":
+                raise ParameterError(f"{source or cls.title}: exposure_usd gives the bounds in US dollars; with currency {content.get('currency')} (or exposure) give the bounds as exposure, in the policy's currency")
+            content["exposure"] = content.pop("exposure_usd")
+        return super().from_dict(content, source)
+
     def __post_init__(self):
-        for name in ("exposure_usd", "decisions_per_year"):
+        for name in ("exposure", "decisions_per_year"):
             bounds = getattr(self, name)
             if not (isinstance(bounds, (list, tuple)) and len(bounds) == 2 and all(isinstance(b, (int, float)) and not isinstance(b, bool) and b > 0 for b in bounds) and bounds[0] < bounds[1]):
                 raise ParameterError(f"tiering policy: {name} needs two positive numbers, where medium starts and where high starts (the first smaller), got {bounds!r}")
         years = self.revalidation_years
         if not isinstance(years, dict) or sorted(map(str, years)) != ["1", "2", "3"] or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in years.values()):
             raise ParameterError(f"tiering policy: revalidation_years needs whole years of at least 1 for tiers 1, 2 and 3, got {years!r}")
-        object.__setattr__(self, "exposure_usd", tuple(float(b) for b in self.exposure_usd)); object.__setattr__(self, "decisions_per_year", tuple(float(b) for b in self.decisions_per_year))
-        object.__setattr__(self, "revalidation_years", {int(k): v for k, v in years.items()})
+        if not (isinstance(self.currency, str) and CURRENCY_CODE.fullmatch(self.currency)): raise ParameterError(f"tiering policy: currency needs an ISO 4217 code such as USD or EUR, got {self.currency!r}")
+        rates = self.exchange_rates
+        if not isinstance(rates, dict) or not all(isinstance(k, str) and CURRENCY_CODE.fullmatch(k) and k != self.currency and isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0 for k, v in rates.items()):
+            raise ParameterError(f"tiering policy: exchange_rates needs, per other currency's ISO code, a positive number of {self.currency} for one unit of it, got {rates!r}")
+        object.__setattr__(self, "exposure", tuple(float(b) for b in self.exposure)); object.__setattr__(self, "decisions_per_year", tuple(float(b) for b in self.decisions_per_year))
+        object.__setattr__(self, "revalidation_years", {int(k): v for k, v in years.items()}); object.__setattr__(self, "exchange_rates", {k: float(v) for k, v in rates.items()})
 
 SEVERITIES = ("high", "medium", "low", "info")  # of findings; an info finding has no due date
 
