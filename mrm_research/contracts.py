@@ -593,10 +593,12 @@ def read_mapping_file(path: str | Path, # a mapping file (YAML)
     return {key: value for key, value in content.items() if value is not None}
 
 def lost_zeros_hint(codes, # codes found in the data that the lookup does not know
-                    lookup: dict[str, str]) -> str:
-    "Why codes such as '01' are unknown when the lookup holds 1: YAML read the mapping's unquoted 01 as the number 1 (else '')."
+                    lookup: dict[str, str],
+                    holder: str = "mapping", # the YAML file that holds the lookup (a mapping, the settings), for the words
+                   ) -> str:
+    "Why codes such as '01' are unknown when the lookup holds 1: YAML read the file's unquoted 01 as the number 1 (else '')."
     zeros = [str(c) for c in codes if isinstance(c, str) and c.isdigit() and c != str(int(c)) and str(int(c)) in lookup]
-    return f" ({', '.join(map(repr, zeros))} would be the mapping's {', '.join(str(int(z)) for z in zeros)}: YAML reads an unquoted 01 as the number 1, so quote the codes in the mapping)" if zeros else ""
+    return f" ({', '.join(map(repr, zeros))} would be the {holder}'s {', '.join(str(int(z)) for z in zeros)}: YAML reads an unquoted 01 as the number 1, so quote the codes in the {holder})" if zeros else ""
 
 def unknown_codes(values: pd.Series, lookup: dict[str, str]) -> pd.Series:
     "Which values are missing or not a code of the lookup (compared as text, so 1 and '1' are one code)."

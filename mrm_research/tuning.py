@@ -582,8 +582,11 @@ def unused_segment_findings(settings: SettingsInForce, # the settings file's
     unused = [f"{rule} '{segment}'" for rule, stated in settings.rules.items() if isinstance(stated.get("threshold"), dict)
               for segment in stated["threshold"] if segment != "default" and segment not in held]
     if not unused: return []
+    from mrm_research.contracts import lost_zeros_hint  # here: the contracts' checks (pandera) are not loaded with every tuning import
+    named = {str(segment): str(segment) for stated in settings.rules.values() if isinstance(stated.get("threshold"), dict) for segment in stated["threshold"]}
     return [{"id": "SETTINGS-SEGMENTS", "severity": "low", "title": f"the settings give thresholds for {len(unused)} segment{'s' if len(unused) > 1 else ''} the data does not have",
-             "detail": f"{', '.join(unused)}: not used here (the data's segments: {', '.join(sorted(held)) or 'none'}); a misspelt segment leaves the real one at its rule's default threshold."}]
+             "detail": f"{', '.join(unused)}: not used here (the data's segments: {', '.join(sorted(held)) or 'none'}){lost_zeros_hint(sorted(held - set(named)), named, 'settings file')}; "
+                       "a misspelt segment leaves the real one at its rule's default threshold."}]
 
 # %% ../nbs/13_tuning.ipynb #4d878a13
 HISTORY_COLUMNS = ["alert_id", "detector", "segment", "subject_id", "instrument_id", "window_start", "window_end", "driving_value", "threshold_in_force", "review_kind", "disposition"]
