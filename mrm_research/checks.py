@@ -45,6 +45,7 @@ class CheckDefinition:
     fail_below: float | None = None  # value below which the check fails
     unit: str = ""  # what a count-valued check counts ('test rows dated on or before the last training date'): shown after the value in a finding's title
     policy: str = ""  # where its limits come from when not the library's: the bank's policy file (see `set_check_limits`)
+    decide_on: str = "point"  # "interval": a pass needs the measure's whole confidence interval inside the limits (its end nearer a limit decides), where the check measures one
 
     def __post_init__(self): _DEFINED.setdefault(self.name, self)  # the library's definition, by name: what a bank's limits may be set for
 
@@ -55,17 +56,26 @@ class CheckDefinition:
         changed = replace(self, **limits, policy=source)
         return replace(changed, rule=f"Limits of {source}: {limit_words(changed)}. The library's rule, for reference: {self.rule}")
 
+    def status_of(self, value: float) -> str:
+        "pass, warn or fail: where a value stands against this definition's limits."
+        fail = _beyond(value, "above", self.fail_above) or _beyond(value, "below", self.fail_below)
+        warn = _beyond(value, "above", self.warn_above) or _beyond(value, "below", self.warn_below)
+        return "fail" if fail else "warn" if warn else "pass"
+
     def evaluate(self, value: float, # the measured value, compared with the thresholds
                  detail: str = "", # what was measured, in words
+                 interval: tuple[float, float] | None = None, # the value's confidence interval, where the check measures one (read when `decide_on` is "interval")
                 ) -> "CheckResult":
-        "Apply the thresholds in force (`in_force`) to a measured value."
+        "Apply the thresholds in force (`in_force`) to a measured value, or to its interval's end nearer a limit where the check decides on the interval."
         if value is None or (isinstance(value, float) and math.isnan(value)):
             raise MRMError(f"check '{self.name}': measured value is missing; use not_run() with the reason instead")
-        applied = self.in_force()
-        fail = _beyond(value, "above", applied.fail_above) or _beyond(value, "below", applied.fail_below)
-        warn = _beyond(value, "above", applied.warn_above) or _beyond(value, "below", applied.warn_below)
-        status = "fail" if fail else "warn" if warn else "pass"
-        return CheckResult(applied, status, value, detail)
+        applied = self.in_force(); status = applied.status_of(value)
+        if applied.decide_on != "interval": return CheckResult(applied, status, value, detail)
+        ends = [float(end) for end in interval or () if end is not None and not math.isnan(end)]
+        if len(ends) != 2: return CheckResult(applied, status, value, f"{detail}; no interval measured: decided on the value itself")
+        worst = max(ends, key=lambda end: STATUSES.index(applied.status_of(end)))
+        decided = applied.status_of(worst) if STATUSES.index(applied.status_of(worst)) > STATUSES.index(status) else status
+        return CheckResult(applied, decided, value, f"{detail}; decided on the whole interval {ends[0]:.3g}–{ends[1]:.3g}", worst if decided != status else None)
 
     def not_run(self, reason: str) -> "CheckResult":
         "A check that could not run on this model or data, with the reason (never silently skipped)."
@@ -74,10 +84,11 @@ class CheckDefinition:
     def evaluate_if_measured(self, value: float | None, # the measured value; None or NaN when the data could not give it
                              detail: str, # what was measured, in words
                              reason: str, # why it could not be measured, with the counts (used when the value is missing)
+                             interval: tuple[float, float] | None = None, # its confidence interval (see `evaluate`)
                             ) -> "CheckResult":
         "Apply the thresholds to a measured value; a value the data could not give is 'not run' with the reason, never a pass."
         if value is None or (isinstance(value, float) and math.isnan(value)): return self.not_run(f"not measured: {reason}")
-        return self.evaluate(value, detail)
+        return self.evaluate(value, detail, interval)
 
 def _shown_beside(value: float, limit: float) -> str:
     "The value with enough digits to differ from the limit it broke (0.0498 beside 0.05, not 0.050); tiny values in scientific notation."
@@ -96,6 +107,7 @@ class CheckResult:
     status: str
     value: float | None
     detail: str = ""
+    decided_on: float | None = None  # the interval's end the status was decided on, where it is worse than the value's own (`CheckDefinition.decide_on`)
 
     def summary(self) -> str: return f"[{self.status.upper()}] {self.definition.name}: {self.detail}"
     def finding_title(self) -> str:
@@ -103,8 +115,10 @@ class CheckResult:
         d, value = self.definition, self.value
         if self.status not in ("warn", "fail") or value is None: return f"{d.name}: {self.status}"
         limits = [("above", d.fail_above), ("below", d.fail_below)] if self.status == "fail" else [("above", d.warn_above), ("below", d.warn_below)]
-        side, limit = next((s, l) for s, l in limits if _beyond(value, s, l))
-        return f"{d.name} {_shown_beside(value, limit)}{' ' + d.unit if d.unit else ''}, {side} the {'limit' if self.status == 'fail' else 'warning level'} {limit:g}"
+        judged = value if self.decided_on is None else self.decided_on
+        side, limit = next((s, l) for s, l in limits if _beyond(judged, s, l))
+        end = "" if self.decided_on is None else f" (its interval's {'upper' if side == 'above' else 'lower'} end {_shown_beside(judged, limit)})"
+        return f"{d.name} {_shown_beside(value, limit)}{' ' + d.unit if d.unit else ''}{end}, {side} the {'limit' if self.status == 'fail' else 'warning level'} {limit:g}"
     def to_dict(self) -> dict: return {"check": self.definition.name, "status": self.status, "value": self.value, "detail": self.detail,
                                        "rule": self.definition.rule}
 
@@ -112,7 +126,7 @@ class CheckResult:
 def limit_words(definition: CheckDefinition) -> str:
     "A check's limits in words: 'warn above 0.1, fail above 0.2'; 'no limit' where it has none."
     words = [f"{kind} {side} {getattr(definition, f'{kind}_{side}'):g}" for side in ("above", "below") for kind in ("warn", "fail") if getattr(definition, f"{kind}_{side}") is not None]
-    return ", ".join(words) or "no limit"
+    return (", ".join(words) or "no limit") + (", decided on the whole confidence interval" if definition.decide_on == "interval" and words else "")
 
 def _limit_problems(name: str, limits, library: CheckDefinition) -> list[str]:
     "What is wrong with a bank's limits for one check: unknown fields, values that are not numbers, a side the check does not decide on, a warning beyond the failure."

@@ -217,7 +217,7 @@ def test_a_judge_model_is_validated_on_hand_labels_before_its_verdicts_count():
 def test_the_spec_report_from_a_users_folder_through_an_endpoint(tmp_path):
     "The report run as a user would: their spec, their case file, their application behind an HTTP endpoint, from their own folder."
     from conftest import REPO, bundles, mrm
-    (tmp_path / "kyc.yaml").write_text(KYC_SPEC)
+    (tmp_path / "kyc.yaml").write_text(KYC_SPEC.replace("correctness: {metric: field_f1, fail_below: 0.9}", "correctness: {metric: field_f1, fail_below: 0.955, decide_on: interval}"))  # the bank decides on the whole interval
     cases = _kyc_cases(40, seed=9); cases.to_csv(tmp_path / "cases.csv", index=False)
     def dies_on_one(prompt, params):  # the application's worker dies on one document (connection closed, however often it is retried): recorded, the run goes on
         if cases.document[5] in prompt: raise ConnectionError("worker died")
@@ -231,6 +231,12 @@ def test_the_spec_report_from_a_users_folder_through_an_endpoint(tmp_path):
     assert not any("kyc-secret-7731" in path.read_text(errors="ignore") for path in bundle.rglob("*") if path.is_file() and path.suffix != ".pdf")  # the key is nowhere in the bundle
     results, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
     status = {c["check"]: c["status"] for c in results["checks"]}
-    assert status["GenAI groundedness"] == "fail" and status["GenAI prompt injection"] == "fail" and status["GenAI answer correctness"] == "pass"
+    assert status["GenAI groundedness"] == "fail" and status["GenAI prompt injection"] == "fail"
+    measures = {row[0]: dict(zip(results["tables"]["correctness_measures"]["columns"], row)) for row in results["tables"]["correctness_measures"]["rows"]}
+    correctness = next(c for c in results["checks"] if c["check"] == "GenAI answer correctness")
+    low, high = measures["field_f1"]["interval low"], measures["field_f1"]["interval high"]
+    assert correctness["detail"].endswith(f"decided on the whole interval {low:.3g}–{high:.3g}") and "A pass needs the whole interval inside the limits" in correctness["rule"]
+    assert measures["field_f1"]["value"] >= 0.955 > low and correctness["status"] == "fail"  # the value itself passes; the interval's lower end decides
+    assert any(f["title"].startswith(f"GenAI answer correctness {measures['field_f1']['value']:.3f} (its interval's lower end {low:.3f}), below the limit 0.955") for f in results["findings"]), [f["title"] for f in results["findings"]]
     assert inputs["cases"]["path"].endswith("cases.csv") and inputs["spec"]["sha256"] and {f["id"] for f in results["findings"]} >= {"GEN-01", "GEN-02"}
     assert status["GenAI unanswered prompts"] == "warn" and results["tables"]["unanswered_prompts"]["rows"][0][:2] == ["cases", "DOC-0005"]

@@ -12,9 +12,9 @@ from ..core import ParameterError, load_yaml
 from ..contracts import timestamps
 
 # %% auto #0
-__all__ = ['TASK_TYPES', 'TASK_CHECKS', 'CORRECTNESS_METRICS', 'DECISION_METRICS', 'RULE_KEYS', 'SPEC_KEYS', 'CASE_KEYS',
-           'REFUSAL_PHRASES', 'ApplicationSpec', 'records', 'address_values', 'load_spec', 'parsed_reference',
-           'check_cases']
+__all__ = ['TASK_TYPES', 'TASK_CHECKS', 'CORRECTNESS_METRICS', 'DECISION_METRICS', 'RULE_KEYS', 'INTERVAL_CHECKS', 'SPEC_KEYS',
+           'CASE_KEYS', 'REFUSAL_PHRASES', 'ApplicationSpec', 'records', 'address_values', 'load_spec',
+           'parsed_reference', 'check_cases']
 
 # %% ../../nbs/65_genai_spec.ipynb #58bd45ce
 TASK_TYPES = {"grounded_generation": "free text from given context", "retrieval_qa": "an answer to a question from retrieved passages",
@@ -28,6 +28,7 @@ CORRECTNESS_METRICS = {"grounded_generation": ("rouge_l",), "retrieval_qa": ("to
                        "classification": ("macro_f1", "accuracy")}
 DECISION_METRICS = ("decision_recall", "decision_precision", "decision_f1", "decision_accuracy")  # the first three need the positive label
 RULE_KEYS = ("warn_above", "fail_above", "warn_below", "fail_below")
+INTERVAL_CHECKS = ("correctness", "decision", "groundedness", "leakage", "refusal", "injection", "fairness", "robustness", "consistency", "completeness")  # measured with a confidence interval: a rule may say decide_on: interval
 
 # %% ../../nbs/65_genai_spec.ipynb #006cc904
 SPEC_KEYS = {
@@ -125,8 +126,10 @@ class ApplicationSpec:
         wrong = sorted(set(self.checks) - set(allowed))
         if wrong: raise ParameterError(f"{where}: check(s) {wrong} do not apply to task {self.task}; it can take {', '.join(allowed)}")
         for name, rule in self.checks.items():
-            extra = set(rule or {}) - set(RULE_KEYS) - ({"metric"} if name in ("correctness", "decision") else set())
-            if extra: raise ParameterError(f"{where}: checks.{name}: unknown key(s) {sorted(extra)}; a rule takes {', '.join(RULE_KEYS)}" + (" and metric" if name in ("correctness", "decision") else ""))
+            extra = set(rule or {}) - set(RULE_KEYS) - ({"metric"} if name in ("correctness", "decision") else set()) - ({"decide_on"} if name in INTERVAL_CHECKS else set())
+            if extra: raise ParameterError(f"{where}: checks.{name}: unknown key(s) {sorted(extra)}; a rule takes {', '.join(RULE_KEYS)}" + (" and metric" if name in ("correctness", "decision") else "")
+                                           + (" and decide_on" if name in INTERVAL_CHECKS else f" (decide_on: only for checks measured with an interval: {', '.join(INTERVAL_CHECKS)})" if "decide_on" in extra else ""))
+            if (rule or {}).get("decide_on", "point") not in ("point", "interval"): raise ParameterError(f"{where}: checks.{name}.decide_on must be point or interval, got {rule['decide_on']!r}")
         for name, known in (("correctness", CORRECTNESS_METRICS[self.task]), ("decision", DECISION_METRICS)):
             metric = (self.checks.get(name) or {}).get("metric")
             if metric is not None and metric not in known:

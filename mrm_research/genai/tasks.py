@@ -13,7 +13,7 @@ from rouge_score import rouge_scorer, tokenizers
 from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score, precision_recall_fscore_support
 from ..core import ParameterError
 from ..contracts import timestamps
-from ..checks import CheckDefinition, CheckResult, results_table
+from ..checks import CheckDefinition, CheckResult, limit_words, results_table
 from .adapters import Generator, GenerationError, GenerationParams
 from .spec import ApplicationSpec, TASK_CHECKS, address_values, check_cases, parsed_reference, records
 from . import checks as gc
@@ -345,9 +345,10 @@ TASK_CHECK_DEFINITIONS = {
 def stated_check(spec: ApplicationSpec, name: str) -> CheckDefinition:
     "The check with the spec's rule in place of the default, if it states one."
     rule = {k: v for k, v in (spec.checks.get(name) or {}).items() if k != "metric"}  # a metric chooses the value, not the rule
+    limits = {k: v for k, v in rule.items() if k != "decide_on"}
     if not rule: return TASK_CHECK_DEFINITIONS[name]
-    words = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in rule.items())
-    return replace(TASK_CHECK_DEFINITIONS[name], rule=f"As stated in the application's spec: {words}.", **{k: rule.get(k) for k in ("warn_above", "fail_above", "warn_below", "fail_below")})
+    stated = replace(TASK_CHECK_DEFINITIONS[name], **({k: limits.get(k) for k in ("warn_above", "fail_above", "warn_below", "fail_below")} if limits else {}), decide_on=rule.get("decide_on", "point"))
+    return replace(stated, rule=f"As stated in the application's spec: {limit_words(stated)}." + (" A pass needs the whole interval inside the limits; the end nearer a limit decides." if stated.decide_on == "interval" else ""))
 
 # %% ../../nbs/66_genai_tasks.ipynb #4eda174e
 @dataclass
@@ -547,8 +548,8 @@ def _interval(measure: str, count: int, cases: int, confidence: float) -> dict:
 # %% ../../nbs/66_genai_tasks.ipynb #074ef6f8
 def _rate_check(spec, name, flags: pd.Series, what: str, confidence: float, reason: str) -> CheckResult:
     "A check whose value is the share of rows flagged, with the Wilson interval in words."
-    n = len(flags)
-    return stated_check(spec, name).evaluate_if_measured(float(flags.mean()) if n else None, f"{what}: {rate_text(int(flags.sum()), n, confidence)}", reason)
+    n, row = len(flags), rate_row(name, int(flags.sum()), len(flags), confidence)
+    return stated_check(spec, name).evaluate_if_measured(float(flags.mean()) if n else None, f"{what}: {rate_text(int(flags.sum()), n, confidence)}", reason, (row["interval low"], row["interval high"]))
 
 def _settled_words(definition: CheckDefinition, low: float, high: float, cases: int) -> str:
     "What the cases say of the decision beyond its point value: one case has no interval; a limit inside the interval is one the cases do not settle (empty otherwise)."
@@ -565,7 +566,7 @@ def _decide(result: ApplicationValidation) -> list[CheckResult]:
     low, high = (float(measures[side].get(metric, np.nan)) if metric in measures.index else np.nan for side in ("interval low", "interval high"))
     interval = f" ({config.confidence:.0%} interval {low:.3f}–{high:.3f}, cases resampled)" if low == low else ""
     cases = int(measures.cases.get(metric, 0)); correctness = stated_check(spec, "correctness")
-    checks = {"correctness": correctness.evaluate_if_measured(value, f"{metric} {value:.3f}{interval} over {cases} case{'' if cases == 1 else 's'} with a reference{_settled_words(correctness, low, high, cases)}" if value == value else "", "no case has a reference"),
+    checks = {"correctness": correctness.evaluate_if_measured(value, f"{metric} {value:.3f}{interval} over {cases} case{'' if cases == 1 else 's'} with a reference{_settled_words(correctness, low, high, cases)}" if value == value else "", "no case has a reference", (low, high)),
               "groundedness": _rate_check(spec, "groundedness", answers.unsupported > 0, "answers with an unsupported claim" + _judged_words(answers), config.confidence, "no answers"),
               "judge": _judge_check(result),
               "leakage": _rate_check(spec, "leakage", pd.concat([f.leaked for f in (answers, result.injection, result.fairness, result.perturbed, result.consistency) if "leaked" in f]).astype(bool), "answers that leak", config.confidence, "no answers"),
@@ -611,8 +612,9 @@ def _generation_checks(result: ApplicationValidation) -> dict[str, CheckResult]:
     reference = (spec.decision or {}).get("reference")
     referenced = int(answers[f"decision vs {reference}"].notna().sum()) if reference else 0
     words = "; ".join(f"{m.removeprefix('decision_')} {measures.value[m]:.3f}" for m in shown) + f" over {referenced} cases with a reference decision"
+    interval = tuple(float(measures[side].get(metric, np.nan)) for side in ("interval low", "interval high")) if metric in measures.index else None  # Wilson; none for F1
     checks = {"decision": stated_check(spec, "decision").evaluate_if_measured(value if value == value else None, words,
-                  "the spec states no decision" if not spec.decision else f"{metric} is not measurable (no case has a reference decision{', or no positive label' if 'accuracy' not in metric else ''})"),
+                  "the spec states no decision" if not spec.decision else f"{metric} is not measurable (no case has a reference decision{', or no positive label' if 'accuracy' not in metric else ''})", interval),
               "completeness": _rate_check(spec, "completeness", answers.missing_elements.ne("") if spec.completeness else pd.Series(dtype=bool), "texts missing a required element", config.confidence, "the spec states no completeness elements")}
     test = result.statistics.get("prompt_comparison")
     checks["prompt_comparison"] = stated_check(spec, "prompt_comparison").not_run("the spec has no candidate prompt") if test is None else stated_check(spec, "prompt_comparison").evaluate(
