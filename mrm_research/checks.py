@@ -46,6 +46,7 @@ class CheckDefinition:
     unit: str = ""  # what a count-valued check counts ('test rows dated on or before the last training date'): shown after the value in a finding's title
     policy: str = ""  # where its limits come from when not the library's: the bank's policy file (see `set_check_limits`)
     decide_on: str = "point"  # "interval": a pass needs the measure's whole confidence interval inside the limits (its end nearer a limit decides), where the check measures one
+    measures_interval: bool = False  # the library evaluates it with its measure's confidence interval, so a bank's limits may say decide_on: interval
 
     def __post_init__(self): _DEFINED.setdefault(self.name, self)  # the library's definition, by name: what a bank's limits may be set for
 
@@ -73,9 +74,11 @@ class CheckDefinition:
         if applied.decide_on != "interval": return CheckResult(applied, status, value, detail)
         ends = [float(end) for end in interval or () if end is not None and not math.isnan(end)]
         if len(ends) != 2: return CheckResult(applied, status, value, f"{detail}; no interval measured: decided on the value itself")
-        worst = max(ends, key=lambda end: STATUSES.index(applied.status_of(end)))
-        decided = applied.status_of(worst) if STATUSES.index(applied.status_of(worst)) > STATUSES.index(status) else status
-        return CheckResult(applied, decided, value, f"{detail}; decided on the whole interval {ends[0]:.3g}–{ends[1]:.3g}", worst if decided != status else None)
+        worst = max(ends, key=lambda end: STATUSES.index(applied.status_of(end))); at_end = applied.status_of(worst)
+        words = "; decided on the whole interval (inside the limits)" if at_end == "pass" else \
+                f"; decided on the whole interval, whose {'lower' if worst == min(ends) else 'upper'} end {worst:.3g} {'fails' if at_end == 'fail' else 'warns'}"
+        decided = at_end if STATUSES.index(at_end) > STATUSES.index(status) else status
+        return CheckResult(applied, decided, value, detail + words, worst if decided != status else None)
 
     def not_run(self, reason: str) -> "CheckResult":
         "A check that could not run on this model or data, with the reason (never silently skipped)."
@@ -131,7 +134,12 @@ def limit_words(definition: CheckDefinition) -> str:
 def _limit_problems(name: str, limits, library: CheckDefinition) -> list[str]:
     "What is wrong with a bank's limits for one check: unknown fields, values that are not numbers, a side the check does not decide on, a warning beyond the failure."
     if not isinstance(limits, dict): return [f"{name}: expected {{warn_above: ..., fail_above: ...}}, got {limits!r}"]
-    problems = [f"{name}: {field} is not a limit (limits: {', '.join(LIMIT_FIELDS)})" for field in limits if field not in LIMIT_FIELDS]
+    problems = [f"{name}: {field} is not a limit (limits: {', '.join(LIMIT_FIELDS)}; and decide_on)" for field in limits if field not in (*LIMIT_FIELDS, "decide_on")]
+    basis = limits.get("decide_on", "point")
+    if basis not in ("point", "interval"): problems.append(f"{name}: decide_on must be point or interval, got {basis!r}")
+    elif basis == "interval" and not library.measures_interval:
+        problems.append(f"{name}: decide_on: interval, but this check is not measured with a confidence interval (those that are: {', '.join(sorted(n for n, d in _DEFINED.items() if d.measures_interval)) or 'none in this report'})")
+    limits = {field: value for field, value in limits.items() if field in LIMIT_FIELDS}
     problems += [f"{name}: {field} must be a number or empty, got {value!r}" for field, value in limits.items() if field in LIMIT_FIELDS and value is not None
                  and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value))]
     if problems: return problems
@@ -152,7 +160,7 @@ def read_check_limits(source: str | Path | dict | None, # a YAML file of {check 
     problems = [f"no check named {name!r}" for name in content if name not in _DEFINED]
     problems = ([f"{'; '.join(problems)} (checks: {', '.join(sorted(_DEFINED))})"] if problems else []) + [p for name, limits in content.items() if name in _DEFINED for p in _limit_problems(name, limits, _DEFINED[name])]
     if problems: raise ParameterError(f"{where}: {len(problems)} problem{'s' if len(problems) > 1 else ''}: " + "; ".join(problems))
-    return {name: {field: (None if value is None else float(value)) for field, value in limits.items()} for name, limits in content.items()}
+    return {name: {field: (value if field == "decide_on" else None if value is None else float(value)) for field, value in limits.items()} for name, limits in content.items()}
 
 def set_check_limits(limits: dict[str, dict], # `read_check_limits`: the bank's limits per check ({} restores the library's)
                      source: str = "the bank's policy", # whose limits they are, as a rule will say
