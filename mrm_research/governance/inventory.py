@@ -160,7 +160,7 @@ def add_model(store: Store, record: dict, actor: str = "unknown", material_chang
     policy = policy or tiering_policy(store)
     if record.get("exposure") not in (None, "") and not record.get("exposure_currency"):  # stamped with the policy's currency: a later policy in another converts it, never reads it as its own
         record = {**record, "exposure_currency": policy.currency}
-    number, reason = record_tier(record, policy)
+    number, reason = record_tier(record, policy) if is_model else (None, "")  # a record that is not a model is not tiered: its exposure is kept, not judged
     category, category_reason = ai_act_category(bool(record.get("ai_system")), record.get("ai_use"))
     now = utc_now()
     row = {"model_id": record["model_id"], "record": json.dumps(record, sort_keys=True, default=str), "name": record["name"], "type": record["type"], "status": record["status"],
