@@ -19,8 +19,7 @@ __all__ = ['COLUMN_TYPES', 'CSV_DELIMITERS', 'DIGIT_DATES', 'VALUE_RULES', 'DATA
            'decimal_comma_hint', 'number_time_hint', 'far_date_hint', 'numbers_from_text', 'utc_naive', 'timestamps',
            'coerce_types', 'time_type_problems', 'orphan_mask', 'ContractReport', 'check_frame', 'fingerprint',
            'check_dataset', 'recode', 'renamed', 'read_laid_out', 'mapping_record', 'read_dataset_mapping',
-           'load_dataset', 'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file', 'lost_zeros_hint',
-           'unknown_codes']
+           'load_dataset', 'sql_quote', 'code_lookup', 'case_sql', 'read_mapping_file', 'unknown_codes']
 
 # %% ../nbs/01_contracts.ipynb #01-contracts-005
 class ContractViolation(MRMError):
@@ -591,14 +590,6 @@ def read_mapping_file(path: str | Path, # a mapping file (YAML)
     unknown = set(content) - set(keys)
     if unknown: raise ParameterError(f"{owner} {path}: unknown keys {', '.join(sorted(unknown))}; known: {', '.join(keys)}")
     return {key: value for key, value in content.items() if value is not None}
-
-def lost_zeros_hint(codes, # codes found in the data that the lookup does not know
-                    lookup: dict[str, str],
-                    holder: str = "mapping", # the YAML file that holds the lookup (a mapping, the settings), for the words
-                   ) -> str:
-    "Why codes such as '01' are unknown when the lookup holds 1: YAML read the file's unquoted 01 as the number 1 (else '')."
-    zeros = [str(c) for c in codes if isinstance(c, str) and c.isdigit() and c != str(int(c)) and str(int(c)) in lookup]
-    return f" ({', '.join(map(repr, zeros))} would be the {holder}'s {', '.join(str(int(z)) for z in zeros)}: YAML reads an unquoted 01 as the number 1, so quote the codes in the {holder})" if zeros else ""
 
 def unknown_codes(values: pd.Series, lookup: dict[str, str]) -> pd.Series:
     "Which values are missing or not a code of the lookup (compared as text, so 1 and '1' are one code)."

@@ -16,7 +16,7 @@ warnings.filterwarnings("ignore", message="PySpark does not yet fully support pa
 __all__ = ['GENERATOR_METADATA', 'FORMULA_STARTS', 'MRMError', 'ParameterError', 'VerificationError', 'project_root',
            'package_home', 'package_resource', 'sha256_file', 'write_atomic', 'parquet_bytes', 'write_datasets',
            'generated_by', 'spreadsheet_safe', 'spreadsheet_value', 'exclusive_lock', 'dump_json', 'seed_everything',
-           'utc_now', 'utc_duckdb', 'load_yaml', 'yaml_mapping']
+           'utc_now', 'utc_duckdb', 'load_yaml', 'yaml_mapping', 'lost_zeros_hint']
 
 # %% ../nbs/00_core.ipynb #00-core-005
 class MRMError(Exception):
@@ -213,3 +213,12 @@ def yaml_mapping(source, # a YAML file's path, or the mapping itself
     content = source if path is None else load_yaml(path.read_text()) or {}
     if not isinstance(content, dict): raise ParameterError(f"{what}{f' {path}' if path else ''}: expected {form}, got {type(content).__name__}")
     return content, path
+
+def lost_zeros_hint(codes, # codes found in the data that the lookup does not know
+                    lookup: dict[str, str],
+                    holder: str = "mapping", # the YAML file that holds the lookup (a mapping, the settings), for the words
+                   ) -> str:
+    "Why codes such as '01' are unknown when the lookup holds 1: YAML read the file's unquoted 01 as the number 1 (else '')."
+    zeros = [str(c) for c in codes if isinstance(c, str) and c.isdigit() and c != str(int(c)) and str(int(c)) in lookup]
+    return f" ({', '.join(map(repr, zeros))} would be the {holder}'s {', '.join(str(int(z)) for z in zeros)}: YAML reads an unquoted 01 as the number 1, so quote the codes in the {holder})" if zeros else ""
+

@@ -10,7 +10,7 @@ from pathlib import Path
 from dataclasses import dataclass, fields, replace
 import numpy as np, pandas as pd
 from scipy import stats
-from .core import MRMError, ParameterError, sha256_file, yaml_mapping
+from .core import MRMError, ParameterError, lost_zeros_hint, sha256_file, yaml_mapping
 from .figures import panels
 
 
@@ -582,7 +582,6 @@ def unused_segment_findings(settings: SettingsInForce, # the settings file's
     unused = [f"{rule} '{segment}'" for rule, stated in settings.rules.items() if isinstance(stated.get("threshold"), dict)
               for segment in stated["threshold"] if segment != "default" and segment not in held]
     if not unused: return []
-    from mrm_research.contracts import lost_zeros_hint  # here: the contracts' checks (pandera) are not loaded with every tuning import
     named = {str(segment): str(segment) for stated in settings.rules.values() if isinstance(stated.get("threshold"), dict) for segment in stated["threshold"]}
     return [{"id": "SETTINGS-SEGMENTS", "severity": "low", "title": f"the settings give thresholds for {len(unused)} segment{'s' if len(unused) > 1 else ''} the data does not have",
              "detail": f"{', '.join(unused)}: not used here (the data's segments: {', '.join(sorted(held)) or 'none'}){lost_zeros_hint(sorted(held - set(named)), named, 'settings file')}; "

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd, yaml
-from ..core import MRMError, ParameterError, utc_duckdb
-from ..contracts import (case_sql, check_frame, code_lookup, decimal_comma_hint, fingerprint, load_contract, lost_zeros_hint, mapping_record, numbers_from_text,
+from ..core import MRMError, ParameterError, utc_duckdb, lost_zeros_hint
+from ..contracts import (case_sql, check_frame, code_lookup, decimal_comma_hint, fingerprint, load_contract, mapping_record, numbers_from_text,
                                    read_mapping_file, read_table, sql_quote, timestamps)
 
 # %% auto #0

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np, pandas as pd, yaml
-from ..core import ParameterError, sha256_file
-from ..contracts import ContractViolation, utc_naive, case_sql, check_frame, code_lookup, dataset_file, fingerprint, load_contract, lost_zeros_hint, mapping_record, numbers_from_text, read_mapping_file, read_table, recode, renamed, unknown_codes
+from ..core import ParameterError, sha256_file, lost_zeros_hint
+from ..contracts import ContractViolation, utc_naive, case_sql, check_frame, code_lookup, dataset_file, fingerprint, load_contract, mapping_record, numbers_from_text, read_mapping_file, read_table, recode, renamed, unknown_codes
 from .detectors import run_sql
 
 # %% auto #0
