@@ -5,7 +5,7 @@ import pandas as pd, pytest, sqlglot
 from sqlglot import ErrorLevel
 from mrm_research.aml.synthetic import BankConfig, write_bank
 from mrm_research.aml.typologies import TypologyConfig, generate_labelled_bank
-from mrm_research.aml.scenarios import SCENARIOS, ScenarioEngine, alerts
+from mrm_research.aml.scenarios import SCENARIOS, ScenarioEngine, alerts, channel_reach
 from mrm_research.core import ParameterError
 
 SCENARIO_FOR = {"structuring": "structuring", "rapid_movement": "rapid_movement", "fan_in": "fan_in", "fan_out": "fan_out",
@@ -98,7 +98,7 @@ def test_aml_tuning_report_on_a_thin_bank(tmp_path):
     assert quiet == {name for name in SCENARIOS if engine.candidates(name).empty}  # as the Parquet files give them
 
 
-GERMAN_CODES = {"cash": "BAR", "wire_domestic": "UEB", "wire_cross_border": "SWIFT", "ach": "LS", "card": "KARTE", "crypto": "KRYPTO"}
+GERMAN_CODES = {"cash": "BAR", "wire_domestic": "UEB", "wire_cross_border": "SWIFT", "ach": "LS", "card": "KARTE", "crypto": "KRYPTO", "other": "SCHECK"}  # cheques: no scenario names them
 
 
 def own_identifiers(bank):
@@ -141,6 +141,8 @@ def test_aml_tuning_report_on_a_bank_read_through_its_mapping(tmp_path):
     import json
     parquet, folder = tmp_path / "parquet", tmp_path / "bank"
     bank = generate_labelled_bank(BankConfig(customers=80, transactions=3_000, days=30, seed=12), TypologyConfig({"structuring": 1, "rapid_movement": 1, "fan_out": 1}))
+    paid = bank["transactions"].astype({"channel": str}); cheques = paid.index[paid.channel.eq("wire_domestic")][::4]; paid.loc[cheques, "channel"] = "other"  # a quarter of its transfers are cheques
+    bank = {**bank, "transactions": paid}
     write_bank(bank, parquet)
     german_export(bank, folder, tmp_path / "mapping.yaml")
     # the bank's settings in force: a per-segment large-cash threshold over three days, its own structuring floor and count, a lower outflow ratio
@@ -170,6 +172,9 @@ def test_aml_tuning_report_on_a_bank_read_through_its_mapping(tmp_path):
     raised = alerts(engine, "large_cash", {"default": 15_000 * 1.5, "small_business": 40_000 * 1.5}, {"window_days": 3})  # a per-segment threshold moves segment by segment
     assert stressed[("large_cash", "min_cash_total")][shifts.index("+50%")].endswith(f"/ {len(raised):,}")
     assert {row[1] for row in results["tables"]["recommendations"]["rows"]} <= {"Privatkunden", "Geschäftskunden", "Firmenkunden", "Vermögende Privatkunden", "Zahlungsinstitute"}  # tuned per segment of the bank's own
+    reach = {row[0]: row[1] for row in results["tables"]["other_channel"]["rows"]}  # its cheques, mapped to other: read where no channel is named, not elsewhere
+    assert reach == channel_reach(engine, "other", own).set_index("scenario").reads.to_dict() and reach["rapid_movement"] == len(cheques) and reach["fan_out"] == reach["round_amount"] == 0
+    assert any(text.startswith(f"{len(cheques):,} transactions are in the bank's own channels (mapped to other)") for text in results["limitations"])
 
 
 def test_data_quality_review_of_a_bank_read_through_its_mapping(tmp_path):

@@ -24,7 +24,8 @@ __all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'IN_HUNDREDTH
            'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql', 'EngineTraits', 'window_measures',
            'running_windows_sql', 'last_day_sql', 'cycle_sql', 'scenario_checks', 'joined_transactions_sql',
            'transaction_view_sql', 'bank_tables', 'parquet_bank', 'one_currency_problem', 'ScenarioEngine',
-           'get_scenario', 'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions']
+           'get_scenario', 'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions',
+           'channel_reach']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -691,3 +692,15 @@ def _triggering_transactions(engine: ScenarioEngine, rule: Scenario, values: dic
     ids, first = rows.transaction_id.astype(str).tolist(), np.flatnonzero((rows.customer_id.ne(rows.customer_id.shift()) | rows.window_index.ne(rows.window_index.shift())).to_numpy())
     joined = rows.iloc[first][["customer_id", "window_index"]].assign(transaction_ids=[",".join(ids[a:b]) for a, b in zip(first, [*first[1:], len(ids)])])
     return alerted[["customer_id", "window_index"]].merge(joined, how="left", on=["customer_id", "window_index"]).transaction_ids.fillna("").tolist()
+
+# %% ../../nbs/12_aml_scenarios.ipynb #718e1f6b
+def channel_reach(engine, # a scenario engine (DuckDB or Spark): `query` over its `tx`
+                  channel: str = "other", # the channel whose transactions are counted
+                  parameters: dict | None = None, # per scenario, its parameters in force ({scenario: {name: value}}; default: the library's)
+                 ) -> pd.DataFrame:
+    "Per scenario, how many of one channel's transactions its relevant condition reads, of how many; no row when the data has none of that channel."
+    relevant = {name: scenario._parts((parameters or {}).get(name), engine.currency)[2] for name, scenario in SCENARIOS.items()}
+    counted = engine.query(f"SELECT COUNT(*) AS n, " + ", ".join(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS read_{i}" for i, condition in enumerate(relevant.values()))
+                           + f" FROM tx WHERE channel = '{channel.replace(chr(39), chr(39) * 2)}'").iloc[0]
+    if not counted.n: return pd.DataFrame(columns=["scenario", "reads", "of the channel's"])
+    return pd.DataFrame({"scenario": list(relevant), "reads": [int(counted[f"read_{i}"] or 0) for i in range(len(relevant))], "of the channel's": int(counted.n)})
