@@ -6,7 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
-import functools, math
+import functools, math, re
 import duckdb, numpy as np, pandas as pd, pyarrow as pa, sqlglot
 import sqlglot.dialects.duckdb  # sqlglot loads a dialect when first asked for it: here with the module (0.05 s), not inside the first scenario run
 from sqlglot import expressions as exp
@@ -698,9 +698,10 @@ def channel_reach(engine, # a scenario engine (DuckDB or Spark): `query` over it
                   channel: str = "other", # the channel whose transactions are counted
                   parameters: dict | None = None, # per scenario, its parameters in force ({scenario: {name: value}}; default: the library's)
                  ) -> pd.DataFrame:
-    "Per scenario, how many of one channel's transactions its relevant condition reads, of how many; no row when the data has none of that channel."
+    "Per scenario, how many of one channel's transactions its relevant condition reads, of how many, and whether it is limited to named channels (then it never reads another); no row when the data has none of that channel."
     relevant = {name: scenario._parts((parameters or {}).get(name), engine.currency)[2] for name, scenario in SCENARIOS.items()}
     counted = engine.query(f"SELECT COUNT(*) AS n, " + ", ".join(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS read_{i}" for i, condition in enumerate(relevant.values()))
                            + f" FROM tx WHERE channel = '{channel.replace(chr(39), chr(39) * 2)}'").iloc[0]
-    if not counted.n: return pd.DataFrame(columns=["scenario", "reads", "of the channel's"])
-    return pd.DataFrame({"scenario": list(relevant), "reads": [int(counted[f"read_{i}"] or 0) for i in range(len(relevant))], "of the channel's": int(counted.n)})
+    if not counted.n: return pd.DataFrame(columns=["scenario", "reads", "of the channel's", "limited to named channels"])
+    named = ["yes" if re.search(r"\bchannel\s*(=|IN\b)", condition, re.IGNORECASE) else "no" for condition in relevant.values()]
+    return pd.DataFrame({"scenario": list(relevant), "reads": [int(counted[f"read_{i}"] or 0) for i in range(len(relevant))], "of the channel's": int(counted.n), "limited to named channels": named})
