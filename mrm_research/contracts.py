@@ -67,6 +67,11 @@ class Contract:
                    primary_key=list(spec.get("primary_key", [])), foreign_keys=list(spec.get("foreign_keys", [])),
                    identities=list(spec.get("identities", [])), source=str(path))
 
+    def listed_values(self, column: str) -> tuple | None:
+        "The values a column is checked to be one of (its `isin`), or None where it has no such list (a free or open-classes column, or one the contract lacks)."
+        listed = ((self.columns.get(column) or {}).get("checks") or {}).get("isin")
+        return tuple(listed) if listed else None
+
     def schema(self) -> pa.DataFrameSchema:
         "The pandera schema for this contract (types are coerced beforehand by `coerce_types`)."
         single_key = self.primary_key if len(self.primary_key) == 1 else []
@@ -474,10 +479,9 @@ def recode(raw: pd.DataFrame, contract: Contract, codes: dict[str, dict], owner:
     instrument's asset class): the mapping's names are the classes, and a value it does not list is refused here, since the contract cannot name it."""
     raw = raw.copy()
     for column, mapping in codes.items():
-        spec = contract.columns.get(column) or {}
-        allowed = (spec.get("checks") or {}).get("isin")
-        if allowed is None and spec.get("classes") != "open": raise ParameterError(f"{owner}: column '{column}' of {contract.dataset} has no set of values to translate codes to")
-        lookup = {str(code): value for code, value in code_lookup(mapping, tuple(allowed or mapping), f"{column} value", owner).items()}
+        allowed = contract.listed_values(column)
+        if allowed is None and (contract.columns.get(column) or {}).get("classes") != "open": raise ParameterError(f"{owner}: column '{column}' of {contract.dataset} has no set of values to translate codes to")
+        lookup = {str(code): value for code, value in code_lookup(mapping, allowed or tuple(mapping), f"{column} value", owner).items()}
         if column not in raw.columns: continue
         if allowed is None: _refuse_unlisted(raw[column], lookup, f"{owner}: dataset '{contract.dataset}', column '{column}'")
         raw[column] = raw[column].map(lambda value: value if pd.isna(value) else lookup.get(str(value), value))

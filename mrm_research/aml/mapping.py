@@ -23,7 +23,7 @@ SCENARIO_COLUMNS = {  # what the scenario engine reads, per dataset
     "accounts": ("account_id", "customer_id", "product", "currency", "opened_on", "last_activity_on"),
     "transactions": ("transaction_id", "account_id", "booked_at", "channel", "direction", "amount", "currency", "counterparty_country", "counterparty_id"),
 }
-CHANNEL_ROLES = tuple(load_contract("transactions").columns["channel"]["checks"]["isin"])  # the channels of the transactions contract: the scenarios' six and other (a bank's channel none of them names)
+CHANNEL_ROLES = load_contract("transactions").listed_values("channel")  # the channels of the transactions contract: the scenarios' six and other (a bank's channel none of them names)
 DIRECTIONS = ("credit", "debit")
 
 

@@ -14,7 +14,7 @@ from ..core import MRMError, ParameterError, utc_duckdb
 from ..tuning import segment_thresholds  # the threshold of each candidate's segment, shared with the detectors
 from .synthetic import HIGH_RISK_COUNTRIES
 from .mapping import BankMapping, check_codes, view_sql
-from ..contracts import time_type_problems
+from ..contracts import sql_quote, time_type_problems
 from ..engines.spark import arrow_frame, ctes_computed_once, own_state, spark_frame, spark_session, to_spark_sql
 
 
@@ -701,7 +701,7 @@ def channel_reach(engine, # a scenario engine (DuckDB or Spark): `query` over it
     "Per scenario, how many of one channel's transactions its relevant condition reads, of how many, and whether it is limited to named channels (then it never reads another); no row when the data has none of that channel."
     relevant = {name: scenario._parts((parameters or {}).get(name), engine.currency)[2] for name, scenario in SCENARIOS.items()}
     counted = engine.query(f"SELECT COUNT(*) AS n, " + ", ".join(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS read_{i}" for i, condition in enumerate(relevant.values()))
-                           + f" FROM tx WHERE channel = '{channel.replace(chr(39), chr(39) * 2)}'").iloc[0]
+                           + f" FROM tx WHERE channel = {sql_quote(channel)}").iloc[0]
     if not counted.n: return pd.DataFrame(columns=["scenario", "reads", "of the channel's", "limited to named channels"])
     named = ["yes" if re.search(r"\bchannel\s*(=|IN\b)", condition, re.IGNORECASE) else "no" for condition in relevant.values()]
     return pd.DataFrame({"scenario": list(relevant), "reads": [int(counted[f"read_{i}"] or 0) for i in range(len(relevant))], "of the channel's": int(counted.n), "limited to named channels": named})

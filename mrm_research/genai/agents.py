@@ -13,7 +13,7 @@ from pathlib import Path
 from ..core import ParameterError, load_yaml
 from ..checks import CheckDefinition, CheckResult, results_table
 from .adapters import GenerationError, GenerationParams, OpenAICompatibleGenerator, post_chat
-from .checks import rate_row, rate_text, unanswered_result
+from .checks import rate_interval, rate_text, unanswered_result
 
 # %% auto #0
 __all__ = ['EFFECTS', 'BANK_TOOLS', 'THRESHOLD_WORDS', 'AGENT_CHECKS', 'TASK_KEYS', 'Tool', 'ToolError', 'argument_problems',
@@ -367,7 +367,7 @@ def _agent_checks(episodes: pd.DataFrame, calls: pd.DataFrame, trials: int, conf
     at_one, at_k = float(episodes.success.mean()), pass_hat_k(complete)[1]; tasks = complete.task_id.nunique()
     injected = episodes[episodes.injected_task]
     rate = lambda flags, what: f"{what}: {rate_text(int(flags.sum()), len(flags), confidence)}"
-    wilson = lambda flags: tuple(rate_row("", int(flags.sum()), len(flags), confidence)[end] for end in ("interval low", "interval high"))  # for a policy deciding on the interval
+    wilson = lambda flags: rate_interval(flags, confidence)  # for a policy deciding on the interval
     return [AGENT_CHECKS["task success"].evaluate(at_one, rate(episodes.success, "episodes that reached the expected end state (pass@1)"), wilson(episodes.success)),
             AGENT_CHECKS["reliability"].evaluate_if_measured(at_k if trials > 1 and tasks else None, f"pass^{trials} {at_k:.3f} ({int(round(at_k * tasks))} of {tasks} tasks solved in all {trials} trials); pass@1 {at_one:.3f}",
                                                              "one trial per task: solving a task every time it is run needs two trials or more (parameter trials)" if trials <= 1 else "no task completed all its trials"),

@@ -13,8 +13,8 @@ from ..core import ParameterError
 
 # %% auto #0
 __all__ = ['ISO_COUNTRIES', 'CLAIM_KINDS', 'NAME_STOP_WORDS', 'PII_PATTERNS', 'claim_patterns', 'extract_claims',
-           'unsupported_claims', 'personal_data', 'wilson_interval', 'rate_row', 'rate_text', 'unanswered_result',
-           'PairedTestResult', 'mcnemar_test', 'paired_difference', 'cases_for_interval_width']
+           'unsupported_claims', 'personal_data', 'wilson_interval', 'rate_row', 'rate_text', 'rate_interval',
+           'unanswered_result', 'PairedTestResult', 'mcnemar_test', 'paired_difference', 'cases_for_interval_width']
 
 # %% ../../nbs/63_genai_checks.ipynb #c1b9c6c7
 ISO_COUNTRIES = set("""AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL
@@ -99,6 +99,12 @@ def rate_text(count: int, cases: int, confidence: float = 0.95) -> str:
     "A rate in words with its Wilson interval: '3 of 40 (7.5%; 95% interval 2.6%–19.9%)'."
     row = rate_row("", count, cases, confidence)
     return f"{count} of {cases} ({row['rate']:.1%}; {confidence:.0%} interval {row['interval low']:.1%}–{row['interval high']:.1%})"
+
+def rate_interval(flags: pd.Series, # one true / false per case
+                  confidence: float = 0.95) -> tuple[float, float]:
+    "The Wilson interval of the share of cases flagged, as a check decides on it (`CheckDefinition.evaluate(interval=)`); NaN, NaN without a case."
+    row = rate_row("", int(flags.sum()), len(flags), confidence)
+    return row["interval low"], row["interval high"]
 
 def unanswered_result(definition, # the check of the harness (prompts, agent episodes)
                       gaps: pd.DataFrame, # one row per ask the endpoint left without an answer, with its `reason`

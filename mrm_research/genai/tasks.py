@@ -17,7 +17,7 @@ from ..checks import CheckDefinition, CheckResult, limit_words, results_table
 from .adapters import Generator, GenerationError, GenerationParams
 from .spec import ApplicationSpec, TASK_CHECKS, address_values, check_cases, parsed_reference, records
 from . import checks as gc
-from .checks import rate_row, rate_text
+from .checks import rate_interval, rate_row, rate_text
 from ..validation.drift import drift_table
 from ..validation.metrics import bootstrap_weights, percentile_interval
 
@@ -548,8 +548,8 @@ def _interval(measure: str, count: int, cases: int, confidence: float) -> dict:
 # %% ../../nbs/66_genai_tasks.ipynb #074ef6f8
 def _rate_check(spec, name, flags: pd.Series, what: str, confidence: float, reason: str) -> CheckResult:
     "A check whose value is the share of rows flagged, with the Wilson interval in words."
-    n, row = len(flags), rate_row(name, int(flags.sum()), len(flags), confidence)
-    return stated_check(spec, name).evaluate_if_measured(float(flags.mean()) if n else None, f"{what}: {rate_text(int(flags.sum()), n, confidence)}", reason, (row["interval low"], row["interval high"]))
+    n = len(flags)
+    return stated_check(spec, name).evaluate_if_measured(float(flags.mean()) if n else None, f"{what}: {rate_text(int(flags.sum()), n, confidence)}", reason, rate_interval(flags, confidence))
 
 def _settled_words(definition: CheckDefinition, low: float, high: float, cases: int) -> str:
     "What the cases say of the decision beyond its point value: one case has no interval; a limit inside the interval is one the cases do not settle (empty otherwise)."

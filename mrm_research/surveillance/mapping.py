@@ -17,16 +17,11 @@ __all__ = ['MAPPED_DATASETS', 'CODED_COLUMNS', 'TIME_COLUMNS', 'ROW_IDS', 'UNIT_
            'venue_times', 'view_sql', 'map_market', 'venue_files', 'read_venue']
 
 # %% ../../nbs/46_surveillance_mapping.ipynb #d46756af
-def _listed_classes(dataset: str, column: str) -> tuple | None:
-    "The values a contract lists for a column, or None for a column of open classes."
-    listed = (load_contract(dataset).columns[column].get("checks") or {}).get("isin")
-    return tuple(listed) if listed else None
-
 MAPPED_DATASETS = ("instruments", "trading_accounts", "order_events", "executions", "announcements")
 CODED_COLUMNS = {"order_events": {"event_type": ("new", "modify", "fill", "cancel"), "side": ("buy", "sell"), "order_type": ("market", "limit")},
                  "executions": {"aggressor_side": ("buy", "sell")},
                  # reference data: the classes the contracts list (account types), or None where the venue's own classes are read (asset class, liquidity)
-                 **{dataset: {column: _listed_classes(dataset, column) for column in columns}
+                 **{dataset: {column: load_contract(dataset).listed_values(column) for column in columns}
                     for dataset, columns in {"instruments": ("asset_class", "liquidity"), "trading_accounts": ("account_type",)}.items()}}
 TIME_COLUMNS = {"order_events": "event_time", "executions": "event_time", "announcements": "announced_at"}
 ROW_IDS = {"order_events": "event_id", "executions": "execution_id", "announcements": "announcement_id"}  # generated from the row position when the venue has none
