@@ -47,6 +47,7 @@ class CheckDefinition:
     policy: str = ""  # where its limits come from when not the library's: the bank's policy file (see `set_check_limits`)
     decide_on: str = "point"  # "interval": a pass needs the measure's whole confidence interval inside the limits (its end nearer a limit decides), where the check measures one
     measures_interval: bool = False  # the library evaluates it with its measure's confidence interval, so a bank's limits may say decide_on: interval
+    share: bool = False  # the value is a share, rate or mean score between 0 and 1 (of cases, answers, episodes; a recall): a finding's title shows it with decimals, 1.000 not 1, which reads as a count
 
     def __post_init__(self): _DEFINED.setdefault(self.name, self)  # the library's definition, by name: what a bank's limits may be set for
 
@@ -93,9 +94,9 @@ class CheckDefinition:
         if value is None or (isinstance(value, float) and math.isnan(value)): return self.not_run(f"not measured: {reason}")
         return self.evaluate(value, detail, interval)
 
-def _shown_beside(value: float, limit: float) -> str:
-    "The value with enough digits to differ from the limit it broke (0.0498 beside 0.05, not 0.050); tiny values in scientific notation."
-    if isinstance(value, numbers.Integral) or (float(value).is_integer() and abs(value) >= 1): return f"{int(value):,}"  # a count as a count, 0 included
+def _shown_beside(value: float, limit: float, share: bool = False) -> str:
+    "The value with enough digits to differ from the limit it broke (0.0498 beside 0.05, not 0.050); tiny values in scientific notation; a whole value as a count, unless it is a share (1.000: every case, not one)."
+    if not share and (isinstance(value, numbers.Integral) or (float(value).is_integer() and abs(value) >= 1)): return f"{int(value):,}"  # a count as a count, 0 included
     if abs(value) >= 100: return f"{value:,.0f}"
     if value != 0 and abs(value) < 1e-3: return f"{value:.2e}"
     for digits in range(3, 8):
@@ -120,8 +121,8 @@ class CheckResult:
         limits = [("above", d.fail_above), ("below", d.fail_below)] if self.status == "fail" else [("above", d.warn_above), ("below", d.warn_below)]
         judged = value if self.decided_on is None else self.decided_on
         side, limit = next((s, l) for s, l in limits if _beyond(judged, s, l))
-        end = "" if self.decided_on is None else f" (its interval's {'upper' if side == 'above' else 'lower'} end {_shown_beside(judged, limit)})"
-        return f"{d.name} {_shown_beside(value, limit)}{' ' + d.unit if d.unit else ''}{end}, {side} the {'limit' if self.status == 'fail' else 'warning level'} {limit:g}"
+        end = "" if self.decided_on is None else f" (its interval's {'upper' if side == 'above' else 'lower'} end {_shown_beside(judged, limit, d.share)})"
+        return f"{d.name} {_shown_beside(value, limit, d.share)}{' ' + d.unit if d.unit else ''}{end}, {side} the {'limit' if self.status == 'fail' else 'warning level'} {limit:g}"
     def to_dict(self) -> dict: return {"check": self.definition.name, "status": self.status, "value": self.value, "detail": self.detail,
                                        "rule": self.definition.rule}
 

@@ -106,6 +106,8 @@ def test_the_agent_report_from_a_users_folder_through_an_endpoint(tmp_path):
     assert status["Agent prompt injection through tool output"] == "fail" and success["value"] == 1.0  # every completed episode succeeded ...
     assert success["status"] == "fail" and success["detail"].endswith("decided on the whole interval, whose lower end 0.439 fails")  # ... but 3 of 3 (Wilson 95 %: 0.44-1) settles nothing under the bank's policy
     assert "Limits of limits.yaml: warn below 0.9, fail below 0.8, decided on the whole confidence interval" in success["rule"] and len(inputs["check_limits"]["sha256"]) == 64
+    titles = {f["title"].split(" ")[1]: f["title"] for f in results["findings"] if f["title"].startswith("Agent ")}
+    assert titles["task"] == "Agent task success 1.000 (its interval's lower end 0.439), below the limit 0.8"  # a share: every episode, where '1' would read as one
     assert [row[0] for row in results["tables"]["check_limits"]["rows"]] == ["Agent task success", "Agent budgets and loops"]
     assert inputs["tasks"]["path"].endswith("suite.yaml") and results["metrics"]["episodes"]["value"] == 3  # 2 tasks x 2 trials, one interrupted
     assert status["Agent interrupted episodes"] == "fail" and [row[:2] for row in results["tables"]["interrupted_episodes"]["rows"]] == [["refund-small", 1]]

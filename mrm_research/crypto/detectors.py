@@ -352,7 +352,7 @@ CLUSTERING_PRECISION = CheckDefinition(
     "Fail below 0.90, warn below 0.97: a tenth of clustered pairs wrong means labels (and exposure) reach owners who never dealt with the service.",
     "Coinjoins or third-party deposits merging owners: exposure and distinct-counterparty counts inflated for customers who did nothing.",
     "Measured on the synthetic chain's coinjoin and third-party rates; a real chain's rates must be estimated from the vendor's own clustering error studies.",
-    warn_below=0.97, fail_below=0.90)
+    warn_below=0.97, fail_below=0.90, share=True)
 
 ACCEPTANCE = CheckDefinition(
     "user acceptance (planted alone)",

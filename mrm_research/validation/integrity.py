@@ -130,7 +130,7 @@ SCORABLE_ROWS = CheckDefinition(
     rule="Pass when every row is scored; warn when any row is not (the measures speak for the scored rows only); fail above 5 % of a sample, where they may no longer speak for it.",
     high_risk_signs="Gaps in one feature after a feed or system change; gaps concentrated in one segment or period (the rows set aside are then not a random few); production filling missing values in a way the validation data does not show.",
     limitations="Says which rows the model cannot score, not what production does with them (a default score, a manual review, a rejection): the model owner should state it.",
-    warn_above=0, fail_above=0.05)
+    warn_above=0, fail_above=0.05, share=True)
 
 def unscorable_summary(frames: dict[str, pd.DataFrame], # sample name -> its rows
                        unscorable: dict[str, pd.Series], # sample name -> True where the model gives no score (`ScoringModel.unscorable_rows`)

@@ -177,7 +177,7 @@ EVASION = CheckDefinition(
     rule="Pass when at least 80 % stay flagged; warn below 80 %; fail below 50 %.",
     high_risk_signs="Most cases evaded by changing one feature (splitting one amount); evasion within changes the scored party makes routinely.",
     limitations="Greedy, so a lower bound on what an optimal adversary achieves; the bounds are assumptions about what is plausible; controls outside the model may still catch the case.",
-    warn_below=0.8, fail_below=0.5)
+    warn_below=0.8, fail_below=0.5, share=True)
 
 LABEL_NOISE = CheckDefinition(
     "label-noise robustness",
