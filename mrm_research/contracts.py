@@ -9,7 +9,7 @@ import functools, hashlib, os, re
 from pathlib import Path
 from typing import Any
 import numpy as np, pandas as pd, yaml
-from .core import MRMError, ParameterError, load_yaml, package_home, project_root, sha256_file  # first: it quiets pyspark's import warning
+from .core import MRMError, ParameterError, codes_not_listed, load_yaml, package_home, project_root, sha256_file  # first: it quiets pyspark's import warning
 import pandera.pandas as pa
 
 # %% auto #0
@@ -488,9 +488,9 @@ def recode(raw: pd.DataFrame, contract: Contract, codes: dict[str, dict], owner:
     return raw
 
 def _refuse_unlisted(values: pd.Series, lookup: dict[str, str], where: str) -> None:
-    "Refuse values (not missing) that the mapping's codes do not list, naming how many rows and the commonest."
+    "Refuse values (not missing) that the mapping's codes do not list, naming how many rows and the commonest (`codes_not_listed`)."
     bad = unknown_codes(values, lookup) & values.notna()
-    if bad.any(): raise ParameterError(f"{where}, rule: a code the mapping lists: {int(bad.sum()):,} row(s) fail (e.g. {values[bad].astype(str).value_counts().head(3).to_dict()}); "
+    if bad.any(): raise ParameterError(f"{where}, rule: a code the mapping lists: {int(bad.sum()):,} row(s) fail: {codes_not_listed(values[bad].astype(str).value_counts().items(), lookup)}; "
                                        "list each of the file's codes under the class it belongs to (a code left out would be a class of its own, which no rule written for the listed classes reads)")
 
 def renamed(raw: pd.DataFrame, contract: Contract,

@@ -16,7 +16,7 @@ warnings.filterwarnings("ignore", message="PySpark does not yet fully support pa
 __all__ = ['GENERATOR_METADATA', 'FORMULA_STARTS', 'MRMError', 'ParameterError', 'VerificationError', 'project_root',
            'package_home', 'package_resource', 'sha256_file', 'write_atomic', 'parquet_bytes', 'write_datasets',
            'generated_by', 'spreadsheet_safe', 'spreadsheet_value', 'exclusive_lock', 'dump_json', 'seed_everything',
-           'utc_now', 'utc_duckdb', 'load_yaml', 'yaml_mapping', 'lost_zeros_hint']
+           'utc_now', 'utc_duckdb', 'load_yaml', 'yaml_mapping', 'lost_zeros_hint', 'codes_not_listed']
 
 # %% ../nbs/00_core.ipynb #00-core-005
 class MRMError(Exception):
@@ -221,4 +221,15 @@ def lost_zeros_hint(codes, # codes found in the data that the lookup does not kn
     "Why codes such as '01' are unknown when the lookup holds 1: YAML read the file's unquoted 01 as the number 1 (else '')."
     zeros = [str(c) for c in codes if isinstance(c, str) and c.isdigit() and c != str(int(c)) and str(int(c)) in lookup]
     return f" ({', '.join(map(repr, zeros))} would be the {holder}'s {', '.join(str(int(z)) for z in zeros)}: YAML reads an unquoted 01 as the number 1, so quote the codes in the {holder})" if zeros else ""
+
+def codes_not_listed(counts, # (code, rows) pairs of the codes a lookup does not list, None (or NaN) for a missing code
+                     lookup: dict[str, str],
+                     holder: str = "mapping", # the YAML file that holds the lookup, for the words
+                     shown: int = 5, # how many codes to name
+                    ) -> str:
+    "The commonest codes a lookup does not list, each with its rows ('RTGS' (3), missing (1); ties in code order), and why where one is a listed code written without its leading zeros (`lost_zeros_hint`): one wording for every refusal of unlisted codes."
+    is_missing = lambda code: code is None or (isinstance(code, float) and math.isnan(code))
+    pairs = sorted(((None if is_missing(code) else str(code), int(rows)) for code, rows in counts), key=lambda pair: (-pair[1], pair[0] is None, pair[0] or ""))[:shown]
+    words = ", ".join(f"{'missing' if code is None else repr(code)} ({rows:,})" for code, rows in pairs)
+    return words + lost_zeros_hint([code for code, _ in pairs if code is not None], lookup, holder)
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd, yaml
-from ..core import MRMError, ParameterError, utc_duckdb, lost_zeros_hint
+from ..core import MRMError, ParameterError, utc_duckdb, codes_not_listed
 from ..contracts import (case_sql, check_frame, code_lookup, decimal_comma_hint, fingerprint, load_contract, mapping_record, numbers_from_text,
                                    read_mapping_file, read_table, sql_quote, timestamps)
 
@@ -127,8 +127,7 @@ def unmapped_codes(run, mapping: BankMapping, source: str, column: str, shown: i
     "The commonest codes of a column the mapping does not know, with their rows; and, when one is a number the mapping holds without its leading zeros, why (YAML reads an unquoted 01 as the number 1)."
     found = run(f"SELECT CAST(\"{_bank_column(mapping, column)}\" AS VARCHAR) AS code, count(*) AS n FROM {source} WHERE {_unmapped_condition(mapping, column)} "
                 f"GROUP BY 1 ORDER BY n DESC, code LIMIT {shown}")
-    codes = ", ".join(f"{'missing' if pd.isna(r.code) else repr(r.code)} ({int(r.n):,})" for r in found.itertuples())
-    return codes + lost_zeros_hint(found.code.dropna().tolist(), _code_lookups(mapping)[column])
+    return codes_not_listed(zip(found.code, found.n), _code_lookups(mapping)[column], shown=shown)
 
 # %% ../../nbs/19_aml_mapping.ipynb #5333c075
 LEDGER_COLUMNS = ("entry_id", "journal_id", "account_id", "side", "amount", "posted_at", "channel", "currency", "counterparty_country", "counterparty_reference")

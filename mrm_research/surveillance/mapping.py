@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np, pandas as pd, yaml
-from ..core import ParameterError, sha256_file, lost_zeros_hint
+from ..core import ParameterError, sha256_file, codes_not_listed
 from ..contracts import ContractViolation, utc_naive, case_sql, check_frame, code_lookup, dataset_file, fingerprint, load_contract, mapping_record, numbers_from_text, read_mapping_file, read_table, recode, renamed, unknown_codes
 from .detectors import run_sql
 
@@ -147,8 +147,9 @@ def _check_codes(frame: pd.DataFrame, mapping: VenueMapping, dataset: str) -> No
         venue = mapping.source(dataset, column)
         if column in mapping.lookups and venue in frame.columns:
             bad = unknown_codes(frame[venue], mapping.lookups[column])
-            if bad.any(): failing.append(f"column '{venue}' ({column}), rule: code in the venue mapping: {int(bad.sum()):,} row(s) fail (e.g. {frame[venue][bad].astype(str).value_counts().head(3).to_dict()})"
-                                         + lost_zeros_hint(frame[venue][bad].dropna().astype(str).unique().tolist(), mapping.lookups[column]))
+            found = frame[venue][bad]
+            if bad.any(): failing.append(f"column '{venue}' ({column}), rule: code in the venue mapping: {int(bad.sum()):,} row(s) fail: "
+                                         + codes_not_listed(found.astype(str).where(found.notna()).value_counts(dropna=False).items(), mapping.lookups[column]))
     if failing: raise ParameterError(f"dataset '{dataset}': " + "; ".join(failing) + " (unmapped codes would drop those events from every detector)")
 
 # %% ../../nbs/46_surveillance_mapping.ipynb #9844188f
