@@ -11,11 +11,11 @@ from .checks import CheckDefinition, CheckResult
 from .core import ParameterError
 
 # %% auto #0
-__all__ = ['COMPLETENESS', 'VALIDITY', 'ONE_CURRENCY', 'UNIQUENESS', 'REFERENTIAL_INTEGRITY', 'TIMELINESS', 'RECONCILIATION',
-           'unreadable_values', 'missing_values', 'check_completeness', 'check_one_currency', 'check_validity',
-           'duplicate_keys', 'orphan_rows', 'timeliness_check', 'daily_reconciliation', 'check_timeliness',
-           'check_reconciliation', 'plot_reconciliation', 'review_datasets', 'results_for', 'inputs_table',
-           'contract_failures', 'unreconciled_days', 'conclusion']
+__all__ = ['COMPLETENESS', 'ROWS_DELIVERED', 'VALIDITY', 'ONE_CURRENCY', 'UNIQUENESS', 'REFERENTIAL_INTEGRITY', 'TIMELINESS',
+           'RECONCILIATION', 'check_rows_delivered', 'unreadable_values', 'missing_values', 'check_completeness',
+           'check_one_currency', 'check_validity', 'duplicate_keys', 'orphan_rows', 'timeliness_check',
+           'daily_reconciliation', 'check_timeliness', 'check_reconciliation', 'plot_reconciliation', 'review_datasets',
+           'results_for', 'inputs_table', 'contract_failures', 'unreconciled_days', 'conclusion']
 
 # %% ../nbs/07_data_quality.ipynb #07-data-quality-005
 COMPLETENESS = CheckDefinition(
@@ -26,6 +26,22 @@ COMPLETENESS = CheckDefinition(
     high_risk_signs="Missing values concentrated in one channel, segment or day (a broken feed); missing counterparty countries on cross-border wires.",
     limitations="Sees only values that are absent; a default such as 0 or 'UNKNOWN' written in place of a missing value passes.",
     fail_above=0, unit="missing required values")
+
+ROWS_DELIVERED = CheckDefinition(
+    "rows delivered",
+    purpose="Show that every dataset of the review holds rows: an extract delivered empty passes every check made row by row (nothing is missing, invalid or duplicated) while the models it feeds see nothing.",
+    mechanism="Count each dataset's rows; the value is the fewest rows of any dataset.",
+    rule="Fail when a dataset holds no rows.",
+    high_risk_signs="An empty transaction extract (an upstream job that failed or filtered on the wrong date); reference data (customers, accounts) delivered without rows, which leaves every transaction an orphan.",
+    limitations="Says that rows arrived, not that all of them did: reconciliation to the source's control totals shows that.",
+    fail_below=1, unit="rows")
+
+def check_rows_delivered(datasets: dict[str, pd.DataFrame]) -> CheckResult:
+    "Whether every dataset holds rows (`ROWS_DELIVERED`): the fewest rows of any, the empty ones named first."
+    rows = {name: len(frame) for name, frame in datasets.items()}
+    empty = [name for name, count in rows.items() if not count]
+    counts = ", ".join(f"{name} {count:,}" for name, count in rows.items())
+    return ROWS_DELIVERED.evaluate(min(rows.values(), default=0), (f"{', '.join(empty)} hold{'s' if len(empty) == 1 else ''} no rows" if empty else "every dataset holds rows") + f" (rows: {counts})")
 
 def unreadable_values(report: ContractReport) -> dict[str, int]:
     "Per column, the values present in the source that failed their type: missing once typed, and counted by validity (the contract report's type failures)."
@@ -70,6 +86,7 @@ ONE_CURRENCY = CheckDefinition(
 def check_one_currency(name: str, frame: pd.DataFrame) -> CheckResult:
     "How many currencies a feed's transactions are in, each with its rows (not run without a currency column)."
     if "currency" not in frame.columns: return ONE_CURRENCY.not_run(f"{name}: no currency column")
+    if frame.empty: return ONE_CURRENCY.not_run(f"{name}: no rows")
     counts = frame.currency.value_counts()
     return ONE_CURRENCY.evaluate(len(counts), f"{name}: {len(counts)} currenc{'y' if len(counts) == 1 else 'ies'} (" + ", ".join(f"{currency} {n:,} rows" for currency, n in counts.head(5).items()) + ")")
 
@@ -180,7 +197,7 @@ def review_datasets(datasets: dict[str, pd.DataFrame], # typed datasets by contr
                     timeliness: CheckDefinition = TIMELINESS, # the feed's timeliness policy (`timeliness_check`)
                    ) -> list[CheckResult]:
     "Completeness, validity, uniqueness, referential integrity, timeliness and reconciliation for a set of datasets."
-    results = []
+    results = [check_rows_delivered(datasets)]
     for name, frame in datasets.items():
         contract = load_contract(name)
         results.append(check_completeness(name, frame, [c for c, spec in contract.columns.items() if not spec.get("nullable")], unreadable_values(reports[name])))
@@ -194,7 +211,9 @@ def review_datasets(datasets: dict[str, pd.DataFrame], # typed datasets by contr
                 results.append(REFERENTIAL_INTEGRITY.evaluate(orphans, f"{name} → {key['references']}: {orphans:,} orphan rows"))
     feed = datasets.get(transactions)
     if feed is not None: results.append(check_one_currency(transactions, feed))
-    results.append(check_timeliness(feed.booked_at.max(), as_of, timeliness) if feed is not None else timeliness.not_run(f"no {transactions} dataset"))
+    if feed is None: results.append(timeliness.not_run(f"no {transactions} dataset"))
+    elif feed.booked_at.isna().all(): results.append(timeliness.not_run(f"no booking date in {transactions}: {'it holds no rows (see rows delivered)' if feed.empty else 'every booked_at is missing (see completeness)'}"))
+    else: results.append(check_timeliness(feed.booked_at.max(), as_of, timeliness))
     results.append(check_reconciliation(daily_reconciliation(feed, datasets[totals])) if feed is not None and totals in datasets
                    else RECONCILIATION.not_run(f"needs both {transactions} and {totals}"))
     return results

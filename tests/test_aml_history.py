@@ -67,3 +67,28 @@ def test_a_history_that_contradicts_itself_is_refused_by_row(tmp_path):
     (bundle,) = bundles(tmp_path / "out")
     said = " ".join(((bundle / "manifest.json").read_text() + result.stdout).split())
     assert "an above-the-line alert below its threshold in force: 2 row(s), e.g. alert H000003, H000004" in said, said
+
+
+def test_a_transaction_extract_delivered_empty(tmp_path, small_bank):
+    "The bank's transaction extract arrives with its header and no rows (an upstream job that failed), beside its customers, accounts and control totals. The data-quality review fails it as empty (every check made row by row would pass it) and says timeliness has no booking to date; the tuning from the alert history goes on without re-running the scenarios and says why; a tuning on ground truth is refused (it would have nothing to run the scenarios on). The review and the tuning stopped with AttributeError and MRMError before."
+    import shutil
+    for name in ("customers", "accounts", "daily_control_totals"): shutil.copy(small_bank / f"{name}.parquet", tmp_path)
+    pd.read_parquet(small_bank / "transactions.parquet").iloc[:0].to_csv(tmp_path / "transactions.csv", index=False)
+    mrm("run", REPO / "nbs/validation/aml_data_quality.ipynb", "-p", "data_dir", ".", "-p", "as_of", "2025-02-03", "--model-id", "DQ-EMPTY", "--out", "dq", "--no-progress", check=0, cwd=tmp_path)
+    (bundle,) = bundles(tmp_path / "dq")
+    checks = {c["check"]: (c["status"], c["detail"]) for c in json.loads((bundle / "results.json").read_text())["checks"] if c["check"] not in ("completeness", "validity", "uniqueness")}
+    assert checks["rows delivered"][0] == "fail" and checks["rows delivered"][1].startswith("transactions holds no rows (rows: customers 200, accounts ")
+    assert checks["timeliness"] == ("not run", "no booking date in transactions: it holds no rows (see rows delivered)")
+    assert checks["reconciliation"] == ("fail", "30 of 30 day(s) do not reconcile; net count difference -5,000")
+    bank_history().to_csv(tmp_path / "alert_history.csv", index=False)
+    mrm("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", ".", "-p", "alert_history", "alert_history.csv", "-p", "scenarios", "[wire_velocity, cash_in_band]",
+        "--model-id", "EMPTY-EXTRACT", "--out", "tuning", "--no-progress", check=0, cwd=tmp_path)
+    (bundle,) = bundles(tmp_path / "tuning")
+    table = json.loads((bundle / "results.json").read_text())["tables"]["recommendations"]
+    rows = {(row[0], row[1]): dict(zip(table["columns"], row)) for row in table["rows"]}
+    assert rows[("wire_velocity", "personal")]["recommended"] == 90.0  # tuned from the history alone, as without the folder
+    assert "Not run:** transactions.csv holds no rows: the scenarios are not re-run here" in (bundle / "notebook.ipynb").read_text()
+    labels = pd.DataFrame({"transaction_id": pd.Series(dtype=str), "typology": pd.Series(dtype=str)}); labels.to_csv(tmp_path / "transaction_labels.csv", index=False)
+    mrm("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", tmp_path, "--model-id", "EMPTY-TRUTH", "--out", tmp_path / "truth", "--no-progress", check=1, cwd=tmp_path)
+    (bundle,) = bundles(tmp_path / "truth")
+    assert "transactions.csv: no rows: a tuning on ground truth runs the scenarios on the transactions its labels label" in json.loads((bundle / "manifest.json").read_text())["error"]

@@ -55,7 +55,7 @@ def test_same_run_twice_gives_identical_results(tmp_path, small_bank):
     for name in ("results.json", "inputs.json", "params.yaml"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     results = json.loads((first / "results.json").read_text())
-    assert results["metrics"]["checks_failed"]["value"] == 0 and results["metrics"]["checks_run"]["value"] == 17  # the six dimensions over four datasets, and one currency of amounts
+    assert results["metrics"]["checks_failed"]["value"] == 0 and results["metrics"]["checks_run"]["value"] == 18  # whether every dataset holds rows, the six dimensions over the four datasets, and one currency of amounts
     inputs = json.loads((first / "inputs.json").read_text())
     assert set(inputs) == {"customers", "accounts", "transactions", "daily_control_totals"}
     assert inputs["transactions"]["rows"] == 5_000 and len(inputs["transactions"]["sha256"]) == 64

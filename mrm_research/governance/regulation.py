@@ -188,6 +188,7 @@ elements:
     FS AI RMF: [Map, Manage]
     NIST AI 600-1: [2.7 Human-AI Configuration]
 checks:
+  rows delivered: [data_integrity]
   completeness: [data_integrity]
   validity: [data_integrity]
   uniqueness: [data_integrity]
