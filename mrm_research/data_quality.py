@@ -41,7 +41,7 @@ def check_rows_delivered(datasets: dict[str, pd.DataFrame]) -> CheckResult:
     rows = {name: len(frame) for name, frame in datasets.items()}
     empty = [name for name, count in rows.items() if not count]
     counts = ", ".join(f"{name} {count:,}" for name, count in rows.items())
-    return ROWS_DELIVERED.evaluate(min(rows.values(), default=0), (f"{', '.join(empty)} hold{'s' if len(empty) == 1 else ''} no rows" if empty else "every dataset holds rows") + f" (rows: {counts})")
+    return ROWS_DELIVERED.evaluate(min(rows.values(), default=0), f"{', '.join(empty)}: no rows (rows per dataset: {counts})" if empty else f"rows per dataset: {counts}")
 
 def unreadable_values(report: ContractReport) -> dict[str, int]:
     "Per column, the values present in the source that failed their type: missing once typed, and counted by validity (the contract report's type failures)."
@@ -51,10 +51,10 @@ def unreadable_values(report: ContractReport) -> dict[str, int]:
 def missing_values(frame: pd.DataFrame, # a typed dataset
                    unreadable: dict[str, int] | None = None, # per column, values present in the source that failed their type (`unreadable_values`)
                   ) -> pd.DataFrame:
-    "Per column: rows, values absent from the source, values present but unreadable (missing once typed, so not counted as absent as well) and the share complete (readable)."
+    "Per column: rows, values absent from the source, values present but unreadable (missing once typed, so not counted as absent as well) and the share complete (readable; not a number for a dataset without rows)."
     typed_missing = frame.isna().sum()
     unread = pd.Series({c: min(int(n), int(typed_missing[c])) for c, n in (unreadable or {}).items() if c in typed_missing.index}, dtype="int64").reindex(typed_missing.index, fill_value=0)
-    return pd.DataFrame({"rows": len(frame), "missing": typed_missing - unread, "unreadable": unread, "complete (%)": 100 * (1 - typed_missing / max(len(frame), 1))}).rename_axis("column")
+    return pd.DataFrame({"rows": len(frame), "missing": typed_missing - unread, "unreadable": unread, "complete (%)": 100 * (1 - typed_missing / len(frame)) if len(frame) else np.nan}).rename_axis("column")
 
 def check_completeness(name: str, frame: pd.DataFrame, required: list[str],
                        unreadable: dict[str, int] | None = None, # per column, values present in the source that failed their type (missing once typed; validity counts them)

@@ -77,9 +77,10 @@ def test_a_transaction_extract_delivered_empty(tmp_path, small_bank):
     mrm("run", REPO / "nbs/validation/aml_data_quality.ipynb", "-p", "data_dir", ".", "-p", "as_of", "2025-02-03", "--model-id", "DQ-EMPTY", "--out", "dq", "--no-progress", check=0, cwd=tmp_path)
     (bundle,) = bundles(tmp_path / "dq")
     checks = {c["check"]: (c["status"], c["detail"]) for c in json.loads((bundle / "results.json").read_text())["checks"] if c["check"] not in ("completeness", "validity", "uniqueness")}
-    assert checks["rows delivered"][0] == "fail" and checks["rows delivered"][1].startswith("transactions holds no rows (rows: customers 200, accounts ")
+    assert checks["rows delivered"][0] == "fail" and checks["rows delivered"][1].startswith("transactions: no rows (rows per dataset: customers 200, accounts ")
     assert checks["timeliness"] == ("not run", "no booking date in transactions: it holds no rows (see rows delivered)")
     assert checks["reconciliation"] == ("fail", "30 of 30 day(s) do not reconcile; net count difference -5,000")
+    assert any(f["title"] == "rows delivered 0 rows, below the limit 1 (transactions)" for f in json.loads((bundle / "results.json").read_text())["findings"])
     bank_history().to_csv(tmp_path / "alert_history.csv", index=False)
     mrm("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", ".", "-p", "alert_history", "alert_history.csv", "-p", "scenarios", "[wire_velocity, cash_in_band]",
         "--model-id", "EMPTY-EXTRACT", "--out", "tuning", "--no-progress", check=0, cwd=tmp_path)
