@@ -77,3 +77,23 @@ def test_an_exchange_history_with_few_productive_alerts():
     row = tuned.recommendations.iloc[0]
     assert row.recommended_threshold == 0.2 and row.decision.startswith("keep") and row.btl_reviewed == 40 and row.btl_productive_found == 0
     assert np.isnan(row.recall) and not btl_findings(tuned.recommendations.assign(detector="bridge_layering"), "detector", 0.05, history=True)
+
+
+def test_trading_and_chain_records_delivered_empty(tmp_path):
+    "A venue's order and execution files arrive with no rows beside its instrument master, member file and news: the surveillance report tunes from its history and says the detectors were not re-run (it stopped formatting an empty period); an exchange's transfers extract arrives empty: the crypto review, which is of the transfers, refuses it saying so."
+    from mrm_research.surveillance.synthetic import MarketConfig, generate_market, write_market
+    from mrm_research.crypto.chain import ChainConfig, generate_chain, write_chain
+    market = generate_market(MarketConfig(orders=3_000, seed=5), {})
+    write_market({**market, "order_events": market["order_events"].iloc[:0], "executions": market["executions"].iloc[:0]}, tmp_path / "venue")
+    venue_history().to_csv(tmp_path / "history.csv", index=False)
+    mrm("run", REPO / "nbs/validation/surveillance_tuning.ipynb", "-p", "data_dir", "venue", "-p", "alert_history", "history.csv", "--model-id", "EMPTY-VENUE", "--out", "out", "--no-progress", check=0, cwd=tmp_path)
+    (bundle,) = bundles(tmp_path / "out")
+    table = json.loads((bundle / "results.json").read_text())["tables"]["recommendations"]
+    rows = {(row[0], row[1]): dict(zip(table["columns"], row)) for row in table["rows"]}
+    assert rows[("layering_fast", "options")]["recommended_threshold"] == 2.7  # tuned from the history, as without the venue's files
+    assert "Not run:** order_events holds no rows: the detectors are not re-run here" in (bundle / "notebook.ipynb").read_text()
+    chain = generate_chain(ChainConfig(transfers=2_000, seed=5, patterns={}))
+    write_chain({name: chain[name] for name in ("exchange_customers", "chain_addresses")} | {"chain_transfers": chain["chain_transfers"].iloc[:0]}, tmp_path / "chain")
+    mrm("run", REPO / "nbs/validation/crypto_monitoring.ipynb", "-p", "data_dir", "chain", "-p", "alert_history", "history.csv", "--model-id", "EMPTY-CHAIN", "--out", "chain_out", "--no-progress", check=1, cwd=tmp_path)
+    (bundle,) = bundles(tmp_path / "chain_out")
+    assert "chain_transfers.parquet: no rows: the review clusters addresses, scores exposure and runs the detectors on the chain's transfers" in json.loads((bundle / "manifest.json").read_text())["error"]
