@@ -185,6 +185,23 @@ def test_a_thin_test_sample_and_a_one_row_monitoring_extract(tmp_path, fraud_mod
     assert pd.isna(estimated.loc["roc_auc", "estimated"]) and estimated.loc["alert_rate", "estimated"] in (0.0, 1.0) and (estimated.rows == 1).all()
 
 
+
+def test_samples_delivered_with_no_rows(tmp_path, fraud_model):
+    "A monitoring extract with its header and no rows: the validation goes on, says ongoing monitoring is not measured and measures nothing on it (the model's scoring of zero rows stopped the run with a message blaming feature types); a test sample with no rows is refused saying the validation measures the model on it."
+    folder, _, _ = fraud_model
+    fraud_data(300, "2025-03-05", 11).to_csv(tmp_path / "test.csv", index=False)
+    fraud_data(5, "2025-06-01", 5).iloc[:0].to_csv(tmp_path / "monitor.csv", index=False)
+    mrm("validate", folder / "card.yaml", "--train", folder / "train.parquet", "--test", "test.csv", "--monitor", "monitor.csv",
+        "-p", "replicates", "30", "-p", "mutable_features", "[]", "--out", "out", "--no-progress", cwd=tmp_path, check=0)
+    (bundle,) = bundles(tmp_path / "out")
+    results = json.loads((bundle / "results.json").read_text())
+    assert "Not run:** monitoring: monitor.csv holds no rows, so ongoing monitoring (drift, performance over time) is not measured" in (bundle / "notebook.ipynb").read_text()
+    assert "monitoring_rows" not in results["metrics"] and results["metrics"]["test_rows"]["value"] == 300
+    assert json.loads((bundle / "inputs.json").read_text())["monitoring"]["rows"] == 0  # the empty file given is on record
+    mrm("validate", folder / "card.yaml", "--train", folder / "train.parquet", "--test", "monitor.csv", "--out", "refused", "--no-progress", cwd=tmp_path, check=1)
+    (bundle,) = bundles(tmp_path / "refused")
+    assert "test (monitor.csv): no rows: the validation measures the model on these rows" in json.loads((bundle / "manifest.json").read_text())["error"]
+
 def test_a_flag_feature_written_true_false_in_a_csv(tmp_path):
     "A retail PD model trained on a Parquet file whose flag is boolean (has_mortgage) and integer region codes, validated on a CSV export where the flag is written True / False: read as pandas.read_csv reads it, so the pipeline scores it as in training (it stopped on \"could not convert string to float: 'True'\"), and ROC-AUC agrees with scikit-learn on the CSV as pandas reads it."
     from sklearn.ensemble import RandomForestClassifier

@@ -43,6 +43,7 @@ def read_validation_data(path: str | Path, card, dataset: str) -> tuple[pd.DataF
     if dataset == "monitoring" and card.target in missing:  # outcomes arrive months after scoring: a monitoring extract without them is unlabelled, as one with the column empty
         frame[card.target] = pd.Series(pd.NA, index=frame.index, dtype="object"); missing.remove(card.target)
     if missing: raise MetricError(f"{dataset} ({path.name}): missing column(s) {', '.join(missing)} that model card {card.model_id} names")
+    if frame.empty and dataset != "monitoring": raise MetricError(f"{dataset} ({path.name}): no rows: the validation {'fits its challengers and compares the test rows with' if dataset == 'train' else 'measures the model on'} these rows (a monitoring extract without rows is reported as not measured; a {dataset} sample cannot be left out)")
     written = {name: booleans_from_text(frame[name]) for name in card.feature_names} if path.suffix.lower() == ".csv" else {}
     for name, booleans in written.items():  # a CSV is read as text: a flag written True / False is a boolean, as pandas.read_csv (and so most training code) reads it and Parquet keeps it
         if booleans is not None: frame[name] = booleans
