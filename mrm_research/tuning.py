@@ -18,13 +18,14 @@ from .figures import panels
 __all__ = ['DISPOSITIONS', 'CHOICE_WORDS', 'EVIDENCE', 'RECOMMENDATION_COLUMNS', 'HISTORY_KINDS', 'HISTORY_COLUMNS',
            'simulate_dispositions', 'is_productive', 'candidate_thresholds', 'threshold_sweep', 'btl_sample_size',
            'clopper_pearson_upper', 'BelowTheLineResult', 'review_bands', 'btl_samples', 'below_the_line', 'sweep_row',
-           'above_the_line', 'TuningConfig', 'config_table', 'require_evidence', 'missing_part', 'decide_threshold',
-           'scaled_parameters', 'tune_segment', 'segment_recommendation', 'DetectorTuning', 'threshold_of',
-           'tune_candidates', 'check_history', 'threshold_in_force', 'tune_history_segment', 'tune_from_history',
-           'review_history', 'segment_thresholds', 'by_segment', 'threshold_words', 'SettingsInForce', 'read_settings',
-           'finite_number', 'with_own_rules', 'dataclass_checks', 'settings_disagreements', 'disagreement_findings',
-           'settings_words', 'unused_segment_findings', 'detector_history', 'btl_table', 'btl_findings',
-           'tuning_schedule', 'compact_number', 'plot_threshold_curves']
+           'above_the_line', 'TuningConfig', 'config_table', 'require_evidence', 'history_with_rows', 'missing_part',
+           'decide_threshold', 'scaled_parameters', 'tune_segment', 'segment_recommendation', 'DetectorTuning',
+           'threshold_of', 'tune_candidates', 'check_history', 'threshold_in_force', 'tune_history_segment',
+           'tune_from_history', 'review_history', 'segment_thresholds', 'by_segment', 'threshold_words',
+           'SettingsInForce', 'read_settings', 'finite_number', 'with_own_rules', 'dataclass_checks',
+           'settings_disagreements', 'disagreement_findings', 'settings_words', 'unused_segment_findings',
+           'detector_history', 'btl_table', 'btl_findings', 'tuning_schedule', 'compact_number',
+           'plot_threshold_curves']
 
 # %% ../nbs/13_tuning.ipynb #13-tuning-005
 DISPOSITIONS = ("sar_filed", "productive", "closed")
@@ -250,6 +251,13 @@ def require_evidence(data_dir, # the folder the tuning reads
     if missing: raise ParameterError(f"{data_dir}: a tuning needs its evidence: the alert history of the institution's own analysts (parameter alert_history), or ground truth, "
                                      f"for which {', '.join(missing)} (.parquet or .csv) must be in the folder beside the data labelled, as in the synthetic data; the folder holds "
                                      + (", ".join(name for name, file in needed.items() if file) or "none of them"))
+
+def history_with_rows(history: pd.DataFrame, # the alert history as read through its contract
+                      source, # its file, for the message
+                     ) -> pd.DataFrame:
+    "The alert history, refused when it holds no rows: a tuning from the history rests on nothing else."
+    if history.empty: raise ParameterError(f"{Path(str(source)).name}: the alert history holds no rows: a tuning from the history rests on the alerts and below-the-line samples the analysts reviewed; export them with their dispositions (or tune on ground truth)")
+    return history
 
 def missing_part(files: dict, # each dataset by name: its file as the folder holds it, None where absent
                  needed: tuple, # the datasets a run needs together

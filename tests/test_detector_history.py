@@ -80,7 +80,7 @@ def test_an_exchange_history_with_few_productive_alerts():
 
 
 def test_trading_and_chain_records_delivered_empty(tmp_path):
-    "A venue's order and execution files arrive with no rows beside its instrument master, member file and news: the surveillance report tunes from its history and says the detectors were not re-run (it stopped formatting an empty period); an exchange's transfers extract arrives empty: the crypto review, which is of the transfers, refuses it saying so."
+    "A venue's order and execution files arrive with no rows beside its instrument master, member file and news: the surveillance report tunes from its history and says the detectors were not re-run (it stopped formatting an empty period); an exchange's transfers extract arrives empty: the crypto review, which is of the transfers, refuses it saying so; a history exported with its header only is refused (every tuning from the history stopped formatting its empty period)."
     from mrm_research.surveillance.synthetic import MarketConfig, generate_market, write_market
     from mrm_research.crypto.chain import ChainConfig, generate_chain, write_chain
     market = generate_market(MarketConfig(orders=3_000, seed=5), {})
@@ -97,3 +97,7 @@ def test_trading_and_chain_records_delivered_empty(tmp_path):
     mrm("run", REPO / "nbs/validation/crypto_monitoring.ipynb", "-p", "data_dir", "chain", "-p", "alert_history", "history.csv", "--model-id", "EMPTY-CHAIN", "--out", "chain_out", "--no-progress", check=1, cwd=tmp_path)
     (bundle,) = bundles(tmp_path / "chain_out")
     assert "chain_transfers.parquet: no rows: the review clusters addresses, scores exposure and runs the detectors on the chain's transfers" in json.loads((bundle / "manifest.json").read_text())["error"]
+    venue_history().iloc[:0].to_csv(tmp_path / "no_alerts.csv", index=False)  # a history exported with its header only
+    mrm("run", REPO / "nbs/validation/surveillance_tuning.ipynb", "-p", "data_dir", "venue", "-p", "alert_history", "no_alerts.csv", "--model-id", "EMPTY-HISTORY", "--out", "history_out", "--no-progress", check=1, cwd=tmp_path)
+    (bundle,) = bundles(tmp_path / "history_out")
+    assert "no_alerts.csv: the alert history holds no rows: a tuning from the history rests on the alerts and below-the-line samples" in json.loads((bundle / "manifest.json").read_text())["error"]
