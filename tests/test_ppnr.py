@@ -68,6 +68,15 @@ def test_bad_panel_is_refused_naming_dataset_column_rule_and_rows(tmp_path, ppnr
     assert "identity(ppnr = net_interest_income + noninterest_income - noninterest_expense" in message, message
 
 
+
+def test_a_panel_delivered_with_no_rows_is_refused_naming_it(tmp_path, ppnr_data):
+    "The bank's panel arrives as its header and no rows: refused before any fit, naming the panel and the series derived from it (a model's fit reported too few quarters, naming neither)."
+    (tmp_path / "data").mkdir(); pd.read_parquet(ppnr_data / "ppnr_panel.parquet").iloc[:0].to_parquet(tmp_path / "data" / "ppnr_panel.parquet")
+    (tmp_path / "data" / "ppnr_scenarios.parquet").write_bytes((ppnr_data / "ppnr_scenarios.parquet").read_bytes())
+    mrm("run", REPO / "nbs/validation/ppnr_scenarios.ipynb", "-p", "data_dir", "data", "-p", "suite_file", REPO / "nbs/legacy/ppnr_suite.yaml", "-p", "device", "cpu", "--out", "out", "--no-progress", check=1, cwd=tmp_path)
+    bundle, = bundles(tmp_path / "out")
+    assert "dataset 'panel' holds no rows; dataset 'series' holds no rows" in json.loads((bundle / "manifest.json").read_text())["error"]
+
 def test_unknown_device_is_a_clear_error(tmp_path, ppnr_data):
     result = mrm("run", REPO / "nbs/validation/ppnr_scenarios.ipynb", "-p", "data_dir", ppnr_data, "-p", "device", "tpu", "--out", tmp_path, "--no-progress", check=1)
     bundle, = bundles(tmp_path)

@@ -183,8 +183,9 @@ class LegacySuite:
     def of_kind(self, kind: str) -> list[ModelSpec]: return [m for m in self.models if m.kind == kind]
 
     def check_inputs(self, inputs: dict[str, pd.DataFrame]) -> None:
-        "Refuse inputs, naming each problem: a dataset, a model's column or a scenario missing; a model's column holding text; periods whose text order is not their time order; a scenario that does not follow the history period by period."
+        "Refuse inputs, naming each problem: a dataset, a model's column or a scenario missing; a dataset without rows; a model's column holding text; periods whose text order is not their time order; a scenario that does not follow the history period by period."
         problems = [f"dataset {d!r} is missing" for d in self.datasets if d not in inputs]
+        problems += [f"dataset {d!r} holds no rows" for d in self.datasets if d in inputs and inputs[d].empty and d != self.scenarios["data"]]  # a scenario's rows have their own rule below
         scenarios, column = inputs.get(self.scenarios["data"]), self.scenarios["column"]
         ordered = {m.data for m in self.models if m.kind == "arimax" or m.recursive} | {self.scenarios["data"]} | ({(self.derive or {}).get("source"), ((self.derive or {}).get("series") or {}).get("name")} if self.derive else set())
         problems += [p for name, frame in inputs.items() if name in ordered and self.time in frame.columns and (p := time_order_problem(frame[self.time], self.time, name))]  # where rows are taken in time order
