@@ -196,7 +196,7 @@ def review_datasets(datasets: dict[str, pd.DataFrame], # typed datasets by contr
                     totals: str = "daily_control_totals", # name of the source control totals
                     timeliness: CheckDefinition = TIMELINESS, # the feed's timeliness policy (`timeliness_check`)
                    ) -> list[CheckResult]:
-    "Completeness, validity, uniqueness, referential integrity, timeliness and reconciliation for a set of datasets."
+    "Whether every dataset holds rows, then completeness, validity, uniqueness, referential integrity, timeliness and reconciliation for a set of datasets."
     results = [check_rows_delivered(datasets)]
     for name, frame in datasets.items():
         contract = load_contract(name)
