@@ -48,6 +48,11 @@ def test_malformed_inventory_input_is_refused_whole(tmp_path, store_url):
     (tmp_path / "wrong.yaml").write_text(yaml.safe_dump([RECORDS[0], {**RECORDS[1], "type": "crystal ball"}]))
     refused = mrm("inventory", "add", tmp_path / "wrong.yaml", "--store", url, check=2).stderr
     assert "nothing imported" in refused and "'crystal ball' is not one of" in refused
+    (tmp_path / "twice.yaml").write_text(yaml.safe_dump([RECORDS[0], RECORDS[1], {**RECORDS[0], "owner": "someone else"}]))  # an export listing one model twice: the later would have replaced the earlier without a word
+    refused = mrm("inventory", "add", tmp_path / "twice.yaml", "--store", url, check=2).stderr
+    assert f"records 1, 3 ({RECORDS[0]['model_id']}): the same model_id 2 times" in refused and "nothing imported" in refused
+    (tmp_path / "empty.csv").write_text("model_id,name,owner\n")
+    assert "empty.csv: holds no model records" in mrm("inventory", "add", tmp_path / "empty.csv", "--store", url, check=2).stderr
     assert "0 model(s)" in mrm("inventory", "list", "--store", url, check=0).stdout
 
 
