@@ -396,6 +396,8 @@ def load_tasks(path_or_text) -> list[AgentTask]:
         records = {"customers": {}, "accounts": {}, "transactions": {}, "cases": {}, "emails": [], **entry["records"]}
         tasks.append(AgentTask(str(entry["task_id"]), entry["instruction"], records, list(entry["expected"]), set(entry.get("approvals") or []), entry.get("injected_action"),
                                set(entry.get("grants_on_request") or [])))
+    repeated = sorted({task.task_id for task in tasks if sum(other.task_id == task.task_id for other in tasks) > 1})
+    if repeated: raise ParameterError(f"{source}: task_id {', '.join(map(repr, repeated))} given to more than one task: each task's trials are counted together by its id (pass^k)")
     return tasks
 
 def tool_table(tools: dict) -> pd.DataFrame:
