@@ -186,24 +186,17 @@ def test_a_thin_test_sample_and_a_one_row_monitoring_extract(tmp_path, fraud_mod
 
 
 
-def test_samples_delivered_with_no_rows(tmp_path, fraud_model):
-    "A monitoring extract with its header and no rows: the validation goes on, says ongoing monitoring is not measured and measures nothing on it (the model's scoring of zero rows stopped the run with a message blaming feature types); a test sample with no rows is refused saying the validation measures the model on it."
+
+def test_a_test_sample_delivered_with_no_rows_is_refused(tmp_path, fraud_model):
+    "A test extract with its header and no rows is refused as it is read, saying the validation measures the model on it (an empty monitoring extract is measured as not measured: test_a_flag_feature_written_true_false_in_a_csv)."
     folder, _, _ = fraud_model
-    fraud_data(300, "2025-03-05", 11).to_csv(tmp_path / "test.csv", index=False)
-    fraud_data(5, "2025-06-01", 5).iloc[:0].to_csv(tmp_path / "monitor.csv", index=False)
-    mrm("validate", folder / "card.yaml", "--train", folder / "train.parquet", "--test", "test.csv", "--monitor", "monitor.csv",
-        "-p", "replicates", "30", "-p", "mutable_features", "[]", "--out", "out", "--no-progress", cwd=tmp_path, check=0)
-    (bundle,) = bundles(tmp_path / "out")
-    results = json.loads((bundle / "results.json").read_text())
-    assert "Not run:** monitoring: monitor.csv holds no rows, so ongoing monitoring (drift, performance over time) is not measured" in (bundle / "notebook.ipynb").read_text()
-    assert "monitoring_rows" not in results["metrics"] and results["metrics"]["test_rows"]["value"] == 300
-    assert json.loads((bundle / "inputs.json").read_text())["monitoring"]["rows"] == 0  # the empty file given is on record
-    mrm("validate", folder / "card.yaml", "--train", folder / "train.parquet", "--test", "monitor.csv", "--out", "refused", "--no-progress", cwd=tmp_path, check=1)
+    fraud_data(5, "2025-06-01", 5).iloc[:0].to_csv(tmp_path / "test.csv", index=False)
+    mrm("validate", folder / "card.yaml", "--train", folder / "train.parquet", "--test", "test.csv", "--out", "refused", "--no-progress", cwd=tmp_path, check=1)
     (bundle,) = bundles(tmp_path / "refused")
-    assert "test (monitor.csv): no rows: the validation measures the model on these rows" in json.loads((bundle / "manifest.json").read_text())["error"]
+    assert "test (test.csv): no rows: the validation measures the model on these rows" in json.loads((bundle / "manifest.json").read_text())["error"]
 
 def test_a_flag_feature_written_true_false_in_a_csv(tmp_path):
-    "A retail PD model trained on a Parquet file whose flag is boolean (has_mortgage) and integer region codes, validated on a CSV export where the flag is written True / False: read as pandas.read_csv reads it, so the pipeline scores it as in training (it stopped on \"could not convert string to float: 'True'\"), and ROC-AUC agrees with scikit-learn on the CSV as pandas reads it."
+    "A retail PD model trained on a Parquet file whose flag is boolean (has_mortgage) and integer region codes, validated on a CSV export where the flag is written True / False: read as pandas.read_csv reads it, so the pipeline scores it as in training (it stopped on \"could not convert string to float: 'True'\"), and ROC-AUC agrees with scikit-learn on the CSV as pandas reads it. Its monitoring extract arrives with its header and no rows: recorded, and monitoring reported as not measured while the validation goes on (scoring zero rows stopped the run with a message blaming feature types)."
     from sklearn.ensemble import RandomForestClassifier
     def applications(rows, seed, start):
         rng = np.random.default_rng(seed)
@@ -222,10 +215,13 @@ def test_a_flag_feature_written_true_false_in_a_csv(tmp_path):
             "features": [{"name": "income", "type": "numeric"}, {"name": "has_mortgage", "type": "categorical"}, {"name": "region_code", "type": "categorical"}],
             "target": "default", "positive_class": 1, "threshold": 0.3, "time_column": "applied_on", "limitations": ["Applications only."]}
     (tmp_path / "card.yaml").write_text(yaml.safe_dump(card))
-    mrm("validate", tmp_path / "card.yaml", "--train", tmp_path / "train.parquet", "--test", tmp_path / "test.csv", "-p", "replicates", "50", "-p", "mutable_features", "[]",
+    test.iloc[:0].to_csv(tmp_path / "monitor.csv", index=False)  # the monitoring extract, delivered empty
+    mrm("validate", tmp_path / "card.yaml", "--train", tmp_path / "train.parquet", "--test", tmp_path / "test.csv", "--monitor", "monitor.csv", "-p", "replicates", "50", "-p", "mutable_features", "[]",
         "--out", tmp_path / "out", "--no-progress", cwd=tmp_path, check=0)
     (bundle,) = bundles(tmp_path / "out")
     results = json.loads((bundle / "results.json").read_text())
+    assert "Not run:** monitoring: monitor.csv holds no rows, so ongoing monitoring (drift, performance over time) is not measured" in (bundle / "notebook.ipynb").read_text()
+    assert "monitoring_rows" not in results["metrics"] and json.loads((bundle / "inputs.json").read_text())["monitoring"]["rows"] == 0  # the empty file given is on record
     as_read = pd.read_csv(tmp_path / "test.csv")
     assert as_read.has_mortgage.dtype == bool
     assert results["metrics"]["test_roc_auc"]["value"] == pytest.approx(roc_auc_score(as_read["default"], pipeline.predict_proba(as_read[features])[:, 1]), abs=1e-12)
