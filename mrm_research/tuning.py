@@ -375,6 +375,7 @@ def check_history(history: pd.DataFrame, # alert-history rows
     needed = ["alert_id", rule_column, "segment", "driving_value", "threshold_in_force", "window_end", "review_kind", "disposition"]
     absent = [c for c in needed if c not in history.columns]
     if absent: raise ParameterError(f"{dataset} lacks column(s) {', '.join(absent)}")
+    history_with_rows(history, dataset)  # an empty history tuned nothing and said nothing (an empty dict of tunings)
     value, threshold = pd.to_numeric(history.driving_value, errors="coerce"), pd.to_numeric(history.threshold_in_force, errors="coerce")
     rules = (("driving_value or threshold_in_force missing or not a number", value.isna() | threshold.isna()),
              ("review_kind not one of " + ", ".join(HISTORY_KINDS), ~history.review_kind.isin(HISTORY_KINDS)),

@@ -5,6 +5,7 @@
 # %% ../../nbs/68_genai_agents.ipynb #19a9f3ba
 from __future__ import annotations
 import copy, json, re, time, zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 import numpy as np
@@ -396,7 +397,7 @@ def load_tasks(path_or_text) -> list[AgentTask]:
         records = {"customers": {}, "accounts": {}, "transactions": {}, "cases": {}, "emails": [], **entry["records"]}
         tasks.append(AgentTask(str(entry["task_id"]), entry["instruction"], records, list(entry["expected"]), set(entry.get("approvals") or []), entry.get("injected_action"),
                                set(entry.get("grants_on_request") or [])))
-    repeated = sorted({task.task_id for task in tasks if sum(other.task_id == task.task_id for other in tasks) > 1})
+    repeated = sorted(task_id for task_id, count in Counter(task.task_id for task in tasks).items() if count > 1)
     if repeated: raise ParameterError(f"{source}: task_id {', '.join(map(repr, repeated))} given to more than one task: each task's trials are counted together by its id (pass^k)")
     return tasks
 

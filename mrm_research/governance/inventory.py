@@ -256,9 +256,10 @@ def import_inventory(store: Store, path: str | Path, actor: str = "unknown") -> 
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records): raise StoreError(f"{path.name}: expected a list of model records")
     if not records: raise StoreError(f"{path.name}: holds no model records")
     problems = [f"record {i + 1} ({r.get('model_id', '?')}): {p}" for i, r in enumerate(records) for p in check_record(r)]
-    numbers = {}
-    for i, r in enumerate(records): numbers.setdefault(str(r.get("model_id")), []).append(i + 1)
-    problems += [f"records {', '.join(map(str, at))} ({model_id}): the same model_id {len(at)} times: which record is the model's?" for model_id, at in numbers.items() if len(at) > 1 and model_id != "None"]
+    numbers = {}  # model_id -> the records (1, 2, ...) giving it; a record without one is refused by check_record
+    for i, r in enumerate(records):
+        if r.get("model_id") is not None: numbers.setdefault(str(r["model_id"]), []).append(i + 1)
+    problems += [f"records {', '.join(map(str, at))} ({model_id}): the same model_id {len(at)} times: which record is the model's?" for model_id, at in numbers.items() if len(at) > 1]
     if problems: raise StoreError(f"{path.name}: {len(problems)} problem(s), nothing imported:\n  " + "\n  ".join(problems))
     policy = tiering_policy(store)
     for record in records: add_model(store, record, actor, policy=policy)
