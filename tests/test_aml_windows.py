@@ -300,3 +300,29 @@ def test_timestamps_stored_with_their_zone_give_the_same_windows_on_a_machine_in
     expected = pd.concat([bank.candidates(name).assign(scenario=name) for name in SCENARIOS], ignore_index=True)
     assert len(expected) > 100 and (transactions.booked_at.dt.hour < 5).any()  # bookings within New York's offset of midnight: read in its zone, they would change day
     pd.testing.assert_frame_equal(found, expected, check_dtype=False)
+
+
+def test_windows_from_arrays_equal_the_window_frames_on_missing_and_negative_amounts(bank, tmp_path):
+    "The DuckDB engine measures most scenarios' windows from sorted arrays (`window_arrays`), not by window frames: on the random bank with reversals (negative amounts), amounts and counterparties missing, a bank's own scenarios (sums with no ELSE, null where the window holds none: credits with no debit; a count of a column with gaps; a rule no transaction meets) and a customer listed twice, both give the same candidates, value for value."
+    rng = np.random.default_rng(7)
+    transactions = pd.read_parquet(bank.data_dir / "transactions.parquet")
+    draw = rng.random(len(transactions))
+    transactions["amount"] = transactions.amount.where(draw >= 0.05).where(~((draw >= 0.05) & (draw < 0.12)), -transactions.amount)
+    transactions["counterparty_id"] = transactions.counterparty_id.where((draw < 0.12) | (draw >= 0.17))
+    customers, accounts = (pd.read_parquet(bank.data_dir / f"{name}.parquet") for name in ("customers", "accounts"))
+    window = Parameter("window_days", "days", 10, 1, 90, "look-back", integer=True)
+    own = [Scenario("parked_credits", "Credits from two payers or more and no debit in the window.", ("own",), Parameter("min_credits", "USD", 1_000, 0, 10**7, "credits"), (window,),
+                    relevant="channel <> 'card'", driving="SUM(CASE WHEN direction = 'credit' THEN amount END)",
+                    condition="SUM(CASE WHEN direction = 'debit' THEN amount END) IS NULL AND COUNT(counterparty_id) >= 2"),
+           Scenario("telex", "Telex transfers.", ("own",), Parameter("min_count", "transfers", 1, 1, 100, "transfers", integer=True), (window,), relevant="channel = 'telex'")]
+    for folder, listed in (("missing_and_negative", customers), ("listed_twice", pd.concat([customers, customers.iloc[:1]], ignore_index=True))):
+        engine = write_bank(tmp_path / folder, transactions, listed, accounts)
+        frames = ScenarioEngine(engine.data_dir, start=str(START.date())); frames.window_arrays = False
+        assert not engine.amounts_never_negative and engine.query("SELECT COUNT(*) - COUNT(amount) AS n FROM tx").n[0] > 0
+        by_arrays = {s.name for s in (*SCENARIOS.values(), *own) if engine._candidates_by_arrays(s, None) is not None}
+        assert by_arrays == (set() if folder == "listed_twice" else set(SCENARIOS) - {"cycle", "dormant_reactivation"} | {"parked_credits", "telex"})
+        compared = 0
+        for scenario in (*SCENARIOS.values(), *own):
+            expected = frames.candidates(scenario); compared += len(expected) > 0
+            pd.testing.assert_frame_equal(engine.candidates(scenario), expected, check_exact=True, obj=f"{folder}: {scenario.name}")
+        assert compared >= 11, compared  # every scenario but the internal ones (no counterparty is an account here), the cycle and telex has windows

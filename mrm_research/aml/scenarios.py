@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 import functools, math, re
-import duckdb, numpy as np, pandas as pd, pyarrow as pa, sqlglot
+from typing import Callable
+import duckdb, numpy as np, pandas as pd, pyarrow as pa, pyarrow.compute as pc, sqlglot
 import sqlglot.dialects.duckdb  # sqlglot loads a dialect when first asked for it: here with the module (0.05 s), not inside the first scenario run
 from sqlglot import expressions as exp
 from ..core import MRMError, ParameterError, utc_duckdb
@@ -22,10 +23,11 @@ from ..engines.spark import arrow_frame, ctes_computed_once, own_state, spark_fr
 __all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'IN_HUNDREDTHS', 'CYCLE_MAX_HOPS', 'SCENARIOS',
            'ACCOUNT_CUSTOMERS', 'BANK_DATASETS', 'ENGINES', 'ALERT_COLUMNS', 'Parameter', 'Scenario',
            'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql', 'EngineTraits', 'window_measures',
-           'running_windows_sql', 'last_day_sql', 'cycle_sql', 'scenario_checks', 'joined_transactions_sql',
-           'transaction_view_sql', 'bank_tables', 'parquet_bank', 'one_currency_problem', 'ScenarioEngine',
-           'get_scenario', 'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions',
-           'channel_reach']
+           'running_windows_sql', 'last_day_sql', 'day_keys', 'running_totals', 'window_sum', 'item_steps',
+           'measured_by_arrays', 'ordered_values', 'best_window_rows', 'cycle_sql', 'scenario_checks',
+           'joined_transactions_sql', 'transaction_view_sql', 'bank_tables', 'parquet_bank', 'one_currency_problem',
+           'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert',
+           'window_transactions', 'channel_reach']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -289,6 +291,115 @@ def last_day_sql(last_day: int | None = None, # the last day index of `tx` where
     "The last day index of `tx` in SQL: the number the engine read once, else a subquery reading it (a scan of `tx` in every query that needs it)."
     return "(SELECT MAX(day_index) FROM tx)" if last_day is None else str(int(last_day))
 
+# %% ../../nbs/12_aml_scenarios.ipynb #12-window-arrays
+def day_keys(customer: np.ndarray, # customer numbers
+             day: np.ndarray, # day indices
+             first_day: int, last_day: int, # the days the keys must cover
+             window: int, # W: room left either side of those days
+            ) -> np.ndarray:
+    "One 64-bit key per customer and day that sorts as (customer, day), with W days of room either side of `first_day`..`last_day`: the first and last days of a customer's windows are keys of that customer."
+    span = last_day - first_day + 2 * window + 2
+    return customer.astype(np.int64) * span + (np.asarray(day, dtype=np.int64) - (first_day - window - 1))
+
+def running_totals(values: pa.ChunkedArray | pa.Array, # a measure's daily values (64-bit integers, null where a day holds none)
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
+    "Running totals of the values from 0 (the total of the first k values at k), and of how many of them hold a value (None where none is null)."
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    counts = np.concatenate([[0], np.cumsum(values.is_valid().to_numpy(zero_copy_only=False), dtype=np.int64)]) if values.null_count else None
+    return np.concatenate([[0], np.cumsum(values.fill_null(0).to_numpy(), dtype=np.int64)]), counts
+
+def window_sum(totals: tuple[np.ndarray, np.ndarray | None], # `running_totals` of a measure
+               start: np.ndarray, stop: np.ndarray, # each window's rows: start .. stop - 1
+               amounts: bool, # the values are amounts in whole hundredths
+              ) -> pa.Array:
+    "Each window's sum of its rows' values: DECIMAL(18, 2) where they are amounts in hundredths; null where none of its rows holds a value, as SQL's SUM."
+    total, counts = totals
+    value = np.ascontiguousarray(total[stop] - total[start])
+    array = pa.Array.from_buffers(pa.decimal64(18, 2), len(value), [None, pa.py_buffer(value)]) if amounts else pa.array(value)
+    return array if counts is None else pc.if_else(pa.array(counts[stop] - counts[start] > 0), array, pa.nulls(len(value), array.type))
+
+def item_steps(items: pa.Table, # customer_number, item, day_index: each item's appearances, one per day, sorted by customer, item and day
+               keys: Callable[[np.ndarray, np.ndarray], np.ndarray], # customer numbers and days -> keys (`day_keys`)
+               window: int, # W
+              ) -> tuple[np.ndarray, np.ndarray]:
+    "The sorted keys of the days each item starts being in a customer's W-day windows (no appearance in the W days before) and of the days it stops being in them (W days after an appearance with none in the W days after): the window ending on E holds the items started up to E less those stopped up to E."
+    customer, day, item = items["customer_number"].to_numpy(), items["day_index"].to_numpy(), items["item"].combine_chunks()
+    same = np.zeros(len(day), bool)  # the same customer's same item as the row before
+    if len(day) > 1: same[1:] = (customer[1:] == customer[:-1]) & pc.equal(item.slice(1), item.slice(0, len(day) - 1)).to_numpy(zero_copy_only=False)
+    starts = ~same; starts[1:] |= day[1:] - day[:-1] > window
+    stops = np.ones(len(day), bool); stops[:-1] = starts[1:]
+    key = keys(customer, day)
+    return np.sort(key[starts]), np.sort(key[stops] + window)
+
+
+# %% ../../nbs/12_aml_scenarios.ipynb #12-measured-by-arrays
+def measured_by_arrays(query: Callable[[str], pa.Table], # runs DuckDB-dialect SQL over `tx`, returns Arrow
+                       relevant: str, # SQL condition selecting the transactions looked at
+                       measures: list[tuple[str, str, str]], # (name, kind, argument) from `window_measures`
+                       window: int, # W
+                       ahead: bool, # also the windows ending W days after each day (see `_framed_windows`)
+                       last_day: int, # the last day index of `tx`
+                       fits_18_digits: bool = True, # all amounts together are under 10^16 in absolute value: any sum fits DECIMAL(18, 2)
+                      ) -> pa.Table | None:
+    "The relation `measured` of `_framed_windows` (customer_number, window_end_day, last_day and each measure), from each customer's daily sums and items as sorted arrays: running totals and binary searches, no window function. None where a measure has no form here (a maximum or minimum, a sum of what is not amounts, 0 or 1, sums of amounts too large, floating-point items) or a transaction has no day."
+    sums = {name: _sum_type(argument) for name, kind, argument in measures if kind == "sum"}
+    if any(kind not in ("sum", "distinct") for _, kind, _ in measures) or None in sums.values() or (SUM_OF_AMOUNTS in sums.values() and not fits_18_digits): return None
+    daily = query("SELECT customer_number, day_index" + "".join(f", CAST({_daily_value('sum', argument, IN_HUNDREDTHS if sums[name] else '')} AS BIGINT) AS {name}" for name, kind, argument in measures if kind == "sum")
+                  + f" FROM tx WHERE {relevant} GROUP BY customer_number, day_index ORDER BY customer_number, day_index")
+    if daily["day_index"].null_count: return None
+    customer, day = daily["customer_number"].to_numpy(), daily["day_index"].to_numpy()
+    keys = lambda c, d: day_keys(c, d, int(day.min()) if len(day) else 0, last_day, window)
+    key, totals, steps = keys(customer, day), {name: running_totals(daily[name]) for name in sums}, {}
+    for name, kind, argument in measures:
+        if kind != "distinct": continue
+        items = query(f"SELECT DISTINCT customer_number, ({argument}) AS item, day_index FROM tx WHERE ({relevant}) AND ({argument}) IS NOT NULL ORDER BY customer_number, item, day_index")
+        if pa.types.is_floating(items["item"].type): return None  # NaN is one item to DuckDB's DISTINCT, and not equal to itself here
+        steps[name] = item_steps(items, keys, window)
+    def measured(start, stop, ends):
+        return {name: window_sum(totals[name], start, stop, bool(sums[name])) if name in sums else
+                pa.array(np.searchsorted(steps[name][0], ends, "right") - np.searchsorted(steps[name][1], ends, "right")) for name, _, _ in measures}
+    back = pa.table({"customer_number": customer, "window_end_day": day, "last_day": day, **measured(np.searchsorted(key, key - window, "right"), np.arange(1, len(key) + 1), key)})
+    if not ahead: return back
+    later = np.flatnonzero(day + window <= last_day)
+    upto = np.searchsorted(key, key[later] + window, "right")
+    later, upto = later[upto > later + 1], upto[upto > later + 1]  # the window (day, day + W] holds a transaction
+    return pa.concat_tables([back, pa.table({"customer_number": customer[later], "window_end_day": day[later] + window, "last_day": day[upto - 1],
+                                             **measured(later + 1, upto, key[later] + window)})])
+
+def ordered_values(values: pa.ChunkedArray | pa.Array, # driving values
+                  ) -> np.ndarray | None:
+    "The values as a NumPy array that orders as SQL orders them (a decimal's unscaled integers, an integer, a float), or None (nulls, NaN, a decimal beyond 64 bits, another type)."
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if values.null_count: return None
+    if pa.types.is_decimal(values.type):
+        words = values.type.byte_width // 8
+        array = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset * words:(values.offset + len(values)) * words]
+        if words == 1: return array
+        low, high = array[0::2], array[1::2]
+        return low if words == 2 and np.array_equal(high, low >> 63) else None
+    if pa.types.is_integer(values.type): return values.to_numpy()
+    if pa.types.is_floating(values.type): return None if np.isnan(array := values.to_numpy()).any() else array
+    return None
+
+def best_window_rows(customer: np.ndarray, end: np.ndarray, last_day: np.ndarray, # each window's customer number, end day and last transaction day
+                     value: np.ndarray, # its driving value (`ordered_values`)
+                     window: int, # W
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    "Per customer and W-day period of the window's last transaction day: the row of the window with the highest driving value (earliest end on ties), as `best_window_sql` chooses it, and the period; sorted by customer and period."
+    period = last_day // window
+    group = customer.astype(np.int64) * (int(period.max()) + 2 if len(period) else 1) + period
+    order = None if np.all(group[1:] >= group[:-1]) else np.argsort(group, kind="stable")  # windows ending on their last day come sorted
+    if order is not None: group, value, end = group[order], value[order], end[order]
+    first = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]])) if len(group) else np.arange(0)
+    if len(first) == len(group): chosen = first  # one window per period (one-day windows)
+    else:
+        size, latest = np.diff(np.append(first, len(group))), np.iinfo(np.int64).max
+        top = value == np.repeat(np.maximum.reduceat(value, first), size)
+        earliest = np.minimum.reduceat(np.where(top, end, latest), first)
+        chosen = np.minimum.reduceat(np.where(top & (end == np.repeat(earliest, size)), np.arange(len(group)), latest), first)
+    return (chosen, period[first]) if order is None else (order[chosen], period[order[first]])
+
+
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-010
 def _window(default: int, maximum: int = 90) -> Parameter:
     return Parameter("window_days", "days", default, 1, maximum, "look-back of the sliding window (days, its end day included)", integer=True)
@@ -454,6 +565,7 @@ def one_currency_problem(query, # runs SQL on the engine, returns a data frame
 class ScenarioEngine:
     "Runs scenarios over a synthetic or real bank's Parquet files with DuckDB."
     window_frames = True  # sliding windows by window frames where they apply (see `running_windows_sql`)
+    window_arrays = True  # ... or from sorted arrays, where every measure has a form there (`measured_by_arrays`): no window function at all
     rounds_wide_decimals = False  # DuckDB computes exactly with the DECIMAL(38, 2) of a window's sum of daily sums
     running_sums = False  # DuckDB sums a sliding frame incrementally (a segment tree): window sums by frames
     sums_in_hundredths = False  # DuckDB adds DECIMAL(18, 2) amounts as 128-bit integers already
@@ -484,13 +596,14 @@ class ScenarioEngine:
 
     @functools.cached_property
     def _facts(self) -> dict[str, bool | int | None]:
-        "What the scenarios' SQL needs to know of the data, from one scan of `tx` (refusing amounts in more than one currency, `one_currency_problem`): whether no amount is negative (`amounts_never_negative`), whether all amounts together stay under 9 * 10^16 in absolute value (Spark's `sums_in_hundredths`), the last day index (None without transactions) and the amounts' one currency."
+        "What the scenarios' SQL needs to know of the data, from one scan of `tx` (refusing amounts in more than one currency, `one_currency_problem`): whether no amount is negative (`amounts_never_negative`), whether all amounts together stay under 9 * 10^16 in absolute value (Spark's `sums_in_hundredths`) and under 10^16 (any sum of them fits DECIMAL(18, 2), `measured_by_arrays`), the last day index (None without transactions) and the amounts' one currency."
         currencies = ("COUNT(DISTINCT currency) AS currencies, MIN(currency) AS currency" if "currency" in self.query("SELECT * FROM tx LIMIT 0").columns
                       else "0 AS currencies, NULL AS currency")
         row = self.query("SELECT COALESCE(MIN(amount) >= 0, TRUE) AS never_negative, COALESCE(SUM(ABS(amount)), 0) < 90000000000000000 AS fit_hundredths, "
+                         "COALESCE(SUM(ABS(amount)), 0) < 10000000000000000 AS fits_18_digits, "
                          f"MAX(day_index) AS last_day, {currencies} FROM tx").iloc[0]
         if row.currencies > 1: raise MRMError(f"scenario data: {one_currency_problem(self.query)}")
-        return {"never_negative": bool(row.never_negative), "fit_hundredths": bool(row.fit_hundredths), "last_day": None if pd.isna(row.last_day) else int(row.last_day),
+        return {"never_negative": bool(row.never_negative), "fit_hundredths": bool(row.fit_hundredths), "fits_18_digits": bool(row.fits_18_digits), "last_day": None if pd.isna(row.last_day) else int(row.last_day),
                 "currency": None if pd.isna(row.currency) else str(row.currency)}
 
     @property
@@ -522,10 +635,50 @@ class ScenarioEngine:
         self.connection.unregister(name)
 
     def candidates(self, scenario: str | Scenario, parameters: dict | None = None) -> pd.DataFrame:
-        "Every customer-window with a positive driving value, before any threshold, by customer and window."
+        "Every customer-window with a positive driving value, before any threshold, by customer and window: from arrays where the engine computes windows so and the scenario's measures allow it (`_candidates_by_arrays`), else by the scenario's SQL."
         scenario = scenario if isinstance(scenario, Scenario) else get_scenario(scenario)
+        found = self._candidates_by_arrays(scenario, parameters) if self.window_arrays else None
+        if found is not None: return found
         return self.sorted_query(f"SELECT customer_id, segment, window_index, window_end_day, CAST(driving_value AS DOUBLE) AS driving_value "
                                  f"FROM ({scenario.candidate_sql(parameters, self.traits)}) candidates", ["customer_id", "window_index"])
+
+    @functools.cached_property
+    def _customers_by_number(self) -> pa.Table | None:
+        "customer_id and segment of each customer number, in number order (the order of the ids); None where two customers share a number (an id listed twice), whose windows the SQL joins to both."
+        table = self.connection.sql("SELECT customer_number, customer_id, segment FROM customer_numbers ORDER BY customer_number").to_arrow_table()
+        return table if np.array_equal(table["customer_number"].to_numpy(), np.arange(1, len(table) + 1)) else None
+
+    def _windows_by_arrays(self, scenario: Scenario, parameters: dict | None) -> tuple[pa.Table, int, dict] | None:
+        "The windows with a positive driving value that meet the condition (customer_number, window_end_day, last_day, driving_value, and shown_value: the driving value as DOUBLE, cast by DuckDB), measured from arrays (`measured_by_arrays`); with W and the parameters' values. None where the arrays cannot measure the scenario."
+        if scenario.custom_sql or self._facts["last_day"] is None or self._customers_by_number is None: return None
+        values, driving, relevant, condition = scenario._parts(parameters, self.currency)
+        found, window = window_measures(driving, condition), values["window_days"]
+        if found is None: return None
+        measures, (driving, condition) = found
+        ahead = not (_only_grows(measures, driving, condition, self.amounts_never_negative) or window == 1)
+        measured = measured_by_arrays(lambda sql: self.connection.sql(sql).to_arrow_table(), relevant, measures, window, ahead, self._facts["last_day"], self._facts["fits_18_digits"])
+        if measured is None: return None
+        self.connection.register("measured_by_arrays", measured)
+        try: return self.connection.sql(f"SELECT customer_number, window_end_day, last_day, {driving} AS driving_value, CAST({driving} AS DOUBLE) AS shown_value "
+                                        f"FROM measured_by_arrays WHERE {condition} AND {driving} > 0").to_arrow_table(), window, values
+        finally: self.connection.unregister("measured_by_arrays")
+
+    def _candidates_by_arrays(self, scenario: Scenario, parameters: dict | None) -> pd.DataFrame | None:
+        "`candidates` from the windows measured from arrays (`_windows_by_arrays`), the best of each period chosen by `best_window_rows`; None where they cannot be (the scenario's SQL then computes them)."
+        found = self._windows_by_arrays(scenario, parameters)
+        if found is None: return None
+        (windows, window, values), value = found, ordered_values(found[0]["driving_value"])
+        if value is None: return None
+        rows, period = best_window_rows(*(windows[c].to_numpy() for c in ("customer_number", "window_end_day", "last_day")), value, window)
+        customers = self._customers_by_number.take(pa.array(windows["customer_number"].to_numpy()[rows] - 1))
+        best = pa.table({"customer_id": customers["customer_id"], "segment": customers["segment"], "window_index": pa.array(period.astype(np.int32)),
+                         "window_end_day": windows["window_end_day"].take(rows).cast(pa.int64()),
+                         "driving_value": windows["driving_value" if scenario.after_windows else "shown_value"].take(rows)})
+        if not scenario.after_windows: return arrow_frame(best)  # sorted by customer number and period: by customer_id and window_index, as the numbers follow the ids
+        self.connection.register("best_windows_by_arrays", best)
+        try: return self.sorted_query("SELECT customer_id, segment, window_index, window_end_day, CAST(driving_value AS DOUBLE) AS driving_value "
+                                      f"FROM (WITH best_windows AS (SELECT * FROM best_windows_by_arrays){scenario.after_windows.format(**values)}) candidates", ["customer_id", "window_index"])
+        finally: self.connection.unregister("best_windows_by_arrays")
 
     def large_query(self, sql: str) -> pd.DataFrame:
         "`query` for a large result: through Arrow (1.5 M candidates in 0.1 s, where DuckDB's `.df()` makes a Python string of each id: 1 s); decimals as float64, as `.df()` gives them."
@@ -549,6 +702,7 @@ class SparkScenarioEngine:
     # A sum over transactions is DECIMAL(28, 2), where products keep their scale, so window sums of amounts are cast to
     # it, and a scenario summing something whose type the SQL does not show runs as the band join (`running_windows_sql`).
     window_frames = True
+    window_arrays = False  # a Spark bank need not fit one process: windows by frames, in Spark
     rounds_wide_decimals = True
     # Spark adds up a sliding frame again for every row (its sliding frame keeps the frame's rows, not their sum), in
     # decimals wider than 18 digits; a running total is added to once per row, so window sums are differences of two
