@@ -303,7 +303,7 @@ def test_timestamps_stored_with_their_zone_give_the_same_windows_on_a_machine_in
 
 
 def test_windows_from_arrays_equal_the_window_frames_on_missing_and_negative_amounts(bank, tmp_path):
-    "The DuckDB engine measures most scenarios' windows from sorted arrays (`window_arrays`), not by window frames: on the random bank with reversals (negative amounts), amounts and counterparties missing, a bank's own scenarios (sums with no ELSE, null where the window holds none: credits with no debit; a count of a column with gaps; a rule no transaction meets) and a customer listed twice, both give the same candidates, value for value."
+    "The DuckDB engine measures most scenarios' windows from sorted arrays (`window_arrays`), not by window frames: on the random bank with reversals (negative amounts), amounts and counterparties missing, a bank's own scenarios (sums with no ELSE, null where the window holds none: credits with no debit; a count of a column with gaps; a rule no transaction meets), a customer listed twice and a period starting after the first bookings (negative days), both give the same candidates, value for value."
     rng = np.random.default_rng(7)
     transactions = pd.read_parquet(bank.data_dir / "transactions.parquet")
     draw = rng.random(len(transactions))
@@ -315,9 +315,10 @@ def test_windows_from_arrays_equal_the_window_frames_on_missing_and_negative_amo
                     relevant="channel <> 'card'", driving="SUM(CASE WHEN direction = 'credit' THEN amount END)",
                     condition="SUM(CASE WHEN direction = 'debit' THEN amount END) IS NULL AND COUNT(counterparty_id) >= 2"),
            Scenario("telex", "Telex transfers.", ("own",), Parameter("min_count", "transfers", 1, 1, 100, "transfers", integer=True), (window,), relevant="channel = 'telex'")]
-    for folder, listed in (("missing_and_negative", customers), ("listed_twice", pd.concat([customers, customers.iloc[:1]], ignore_index=True))):
+    for folder, listed, start in (("missing_and_negative", customers, START), ("listed_twice", pd.concat([customers, customers.iloc[:1]], ignore_index=True), START),
+                                  ("started_later", customers, START + pd.Timedelta(days=40))):  # days before the start are negative
         engine = write_bank(tmp_path / folder, transactions, listed, accounts)
-        frames = ScenarioEngine(engine.data_dir, start=str(START.date())); frames.window_arrays = False
+        engine, frames = (ScenarioEngine(engine.data_dir, start=str(start.date())) for _ in range(2)); frames.window_arrays = False
         assert not engine.amounts_never_negative and engine.query("SELECT COUNT(*) - COUNT(amount) AS n FROM tx").n[0] > 0
         by_arrays = {s.name for s in (*SCENARIOS.values(), *own) if engine._candidates_by_arrays(s, None) is not None}
         assert by_arrays == (set() if folder == "listed_twice" else set(SCENARIOS) - {"cycle", "dormant_reactivation"} | {"parked_credits", "telex"})

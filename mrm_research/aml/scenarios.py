@@ -387,7 +387,8 @@ def best_window_rows(customer: np.ndarray, end: np.ndarray, last_day: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray]:
     "Per customer and W-day period of the window's last transaction day: the row of the window with the highest driving value (earliest end on ties), as `best_window_sql` chooses it, and the period; sorted by customer and period."
     period = last_day // window
-    group = customer.astype(np.int64) * (int(period.max()) + 2 if len(period) else 1) + period
+    lowest = int(period.min()) if len(period) else 0  # periods before the start of the period are negative
+    group = customer.astype(np.int64) * (int(period.max()) - lowest + 1 if len(period) else 1) + (period - lowest)
     order = None if np.all(group[1:] >= group[:-1]) else np.argsort(group, kind="stable")  # windows ending on their last day come sorted
     if order is not None: group, value, end = group[order], value[order], end[order]
     first = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]])) if len(group) else np.arange(0)
