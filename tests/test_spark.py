@@ -226,3 +226,16 @@ def test_a_venues_own_layout_read_through_its_mapping_on_spark(spark, tmp_path):
     assert events.event_type.tolist() == ["new", "modify", "new", "fill", "new", "cancel"] and events.event_time.iloc[0] == pd.Timestamp("2025-10-24 07:00:00")
     assert trades.event_time.tolist() == [pd.Timestamp("2025-10-24 07:00:04.5"), pd.Timestamp("2025-10-27 08:00:00.000001")]  # BST is UTC+1, GMT is UTC
     assert trades.aggressor_side.tolist() == ["sell", "buy"] and trades.price.round(10).tolist() == [0.6998, 0.7]
+
+
+@needs_spark
+@pytest.mark.parametrize("numbered", ["accounts", "counterparties"])
+def test_account_identifiers_typed_differently_on_spark(spark, tmp_path, numbered):
+    "Accounts as numbers in one file and as text in the other: Spark compares them as text as DuckDB does (`identifiers_as_text`), and the internal fan scenarios give DuckDB's candidates, where the join cast the text to a number."
+    from test_aml_windows import accounts_typed_apart
+    folder = accounts_typed_apart(tmp_path, numbered)
+    duck, sparky = scenario_engine(folder, start="2024-07-01"), scenario_engine(folder, engine="spark", start="2024-07-01", session=spark)
+    for name in ("internal_fan_in", "internal_fan_out"):
+        expected = duck.candidates(name)
+        assert len(expected) > 0, name
+        pd.testing.assert_frame_equal(sparky.candidates(name), expected, obj=name)

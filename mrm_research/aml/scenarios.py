@@ -25,9 +25,9 @@ __all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'IN_HUNDREDTH
            'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql', 'EngineTraits', 'window_measures',
            'running_windows_sql', 'last_day_sql', 'day_keys', 'running_totals', 'window_sum', 'item_steps',
            'measured_by_arrays', 'ordered_values', 'best_window_rows', 'cycle_sql', 'scenario_checks',
-           'joined_transactions_sql', 'transaction_view_sql', 'bank_tables', 'parquet_bank', 'one_currency_problem',
-           'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine', 'scenario_engine', 'alerts', 'repeats_alert',
-           'window_transactions', 'channel_reach']
+           'identifiers_as_text', 'joined_transactions_sql', 'transaction_view_sql', 'bank_tables', 'parquet_bank',
+           'one_currency_problem', 'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine', 'scenario_engine', 'alerts',
+           'repeats_alert', 'window_transactions', 'channel_reach']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -501,19 +501,27 @@ def scenario_checks(currency: str | None = None, # the one currency of the bank'
 # %% ../../nbs/12_aml_scenarios.ipynb #98390894
 ACCOUNT_CUSTOMERS = "SELECT a.account_id, a.last_activity_on, c.customer_id, c.segment, c.customer_number FROM accounts a JOIN customer_numbers c ON c.customer_id = a.customer_id"  # each account with its customer
 
+def identifiers_as_text(types: dict[str, str | None], # SQL type of each column holding an account identifier (transactions' account_id and counterparty_id, accounts' account_id); None where absent
+                       ) -> bool:
+    "True when account identifiers are text in one column and numbers in another (a party number in transactions, IBANs in accounts): they are then compared as text, where the engine would cast the text to a number and stop at the first IBAN."
+    text = {any(word in kind.upper() for word in ("CHAR", "STRING", "TEXT")) for kind in types.values() if kind}
+    return len(text) > 1
+
 def joined_transactions_sql(columns: list[str], # the transactions table's columns
                             start: str, # first day of the period, YYYY-MM-DD
                             accounts: str | None = None, # a relation holding `ACCOUNT_CUSTOMERS` already (default: joined here)
+                            as_text: bool = False, # compare account identifiers as text, and give them as text (`identifiers_as_text`)
                            ) -> str:
     "DuckDB-dialect SQL over `transactions`, `accounts` and `customer_numbers` (`CUSTOMER_NUMBERS`): transactions with their customer (and its number, for grouping), segment, day index, whether the counterparty is an account of the bank, and the account's last activity before the period."
     if "amount" not in columns: raise MRMError(f"scenario data: transactions has no amount column (columns: {', '.join(columns)})")
-    own = ", ".join(f"t.{c}" for c in columns if c != "amount")
+    key = (lambda column: f"CAST({column} AS VARCHAR)") if as_text else (lambda column: column)
+    own = ", ".join(f"{key('t.' + c)} AS {c}" if c in ("account_id", "counterparty_id") else f"t.{c}" for c in columns if c != "amount")
     added = ", ".join(f"{expression} AS {name}" for name, expression in _added_columns(start).items())
     # accounts meet their customers first (a few hundred thousand rows, `ACCOUNT_CUSTOMERS`), so each transaction is looked up once for both
     return f"""SELECT {own}, {added}, a.last_activity_on AS account_last_activity_on
             FROM transactions t
-            JOIN {accounts or f'({ACCOUNT_CUSTOMERS})'} a ON a.account_id = t.account_id
-            LEFT JOIN accounts counterparty ON counterparty.account_id = t.counterparty_id"""
+            JOIN {accounts or f'({ACCOUNT_CUSTOMERS})'} a ON {key('a.account_id')} = {key('t.account_id')}
+            LEFT JOIN accounts counterparty ON {key('counterparty.account_id')} = {key('t.counterparty_id')}"""
 
 def _added_columns(start: str) -> dict[str, str]:
     "The columns `tx` adds to (or, for the amount, types in) the transactions' own, by name: their SQL in `joined_transactions_sql`."
@@ -523,9 +531,10 @@ def _added_columns(start: str) -> dict[str, str]:
 def transaction_view_sql(columns: list[str], # the transactions table's columns
                          start: str, # first day of the period, YYYY-MM-DD
                          joined: str | None = None, # a relation holding `joined_transactions_sql` already (default: joined here)
+                         as_text: bool = False, # where joined here: compare and give account identifiers as text (`identifiers_as_text`)
                         ) -> str:
     "DuckDB-dialect SQL for `tx`: the joined transactions (`joined_transactions_sql`) with the days since the account's previous activity (for its first transaction, since its last activity before the period)."
-    source = joined or f"({joined_transactions_sql(columns, start)}) joined"
+    source = joined or f"({joined_transactions_sql(columns, start, as_text=as_text)}) joined"
     kept = [c for c in columns if c != "amount"] + list(_added_columns(start))
     # partitioned by customer as well as account (an account has one customer): an engine whose rows are already split by customer need not move them again
     return f"""SELECT {', '.join(kept)},
@@ -592,7 +601,9 @@ class ScenarioEngine:
         if untimed: raise MRMError("scenario data: " + "; ".join(untimed))
         self.start = start or str(self.connection.execute("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").fetchone()[0])
         self.connection.execute(f"CREATE TABLE customer_numbers AS {CUSTOMER_NUMBERS}")  # read by tx and by every scenario's last step
-        self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start)}")
+        account_types = {row[0]: row[1] for row in self.connection.execute("DESCRIBE accounts").fetchall()}
+        as_text = identifiers_as_text({"account_id": described.get("account_id"), "counterparty_id": described.get("counterparty_id"), "accounts.account_id": account_types.get("account_id")})
+        self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start, as_text=as_text)}")
         self._facts  # read now: data the scenarios cannot run on (amounts in several currencies) is refused here, not at the first scenario
 
     @functools.cached_property
@@ -748,7 +759,10 @@ class SparkScenarioEngine:
         if cache: accounts = accounts.cache()
         if accounts.count() <= broadcast_accounts: accounts = accounts.hint("broadcast")
         accounts.createOrReplaceTempView("account_customers")
-        joined = self.session.sql(to_spark_sql(joined_transactions_sql(columns, self.start, "account_customers")))
+        types = {table: {field.name: field.dataType.simpleString() for field in self.session.table(table).schema} for table in ("transactions", "accounts")}
+        as_text = identifiers_as_text({"account_id": types["transactions"].get("account_id"), "counterparty_id": types["transactions"].get("counterparty_id"),
+                                       "accounts.account_id": types["accounts"].get("account_id")})
+        joined = self.session.sql(to_spark_sql(joined_transactions_sql(columns, self.start, "account_customers", as_text)))
         # Partitioned by customer, every scenario's daily sums, window frames and distinct counts (all by customer) find
         # their rows where they are and need no shuffle of their own, nor does the previous activity of each account
         # (partitioned by customer and account): one shuffle of the transactions in all. Built now, as DuckDB builds its
