@@ -341,7 +341,7 @@ def measured_by_arrays(query: Callable[[str], pa.Table], # runs DuckDB-dialect S
                        last_day: int, # the last day index of `tx`
                        fits_18_digits: bool = True, # all amounts together are under 10^16 in absolute value: any sum fits DECIMAL(18, 2)
                       ) -> pa.Table | None:
-    "The relation `measured` of `_framed_windows` (customer_number, window_end_day, last_day and each measure), from each customer's daily sums and items as sorted arrays: running totals and binary searches, no window function. None where a measure has no form here (a maximum or minimum, a sum of what is not amounts, 0 or 1, sums of amounts too large, floating-point items) or a transaction has no day."
+    "The relation `measured` of `_framed_windows` (customer_number, window_end_day, last_day and each measure), from each customer's daily sums and items as sorted arrays: running totals and binary searches, no window function. None where a measure has no form here (a maximum or minimum, a sum of what is not amounts, 0 or 1, sums of amounts too large, items Arrow cannot compare as DISTINCT does: `_comparable_items`) or a transaction has no day."
     sums = {name: _sum_type(argument) for name, kind, argument in measures if kind == "sum"}
     if any(kind not in ("sum", "distinct") for _, kind, _ in measures) or None in sums.values() or (SUM_OF_AMOUNTS in sums.values() and not fits_18_digits): return None
     daily = query("SELECT customer_number, day_index" + "".join(f", CAST({_daily_value('sum', argument, IN_HUNDREDTHS if sums[name] else '')} AS BIGINT) AS {name}" for name, kind, argument in measures if kind == "sum")
@@ -353,7 +353,7 @@ def measured_by_arrays(query: Callable[[str], pa.Table], # runs DuckDB-dialect S
     for name, kind, argument in measures:
         if kind != "distinct": continue
         items = query(f"SELECT DISTINCT customer_number, ({argument}) AS item, day_index FROM tx WHERE ({relevant}) AND ({argument}) IS NOT NULL ORDER BY customer_number, item, day_index")
-        if pa.types.is_floating(items["item"].type): return None  # NaN is one item to DuckDB's DISTINCT, and not equal to itself here
+        if not _comparable_items(items["item"].type): return None
         steps[name] = item_steps(items, keys, window)
     def measured(start, stop, ends):
         return {name: window_sum(totals[name], start, stop, bool(sums[name])) if name in sums else
@@ -365,6 +365,11 @@ def measured_by_arrays(query: Callable[[str], pa.Table], # runs DuckDB-dialect S
     later, upto = later[upto > later + 1], upto[upto > later + 1]  # the window (day, day + W] holds a transaction
     return pa.concat_tables([back, pa.table({"customer_number": customer[later], "window_end_day": day[later] + window, "last_day": day[upto - 1],
                                              **measured(later + 1, upto, key[later] + window)})])
+
+def _comparable_items(kind: pa.DataType) -> bool:
+    "True for items `item_steps` compares as DuckDB's DISTINCT does: numbers but floating-point ones (NaN is one item to DISTINCT and not equal to itself here), text, bytes, true / false, dates and times; not lists, structs or intervals, which Arrow does not compare."
+    return any(test(kind) for test in (pa.types.is_integer, pa.types.is_decimal, pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
+                                       pa.types.is_large_binary, pa.types.is_boolean, pa.types.is_date, pa.types.is_timestamp))
 
 def ordered_values(values: pa.ChunkedArray | pa.Array, # driving values
                   ) -> np.ndarray | None:
