@@ -6,7 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
-import functools, math, re
+import functools, math, os, re
 from typing import Callable
 import duckdb, numpy as np, pandas as pd, pyarrow as pa, pyarrow.compute as pc, sqlglot
 import sqlglot.dialects.duckdb  # sqlglot loads a dialect when first asked for it: here with the module (0.05 s), not inside the first scenario run
@@ -20,11 +20,11 @@ from ..engines.spark import arrow_frame, ctes_computed_once, own_state, spark_fr
 
 
 # %% auto #0
-__all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'IN_HUNDREDTHS', 'CYCLE_MAX_HOPS', 'SCENARIOS',
-           'ACCOUNT_CUSTOMERS', 'BANK_DATASETS', 'ENGINES', 'ALERT_COLUMNS', 'Parameter', 'Scenario',
+__all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'IN_HUNDREDTHS', 'BYTES_PER_DAY_IN_ARRAYS', 'CYCLE_MAX_HOPS',
+           'SCENARIOS', 'ACCOUNT_CUSTOMERS', 'BANK_DATASETS', 'ENGINES', 'ALERT_COLUMNS', 'Parameter', 'Scenario',
            'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql', 'EngineTraits', 'window_measures',
            'running_windows_sql', 'last_day_sql', 'day_keys', 'running_totals', 'window_sum', 'item_steps',
-           'measured_by_arrays', 'ordered_values', 'best_window_rows', 'cycle_sql', 'scenario_checks',
+           'arrays_memory', 'measured_by_arrays', 'ordered_values', 'best_window_rows', 'cycle_sql', 'scenario_checks',
            'identifiers_as_text', 'joined_transactions_sql', 'transaction_view_sql', 'bank_tables', 'parquet_bank',
            'one_currency_problem', 'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine', 'scenario_engine', 'alerts',
            'repeats_alert', 'window_transactions', 'channel_reach']
@@ -333,6 +333,13 @@ def item_steps(items: pa.Table, # customer_number, item, day_index: each item's 
 
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-measured-by-arrays
+BYTES_PER_DAY_IN_ARRAYS = 200  # memory the arrays take per customer-day of a scenario: rapid movement (two sums and the later windows) about 100 B in NumPy and as much in Arrow (2026-12-07)
+
+def arrays_memory() -> int | None:
+    "The memory the arrays of one scenario may take: an eighth of the machine's (None where the system does not say)."
+    try: return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 8
+    except (AttributeError, ValueError, OSError): return None
+
 def measured_by_arrays(query: Callable[[str], pa.Table], # runs DuckDB-dialect SQL over `tx`, returns Arrow
                        relevant: str, # SQL condition selecting the transactions looked at
                        measures: list[tuple[str, str, str]], # (name, kind, argument) from `window_measures`
@@ -340,13 +347,14 @@ def measured_by_arrays(query: Callable[[str], pa.Table], # runs DuckDB-dialect S
                        ahead: bool, # also the windows ending W days after each day (see `_framed_windows`)
                        last_day: int, # the last day index of `tx`
                        fits_18_digits: bool = True, # all amounts together are under 10^16 in absolute value: any sum fits DECIMAL(18, 2)
+                       memory: int | None = None, # bytes the arrays may take (default `arrays_memory()`): more customer-days keep DuckDB's window frames, which spill to disk
                       ) -> pa.Table | None:
-    "The relation `measured` of `_framed_windows` (customer_number, window_end_day, last_day and each measure), from each customer's daily sums and items as sorted arrays: running totals and binary searches, no window function. None where a measure has no form here (a maximum or minimum, a sum of what is not amounts, 0 or 1, sums of amounts too large, items Arrow cannot compare as DISTINCT does: `_comparable_items`) or a transaction has no day."
+    "The relation `measured` of `_framed_windows` (customer_number, window_end_day, last_day and each measure), from each customer's daily sums and items as sorted arrays: running totals and binary searches, no window function. None where a measure has no form here (a maximum or minimum, a sum of what is not amounts, 0 or 1, sums of amounts too large, items Arrow cannot compare as DISTINCT does: `_comparable_items`) or a transaction has no day, or the customer-days are too many for `memory`."
     sums = {name: _sum_type(argument) for name, kind, argument in measures if kind == "sum"}
     if any(kind not in ("sum", "distinct") for _, kind, _ in measures) or None in sums.values() or (SUM_OF_AMOUNTS in sums.values() and not fits_18_digits): return None
     daily = query("SELECT customer_number, day_index" + "".join(f", CAST({_daily_value('sum', argument, IN_HUNDREDTHS if sums[name] else '')} AS BIGINT) AS {name}" for name, kind, argument in measures if kind == "sum")
                   + f" FROM tx WHERE {relevant} GROUP BY customer_number, day_index ORDER BY customer_number, day_index")
-    if daily["day_index"].null_count: return None
+    if daily["day_index"].null_count or len(daily) * BYTES_PER_DAY_IN_ARRAYS > (memory or arrays_memory() or math.inf): return None
     customer, day = daily["customer_number"].to_numpy(), daily["day_index"].to_numpy()
     keys = lambda c, d: day_keys(c, d, int(day.min()) if len(day) else 0, last_day, window)
     key, totals, steps = keys(customer, day), {name: running_totals(daily[name]) for name in sums}, {}
