@@ -617,6 +617,8 @@ class ScenarioEngine:
         account_types = {row[0]: row[1] for row in self.connection.execute("DESCRIBE accounts").fetchall()}
         as_text = identifiers_as_text({"account_id": described.get("account_id"), "counterparty_id": described.get("counterparty_id"), "accounts.account_id": account_types.get("account_id")})
         self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start, as_text=as_text)}")
+        # a view is computed again by every query, and a distinct count from arrays reads it twice: over a view the frames were faster (10^6 transactions: 2.95 s against 3.33 s)
+        self.window_arrays = self.window_arrays and materialize
         self._facts  # read now: data the scenarios cannot run on (amounts in several currencies) is refused here, not at the first scenario
 
     @functools.cached_property
