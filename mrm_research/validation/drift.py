@@ -15,10 +15,10 @@ from ..figures import panels
 
 
 # %% auto #0
-__all__ = ['PSI_BANDS', 'COARSER_PERIOD', 'PERIOD_NAMES', 'POPULATION_STABILITY', 'DriftError', 'Bins', 'reference_bins',
-           'population_stability_index', 'feature_drift', 'psi_bands', 'psi_band', 'monitoring_windows', 'drift_table',
-           'stability_checks', 'revalidation_triggers', 'ConfidenceBasedPerformanceEstimator', 'estimated_and_realised',
-           'plot_stability', 'plot_estimated_realised']
+__all__ = ['PSI_BANDS', 'COARSER_PERIOD', 'PERIOD_NAMES', 'POPULATION_STABILITY', 'MISSING_SHIFT_SAID', 'DriftError', 'Bins',
+           'reference_bins', 'population_stability_index', 'feature_drift', 'psi_bands', 'psi_band',
+           'monitoring_windows', 'drift_table', 'stability_checks', 'revalidation_triggers',
+           'ConfidenceBasedPerformanceEstimator', 'estimated_and_realised', 'plot_stability', 'plot_estimated_realised']
 
 # %% ../../nbs/34_validation_drift.ipynb #4be62589
 class DriftError(MRMError):
@@ -177,15 +177,19 @@ POPULATION_STABILITY = CheckDefinition(
     warn_above=PSI_BANDS[0], fail_above=PSI_BANDS[1])
 
 
+MISSING_SHIFT_SAID = 0.01  # a worst window whose share of missing values moved this much from the reference's says so in its check
+
 def stability_checks(table: pd.DataFrame) -> list[CheckResult]:
-    "One check per feature: its worst window (one 'not run' with the row counts when no window could be measured)."
+    "One check per feature: its worst window, with its new categories and a share of missing values that moved (one 'not run' with the row counts when no window could be measured)."
     measured = table.dropna(subset=["psi"])
     if measured.empty:
         return [POPULATION_STABILITY.not_run(f"not measured: no monitoring window holds {table.attrs.get('minimum_rows', 'enough')} rows "
                                              f"({table.attrs.get('windows', '')}; {int(table.groupby('window').current_rows.first().sum())} rows in all)")]
     worst = measured.loc[measured.groupby("feature", sort=False).psi.idxmax()]
     unseen = lambda r: f"; {r.unseen_share:.1%} of its rows in categories the reference never had: {r.unseen_values}" if getattr(r, "unseen_share", 0) > 0 else ""  # a new category, named
-    return [POPULATION_STABILITY.evaluate(r.psi, f"{r.feature}: worst PSI {r.psi:.3f} in window {r.window} ({r.current_rows} rows){unseen(r)}") for r in worst.itertuples()]
+    missing = lambda r: (f"; missing in {r.missing_current:.1%} of its rows ({r.missing_reference:.1%} in the reference)"  # a feed that lost a column, said
+                         if abs(getattr(r, "missing_current", 0) - getattr(r, "missing_reference", 0)) >= MISSING_SHIFT_SAID else "")
+    return [POPULATION_STABILITY.evaluate(r.psi, f"{r.feature}: worst PSI {r.psi:.3f} in window {r.window} ({r.current_rows} rows){unseen(r)}{missing(r)}") for r in worst.itertuples()]
 
 def revalidation_triggers(table: pd.DataFrame) -> pd.DataFrame:
     "The windows and features whose PSI is a significant shift."
