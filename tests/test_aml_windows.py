@@ -317,8 +317,8 @@ def test_windows_from_arrays_equal_the_window_frames_on_missing_and_negative_amo
            Scenario("telex", "Telex transfers.", ("own",), Parameter("min_count", "transfers", 1, 1, 100, "transfers", integer=True), (window,), relevant="channel = 'telex'")]
     for folder, listed, start in (("missing_and_negative", customers, START), ("listed_twice", pd.concat([customers, customers.iloc[:1]], ignore_index=True), START),
                                   ("started_later", customers, START + pd.Timedelta(days=40))):  # days before the start are negative
-        engine = write_bank(tmp_path / folder, transactions, listed, accounts)
-        engine, frames = (ScenarioEngine(engine.data_dir, start=str(start.date())) for _ in range(2)); frames.window_arrays = False
+        write_datasets({"customers": listed, "accounts": accounts, "transactions": transactions}, tmp_path / folder)
+        engine, frames = (ScenarioEngine(tmp_path / folder, start=str(start.date())) for _ in range(2)); frames.window_arrays = False
         assert not engine.amounts_never_negative and engine.query("SELECT COUNT(*) - COUNT(amount) AS n FROM tx").n[0] > 0
         by_arrays = {s.name for s in (*SCENARIOS.values(), *own) if engine._candidates_by_arrays(s, None) is not None}
         assert by_arrays == (set() if folder == "listed_twice" else set(SCENARIOS) - {"cycle", "dormant_reactivation"} | {"parked_credits", "telex"})

@@ -195,7 +195,7 @@ def running_windows_sql(relevant: str, driving: str, condition: str, window: int
         ctes += [_distinct_steps(name, argument, window) for name, _, argument in distinct]
         ctes.append("daily AS (SELECT p.*" + "".join(f", COALESCE(s_{name}.starts_{name}, 0) AS starts_{name}, COALESCE(s_{name}.ends_{name}, 0) AS ends_{name}" for name, _, _ in distinct) +
                     " FROM plain_daily p" + "".join(f" LEFT JOIN steps_{name} s_{name} ON s_{name}.customer_number = p.customer_number AND s_{name}.day_index = p.day_index" for name, _, _ in distinct) + ")")
-    ctes += [_framed_windows(measures, window, ahead=not (_only_grows(measures, driving, condition, traits.amounts_never_negative) or window == 1), casts=casts,
+    ctes += [_framed_windows(measures, window, ahead=_later_windows(measures, driving, condition, window, traits.amounts_never_negative), casts=casts,
                              running_sums=traits.running_sums, last_day=traits.last_day),
              f"windows AS (SELECT customer_number, window_end_day, last_day, {driving} AS driving_value FROM measured WHERE last_day IS NOT NULL AND {condition} AND {driving} > 0)",  # no transaction in the window: no window
              best_window_sql("windows", window, "customer_number", "numbered_best_windows"),
@@ -236,6 +236,10 @@ def _only_grows(measures: list, driving: str, condition: str, amounts_never_nega
     "True when the driving value is one count (of rows or of distinct items), one sum of what is never negative or one maximum, and no condition limits the window: it can only grow with the window's transactions."
     kind, argument = {name: (kind, argument) for name, kind, argument in measures}.get(driving.strip(), (None, None))
     return condition.strip().upper() == "TRUE" and (kind in ("distinct", "max") or (kind == "sum" and _never_negative(argument, amounts_never_negative)))
+
+def _later_windows(measures: list, driving: str, condition: str, window: int | str, amounts_never_negative: bool = False) -> bool:
+    "True where the windows ending W days after each day (when its transactions leave) must be measured too: not where the driving value only grows (`_only_grows`), nor for one-day windows."
+    return not (_only_grows(measures, driving, condition, amounts_never_negative) or window == 1)
 
 def _offset(window: int | str, shift: int) -> str:
     "W + shift as SQL (a number when W is one, else an expression of its placeholder)."
@@ -514,10 +518,11 @@ def scenario_checks(currency: str | None = None, # the one currency of the bank'
 # %% ../../nbs/12_aml_scenarios.ipynb #98390894
 ACCOUNT_CUSTOMERS = "SELECT a.account_id, a.last_activity_on, c.customer_id, c.segment, c.customer_number FROM accounts a JOIN customer_numbers c ON c.customer_id = a.customer_id"  # each account with its customer
 
-def identifiers_as_text(types: dict[str, str | None], # SQL type of each column holding an account identifier (transactions' account_id and counterparty_id, accounts' account_id); None where absent
+def identifiers_as_text(transactions: dict[str, str], accounts: dict[str, str], # each table's SQL type by column
                        ) -> bool:
-    "True when account identifiers are text in one column and numbers in another (a party number in transactions, IBANs in accounts): they are then compared as text, where the engine would cast the text to a number and stop at the first IBAN."
-    text = {any(word in kind.upper() for word in ("CHAR", "STRING", "TEXT")) for kind in types.values() if kind}
+    "True when account identifiers (transactions' account_id and counterparty_id, accounts' account_id) are text in one column and numbers in another (a party number in transactions, IBANs in accounts): they are then compared as text, where the engine would cast the text to a number and stop at the first IBAN."
+    kinds = [transactions.get("account_id"), transactions.get("counterparty_id"), accounts.get("account_id")]
+    text = {any(word in kind.upper() for word in ("CHAR", "STRING", "TEXT")) for kind in kinds if kind}
     return len(text) > 1
 
 def joined_transactions_sql(columns: list[str], # the transactions table's columns
@@ -614,8 +619,7 @@ class ScenarioEngine:
         if untimed: raise MRMError("scenario data: " + "; ".join(untimed))
         self.start = start or str(self.connection.execute("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").fetchone()[0])
         self.connection.execute(f"CREATE TABLE customer_numbers AS {CUSTOMER_NUMBERS}")  # read by tx and by every scenario's last step
-        account_types = {row[0]: row[1] for row in self.connection.execute("DESCRIBE accounts").fetchall()}
-        as_text = identifiers_as_text({"account_id": described.get("account_id"), "counterparty_id": described.get("counterparty_id"), "accounts.account_id": account_types.get("account_id")})
+        as_text = identifiers_as_text(described, dict(row[:2] for row in self.connection.execute("DESCRIBE accounts").fetchall()))
         self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start, as_text=as_text)}")
         # a view is computed again by every query, and a distinct count from arrays reads it twice: over a view the frames were faster (10^6 transactions: 2.95 s against 3.33 s)
         self.window_arrays = self.window_arrays and materialize
@@ -682,8 +686,7 @@ class ScenarioEngine:
         found, window = window_measures(driving, condition), values["window_days"]
         if found is None: return None
         measures, (driving, condition) = found
-        ahead = not (_only_grows(measures, driving, condition, self.amounts_never_negative) or window == 1)
-        measured = measured_by_arrays(lambda sql: self.connection.sql(sql).to_arrow_table(), relevant, measures, window, ahead, self._facts["last_day"], self._facts["fits_18_digits"])
+        measured = measured_by_arrays(lambda sql: self.connection.sql(sql).to_arrow_table(), relevant, measures, window, _later_windows(measures, driving, condition, window, self.amounts_never_negative), self._facts["last_day"], self._facts["fits_18_digits"])
         if measured is None: return None
         self.connection.register("measured_by_arrays", measured)
         try: return self.connection.sql(f"SELECT customer_number, window_end_day, last_day, {driving} AS driving_value, CAST({driving} AS DOUBLE) AS shown_value "
@@ -774,9 +777,8 @@ class SparkScenarioEngine:
         if cache: accounts = accounts.cache()
         if accounts.count() <= broadcast_accounts: accounts = accounts.hint("broadcast")
         accounts.createOrReplaceTempView("account_customers")
-        types = {table: {field.name: field.dataType.simpleString() for field in self.session.table(table).schema} for table in ("transactions", "accounts")}
-        as_text = identifiers_as_text({"account_id": types["transactions"].get("account_id"), "counterparty_id": types["transactions"].get("counterparty_id"),
-                                       "accounts.account_id": types["accounts"].get("account_id")})
+        types = lambda table: {field.name: field.dataType.simpleString() for field in self.session.table(table).schema}
+        as_text = identifiers_as_text(types("transactions"), types("accounts"))
         joined = self.session.sql(to_spark_sql(joined_transactions_sql(columns, self.start, "account_customers", as_text)))
         # Partitioned by customer, every scenario's daily sums, window frames and distinct counts (all by customer) find
         # their rows where they are and need no shuffle of their own, nor does the previous activity of each account

@@ -383,8 +383,9 @@ TASK_KEYS = ("task_id", "instruction", "records", "expected", "approvals", "inje
 
 def load_tasks(path_or_text) -> list[AgentTask]:
     "A task suite from YAML (a list of tasks with TASK_KEYS), each refused with its id when malformed."
-    source = Path(path_or_text).name if str(path_or_text).endswith((".yaml", ".yml")) else "the task suite"
-    raw = load_yaml(Path(path_or_text).read_text() if str(path_or_text).endswith((".yaml", ".yml")) else path_or_text)
+    is_file = str(path_or_text).endswith((".yaml", ".yml"))
+    source = Path(path_or_text).name if is_file else "the task suite"
+    raw = load_yaml(Path(path_or_text).read_text() if is_file else path_or_text)
     if not isinstance(raw, list) or not raw: raise ParameterError(f"{source}: expected a list of tasks (each with {', '.join(TASK_KEYS)}), got {'none' if not raw else type(raw).__name__}")
     tasks = []
     for number, entry in enumerate(raw):
