@@ -302,30 +302,43 @@ def test_timestamps_stored_with_their_zone_give_the_same_windows_on_a_machine_in
     pd.testing.assert_frame_equal(found, expected, check_dtype=False)
 
 
-def test_windows_from_arrays_equal_the_window_frames_on_missing_and_negative_amounts(bank, tmp_path):
-    "The DuckDB engine measures most scenarios' windows from sorted arrays (`window_arrays`), not by window frames: on the random bank with reversals (negative amounts), amounts and counterparties missing, a bank's own scenarios (sums with no ELSE, null where the window holds none: credits with no debit; a count of a column with gaps; a rule no transaction meets), a customer listed twice and a period starting after the first bookings (negative days), both give the same candidates, value for value."
+def odd_scenarios() -> list[Scenario]:
+    "A bank's own scenarios the arrays must measure as the frames do: sums with no ELSE (null where the window holds none: credits with no debit), a count of a column with gaps, and a rule no transaction meets."
+    window = Parameter("window_days", "days", 10, 1, 90, "look-back", integer=True)
+    return [Scenario("parked_credits", "Credits from two payers or more and no debit in the window.", ("own",), Parameter("min_credits", "USD", 1_000, 0, 10**7, "credits"), (window,),
+                     relevant="channel <> 'card'", driving="SUM(CASE WHEN direction = 'credit' THEN amount END)",
+                     condition="SUM(CASE WHEN direction = 'debit' THEN amount END) IS NULL AND COUNT(counterparty_id) >= 2"),
+            Scenario("telex", "Telex transfers.", ("own",), Parameter("min_count", "transfers", 1, 1, 100, "transfers", integer=True), (window,), relevant="channel = 'telex'")]
+
+
+def odd_banks(source: Path, folder: Path) -> dict[str, tuple[Path, str]]:
+    "The random bank at `source` with reversals (7 % of amounts negated), 5 % of amounts and 5 % of counterparties missing, written three ways under `folder`: as is, with a customer listed twice, and with a period starting 40 days after the first bookings (negative days). Each bank's folder and start."
     rng = np.random.default_rng(7)
-    transactions = pd.read_parquet(bank.data_dir / "transactions.parquet")
+    transactions = pd.read_parquet(source / "transactions.parquet")
     draw = rng.random(len(transactions))
     transactions["amount"] = transactions.amount.where(draw >= 0.05).where(~((draw >= 0.05) & (draw < 0.12)), -transactions.amount)
     transactions["counterparty_id"] = transactions.counterparty_id.where((draw < 0.12) | (draw >= 0.17))
-    customers, accounts = (pd.read_parquet(bank.data_dir / f"{name}.parquet") for name in ("customers", "accounts"))
-    window = Parameter("window_days", "days", 10, 1, 90, "look-back", integer=True)
-    own = [Scenario("parked_credits", "Credits from two payers or more and no debit in the window.", ("own",), Parameter("min_credits", "USD", 1_000, 0, 10**7, "credits"), (window,),
-                    relevant="channel <> 'card'", driving="SUM(CASE WHEN direction = 'credit' THEN amount END)",
-                    condition="SUM(CASE WHEN direction = 'debit' THEN amount END) IS NULL AND COUNT(counterparty_id) >= 2"),
-           Scenario("telex", "Telex transfers.", ("own",), Parameter("min_count", "transfers", 1, 1, 100, "transfers", integer=True), (window,), relevant="channel = 'telex'")]
-    for folder, listed, start in (("missing_and_negative", customers, START), ("listed_twice", pd.concat([customers, customers.iloc[:1]], ignore_index=True), START),
-                                  ("started_later", customers, START + pd.Timedelta(days=40))):  # days before the start are negative
-        write_datasets({"customers": listed, "accounts": accounts, "transactions": transactions}, tmp_path / folder)
-        engine, frames = (ScenarioEngine(tmp_path / folder, start=str(start.date())) for _ in range(2)); frames.window_arrays = False
+    customers, accounts = (pd.read_parquet(source / f"{name}.parquet") for name in ("customers", "accounts"))
+    banks = {}
+    for name, listed, start in (("missing_and_negative", customers, START), ("listed_twice", pd.concat([customers, customers.iloc[:1]], ignore_index=True), START),
+                                ("started_later", customers, START + pd.Timedelta(days=40))):
+        write_datasets({"customers": listed, "accounts": accounts, "transactions": transactions}, folder / name)
+        banks[name] = (folder / name, str(start.date()))
+    return banks
+
+
+def test_windows_from_arrays_equal_the_window_frames_on_missing_and_negative_amounts(bank, tmp_path):
+    "The DuckDB engine measures most scenarios' windows from sorted arrays (`window_arrays`), not by window frames: on the random bank with reversals (negative amounts), amounts and counterparties missing, a bank's own scenarios (`odd_scenarios`), a customer listed twice and a period starting after the first bookings (negative days), both give the same candidates, value for value."
+    own = odd_scenarios()
+    for name, (folder, start) in odd_banks(bank.data_dir, tmp_path).items():
+        engine, frames = (ScenarioEngine(folder, start=start) for _ in range(2)); frames.window_arrays = False
         assert not engine.amounts_never_negative and engine.query("SELECT COUNT(*) - COUNT(amount) AS n FROM tx").n[0] > 0
         by_arrays = {s.name for s in (*SCENARIOS.values(), *own) if engine._candidates_by_arrays(s, None) is not None}
-        assert by_arrays == (set() if folder == "listed_twice" else set(SCENARIOS) - {"cycle", "dormant_reactivation"} | {"parked_credits", "telex"})
+        assert by_arrays == (set() if name == "listed_twice" else set(SCENARIOS) - {"cycle", "dormant_reactivation"} | {"parked_credits", "telex"})
         compared = 0
         for scenario in (*SCENARIOS.values(), *own):
             expected = frames.candidates(scenario); compared += len(expected) > 0
-            pd.testing.assert_frame_equal(engine.candidates(scenario), expected, check_exact=True, obj=f"{folder}: {scenario.name}")
+            pd.testing.assert_frame_equal(engine.candidates(scenario), expected, check_exact=True, obj=f"{name}: {scenario.name}")
         assert compared >= 11, compared  # every scenario but the internal ones (no counterparty is an account here), the cycle and telex has windows
 
 

@@ -21,13 +21,14 @@ from ..engines.spark import arrow_frame, ctes_computed_once, own_state, spark_fr
 
 # %% auto #0
 __all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'IN_HUNDREDTHS', 'BYTES_PER_DAY_IN_ARRAYS', 'CYCLE_MAX_HOPS',
-           'SCENARIOS', 'ACCOUNT_CUSTOMERS', 'BANK_DATASETS', 'ENGINES', 'ALERT_COLUMNS', 'Parameter', 'Scenario',
-           'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql', 'EngineTraits', 'window_measures',
-           'running_windows_sql', 'last_day_sql', 'day_keys', 'running_totals', 'window_sum', 'item_steps',
-           'arrays_memory', 'measured_by_arrays', 'ordered_values', 'best_window_rows', 'cycle_sql', 'scenario_checks',
-           'identifiers_as_text', 'joined_transactions_sql', 'transaction_view_sql', 'bank_tables', 'parquet_bank',
-           'one_currency_problem', 'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine', 'scenario_engine', 'alerts',
-           'repeats_alert', 'window_transactions', 'channel_reach']
+           'SCENARIOS', 'ACCOUNT_CUSTOMERS', 'BANK_DATASETS', 'RESULT_BYTES_PER_ROW', 'ENGINES', 'ALERT_COLUMNS',
+           'Parameter', 'Scenario', 'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql', 'EngineTraits',
+           'window_measures', 'running_windows_sql', 'last_day_sql', 'day_keys', 'running_totals', 'window_sum',
+           'item_steps', 'arrays_memory', 'measured_by_arrays', 'ordered_values', 'best_window_rows', 'cycle_sql',
+           'scenario_checks', 'identifiers_as_text', 'joined_transactions_sql', 'transaction_view_sql', 'bank_tables',
+           'parquet_bank', 'one_currency_problem', 'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine',
+           'result_limit', 'arrays_fit_driver', 'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions',
+           'channel_reach']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -344,7 +345,7 @@ def arrays_memory() -> int | None:
     try: return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 8
     except (AttributeError, ValueError, OSError): return None
 
-def measured_by_arrays(query: Callable[[str], pa.Table], # runs DuckDB-dialect SQL over `tx`, returns Arrow
+def measured_by_arrays(query: Callable[[str, list[str]], pa.Table], # runs DuckDB-dialect SQL over `tx`, returns Arrow sorted by the columns named (an engine's `sorted_arrow`)
                        relevant: str, # SQL condition selecting the transactions looked at
                        measures: list[tuple[str, str, str]], # (name, kind, argument) from `window_measures`
                        window: int, # W
@@ -357,14 +358,14 @@ def measured_by_arrays(query: Callable[[str], pa.Table], # runs DuckDB-dialect S
     sums = {name: _sum_type(argument) for name, kind, argument in measures if kind == "sum"}
     if any(kind not in ("sum", "distinct") for _, kind, _ in measures) or None in sums.values() or (SUM_OF_AMOUNTS in sums.values() and not fits_18_digits): return None
     daily = query("SELECT customer_number, day_index" + "".join(f", CAST({_daily_value('sum', argument, IN_HUNDREDTHS if sums[name] else '')} AS BIGINT) AS {name}" for name, kind, argument in measures if kind == "sum")
-                  + f" FROM tx WHERE {relevant} GROUP BY customer_number, day_index ORDER BY customer_number, day_index")
+                  + f" FROM tx WHERE {relevant} GROUP BY customer_number, day_index", ["customer_number", "day_index"])
     if daily["day_index"].null_count or len(daily) * BYTES_PER_DAY_IN_ARRAYS > (memory or arrays_memory() or math.inf): return None
-    customer, day = daily["customer_number"].to_numpy(), daily["day_index"].to_numpy()
+    customer, day = daily["customer_number"].to_numpy().astype(np.int64), daily["day_index"].to_numpy()  # Spark numbers customers in 32 bits
     keys = lambda c, d: day_keys(c, d, int(day.min()) if len(day) else 0, last_day, window)
     key, totals, steps = keys(customer, day), {name: running_totals(daily[name]) for name in sums}, {}
     for name, kind, argument in measures:
         if kind != "distinct": continue
-        items = query(f"SELECT DISTINCT customer_number, ({argument}) AS item, day_index FROM tx WHERE ({relevant}) AND ({argument}) IS NOT NULL ORDER BY customer_number, item, day_index")
+        items = query(f"SELECT DISTINCT customer_number, ({argument}) AS item, day_index FROM tx WHERE ({relevant}) AND ({argument}) IS NOT NULL", ["customer_number", "item", "day_index"])
         if not _comparable_items(items["item"].type): return None
         steps[name] = item_steps(items, keys, window)
     def measured(start, stop, ends):
@@ -676,7 +677,7 @@ class ScenarioEngine:
     @functools.cached_property
     def _customers_by_number(self) -> pa.Table | None:
         "customer_id and segment of each customer number, in number order (the order of the ids); None where two customers share a number (an id listed twice), whose windows the SQL joins to both."
-        table = self.connection.sql("SELECT customer_number, customer_id, segment FROM customer_numbers ORDER BY customer_number").to_arrow_table()
+        table = self.sorted_arrow("SELECT customer_number, customer_id, segment FROM customer_numbers", ["customer_number"])
         return table if np.array_equal(table["customer_number"].to_numpy(), np.arange(1, len(table) + 1)) else None
 
     def _windows_by_arrays(self, scenario: Scenario, parameters: dict | None) -> tuple[pa.Table, int, dict] | None:
@@ -686,12 +687,12 @@ class ScenarioEngine:
         found, window = window_measures(driving, condition), values["window_days"]
         if found is None: return None
         measures, (driving, condition) = found
-        measured = measured_by_arrays(lambda sql: self.connection.sql(sql).to_arrow_table(), relevant, measures, window, _later_windows(measures, driving, condition, window, self.amounts_never_negative), self._facts["last_day"], self._facts["fits_18_digits"])
+        measured = measured_by_arrays(self.sorted_arrow, relevant, measures, window, _later_windows(measures, driving, condition, window, self.amounts_never_negative), self._facts["last_day"], self._facts["fits_18_digits"])
         if measured is None: return None
-        self.connection.register("measured_by_arrays", measured)
-        try: return self.connection.sql(f"SELECT customer_number, window_end_day, last_day, {driving} AS driving_value, CAST({driving} AS DOUBLE) AS shown_value "
-                                        f"FROM measured_by_arrays WHERE {condition} AND {driving} > 0").to_arrow_table(), window, values
-        finally: self.connection.unregister("measured_by_arrays")
+        self._arrays_connection.register("measured_by_arrays", measured)
+        try: return self._arrays_connection.sql(f"SELECT customer_number, window_end_day, last_day, {driving} AS driving_value, CAST({driving} AS DOUBLE) AS shown_value "
+                                                f"FROM measured_by_arrays WHERE {condition} AND {driving} > 0").to_arrow_table(), window, values
+        finally: self._arrays_connection.unregister("measured_by_arrays")
 
     def _candidates_by_arrays(self, scenario: Scenario, parameters: dict | None) -> pd.DataFrame | None:
         "`candidates` from the windows measured from arrays (`_windows_by_arrays`), the best of each period chosen by `best_window_rows`; None where they cannot be (the scenario's SQL then computes them)."
@@ -705,18 +706,24 @@ class ScenarioEngine:
                          "window_end_day": windows["window_end_day"].take(rows).cast(pa.int64()),
                          "driving_value": windows["driving_value" if scenario.after_windows else "shown_value"].take(rows)})
         if not scenario.after_windows: return arrow_frame(best)  # sorted by customer number and period: by customer_id and window_index, as the numbers follow the ids
-        self.connection.register("best_windows_by_arrays", best)
-        try: return self.sorted_query("SELECT customer_id, segment, window_index, window_end_day, CAST(driving_value AS DOUBLE) AS driving_value "
-                                      f"FROM (WITH best_windows AS (SELECT * FROM best_windows_by_arrays){scenario.after_windows.format(**values)}) candidates", ["customer_id", "window_index"])
-        finally: self.connection.unregister("best_windows_by_arrays")
+        self._arrays_connection.register("best_windows_by_arrays", best)
+        try: return arrow_frame(self._arrays_connection.sql("SELECT customer_id, segment, window_index, window_end_day, CAST(driving_value AS DOUBLE) AS driving_value "
+                                                            f"FROM (WITH best_windows AS (SELECT * FROM best_windows_by_arrays){scenario.after_windows.format(**values)}) candidates "
+                                                            "ORDER BY customer_id, window_index").to_arrow_table())
+        finally: self._arrays_connection.unregister("best_windows_by_arrays")
 
-    def large_query(self, sql: str) -> pd.DataFrame:
-        "`query` for a large result: through Arrow (1.5 M candidates in 0.1 s, where DuckDB's `.df()` makes a Python string of each id: 1 s); decimals as float64, as `.df()` gives them."
-        return arrow_frame(self.connection.sql(sql).to_arrow_table())
+    @property
+    def _arrays_connection(self) -> duckdb.DuckDBPyConnection:
+        "The DuckDB connection that evaluates a scenario's driving value and condition over the windows measured from arrays: the engine's own."
+        return self.connection
+
+    def sorted_arrow(self, sql: str, by: list[str]) -> pa.Table:
+        "The result of DuckDB-dialect SQL as Arrow, its rows sorted by the columns `by`, ascending; sorted by DuckDB (a million strings sort faster there than in pandas)."
+        return self.connection.sql(f"{sql} ORDER BY {', '.join(by)}").to_arrow_table()
 
     def sorted_query(self, sql: str, by: list[str]) -> pd.DataFrame:
-        "`large_query` with the rows sorted by the columns `by`, ascending; sorted by DuckDB (a million strings sort faster there than in pandas)."
-        return self.large_query(f"{sql} ORDER BY {', '.join(by)}")
+        "`sorted_arrow` as a data frame, through Arrow (1.5 M candidates in 0.1 s, where DuckDB's `.df()` makes a Python string of each id: 1 s); decimals as float64, as `.df()` gives them."
+        return arrow_frame(self.sorted_arrow(sql, by))
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-014
 def get_scenario(name: str) -> Scenario:
@@ -732,7 +739,7 @@ class SparkScenarioEngine:
     # A sum over transactions is DECIMAL(28, 2), where products keep their scale, so window sums of amounts are cast to
     # it, and a scenario summing something whose type the SQL does not show runs as the band join (`running_windows_sql`).
     window_frames = True
-    window_arrays = False  # a Spark bank need not fit one process: windows by frames, in Spark
+    window_arrays = True  # windows from arrays in this process where a scenario's daily rows are sure to fit it (`arrays_fit_driver`), else by frames, in Spark
     rounds_wide_decimals = True
     # Spark adds up a sliding frame again for every row (its sliding frame keeps the frame's rows, not their sum), in
     # decimals wider than 18 digits; a running total is added to once per row, so window sums are differences of two
@@ -786,8 +793,13 @@ class SparkScenarioEngine:
         # table: errors surface here and queries find it ready.
         (joined.repartition("customer_number") if cache else joined).createOrReplaceTempView("joined_transactions")
         tx = self.session.sql(to_spark_sql(transaction_view_sql(columns, self.start, "joined_transactions")))
-        if cache: tx = tx.cache(); tx.count()
+        if cache: tx = tx.cache()
+        transactions = tx.count() if cache else None
         tx.createOrReplaceTempView("tx")
+        # Spark sums each scenario's transactions per customer and day, and the windows are measured from arrays here, as
+        # DuckDB measures them, where the daily rows cannot outgrow this process; only over a cached tx (else every read of
+        # tx computes it again, and a distinct count reads it twice)
+        self.window_arrays = self.window_arrays and cache and arrays_fit_driver(transactions, result_limit(self.session))
         self._facts  # read now, as the DuckDB engine does: amounts in several currencies are refused here
 
     def query(self, sql: str) -> pd.DataFrame:
@@ -806,11 +818,33 @@ class SparkScenarioEngine:
         "Drop a registered data frame."
         self.session.catalog.dropTempView(name)
 
-    def sorted_query(self, sql: str, by: list[str]) -> pd.DataFrame:
-        "`query` with the rows sorted by the columns `by`, ascending (as DuckDB sorts: strings by their bytes, nulls last); sorted by Arrow, because Spark's ORDER BY first samples its input to split it into ranges, which computes the whole query twice."
-        return arrow_frame(self._arrow(sql).sort_by([(column, "ascending") for column in by]))
+    def sorted_arrow(self, sql: str, by: list[str]) -> pa.Table:
+        "The result of DuckDB-dialect SQL as Arrow, its rows sorted by the columns `by`, ascending (as DuckDB sorts: strings by their bytes, nulls last); sorted by Arrow, because Spark's ORDER BY first samples its input to split it into ranges, which computes the whole query twice."
+        return self._arrow(sql).sort_by([(column, "ascending") for column in by])
 
-    candidates = ScenarioEngine.candidates
+    @functools.cached_property
+    def _arrays_connection(self) -> duckdb.DuckDBPyConnection:
+        "An in-memory DuckDB of this process, which evaluates a scenario's driving value and condition over the windows measured from arrays, in the scenario's own SQL, as the DuckDB engine does."
+        return utc_duckdb()
+
+    candidates, sorted_query, _customers_by_number = ScenarioEngine.candidates, ScenarioEngine.sorted_query, ScenarioEngine._customers_by_number
+    _windows_by_arrays, _candidates_by_arrays = ScenarioEngine._windows_by_arrays, ScenarioEngine._candidates_by_arrays
+
+RESULT_BYTES_PER_ROW = 64  # a row of daily sums or of distinct items as Spark sends it to the driver: a customer number, a day and two or three 64-bit sums, or an item of some 40 characters
+
+def result_limit(session) -> int | None:
+    "The bytes of results a Spark session may send its driver (`spark.driver.maxResultSize`, 1 GiB unless set; None where 0: no limit)."
+    try: setting = session.conf.get("spark.driver.maxResultSize", "1g")
+    except Exception: setting = "1g"  # a Connect server that does not show its settings: Spark's default
+    found = re.fullmatch(r"\s*(\d+)\s*([kmgtp]?)b?\s*", str(setting).lower())
+    if not found: return 2**30  # Spark would not have started with it
+    return int(found[1]) * 1024 ** "_kmgtp".index(found[2] or "_") or None
+
+def arrays_fit_driver(transactions: int, # rows of tx: no scenario has more customer-days, nor distinct items by customer and day
+                      limit: int | None, # bytes of results the driver may receive (`result_limit`)
+                     ) -> bool:
+    "True when a scenario's daily rows, even one per transaction, fit the memory the arrays may take in this process (`arrays_memory`) and the results Spark may send it."
+    return transactions * BYTES_PER_DAY_IN_ARRAYS <= (arrays_memory() or math.inf) and transactions * RESULT_BYTES_PER_ROW <= (limit or math.inf)
 
 # %% ../../nbs/12_aml_scenarios.ipynb #2b036f0a
 ENGINES = ("duckdb", "spark")
