@@ -66,6 +66,7 @@ def test_aml_tuning_report_runs_end_to_end(tmp_path):
     assert set(row[0] for row in recommendations["rows"]) == set(SCENARIOS)
     assert {"transactions", "transaction_labels"} <= set(json.loads((bundle / "inputs.json").read_text()))
     assert (bundle / "report.pdf").stat().st_size > 10_000
+    assert "from sorted arrays of daily values summed by DuckDB" in results["scope"]["engine"], results["scope"]  # how the windows were measured, as the scope states it
 
 
 def test_alerts_table_meets_its_contract():

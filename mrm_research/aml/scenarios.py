@@ -26,9 +26,9 @@ __all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'IN_HUNDREDTH
            'window_measures', 'running_windows_sql', 'last_day_sql', 'day_keys', 'running_totals', 'window_sum',
            'item_steps', 'arrays_memory', 'measured_by_arrays', 'ordered_values', 'best_window_rows', 'cycle_sql',
            'scenario_checks', 'identifiers_as_text', 'joined_transactions_sql', 'transaction_view_sql', 'bank_tables',
-           'parquet_bank', 'one_currency_problem', 'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine',
-           'result_limit', 'arrays_fit_driver', 'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions',
-           'channel_reach']
+           'parquet_bank', 'windows_method', 'one_currency_problem', 'ScenarioEngine', 'get_scenario',
+           'SparkScenarioEngine', 'result_limit', 'arrays_fit_driver', 'scenario_engine', 'alerts', 'repeats_alert',
+           'window_transactions', 'channel_reach']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -582,6 +582,13 @@ def parquet_bank(frames: dict[str, pd.DataFrame], # customers, accounts and tran
     for name in BANK_DATASETS: frames[name].to_parquet(folder / f"{name}.parquet", index=False)
     return folder
 
+def windows_method(from_arrays: bool, # the engine measures windows from arrays where a scenario's measures allow it (`window_arrays`)
+                   engine: str, # the SQL engine's name
+                  ) -> str:
+    "The words a report's scope gives to how a scenario engine measures sliding windows."
+    return (f"sliding-window sums and distinct counts from sorted arrays of daily values summed by {engine} (measured_by_arrays), other windows by {engine} SQL window frames"
+            if from_arrays else f"sliding windows by {engine} SQL window frames")
+
 def one_currency_problem(query, # runs SQL on the engine, returns a data frame
                         ) -> str:
     "Why transactions in several currencies cannot be scenario data, with each currency's rows, and the way out."
@@ -713,6 +720,11 @@ class ScenarioEngine:
         finally: self._arrays_connection.unregister("best_windows_by_arrays")
 
     @property
+    def method(self) -> str:
+        "How this engine computes the scenarios, in words for a report's scope (the engine and its version, and how windows are measured)."
+        return f"DuckDB {duckdb.__version__}; {windows_method(self.window_arrays, 'DuckDB')}"
+
+    @property
     def _arrays_connection(self) -> duckdb.DuckDBPyConnection:
         "The DuckDB connection that evaluates a scenario's driving value and condition over the windows measured from arrays: the engine's own."
         return self.connection
@@ -821,6 +833,12 @@ class SparkScenarioEngine:
     def sorted_arrow(self, sql: str, by: list[str]) -> pa.Table:
         "The result of DuckDB-dialect SQL as Arrow, its rows sorted by the columns `by`, ascending (as DuckDB sorts: strings by their bytes, nulls last); sorted by Arrow, because Spark's ORDER BY first samples its input to split it into ranges, which computes the whole query twice."
         return self._arrow(sql).sort_by([(column, "ascending") for column in by])
+
+    @property
+    def method(self) -> str:
+        "How this engine computes the scenarios, in words for a report's scope (Spark's version and master, and how windows are measured)."
+        where = self.session.conf.get("spark.master", None) if hasattr(self.session, "sparkContext") else "Spark Connect"
+        return f"Spark {self.session.version} ({where}); " + windows_method(self.window_arrays, "Spark")
 
     @functools.cached_property
     def _arrays_connection(self) -> duckdb.DuckDBPyConnection:
