@@ -263,3 +263,15 @@ def test_windows_from_arrays_on_spark_equal_duckdbs_frames_on_an_odd_bank(spark,
         expected = frames.candidates(scenario)
         assert len(expected) > 0 or scenario.name == "telex", scenario.name
         pd.testing.assert_frame_equal(sparky.candidates(scenario), expected, check_exact=True, obj=scenario.name)
+
+
+@needs_spark
+def test_customer_identifiers_typed_differently_on_spark(spark, tmp_path):
+    "Customers numbered in customers and named by text in accounts, one of them 'X-9' (no number, and no customer): Spark compares them as text as DuckDB does (`identifiers_as_text`) and gives DuckDB's candidates, where its cast stopped at 'X-9'."
+    from test_aml_windows import customers_typed_apart, random_bank
+    folder, _ = customers_typed_apart(random_bank(tmp_path / "random").data_dir, tmp_path, "customers")
+    duck, sparky = scenario_engine(folder, start="2024-07-01"), scenario_engine(folder, engine="spark", start="2024-07-01", session=spark)
+    for name in ("rapid_movement", "fan_out"):
+        expected = duck.candidates(name)
+        assert len(expected) > 0, name
+        pd.testing.assert_frame_equal(sparky.candidates(name), expected, obj=name)

@@ -21,12 +21,12 @@ from ..engines.spark import arrow_frame, ctes_computed_once, own_state, spark_fr
 
 # %% auto #0
 __all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'IN_HUNDREDTHS', 'BYTES_PER_DAY_IN_ARRAYS', 'CYCLE_MAX_HOPS',
-           'SCENARIOS', 'ACCOUNT_CUSTOMERS', 'BANK_DATASETS', 'RESULT_BYTES_PER_ROW', 'ENGINES', 'ALERT_COLUMNS',
-           'Parameter', 'Scenario', 'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql', 'EngineTraits',
-           'window_measures', 'running_windows_sql', 'last_day_sql', 'day_keys', 'running_totals', 'window_sum',
-           'item_steps', 'arrays_memory', 'measured_by_arrays', 'ordered_values', 'best_window_rows', 'cycle_sql',
-           'scenario_checks', 'identifiers_as_text', 'joined_transactions_sql', 'transaction_view_sql', 'bank_tables',
-           'parquet_bank', 'windows_method', 'one_currency_problem', 'ScenarioEngine', 'get_scenario',
+           'SCENARIOS', 'BANK_DATASETS', 'RESULT_BYTES_PER_ROW', 'ENGINES', 'ALERT_COLUMNS', 'Parameter', 'Scenario',
+           'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql', 'EngineTraits', 'window_measures',
+           'running_windows_sql', 'last_day_sql', 'day_keys', 'running_totals', 'window_sum', 'item_steps',
+           'arrays_memory', 'measured_by_arrays', 'ordered_values', 'best_window_rows', 'cycle_sql', 'scenario_checks',
+           'identifiers_as_text', 'account_customers_sql', 'joined_transactions_sql', 'transaction_view_sql',
+           'bank_tables', 'parquet_bank', 'windows_method', 'one_currency_problem', 'ScenarioEngine', 'get_scenario',
            'SparkScenarioEngine', 'result_limit', 'arrays_fit_driver', 'scenario_engine', 'alerts', 'repeats_alert',
            'window_transactions', 'channel_reach']
 
@@ -517,29 +517,39 @@ def scenario_checks(currency: str | None = None, # the one currency of the bank'
     return {name: {"threshold": check(s.threshold, name), **{p.name: check(p, name) for p in s.parameters}} for name, s in SCENARIOS.items()}
 
 # %% ../../nbs/12_aml_scenarios.ipynb #98390894
-ACCOUNT_CUSTOMERS = "SELECT a.account_id, a.last_activity_on, c.customer_id, c.segment, c.customer_number FROM accounts a JOIN customer_numbers c ON c.customer_id = a.customer_id"  # each account with its customer
-
 def identifiers_as_text(transactions: dict[str, str], accounts: dict[str, str], # each table's SQL type by column
-                       ) -> bool:
-    "True when account identifiers (transactions' account_id and counterparty_id, accounts' account_id) are text in one column and numbers in another (a party number in transactions, IBANs in accounts): they are then compared as text, where the engine would cast the text to a number and stop at the first IBAN."
-    kinds = [transactions.get("account_id"), transactions.get("counterparty_id"), accounts.get("account_id")]
-    text = {any(word in kind.upper() for word in ("CHAR", "STRING", "TEXT")) for kind in kinds if kind}
-    return len(text) > 1
+                        customers: dict[str, str] | None = None,
+                       ) -> frozenset[str]:
+    "The identifier columns to compare, and give, as text because they are text in one table and numbers in another, where the engine would cast the text to a number and stop at the first that is not one: the account identifiers (transactions' account_id and counterparty_id, accounts' account_id: a party number in transactions, IBANs in accounts) and the customer identifiers (customers' and accounts' customer_id)."
+    mixed = lambda *kinds: len({any(word in kind.upper() for word in ("CHAR", "STRING", "TEXT")) for kind in kinds if kind}) > 1
+    accounts_mixed = mixed(transactions.get("account_id"), transactions.get("counterparty_id"), accounts.get("account_id"))
+    customers_mixed = mixed(accounts.get("customer_id"), (customers or {}).get("customer_id"))
+    return frozenset({"account_id", "counterparty_id"} if accounts_mixed else ()) | frozenset({"customer_id"} if customers_mixed else ())
+
+def _identifier(as_text: frozenset[str]) -> Callable[[str], str]:
+    "SQL for a qualified column (`t.account_id`) as it is compared: as text where its name is among `as_text`."
+    return lambda column: f"CAST({column} AS VARCHAR)" if column.rsplit(".", 1)[-1] in as_text else column
+
+def account_customers_sql(as_text: frozenset[str] = frozenset(), # identifier columns compared as text (`identifiers_as_text`)
+                         ) -> str:
+    "DuckDB-dialect SQL for each account with its customer: account_id, last_activity_on, and the customer's id (as customers give it), segment and number (`customer_numbers`)."
+    key = _identifier(as_text)
+    return f"SELECT a.account_id, a.last_activity_on, c.customer_id, c.segment, c.customer_number FROM accounts a JOIN customer_numbers c ON {key('c.customer_id')} = {key('a.customer_id')}"
 
 def joined_transactions_sql(columns: list[str], # the transactions table's columns
                             start: str, # first day of the period, YYYY-MM-DD
-                            accounts: str | None = None, # a relation holding `ACCOUNT_CUSTOMERS` already (default: joined here)
-                            as_text: bool = False, # compare account identifiers as text, and give them as text (`identifiers_as_text`)
+                            accounts: str | None = None, # a relation holding `account_customers_sql` already (default: joined here)
+                            as_text: frozenset[str] = frozenset(), # identifier columns compared, and given, as text (`identifiers_as_text`)
                            ) -> str:
     "DuckDB-dialect SQL over `transactions`, `accounts` and `customer_numbers` (`CUSTOMER_NUMBERS`): transactions with their customer (and its number, for grouping), segment, day index, whether the counterparty is an account of the bank, and the account's last activity before the period."
     if "amount" not in columns: raise MRMError(f"scenario data: transactions has no amount column (columns: {', '.join(columns)})")
-    key = (lambda column: f"CAST({column} AS VARCHAR)") if as_text else (lambda column: column)
+    key = _identifier(as_text)
     own = ", ".join(f"{key('t.' + c)} AS {c}" if c in ("account_id", "counterparty_id") else f"t.{c}" for c in columns if c != "amount")
     added = ", ".join(f"{expression} AS {name}" for name, expression in _added_columns(start).items())
-    # accounts meet their customers first (a few hundred thousand rows, `ACCOUNT_CUSTOMERS`), so each transaction is looked up once for both
+    # accounts meet their customers first (a few hundred thousand rows, `account_customers_sql`), so each transaction is looked up once for both
     return f"""SELECT {own}, {added}, a.last_activity_on AS account_last_activity_on
             FROM transactions t
-            JOIN {accounts or f'({ACCOUNT_CUSTOMERS})'} a ON {key('a.account_id')} = {key('t.account_id')}
+            JOIN {accounts or f'({account_customers_sql(as_text)})'} a ON {key('a.account_id')} = {key('t.account_id')}
             LEFT JOIN accounts counterparty ON {key('counterparty.account_id')} = {key('t.counterparty_id')}"""
 
 def _added_columns(start: str) -> dict[str, str]:
@@ -550,7 +560,7 @@ def _added_columns(start: str) -> dict[str, str]:
 def transaction_view_sql(columns: list[str], # the transactions table's columns
                          start: str, # first day of the period, YYYY-MM-DD
                          joined: str | None = None, # a relation holding `joined_transactions_sql` already (default: joined here)
-                         as_text: bool = False, # where joined here: compare and give account identifiers as text (`identifiers_as_text`)
+                         as_text: frozenset[str] = frozenset(), # where joined here: identifier columns compared, and given, as text (`identifiers_as_text`)
                         ) -> str:
     "DuckDB-dialect SQL for `tx`: the joined transactions (`joined_transactions_sql`) with the days since the account's previous activity (for its first transaction, since its last activity before the period)."
     source = joined or f"({joined_transactions_sql(columns, start, as_text=as_text)}) joined"
@@ -627,7 +637,7 @@ class ScenarioEngine:
         if untimed: raise MRMError("scenario data: " + "; ".join(untimed))
         self.start = start or str(self.connection.execute("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").fetchone()[0])
         self.connection.execute(f"CREATE TABLE customer_numbers AS {CUSTOMER_NUMBERS}")  # read by tx and by every scenario's last step
-        as_text = identifiers_as_text(described, dict(row[:2] for row in self.connection.execute("DESCRIBE accounts").fetchall()))
+        as_text = identifiers_as_text(described, *(dict(row[:2] for row in self.connection.execute(f"DESCRIBE {name}").fetchall()) for name in ("accounts", "customers")))
         self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start, as_text=as_text)}")
         # a view is computed again by every query, and a distinct count from arrays reads it twice: over a view the frames were faster (10^6 transactions: 2.95 s against 3.33 s)
         self.window_arrays = self.window_arrays and materialize
@@ -792,12 +802,12 @@ class SparkScenarioEngine:
         # its inputs'), so it shuffled every transaction by account to meet them: sent whole to every task instead, the
         # transactions stay where they are read. On one machine this is no faster (10^7 transactions: looking 300,000
         # accounts up by identifier costs what the shuffle did); on a cluster the shuffle crosses the network.
-        accounts = self.session.sql(to_spark_sql(ACCOUNT_CUSTOMERS))
+        types = lambda table: {field.name: field.dataType.simpleString() for field in self.session.table(table).schema}
+        as_text = identifiers_as_text(types("transactions"), types("accounts"), types("customers"))
+        accounts = self.session.sql(to_spark_sql(account_customers_sql(as_text)))
         if cache: accounts = accounts.cache()
         if accounts.count() <= broadcast_accounts: accounts = accounts.hint("broadcast")
         accounts.createOrReplaceTempView("account_customers")
-        types = lambda table: {field.name: field.dataType.simpleString() for field in self.session.table(table).schema}
-        as_text = identifiers_as_text(types("transactions"), types("accounts"))
         joined = self.session.sql(to_spark_sql(joined_transactions_sql(columns, self.start, "account_customers", as_text)))
         # Partitioned by customer, every scenario's daily sums, window frames and distinct counts (all by customer) find
         # their rows where they are and need no shuffle of their own, nor does the previous activity of each account
