@@ -167,7 +167,7 @@ assert type(session).__module__.startswith("pyspark.sql.connect"), type(session)
 duck, connect = scenario_engine(sys.argv[1], start="2025-01-01"), scenario_engine(sys.argv[1], engine="spark", start="2025-01-01", session=session)
 for name in ("structuring", "fan_out", "cycle"):
     pd.testing.assert_frame_equal(alerts(duck, name).drop(columns="driving_value"), alerts(connect, name).drop(columns="driving_value"))
-assert connect.window_arrays  # the windows were measured from arrays in this process, the client
+assert connect.window_arrays and connect.method.startswith("Spark ") and "(Spark Connect)" in connect.method  # the windows were measured from arrays in this process, the client
 print("parity through Spark Connect")
 """
 

@@ -518,7 +518,7 @@ def scenario_checks(currency: str | None = None, # the one currency of the bank'
 
 # %% ../../nbs/12_aml_scenarios.ipynb #98390894
 def identifiers_as_text(transactions: dict[str, str], accounts: dict[str, str], # each table's SQL type by column
-                        customers: dict[str, str] | None = None,
+                        customers: dict[str, str] | None = None, # customers' types by column (default: customer identifiers not compared)
                        ) -> frozenset[str]:
     "The identifier columns to compare, and give, as text because they are text in one table and numbers in another, where the engine would cast the text to a number and stop at the first that is not one: the account identifiers (transactions' account_id and counterparty_id, accounts' account_id: a party number in transactions, IBANs in accounts) and the customer identifiers (customers' and accounts' customer_id)."
     mixed = lambda *kinds: len({any(word in kind.upper() for word in ("CHAR", "STRING", "TEXT")) for kind in kinds if kind}) > 1
@@ -847,7 +847,7 @@ class SparkScenarioEngine:
     @property
     def method(self) -> str:
         "How this engine computes the scenarios, in words for a report's scope (Spark's version and master, and how windows are measured)."
-        where = self.session.conf.get("spark.master", None) if hasattr(self.session, "sparkContext") else "Spark Connect"
+        where = "Spark Connect" if type(self.session).__module__.startswith("pyspark.sql.connect") else self.session.conf.get("spark.master", "master not stated")
         return f"Spark {self.session.version} ({where}); " + windows_method(self.window_arrays, "Spark")
 
     @functools.cached_property
