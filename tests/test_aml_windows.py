@@ -352,10 +352,9 @@ def accounts_typed_apart(folder: Path, numbered: str) -> Path:
     as_counterparties = (lambda ids: ids.map(number).astype(str)) if numbered == "accounts" else (lambda ids: ids.map(number))
     transactions = transactions.assign(account_id=as_accounts(transactions.account_id), counterparty_id=as_counterparties(transactions.counterparty_id))
     outside = transactions.iloc[:1].assign(transaction_id="X001", counterparty_id="EXT-9" if numbered == "accounts" else 99999)
-    out = folder / numbered; out.mkdir()
-    for name, frame in {"transactions": pd.concat([transactions, outside], ignore_index=True), "accounts": accounts.assign(account_id=as_accounts(accounts.account_id)),
-                        "customers": customers}.items(): frame.to_parquet(out / f"{name}.parquet")
-    return out
+    write_datasets({"transactions": pd.concat([transactions, outside], ignore_index=True), "accounts": accounts.assign(account_id=as_accounts(accounts.account_id)),
+                    "customers": customers}, folder / numbered)
+    return folder / numbered
 
 
 @pytest.mark.parametrize("numbered", ["accounts", "counterparties"])
@@ -380,9 +379,8 @@ def customers_typed_apart(source: Path, folder: Path, numbered: str) -> tuple[Pa
     else:
         customers = pd.concat([customers.assign(customer_id=customers.customer_id.map(number).astype(str)), customers.iloc[:1].assign(customer_id="X-9")], ignore_index=True)
         accounts = accounts.assign(customer_id=accounts.customer_id.map(number))
-    out = folder / numbered; out.mkdir(parents=True)
-    for name, frame in {"customers": customers, "accounts": accounts, "transactions": transactions}.items(): frame.to_parquet(out / f"{name}.parquet")
-    return out, {customer: (n if numbered == "customers" else str(n)) for customer, n in number.items()}
+    write_datasets({"customers": customers, "accounts": accounts, "transactions": transactions}, folder / numbered)
+    return folder / numbered, {customer: (n if numbered == "customers" else str(n)) for customer, n in number.items()}
 
 
 @pytest.mark.parametrize("numbered", ["customers", "accounts"])

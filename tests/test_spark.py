@@ -242,9 +242,13 @@ def test_a_venues_own_layout_read_through_its_mapping_on_spark(spark, tmp_path):
 def test_account_identifiers_typed_differently_on_spark(spark, tmp_path, numbered):
     "Accounts as numbers in one file and as text in the other: Spark compares them as text as DuckDB does (`identifiers_as_text`), and the internal fan scenarios give DuckDB's candidates, where the join cast the text to a number."
     from test_aml_windows import accounts_typed_apart
-    folder = accounts_typed_apart(tmp_path, numbered)
-    duck, sparky = scenario_engine(folder, start="2024-07-01"), scenario_engine(folder, engine="spark", start="2024-07-01", session=spark)
-    for name in ("internal_fan_in", "internal_fan_out"):
+    assert_duckdbs_candidates_on_spark(spark, accounts_typed_apart(tmp_path, numbered), "2024-07-01", ("internal_fan_in", "internal_fan_out"))
+
+
+def assert_duckdbs_candidates_on_spark(spark, folder: Path, start: str, names: tuple[str, ...]) -> None:
+    "Each named scenario has candidates on DuckDB over the bank in `folder`, and the same on Spark."
+    duck, sparky = scenario_engine(folder, start=start), scenario_engine(folder, engine="spark", start=start, session=spark)
+    for name in names:
         expected = duck.candidates(name)
         assert len(expected) > 0, name
         pd.testing.assert_frame_equal(sparky.candidates(name), expected, obj=name)
@@ -270,8 +274,4 @@ def test_customer_identifiers_typed_differently_on_spark(spark, tmp_path):
     "Customers numbered in customers and named by text in accounts, one of them 'X-9' (no number, and no customer): Spark compares them as text as DuckDB does (`identifiers_as_text`) and gives DuckDB's candidates, where its cast stopped at 'X-9'."
     from test_aml_windows import customers_typed_apart, random_bank
     folder, _ = customers_typed_apart(random_bank(tmp_path / "random").data_dir, tmp_path, "customers")
-    duck, sparky = scenario_engine(folder, start="2024-07-01"), scenario_engine(folder, engine="spark", start="2024-07-01", session=spark)
-    for name in ("rapid_movement", "fan_out"):
-        expected = duck.candidates(name)
-        assert len(expected) > 0, name
-        pd.testing.assert_frame_equal(sparky.candidates(name), expected, obj=name)
+    assert_duckdbs_candidates_on_spark(spark, folder, "2024-07-01", ("rapid_movement", "fan_out"))

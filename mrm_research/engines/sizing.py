@@ -29,7 +29,7 @@ def marginal_costs(measured: dict, cores: int = 2) -> pd.DataFrame:
     rows_small, rows_large = small["rows"] / 1e6, large["rows"] / 1e6
     if rows_large <= rows_small: raise MRMError("the two measured sizes must differ")
     seconds = {"setup (read, build and cache tx)": (small["spark_local_2"]["setup_seconds"], large["spark_local_2"]["setup_seconds"])}
-    timed = "frames_scenario_seconds" if all((size["spark_local_2"].get("frames_scenario_seconds") for size in (small, large))) else "scenario_seconds"  # at 10^9 rows, Spark's window frames
+    timed = "frames_scenario_seconds" if all(size["spark_local_2"].get("frames_scenario_seconds") for size in (small, large)) else "scenario_seconds"  # at 10^9 rows, Spark's window frames
     seconds |= {name: (small["spark_local_2"][timed][name], large["spark_local_2"][timed][name]) for name in large["spark_local_2"][timed]}
     rows = []
     for name, (at_small, at_large) in seconds.items():

@@ -45,24 +45,30 @@ def stage_generate(folder: str, transactions: int) -> dict:
     return {"rows": len(bank["transactions"]), "bytes": sum(p.stat().st_size for p in Path(folder).glob("*.parquet"))}
 
 
+def timed_library(runner) -> tuple[dict, dict]:
+    "Every scenario's candidates on a scenario engine: how many, and the seconds each took."
+    from mrm_research.aml.scenarios import SCENARIOS
+    sizes, seconds = {}, {}
+    for name in SCENARIOS:
+        began = time.perf_counter(); sizes[name] = len(runner.candidates(name)); seconds[name] = time.perf_counter() - began
+    return sizes, seconds
+
+
 def stage_scenarios(folder: str, engine: str) -> dict:
-    from mrm_research.aml.scenarios import SCENARIOS, scenario_engine
+    from mrm_research.aml.scenarios import scenario_engine
     peak = TreePeak(); started = time.perf_counter()
     options = {"master": "local[2]"} if engine == "spark" else {}
     runner = scenario_engine(folder, engine=engine, start="2025-01-01", **options)
     ready = time.perf_counter()
-    sizes, seconds = {}, {}
-    for name in SCENARIOS:
-        began = time.perf_counter(); sizes[name] = len(runner.candidates(name)); seconds[name] = time.perf_counter() - began
+    sizes, seconds = timed_library(runner)
     done = time.perf_counter()
-    for name in SCENARIOS: runner.candidates(name)  # the library again over the same tx, as a tuning or sensitivity loop re-runs it
+    timed_library(runner)  # the library again over the same tx, as a tuning or sensitivity loop re-runs it
     again = time.perf_counter() - done
     by_frames = {}
     if engine == "spark" and runner.window_arrays:  # a bank whose daily rows could outgrow the driver runs Spark's window frames: timed too, for the cluster sizing (nbs/73_engines_sizing)
         runner.window_arrays = False
-        for name in SCENARIOS:
-            began = time.perf_counter(); found = len(runner.candidates(name)); by_frames[name] = time.perf_counter() - began
-            assert found == sizes[name], f"{name}: {found} candidates by Spark's window frames, {sizes[name]} from arrays"
+        found, by_frames = timed_library(runner)
+        assert found == sizes, f"candidates by Spark's window frames {found}, from arrays {sizes}"
     return {"seconds": done - started, "setup_seconds": ready - started, "query_seconds": done - ready, "peak_mib": peak.stop(), "candidates": sizes,
             "scenario_seconds": seconds, "second_pass_seconds": again, "frames_scenario_seconds": by_frames or None}
 
