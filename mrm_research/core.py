@@ -16,7 +16,8 @@ warnings.filterwarnings("ignore", message="PySpark does not yet fully support pa
 __all__ = ['GENERATOR_METADATA', 'FORMULA_STARTS', 'MRMError', 'ParameterError', 'VerificationError', 'project_root',
            'package_home', 'package_resource', 'sha256_file', 'write_atomic', 'parquet_bytes', 'write_datasets',
            'generated_by', 'spreadsheet_safe', 'spreadsheet_value', 'exclusive_lock', 'dump_json', 'seed_everything',
-           'utc_now', 'utc_duckdb', 'load_yaml', 'yaml_mapping', 'lost_zeros_hint', 'codes_not_listed']
+           'utc_now', 'utc_duckdb', 'business_time_zone', 'local_days', 'load_yaml', 'yaml_mapping', 'lost_zeros_hint',
+           'codes_not_listed']
 
 # %% ../nbs/00_core.ipynb #00-core-005
 class MRMError(Exception):
@@ -188,6 +189,24 @@ def utc_duckdb(database: str = ":memory:", # a database file, or in memory
     connection = duckdb.connect(database)
     connection.execute("SET TimeZone = 'UTC'")
     return connection
+
+# %% ../nbs/00_core.ipynb #00-core-business-zone
+def business_time_zone(name: str | None, # an IANA time zone name (America/New_York, Europe/London, Asia/Tokyo); None or "": UTC
+                      ) -> str:
+    "The IANA time zone whose calendar days a bank counts its business in, checked (None or an empty name: UTC, the zone times are kept in)."
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    if not name: return "UTC"
+    try: ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError): raise ParameterError(f"time zone {name!r} is not an IANA time zone name (e.g. America/New_York, Europe/London, Asia/Tokyo)") from None
+    return str(name)
+
+def local_days(times, # pandas Series of UTC instants (without a zone, as the contracts read them)
+               time_zone: str = "UTC", # the business time zone (`business_time_zone`)
+              ):
+    "Each instant's calendar day in `time_zone`, as a midnight without a zone (missing times stay missing)."
+    if time_zone == "UTC": return times.dt.normalize()
+    return times.dt.tz_localize("UTC").dt.tz_convert(time_zone).dt.tz_localize(None).dt.normalize()
+
 
 # %% ../nbs/00_core.ipynb #00-core-024
 import yaml

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from .contracts import ContractReport, orphan_mask
 from .checks import CheckDefinition, CheckResult
-from .core import ParameterError
+from .core import ParameterError, local_days
 
 # %% auto #0
 __all__ = ['COMPLETENESS', 'ROWS_DELIVERED', 'VALIDITY', 'ONE_CURRENCY', 'UNIQUENESS', 'REFERENTIAL_INTEGRITY', 'TIMELINESS',
@@ -144,15 +144,17 @@ TIMELINESS = timeliness_check()
 RECONCILIATION = CheckDefinition(
     "reconciliation",
     purpose="Show that the monitoring feed holds exactly what the source system booked, day by day.",
-    mechanism="For each booking date, compare the feed's transaction count and amount sum with the source system's daily control totals.",
+    mechanism="For each booking date (the day in the bank's business time zone where one is stated), compare the feed's transaction count and amount sum with the source system's daily control totals.",
     rule="Pass when every day's count matches and its sum agrees within 0.01 of the feed's currency (rounding); fail on any day that does not, because lost transactions are never alerted.",
     high_risk_signs="Days with fewer transactions in the feed than at source; days present at source and absent in the feed.",
     limitations="Totals can balance while individual transactions differ (offsetting errors); counts and sums are the control the source publishes.",
     fail_above=0, unit="days not reconciling")
 
-def daily_reconciliation(transactions: pd.DataFrame, totals: pd.DataFrame, time_column: str = "booked_at") -> pd.DataFrame:
+def daily_reconciliation(transactions: pd.DataFrame, totals: pd.DataFrame, time_column: str = "booked_at",
+                         time_zone: str = "UTC", # the bank's business time zone, whose days the source's control totals count (`core.business_time_zone`)
+                        ) -> pd.DataFrame:
     "Per booking date: feed and source counts and sums, and their differences."
-    day = transactions[time_column].dt.normalize().rename("booking_date")
+    day = local_days(transactions[time_column], time_zone).rename("booking_date")
     feed = transactions.groupby(day).agg(feed_count=(time_column, "size"), feed_sum=("amount", "sum")).reset_index()
     table = totals.rename(columns={"transaction_count": "source_count", "amount_sum": "source_sum"}).merge(feed, on="booking_date", how="outer")
     table[["feed_count", "source_count"]] = table[["feed_count", "source_count"]].fillna(0).astype(int)
@@ -195,6 +197,7 @@ def review_datasets(datasets: dict[str, pd.DataFrame], # typed datasets by contr
                     transactions: str = "transactions", # name of the transaction feed
                     totals: str = "daily_control_totals", # name of the source control totals
                     timeliness: CheckDefinition = TIMELINESS, # the feed's timeliness policy (`timeliness_check`)
+                    time_zone: str = "UTC", # the bank's business time zone: booking dates are days there (`core.business_time_zone`)
                    ) -> list[CheckResult]:
     "Whether every dataset holds rows, then completeness, validity, uniqueness, referential integrity, timeliness and reconciliation for a set of datasets."
     results = [check_rows_delivered(datasets)]
@@ -213,8 +216,8 @@ def review_datasets(datasets: dict[str, pd.DataFrame], # typed datasets by contr
     if feed is not None: results.append(check_one_currency(transactions, feed))
     if feed is None: results.append(timeliness.not_run(f"no {transactions} dataset"))
     elif feed.booked_at.isna().all(): results.append(timeliness.not_run(f"no booking date in {transactions}: {'it holds no rows (see rows delivered)' if feed.empty else 'every booked_at is missing (see completeness)'}"))
-    else: results.append(check_timeliness(feed.booked_at.max(), as_of, timeliness))
-    results.append(check_reconciliation(daily_reconciliation(feed, datasets[totals])) if feed is not None and totals in datasets
+    else: results.append(check_timeliness(local_days(feed.booked_at, time_zone).max(), as_of, timeliness))
+    results.append(check_reconciliation(daily_reconciliation(feed, datasets[totals], time_zone=time_zone)) if feed is not None and totals in datasets
                    else RECONCILIATION.not_run(f"needs both {transactions} and {totals}"))
     return results
 

@@ -79,23 +79,24 @@ def test_alerts_table_meets_its_contract():
 
 
 def test_aml_tuning_report_on_a_thin_bank(tmp_path):
-    "60 customers over 30 days, two planted patterns, exported as CSV: scenarios with no candidate anywhere and segments without candidates are reported as such (the alerts heat map and the tuning schedule stopped such a run); the CSV files reach the engine through their contracts, with the candidates the Parquet files give."
+    "60 customers over 30 days, two planted patterns, exported as CSV, the bank counting its days in Tokyo: scenarios with no candidate anywhere and segments without candidates are reported as such (the alerts heat map and the tuning schedule stopped such a run); the CSV files reach the engine through their contracts, with the candidates the Parquet files give in that time zone, and the scope says where days are counted."
     from conftest import REPO, bundles, mrm
     import json
     parquet, folder = tmp_path / "parquet", tmp_path / "bank"
     write_bank(generate_labelled_bank(BankConfig(customers=60, transactions=2_000, days=30, seed=8), TypologyConfig({"structuring": 1, "rapid_movement": 1})), parquet)
     folder.mkdir()
     for file in parquet.glob("*.parquet"): pd.read_parquet(file).to_csv(folder / f"{file.stem}.csv", index=False)  # the bank's export
-    mrm("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", folder, "-p", "sensitivity_scenarios", "[structuring]", "--out", tmp_path / "build", "--no-progress", cwd=tmp_path, check=0)
+    mrm("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", folder, "-p", "sensitivity_scenarios", "[structuring]", "-p", "time_zone", "Asia/Tokyo", "--out", tmp_path / "build", "--no-progress", cwd=tmp_path, check=0)
     (bundle,) = bundles(tmp_path / "build")
     results, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
     assert all(inputs[name]["path"].endswith(f"bank/{name}.csv") for name in ("customers", "accounts", "transactions", "transaction_labels"))
+    assert results["scope"]["days_counted_in"] == "Asia/Tokyo", results["scope"]
     recommended = {row[0] for row in results["tables"]["recommendations"]["rows"]}
     schedule = {row[0]: row for row in results["tables"]["schedule"]["rows"]}
     quiet = set(SCENARIOS) - recommended
     assert quiet and set(schedule) == set(SCENARIOS)  # every scenario is scheduled, those without a candidate too
     assert all(schedule[name][results["tables"]["schedule"]["columns"].index("alerts")] == 0 for name in quiet)
-    engine = ScenarioEngine(parquet)
+    engine = ScenarioEngine(parquet, time_zone="Asia/Tokyo")
     assert quiet == {name for name in SCENARIOS if engine.candidates(name).empty}  # as the Parquet files give them
 
 
@@ -177,6 +178,29 @@ def test_aml_tuning_report_on_a_bank_read_through_its_mapping(tmp_path):
     assert reach == channel_reach(engine, "other", own).set_index("scenario").reads.to_dict() and reach["rapid_movement"] == len(cheques) and reach["fan_out"] == reach["round_amount"] == 0
     said = next(text for text in results["limitations"] if text.startswith(f"{len(cheques):,} transactions are in the bank's own channels (mapped to other): read by rapid_movement"))
     assert "The scenarios limited to named channels (structuring, large_cash, fan_in, fan_out, funnel, mule_pass_through, round_amount) never read them." in said, said
+
+
+def test_data_quality_review_of_a_bank_counting_its_days_in_its_own_time_zone(tmp_path):
+    "A bank in Tokyo: its feed keeps bookings in UTC, its source system counts its daily control totals in Japan's days (9 hours ahead: a booking after 15:00 UTC is the next day's). Reviewed with that time zone every day reconciles, the latest booking day is Japan's, and the scope says where days are counted; counted in UTC the same totals would not reconcile."
+    from conftest import REPO, bundles, mrm
+    from mrm_research.aml.synthetic import daily_control_totals, generate_bank
+    from mrm_research.core import local_days
+    from mrm_research.data_quality import daily_reconciliation
+    import json
+    bank = generate_bank(BankConfig(customers=40, transactions=800, days=10, seed=21))
+    tokyo_days = local_days(bank["transactions"].booked_at, "Asia/Tokyo")
+    bank["daily_control_totals"] = daily_control_totals(bank["transactions"].assign(booked_at=tokyo_days))  # the source's totals, by its days
+    assert (~daily_reconciliation(bank["transactions"], bank["daily_control_totals"]).reconciled).sum() >= 5  # counted in UTC
+    write_bank(bank, tmp_path / "bank")
+    as_of = str((tokyo_days.max() + pd.Timedelta(days=1)).date())
+    mrm("run", REPO / "nbs/validation/aml_data_quality.ipynb", "-p", "data_dir", "bank", "-p", "time_zone", "Asia/Tokyo", "-p", "as_of", as_of,
+        "--out", tmp_path / "dq", "--no-progress", cwd=tmp_path, check=0)
+    (bundle,) = bundles(tmp_path / "dq")
+    results = json.loads((bundle / "results.json").read_text())
+    checks = {c["check"]: c for c in results["checks"]}
+    assert checks["reconciliation"]["status"] == "pass" and checks["reconciliation"]["detail"].startswith(f"0 of {tokyo_days.nunique()} day(s)"), checks["reconciliation"]
+    assert checks["timeliness"]["detail"].startswith(f"latest booking {tokyo_days.max():%Y-%m-%d}"), checks["timeliness"]
+    assert results["scope"]["days_counted_in"] == "Asia/Tokyo"
 
 
 def test_data_quality_review_of_a_bank_read_through_its_mapping(tmp_path):

@@ -396,3 +396,36 @@ def test_customer_identifiers_typed_differently_in_customers_and_accounts(bank, 
         pd.testing.assert_frame_equal(found.sort_values(["customer_id", "window_index"], ignore_index=True),
                                       expected.sort_values(["customer_id", "window_index"], ignore_index=True), check_dtype=False, obj=name)
     assert compared >= 10, compared
+
+
+def banks_in_a_time_zone(source: Path, folder: Path, time_zone: str, moved_to: str | None = None) -> tuple[Path, Path, str]:
+    "The random bank at `source` (moved to start on `moved_to` where given) written twice under `folder`: its bookings as UTC instants (`utc`), and as the wall-clock times of `time_zone` without a zone (`wall`, converted by pandas). Both folders and the period's start."
+    transactions, customers, accounts = (pd.read_parquet(source / f"{name}.parquet") for name in ("transactions", "customers", "accounts"))
+    shift = pd.Timestamp(moved_to) - START if moved_to else pd.Timedelta(0)
+    transactions["booked_at"] += shift; accounts["last_activity_on"] += shift
+    wall = transactions.assign(booked_at=transactions.booked_at.dt.tz_localize("UTC").dt.tz_convert(time_zone).dt.tz_localize(None))
+    for name, moves in (("utc", transactions), ("wall", wall)): write_datasets({"customers": customers, "accounts": accounts, "transactions": moves}, folder / name)
+    return folder / "utc", folder / "wall", str((START + shift).date())
+
+
+@pytest.mark.parametrize("time_zone, moved_to", [("Asia/Tokyo", None), ("America/New_York", "2024-10-01")])
+def test_days_counted_in_the_banks_time_zone(bank, tmp_path, time_zone, moved_to):
+    "A bank that counts its days in its own time zone (`time_zone`), its bookings kept as UTC instants: every scenario's candidates, and the alerts' windows and transactions, equal those of the same bookings written at the zone's wall-clock time and counted as written (pandas' conversion); counted in UTC, many differ. Tokyo (9 hours ahead: a booking after 15:00 UTC is the next day's) and New York over a period holding the end of its summer time (3 November 2024: days of 23 to 25 hours). The period starts, by default, on the first booking's day there."
+    from mrm_research.core import local_days
+    utc_folder, wall_folder, start = banks_in_a_time_zone(bank.data_dir, tmp_path, time_zone, moved_to)
+    zoned, wall, utc = ScenarioEngine(utc_folder, start=start, time_zone=time_zone), ScenarioEngine(wall_folder, start=start), ScenarioEngine(utc_folder, start=start)
+    booked = pd.read_parquet(utc_folder / "transactions.parquet").booked_at
+    assert (local_days(booked, time_zone) != booked.dt.normalize()).mean() > 0.15  # the zone moves many bookings to another day
+    assert ScenarioEngine(utc_folder, time_zone=time_zone).start == str(local_days(booked, time_zone).min().date())
+    differ = 0
+    for name in SCENARIOS:
+        expected = wall.candidates(name)
+        pd.testing.assert_frame_equal(zoned.candidates(name), expected, check_exact=True, obj=name)
+        differ += not utc.candidates(name).equals(expected)
+    assert differ >= 8, differ  # counted in UTC, the same bookings give other candidates
+    pd.testing.assert_frame_equal(alerts(zoned, "structuring"), alerts(wall, "structuring"))
+
+
+def test_an_unknown_time_zone_is_refused_naming_it(bank):
+    from mrm_research.core import ParameterError
+    with pytest.raises(ParameterError, match="'Europe/Amsterdan' is not an IANA time zone"): ScenarioEngine(bank.data_dir, time_zone="Europe/Amsterdan")

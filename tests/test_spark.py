@@ -245,9 +245,10 @@ def test_account_identifiers_typed_differently_on_spark(spark, tmp_path, numbere
     assert_duckdbs_candidates_on_spark(spark, accounts_typed_apart(tmp_path, numbered), "2024-07-01", ("internal_fan_in", "internal_fan_out"))
 
 
-def assert_duckdbs_candidates_on_spark(spark, folder: Path, start: str, names: tuple[str, ...]) -> None:
-    "Each named scenario has candidates on DuckDB over the bank in `folder`, and the same on Spark."
-    duck, sparky = scenario_engine(folder, start=start), scenario_engine(folder, engine="spark", start=start, session=spark)
+def assert_duckdbs_candidates_on_spark(spark, folder: Path, start: str | None, names: tuple[str, ...], **options) -> None:
+    "Each named scenario has candidates on DuckDB over the bank in `folder`, and the same on Spark (both engines given `options`), from the same start."
+    duck, sparky = scenario_engine(folder, start=start, **options), scenario_engine(folder, engine="spark", start=start, session=spark, **options)
+    assert sparky.start == duck.start
     for name in names:
         expected = duck.candidates(name)
         assert len(expected) > 0, name
@@ -275,3 +276,11 @@ def test_customer_identifiers_typed_differently_on_spark(spark, tmp_path):
     from test_aml_windows import customers_typed_apart, random_bank
     folder, _ = customers_typed_apart(random_bank(tmp_path / "random").data_dir, tmp_path, "customers")
     assert_duckdbs_candidates_on_spark(spark, folder, "2024-07-01", ("rapid_movement", "fan_out"))
+
+
+@needs_spark
+def test_days_counted_in_the_banks_time_zone_on_spark(spark, tmp_path):
+    "A bank counting its days in New York, over the end of its summer time: Spark converts each UTC booking to its day there as DuckDB does (`local_date_sql`), so the period's default start and the candidates of a count, sums with a condition, a distinct count and the dormancy scenario (days since the previous activity) are DuckDB's."
+    from test_aml_windows import banks_in_a_time_zone, random_bank
+    utc_folder, _, _ = banks_in_a_time_zone(random_bank(tmp_path / "random").data_dir, tmp_path, "America/New_York", "2024-10-01")
+    assert_duckdbs_candidates_on_spark(spark, utc_folder, None, ("structuring", "rapid_movement", "fan_in", "dormant_reactivation"), time_zone="America/New_York")

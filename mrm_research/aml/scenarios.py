@@ -11,7 +11,7 @@ from typing import Callable
 import duckdb, numpy as np, pandas as pd, pyarrow as pa, pyarrow.compute as pc, sqlglot
 import sqlglot.dialects.duckdb  # sqlglot loads a dialect when first asked for it: here with the module (0.05 s), not inside the first scenario run
 from sqlglot import expressions as exp
-from ..core import MRMError, ParameterError, utc_duckdb
+from ..core import MRMError, ParameterError, business_time_zone, utc_duckdb
 from ..tuning import segment_thresholds  # the threshold of each candidate's segment, shared with the detectors
 from .synthetic import HIGH_RISK_COUNTRIES
 from .mapping import BankMapping, check_codes, view_sql
@@ -25,10 +25,10 @@ __all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'IN_HUNDREDTH
            'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql', 'EngineTraits', 'window_measures',
            'running_windows_sql', 'last_day_sql', 'day_keys', 'running_totals', 'window_sum', 'item_steps',
            'arrays_memory', 'measured_by_arrays', 'ordered_values', 'best_window_rows', 'cycle_sql', 'scenario_checks',
-           'identifiers_as_text', 'account_customers_sql', 'joined_transactions_sql', 'transaction_view_sql',
-           'bank_tables', 'parquet_bank', 'windows_method', 'one_currency_problem', 'ScenarioEngine', 'get_scenario',
-           'SparkScenarioEngine', 'result_limit', 'arrays_fit_driver', 'scenario_engine', 'alerts', 'repeats_alert',
-           'window_transactions', 'channel_reach']
+           'identifiers_as_text', 'account_customers_sql', 'joined_transactions_sql', 'local_date_sql',
+           'transaction_view_sql', 'bank_tables', 'parquet_bank', 'windows_method', 'one_currency_problem',
+           'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine', 'result_limit', 'arrays_fit_driver',
+           'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions', 'channel_reach']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -540,35 +540,44 @@ def joined_transactions_sql(columns: list[str], # the transactions table's colum
                             start: str, # first day of the period, YYYY-MM-DD
                             accounts: str | None = None, # a relation holding `account_customers_sql` already (default: joined here)
                             as_text: frozenset[str] = frozenset(), # identifier columns compared, and given, as text (`identifiers_as_text`)
+                            time_zone: str = "UTC", # the bank's business time zone, whose days the day index counts (`core.business_time_zone`)
                            ) -> str:
     "DuckDB-dialect SQL over `transactions`, `accounts` and `customer_numbers` (`CUSTOMER_NUMBERS`): transactions with their customer (and its number, for grouping), segment, day index, whether the counterparty is an account of the bank, and the account's last activity before the period."
     if "amount" not in columns: raise MRMError(f"scenario data: transactions has no amount column (columns: {', '.join(columns)})")
     key = _identifier(as_text)
     own = ", ".join(f"{key('t.' + c)} AS {c}" if c in ("account_id", "counterparty_id") else f"t.{c}" for c in columns if c != "amount")
-    added = ", ".join(f"{expression} AS {name}" for name, expression in _added_columns(start).items())
+    added = ", ".join(f"{expression} AS {name}" for name, expression in _added_columns(start, time_zone).items())
     # accounts meet their customers first (a few hundred thousand rows, `account_customers_sql`), so each transaction is looked up once for both
     return f"""SELECT {own}, {added}, a.last_activity_on AS account_last_activity_on
             FROM transactions t
             JOIN {accounts or f'({account_customers_sql(as_text)})'} a ON {key('a.account_id')} = {key('t.account_id')}
             LEFT JOIN accounts counterparty ON {key('counterparty.account_id')} = {key('t.counterparty_id')}"""
 
-def _added_columns(start: str) -> dict[str, str]:
+def local_date_sql(instant: str, # SQL of a time: a UTC instant (without a zone, as the contracts keep it) or one with its zone
+                   time_zone: str = "UTC", # the bank's business time zone (`core.business_time_zone`)
+                  ) -> str:
+    "DuckDB-dialect SQL for the calendar day an instant falls on in `time_zone` (the engines' sessions read time in UTC, `core.utc_duckdb`); in UTC, the time's own date."
+    if time_zone == "UTC": return f"CAST({instant} AS DATE)"
+    return f"CAST((CAST({instant} AS TIMESTAMPTZ) AT TIME ZONE '{time_zone}') AS DATE)"  # Spark: FROM_UTC_TIMESTAMP (sqlglot)
+
+def _added_columns(start: str, time_zone: str = "UTC") -> dict[str, str]:
     "The columns `tx` adds to (or, for the amount, types in) the transactions' own, by name: their SQL in `joined_transactions_sql`."
     return {"amount": "CAST(t.amount AS DECIMAL(18, 2))", "customer_id": "a.customer_id", "segment": "a.segment", "customer_number": "a.customer_number",
-            "counterparty_is_account": "counterparty.account_id IS NOT NULL", "day_index": f"DATE_DIFF('day', CAST('{start}' AS DATE), CAST(t.booked_at AS DATE))"}
+            "counterparty_is_account": "counterparty.account_id IS NOT NULL", "day_index": f"DATE_DIFF('day', CAST('{start}' AS DATE), {local_date_sql('t.booked_at', time_zone)})"}
 
 def transaction_view_sql(columns: list[str], # the transactions table's columns
                          start: str, # first day of the period, YYYY-MM-DD
                          joined: str | None = None, # a relation holding `joined_transactions_sql` already (default: joined here)
                          as_text: frozenset[str] = frozenset(), # where joined here: identifier columns compared, and given, as text (`identifiers_as_text`)
+                         time_zone: str = "UTC", # the bank's business time zone, whose days are counted (`core.business_time_zone`); `joined` must have been built with it
                         ) -> str:
-    "DuckDB-dialect SQL for `tx`: the joined transactions (`joined_transactions_sql`) with the days since the account's previous activity (for its first transaction, since its last activity before the period)."
-    source = joined or f"({joined_transactions_sql(columns, start, as_text=as_text)}) joined"
+    "DuckDB-dialect SQL for `tx`: the joined transactions (`joined_transactions_sql`) with the days since the account's previous activity (for its first transaction, since its last activity before the period, a day as the bank states it)."
+    source = joined or f"({joined_transactions_sql(columns, start, as_text=as_text, time_zone=time_zone)}) joined"
+    previous = local_date_sql("LAG(booked_at) OVER (PARTITION BY customer_number, account_id ORDER BY booked_at, transaction_id)", time_zone)
     kept = [c for c in columns if c != "amount"] + list(_added_columns(start))
     # partitioned by customer as well as account (an account has one customer): an engine whose rows are already split by customer need not move them again
     return f"""SELECT {', '.join(kept)},
-            DATE_DIFF('day', CAST(COALESCE(LAG(booked_at) OVER (PARTITION BY customer_number, account_id ORDER BY booked_at, transaction_id), account_last_activity_on) AS DATE),
-                      CAST(booked_at AS DATE)) AS days_since_previous
+            DATE_DIFF('day', COALESCE({previous}, CAST(account_last_activity_on AS DATE)), {local_date_sql('booked_at', time_zone)}) AS days_since_previous
             FROM {source}"""
 
 
@@ -620,8 +629,9 @@ class ScenarioEngine:
                  threads: int | None = None, # DuckDB threads (default: all cores)
                  materialize: bool = True, # build `tx` once as a table (faster for many queries) rather than a view
                  mapping: BankMapping | str | Path | None = None, # the bank's column names and codes (a BankMapping or its YAML file)
+                 time_zone: str | None = None, # IANA time zone of the bank's business day, in which the scenarios' days (and the period's start) are counted; None: UTC, the zone booked_at is kept in
                 ):
-        self.data_dir = Path(data_dir)
+        self.data_dir, self.time_zone = Path(data_dir), business_time_zone(time_zone)
         tables = bank_tables(self.data_dir)
         self.connection = utc_duckdb()
         if threads: self.connection.execute(f"SET threads = {int(threads)}")
@@ -635,10 +645,10 @@ class ScenarioEngine:
         described = {row[0]: row[1] for row in self.connection.execute("DESCRIBE transactions").fetchall()}; columns = list(described)
         untimed = time_type_problems("transactions", described, text=True)  # a number would fail DuckDB's cast deep in a scenario, or be read as something else
         if untimed: raise MRMError("scenario data: " + "; ".join(untimed))
-        self.start = start or str(self.connection.execute("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").fetchone()[0])
+        self.start = start or str(self.connection.execute(f"SELECT {local_date_sql('MIN(booked_at)', self.time_zone)} FROM transactions").fetchone()[0])
         self.connection.execute(f"CREATE TABLE customer_numbers AS {CUSTOMER_NUMBERS}")  # read by tx and by every scenario's last step
         as_text = identifiers_as_text(described, *(dict(row[:2] for row in self.connection.execute(f"DESCRIBE {name}").fetchall()) for name in ("accounts", "customers")))
-        self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start, as_text=as_text)}")
+        self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start, as_text=as_text, time_zone=self.time_zone)}")
         # a view is computed again by every query, and a distinct count from arrays reads it twice: over a view the frames were faster (10^6 transactions: 2.95 s against 3.33 s)
         self.window_arrays = self.window_arrays and materialize
         self._facts  # read now: data the scenarios cannot run on (amounts in several currencies) is refused here, not at the first scenario
@@ -779,8 +789,9 @@ class SparkScenarioEngine:
                  cache: bool = True, # keep `tx` and the customer numbers in Spark's memory (as DuckDB materialises them), `tx` partitioned by customer
                  mapping: BankMapping | str | Path | None = None, # the bank's column names and codes (aml.mapping), applied as views
                  broadcast_accounts: int = 1_000_000, # accounts (with their customers) sent whole to every task when there are at most this many, rather than shuffling the transactions to meet them
+                 time_zone: str | None = None, # IANA time zone of the bank's business day, in which the scenarios' days (and the period's start) are counted; None: UTC, the zone booked_at is kept in
                 ):
-        self.data_dir = Path(data_dir)
+        self.data_dir, self.time_zone = Path(data_dir), business_time_zone(time_zone)
         tables = bank_tables(self.data_dir)
         self.session = own_state(session or spark_session(master))
         # A join on (customer, day) of two relations already split by customer may keep that split (Spark's default
@@ -794,7 +805,7 @@ class SparkScenarioEngine:
             frame.createOrReplaceTempView(f"bank_{name}")
             self.session.sql(to_spark_sql(view_sql(mapping, name, f"bank_{name}", frame.columns))).createOrReplaceTempView(name)
         if mapping is not None: check_codes(self.query, mapping, "bank_transactions", str(tables["transactions"]))
-        self.start = start or str(self.session.sql("SELECT CAST(MIN(booked_at) AS DATE) FROM transactions").first()[0])
+        self.start = start or str(self.session.sql(to_spark_sql(f"SELECT {local_date_sql('MIN(booked_at)', self.time_zone)} FROM transactions")).first()[0])
         numbers = self.session.sql(to_spark_sql(CUSTOMER_NUMBERS))
         (numbers.cache() if cache else numbers).createOrReplaceTempView("customer_numbers")
         columns = self.session.table("transactions").columns
@@ -808,13 +819,13 @@ class SparkScenarioEngine:
         if cache: accounts = accounts.cache()
         if accounts.count() <= broadcast_accounts: accounts = accounts.hint("broadcast")
         accounts.createOrReplaceTempView("account_customers")
-        joined = self.session.sql(to_spark_sql(joined_transactions_sql(columns, self.start, "account_customers", as_text)))
+        joined = self.session.sql(to_spark_sql(joined_transactions_sql(columns, self.start, "account_customers", as_text, self.time_zone)))
         # Partitioned by customer, every scenario's daily sums, window frames and distinct counts (all by customer) find
         # their rows where they are and need no shuffle of their own, nor does the previous activity of each account
         # (partitioned by customer and account): one shuffle of the transactions in all. Built now, as DuckDB builds its
         # table: errors surface here and queries find it ready.
         (joined.repartition("customer_number") if cache else joined).createOrReplaceTempView("joined_transactions")
-        tx = self.session.sql(to_spark_sql(transaction_view_sql(columns, self.start, "joined_transactions")))
+        tx = self.session.sql(to_spark_sql(transaction_view_sql(columns, self.start, "joined_transactions", time_zone=self.time_zone)))
         if cache: tx = tx.cache()
         transactions = tx.count() if cache else None
         tx.createOrReplaceTempView("tx")
