@@ -100,6 +100,37 @@ def test_aml_tuning_report_on_a_thin_bank(tmp_path):
     assert quiet == {name for name in SCENARIOS if engine.candidates(name).empty}  # as the Parquet files give them
 
 
+def test_aml_tuning_report_on_a_bank_in_three_currencies(tmp_path):
+    "A bank booking in US dollars, euros and pounds, with its daily reference rates on weekdays only (a weekend booking takes Friday's): the tuning report converts every amount into dollars at its booking day's rate (rounded to the cent) before the scenarios run, shows per currency what it converted (equal to a conversion done here by hand), and keeps the rates' fingerprint; two weeks without pound rates stop the run, naming the currency, its days and rows."
+    from conftest import REPO, bundles, mrm
+    import json, subprocess, numpy as np
+    bank = generate_labelled_bank(BankConfig(customers=60, transactions=2_000, days=30, seed=8), TypologyConfig({"structuring": 1}))
+    t = bank["transactions"]
+    draw = np.random.default_rng(4).random(len(t))
+    currency = np.where(draw < 0.25, "EUR", np.where(draw < 0.4, "GBP", "USD"))
+    days = pd.date_range(t.booked_at.min().normalize(), t.booked_at.max().normalize(), freq="B")  # weekdays
+    rates = pd.concat([pd.DataFrame({"rate_date": days, "currency": code, "rate": np.round(level + 0.01 * np.sin(np.arange(len(days))), 4)}) for code, level in (("EUR", 1.08), ("GBP", 1.27))])
+    bank["transactions"] = t.assign(currency=currency, amount=np.where(currency == "USD", t.amount, np.round(t.amount / np.where(currency == "EUR", 1.08, 1.27), 2)))
+    write_bank(bank, tmp_path / "bank"); rates.to_csv(tmp_path / "rates.csv", index=False)
+    expected = []  # by hand: the latest weekday's rate on or before the booking day
+    for code, rows in bank["transactions"].groupby("currency"):
+        own = rates[rates.currency == code].set_index("rate_date").rate
+        taken = [1.0 if code == "USD" else own[own.index <= day].iloc[-1] for day in rows.booked_at.dt.normalize()]
+        expected.append([code, len(rows), round(float(np.round(rows.amount.to_numpy() * np.array(taken), 2).sum()), 2)])
+    run = lambda folder, rates_file: mrm("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", "bank", "-p", "fx_rates", rates_file, "-p", "reporting_currency", "USD",
+                                         "-p", "sensitivity_scenarios", "[structuring]", "--out", tmp_path / folder, "--no-progress", cwd=tmp_path, check=None)
+    assert run("build", "rates.csv").returncode == 0
+    (bundle,) = bundles(tmp_path / "build")
+    results, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
+    table = results["tables"]["currency_conversion"]; column = table["columns"].index
+    found = [[row[column("currency")], row[column("transactions")], round(row[column("sum converted")], 2)] for row in table["rows"]]
+    assert found == expected, (found, expected)
+    assert inputs["fx_rates"]["path"].endswith("rates.csv") and any("at the bank's own daily rates" in text for text in results["limitations"])
+    rates[~((rates.currency == "GBP") & rates.rate_date.between(days[5], days[14]))].to_csv(tmp_path / "gaps.csv", index=False)  # two weeks of pound rates missing: the second is more than 7 days from the last rate
+    refused = run("refused", "gaps.csv")
+    assert refused.returncode == 1 and "GBP:" in refused.stdout + refused.stderr and "Nothing was converted" in refused.stdout + refused.stderr, refused.stdout[-2000:]
+
+
 GERMAN_CODES = {"cash": "BAR", "wire_domestic": "UEB", "wire_cross_border": "SWIFT", "ach": "LS", "card": "KARTE", "crypto": "KRYPTO", "other": "SCHECK"}  # cheques: no scenario names them
 
 
