@@ -9,11 +9,13 @@ import numpy as np, pandas as pd
 from .contracts import ContractReport, orphan_mask
 from .checks import CheckDefinition, CheckResult
 from .core import ParameterError, local_days
+from .aml.mapping import rates_taken, unconverted
 
 # %% auto #0
-__all__ = ['COMPLETENESS', 'ROWS_DELIVERED', 'VALIDITY', 'ONE_CURRENCY', 'UNIQUENESS', 'REFERENTIAL_INTEGRITY', 'TIMELINESS',
-           'RECONCILIATION', 'check_rows_delivered', 'unreadable_values', 'missing_values', 'check_completeness',
-           'check_one_currency', 'check_validity', 'duplicate_keys', 'orphan_rows', 'timeliness_check',
+__all__ = ['COMPLETENESS', 'ROWS_DELIVERED', 'VALIDITY', 'ONE_CURRENCY', 'CONVERTIBLE', 'UNIQUENESS', 'REFERENTIAL_INTEGRITY',
+           'WEEKDAYS', 'TIMELINESS', 'RECONCILIATION', 'check_rows_delivered', 'unreadable_values', 'missing_values',
+           'check_completeness', 'check_one_currency', 'check_validity', 'check_convertible', 'duplicate_keys',
+           'orphan_rows', 'business_calendar', 'holiday_dates', 'calendar_words', 'timeliness_check',
            'daily_reconciliation', 'check_timeliness', 'check_reconciliation', 'plot_reconciliation', 'review_datasets',
            'results_for', 'inputs_table', 'contract_failures', 'unreconciled_days', 'conclusion']
 
@@ -78,7 +80,7 @@ ONE_CURRENCY = CheckDefinition(
     "one currency of amounts",
     purpose="Show that the feed's amounts can be added and compared with thresholds, as the monitoring scenarios do: that they are in one currency.",
     mechanism="Count the transactions of each currency the feed states.",
-    rule="Pass when every transaction is in one currency; fail when there are several, whose amounts the scenarios would add as if they were one (the scenario engines refuse such a feed).",
+    rule="Pass when every transaction is in one currency; fail when there are several, whose amounts the scenarios would add as if they were one (the scenario engines refuse such a feed). Not run where the bank's daily rates convert the amounts into one currency (see amounts convertible into one currency).",
     high_risk_signs="A few transactions in another currency (a new product, a correspondent account); amounts converted upstream while the currency column still states the booking's own.",
     limitations="Reads the currency the feed states, not whether the amounts are in it. A feed keeping each booking's currency beside amounts converted to one is read through the bank mapping (amounts_in), which then states that one currency.",
     fail_above=1, unit="currencies")
@@ -95,6 +97,26 @@ def check_validity(report: ContractReport) -> CheckResult:
     rules = report.failures[~report.failures.rule.str.startswith(("unique", "primary_key", "foreign_key", "not_null"))]
     rows = int(rules.failing_rows.sum())
     return VALIDITY.evaluate(rows, f"{report.dataset}: {len(rules)} rule(s) broken, {rows:,} failing row-rule pairs")
+
+CONVERTIBLE = CheckDefinition(
+    "amounts convertible into one currency",
+    purpose="Show that every amount in another currency can be converted into the reporting currency at the bank's daily rates, as the tuning converts them before the scenarios add them.",
+    mechanism="For each transaction not in the reporting currency, look up the rate of its booking day (in the bank's time zone) or the latest earlier one within the allowed days (fx_rates); count the transactions left without one.",
+    rule="Pass when every transaction has a rate; fail on any without, because the tuning refuses to convert such a feed (a transaction left in its own currency would be added as if it were in the reporting one, or dropped).",
+    high_risk_signs="A currency with no rates at all (a new product); gaps longer than a holiday weekend; rates that stop before the feed does.",
+    limitations="Checks that a rate exists, not that it is right: the rates are the bank's, not compared with a market source.",
+    fail_above=0, unit="transactions without a rate")
+
+def check_convertible(name: str, frame: pd.DataFrame, # the transaction feed
+                      rates: pd.DataFrame, # the fx_rates dataset
+                      reporting_currency: str, time_zone: str = "UTC", oldest_rate_days: int = 7) -> CheckResult:
+    "How many of a feed's transactions have no rate into the reporting currency recent enough (`aml.mapping.rates_taken`), named per currency."
+    if frame.empty: return CONVERTIBLE.not_run(f"{name}: no rows")
+    found = rates_taken(frame, rates, reporting_currency, time_zone, oldest_rate_days)
+    missing = found[found.rate.isna()]
+    return CONVERTIBLE.evaluate(len(missing), unconverted(missing, reporting_currency, oldest_rate_days) if len(missing)
+                                else f"{name}: {len(found):,} transaction(s) in {found.currency.nunique()} other currenc{'y' if found.currency.nunique() == 1 else 'ies'}, each with a rate into {reporting_currency}")
+
 
 # %% ../nbs/07_data_quality.ipynb #07-data-quality-010
 UNIQUENESS = CheckDefinition(
@@ -124,19 +146,51 @@ def orphan_rows(child: pd.DataFrame, child_key: list[str], parent: pd.DataFrame,
     return int(orphan_mask(child, child_key, parent, parent_key).sum())
 
 # %% ../nbs/07_data_quality.ipynb #07-data-quality-013
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+def business_calendar(week: str = "Mon Tue Wed Thu Fri", # the bank's working days, by their three-letter English names
+                      holidays=(), # its public holidays: dates (YYYY-MM-DD text or timestamps)
+                     ) -> np.busdaycalendar:
+    "The bank's business days, for timeliness: its working week (a bank in Saudi Arabia works Sunday to Thursday) and its holidays; an unknown day name or a holiday that is no date is refused, naming it."
+    days = str(week).split()
+    if not days or [d for d in days if d not in WEEKDAYS]: raise ParameterError(f"business week: working days named {' '.join(WEEKDAYS)} (e.g. 'Sun Mon Tue Wed Thu'), got {week!r}")
+    given = pd.Series(list(holidays), dtype=object)
+    dates = pd.to_datetime(given, errors="coerce", format="mixed")
+    if dates.isna().any(): raise ParameterError(f"holidays: {len(given[dates.isna()])} value(s) are not dates, e.g. {', '.join(map(repr, given[dates.isna()].head(3)))} (write YYYY-MM-DD)")
+    return np.busdaycalendar(weekmask=" ".join(days), holidays=dates.to_numpy(dtype="datetime64[D]"))
+
+def holiday_dates(source, # a list of dates, or a file (CSV or text) whose first column holds one a line (a header line is skipped), or "" / None: none
+                 ) -> list[str]:
+    "A bank's holidays as given: a list as it is, a file's first column (the first line skipped where it is no date, a header)."
+    if not source: return []
+    if not isinstance(source, (str, Path)): return list(source)
+    path = Path(source)
+    if not path.is_file(): raise ParameterError(f"holidays: {source!r} is neither a list of dates nor a file")
+    lines = [line.replace(";", ",").split(",")[0].strip().strip('"') for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
+    return lines[1:] if lines and pd.isna(pd.to_datetime(lines[0], errors="coerce")) else lines
+
+def calendar_words(calendar: np.busdaycalendar | None) -> str:
+    "The business days of a calendar in words: its working week and how many holidays it names."
+    if calendar is None: return "Monday to Friday"
+    works = list(calendar.weekmask)
+    first = next((day for day in range(7) if works[day] and not works[day - 1]), 0)  # the working day after a day off: Sunday for a Sunday-to-Thursday week
+    week = " ".join(WEEKDAYS[(first + k) % 7] for k in range(7) if works[(first + k) % 7])
+    return f"{week}, less {len(calendar.holidays)} holiday(s) of the bank's calendar" if len(calendar.holidays) else week
+
 def timeliness_check(warn_above: int = 1, # business days of lag above which the check warns (the feed's policy)
                      fail_above: int = 3, # ... and above which it fails
+                     calendar: np.busdaycalendar | None = None, # the bank's business days (`business_calendar`); None: Monday to Friday, no holidays
                     ) -> CheckDefinition:
-    "The timeliness check for a feed's policy: the lag in business days above which it warns and fails (defaults: 1 and 3, a common policy for daily monitoring feeds)."
+    "The timeliness check for a feed's policy: the lag in business days above which it warns and fails (defaults: 1 and 3, a common policy for daily monitoring feeds), counted in the bank's calendar."
     if not (isinstance(warn_above, int) and isinstance(fail_above, int) and 0 <= warn_above <= fail_above):
         raise ParameterError(f"timeliness: business days of lag to warn above and to fail above must be whole numbers with 0 <= warn <= fail, got {warn_above!r} and {fail_above!r}")
     return CheckDefinition(
         "timeliness",
         purpose="Show that the data reaches the model soon enough for alerts to be worked within policy.",
-        mechanism="Business days (Monday to Friday) from the latest booking date in the feed to the as-of date of the review: a feed whose last booking is a Friday is one business day behind on the Monday, not three days.",
+        mechanism=f"Business days ({calendar_words(calendar)}) from the latest booking date in the feed to the as-of date of the review: a feed whose last booking falls on the last working day before a weekend is one business day behind on the next working day, not three.",
         rule=f"Pass up to {warn_above} business day(s) of lag; warn above {warn_above}; fail above {fail_above} (the feed's policy, a parameter of the review); fail when a booking is dated after the as-of date (future-dated records, or the review run with the wrong as-of date).",
         high_risk_signs="A growing lag, or a last booking date that falls on a business day with no data.",
-        limitations="Looks at the latest date only (a gap in the middle of the period is found by reconciliation); public holidays count as business days, so a feed reviewed after one shows a day more.",
+        limitations="Looks at the latest date only (a gap in the middle of the period is found by reconciliation)" + ("." if calendar is not None and len(calendar.holidays) else "; public holidays count as business days unless the bank's are given, so a feed reviewed after one shows a day more."),
         warn_above=warn_above, fail_above=fail_above, fail_below=0, unit="business days of lag")
 
 TIMELINESS = timeliness_check()
@@ -165,11 +219,12 @@ def daily_reconciliation(transactions: pd.DataFrame, totals: pd.DataFrame, time_
     return table.sort_values("booking_date").reset_index(drop=True)
 
 def check_timeliness(latest: pd.Timestamp, as_of: pd.Timestamp,
-                     definition: CheckDefinition = TIMELINESS, # the feed's policy (`timeliness_check`)
+                     definition: CheckDefinition = TIMELINESS, # the feed's policy (`timeliness_check`, with the same calendar)
+                     calendar: np.busdaycalendar | None = None, # the bank's business days (`business_calendar`); None: Monday to Friday
                     ) -> CheckResult:
     "Lag in business days from the latest booking to the as-of date (negative, in calendar days, for a booking dated after it)."
     latest, as_of = pd.Timestamp(latest).normalize(), pd.Timestamp(as_of).normalize()
-    lag = int(np.busday_count(latest.date(), as_of.date())) if latest <= as_of else (as_of - latest).days
+    lag = int(np.busday_count(latest.date(), as_of.date(), busdaycal=calendar or np.busdaycalendar())) if latest <= as_of else (as_of - latest).days
     return definition.evaluate(lag, f"latest booking {latest:%Y-%m-%d} ({latest:%A}), as of {as_of:%Y-%m-%d} ({as_of:%A}): {lag} business day(s)")
 
 def check_reconciliation(table: pd.DataFrame) -> CheckResult:
@@ -198,6 +253,9 @@ def review_datasets(datasets: dict[str, pd.DataFrame], # typed datasets by contr
                     totals: str = "daily_control_totals", # name of the source control totals
                     timeliness: CheckDefinition = TIMELINESS, # the feed's timeliness policy (`timeliness_check`)
                     time_zone: str = "UTC", # the bank's business time zone: booking dates are days there (`core.business_time_zone`)
+                    reporting_currency: str | None = None, # with an `fx_rates` dataset: the one currency its rates convert the amounts into
+                    oldest_rate_days: int = 7, # ... taking a rate up to this many days before a booking's day
+                    calendar: np.busdaycalendar | None = None, # the bank's business days for timeliness (`business_calendar`, as `timeliness` was made with); None: Monday to Friday
                    ) -> list[CheckResult]:
     "Whether every dataset holds rows, then completeness, validity, uniqueness, referential integrity, timeliness and reconciliation for a set of datasets."
     results = [check_rows_delivered(datasets)]
@@ -213,10 +271,14 @@ def review_datasets(datasets: dict[str, pd.DataFrame], # typed datasets by contr
                 orphans = orphan_rows(frame, key["columns"], datasets[key["references"]], key.get("referenced_columns", key["columns"]))
                 results.append(REFERENTIAL_INTEGRITY.evaluate(orphans, f"{name} → {key['references']}: {orphans:,} orphan rows"))
     feed = datasets.get(transactions)
-    if feed is not None: results.append(check_one_currency(transactions, feed))
+    rates = datasets.get("fx_rates")
+    if feed is not None and rates is not None and reporting_currency:  # converted with the bank's daily rates: whether they can be
+        results += [ONE_CURRENCY.not_run(f"{transactions}: amounts are converted into {reporting_currency} at the bank's daily rates (see amounts convertible into one currency)"),
+                    check_convertible(transactions, feed, rates, reporting_currency, time_zone, oldest_rate_days)]
+    elif feed is not None: results.append(check_one_currency(transactions, feed))
     if feed is None: results.append(timeliness.not_run(f"no {transactions} dataset"))
     elif feed.booked_at.isna().all(): results.append(timeliness.not_run(f"no booking date in {transactions}: {'it holds no rows (see rows delivered)' if feed.empty else 'every booked_at is missing (see completeness)'}"))
-    else: results.append(check_timeliness(local_days(feed.booked_at, time_zone).max(), as_of, timeliness))
+    else: results.append(check_timeliness(local_days(feed.booked_at, time_zone).max(), as_of, timeliness, calendar))
     results.append(check_reconciliation(daily_reconciliation(feed, datasets[totals], time_zone=time_zone)) if feed is not None and totals in datasets
                    else RECONCILIATION.not_run(f"needs both {transactions} and {totals}"))
     return results

@@ -15,7 +15,8 @@ from ..contracts import (case_sql, check_frame, code_lookup, decimal_comma_hint,
 # %% auto #0
 __all__ = ['SCENARIO_COLUMNS', 'CHANNEL_ROLES', 'DIRECTIONS', 'LEDGER_COLUMNS', 'CONVERSION_COLUMNS', 'BankMapping', 'view_sql',
            'direction_from_sign_sql', 'unmapped_sql', 'check_codes', 'unmapped_codes', 'LedgerSpec', 'ledger_checks',
-           'ledger_to_transactions', 'mapped_dataset', 'map_bank', 'read_bank', 'converted_amounts']
+           'ledger_to_transactions', 'mapped_dataset', 'map_bank', 'read_bank', 'rates_taken', 'converted_amounts',
+           'unconverted']
 
 # %% ../../nbs/19_aml_mapping.ipynb #863c9dfd
 SCENARIO_COLUMNS = {  # what the scenario engine reads, per dataset
@@ -254,6 +255,25 @@ def read_bank(files: dict[str, Path], # customers, accounts and transactions: th
 # %% ../../nbs/19_aml_mapping.ipynb #19-fx
 CONVERSION_COLUMNS = ["currency", "transactions", "first day", "last day", "lowest rate", "highest rate", "on an earlier day's rate", "sum in currency", "sum converted"]
 
+def rates_taken(transactions: pd.DataFrame, # as read through their contract: booked_at, currency
+                rates: pd.DataFrame, # the fx_rates dataset as read through its contract: rate_date, currency, rate
+                reporting_currency: str, # ISO 4217 code the amounts are converted into
+                time_zone: str = "UTC", # the bank's business time zone: a booking takes the rate of its day there (`core.business_time_zone`)
+                oldest_rate_days: int = 7, # a booking may take the latest rate up to this many days before its day, no older
+                dataset: str = "fx_rates", # the rates' name in messages
+               ) -> pd.DataFrame:
+    "Per transaction not in the reporting currency, in row order: its position (`row`), booking `day` there, `currency`, the `rate` taken and its `rate_day` (missing where no rate is that recent). Refuses a reporting currency that is no ISO code, a rate of it other than 1."
+    if not re.fullmatch(r"[A-Z]{3}", str(reporting_currency or "")): raise ParameterError(f"reporting currency: an ISO 4217 code (USD, EUR) is needed to convert with {dataset}, got {reporting_currency!r}")
+    if not (isinstance(oldest_rate_days, (int, np.integer)) and oldest_rate_days >= 0): raise ParameterError(f"oldest_rate_days: a whole number of days, 0 or more, got {oldest_rate_days!r}")
+    own = rates[(rates.currency == reporting_currency) & (rates.rate != 1)]
+    if len(own): raise MRMError(f"dataset '{dataset}': {len(own):,} rate(s) of {reporting_currency}, the reporting currency, are not 1 (e.g. {own.rate_date.iloc[0]:%Y-%m-%d}: {own.rate.iloc[0]:g}): rates are units of {reporting_currency} for one unit of each currency")
+    day = local_days(transactions.booked_at, time_zone).astype("datetime64[ns]")
+    foreign = np.flatnonzero((transactions.currency != reporting_currency).to_numpy())
+    wanted = pd.DataFrame({"row": foreign, "day": day.to_numpy()[foreign], "currency": transactions.currency.to_numpy()[foreign].astype(str)}).sort_values("day", kind="stable")
+    table = pd.DataFrame({"rate_day": rates.rate_date.dt.normalize().astype("datetime64[ns]"), "currency": rates.currency.astype(str), "rate": rates.rate.astype(float)}).sort_values("rate_day", kind="stable")
+    found = pd.merge_asof(wanted, table, left_on="day", right_on="rate_day", by="currency", direction="backward", tolerance=pd.Timedelta(days=int(oldest_rate_days)))
+    return found.sort_values("row").reset_index(drop=True)
+
 def converted_amounts(transactions: pd.DataFrame, # as read through their contract: booked_at, amount, currency
                       rates: pd.DataFrame, # the fx_rates dataset as read through its contract: rate_date, currency, rate
                       reporting_currency: str, # ISO 4217 code every amount is converted into
@@ -261,29 +281,21 @@ def converted_amounts(transactions: pd.DataFrame, # as read through their contra
                       oldest_rate_days: int = 7, # a booking may take the latest rate up to this many days before its day, no older
                       dataset: str = "fx_rates", # the rates' name in messages
                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "The transactions with every amount in `reporting_currency` (its booking day's rate, or the latest within `oldest_rate_days` before; rounded to the cent) and that currency as their `currency`; and per original currency what was converted (`CONVERSION_COLUMNS`). Refuses, converting nothing: a booking with no such rate (each currency named with its days and rows), a rate of the reporting currency other than 1."
-    if not re.fullmatch(r"[A-Z]{3}", str(reporting_currency or "")): raise ParameterError(f"reporting currency: an ISO 4217 code (USD, EUR) is needed to convert with {dataset}, got {reporting_currency!r}")
-    if not (isinstance(oldest_rate_days, (int, np.integer)) and oldest_rate_days >= 0): raise ParameterError(f"oldest_rate_days: a whole number of days, 0 or more, got {oldest_rate_days!r}")
-    own = rates[(rates.currency == reporting_currency) & (rates.rate != 1)]
-    if len(own): raise MRMError(f"dataset '{dataset}': {len(own):,} rate(s) of {reporting_currency}, the reporting currency, are not 1 (e.g. {own.rate_date.iloc[0]:%Y-%m-%d}: {own.rate.iloc[0]:g}): rates are units of {reporting_currency} for one unit of each currency")
-    day = local_days(transactions.booked_at, time_zone).astype("datetime64[ns]")
-    foreign = np.flatnonzero((transactions.currency != reporting_currency).to_numpy())
-    wanted = pd.DataFrame({"day": day.to_numpy()[foreign], "currency": transactions.currency.to_numpy()[foreign].astype(str), "row": foreign}).sort_values("day", kind="stable")
-    table = pd.DataFrame({"rate_day": rates.rate_date.dt.normalize().astype("datetime64[ns]"), "currency": rates.currency.astype(str), "rate": rates.rate.astype(float)}).sort_values("rate_day", kind="stable")
-    found = pd.merge_asof(wanted, table, left_on="day", right_on="rate_day", by="currency", direction="backward", tolerance=pd.Timedelta(days=int(oldest_rate_days))).sort_values("row")
-    if found.rate.isna().any(): raise MRMError(_unconverted(found[found.rate.isna()], reporting_currency, oldest_rate_days, dataset))
+    "The transactions with every amount in `reporting_currency` (its booking day's rate, or the latest within `oldest_rate_days` before, `rates_taken`; rounded to the cent) and that currency as their `currency`; and per original currency what was converted (`CONVERSION_COLUMNS`). Refuses, converting nothing: a booking with no such rate (each currency named with its days and rows), a rate of the reporting currency other than 1."
+    found = rates_taken(transactions, rates, reporting_currency, time_zone, oldest_rate_days, dataset)
+    if found.rate.isna().any(): raise MRMError(unconverted(found[found.rate.isna()], reporting_currency, oldest_rate_days, dataset) + ". Nothing was converted: add those rates, or allow older ones (oldest_rate_days)")
     rate, earlier = np.ones(len(transactions)), np.zeros(len(transactions), bool)
     rate[found.row.to_numpy()], earlier[found.row.to_numpy()] = found.rate.to_numpy(), (found.rate_day < found.day).to_numpy()
     converted = transactions.assign(amount=np.round(transactions.amount.to_numpy(float) * rate, 2), currency=reporting_currency)
-    return converted, _conversion_summary(pd.DataFrame({"currency": transactions.currency.astype(str).to_numpy(), "day": day.to_numpy(), "rate": rate, "earlier": earlier,
+    return converted, _conversion_summary(pd.DataFrame({"currency": transactions.currency.astype(str).to_numpy(), "day": local_days(transactions.booked_at, time_zone).to_numpy(), "rate": rate, "earlier": earlier,
                                                         "amount": transactions.amount.to_numpy(float), "converted": converted.amount.to_numpy()}))
 
-def _unconverted(missing: pd.DataFrame, reporting_currency: str, oldest_rate_days: int, dataset: str) -> str:
+def unconverted(missing: pd.DataFrame, # rows of `rates_taken` without a rate
+                reporting_currency: str, oldest_rate_days: int, dataset: str = "fx_rates") -> str:
     "Why bookings cannot be converted: per currency, its days without a rate and its rows."
     parts = [f"{currency}: {len(rows):,} transaction(s) on {rows.day.nunique():,} day(s) ({', '.join(f'{d:%Y-%m-%d}' for d in sorted(rows.day.unique())[:3])}{', ...' if rows.day.nunique() > 3 else ''})"
              for currency, rows in missing.groupby("currency", sort=True)]
-    return (f"dataset '{dataset}' has no rate into {reporting_currency} on, or within {oldest_rate_days} day(s) before, the booking day of "
-            + "; ".join(parts) + ". Nothing was converted: add those rates, or allow older ones (oldest_rate_days)")
+    return f"dataset '{dataset}' has no rate into {reporting_currency} on, or within {oldest_rate_days} day(s) before, the booking day of " + "; ".join(parts)
 
 def _conversion_summary(rows: pd.DataFrame, # per transaction: its original currency, booking day, rate taken, whether an earlier day's, amount before and after
                        ) -> pd.DataFrame:

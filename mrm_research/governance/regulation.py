@@ -196,6 +196,7 @@ checks:
   timeliness: [data_integrity]
   reconciliation: [data_integrity]
   one currency of amounts: [data_integrity]
+  amounts convertible into one currency: [data_integrity]
   data contract: [data_integrity]
   target leakage: [data_integrity, conceptual_soundness]
   out-of-time separation: [data_integrity, outcomes_analysis]
