@@ -429,3 +429,29 @@ def test_days_counted_in_the_banks_time_zone(bank, tmp_path, time_zone, moved_to
 def test_an_unknown_time_zone_is_refused_naming_it(bank):
     from mrm_research.core import ParameterError
     with pytest.raises(ParameterError, match="'Europe/Amsterdan' is not an IANA time zone"): ScenarioEngine(bank.data_dir, time_zone="Europe/Amsterdan")
+
+
+def bank_with_text_times(source: Path, folder: Path, offsets: bool = True) -> Path:
+    "The random bank at `source` with its booking times written as ISO text in a Parquet file, as a bank's export may hold them: with their offsets (half the rows in Tokyo's, half in New York's), or (`offsets=False`) the same wall-clock times without them."
+    transactions = pd.read_parquet(source / "transactions.parquet")
+    instants = transactions.booked_at.dt.tz_localize("UTC")
+    zoned = [(instant.tz_convert("Asia/Tokyo") if k % 2 else instant.tz_convert("America/New_York")) for k, instant in enumerate(instants)]
+    transactions["booked_at"] = [z.isoformat() if offsets else z.tz_localize(None).isoformat() for z in zoned]
+    folder.mkdir(parents=True)
+    for name in ("customers", "accounts"): (folder / f"{name}.parquet").write_bytes((source / f"{name}.parquet").read_bytes())
+    transactions.to_parquet(folder / "transactions.parquet")
+    return folder
+
+
+def test_booking_times_given_as_text_with_offsets_are_read_as_instants(bank, tmp_path):
+    "A bank's Parquet holding its booking times as ISO text with offsets (Tokyo's and New York's in one column): the engine reads each as the UTC instant it is, as the contracts read it, so every scenario's candidates and the period's default start equal the bank's with true timestamps. A cast of such text to a date keeps its wall-clock day: read so (the same text without offsets), most scenarios change."
+    engine = ScenarioEngine(bank_with_text_times(bank.data_dir, tmp_path / "offsets"), start=str(START.date()))
+    wall = ScenarioEngine(bank_with_text_times(bank.data_dir, tmp_path / "wall", offsets=False), start=str(START.date()))
+    assert engine.query("SELECT typeof(booked_at) AS kind FROM tx LIMIT 1").kind[0] == "TIMESTAMP"
+    differ = 0
+    for name in SCENARIOS:
+        expected = bank.candidates(name)
+        pd.testing.assert_frame_equal(engine.candidates(name), expected, check_exact=True, obj=name)
+        differ += not wall.candidates(name).equals(expected)
+    assert differ >= 8, differ
+    assert ScenarioEngine(tmp_path / "offsets").start == bank.start

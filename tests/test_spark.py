@@ -284,3 +284,11 @@ def test_days_counted_in_the_banks_time_zone_on_spark(spark, tmp_path):
     from test_aml_windows import banks_in_a_time_zone, random_bank
     utc_folder, _, _ = banks_in_a_time_zone(random_bank(tmp_path / "random").data_dir, tmp_path, "America/New_York", "2024-10-01")
     assert_duckdbs_candidates_on_spark(spark, utc_folder, None, ("structuring", "rapid_movement", "fan_in", "dormant_reactivation"), time_zone="America/New_York")
+
+
+@needs_spark
+def test_booking_times_given_as_text_with_offsets_on_spark(spark, tmp_path):
+    "Booking times as ISO text with offsets (Tokyo's and New York's in one column): Spark reads each as its UTC instant, as DuckDB does (`booked_instant_sql`), so the default start and the candidates are DuckDB's."
+    from test_aml_windows import bank_with_text_times, random_bank
+    folder = bank_with_text_times(random_bank(tmp_path / "random").data_dir, tmp_path / "offsets")
+    assert_duckdbs_candidates_on_spark(spark, folder, None, ("structuring", "rapid_movement", "fan_in", "dormant_reactivation"))

@@ -25,10 +25,11 @@ __all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'IN_HUNDREDTH
            'sliding_window_sql', 'band_join_windows_sql', 'best_window_sql', 'EngineTraits', 'window_measures',
            'running_windows_sql', 'last_day_sql', 'day_keys', 'running_totals', 'window_sum', 'item_steps',
            'arrays_memory', 'measured_by_arrays', 'ordered_values', 'best_window_rows', 'cycle_sql', 'scenario_checks',
-           'identifiers_as_text', 'account_customers_sql', 'joined_transactions_sql', 'local_date_sql',
-           'transaction_view_sql', 'bank_tables', 'parquet_bank', 'windows_method', 'one_currency_problem',
-           'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine', 'result_limit', 'arrays_fit_driver',
-           'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions', 'channel_reach']
+           'is_text_type', 'identifiers_as_text', 'account_customers_sql', 'joined_transactions_sql',
+           'booked_instant_sql', 'local_date_sql', 'transaction_view_sql', 'bank_tables', 'parquet_bank',
+           'windows_method', 'one_currency_problem', 'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine',
+           'result_limit', 'arrays_fit_driver', 'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions',
+           'channel_reach']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -517,11 +518,15 @@ def scenario_checks(currency: str | None = None, # the one currency of the bank'
     return {name: {"threshold": check(s.threshold, name), **{p.name: check(p, name) for p in s.parameters}} for name, s in SCENARIOS.items()}
 
 # %% ../../nbs/12_aml_scenarios.ipynb #98390894
+def is_text_type(kind: str) -> bool:
+    "Whether an SQL type (DuckDB's or Spark's, as DESCRIBE or a schema names it) holds text."
+    return any(word in kind.upper() for word in ("CHAR", "STRING", "TEXT"))
+
 def identifiers_as_text(transactions: dict[str, str], accounts: dict[str, str], # each table's SQL type by column
                         customers: dict[str, str] | None = None, # customers' types by column (default: customer identifiers not compared)
                        ) -> frozenset[str]:
     "The identifier columns to compare, and give, as text because they are text in one table and numbers in another, where the engine would cast the text to a number and stop at the first that is not one: the account identifiers (transactions' account_id and counterparty_id, accounts' account_id: a party number in transactions, IBANs in accounts) and the customer identifiers (customers' and accounts' customer_id)."
-    mixed = lambda *kinds: len({any(word in kind.upper() for word in ("CHAR", "STRING", "TEXT")) for kind in kinds if kind}) > 1
+    mixed = lambda *kinds: len({is_text_type(kind) for kind in kinds if kind}) > 1
     accounts_mixed = mixed(transactions.get("account_id"), transactions.get("counterparty_id"), accounts.get("account_id"))
     customers_mixed = mixed(accounts.get("customer_id"), (customers or {}).get("customer_id"))
     return frozenset({"account_id", "counterparty_id"} if accounts_mixed else ()) | frozenset({"customer_id"} if customers_mixed else ())
@@ -541,17 +546,25 @@ def joined_transactions_sql(columns: list[str], # the transactions table's colum
                             accounts: str | None = None, # a relation holding `account_customers_sql` already (default: joined here)
                             as_text: frozenset[str] = frozenset(), # identifier columns compared, and given, as text (`identifiers_as_text`)
                             time_zone: str = "UTC", # the bank's business time zone, whose days the day index counts (`core.business_time_zone`)
+                            booked_as_text: bool = False, # booked_at is text (ISO times, perhaps with offsets): read as instants (`booked_instant_sql`)
                            ) -> str:
     "DuckDB-dialect SQL over `transactions`, `accounts` and `customer_numbers` (`CUSTOMER_NUMBERS`): transactions with their customer (and its number, for grouping), segment, day index, whether the counterparty is an account of the bank, and the account's last activity before the period."
     if "amount" not in columns: raise MRMError(f"scenario data: transactions has no amount column (columns: {', '.join(columns)})")
     key = _identifier(as_text)
-    own = ", ".join(f"{key('t.' + c)} AS {c}" if c in ("account_id", "counterparty_id") else f"t.{c}" for c in columns if c != "amount")
-    added = ", ".join(f"{expression} AS {name}" for name, expression in _added_columns(start, time_zone).items())
+    booked = booked_instant_sql("t.booked_at", booked_as_text)
+    own = ", ".join(f"{key('t.' + c)} AS {c}" if c in ("account_id", "counterparty_id") else f"{booked} AS booked_at" if c == "booked_at" else f"t.{c}" for c in columns if c != "amount")
+    added = ", ".join(f"{expression} AS {name}" for name, expression in _added_columns(start, time_zone, booked).items())
     # accounts meet their customers first (a few hundred thousand rows, `account_customers_sql`), so each transaction is looked up once for both
     return f"""SELECT {own}, {added}, a.last_activity_on AS account_last_activity_on
             FROM transactions t
             JOIN {accounts or f'({account_customers_sql(as_text)})'} a ON {key('a.account_id')} = {key('t.account_id')}
             LEFT JOIN accounts counterparty ON {key('counterparty.account_id')} = {key('t.counterparty_id')}"""
+
+def booked_instant_sql(column: str, # SQL of the booking time column
+                       text: bool, # whether it is text
+                      ) -> str:
+    "DuckDB-dialect SQL for a booking time as the UTC instant it is, as the contracts read it (`contracts.timestamps`): text with an offset ('2025-01-03T23:30:00-05:00') is that instant, where a cast to a date or a timestamp keeps its wall-clock time and drops the offset; a time column as it is."
+    return f"CAST(CAST({column} AS TIMESTAMPTZ) AS TIMESTAMP)" if text else column  # Spark: CAST(CAST(.. AS TIMESTAMP) AS TIMESTAMP_NTZ) (sqlglot), in its UTC session
 
 def local_date_sql(instant: str, # SQL of a time: a UTC instant (without a zone, as the contracts keep it) or one with its zone
                    time_zone: str = "UTC", # the bank's business time zone (`core.business_time_zone`)
@@ -560,19 +573,20 @@ def local_date_sql(instant: str, # SQL of a time: a UTC instant (without a zone,
     if time_zone == "UTC": return f"CAST({instant} AS DATE)"
     return f"CAST((CAST({instant} AS TIMESTAMPTZ) AT TIME ZONE '{time_zone}') AS DATE)"  # Spark: FROM_UTC_TIMESTAMP (sqlglot)
 
-def _added_columns(start: str, time_zone: str = "UTC") -> dict[str, str]:
-    "The columns `tx` adds to (or, for the amount, types in) the transactions' own, by name: their SQL in `joined_transactions_sql`."
+def _added_columns(start: str, time_zone: str = "UTC", booked: str = "t.booked_at") -> dict[str, str]:
+    "The columns `tx` adds to (or, for the amount, types in) the transactions' own, by name: their SQL in `joined_transactions_sql` (`booked`: the booking time as an instant, `booked_instant_sql`)."
     return {"amount": "CAST(t.amount AS DECIMAL(18, 2))", "customer_id": "a.customer_id", "segment": "a.segment", "customer_number": "a.customer_number",
-            "counterparty_is_account": "counterparty.account_id IS NOT NULL", "day_index": f"DATE_DIFF('day', CAST('{start}' AS DATE), {local_date_sql('t.booked_at', time_zone)})"}
+            "counterparty_is_account": "counterparty.account_id IS NOT NULL", "day_index": f"DATE_DIFF('day', CAST('{start}' AS DATE), {local_date_sql(booked, time_zone)})"}
 
 def transaction_view_sql(columns: list[str], # the transactions table's columns
                          start: str, # first day of the period, YYYY-MM-DD
                          joined: str | None = None, # a relation holding `joined_transactions_sql` already (default: joined here)
                          as_text: frozenset[str] = frozenset(), # where joined here: identifier columns compared, and given, as text (`identifiers_as_text`)
                          time_zone: str = "UTC", # the bank's business time zone, whose days are counted (`core.business_time_zone`); `joined` must have been built with it
+                         booked_as_text: bool = False, # where joined here: booked_at is text, read as instants (`booked_instant_sql`)
                         ) -> str:
     "DuckDB-dialect SQL for `tx`: the joined transactions (`joined_transactions_sql`) with the days since the account's previous activity (for its first transaction, since its last activity before the period, a day as the bank states it)."
-    source = joined or f"({joined_transactions_sql(columns, start, as_text=as_text, time_zone=time_zone)}) joined"
+    source = joined or f"({joined_transactions_sql(columns, start, as_text=as_text, time_zone=time_zone, booked_as_text=booked_as_text)}) joined"
     previous = local_date_sql("LAG(booked_at) OVER (PARTITION BY customer_number, account_id ORDER BY booked_at, transaction_id)", time_zone)
     kept = [c for c in columns if c != "amount"] + list(_added_columns(start))
     # partitioned by customer as well as account (an account has one customer): an engine whose rows are already split by customer need not move them again
@@ -645,10 +659,12 @@ class ScenarioEngine:
         described = {row[0]: row[1] for row in self.connection.execute("DESCRIBE transactions").fetchall()}; columns = list(described)
         untimed = time_type_problems("transactions", described, text=True)  # a number would fail DuckDB's cast deep in a scenario, or be read as something else
         if untimed: raise MRMError("scenario data: " + "; ".join(untimed))
-        self.start = start or str(self.connection.execute(f"SELECT {local_date_sql('MIN(booked_at)', self.time_zone)} FROM transactions").fetchone()[0])
+        booked_as_text = is_text_type(described.get("booked_at", ""))  # ISO text, perhaps with offsets: read as instants, as the contracts read it
+        first = "MIN(" + booked_instant_sql("booked_at", booked_as_text) + ")"
+        self.start = start or str(self.connection.execute(f"SELECT {local_date_sql(first, self.time_zone)} FROM transactions").fetchone()[0])
         self.connection.execute(f"CREATE TABLE customer_numbers AS {CUSTOMER_NUMBERS}")  # read by tx and by every scenario's last step
         as_text = identifiers_as_text(described, *(dict(row[:2] for row in self.connection.execute(f"DESCRIBE {name}").fetchall()) for name in ("accounts", "customers")))
-        self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start, as_text=as_text, time_zone=self.time_zone)}")
+        self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start, as_text=as_text, time_zone=self.time_zone, booked_as_text=booked_as_text)}")
         # a view is computed again by every query, and a distinct count from arrays reads it twice: over a view the frames were faster (10^6 transactions: 2.95 s against 3.33 s)
         self.window_arrays = self.window_arrays and materialize
         self._facts  # read now: data the scenarios cannot run on (amounts in several currencies) is refused here, not at the first scenario
@@ -805,7 +821,9 @@ class SparkScenarioEngine:
             frame.createOrReplaceTempView(f"bank_{name}")
             self.session.sql(to_spark_sql(view_sql(mapping, name, f"bank_{name}", frame.columns))).createOrReplaceTempView(name)
         if mapping is not None: check_codes(self.query, mapping, "bank_transactions", str(tables["transactions"]))
-        self.start = start or str(self.session.sql(to_spark_sql(f"SELECT {local_date_sql('MIN(booked_at)', self.time_zone)} FROM transactions")).first()[0])
+        booked_as_text = any(is_text_type(field.dataType.simpleString()) for field in self.session.table("transactions").schema if field.name == "booked_at")  # read as instants, as DuckDB reads them
+        first = "MIN(" + booked_instant_sql("booked_at", booked_as_text) + ")"
+        self.start = start or str(self.session.sql(to_spark_sql(f"SELECT {local_date_sql(first, self.time_zone)} FROM transactions")).first()[0])
         numbers = self.session.sql(to_spark_sql(CUSTOMER_NUMBERS))
         (numbers.cache() if cache else numbers).createOrReplaceTempView("customer_numbers")
         columns = self.session.table("transactions").columns
@@ -819,7 +837,7 @@ class SparkScenarioEngine:
         if cache: accounts = accounts.cache()
         if accounts.count() <= broadcast_accounts: accounts = accounts.hint("broadcast")
         accounts.createOrReplaceTempView("account_customers")
-        joined = self.session.sql(to_spark_sql(joined_transactions_sql(columns, self.start, "account_customers", as_text, self.time_zone)))
+        joined = self.session.sql(to_spark_sql(joined_transactions_sql(columns, self.start, "account_customers", as_text, self.time_zone, booked_as_text)))
         # Partitioned by customer, every scenario's daily sums, window frames and distinct counts (all by customer) find
         # their rows where they are and need no shuffle of their own, nor does the previous activity of each account
         # (partitioned by customer and account): one shuffle of the transactions in all. Built now, as DuckDB builds its
