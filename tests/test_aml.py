@@ -101,7 +101,7 @@ def test_aml_tuning_report_on_a_thin_bank(tmp_path):
 
 
 def test_aml_tuning_report_on_a_bank_in_three_currencies(tmp_path):
-    "A bank booking in US dollars, euros and pounds, with its daily reference rates on weekdays only (a weekend booking takes Friday's): the tuning report converts every amount into dollars at its booking day's rate (rounded to the cent) before the scenarios run, shows per currency what it converted (equal to a conversion done here by hand), and keeps the rates' fingerprint; two weeks without pound rates fail the feed's data-quality review, which checks convertibility in place of one currency and names the currency, its days and rows (the tuning refuses such rates: nb19)."
+    "A bank booking in US dollars, euros and pounds, with its daily reference rates on weekdays only (a weekend booking takes Friday's): the tuning report converts every amount into dollars at its booking day's rate (rounded to the cent) before the scenarios run, shows per currency what it converted (equal to a conversion done here by hand), and keeps the rates' fingerprint (the tuning's refusal of rates with gaps is nb19's test; the review's convertibility check is run on the Tokyo bank)."
     from conftest import REPO, bundles, mrm
     import json, numpy as np
     bank = generate_labelled_bank(BankConfig(customers=60, transactions=2_000, days=30, seed=8), TypologyConfig({"structuring": 1}))
@@ -125,15 +125,6 @@ def test_aml_tuning_report_on_a_bank_in_three_currencies(tmp_path):
     found = [[row[column("currency")], row[column("transactions")], round(row[column("sum converted")], 2)] for row in table["rows"]]
     assert found == expected, (found, expected)
     assert inputs["fx_rates"]["path"].endswith("rates.csv") and any("at the bank's own daily rates" in text for text in results["limitations"])
-    rates[~((rates.currency == "GBP") & rates.rate_date.between(days[5], days[14]))].to_csv(tmp_path / "gaps.csv", index=False)  # two weeks of pound rates missing: the second is more than 7 days from the last rate
-    # the feed's data-quality review with the same rates: convertibility is checked in place of one currency, the gap named as a failure
-    mrm("run", REPO / "nbs/validation/aml_data_quality.ipynb", "-p", "data_dir", "bank", "-p", "fx_rates", "gaps.csv", "-p", "reporting_currency", "USD",
-        "--out", tmp_path / "dq", "--no-progress", cwd=tmp_path, check=0)
-    (review,) = bundles(tmp_path / "dq")
-    checks = {c["check"]: c for c in json.loads((review / "results.json").read_text())["checks"]}
-    assert checks["one currency of amounts"]["status"] == "not run" and checks["amounts convertible into one currency"]["status"] == "fail"
-    assert "GBP:" in checks["amounts convertible into one currency"]["detail"] and "EUR" not in checks["amounts convertible into one currency"]["detail"].split("booking day of")[1]
-    assert json.loads((review / "inputs.json").read_text())["fx_rates"]["path"].endswith("gaps.csv")
 
 
 GERMAN_CODES = {"cash": "BAR", "wire_domestic": "UEB", "wire_cross_border": "SWIFT", "ach": "LS", "card": "KARTE", "crypto": "KRYPTO", "other": "SCHECK"}  # cheques: no scenario names them
@@ -217,31 +208,38 @@ def test_aml_tuning_report_on_a_bank_read_through_its_mapping(tmp_path):
 
 
 def test_data_quality_review_of_a_bank_counting_its_days_in_its_own_time_zone(tmp_path):
-    "A bank in Tokyo: its feed keeps bookings in UTC, its source system counts its daily control totals in Japan's days (9 hours ahead: a booking after 15:00 UTC is the next day's). Reviewed with that time zone every day reconciles, the latest booking day is Japan's, and the scope says where days are counted; counted in UTC the same totals would not reconcile. Its holidays (a CSV with a header, semicolons) are not counted in the feed's lag."
+    "A bank in Tokyo: its feed keeps bookings in UTC, its source system counts its daily control totals in Japan's days (9 hours ahead: a booking after 15:00 UTC is the next day's). Reviewed with that time zone every day reconciles, the latest booking day is Japan's, and the scope says where days are counted; counted in UTC the same totals would not reconcile. Its holidays (a CSV with a header, semicolons) are not counted in the feed's lag. A fifth of its bookings are in euros, with rates on weekdays only and none older than the booking's day allowed: the review checks convertibility in place of one currency, and names the euro bookings of Japan's weekend days."
     from conftest import REPO, bundles, mrm
     from mrm_research.aml.synthetic import daily_control_totals, generate_bank
     from mrm_research.core import local_days
     from mrm_research.data_quality import daily_reconciliation
-    import json
+    import json, numpy as np
     bank = generate_bank(BankConfig(customers=40, transactions=800, days=10, seed=21))
+    bank["transactions"]["currency"] = np.where(np.random.default_rng(2).random(len(bank["transactions"])) < 0.2, "EUR", "USD")
     tokyo_days = local_days(bank["transactions"].booked_at, "Asia/Tokyo")
+    weekdays = pd.date_range(tokyo_days.min(), tokyo_days.max(), freq="B")
+    pd.DataFrame({"rate_date": weekdays, "currency": "EUR", "rate": 1.08}).to_csv(tmp_path / "rates.csv", index=False)
+    unconvertible = tokyo_days[(bank["transactions"].currency == "EUR") & (tokyo_days.dt.dayofweek >= 5)]  # euro bookings on Japan's weekend days
     bank["daily_control_totals"] = daily_control_totals(bank["transactions"].assign(booked_at=tokyo_days))  # the source's totals, by its days
     assert (~daily_reconciliation(bank["transactions"], bank["daily_control_totals"]).reconciled).sum() >= 5  # counted in UTC
     write_bank(bank, tmp_path / "bank")
-    import numpy as np
     last = tokyo_days.max(); as_of = last + pd.Timedelta(days=4)
     holidays = [d for d in pd.date_range(last + pd.Timedelta(days=1), as_of - pd.Timedelta(days=1)) if d.dayofweek < 5][:2]  # two holidays of the bank's calendar after the last booking
     (tmp_path / "holidays.csv").write_text("Datum;Feiertag\n" + "".join(f"{d:%Y-%m-%d};holiday\n" for d in holidays))
     lag = int(np.busday_count(last.date(), as_of.date(), holidays=[d.date() for d in holidays]))
     assert lag < int(np.busday_count(last.date(), as_of.date()))  # the holidays shorten the lag
     mrm("run", REPO / "nbs/validation/aml_data_quality.ipynb", "-p", "data_dir", "bank", "-p", "time_zone", "Asia/Tokyo", "-p", "as_of", str(as_of.date()),
-        "-p", "holidays", "holidays.csv", "--out", tmp_path / "dq", "--no-progress", cwd=tmp_path, check=0)
+        "-p", "holidays", "holidays.csv", "-p", "fx_rates", "rates.csv", "-p", "reporting_currency", "USD", "-p", "oldest_rate_days", "0",
+        "--out", tmp_path / "dq", "--no-progress", cwd=tmp_path, check=0)
     (bundle,) = bundles(tmp_path / "dq")
     results = json.loads((bundle / "results.json").read_text())
     checks = {c["check"]: c for c in results["checks"]}
+    assert checks["one currency of amounts"]["status"] == "not run" and checks["amounts convertible into one currency"]["status"] == "fail"
+    assert f"EUR: {len(unconvertible)} transaction(s) on {unconvertible.nunique()} day(s) ({unconvertible.min():%Y-%m-%d}" in checks["amounts convertible into one currency"]["detail"], checks["amounts convertible into one currency"]
     assert checks["reconciliation"]["status"] == "pass" and checks["reconciliation"]["detail"].startswith(f"0 of {tokyo_days.nunique()} day(s)"), checks["reconciliation"]
     assert checks["timeliness"]["detail"].startswith(f"latest booking {last:%Y-%m-%d}") and checks["timeliness"]["detail"].endswith(f": {lag} business day(s)"), checks["timeliness"]
-    assert results["scope"]["days_counted_in"] == "Asia/Tokyo" and json.loads((bundle / "inputs.json").read_text())["holidays"]["rows"] == len(holidays)
+    inputs = json.loads((bundle / "inputs.json").read_text())
+    assert results["scope"]["days_counted_in"] == "Asia/Tokyo" and inputs["holidays"]["rows"] == len(holidays) and inputs["fx_rates"]["path"].endswith("rates.csv")
 
 
 def test_data_quality_review_of_a_bank_read_through_its_mapping(tmp_path):

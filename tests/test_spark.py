@@ -279,16 +279,9 @@ def test_customer_identifiers_typed_differently_on_spark(spark, tmp_path):
 
 
 @needs_spark
-def test_days_counted_in_the_banks_time_zone_on_spark(spark, tmp_path):
-    "A bank counting its days in New York, over the end of its summer time: Spark converts each UTC booking to its day there as DuckDB does (`local_date_sql`), so the period's default start and the candidates of a count, sums with a condition, a distinct count and the dormancy scenario (days since the previous activity) are DuckDB's."
-    from test_aml_windows import banks_in_a_time_zone, random_bank
-    utc_folder, _, _ = banks_in_a_time_zone(random_bank(tmp_path / "random").data_dir, tmp_path, "America/New_York", "2024-10-01")
-    assert_duckdbs_candidates_on_spark(spark, utc_folder, None, ("structuring", "rapid_movement", "fan_in", "dormant_reactivation"), time_zone="America/New_York")
-
-
-@needs_spark
-def test_booking_times_given_as_text_with_offsets_on_spark(spark, tmp_path):
-    "Booking times as ISO text with offsets (Tokyo's and New York's in one column): Spark reads each as its UTC instant, as DuckDB does (`booked_instant_sql`), so the default start and the candidates are DuckDB's."
-    from test_aml_windows import bank_with_text_times, random_bank
-    folder = bank_with_text_times(random_bank(tmp_path / "random").data_dir, tmp_path / "offsets")
-    assert_duckdbs_candidates_on_spark(spark, folder, None, ("structuring", "rapid_movement", "fan_in", "dormant_reactivation"))
+def test_days_counted_in_the_banks_time_zone_from_times_given_as_text_on_spark(spark, tmp_path):
+    "A bank counting its days in New York, over the end of its summer time, whose Parquet holds its booking times as ISO text with offsets (Tokyo's and New York's in one column): Spark reads each as its UTC instant (`booked_instant_sql`) and converts it to its day in New York (`local_date_sql`) as DuckDB does, so the period's default start and the candidates of a count, sums with a condition, a distinct count and the dormancy scenario (days since the previous activity) are DuckDB's."
+    from test_aml_windows import bank_with_text_times, banks_in_a_time_zone, random_bank
+    utc_folder, _, _ = banks_in_a_time_zone(random_bank(tmp_path / "random").data_dir, tmp_path / "zone", "America/New_York", "2024-10-01")
+    folder = bank_with_text_times(utc_folder, tmp_path / "offsets")
+    assert_duckdbs_candidates_on_spark(spark, folder, None, ("structuring", "rapid_movement", "fan_in", "dormant_reactivation"), time_zone="America/New_York")
