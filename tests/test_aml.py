@@ -78,53 +78,42 @@ def test_alerts_table_meets_its_contract():
     assert report.passed, report.summary()
 
 
-def test_aml_tuning_report_on_a_thin_bank(tmp_path):
-    "60 customers over 30 days, two planted patterns, exported as CSV, the bank counting its days in Tokyo: scenarios with no candidate anywhere and segments without candidates are reported as such (the alerts heat map and the tuning schedule stopped such a run); the CSV files reach the engine through their contracts, with the candidates the Parquet files give in that time zone, and the scope says where days are counted."
+def test_aml_tuning_report_on_a_thin_bank_in_three_currencies(tmp_path):
+    "60 customers over 30 days, two planted patterns, exported as CSV, a bank counting its days in Tokyo and booking in dollars, euros and pounds with its reference rates on weekdays only: scenarios with no candidate anywhere and segments without candidates are reported as such (the alerts heat map and the tuning schedule stopped such a run); every amount is converted into dollars at the rate of its booking day in Tokyo (a weekend's takes Friday's; rounded to the cent), the report's per-currency conversion equals one done here by hand, and the CSV files reach the engine through their contracts with the candidates that conversion gives in that time zone; the scope says where days are counted and the rates are fingerprinted (the tuning's refusal of rates with gaps is nb19's test)."
     from conftest import REPO, bundles, mrm
-    import json
+    from mrm_research.core import local_days
+    import json, numpy as np
+    bank = generate_labelled_bank(BankConfig(customers=60, transactions=2_000, days=30, seed=8), TypologyConfig({"structuring": 1, "rapid_movement": 1}))
+    t = bank["transactions"]
+    currency = np.where((draw := np.random.default_rng(4).random(len(t))) < 0.25, "EUR", np.where(draw < 0.4, "GBP", "USD"))
+    bank["transactions"] = t.assign(currency=currency, amount=np.where(currency == "USD", t.amount, np.round(t.amount / np.where(currency == "EUR", 1.08, 1.27), 2)))
+    tokyo_days = local_days(t.booked_at, "Asia/Tokyo")
+    weekdays = pd.date_range(tokyo_days.min() - pd.Timedelta(days=3), tokyo_days.max(), freq="B")
+    rates = pd.concat([pd.DataFrame({"rate_date": weekdays, "currency": code, "rate": np.round(level + 0.01 * np.sin(np.arange(len(weekdays))), 4)}) for code, level in (("EUR", 1.08), ("GBP", 1.27))])
+    taken = np.ones(len(t))  # by hand: the latest weekday's rate on or before the booking's day in Tokyo
+    for k, (code, day) in enumerate(zip(currency, tokyo_days)):
+        if code != "USD": taken[k] = rates.rate[(rates.currency == code) & (rates.rate_date <= day)].iloc[-1]
+    converted = bank["transactions"].assign(amount=np.round(bank["transactions"].amount.to_numpy() * taken, 2), currency="USD")
+    expected = [[code, int((currency == code).sum()), round(float(converted.amount[currency == code].sum()), 2)] for code in ("EUR", "GBP", "USD")]
     parquet, folder = tmp_path / "parquet", tmp_path / "bank"
-    write_bank(generate_labelled_bank(BankConfig(customers=60, transactions=2_000, days=30, seed=8), TypologyConfig({"structuring": 1, "rapid_movement": 1})), parquet)
-    folder.mkdir()
-    for file in parquet.glob("*.parquet"): pd.read_parquet(file).to_csv(folder / f"{file.stem}.csv", index=False)  # the bank's export
-    mrm("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", folder, "-p", "sensitivity_scenarios", "[structuring]", "-p", "time_zone", "Asia/Tokyo", "--out", tmp_path / "build", "--no-progress", cwd=tmp_path, check=0)
+    write_bank(bank, folder); write_bank(dict(bank, transactions=converted), parquet); rates.to_csv(tmp_path / "rates.csv", index=False)
+    for file in folder.glob("*.parquet"): pd.read_parquet(file).to_csv(folder / f"{file.stem}.csv", index=False); file.unlink()  # the bank's export
+    mrm("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", folder, "-p", "sensitivity_scenarios", "[structuring]", "-p", "time_zone", "Asia/Tokyo",
+        "-p", "fx_rates", "rates.csv", "-p", "reporting_currency", "USD", "--out", tmp_path / "build", "--no-progress", cwd=tmp_path, check=0)
     (bundle,) = bundles(tmp_path / "build")
     results, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
     assert all(inputs[name]["path"].endswith(f"bank/{name}.csv") for name in ("customers", "accounts", "transactions", "transaction_labels"))
     assert results["scope"]["days_counted_in"] == "Asia/Tokyo", results["scope"]
+    table = results["tables"]["currency_conversion"]; column = table["columns"].index
+    assert [[row[column("currency")], row[column("transactions")], round(row[column("sum converted")], 2)] for row in table["rows"]] == expected, table["rows"]
+    assert inputs["fx_rates"]["path"].endswith("rates.csv") and any("at the bank's own daily rates" in text for text in results["limitations"])
     recommended = {row[0] for row in results["tables"]["recommendations"]["rows"]}
     schedule = {row[0]: row for row in results["tables"]["schedule"]["rows"]}
     quiet = set(SCENARIOS) - recommended
     assert quiet and set(schedule) == set(SCENARIOS)  # every scenario is scheduled, those without a candidate too
     assert all(schedule[name][results["tables"]["schedule"]["columns"].index("alerts")] == 0 for name in quiet)
     engine = ScenarioEngine(parquet, time_zone="Asia/Tokyo")
-    assert quiet == {name for name in SCENARIOS if engine.candidates(name).empty}  # as the Parquet files give them
-
-
-def test_aml_tuning_report_on_a_bank_in_three_currencies(tmp_path):
-    "A bank booking in US dollars, euros and pounds, with its daily reference rates on weekdays only (a weekend booking takes Friday's): the tuning report converts every amount into dollars at its booking day's rate (rounded to the cent) before the scenarios run, shows per currency what it converted (equal to a conversion done here by hand), and keeps the rates' fingerprint (the tuning's refusal of rates with gaps is nb19's test; the review's convertibility check is run on the Tokyo bank)."
-    from conftest import REPO, bundles, mrm
-    import json, numpy as np
-    bank = generate_labelled_bank(BankConfig(customers=60, transactions=2_000, days=30, seed=8), TypologyConfig({"structuring": 1}))
-    t = bank["transactions"]
-    draw = np.random.default_rng(4).random(len(t))
-    currency = np.where(draw < 0.25, "EUR", np.where(draw < 0.4, "GBP", "USD"))
-    days = pd.date_range(t.booked_at.min().normalize(), t.booked_at.max().normalize(), freq="B")  # weekdays
-    rates = pd.concat([pd.DataFrame({"rate_date": days, "currency": code, "rate": np.round(level + 0.01 * np.sin(np.arange(len(days))), 4)}) for code, level in (("EUR", 1.08), ("GBP", 1.27))])
-    bank["transactions"] = t.assign(currency=currency, amount=np.where(currency == "USD", t.amount, np.round(t.amount / np.where(currency == "EUR", 1.08, 1.27), 2)))
-    write_bank(bank, tmp_path / "bank"); rates.to_csv(tmp_path / "rates.csv", index=False)
-    expected = []  # by hand: the latest weekday's rate on or before the booking day
-    for code, rows in bank["transactions"].groupby("currency"):
-        own = rates[rates.currency == code].set_index("rate_date").rate
-        taken = [1.0 if code == "USD" else own[own.index <= day].iloc[-1] for day in rows.booked_at.dt.normalize()]
-        expected.append([code, len(rows), round(float(np.round(rows.amount.to_numpy() * np.array(taken), 2).sum()), 2)])
-    mrm("run", REPO / "nbs/validation/aml_tuning.ipynb", "-p", "data_dir", "bank", "-p", "fx_rates", "rates.csv", "-p", "reporting_currency", "USD",
-        "-p", "sensitivity_scenarios", "[structuring]", "--out", tmp_path / "build", "--no-progress", cwd=tmp_path, check=0)
-    (bundle,) = bundles(tmp_path / "build")
-    results, inputs = (json.loads((bundle / f"{name}.json").read_text()) for name in ("results", "inputs"))
-    table = results["tables"]["currency_conversion"]; column = table["columns"].index
-    found = [[row[column("currency")], row[column("transactions")], round(row[column("sum converted")], 2)] for row in table["rows"]]
-    assert found == expected, (found, expected)
-    assert inputs["fx_rates"]["path"].endswith("rates.csv") and any("at the bank's own daily rates" in text for text in results["limitations"])
+    assert quiet == {name for name in SCENARIOS if engine.candidates(name).empty}  # as the converted Parquet files give them
 
 
 GERMAN_CODES = {"cash": "BAR", "wire_domestic": "UEB", "wire_cross_border": "SWIFT", "ach": "LS", "card": "KARTE", "crypto": "KRYPTO", "other": "SCHECK"}  # cheques: no scenario names them
