@@ -112,10 +112,10 @@ def check_convertible(name: str, frame: pd.DataFrame, # the transaction feed
                       reporting_currency: str, time_zone: str = "UTC", oldest_rate_days: int = 7) -> CheckResult:
     "How many of a feed's transactions have no rate into the reporting currency recent enough (`aml.mapping.rates_taken`), named per currency."
     if frame.empty: return CONVERTIBLE.not_run(f"{name}: no rows")
-    found = rates_taken(frame, rates, reporting_currency, time_zone, oldest_rate_days)
-    missing = found[found.rate.isna()]
+    taken = rates_taken(frame, rates, reporting_currency, time_zone, oldest_rate_days)
+    foreign, missing = taken[taken.currency != reporting_currency], taken[taken.rate.isna()]
     return CONVERTIBLE.evaluate(len(missing), unconverted(missing, reporting_currency, oldest_rate_days) if len(missing)
-                                else f"{name}: {len(found):,} transaction(s) in {found.currency.nunique()} other currenc{'y' if found.currency.nunique() == 1 else 'ies'}, each with a rate into {reporting_currency}")
+                                else f"{name}: {len(foreign):,} transaction(s) in {foreign.currency.nunique()} other currenc{'y' if foreign.currency.nunique() == 1 else 'ies'}, each with a rate into {reporting_currency}")
 
 
 # %% ../nbs/07_data_quality.ipynb #07-data-quality-010

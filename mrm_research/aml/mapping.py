@@ -262,17 +262,18 @@ def rates_taken(transactions: pd.DataFrame, # as read through their contract: bo
                 oldest_rate_days: int = 7, # a booking may take the latest rate up to this many days before its day, no older
                 dataset: str = "fx_rates", # the rates' name in messages
                ) -> pd.DataFrame:
-    "Per transaction not in the reporting currency, in row order: its position (`row`), booking `day` there, `currency`, the `rate` taken and its `rate_day` (missing where no rate is that recent). Refuses a reporting currency that is no ISO code, a rate of it other than 1."
+    "Per transaction, in row order: its booking `day` there, `currency`, the `rate` taken and its `rate_day` (missing where no rate is that recent; 1 on the booking's own day for the reporting currency). Refuses a reporting currency that is no ISO code, a rate of it other than 1."
     if not re.fullmatch(r"[A-Z]{3}", str(reporting_currency or "")): raise ParameterError(f"reporting currency: an ISO 4217 code (USD, EUR) is needed to convert with {dataset}, got {reporting_currency!r}")
     if not (isinstance(oldest_rate_days, (int, np.integer)) and oldest_rate_days >= 0): raise ParameterError(f"oldest_rate_days: a whole number of days, 0 or more, got {oldest_rate_days!r}")
     own = rates[(rates.currency == reporting_currency) & (rates.rate != 1)]
     if len(own): raise MRMError(f"dataset '{dataset}': {len(own):,} rate(s) of {reporting_currency}, the reporting currency, are not 1 (e.g. {own.rate_date.iloc[0]:%Y-%m-%d}: {own.rate.iloc[0]:g}): rates are units of {reporting_currency} for one unit of each currency")
-    day = local_days(transactions.booked_at, time_zone).astype("datetime64[ns]")
-    foreign = np.flatnonzero((transactions.currency != reporting_currency).to_numpy())
-    wanted = pd.DataFrame({"row": foreign, "day": day.to_numpy()[foreign], "currency": transactions.currency.to_numpy()[foreign].astype(str)}).sort_values("day", kind="stable")
+    day = local_days(transactions.booked_at, time_zone).astype("datetime64[ns]").to_numpy()
+    taken = pd.DataFrame({"day": day, "currency": transactions.currency.to_numpy().astype(str), "rate": 1.0, "rate_day": day})
+    wanted = taken[taken.currency != reporting_currency][["day", "currency"]].rename_axis("row").reset_index().sort_values("day", kind="stable")
     table = pd.DataFrame({"rate_day": rates.rate_date.dt.normalize().astype("datetime64[ns]"), "currency": rates.currency.astype(str), "rate": rates.rate.astype(float)}).sort_values("rate_day", kind="stable")
     found = pd.merge_asof(wanted, table, left_on="day", right_on="rate_day", by="currency", direction="backward", tolerance=pd.Timedelta(days=int(oldest_rate_days)))
-    return found.sort_values("row").reset_index(drop=True)
+    taken.loc[found.row.to_numpy(), "rate"], taken.loc[found.row.to_numpy(), "rate_day"] = found.rate.to_numpy(), found.rate_day.to_numpy()
+    return taken
 
 def converted_amounts(transactions: pd.DataFrame, # as read through their contract: booked_at, amount, currency
                       rates: pd.DataFrame, # the fx_rates dataset as read through its contract: rate_date, currency, rate
@@ -282,22 +283,20 @@ def converted_amounts(transactions: pd.DataFrame, # as read through their contra
                       dataset: str = "fx_rates", # the rates' name in messages
                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
     "The transactions with every amount in `reporting_currency` (its booking day's rate, or the latest within `oldest_rate_days` before, `rates_taken`; rounded to the cent) and that currency as their `currency`; and per original currency what was converted (`CONVERSION_COLUMNS`). Refuses, converting nothing: a booking with no such rate (each currency named with its days and rows), a rate of the reporting currency other than 1."
-    found = rates_taken(transactions, rates, reporting_currency, time_zone, oldest_rate_days, dataset)
-    if found.rate.isna().any(): raise MRMError(unconverted(found[found.rate.isna()], reporting_currency, oldest_rate_days, dataset) + ". Nothing was converted: add those rates, or allow older ones (oldest_rate_days)")
-    rate, earlier = np.ones(len(transactions)), np.zeros(len(transactions), bool)
-    rate[found.row.to_numpy()], earlier[found.row.to_numpy()] = found.rate.to_numpy(), (found.rate_day < found.day).to_numpy()
-    converted = transactions.assign(amount=np.round(transactions.amount.to_numpy(float) * rate, 2), currency=reporting_currency)
-    return converted, _conversion_summary(pd.DataFrame({"currency": transactions.currency.astype(str).to_numpy(), "day": local_days(transactions.booked_at, time_zone).to_numpy(), "rate": rate, "earlier": earlier,
-                                                        "amount": transactions.amount.to_numpy(float), "converted": converted.amount.to_numpy()}))
+    taken = rates_taken(transactions, rates, reporting_currency, time_zone, oldest_rate_days, dataset)
+    if taken.rate.isna().any(): raise MRMError(unconverted(taken[taken.rate.isna()], reporting_currency, oldest_rate_days, dataset) + ". Nothing was converted: add those rates, or allow older ones (oldest_rate_days)")
+    amounts = transactions.amount.to_numpy(float)
+    converted = transactions.assign(amount=np.round(amounts * taken.rate.to_numpy(), 2), currency=reporting_currency)
+    return converted, _conversion_summary(taken.assign(earlier=taken.rate_day < taken.day, amount=amounts, converted=converted.amount.to_numpy()))
 
-def unconverted(missing: pd.DataFrame, # rows of `rates_taken` without a rate
+def unconverted(missing: pd.DataFrame, # the rows of `rates_taken` without a rate
                 reporting_currency: str, oldest_rate_days: int, dataset: str = "fx_rates") -> str:
     "Why bookings cannot be converted: per currency, its days without a rate and its rows."
     parts = [f"{currency}: {len(rows):,} transaction(s) on {rows.day.nunique():,} day(s) ({', '.join(f'{d:%Y-%m-%d}' for d in sorted(rows.day.unique())[:3])}{', ...' if rows.day.nunique() > 3 else ''})"
              for currency, rows in missing.groupby("currency", sort=True)]
     return f"dataset '{dataset}' has no rate into {reporting_currency} on, or within {oldest_rate_days} day(s) before, the booking day of " + "; ".join(parts)
 
-def _conversion_summary(rows: pd.DataFrame, # per transaction: its original currency, booking day, rate taken, whether an earlier day's, amount before and after
+def _conversion_summary(rows: pd.DataFrame, # `rates_taken`, with whether each took an earlier day's rate and its amount before and after
                        ) -> pd.DataFrame:
     "Per original currency: transactions, booking days, the rates taken, how many an earlier day's, and the sums before and after (`CONVERSION_COLUMNS`)."
     summary = rows.groupby("currency", sort=True).agg(transactions=("amount", "size"), first=("day", "min"), last=("day", "max"), low=("rate", "min"), high=("rate", "max"),

@@ -26,10 +26,10 @@ __all__ = ['CUSTOMER_NUMBERS', 'DAILY_FUNCTION', 'SUM_OF_AMOUNTS', 'IN_HUNDREDTH
            'running_windows_sql', 'last_day_sql', 'day_keys', 'running_totals', 'window_sum', 'item_steps',
            'arrays_memory', 'measured_by_arrays', 'ordered_values', 'best_window_rows', 'cycle_sql', 'scenario_checks',
            'is_text_type', 'identifiers_as_text', 'account_customers_sql', 'joined_transactions_sql',
-           'booked_instant_sql', 'local_date_sql', 'transaction_view_sql', 'bank_tables', 'parquet_bank',
-           'windows_method', 'one_currency_problem', 'ScenarioEngine', 'get_scenario', 'SparkScenarioEngine',
-           'result_limit', 'arrays_fit_driver', 'scenario_engine', 'alerts', 'repeats_alert', 'window_transactions',
-           'channel_reach']
+           'booked_instant_sql', 'local_date_sql', 'first_day_sql', 'transaction_view_sql', 'bank_tables',
+           'parquet_bank', 'windows_method', 'one_currency_problem', 'ScenarioEngine', 'get_scenario',
+           'SparkScenarioEngine', 'result_limit', 'arrays_fit_driver', 'scenario_engine', 'alerts', 'repeats_alert',
+           'window_transactions', 'channel_reach']
 
 # %% ../../nbs/12_aml_scenarios.ipynb #12-aml-scenarios-005
 @dataclass(frozen=True)
@@ -573,6 +573,12 @@ def local_date_sql(instant: str, # SQL of a time: a UTC instant (without a zone,
     if time_zone == "UTC": return f"CAST({instant} AS DATE)"
     return f"CAST((CAST({instant} AS TIMESTAMPTZ) AT TIME ZONE '{time_zone}') AS DATE)"  # Spark: FROM_UTC_TIMESTAMP (sqlglot)
 
+def first_day_sql(booked_as_text: bool, # booked_at is text (`booked_instant_sql`)
+                  time_zone: str = "UTC", # the bank's business time zone (`core.business_time_zone`)
+                 ) -> str:
+    "DuckDB-dialect SQL for the day of the first booking in `transactions`, in the bank's time zone: a period's default start."
+    return f"SELECT {local_date_sql('MIN(' + booked_instant_sql('booked_at', booked_as_text) + ')', time_zone)} AS first_day FROM transactions"
+
 def _added_columns(start: str, time_zone: str = "UTC", booked: str = "t.booked_at") -> dict[str, str]:
     "The columns `tx` adds to (or, for the amount, types in) the transactions' own, by name: their SQL in `joined_transactions_sql` (`booked`: the booking time as an instant, `booked_instant_sql`)."
     return {"amount": "CAST(t.amount AS DECIMAL(18, 2))", "customer_id": "a.customer_id", "segment": "a.segment", "customer_number": "a.customer_number",
@@ -660,8 +666,7 @@ class ScenarioEngine:
         untimed = time_type_problems("transactions", described, text=True)  # a number would fail DuckDB's cast deep in a scenario, or be read as something else
         if untimed: raise MRMError("scenario data: " + "; ".join(untimed))
         booked_as_text = is_text_type(described.get("booked_at", ""))  # ISO text, perhaps with offsets: read as instants, as the contracts read it
-        first = "MIN(" + booked_instant_sql("booked_at", booked_as_text) + ")"
-        self.start = start or str(self.connection.execute(f"SELECT {local_date_sql(first, self.time_zone)} FROM transactions").fetchone()[0])
+        self.start = start or str(self.connection.execute(first_day_sql(booked_as_text, self.time_zone)).fetchone()[0])
         self.connection.execute(f"CREATE TABLE customer_numbers AS {CUSTOMER_NUMBERS}")  # read by tx and by every scenario's last step
         as_text = identifiers_as_text(described, *(dict(row[:2] for row in self.connection.execute(f"DESCRIBE {name}").fetchall()) for name in ("accounts", "customers")))
         self.connection.execute(f"CREATE {'TABLE' if materialize else 'VIEW'} tx AS {transaction_view_sql(columns, self.start, as_text=as_text, time_zone=self.time_zone, booked_as_text=booked_as_text)}")
@@ -821,9 +826,9 @@ class SparkScenarioEngine:
             frame.createOrReplaceTempView(f"bank_{name}")
             self.session.sql(to_spark_sql(view_sql(mapping, name, f"bank_{name}", frame.columns))).createOrReplaceTempView(name)
         if mapping is not None: check_codes(self.query, mapping, "bank_transactions", str(tables["transactions"]))
-        booked_as_text = any(is_text_type(field.dataType.simpleString()) for field in self.session.table("transactions").schema if field.name == "booked_at")  # read as instants, as DuckDB reads them
-        first = "MIN(" + booked_instant_sql("booked_at", booked_as_text) + ")"
-        self.start = start or str(self.session.sql(to_spark_sql(f"SELECT {local_date_sql(first, self.time_zone)} FROM transactions")).first()[0])
+        types = lambda table: {field.name: field.dataType.simpleString() for field in self.session.table(table).schema}
+        booked_as_text = is_text_type(types("transactions").get("booked_at", ""))  # read as instants, as DuckDB reads them
+        self.start = start or str(self.session.sql(to_spark_sql(first_day_sql(booked_as_text, self.time_zone))).first()[0])
         numbers = self.session.sql(to_spark_sql(CUSTOMER_NUMBERS))
         (numbers.cache() if cache else numbers).createOrReplaceTempView("customer_numbers")
         columns = self.session.table("transactions").columns
@@ -831,7 +836,6 @@ class SparkScenarioEngine:
         # its inputs'), so it shuffled every transaction by account to meet them: sent whole to every task instead, the
         # transactions stay where they are read. On one machine this is no faster (10^7 transactions: looking 300,000
         # accounts up by identifier costs what the shuffle did); on a cluster the shuffle crosses the network.
-        types = lambda table: {field.name: field.dataType.simpleString() for field in self.session.table(table).schema}
         as_text = identifiers_as_text(types("transactions"), types("accounts"), types("customers"))
         accounts = self.session.sql(to_spark_sql(account_customers_sql(as_text)))
         if cache: accounts = accounts.cache()
